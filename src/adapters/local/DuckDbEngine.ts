@@ -1,0 +1,83 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Contract } from '../../contracts/contract.ts';
+import type { Manifest } from '../../convert/manifest.ts';
+import type { FolderStore } from './FolderStore.ts';
+
+export interface QueryResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+const DUCK_TYPES: Record<string, string> = {
+  string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP',
+};
+
+export function duckType(type: string): string {
+  return DUCK_TYPES[type] ?? type.toUpperCase();
+}
+
+/** The local query engine: DuckDB with `raw.<dataset>` views over the Parquet files of published batches only. */
+export class DuckDbEngine {
+  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
+
+  static async open(root: string): Promise<DuckDbEngine> {
+    const extensionDir = join(root, '.duckdb', 'extensions');
+    await mkdir(extensionDir, { recursive: true });
+    // Offline by design: no extension may be downloaded (LIBRARIES.md).
+    const instance = await DuckDBInstance.create(':memory:', {
+      extension_directory: extensionDir,
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+    return new DuckDbEngine(instance, await instance.connect());
+  }
+
+  /** (Re)creates `raw.<dataset>` for every contract from the manifests in the lake. */
+  async attachRaw(lake: FolderStore, contracts: Contract[]): Promise<void> {
+    await this.conn.run('CREATE SCHEMA IF NOT EXISTS raw');
+    for (const c of contracts) {
+      const files: string[] = [];
+      for await (const o of lake.list(`manifests/${c.dataset}/`)) {
+        if (!o.key.endsWith('.json')) continue;
+        const m = JSON.parse(await readText(lake, o.key)) as Manifest;
+        if (m.status === 'published') files.push(...m.files.map((f) => lake.path(f.key)));
+      }
+      const view = `raw.${c.dataset}`;
+      if (files.length) {
+        const list = files.map(sqlString).join(', ');
+        await this.conn.run(
+          `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet([${list}], hive_partitioning = true, hive_types = {'ingest_date': DATE})`,
+        );
+      } else {
+        const cols = [
+          ...c.columns.map((col) => `CAST(NULL AS ${duckType(col.type)}) AS ${col.name}`),
+          'CAST(NULL AS VARCHAR) AS _batch_id', 'CAST(NULL AS VARCHAR) AS _source_key',
+          'CAST(NULL AS BIGINT) AS _source_line', 'CAST(NULL AS TIMESTAMPTZ) AS _ingested_at', 'CAST(NULL AS DATE) AS ingest_date',
+        ];
+        await this.conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} WHERE false`);
+      }
+    }
+  }
+
+  async query(sql: string): Promise<QueryResult> {
+    const reader = await this.conn.runAndReadAll(sql);
+    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+async function readText(store: FolderStore, key: string): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const c of store.read(key)) parts.push(c);
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { ObjectInfo, ObjectStore, ObjectWriter } from '../../ports.ts';
+
+const META = '.meta';
+
+/**
+ * An object store in a folder. Objects are written to a temporary name and renamed into place, so a reader
+ * never sees half an object; MD5 ETags are kept beside the data in `.meta/` (computed once for files copied in by hand).
+ */
+export class FolderStore implements ObjectStore {
+  /** `name` plays the bucket name: it enters batch ids, so it must not depend on where the folder is. */
+  constructor(readonly root: string, readonly name: string) {}
+
+  path(key: string): string {
+    const p = join(this.root, key);
+    if (relative(this.root, p).startsWith('..') || key.split('/').includes('..')) throw new Error(`object key escapes the store: ${key}`);
+    return p;
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    const s = await stat(this.path(key)).catch(() => null);
+    if (!s?.isFile()) return null;
+    const metaFile = join(this.root, META, `${key}.json`);
+    const meta = await readFile(metaFile, 'utf8').then((t) => JSON.parse(t) as { etag: string; size: number; mtimeMs: number }).catch(() => null);
+    if (meta && meta.size === s.size && meta.mtimeMs === s.mtimeMs) return { key, size: s.size, etag: meta.etag };
+    const hash = createHash('md5');
+    for await (const chunk of createReadStream(this.path(key), { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    const etag = hash.digest('hex');
+    await mkdir(dirname(metaFile), { recursive: true });
+    await writeFile(metaFile, JSON.stringify({ etag, size: s.size, mtimeMs: s.mtimeMs }));
+    return { key, size: s.size, etag };
+  }
+
+  async *read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
+    const stream = createReadStream(this.path(key), {
+      highWaterMark: 1 << 20,
+      ...(range ? { start: range.start, end: range.end - 1 } : {}),
+    });
+    for await (const chunk of stream) yield chunk as Buffer;
+  }
+
+  write(key: string): ObjectWriter {
+    const final = this.path(key);
+    const tmp = `${final}.${randomBytes(6).toString('hex')}.tmp`;
+    let handle: Promise<FileHandle> | null = null;
+    let bytes = 0;
+    const file = () => (handle ??= mkdir(dirname(final), { recursive: true }).then(() => open(tmp, 'w')));
+    return {
+      write: async (chunk) => {
+        const h = await file();
+        bytes += chunk.length;
+        await h.write(chunk);
+      },
+      complete: async () => {
+        const h = await file();
+        await h.close();
+        await rename(tmp, final);
+        return { bytes };
+      },
+      abort: async () => {
+        if (!handle) return;
+        await (await handle).close().catch(() => undefined);
+        await rm(tmp, { force: true });
+      },
+    };
+  }
+
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    const w = this.write(key);
+    await w.write(typeof body === 'string' ? new TextEncoder().encode(body) : body);
+    await w.complete();
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const start = join(this.root, prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '');
+    const entries = await readdir(start, { recursive: true, withFileTypes: true }).catch(() => []);
+    const keys = entries
+      .filter((e) => e.isFile() && !e.name.endsWith('.tmp'))
+      .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'))
+      .filter((k) => k.startsWith(prefix) && !k.startsWith(`${META}/`))
+      .sort();
+    for (const key of keys) {
+      const s = await stat(this.path(key));
+      yield { key, size: s.size, etag: '' };
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+}

@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
+import { openLocalLake } from '../wiring/local.ts';
+import { formatResult, type OutputFormat } from './format.ts';
+import { expandPaths, runFiles } from './runFiles.ts';
+
+const USAGE = `landfall: CSV files in, a typed, queryable Parquet lake out (locally: no AWS account, no Docker, no network)
+
+usage:
+  landfall run   [--lake DIR] [--dataset NAME] PATH...   drop files (or folders) into the landing zone and ingest them
+  landfall query [--lake DIR] [--format table|csv|json] "SQL"
+                                                    SQL on DuckDB; raw.<dataset> is a view over published Parquet
+  landfall demo  [--lake DIR] [--small]             generate realistic dirty sample data for every contract, ingest it, query it
+
+options:
+  --lake DIR        the local lake folder (default .landfall)
+  --contracts DIR   dataset contracts (default: the built-in contracts/)
+  --target-mb N     target Parquet file size in MB (default 200)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run': return await run(rest);
+      case 'query': return await query(rest);
+      case 'demo': {
+        const { demo } = await import('./demo.ts');
+        return await demo(rest);
+      }
+      case undefined: case 'help': case '--help': case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`landfall: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    process.stderr.write(`landfall ${command}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+export const commonOptions = {
+  lake: { type: 'string', default: '.landfall' },
+  contracts: { type: 'string' },
+  'target-mb': { type: 'string' },
+} as const;
+
+export function lakeOptions(values: { lake?: string; contracts?: string; 'target-mb'?: string }) {
+  const target = values['target-mb'] !== undefined ? Number(values['target-mb']) : undefined;
+  if (target !== undefined && !(target > 0)) throw new Error(`--target-mb must be a positive number, not "${values['target-mb']}"`);
+  return {
+    root: values.lake ?? '.landfall',
+    contractsDir: values.contracts,
+    settings: target ? { targetFileBytes: Math.round(target * 1024 * 1024) } : {},
+  };
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...commonOptions, dataset: { type: 'string' } } });
+  if (!positionals.length) throw new Error('name at least one file or folder to ingest');
+  const lake = await openLocalLake(lakeOptions(values));
+  const files = await expandPaths(positionals);
+  const outcomes = await runFiles(lake, files, values.dataset, (s) => process.stdout.write(`${s}\n`));
+  const failed = outcomes.filter((o) => o.error || (o.result && o.result.manifest.status !== 'published'));
+  if (failed.length) {
+    process.stderr.write(`\n${failed.length} of ${outcomes.length} file(s) could not be converted; see the reasons above.\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function query(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...commonOptions, format: { type: 'string', default: 'table' } } });
+  const format = values.format as OutputFormat;
+  if (!['table', 'csv', 'json'].includes(format)) throw new Error(`--format must be table, csv or json, not "${format}"`);
+  if (positionals.length !== 1) throw new Error('give the SQL as one argument, in quotes');
+  const lake = await openLocalLake(lakeOptions(values));
+  const engine = await DuckDbEngine.open(lake.root);
+  try {
+    await engine.attachRaw(lake.lake, lake.contracts);
+    process.stdout.write(`${formatResult(await engine.query(positionals[0]), format)}\n`);
+  } finally {
+    engine.close();
+  }
+  return 0;
+}

@@ -1,0 +1,90 @@
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { matchesFileName } from '../contracts/matchContract.ts';
+import { ingestObject, type IngestResult } from '../convert/ingestObject.ts';
+import { ingestContext, type LocalLake } from '../wiring/local.ts';
+import { bytes } from './format.ts';
+import { Progress } from './progress.ts';
+
+export interface FileOutcome {
+  file: string;
+  result?: IngestResult;
+  error?: Error;
+}
+
+/** Every file under the given paths (folders recursively, hidden files skipped), in a stable order. */
+export async function expandPaths(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const s = await stat(p).catch(() => null);
+    if (!s) throw new Error(`${p}: no such file or folder`);
+    if (s.isDirectory()) {
+      const entries = await readdir(p, { recursive: true, withFileTypes: true });
+      out.push(...entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => join(e.parentPath, e.name)).sort());
+    } else {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/** The landing key a file is dropped under: `<dataset>/<name>`, or `_unmatched/<name>` when no contract claims it. */
+export function landingKeyFor(lake: LocalLake, file: string, dataset?: string): string {
+  const name = basename(file);
+  const ds = dataset ?? lake.contracts.find((c) => matchesFileName(c, name))?.dataset ?? '_unmatched';
+  return `${ds}/${name}`;
+}
+
+/** Drops each file into the local landing zone and ingests it, printing what happened to every row. */
+export async function runFiles(lake: LocalLake, files: string[], dataset: string | undefined, log: (s: string) => void): Promise<FileOutcome[]> {
+  const outcomes: FileOutcome[] = [];
+  for (const file of files) {
+    const key = landingKeyFor(lake, file, dataset);
+    const dest = lake.landing.path(key);
+    await mkdir(dirname(dest), { recursive: true });
+    await copyFile(file, dest);
+    const size = (await stat(dest)).size;
+    const progress = new Progress(basename(file), size);
+    const started = Date.now();
+    try {
+      const result = await ingestObject(ingestContext(lake, (p) => progress.update(p.storedBytes)), key, dataset);
+      progress.stop();
+      log(describe(lake, file, result, (Date.now() - started) / 1000));
+      outcomes.push({ file, result });
+    } catch (err) {
+      progress.stop();
+      log(`${file}\n  FAILED: ${(err as Error).message}`);
+      outcomes.push({ file, error: err as Error });
+    }
+  }
+  return outcomes;
+}
+
+function describe(lake: LocalLake, file: string, r: IngestResult, secs: number): string {
+  const m = r.manifest;
+  const rel = (k: string) => relative(process.cwd(), lake.lake.path(k));
+  const lines = [`${file} -> ${m.dataset} (batch ${m.batchId})`];
+  if (r.alreadyIngested) {
+    lines.push(`  already ingested on ${m.ingestDate}: same object (etag ${m.source.etag}); nothing written again`);
+  }
+  if (m.status !== 'published') {
+    lines.push(`  NOT CONVERTED (${m.problem?.code}): ${m.problem?.message}`);
+    lines.push(`  file kept whole in ${rel(m.quarantine!.key)}`);
+  } else {
+    const written = m.files.reduce((n, f) => n + f.bytes, 0);
+    lines.push(
+      `  rows read ${m.rowsRead}, written ${m.rowsWritten}, rejected ${m.rowsRejected}` +
+        (r.alreadyIngested ? '' : `  (${bytes(m.source.size)}${m.source.compression === 'gzip' ? ' gzip' : ''} in ${secs.toFixed(1)} s)`),
+    );
+    if (m.files.length) lines.push(`  raw:        ${m.files.length} Parquet file(s), ${bytes(written)} in ${rel(dirname(m.files[0].key))}/`);
+    if (m.quarantine) {
+      const reasons = Object.entries(m.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ');
+      lines.push(`  quarantine: ${rel(m.quarantine.key)} (${reasons})`);
+    }
+    if (m.rejectThresholdExceeded) {
+      lines.push(`  WARNING: ${(m.rejectRatio * 100).toFixed(2)}% of rows rejected, over the contract's ${(m.maxRejectRatio * 100).toFixed(2)}%: look at the quarantine file`);
+    }
+  }
+  lines.push(`  manifest:   ${rel(r.manifestKey)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+const identifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]*$/, 'must be lower_snake_case (letters, digits, underscores; Athena and Glue identifiers)')
+  .max(128);
+
+const singleByte = (what: string) =>
+  z.string().refine((s) => s.length === 1 && s.charCodeAt(0) < 128, `${what} must be one ASCII character`);
+
+export const columnTypeSchema = z.union([
+  z.enum(['string', 'int32', 'int64', 'float64', 'boolean', 'date', 'timestamp']),
+  z.string().regex(/^decimal\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\)$/, 'decimal must be written decimal(precision,scale)'),
+]);
+
+const checksSchema = z
+  .object({
+    allowed: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+    min: z.union([z.number(), z.string()]).optional(),
+    max: z.union([z.number(), z.string()]).optional(),
+    pattern: z.string().optional(),
+  })
+  .strict();
+
+export const columnSchema = z
+  .object({
+    name: identifier,
+    /** Header text in the file when it differs from `name`. */
+    header: z.string().optional(),
+    type: columnTypeSchema,
+    nullable: z.boolean().default(true),
+    /** date/timestamp input format: iso, epoch_s, epoch_ms, or a pattern such as M/D/YYYY H:mm. */
+    format: z.string().optional(),
+    trim: z.boolean().default(false),
+    description: z.string().optional(),
+    checks: checksSchema.optional(),
+  })
+  .strict();
+
+const dialectSchema = z
+  .object({
+    delimiter: singleByte('delimiter').default(','),
+    quote: singleByte('quote').default('"'),
+    /** Escape character inside quoted fields; the quote itself means RFC 4180 doubled quotes. */
+    escape: singleByte('escape').optional(),
+    header: z.boolean().default(true),
+    encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
+    nullTokens: z.array(z.string()).default(['']),
+    /** strip: a UTF-8 byte-order mark at the start of the file is dropped (default). */
+    bom: z.enum(['strip', 'keep']).default('strip'),
+    /** Lines starting with this character are skipped (counted in the manifest). */
+    comment: singleByte('comment').optional(),
+    /** A record larger than this is quarantined, so one broken quote cannot swallow the rest of a file. */
+    maxRecordBytes: z.number().int().positive().default(128 * 1024 * 1024),
+  })
+  .strict();
+
+const durationSchema = z.string().regex(/^\d+(m|h|d)$/, 'must be a duration such as 30m, 6h or 1d');
+
+export const contractSchema = z
+  .object({
+    dataset: identifier,
+    description: z.string().optional(),
+    match: z
+      .object({
+        /** Landing prefix; defaults to `<dataset>/`. */
+        prefix: z.string().optional(),
+        /** File-name globs (`*` and `?`), matched against the object's base name, `.gz` ignored. */
+        patterns: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ patterns: [] }),
+    dialect: dialectSchema.default(dialectSchema.parse({})),
+    columns: z.array(columnSchema).min(1),
+    key: z.array(identifier).default([]),
+    version: identifier.optional(),
+    partitionBy: z.array(z.string()).default([]),
+    quality: z
+      .object({ maxRejectRatio: z.number().min(0).max(1).default(0.01) })
+      .strict()
+      .default({ maxRejectRatio: 0.01 }),
+    refresh: z.object({ expectedEvery: durationSchema }).strict().optional(),
+  })
+  .strict();
+
+export type ContractInput = z.input<typeof contractSchema>;
+export type Contract = z.output<typeof contractSchema>;
+export type Column = z.output<typeof columnSchema>;
+export type Dialect = Contract['dialect'];
+export type ColumnTypeName = z.output<typeof columnTypeSchema>;
+
+/** Parsed form of a column type; decimal carries its precision and scale. */
+export type ColumnType =
+  | { kind: 'string' | 'int32' | 'int64' | 'float64' | 'boolean' | 'date' | 'timestamp' }
+  | { kind: 'decimal'; precision: number; scale: number };
+
+export function parseColumnType(type: ColumnTypeName): ColumnType {
+  const m = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(type);
+  if (m) return { kind: 'decimal', precision: Number(m[1]), scale: Number(m[2]) };
+  return { kind: type as Exclude<ColumnType['kind'], 'decimal'> };
+}

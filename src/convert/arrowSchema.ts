@@ -1,0 +1,64 @@
+import {
+  Dictionary, Field, Int32, Int64, RecordBatch, Schema, Struct, TimestampMicrosecond, Utf8, makeData, makeVector,
+  type Data, type DataType,
+} from 'apache-arrow';
+import { createColumnBuilder } from './columnBuilders.ts';
+import type { Contract } from '../contracts/contract.ts';
+import type { DecodedBatch } from './csvDecoder.ts';
+
+/** Lineage columns carried by every raw row. */
+export const LINEAGE_COLUMNS = ['_batch_id', '_source_key', '_source_line', '_ingested_at'] as const;
+
+export interface Lineage {
+  batchId: string;
+  sourceKey: string;
+  /** Microseconds since the epoch. */
+  ingestedAtMicros: number;
+}
+
+/** The Arrow schema of a dataset's raw Parquet: contract columns, then lineage. */
+export function rawSchema(contract: Contract): Schema {
+  const fields = contract.columns.map((c) => new Field(c.name, createColumnBuilder(c, 'utf-8').arrowType, c.nullable));
+  return new Schema([
+    ...fields,
+    new Field('_batch_id', dictionaryUtf8(0), false),
+    new Field('_source_key', dictionaryUtf8(1), false),
+    new Field('_source_line', new Int64(), false),
+    new Field('_ingested_at', new TimestampMicrosecond('UTC'), false),
+  ]);
+}
+
+function dictionaryUtf8(id: number): Dictionary<Utf8, Int32> {
+  return new Dictionary(new Utf8(), new Int32(), id);
+}
+
+/** Constant strings as a one-entry dictionary: a few bytes per batch however many rows. */
+function constantString(type: Dictionary<Utf8, Int32>, value: string, length: number): Data {
+  const bytes = new TextEncoder().encode(value);
+  const dictionary = makeData({ type: new Utf8(), length: 1, nullCount: 0, valueOffsets: new Int32Array([0, bytes.length]), data: bytes });
+  // apache-arrow's typings reject Int32Array indices for dictionaries although the runtime takes them.
+  const props = { type, length, nullCount: 0, data: new Int32Array(length), dictionary: makeVector(dictionary) };
+  return makeData(props as never) as Data;
+}
+
+function constantTimestamp(type: DataType, micros: number, length: number): Data {
+  const words = new Uint32Array(length * 2);
+  const hi = Math.floor(micros / 4294967296);
+  const lo = micros - hi * 4294967296;
+  for (let i = 0; i < length; i++) { words[i * 2] = lo; words[i * 2 + 1] = hi; }
+  return makeData({ type: type as TimestampMicrosecond, length, nullCount: 0, data: new BigInt64Array(words.buffer) });
+}
+
+export function toRecordBatch(schema: Schema, batch: DecodedBatch, lineage: Lineage): RecordBatch {
+  const n = batch.rowCount;
+  const f = schema.fields;
+  const k = batch.columns.length;
+  const children = [
+    ...batch.columns,
+    constantString(f[k].type as Dictionary<Utf8, Int32>, lineage.batchId, n),
+    constantString(f[k + 1].type as Dictionary<Utf8, Int32>, lineage.sourceKey, n),
+    batch.sourceLines,
+    constantTimestamp(f[k + 3].type, lineage.ingestedAtMicros, n),
+  ];
+  return new RecordBatch(schema, makeData({ type: new Struct(f), length: n, nullCount: 0, children }));
+}

@@ -1,0 +1,302 @@
+import { Int64, makeData, type Data } from 'apache-arrow';
+import { isUtf8 } from 'node:buffer';
+import type { Contract } from '../contracts/contract.ts';
+import { createColumnBuilder, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
+import { CsvTokenizer, FieldKind, RecordProblem, unescapeField, type RecordSink } from './csvTokenizer.ts';
+import { BrokenHeaderError, HeaderMismatchError } from './errors.ts';
+
+/** Contract columns of a run of rows, plus each row's source line. */
+export interface DecodedBatch {
+  rowCount: number;
+  columns: Data[];
+  sourceLines: Data<Int64>;
+}
+
+export type RejectReason =
+  | 'ragged-row' | 'stray-quote' | 'unterminated-quote' | 'record-too-large'
+  | 'invalid-value' | 'null-not-allowed' | 'check-allowed' | 'check-range' | 'check-pattern' | 'invalid-utf8';
+
+export interface RejectedRecord {
+  line: number;
+  /** Contract column at fault, or null for a record-level problem. */
+  column: string | null;
+  reason: RejectReason;
+  message: string;
+  /** The record's original bytes, without its line break. */
+  raw: Uint8Array;
+}
+
+export interface DecodeStats {
+  rowsRead: number;
+  rowsWritten: number;
+  rowsRejected: number;
+  blankLines: number;
+  commentLines: number;
+  bytesRead: number;
+  /** Header names as found in the file (null without a header row or for an empty file). */
+  header: string[] | null;
+  reordered: boolean;
+}
+
+export interface DecodeOutput {
+  batches: DecodedBatch[];
+  rejects: RejectedRecord[];
+}
+
+/** Bytes in, column batches and rejects out. The WASM core implements the same interface. */
+export interface CsvDecoder {
+  push(chunk: Uint8Array): DecodeOutput;
+  end(): DecodeOutput;
+  readonly stats: DecodeStats;
+}
+
+export interface DecoderOptions {
+  /** The first batch is cut at the first row ending past this many input bytes... */
+  batchBytes?: number;
+  /** ...and every later batch has exactly as many rows as the first (so batches map 1:1 to row groups). */
+  maxBatchRows?: number;
+}
+
+const utf8 = new TextDecoder();
+
+/** The TypeScript implementation: a byte tokenizer feeding typed column builders. */
+export class JsCsvDecoder implements CsvDecoder, RecordSink {
+  readonly stats: DecodeStats = {
+    rowsRead: 0, rowsWritten: 0, rowsRejected: 0, blankLines: 0, commentLines: 0, bytesRead: 0, header: null, reordered: false,
+  };
+  private readonly tok: CsvTokenizer;
+  private readonly builders: ColumnBuilder[];
+  /** File field index -> contract column index. */
+  private fieldToColumn: number[];
+  private awaitingHeader: boolean;
+  private bomChecked: boolean;
+  private lines = new Uint32Array(1024);
+  private rows = 0;
+  private batchRows = 0;
+  private readonly batchBytes: number;
+  private readonly maxBatchRows: number;
+  private out: DecodeOutput = { batches: [], rejects: [] };
+  private scratch = new Uint8Array(4096);
+  private readonly nullTokens: Uint8Array[];
+  private readonly onlyEmptyIsNull: boolean;
+  private readonly quote: number;
+  private readonly escape: number;
+  /** Input below this offset of the current buffer is known valid UTF-8. */
+  private utf8ValidEnd = 0;
+  private currentBuf: Uint8Array | null = null;
+
+  constructor(private readonly contract: Contract, options: DecoderOptions = {}) {
+    const d = contract.dialect;
+    this.quote = d.quote.charCodeAt(0);
+    this.escape = (d.escape ?? d.quote).charCodeAt(0);
+    this.tok = new CsvTokenizer(
+      {
+        delimiter: d.delimiter.charCodeAt(0),
+        quote: this.quote,
+        escape: this.escape,
+        comment: d.comment ? d.comment.charCodeAt(0) : -1,
+        maxRecordBytes: d.maxRecordBytes,
+      },
+      this,
+    );
+    this.builders = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
+    this.fieldToColumn = contract.columns.map((_, i) => i);
+    this.awaitingHeader = d.header;
+    this.bomChecked = d.bom === 'keep';
+    this.batchBytes = options.batchBytes ?? 16 * 1024 * 1024;
+    this.maxBatchRows = options.maxBatchRows ?? 1 << 20;
+    const enc = new TextEncoder();
+    this.nullTokens = d.nullTokens.map((t) => enc.encode(t));
+    this.onlyEmptyIsNull = d.nullTokens.length === 1 && d.nullTokens[0] === '';
+  }
+
+  push(chunk: Uint8Array): DecodeOutput {
+    this.stats.bytesRead += chunk.length;
+    if (!this.bomChecked) {
+      if (chunk.length < 3 && this.tok.carried + chunk.length < 3) {
+        this.tok.push(chunk);
+        return this.take();
+      }
+      this.bomChecked = true;
+      if (this.tok.carried === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+        chunk = chunk.subarray(3);
+        this.tok.offset = 3;
+      }
+    }
+    this.tok.push(chunk);
+    return this.take();
+  }
+
+  end(): DecodeOutput {
+    this.tok.end();
+    if (this.rows > 0) this.cutBatch();
+    return this.take();
+  }
+
+  private take(): DecodeOutput {
+    const o = this.out;
+    this.out = { batches: [], rejects: [] };
+    return o;
+  }
+
+  // RecordSink -------------------------------------------------------------
+
+  record(buf: Uint8Array, tok: CsvTokenizer, nf: number, recStart: number, recEnd: number, line: number): void {
+    if (buf !== this.currentBuf) this.scanUtf8(buf);
+    if (nf === 1 && recEnd === recStart && this.builders.length > 1) {
+      this.stats.blankLines++;
+      return;
+    }
+    if (this.awaitingHeader) {
+      this.readHeader(buf, tok, nf);
+      return;
+    }
+    this.stats.rowsRead++;
+    const ncols = this.builders.length;
+    if (nf !== ncols) {
+      this.reject(buf, recStart, recEnd, line, null, 'ragged-row', `has ${nf} field${nf === 1 ? '' : 's'}, the contract has ${ncols} columns`);
+      return;
+    }
+    if (tok.problem === RecordProblem.StrayQuote) {
+      const col = this.contract.columns[this.fieldToColumn[tok.problemField]];
+      this.reject(buf, recStart, recEnd, line, col.name, 'stray-quote', 'has a quote inside an unquoted field or text after a closing quote');
+      return;
+    }
+    const row = this.rows;
+    for (let f = 0; f < nf; f++) {
+      const b = this.builders[this.fieldToColumn[f]];
+      let src = buf;
+      let s = tok.starts[f];
+      let e = tok.ends[f];
+      const kind = tok.kinds[f];
+      if (kind === FieldKind.QuotedEscaped) {
+        if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
+        const len = unescapeField(buf, s, e, this.quote, this.escape, this.scratch);
+        src = this.scratch;
+        s = 0;
+        e = len;
+      }
+      if (b.column.trim) {
+        while (s < e && (src[s] === 32 || src[s] === 9)) s++;
+        while (e > s && (src[e - 1] === 32 || src[e - 1] === 9)) e--;
+      }
+      const isNull = kind === FieldKind.Plain ? this.isNullToken(src, s, e) : e === s && !(b instanceof StringBuilder);
+      if (isNull) {
+        if (!b.column.nullable) {
+          this.rollback(row);
+          this.reject(buf, recStart, recEnd, line, b.column.name, 'null-not-allowed', 'is empty but the column is not nullable');
+          return;
+        }
+        b.appendNull();
+        continue;
+      }
+      if (b instanceof StringBuilder) b.checkUtf8 = tok.ends[f] > this.utf8ValidEnd;
+      const problem = b.append(src, s, e);
+      if (problem) {
+        this.rollback(row);
+        this.reject(buf, recStart, recEnd, line, b.column.name, problem.reason, problem.message);
+        return;
+      }
+    }
+    if (this.rows === this.lines.length) {
+      const l = new Uint32Array(this.lines.length * 2);
+      l.set(this.lines);
+      this.lines = l;
+    }
+    this.lines[this.rows++] = line;
+    this.stats.rowsWritten++;
+    if (this.batchRows ? this.rows === this.batchRows : tok.offset + (recEnd - recStart) >= this.batchBytes || this.rows >= this.maxBatchRows) {
+      if (!this.batchRows) this.batchRows = this.rows;
+      this.cutBatch();
+    }
+  }
+
+  broken(raw: Uint8Array, line: number, reason: 'unterminated-quote' | 'record-too-large', detail: string): void {
+    if (this.awaitingHeader) throw new BrokenHeaderError(line, detail);
+    this.stats.rowsRead++;
+    let end = raw.length;
+    while (end > 0 && (raw[end - 1] === 10 || raw[end - 1] === 13)) end--;
+    this.stats.rowsRejected++;
+    this.out.rejects.push({ line, column: null, reason, message: detail, raw: raw.subarray(0, end) });
+  }
+
+  comment(): void {
+    this.stats.commentLines++;
+  }
+
+  // -----------------------------------------------------------------------
+
+  /** Batch row count decided by the first batch (0 until then). */
+  get rowsPerBatch(): number {
+    return this.batchRows;
+  }
+
+  private isNullToken(buf: Uint8Array, s: number, e: number): boolean {
+    if (this.onlyEmptyIsNull) return e === s;
+    const n = e - s;
+    for (const t of this.nullTokens) {
+      if (t.length !== n) continue;
+      let k = 0;
+      while (k < n && buf[s + k] === t[k]) k++;
+      if (k === n) return true;
+    }
+    return false;
+  }
+
+  private scanUtf8(buf: Uint8Array): void {
+    this.currentBuf = buf;
+    let end = buf.length;
+    // A multi-byte character may be cut at the end of the buffer: leave those last bytes to per-value checks.
+    while (end > 0 && buf.length - end < 4 && buf[end - 1] >= 0x80) end--;
+    this.utf8ValidEnd = isUtf8(buf.subarray(0, end)) ? end : 0;
+  }
+
+  private readHeader(buf: Uint8Array, tok: CsvTokenizer, nf: number): void {
+    this.awaitingHeader = false;
+    const names: string[] = [];
+    for (let f = 0; f < nf; f++) {
+      let s = tok.starts[f];
+      let e = tok.ends[f];
+      let src = buf;
+      if (tok.kinds[f] === FieldKind.QuotedEscaped) {
+        if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
+        e = unescapeField(buf, s, e, this.quote, this.escape, this.scratch);
+        s = 0;
+        src = this.scratch;
+      }
+      names.push(utf8.decode(src.subarray(s, e)));
+    }
+    this.stats.header = names;
+    const wanted = this.contract.columns.map((c) => normalize(c.header ?? c.name));
+    const found = names.map(normalize);
+    const duplicates = found.filter((n, i) => found.indexOf(n) !== i);
+    const missing = this.contract.columns.filter((_, i) => !found.includes(wanted[i])).map((c) => c.header ?? c.name);
+    const extra = names.filter((_, i) => !wanted.includes(found[i]));
+    if (missing.length || extra.length || duplicates.length) throw new HeaderMismatchError(missing, extra, duplicates);
+    this.fieldToColumn = found.map((n) => wanted.indexOf(n));
+    this.stats.reordered = this.fieldToColumn.some((c, f) => c !== f);
+  }
+
+  private rollback(row: number): void {
+    for (const b of this.builders) if (b.length > row) b.truncate(row);
+  }
+
+  private reject(buf: Uint8Array, s: number, e: number, line: number, column: string | null, reason: RejectReason, message: string): void {
+    this.stats.rowsRejected++;
+    this.out.rejects.push({ line, column, reason, message, raw: buf.slice(s, e) });
+  }
+
+  private cutBatch(): void {
+    const rowCount = this.rows;
+    const columns = this.builders.map((b) => b.finish());
+    const words = new Uint32Array(rowCount * 2);
+    for (let i = 0; i < rowCount; i++) words[i * 2] = this.lines[i];
+    const lines = new BigInt64Array(words.buffer);
+    this.out.batches.push({ rowCount, columns, sourceLines: makeData({ type: new Int64(), length: rowCount, nullCount: 0, data: lines }) });
+    this.rows = 0;
+  }
+}
+
+function normalize(name: string): string {
+  return name.trim().toLowerCase();
+}

@@ -1,0 +1,245 @@
+/**
+ * RFC 4180 tokenizer over bytes. It finds records and field boundaries and hands each complete record to
+ * a sink; it never decodes text. Records may span chunks: the unfinished tail is carried to the next push.
+ */
+
+export const enum FieldKind {
+  Plain = 0,
+  /** Quoted, no escapes: [start, end) is the content between the quotes. */
+  Quoted = 1,
+  /** Quoted with doubled quotes or escape characters inside: must be unescaped. */
+  QuotedEscaped = 2,
+}
+
+export const enum RecordProblem {
+  None = 0,
+  /** Text after a closing quote, or a quote inside an unquoted field. */
+  StrayQuote = 1,
+}
+
+export interface TokenizerDialect {
+  delimiter: number;
+  quote: number;
+  /** Equal to `quote` for doubled-quote escaping. */
+  escape: number;
+  /** -1 when comments are not enabled. */
+  comment: number;
+  maxRecordBytes: number;
+}
+
+export interface RecordSink {
+  /** One record; fields are in `tok.starts/ends/kinds[0..fieldCount)`; `line` is its first physical line. */
+  record(buf: Uint8Array, tok: CsvTokenizer, fieldCount: number, recStart: number, recEnd: number, line: number): void;
+  /** Bytes that cannot form a record (an unterminated quote, an oversized record): quarantined as they are. */
+  broken(raw: Uint8Array, line: number, reason: 'unterminated-quote' | 'record-too-large', detail: string): void;
+  /** A comment line, skipped. */
+  comment(line: number): void;
+}
+
+const LF = 10;
+const CR = 13;
+
+export class CsvTokenizer {
+  starts = new Int32Array(256);
+  ends = new Int32Array(256);
+  kinds = new Uint8Array(256);
+  problem: RecordProblem = RecordProblem.None;
+  /** Field index of the first problem of the current record. */
+  problemField = -1;
+
+  /** Physical line number of the next record's first byte (1-based). */
+  line = 1;
+  /** Absolute offset in the file of the next unconsumed byte. */
+  offset = 0;
+  private pending: Uint8Array | null = null;
+  /** Do not rescan an unfinished record until the carried bytes have doubled (keeps huge fields linear). */
+  private rescanAt = 0;
+
+  constructor(private readonly d: TokenizerDialect, private readonly sink: RecordSink) {}
+
+  /** Feeds bytes; complete records go to the sink. */
+  push(chunk: Uint8Array): void {
+    let buf = chunk;
+    if (this.pending) {
+      buf = new Uint8Array(this.pending.length + chunk.length);
+      buf.set(this.pending);
+      buf.set(chunk, this.pending.length);
+      this.pending = null;
+    }
+    if (buf.length < this.rescanAt) {
+      this.pending = buf;
+      return;
+    }
+    this.consume(buf, false);
+  }
+
+  /** End of input: the last record may lack its line break. */
+  end(): void {
+    const buf = this.pending ?? new Uint8Array(0);
+    this.pending = null;
+    this.consume(buf, true);
+  }
+
+  /** Bytes carried over, not yet part of a complete record. */
+  get carried(): number {
+    return this.pending?.length ?? 0;
+  }
+
+  private consume(buf: Uint8Array, final: boolean): void {
+    let p = 0;
+    const n = buf.length;
+    while (p < n) {
+      const next = this.parseRecord(buf, p, final);
+      if (next < 0) break;
+      this.offset += next - p;
+      p = next;
+    }
+    if (p < n) {
+      const rest = buf.slice(p);
+      if (!final && rest.length > this.d.maxRecordBytes) {
+        const skipped = this.dropFirstLine(rest, 'record-too-large', `record is larger than dialect.maxRecordBytes (${this.d.maxRecordBytes} bytes)`);
+        this.offset += skipped;
+        if (skipped < rest.length) this.consume(rest.subarray(skipped), final);
+        return;
+      }
+      this.pending = rest;
+      this.rescanAt = rest.length * 2;
+    } else {
+      this.rescanAt = 0;
+    }
+  }
+
+  /**
+   * Quarantines the first physical line of `buf` (or all of it when it has no line break) and returns
+   * how many bytes were consumed. Parsing resumes on the next line, so the rows after one broken quote survive.
+   */
+  private dropFirstLine(buf: Uint8Array, reason: 'unterminated-quote' | 'record-too-large', detail: string): number {
+    let e = 0;
+    while (e < buf.length && buf[e] !== LF && buf[e] !== CR) e++;
+    if (e < buf.length) e += buf[e] === CR && buf[e + 1] === LF ? 2 : 1;
+    this.sink.broken(buf.slice(0, e), this.line, reason, detail);
+    this.line++;
+    return e;
+  }
+
+  /** Parses one record starting at `p`; returns the offset after it, or -1 when it is not complete yet. */
+  private parseRecord(buf: Uint8Array, recStart: number, final: boolean): number {
+    const n = buf.length;
+    const D = this.d.delimiter;
+    const Q = this.d.quote;
+    const E = this.d.escape;
+    let p = recStart;
+    let newlines = 0;
+    let nf = 0;
+    this.problem = RecordProblem.None;
+    this.problemField = -1;
+
+    if (buf[p] === this.d.comment) {
+      while (p < n && buf[p] !== LF && buf[p] !== CR) p++;
+      if (p === n && !final) return -1;
+      if (p < n) {
+        if (buf[p] === CR && p + 1 === n && !final) return -1;
+        p += buf[p] === CR && buf[p + 1] === LF ? 2 : 1;
+      }
+      this.sink.comment(this.line);
+      this.line++;
+      return p;
+    }
+
+    for (;;) {
+      if (nf === this.starts.length) this.growFields();
+      const fs = p;
+      if (p < n && buf[p] === Q) {
+        p++;
+        const s = p;
+        let escaped = false;
+        let inner = 0;
+        for (;;) {
+          if (p >= n) {
+            if (!final) return -1;
+            const dropped = this.dropFirstLine(buf.subarray(recStart), 'unterminated-quote', `quoted field ${nf + 1} is never closed`);
+            return recStart + dropped;
+          }
+          const c = buf[p];
+          if (c === Q) {
+            if (E === Q) {
+              if (p + 1 >= n && !final) return -1;
+              if (buf[p + 1] === Q) { escaped = true; p += 2; continue; }
+            }
+            break;
+          }
+          if (c === E) {
+            if (p + 1 >= n && !final) return -1;
+            escaped = true;
+            p += 2;
+            continue;
+          }
+          if (c === LF || (c === CR && buf[p + 1] !== LF)) inner++;
+          p++;
+        }
+        newlines += inner;
+        this.starts[nf] = s;
+        this.ends[nf] = p;
+        this.kinds[nf] = escaped ? FieldKind.QuotedEscaped : FieldKind.Quoted;
+        p++;
+        if (p < n && buf[p] !== D && buf[p] !== LF && buf[p] !== CR) {
+          if (this.problem === RecordProblem.None) { this.problem = RecordProblem.StrayQuote; this.problemField = nf; }
+          while (p < n && buf[p] !== D && buf[p] !== LF && buf[p] !== CR) p++;
+          this.starts[nf] = fs;
+          this.ends[nf] = p;
+          this.kinds[nf] = FieldKind.Plain;
+        }
+      } else {
+        while (p < n) {
+          const c = buf[p];
+          if (c === D || c === LF || c === CR) break;
+          if (c === Q && this.problem === RecordProblem.None) { this.problem = RecordProblem.StrayQuote; this.problemField = nf; }
+          p++;
+        }
+        this.starts[nf] = fs;
+        this.ends[nf] = p;
+        this.kinds[nf] = FieldKind.Plain;
+      }
+      nf++;
+      if (p >= n) {
+        if (!final) return -1;
+        this.sink.record(buf, this, nf, recStart, p, this.line);
+        this.line += newlines;
+        return p;
+      }
+      const c = buf[p];
+      if (c === D) { p++; continue; }
+      const recEnd = p;
+      if (c === LF) {
+        p++;
+      } else {
+        if (p + 1 >= n && !final) return -1;
+        p += buf[p + 1] === LF ? 2 : 1;
+      }
+      this.sink.record(buf, this, nf, recStart, recEnd, this.line);
+      this.line += newlines + 1;
+      return p;
+    }
+  }
+
+  private growFields(): void {
+    const size = this.starts.length * 2;
+    const s = new Int32Array(size); s.set(this.starts); this.starts = s;
+    const e = new Int32Array(size); e.set(this.ends); this.ends = e;
+    const k = new Uint8Array(size); k.set(this.kinds); this.kinds = k;
+  }
+}
+
+/** Copies a quoted field's content without its escapes into `out`; returns the length. */
+export function unescapeField(buf: Uint8Array, s: number, e: number, quote: number, escape: number, out: Uint8Array): number {
+  let o = 0;
+  for (let p = s; p < e; p++) {
+    const c = buf[p];
+    if ((c === escape || c === quote) && p + 1 < e) {
+      out[o++] = buf[++p];
+    } else {
+      out[o++] = c;
+    }
+  }
+  return o;
+}

@@ -1,0 +1,61 @@
+import type { Contract } from '../contracts/contract.ts';
+import type { ObjectInfo } from '../ports.ts';
+import { ReconciliationError } from './errors.ts';
+import type { OutputFile } from './RollingParquetWriter.ts';
+
+export type BatchStatus =
+  /** Converted: rows are in raw Parquet or in quarantine. */
+  | 'published'
+  /** The file could not be converted at all (header mismatch, unreadable bytes): quarantined whole. */
+  | 'rejected'
+  /** No contract claims the file: quarantined whole. */
+  | 'unmatched';
+
+export interface Manifest {
+  manifestVersion: 1;
+  batchId: string;
+  dataset: string;
+  status: BatchStatus;
+  /** For rejected and unmatched batches: why, and what to do next. */
+  problem?: { code: string; message: string };
+  source: ObjectInfo & { bucket: string; compression: 'gzip' | 'none' };
+  ingestDate: string;
+  startedAt: string;
+  finishedAt: string;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsRejected: number;
+  blankLines: number;
+  commentLines: number;
+  rejectsByReason: Record<string, number>;
+  rejectRatio: number;
+  maxRejectRatio: number;
+  rejectThresholdExceeded: boolean;
+  files: OutputFile[];
+  quarantine: OutputFile | null;
+  header: { found: string[] | null; reordered: boolean };
+  schema: { name: string; type: string; nullable: boolean }[];
+}
+
+export function manifestKey(dataset: string, batchId: string): string {
+  return `manifests/${dataset}/${batchId}.json`;
+}
+
+/** Refuses a manifest whose counts do not prove that every row was written or quarantined. */
+export function assertReconciled(m: Pick<Manifest, 'rowsRead' | 'rowsWritten' | 'rowsRejected' | 'files' | 'quarantine'>): void {
+  const inFiles = m.files.reduce((n, f) => n + f.rows, 0);
+  const inQuarantine = m.quarantine?.rows ?? 0;
+  if (m.rowsRead !== m.rowsWritten + m.rowsRejected || inFiles !== m.rowsWritten || inQuarantine !== m.rowsRejected) {
+    throw new ReconciliationError(m.rowsRead, inFiles, inQuarantine);
+  }
+}
+
+export function schemaOf(contract: Contract): Manifest['schema'] {
+  return [
+    ...contract.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })),
+    { name: '_batch_id', type: 'string', nullable: false },
+    { name: '_source_key', type: 'string', nullable: false },
+    { name: '_source_line', type: 'int64', nullable: false },
+    { name: '_ingested_at', type: 'timestamp', nullable: false },
+  ];
+}

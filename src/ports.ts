@@ -1,0 +1,28 @@
+/** Small interfaces the core depends on; adapters in src/adapters implement them for AWS and for a laptop. */
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** S3 ETag, or the MD5 of the content for the local store. */
+  etag: string;
+  versionId?: string;
+}
+
+export interface ObjectWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the object visible under its key, all at once. */
+  complete(): Promise<{ bytes: number }>;
+  /** Drops what was written; the key never becomes visible. */
+  abort(): Promise<void>;
+}
+
+export interface ObjectStore {
+  /** Bucket name (AWS) or folder (local), for messages and manifests. */
+  readonly name: string;
+  head(key: string): Promise<ObjectInfo | null>;
+  read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
+  write(key: string): ObjectWriter;
+  put(key: string, body: Uint8Array | string): Promise<void>;
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { loadContracts } from '../contracts/loadContracts.ts';
+import type { Contract } from '../contracts/contract.ts';
+import { FolderStore } from '../adapters/local/FolderStore.ts';
+import { DEFAULT_SETTINGS, type IngestContext, type IngestSettings } from '../convert/ingestObject.ts';
+
+/** The built-in contracts shipped with Landfall. */
+export const BUILTIN_CONTRACTS = fileURLToPath(new URL('../../contracts', import.meta.url));
+
+export interface LocalLake {
+  root: string;
+  landing: FolderStore;
+  lake: FolderStore;
+  contracts: Contract[];
+  settings: IngestSettings;
+}
+
+/** Composition root for the laptop: two folders play the landing and lake buckets. */
+export async function openLocalLake(options: { root: string; contractsDir?: string; settings?: Partial<IngestSettings> }): Promise<LocalLake> {
+  const root = resolve(options.root);
+  return {
+    root,
+    landing: new FolderStore(join(root, 'landing'), 'landing'),
+    lake: new FolderStore(join(root, 'lake'), 'lake'),
+    contracts: await loadContracts(options.contractsDir ?? BUILTIN_CONTRACTS),
+    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+  };
+}
+
+export function ingestContext(l: LocalLake, onProgress?: IngestContext['onProgress']): IngestContext {
+  return { landing: l.landing, lake: l.lake, contracts: l.contracts, settings: l.settings, now: () => new Date(), onProgress };
+}
