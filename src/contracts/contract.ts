@@ -48,6 +48,11 @@ const dialectSchema = z
     nullTokens: z.array(z.string()).default(['']),
     /** strip: a UTF-8 byte-order mark at the start of the file is dropped (default). */
     bom: z.enum(['strip', 'keep']).default('strip'),
+    /**
+     * false (default, as DuckDB): a quote inside an unquoted field is an ordinary character (`12" pipe`).
+     * true: such a row is quarantined as stray-quote (strict RFC 4180). Text after a closing quote is always refused.
+     */
+    strictQuotes: z.boolean().default(false),
     /** Lines starting with this character are skipped (counted in the manifest). */
     comment: singleByte('comment').optional(),
     /** A record larger than this is quarantined, so one broken quote cannot swallow the rest of a file. */

@@ -96,6 +96,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
         escape: this.escape,
         comment: d.comment ? d.comment.charCodeAt(0) : -1,
         maxRecordBytes: d.maxRecordBytes,
+        strictQuotes: d.strictQuotes,
       },
       this,
     );
@@ -152,14 +153,19 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       return;
     }
     this.stats.rowsRead++;
-    const ncols = this.builders.length;
-    if (nf !== ncols) {
-      this.reject(buf, recStart, recEnd, line, null, 'ragged-row', `has ${nf} field${nf === 1 ? '' : 's'}, the contract has ${ncols} columns`);
+    if (recEnd - recStart > this.contract.dialect.maxRecordBytes) {
+      this.reject(buf, recStart, recEnd, line, null, 'record-too-large', `is ${recEnd - recStart} bytes, over dialect.maxRecordBytes (${this.contract.dialect.maxRecordBytes})`);
       return;
     }
+    const ncols = this.builders.length;
+    // A stray quote usually causes the wrong field count too: report the cause, not the symptom.
     if (tok.problem === RecordProblem.StrayQuote) {
       const col = this.contract.columns[this.fieldToColumn[tok.problemField]];
-      this.reject(buf, recStart, recEnd, line, col.name, 'stray-quote', 'has a quote inside an unquoted field or text after a closing quote');
+      this.reject(buf, recStart, recEnd, line, col?.name ?? null, 'stray-quote', `field ${tok.problemField + 1} has a quote inside an unquoted field or text after a closing quote`);
+      return;
+    }
+    if (nf !== ncols) {
+      this.reject(buf, recStart, recEnd, line, null, 'ragged-row', `has ${nf} field${nf === 1 ? '' : 's'}, the contract has ${ncols} columns`);
       return;
     }
     const row = this.rows;

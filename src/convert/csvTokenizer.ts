@@ -25,6 +25,7 @@ export interface TokenizerDialect {
   /** -1 when comments are not enabled. */
   comment: number;
   maxRecordBytes: number;
+  strictQuotes: boolean;
 }
 
 export interface RecordSink {
@@ -54,6 +55,8 @@ export class CsvTokenizer {
   private pending: Uint8Array | null = null;
   /** Do not rescan an unfinished record until the carried bytes have doubled (keeps huge fields linear). */
   private rescanAt = 0;
+  /** An oversized line being skipped up to its line break: its first bytes are kept for quarantine. */
+  private skipping: { head: Uint8Array; bytes: number; line: number } | null = null;
 
   constructor(private readonly d: TokenizerDialect, private readonly sink: RecordSink) {}
 
@@ -86,6 +89,10 @@ export class CsvTokenizer {
   }
 
   private consume(buf: Uint8Array, final: boolean): void {
+    if (this.skipping) {
+      buf = this.skip(buf, final);
+      if (this.skipping) return;
+    }
     let p = 0;
     const n = buf.length;
     while (p < n) {
@@ -97,6 +104,13 @@ export class CsvTokenizer {
     if (p < n) {
       const rest = buf.slice(p);
       if (!final && rest.length > this.d.maxRecordBytes) {
+        const lineEnd = rest.findIndex((b) => b === LF || b === CR);
+        if (lineEnd < 0) {
+          // One physical line larger than the limit: keep its head for quarantine, skip the rest of it.
+          this.skipping = { head: rest.slice(0, this.d.maxRecordBytes), bytes: 0, line: this.line };
+          this.consume(rest, final);
+          return;
+        }
         const skipped = this.dropFirstLine(rest, 'record-too-large', `record is larger than dialect.maxRecordBytes (${this.d.maxRecordBytes} bytes)`);
         this.offset += skipped;
         if (skipped < rest.length) this.consume(rest.subarray(skipped), final);
@@ -107,6 +121,28 @@ export class CsvTokenizer {
     } else {
       this.rescanAt = 0;
     }
+  }
+
+  /** Skips bytes of an oversized line up to and including its line break; returns what follows it. */
+  private skip(buf: Uint8Array, final: boolean): Uint8Array {
+    const s = this.skipping!;
+    let e = 0;
+    while (e < buf.length && buf[e] !== LF && buf[e] !== CR) e++;
+    if (e === buf.length && !final) {
+      s.bytes += buf.length;
+      this.offset += buf.length;
+      return buf.subarray(buf.length);
+    }
+    if (e < buf.length) e += buf[e] === CR && buf[e + 1] === LF ? 2 : 1;
+    s.bytes += e;
+    this.offset += e;
+    this.skipping = null;
+    this.line++;
+    this.sink.broken(
+      s.head, s.line, 'record-too-large',
+      `line of ${s.bytes} bytes is larger than dialect.maxRecordBytes (${this.d.maxRecordBytes}); its first ${s.head.length} bytes are kept here`,
+    );
+    return buf.subarray(e);
   }
 
   /**
@@ -193,7 +229,7 @@ export class CsvTokenizer {
         while (p < n) {
           const c = buf[p];
           if (c === D || c === LF || c === CR) break;
-          if (c === Q && this.problem === RecordProblem.None) { this.problem = RecordProblem.StrayQuote; this.problemField = nf; }
+          if (c === Q && this.d.strictQuotes && this.problem === RecordProblem.None) { this.problem = RecordProblem.StrayQuote; this.problemField = nf; }
           p++;
         }
         this.starts[nf] = fs;
