@@ -10,8 +10,10 @@ export interface OutputFile {
 
 /**
  * Streams record batches into Parquet files of about `targetBytes` each, through parquet-wasm's streaming
- * writer. A file is closed once its flushed bytes plus the batch still in flight reach the target, so files
- * land within half a row group of it; only the last file of a batch is smaller.
+ * writer. Every batch is exactly one row group, and parquet-wasm emits each finished row group as one chunk,
+ * so after batch k the sizes of row groups 1..k-1 are known exactly. The file is closed when its estimated
+ * size with batch k, plus half a row group, reaches the target: files land within half a row group of it,
+ * and the decision depends only on the data, never on timing (the same input gives the same files).
  */
 export class RollingParquetWriter {
   private current: OpenFile | null = null;
@@ -27,8 +29,8 @@ export class RollingParquetWriter {
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
     this.current ??= OpenFile.open(this.store, this.keyFor(this.done.length), writerProperties(this.tuning()));
-    await this.current.push(batch);
-    if (this.current.estimatedBytes() >= this.targetBytes) await this.roll();
+    const estimate = await this.current.push(batch);
+    if (estimate.bytes + estimate.perBatch / 2 >= this.targetBytes) await this.roll();
   }
 
   /** Closes the open file; returns every file written, in order. None is visible before `complete()` of its writer. */
@@ -57,6 +59,8 @@ class OpenFile {
   private wanted = deferred();
   private fed: ReturnType<typeof deferred> | null = null;
   private flushed = 0;
+  private readonly chunkSizes: number[] = [];
+  private chunkWaiters: (() => void)[] = [];
   private batches = 0;
   private rows = 0;
   private pump!: Promise<void>;
@@ -86,6 +90,8 @@ class OpenFile {
     f.pump = (async () => {
       for await (const chunk of (await output) as unknown as AsyncIterable<Uint8Array>) {
         f.flushed += chunk.length;
+        f.chunkSizes.push(chunk.length);
+        for (const w of f.chunkWaiters.splice(0)) w();
         await f.out.write(chunk);
       }
     })();
@@ -93,19 +99,27 @@ class OpenFile {
     return f;
   }
 
-  async push(batch: RecordBatch): Promise<void> {
+  /**
+   * Feeds one batch; returns the file's estimated size with it: the exact size of the earlier row groups
+   * plus their average for this one (0 for the first batch: nothing is known yet).
+   */
+  async push(batch: RecordBatch): Promise<{ bytes: number; perBatch: number }> {
+    // parquet-wasm asks for batch k only after writing row group k-1, so its chunk is on its way.
     await Promise.race([this.wanted.promise, this.failure]);
     this.wanted = deferred();
     for (const b of toWasmBatches(batch)) this.controller.enqueue(b);
     this.batches++;
     this.rows += batch.numRows;
     this.fed?.resolve();
-  }
-
-  /** Flushed bytes plus one batch in flight, at the average flushed size per batch so far. */
-  estimatedBytes(): number {
-    if (this.batches < 2) return this.flushed;
-    return this.flushed + this.flushed / (this.batches - 1);
+    const known = this.batches - 1;
+    if (known === 0) return { bytes: 0, perBatch: 0 };
+    while (this.chunkSizes.length < known) {
+      await Promise.race([new Promise<void>((r) => this.chunkWaiters.push(r)), this.failure]);
+    }
+    let bytes = 0;
+    for (let i = 0; i < known; i++) bytes += this.chunkSizes[i];
+    const perBatch = bytes / known;
+    return { bytes: bytes + perBatch, perBatch };
   }
 
   async close(): Promise<{ key: string; rows: number; bytes: number }> {
