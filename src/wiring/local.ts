@@ -24,8 +24,15 @@ export async function openLocalLake(options: { root: string; contractsDir?: stri
     landing: new FolderStore(join(root, 'landing'), 'landing'),
     lake: new FolderStore(join(root, 'lake'), 'lake'),
     contracts: await loadContracts(options.contractsDir ?? BUILTIN_CONTRACTS),
-    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    settings: resolveSettings(options.settings),
   };
+}
+
+/** A small target file size needs small row groups, or a file could never be rolled below one row group. */
+export function resolveSettings(s: Partial<IngestSettings> = {}): IngestSettings {
+  const targetFileBytes = s.targetFileBytes ?? DEFAULT_SETTINGS.targetFileBytes;
+  const batchBytes = s.batchBytes ?? Math.min(DEFAULT_SETTINGS.batchBytes, Math.max(64 * 1024, Math.floor(targetFileBytes / 2)));
+  return { targetFileBytes, batchBytes };
 }
 
 export function ingestContext(l: LocalLake, onProgress?: IngestContext['onProgress']): IngestContext {
