@@ -1,10 +1,27 @@
-import * as pw from 'parquet-wasm';
+import * as pw from 'parquet-wasm/esm';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tableToIPC, Table, type RecordBatch } from 'apache-arrow';
 
 export { pw };
 
+let ready = false;
+
+/**
+ * Compiles parquet-wasm once per process (per Lambda container). The esm build takes the .wasm bytes
+ * explicitly, so bundles stay free of path tricks: Lambda passes the copy shipped in the layer, a checkout
+ * finds it in node_modules.
+ */
+export function initParquetWasm(wasmPath?: string): void {
+  if (ready) return;
+  const path = wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
+  pw.initSync({ module: readFileSync(path) });
+  ready = true;
+}
+
 /** Hands an Arrow JS batch to parquet-wasm. The wasm table is freed at once (LIBRARIES.md: it leaks otherwise). */
 export function toWasmBatches(batch: RecordBatch): pw.RecordBatch[] {
+  initParquetWasm();
   const table = pw.Table.fromIPCStream(tableToIPC(new Table([batch]), 'stream'));
   try {
     return table.recordBatches();
@@ -21,6 +38,7 @@ export interface ParquetTuning {
 
 /** Writer properties are consumed by each write, so every file gets a fresh set. */
 export function writerProperties(t: ParquetTuning): pw.WriterProperties {
+  initParquetWasm();
   return new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression.ZSTD)
     .setDictionaryEnabled(true)

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Builds what `sam build` packages and what `landfall invoke` runs: the runtime layer's content, and one
+// esbuild bundle per function with the same options template.yaml gives SAM (so a local bundle is the deployed one).
+import { build } from 'esbuild';
+import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = resolve(process.argv[2] ?? join(root, 'dist'));
+
+/** CloudFormation short tags (!Ref, !Sub, ...) read as plain values: only Metadata is needed here. */
+const cfnTags = ['Ref', 'Sub', 'GetAtt', 'If', 'Join', 'Select', 'Split', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'GetAZs', 'Base64', 'Cidr', 'Condition']
+  .flatMap((name) => ['scalar', 'seq', 'map'].map((collection) => ({ tag: `!${name}`, collection: collection === 'scalar' ? undefined : collection, resolve: (v) => v })));
+
+export async function functionsFromTemplate() {
+  const template = parse(await readFile(join(root, 'template.yaml'), 'utf8'), { customTags: cfnTags });
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild')
+    .map(([id, r]) => ({ id, handler: r.Properties.Handler, props: r.Metadata.BuildProperties }));
+}
+
+export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
+  await rm(join(layerDir, 'contracts'), { recursive: true, force: true });
+  await mkdir(join(layerDir, 'contracts'), { recursive: true });
+  for (const f of (await readdir(join(root, 'contracts'))).filter((f) => /\.ya?ml$/.test(f))) {
+    await cp(join(root, 'contracts', f), join(layerDir, 'contracts', f));
+  }
+  await mkdir(join(layerDir, 'wasm'), { recursive: true });
+  const require = createRequire(import.meta.url);
+  await cp(require.resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'), join(layerDir, 'wasm', 'parquet_wasm_bg.wasm'));
+  return layerDir;
+}
+
+export async function buildFunctions(dir = outDir) {
+  const built = [];
+  for (const fn of await functionsFromTemplate()) {
+    const p = fn.props;
+    const ext = (p.OutExtension ?? []).map((s) => s.split('=')).find(([from]) => from === '.js')?.[1] ?? '.js';
+    const banner = Object.fromEntries((p.Banner ?? []).map((b) => [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)]));
+    const outfile = join(dir, fn.id, `${fn.handler.split('.')[0]}${ext}`);
+    await build({
+      entryPoints: p.EntryPoints.map((e) => join(root, e)),
+      outfile,
+      bundle: true,
+      platform: p.Platform ?? 'node',
+      format: p.Format ?? 'cjs',
+      target: p.Target,
+      sourcemap: Boolean(p.Sourcemap),
+      keepNames: Boolean(p.KeepNames),
+      minify: Boolean(p.Minify),
+      external: p.External ?? [],
+      banner,
+      logLevel: 'warning',
+    });
+    built.push({ id: fn.id, outfile, handler: fn.handler });
+  }
+  return built;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const layer = await buildLayer();
+  const fns = await buildFunctions();
+  console.log(`layer: ${layer}`);
+  for (const f of fns) console.log(`${f.id}: ${f.outfile}`);
+}

@@ -1,0 +1,56 @@
+import type { S3Event } from 'aws-lambda';
+import { ingestObject, type IngestContext } from './ingestObject.ts';
+
+export interface ObjectCreatedRecord {
+  bucket: string;
+  /** Decoded object key (S3 events carry keys URL-encoded, spaces as '+'). */
+  key: string;
+}
+
+export interface IngestSummary {
+  key: string;
+  dataset: string;
+  batchId: string;
+  status: string;
+  alreadyIngested: boolean;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsRejected: number;
+  files: number;
+  manifest: string;
+}
+
+export function objectCreatedRecords(event: S3Event): ObjectCreatedRecord[] {
+  if (!Array.isArray(event?.Records)) throw new TypeError('not an S3 event: no Records array');
+  return event.Records.filter((r) => r.eventName?.startsWith('ObjectCreated:')).map((r) => ({
+    bucket: r.s3.bucket.name,
+    key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')),
+  }));
+}
+
+/**
+ * Ingests every object of an S3 ObjectCreated event. All records are attempted; if any failed, the first
+ * error is thrown afterwards so that Lambda retries the event (ingest is idempotent per object).
+ */
+export async function ingestS3Event(ctx: IngestContext, event: S3Event): Promise<IngestSummary[]> {
+  const out: IngestSummary[] = [];
+  const errors: Error[] = [];
+  for (const rec of objectCreatedRecords(event)) {
+    if (rec.bucket !== ctx.landing.name) {
+      errors.push(new Error(`event for bucket ${rec.bucket}, but this function ingests ${ctx.landing.name}`));
+      continue;
+    }
+    try {
+      const r = await ingestObject(ctx, rec.key);
+      const m = r.manifest;
+      out.push({
+        key: rec.key, dataset: m.dataset, batchId: m.batchId, status: m.status, alreadyIngested: r.alreadyIngested,
+        rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length, manifest: r.manifestKey,
+      });
+    } catch (err) {
+      errors.push(err as Error);
+    }
+  }
+  if (errors.length) throw errors[0];
+  return out;
+}
