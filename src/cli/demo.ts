@@ -40,11 +40,10 @@ export async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { ...commonOptions, small: { type: 'boolean', default: false } } });
   const lake = await openLocalLake(lakeOptions(values));
   const inputDir = join(lake.root, 'demo-input');
-  const clickRows = values.small ? 200_000 : 2_600_000;
   const say = (s: string) => process.stdout.write(`${s}\n`);
 
   say(`Generating demo data in ${relative(process.cwd(), inputDir) || '.'}/ (deterministic: the same bytes on every run)`);
-  const files = await generateDemoData({ dir: inputDir, clickRows, onFile: (name, n) => say(`  ${name.padEnd(40)} ${bytes(n).padStart(10)}`) });
+  const files = await generateDemoData({ dir: inputDir, size: values.small ? 'small' : 'full', onFile: (name, n) => say(`  ${name.padEnd(40)} ${bytes(n).padStart(10)}`) });
 
   say(`\nIngesting ${files.length} files into ${relative(process.cwd(), lake.root) || '.'}/ (files already ingested are recognised and skipped)\n`);
   const outcomes = await runFiles(lake, files.map((f) => f.path), undefined, say);

@@ -446,7 +446,9 @@ export class TimestampBuilder extends Int64Builder {
 
   override append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     const v = parseTimestampMicros(buf, s, e, this.format);
-    if (!Number.isSafeInteger(v)) return this.invalid(buf, s, e, `a timestamp in format ${this.column.format ?? 'iso'}`);
+    if (Number.isNaN(v)) return this.invalid(buf, s, e, `a timestamp in format ${this.column.format ?? 'iso'}`);
+    // Microseconds are kept exact as JS numbers: |v| < 2^53 covers the years 1685 to 2255.
+    if (!Number.isSafeInteger(v)) return this.invalid(buf, s, e, 'a timestamp between the years 1685 and 2255');
     const problem = this.checkNumber(v, buf, s, e);
     if (problem) return problem;
     this.pushSafeInteger(v);

@@ -15,8 +15,8 @@ import { Random } from './random.ts';
  */
 export interface DemoOptions {
   dir: string;
-  /** Rows of the big clicks file (2.6 M rows is about 115 MB). */
-  clickRows: number;
+  /** full: about 180 MB with a clicks file of over 100 MB; small: about 25 MB, for tests and a quick look. */
+  size: 'full' | 'small';
   seed?: number;
   onFile?: (name: string, bytes: number) => void;
 }
@@ -105,6 +105,16 @@ async function writeLines(path: string, header: string, rows: () => Iterable<str
 
 export async function generateDemoData(o: DemoOptions): Promise<DemoFile[]> {
   const r = new Random(o.seed ?? 20171107);
+  const small = o.size === 'small';
+  const n = {
+    customers: small ? 5_000 : 20_000,
+    orders: small ? 10_000 : 50_000,
+    geolocation: small ? 20_000 : 100_000,
+    events: small ? 100_000 : 600_000,
+    itemProperties: small ? 40_000 : 200_000,
+    clicks: small ? 200_000 : 2_600_000,
+    lateClicks: small ? 10_000 : 50_000,
+  };
   const dir = o.dir;
   await mkdir(dir, { recursive: true });
   const files: DemoFile[] = [];
@@ -119,7 +129,7 @@ export async function generateDemoData(o: DemoOptions): Promise<DemoFile[]> {
   const zip = () => String(r.int(1000, 99990)).padStart(5, '0');
 
   // Olist ---------------------------------------------------------------------------------
-  const nCustomers = 20_000;
+  const nCustomers = n.customers;
   const customers = Array.from({ length: nCustomers }, () => ({ id: r.hex(32), unique: r.hex(32), state: state() }));
   await emit('olist_customers_dataset.csv', 'customer_id,customer_unique_id,customer_zip_code_prefix,customer_city,customer_state', function* () {
     for (const [i, c] of customers.entries()) {
@@ -150,7 +160,7 @@ export async function generateDemoData(o: DemoOptions): Promise<DemoFile[]> {
   });
 
   await emit('olist_geolocation_dataset.csv.gz', 'geolocation_zip_code_prefix,geolocation_lat,geolocation_lng,geolocation_city,geolocation_state', function* () {
-    for (let i = 0; i < 100_000; i++) {
+    for (let i = 0; i < n.geolocation; i++) {
       const s = state();
       const lat = r.normal(-20, 6, -33.7, 5.2).toFixed(14);
       const lng = r.normal(-47, 5, -73.9, -34.8).toFixed(14);
@@ -163,7 +173,7 @@ export async function generateDemoData(o: DemoOptions): Promise<DemoFile[]> {
   const start = Date.UTC(2017, 0, 1);
   const span = Date.UTC(2018, 7, 31) - start;
   type Order = { id: string; customer: string; status: string; purchased: number; approved: number; carrier: number; delivered: number; estimated: number };
-  const orders: Order[] = Array.from({ length: 50_000 }, () => {
+  const orders: Order[] = Array.from({ length: n.orders }, () => {
     const purchased = start + Math.floor(r.next() * span);
     const approved = purchased + r.int(10, 48 * 60) * 60_000;
     const carrier = approved + r.int(1, 5) * DAY + r.int(0, DAY);
@@ -238,7 +248,7 @@ export async function generateDemoData(o: DemoOptions): Promise<DemoFile[]> {
   await emit('events.csv', 'timestamp,visitorid,event,itemid,transactionid', function* () {
     let t = rrStart;
     let txn = 1;
-    for (let i = 0; i < 600_000; i++) {
+    for (let i = 0; i < n.events; i++) {
       t += r.int(0, 8_000);
       const visitor = r.int(0, 150_000);
       const item = r.int(0, 40_000);
@@ -246,11 +256,11 @@ export async function generateDemoData(o: DemoOptions): Promise<DemoFile[]> {
       // Events arrive roughly, not strictly, in time order.
       const jitter = r.chance(0.02) ? -r.int(0, 3_600_000) : 0;
       yield `${t + jitter},${visitor},${ev},${item},${ev === 'transaction' ? txn++ : ''}`;
-      if (i === 250_000) yield `${t},${visitor},click,${item},`; // an event type the contract does not know
+      if (i === Math.floor(n.events / 2)) yield `${t},${visitor},click,${item},`; // an event type the contract does not know
     }
   });
   await emit('item_properties.csv', 'timestamp,itemid,property,value', function* () {
-    for (let i = 0; i < 200_000; i++) {
+    for (let i = 0; i < n.itemProperties; i++) {
       const prop = r.weighted([['categoryid', 10], ['available', 10], ['790', 20], ['888', 30], ['364', 15], ['6', 15]] as const);
       const value = prop === 'available' ? String(r.int(0, 1)) : prop === 'categoryid' ? String(r.int(0, 1668)) : `${r.int(100000, 999999)} n${r.int(1, 999)}.000`;
       yield `${rrStart + r.int(0, 140) * DAY + r.int(0, DAY)},${r.int(0, 40_000)},${prop},${value}`;
@@ -265,8 +275,8 @@ export async function generateDemoData(o: DemoOptions): Promise<DemoFile[]> {
   };
   const clickStart = Date.UTC(2017, 10, 6, 14);
   await emit('ad_clicks_2017-11-06_09.csv', 'ip,app,device,os,channel,click_time,attributed_time,is_attributed', function* () {
-    const step = (3 * DAY) / o.clickRows;
-    for (let i = 0; i < o.clickRows; i++) {
+    const step = (3 * DAY) / n.clicks;
+    for (let i = 0; i < n.clicks; i++) {
       const t = clickStart + Math.floor(i * step);
       yield clickLine(t);
       if (i % 500_000 === 250_000) yield `${r.int(1, 364_000)},3,1,13,280,2017-11-07 25:61:00,,0`; // corrupt timestamp
@@ -274,7 +284,7 @@ export async function generateDemoData(o: DemoOptions): Promise<DemoFile[]> {
   });
   await emit('ad_clicks_2017-11-09_late.csv.gz', 'ip,app,device,os,channel,click_time,attributed_time,is_attributed', function* () {
     // A late delivery from one partner: clicks of the previous days, out of order.
-    for (let i = 0; i < 50_000; i++) yield clickLine(clickStart + r.int(0, 3 * DAY));
+    for (let i = 0; i < n.lateClicks; i++) yield clickLine(clickStart + r.int(0, 3 * DAY));
   });
 
   return files;

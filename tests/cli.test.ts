@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { SHARED_DATA, tempDir } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
+
+async function landfall(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the landfall command', () => {
+  it('runs a folder of real files, then answers SQL over raw.<dataset> in table, csv and json', async () => {
+    const lake = await tempDir();
+    const run = await landfall('run', '--lake', lake, join(SHARED_DATA, 'olist/sample_bravida'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('olist_orders_dataset.csv -> olist_orders');
+    expect(run.stdout).toMatch(/rows read 8135, written 8135, rejected 0/);
+
+    const json = await landfall('query', '--lake', lake, '--format', 'json', 'SELECT order_status, count(*) AS n FROM raw.olist_orders GROUP BY 1 ORDER BY n DESC LIMIT 1');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([{ order_status: 'delivered', n: expect.any(String) }]);
+
+    const csv = await landfall('query', '--lake', lake, '--format', 'csv', 'SELECT count(*) AS n FROM raw.olist_customers');
+    expect(csv.stdout.trim()).toBe('n\n8135');
+
+    const table = await landfall('query', '--lake', lake, 'SELECT count(*) AS n FROM raw.ad_clicks');
+    expect(table.stdout).toContain('(1 row)');
+  });
+
+  it('exits non-zero and says why when a file matches no contract', async () => {
+    const lake = await tempDir();
+    const file = join(await tempDir(), 'unknown_export.csv');
+    await writeFile(file, 'a,b\n1,2\n');
+    const r = await landfall('run', '--lake', lake, file, join(SHARED_DATA, 'retailrocket/category_tree.csv'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/NOT CONVERTED \(no-contract\)/);
+    expect(r.stdout).toMatch(/rows read 1669, written 1669/);
+    expect(r.stderr).toContain('1 of 2 file(s) could not be converted');
+  });
+
+  it('--dataset names the contract for a file whose name says nothing', async () => {
+    const lake = await tempDir();
+    const r = await landfall('run', '--lake', lake, '--dataset', 'retailrocket_category_tree', join(SHARED_DATA, 'retailrocket/category_tree.csv'));
+    expect(r.code).toBe(0);
+    const unknown = await landfall('run', '--lake', lake, '--dataset', 'nope', join(SHARED_DATA, 'retailrocket/category_tree.csv'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain('no contract named "nope"');
+  });
+
+  it('reports SQL errors and usage errors clearly', async () => {
+    const lake = await tempDir();
+    const bad = await landfall('query', '--lake', lake, 'SELECT * FROM raw.no_such_table');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/landfall query: .*no_such_table/);
+    const usage = await landfall('frobnicate');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('demo --small generates, ingests and queries every dataset, and a second run changes nothing', async () => {
+    const lake = await tempDir();
+    const first = await landfall('demo', '--small', '--lake', lake);
+    expect(first.code).toBe(0);
+    for (const ds of ['olist_orders', 'olist_order_reviews', 'olist_geolocation', 'retailrocket_events', 'ad_clicks']) expect(first.stdout).toContain(`-> ${ds}`);
+    expect(first.stdout).toContain('What was quarantined, and why');
+    expect(first.stdout).toMatch(/olist_orders\s+\| ragged-row\s+\| 1/);
+    const second = await landfall('demo', '--small', '--lake', lake);
+    expect(second.code).toBe(0);
+    expect(second.stdout.match(/already ingested on/g)).toHaveLength(15);
+  });
+});
