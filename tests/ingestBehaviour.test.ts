@@ -149,7 +149,7 @@ describe('exactly-once effect and file sizing', () => {
   });
 
   it('rolls to a new Parquet file near the target size; all rows survive, in order', async () => {
-    const lake = await tempLake({ targetFileBytes: 256 * 1024, batchBytes: 128 * 1024 });
+    const lake = await tempLake({ targetFileBytes: 256 * 1024, batchBytes: 32 * 1024, rowGroupBatches: 2 });
     const r = await ingestFile(lake, join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'), 'ad_clicks');
     expectReconciled(r);
     const files = r.manifest.files;
@@ -164,5 +164,9 @@ describe('exactly-once effect and file sizing', () => {
       SELECT _source_line, lag(_source_line, 1, 1) OVER (ORDER BY filename, file_row_number) AS prev
       FROM read_parquet(${sqlList(files.map((f) => lake.lake.path(f.key)))}, filename = true, file_row_number = true))`);
     expect(check).toEqual({ n: '100000', ordered: true });
+    // Row groups are whole multiples of the decoder's batch: every file but the last has only full ones.
+    const groups = await rows(conn, `SELECT file_name, row_group_num_rows AS n FROM parquet_metadata(${sqlList(files.map((f) => lake.lake.path(f.key)))}) GROUP BY ALL ORDER BY ALL`);
+    const full = Math.max(...groups.map((g) => Number(g.n)));
+    expect(groups.filter((g) => !String(g.file_name).endsWith(files[files.length - 1].key.split('/').pop()!)).every((g) => Number(g.n) === full)).toBe(true);
   });
 });

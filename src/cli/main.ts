@@ -11,6 +11,8 @@ usage:
   landfall query [--lake DIR] [--format table|csv|json] "SQL"
                                                     SQL on DuckDB; raw.<dataset> is a view over published Parquet
   landfall demo  [--lake DIR] [--small]             generate realistic dirty sample data for every contract, ingest it, query it
+  landfall bench [--sizes 200,2048] [--threads 1,2] [--dir DIR] [--json]
+                                                    convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
 
 options:
   --lake DIR        the local lake folder (default .landfall)
@@ -24,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'run': return await run(rest);
       case 'query': return await query(rest);
+      case 'bench': return await bench(rest);
       case 'demo': {
         const { demo } = await import('./demo.ts');
         return await demo(rest);
@@ -85,4 +88,26 @@ async function query(args: string[]): Promise<number> {
     engine.close();
   }
   return 0;
+}
+
+async function bench(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      sizes: { type: 'string', default: '200,2048' },
+      threads: { type: 'string', default: '1,2' },
+      dir: { type: 'string', default: '.landfall/bench' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const list = (s: string, what: string) => s.split(',').map((x) => {
+    const n = Number(x);
+    if (!(n > 0)) throw new Error(`--${what} takes positive numbers separated by commas, not "${s}"`);
+    return n;
+  });
+  const { runBenchmark, formatBenchmark } = await import('../bench/runBenchmark.ts');
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const results = await runBenchmark({ dir: values.dir, sizesMb: list(values.sizes, 'sizes'), threads: list(values.threads, 'threads'), log });
+  process.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBenchmark(results)}\n`);
+  return results.every((r) => r.sameRows && r.sameValues) ? 0 : 1;
 }

@@ -10,9 +10,10 @@ export interface OutputFile {
 
 /**
  * Streams record batches into Parquet files of about `targetBytes` each, through parquet-wasm's streaming
- * writer. Every batch is exactly one row group, and parquet-wasm emits each finished row group as one chunk,
- * so after batch k the sizes of row groups 1..k-1 are known exactly. The file is closed when its estimated
- * size with batch k, plus half a row group, reaches the target: files land within half a row group of it,
+ * writer. Every batch but a file's last has the same row count and a row group is exactly `rowGroupBatches`
+ * batches, so row groups close on batch boundaries, and parquet-wasm emits each finished row group as one
+ * chunk: the sizes of finished row groups are known exactly. A file is closed, on a row-group boundary, when
+ * its estimated size plus half a row group reaches the target, so files land within half a row group of it,
  * and the decision depends only on the data, never on timing (the same input gives the same files).
  */
 export class RollingParquetWriter {
@@ -23,14 +24,15 @@ export class RollingParquetWriter {
     private readonly store: ObjectStore,
     private readonly keyFor: (index: number) => string,
     private readonly targetBytes: number,
+    private readonly rowGroupBatches: number,
     private readonly tuning: () => ParquetTuning,
   ) {}
 
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
-    this.current ??= OpenFile.open(this.store, this.keyFor(this.done.length), writerProperties(this.tuning()));
+    this.current ??= OpenFile.open(this.store, this.keyFor(this.done.length), writerProperties(this.tuning()), this.rowGroupBatches);
     const estimate = await this.current.push(batch);
-    if (estimate.bytes + estimate.perBatch / 2 >= this.targetBytes) await this.roll();
+    if (estimate.atRowGroupEnd && estimate.bytes + estimate.perRowGroup / 2 >= this.targetBytes) await this.roll();
   }
 
   /** Closes the open file; returns every file written, in order. None is visible before `complete()` of its writer. */
@@ -67,13 +69,13 @@ class OpenFile {
   private failure: Promise<never>;
   private fail!: (e: unknown) => void;
 
-  private constructor(private readonly key: string, private readonly out: ObjectWriter) {
+  private constructor(private readonly key: string, private readonly out: ObjectWriter, private readonly rowGroupBatches: number) {
     this.failure = new Promise<never>((_, reject) => { this.fail = reject; });
     this.failure.catch(() => undefined);
   }
 
-  static open(store: ObjectStore, key: string, props: pw.WriterProperties): OpenFile {
-    const f = new OpenFile(key, store.write(key));
+  static open(store: ObjectStore, key: string, props: pw.WriterProperties, rowGroupBatches: number): OpenFile {
+    const f = new OpenFile(key, store.write(key), rowGroupBatches);
     const input = new ReadableStream<pw.RecordBatch>(
       {
         start: (c) => { f.controller = c; },
@@ -100,26 +102,29 @@ class OpenFile {
   }
 
   /**
-   * Feeds one batch; returns the file's estimated size with it: the exact size of the earlier row groups
-   * plus their average for this one (0 for the first batch: nothing is known yet).
+   * Feeds one batch; returns the file's estimated size once this batch's row group is complete: the exact
+   * size of the finished row groups plus their average for the one in progress (0 while none has finished).
    */
-  async push(batch: RecordBatch): Promise<{ bytes: number; perBatch: number }> {
-    // parquet-wasm asks for batch k only after writing row group k-1, so its chunk is on its way.
+  async push(batch: RecordBatch): Promise<{ bytes: number; perRowGroup: number; atRowGroupEnd: boolean }> {
+    // parquet-wasm asks for batch k only after writing batch k-1, so a row group ended by it is on its way.
     await Promise.race([this.wanted.promise, this.failure]);
     this.wanted = deferred();
     for (const b of toWasmBatches(batch)) this.controller.enqueue(b);
     this.batches++;
     this.rows += batch.numRows;
     this.fed?.resolve();
-    const known = this.batches - 1;
-    if (known === 0) return { bytes: 0, perBatch: 0 };
-    while (this.chunkSizes.length < known) {
+    const g = this.rowGroupBatches;
+    const finished = Math.floor((this.batches - 1) / g);
+    const atRowGroupEnd = this.batches % g === 0;
+    if (finished === 0) return { bytes: 0, perRowGroup: 0, atRowGroupEnd };
+    while (this.chunkSizes.length < finished) {
       await Promise.race([new Promise<void>((r) => this.chunkWaiters.push(r)), this.failure]);
     }
     let bytes = 0;
-    for (let i = 0; i < known; i++) bytes += this.chunkSizes[i];
-    const perBatch = bytes / known;
-    return { bytes: bytes + perBatch, perBatch };
+    for (let i = 0; i < finished; i++) bytes += this.chunkSizes[i];
+    const perRowGroup = bytes / finished;
+    const inProgress = (this.batches - finished * g) / g;
+    return { bytes: bytes + perRowGroup * inProgress, perRowGroup, atRowGroupEnd };
   }
 
   async close(): Promise<{ key: string; rows: number; bytes: number }> {

@@ -66,8 +66,12 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   };
   private readonly tok: CsvTokenizer;
   private readonly builders: ColumnBuilder[];
-  /** File field index -> contract column index. */
+  /** File field index -> contract column index, and per file field the facts the hot loop needs. */
   private fieldToColumn: number[];
+  private fieldBuilders: ColumnBuilder[] = [];
+  private fieldTrim: boolean[] = [];
+  private fieldNullable: boolean[] = [];
+  private fieldIsString: boolean[] = [];
   private awaitingHeader: boolean;
   private bomChecked: boolean;
   private lines = new Uint32Array(1024);
@@ -102,6 +106,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     );
     this.builders = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
     this.fieldToColumn = contract.columns.map((_, i) => i);
+    this.mapFields();
     this.awaitingHeader = d.header;
     this.bomChecked = d.bom === 'keep';
     this.batchBytes = options.batchBytes ?? 16 * 1024 * 1024;
@@ -169,12 +174,16 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       return;
     }
     const row = this.rows;
+    const starts = tok.starts;
+    const ends = tok.ends;
+    const kinds = tok.kinds;
+    const builders = this.fieldBuilders;
     for (let f = 0; f < nf; f++) {
-      const b = this.builders[this.fieldToColumn[f]];
+      const b = builders[f];
       let src = buf;
-      let s = tok.starts[f];
-      let e = tok.ends[f];
-      const kind = tok.kinds[f];
+      let s = starts[f];
+      let e = ends[f];
+      const kind = kinds[f];
       if (kind === FieldKind.QuotedEscaped) {
         if (this.scratch.length < e - s) this.scratch = new Uint8Array((e - s) * 2);
         const len = unescapeField(buf, s, e, this.quote, this.escape, this.scratch);
@@ -182,13 +191,14 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
         s = 0;
         e = len;
       }
-      if (b.column.trim) {
+      if (this.fieldTrim[f]) {
         while (s < e && (src[s] === 32 || src[s] === 9)) s++;
         while (e > s && (src[e - 1] === 32 || src[e - 1] === 9)) e--;
       }
-      const isNull = kind === FieldKind.Plain ? this.isNullToken(src, s, e) : e === s && !(b instanceof StringBuilder);
+      const isString = this.fieldIsString[f];
+      const isNull = kind === FieldKind.Plain ? (this.onlyEmptyIsNull ? e === s : this.isNullToken(src, s, e)) : e === s && !isString;
       if (isNull) {
-        if (!b.column.nullable) {
+        if (!this.fieldNullable[f]) {
           this.rollback(row);
           this.reject(buf, recStart, recEnd, line, b.column.name, 'null-not-allowed', 'is empty but the column is not nullable');
           return;
@@ -196,9 +206,9 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
         b.appendNull();
         continue;
       }
-      if (b instanceof StringBuilder) b.checkUtf8 = tok.ends[f] > this.utf8ValidEnd;
+      if (isString) (b as StringBuilder).checkUtf8 = ends[f] > this.utf8ValidEnd;
       const problem = b.append(src, s, e);
-      if (problem) {
+      if (problem !== null) {
         this.rollback(row);
         this.reject(buf, recStart, recEnd, line, b.column.name, problem.reason, problem.message);
         return;
@@ -281,6 +291,14 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     if (missing.length || extra.length || duplicates.length) throw new HeaderMismatchError(missing, extra, duplicates);
     this.fieldToColumn = found.map((n) => wanted.indexOf(n));
     this.stats.reordered = this.fieldToColumn.some((c, f) => c !== f);
+    this.mapFields();
+  }
+
+  private mapFields(): void {
+    this.fieldBuilders = this.fieldToColumn.map((c) => this.builders[c]);
+    this.fieldTrim = this.fieldBuilders.map((b) => b.column.trim);
+    this.fieldNullable = this.fieldBuilders.map((b) => b.column.nullable);
+    this.fieldIsString = this.fieldBuilders.map((b) => b instanceof StringBuilder);
   }
 
   private rollback(row: number): void {

@@ -15,11 +15,13 @@ import { openSource } from './sourceStream.ts';
 export interface IngestSettings {
   /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
   targetFileBytes: number;
-  /** Input bytes per record batch (= per row group). */
+  /** Input bytes per record batch: the unit handed to parquet-wasm, which bounds conversion memory. */
   batchBytes: number;
+  /** Record batches per Parquet row group: bigger row groups compress better and suit Athena. */
+  rowGroupBatches: number;
 }
 
-export const DEFAULT_SETTINGS: IngestSettings = { targetFileBytes: 200 * 1024 * 1024, batchBytes: 32 * 1024 * 1024 };
+export const DEFAULT_SETTINGS: IngestSettings = { targetFileBytes: 200 * 1024 * 1024, batchBytes: 8 * 1024 * 1024, rowGroupBatches: 8 };
 
 export interface IngestContext {
   landing: ObjectStore;
@@ -75,7 +77,8 @@ async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo,
     ctx.lake,
     (n) => `raw/${partition}/${batchId}-${String(n).padStart(4, '0')}.parquet`,
     ctx.settings.targetFileBytes,
-    () => ({ rowGroupRows, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
+    ctx.settings.rowGroupBatches,
+    () => ({ rowGroupRows: rowGroupRows * ctx.settings.rowGroupBatches, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
   );
   const quarantine = new QuarantineWriter(ctx.lake, `quarantine/${partition}/${batchId}.csv`);
   const source = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };

@@ -92,43 +92,36 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number, precision: n
   let p = s;
   let neg = false;
   if (p < e && (buf[p] === 45 || buf[p] === 43)) { neg = buf[p] === 45; p++; }
-  let intDigits = 0;
-  let v = 0;
-  let big: bigint | null = null;
-  let frac = 0;
-  let roundUp = false;
-  let any = false;
-  const push = (d: number) => {
-    if (big !== null) big = big * 10n + BigInt(d);
-    else if (v > 9e14) big = BigInt(v) * 10n + BigInt(d);
-    else v = v * 10 + d;
-  };
-  for (; p < e; p++) {
-    const c = buf[p] - 48;
-    if (c < 0 || c > 9) break;
-    push(c);
-    if (v !== 0 || big !== null) intDigits++;
-    any = true;
-  }
+  const intStart = p;
+  while (p < e && buf[p] >= 48 && buf[p] <= 57) p++;
+  const intEnd = p;
+  let fracStart = p;
+  let fracEnd = p;
   if (p < e && buf[p] === 46) {
-    p++;
-    for (; p < e; p++) {
-      const c = buf[p] - 48;
-      if (c < 0 || c > 9) break;
-      any = true;
-      if (frac < scale) { push(c); frac++; }
-      else if (frac === scale) { roundUp = c >= 5; frac++; }
-    }
+    fracStart = ++p;
+    while (p < e && buf[p] >= 48 && buf[p] <= 57) p++;
+    fracEnd = p;
   }
-  if (p !== e || !any) return null;
-  for (let k = Math.min(frac, scale); k < scale; k++) push(0);
-  if (roundUp) {
-    if (big !== null) big = big + 1n;
-    else v += 1;
+  if (p !== e || (intEnd === intStart && fracEnd === fracStart)) return null;
+  let lead = intStart;
+  while (lead < intEnd && buf[lead] === 48) lead++;
+  if (intEnd - lead > precision - scale) return null;
+  const kept = Math.min(fracEnd - fracStart, scale);
+  const roundUp = fracEnd - fracStart > scale && buf[fracStart + scale] >= 53;
+  if (intEnd - lead + scale <= 15) {
+    let v = 0;
+    for (let k = lead; k < intEnd; k++) v = v * 10 + (buf[k] - 48);
+    for (let k = 0; k < kept; k++) v = v * 10 + (buf[fracStart + k] - 48);
+    for (let k = kept; k < scale; k++) v *= 10;
+    if (roundUp) v += 1;
+    return neg ? -v : v;
   }
-  if (intDigits > precision - scale) return null;
-  if (big !== null) return neg ? -big : big;
-  return neg ? -v : v;
+  let big = 0n;
+  for (let k = lead; k < intEnd; k++) big = big * 10n + BigInt(buf[k] - 48);
+  for (let k = 0; k < kept; k++) big = big * 10n + BigInt(buf[fracStart + k] - 48);
+  for (let k = kept; k < scale; k++) big *= 10n;
+  if (roundUp) big += 1n;
+  return neg ? -big : big;
 }
 
 /** true, false, 1, 0, t, f, yes, no, y, n (any case); -1 when none of them. */
@@ -140,8 +133,9 @@ export function parseBoolean(buf: Uint8Array, s: number, e: number): 0 | 1 | -1 
     if (c === 48 || c === 102 || c === 110) return 0;
     return -1;
   }
-  const word = latin1.decode(buf.subarray(s, e)).toLowerCase();
-  if (word === 'true' || word === 'yes') return 1;
-  if (word === 'false' || word === 'no') return 0;
+  if (n === 4 && c === 116 && (buf[s + 1] | 32) === 114 && (buf[s + 2] | 32) === 117 && (buf[s + 3] | 32) === 101) return 1;
+  if (n === 5 && c === 102 && (buf[s + 1] | 32) === 97 && (buf[s + 2] | 32) === 108 && (buf[s + 3] | 32) === 115 && (buf[s + 4] | 32) === 101) return 0;
+  if (n === 3 && c === 121 && (buf[s + 1] | 32) === 101 && (buf[s + 2] | 32) === 115) return 1;
+  if (n === 2 && c === 110 && (buf[s + 1] | 32) === 111) return 0;
   return -1;
 }

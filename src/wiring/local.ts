@@ -31,8 +31,9 @@ export async function openLocalLake(options: { root: string; contractsDir?: stri
 /** A small target file size needs small row groups, or a file could never be rolled below one row group. */
 export function resolveSettings(s: Partial<IngestSettings> = {}): IngestSettings {
   const targetFileBytes = s.targetFileBytes ?? DEFAULT_SETTINGS.targetFileBytes;
-  const batchBytes = s.batchBytes ?? Math.min(DEFAULT_SETTINGS.batchBytes, Math.max(64 * 1024, Math.floor(targetFileBytes / 2)));
-  return { targetFileBytes, batchBytes };
+  const rowGroupBatches = s.rowGroupBatches ?? DEFAULT_SETTINGS.rowGroupBatches;
+  const batchBytes = s.batchBytes ?? Math.min(DEFAULT_SETTINGS.batchBytes, Math.max(64 * 1024, Math.floor(targetFileBytes / 2 / rowGroupBatches)));
+  return { targetFileBytes, batchBytes, rowGroupBatches };
 }
 
 export function ingestContext(l: LocalLake, onProgress?: IngestContext['onProgress']): IngestContext {

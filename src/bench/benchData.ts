@@ -1,0 +1,57 @@
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { Random } from '../demo/random.ts';
+
+/** The benchmark's dataset: an events table of ten mixed columns, as a contract and as generated CSV. */
+export const BENCH_CONTRACT = `dataset: bench_events
+description: Generated events table for the benchmark (ten mixed columns).
+columns:
+  - { name: event_id, type: int64, nullable: false }
+  - { name: event_time, type: timestamp, nullable: false }
+  - { name: user_id, type: int64, nullable: false }
+  - { name: event_type, type: string, nullable: false }
+  - { name: item_id, type: int32 }
+  - { name: price, type: "decimal(12,2)" }
+  - { name: quantity, type: int32 }
+  - { name: country, type: string }
+  - { name: is_mobile, type: boolean }
+  - { name: referrer, type: string }
+`;
+
+/** DuckDB column types for the same file. */
+export const BENCH_DUCK_COLUMNS = `{'event_id': 'BIGINT', 'event_time': 'TIMESTAMP', 'user_id': 'BIGINT', 'event_type': 'VARCHAR', 'item_id': 'INTEGER', 'price': 'DECIMAL(12,2)', 'quantity': 'INTEGER', 'country': 'VARCHAR', 'is_mobile': 'BOOLEAN', 'referrer': 'VARCHAR'}`;
+
+const TYPES = ['view', 'view', 'view', 'view', 'click', 'click', 'add_to_cart', 'purchase', 'search', 'share'];
+const COUNTRIES = ['BR', 'US', 'DE', 'FR', 'IN', 'GB', 'MX', 'JP', 'ES', 'IT', 'CA', 'AR'];
+const REFERRERS = ['https://www.google.com/', 'https://www.facebook.com/', 'https://t.co/x', '', 'newsletter "weekly", issue 12', 'https://duckduckgo.com/?q=landfall'];
+
+/** Writes about `bytes` of CSV (deterministic for a given size); reuses an existing file of the same size. */
+export async function generateBenchCsv(path: string, bytes: number, onProgress?: (done: number) => void): Promise<number> {
+  const existing = await stat(path).catch(() => null);
+  if (existing && Math.abs(existing.size - bytes) < 1024 * 1024) return existing.size;
+  const r = new Random(42);
+  const out = createWriteStream(path);
+  let written = 0;
+  let id = 1;
+  let t = Date.UTC(2024, 0, 1);
+  let buf = 'event_id,event_time,user_id,event_type,item_id,price,quantity,country,is_mobile,referrer\n';
+  while (written + buf.length < bytes) {
+    for (let k = 0; k < 20000; k++) {
+      t += r.int(0, 900);
+      const ts = new Date(t).toISOString();
+      const type = TYPES[r.int(0, 9)];
+      const ref = REFERRERS[r.int(0, 5)];
+      const refField = ref.includes('"') ? `"${ref.replace(/"/g, '""')}"` : ref;
+      const price = type === 'purchase' || type === 'add_to_cart' ? (r.int(100, 250000) / 100).toFixed(2) : '';
+      buf += `${id++},${ts.slice(0, 10)} ${ts.slice(11, 23)},${r.int(1, 5_000_000)},${type},${r.int(1, 200000)},${price},${price ? r.int(1, 5) : ''},${COUNTRIES[r.int(0, 11)]},${r.next() < 0.6},${refField}\n`;
+    }
+    if (!out.write(buf)) await once(out, 'drain');
+    written += buf.length;
+    buf = '';
+    onProgress?.(written);
+  }
+  out.end();
+  await once(out, 'close');
+  return written;
+}

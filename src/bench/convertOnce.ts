@@ -1,0 +1,49 @@
+/**
+ * One conversion in its own process, so that its peak RSS is its own: `landfall` (the ingest path) or
+ * `duckdb` (COPY ... TO parquet). Prints one JSON line: seconds, rows, output bytes, peak RSS.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ingestObject } from '../convert/ingestObject.ts';
+import { openLocalLake, ingestContext } from '../wiring/local.ts';
+import { BENCH_CONTRACT, BENCH_DUCK_COLUMNS } from './benchData.ts';
+
+const [engine, file, workDir, threads] = process.argv.slice(2);
+
+let timed: number | undefined;
+
+async function landfall(): Promise<{ rows: number; outBytes: number; files: number }> {
+  const contracts = join(workDir, 'contracts');
+  await mkdir(contracts, { recursive: true });
+  await writeFile(join(contracts, 'bench_events.yaml'), BENCH_CONTRACT);
+  const lake = await openLocalLake({ root: join(workDir, 'lake'), contractsDir: contracts });
+  const key = 'bench_events/events.csv';
+  await mkdir(join(lake.landing.root, 'bench_events'), { recursive: true });
+  // A hard link: the landing copy of a multi-GB file costs nothing.
+  await rm(lake.landing.path(key), { force: true });
+  await link(file, lake.landing.path(key)).catch(() => copyFile(file, lake.landing.path(key)));
+  await lake.landing.head(key); // the local store's MD5 ETag is computed once, outside the timing
+  const started = process.hrtime.bigint();
+  const r = await ingestObject(ingestContext(lake), key);
+  timed = Number(process.hrtime.bigint() - started) / 1e9;
+  return { rows: r.manifest.rowsWritten, outBytes: r.manifest.files.reduce((n, f) => n + f.bytes, 0), files: r.manifest.files.length };
+}
+
+async function duckdb(): Promise<{ rows: number; outBytes: number; files: number }> {
+  const ext = join(workDir, 'duckdb-ext');
+  await mkdir(ext, { recursive: true });
+  const db = await DuckDBInstance.create(':memory:', { threads: threads ?? '1', extension_directory: ext, autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const conn = await db.connect();
+  const out = join(workDir, 'duckdb.parquet');
+  const started = process.hrtime.bigint();
+  await conn.run(`COPY (SELECT * FROM read_csv('${file}', header = true, auto_detect = false, columns = ${BENCH_DUCK_COLUMNS})) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`);
+  timed = Number(process.hrtime.bigint() - started) / 1e9;
+  const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${out}')`)).getRows()[0][0]);
+  return { rows, outBytes: (await stat(out)).size, files: 1 };
+}
+
+await rm(workDir, { recursive: true, force: true });
+await mkdir(workDir, { recursive: true });
+const r = engine === 'duckdb' ? await duckdb() : await landfall();
+process.stdout.write(`${JSON.stringify({ engine, seconds: timed, ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
