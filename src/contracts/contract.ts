@@ -60,6 +60,39 @@ const dialectSchema = z
   })
   .strict();
 
+const summaryColumnSchema = z
+  .object({
+    name: identifier,
+    type: columnTypeSchema,
+    description: z.string().optional(),
+  })
+  .strict();
+
+/**
+ * A summary table, recomputed for the partitions a batch affects. `sql` is a SELECT over curated tables that
+ * yields exactly `columns`; `affected` gives, for each source dataset, a SELECT of the summary keys touched by
+ * a batch of that source. In SQL, `${curated}`, `${summary}` and `${batch}` (the batch's raw rows) are replaced.
+ */
+export const summarySchema = z
+  .object({
+    name: identifier,
+    description: z.string().optional(),
+    key: z.array(identifier).min(1),
+    columns: z.array(summaryColumnSchema).min(1),
+    sql: z.string().min(1),
+    affected: z.record(identifier, z.string().min(1)),
+  })
+  .strict();
+
+/** A view for Athena and QuickSight users: readable names, typed dates. `${summary}` and `${curated}` are replaced. */
+export const viewSchema = z
+  .object({
+    name: identifier,
+    description: z.string().optional(),
+    sql: z.string().min(1),
+  })
+  .strict();
+
 const durationSchema = z.string().regex(/^\d+(m|h|d)$/, 'must be a duration such as 30m, 6h or 1d');
 
 export const contractSchema = z
@@ -85,6 +118,8 @@ export const contractSchema = z
       .strict()
       .default({ maxRejectRatio: 0.01 }),
     refresh: z.object({ expectedEvery: durationSchema }).strict().optional(),
+    summaries: z.array(summarySchema).default([]),
+    views: z.array(viewSchema).default([]),
   })
   .strict();
 
@@ -93,6 +128,8 @@ export type Contract = z.output<typeof contractSchema>;
 export type Column = z.output<typeof columnSchema>;
 export type Dialect = Contract['dialect'];
 export type ColumnTypeName = z.output<typeof columnTypeSchema>;
+export type Summary = z.output<typeof summarySchema>;
+export type View = z.output<typeof viewSchema>;
 
 /** Parsed form of a column type; decimal carries its precision and scale. */
 export type ColumnType =

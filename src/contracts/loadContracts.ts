@@ -90,6 +90,18 @@ function semanticProblems(c: Contract): string[] {
       problems.push(`partitionBy[${i}]: "${p}" must be a column or year(col), month(col), day(col)`);
     }
   });
+  c.summaries.forEach((sm, i) => {
+    const cols = new Set(sm.columns.map((col) => col.name));
+    sm.key.forEach((k) => {
+      if (!cols.has(k)) problems.push(`summaries[${i}] (${sm.name}).key: "${k}" is not one of its columns`);
+    });
+    if (!Object.keys(sm.affected).length) problems.push(`summaries[${i}] (${sm.name}).affected: name at least one source dataset`);
+    for (const text of [sm.sql, ...Object.values(sm.affected)]) {
+      for (const m of text.matchAll(/\$\{([^}]*)\}/g)) {
+        if (!['curated', 'summary', 'batch'].includes(m[1])) problems.push(`summaries[${i}] (${sm.name}): unknown placeholder \${${m[1]}} (use \${curated}, \${summary}, \${batch})`);
+      }
+    }
+  });
   const q = c.dialect.quote;
   if (c.dialect.delimiter === q) problems.push('dialect.delimiter: must differ from dialect.quote');
   if (c.dialect.delimiter === '\n' || c.dialect.delimiter === '\r') problems.push('dialect.delimiter: cannot be a line break');
