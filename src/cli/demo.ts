@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { join, relative } from 'node:path';
-import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import { generateDemoData } from '../demo/generateDemoData.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { bytes, formatResult } from './format.ts';
-import { commonOptions, lakeOptions } from './main.ts';
+import { commonOptions, lakeOptions, reportOutcomes } from './main.ts';
+import { LocalPipelineRunner } from './pipelineRunner.ts';
 import { runFiles } from './runFiles.ts';
 
 export const DEMO_QUERIES: [string, string][] = [
@@ -28,6 +28,12 @@ SELECT click_time::DATE AS day, count(*) AS clicks, sum(is_attributed) AS instal
 FROM raw.ad_clicks GROUP BY 1 ORDER BY 1`],
   ['RetailRocket: funnel by event type', `
 SELECT event, count(*) AS events, count(DISTINCT visitor_id) AS visitors FROM raw.retailrocket_events GROUP BY 1 ORDER BY events DESC`],
+  ['Curated: one row per order after dedup and upsert (the late file updated the recent orders)', `
+SELECT order_status, count(*) AS orders FROM curated.olist_orders GROUP BY 1 ORDER BY orders DESC`],
+  ['Analytics view for QuickSight: daily delivery performance (last 5 purchase days)', `
+SELECT * FROM analytics.olist_delivery_daily ORDER BY purchase_date DESC LIMIT 5`],
+  ['Analytics view: install rate by channel and day (top 5 by clicks)', `
+SELECT * FROM analytics.ad_clicks_daily ORDER BY clicks DESC LIMIT 5`],
   ['What was quarantined, and why (from the manifests)', `
 SELECT dataset, reason, sum(n)::BIGINT AS rows
 FROM (SELECT dataset, unnest(map_keys(rejectsByReason)) AS reason, unnest(map_values(rejectsByReason)) AS n
@@ -45,12 +51,14 @@ export async function demo(args: string[]): Promise<number> {
   say(`Generating demo data in ${relative(process.cwd(), inputDir) || '.'}/ (deterministic: the same bytes on every run)`);
   const files = await generateDemoData({ dir: inputDir, size: values.small ? 'small' : 'full', onFile: (name, n) => say(`  ${name.padEnd(40)} ${bytes(n).padStart(10)}`) });
 
-  say(`\nIngesting ${files.length} files into ${relative(process.cwd(), lake.root) || '.'}/ (files already ingested are recognised and skipped)\n`);
-  const outcomes = await runFiles(lake, files.map((f) => f.path), undefined, say);
-  const failed = outcomes.filter((o) => o.error || o.result?.manifest.status !== 'published');
-
-  const engine = await DuckDbEngine.open(lake.root);
+  say(`\nIngesting ${files.length} files into ${relative(process.cwd(), lake.root) || '.'}/ (files already ingested are recognised and skipped),`);
+  say('each followed by the pipeline state machine: merge into curated, summaries, views, metrics and alarms\n');
+  const pipeline = await LocalPipelineRunner.open(lake);
+  const engine = pipeline.engine;
+  let outcomes;
   try {
+    outcomes = await runFiles(lake, files.map((f) => f.path), undefined, say, (r) => pipeline.afterIngest(r));
+    for (const l of await pipeline.freshness()) say(l);
     await engine.attachRaw(lake.lake, lake.contracts);
     for (const [title, sql] of DEMO_QUERIES) {
       const q = sql.trim().replace('__MANIFESTS__', join(lake.lake.root, 'manifests', '*', '*.json'));
@@ -58,14 +66,11 @@ export async function demo(args: string[]): Promise<number> {
       say(formatResult(await engine.query(q), 'table'));
     }
   } finally {
-    engine.close();
+    pipeline.close();
   }
   const lakeArg = values.lake === '.landfall' ? '' : ` --lake ${values.lake}`;
-  say(`\nTry your own: npx landfall query${lakeArg} "SELECT order_status, count(*) FROM raw.olist_orders GROUP BY 1"`);
+  say(`\nTry your own: npx landfall query${lakeArg} "SELECT * FROM analytics.retailrocket_funnel_daily ORDER BY event_date LIMIT 10"`);
+  say('Schemas: raw (every landed row), curated (deduplicated, upserted), summary (recomputed per batch), analytics (views)');
   say(`Drop your files: npx landfall run${lakeArg} path/to/file.csv   (contracts in contracts/ say how each dataset is read)`);
-  if (failed.length) {
-    process.stderr.write(`\n${failed.length} demo file(s) could not be converted; see above.\n`);
-    return 1;
-  }
-  return 0;
+  return reportOutcomes(outcomes);
 }

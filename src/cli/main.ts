@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { formatResult, type OutputFormat } from './format.ts';
-import { expandPaths, runFiles } from './runFiles.ts';
+import { LocalPipelineRunner } from './pipelineRunner.ts';
+import { expandPaths, runFiles, type FileOutcome } from './runFiles.ts';
 
 const USAGE = `landfall: CSV files in, a typed, queryable Parquet lake out (locally: no AWS account, no Docker, no network)
 
@@ -65,13 +66,24 @@ async function run(args: string[]): Promise<number> {
   if (!positionals.length) throw new Error('name at least one file or folder to ingest');
   const lake = await openLocalLake(lakeOptions(values));
   const files = await expandPaths(positionals);
-  const outcomes = await runFiles(lake, files, values.dataset, (s) => process.stdout.write(`${s}\n`));
-  const failed = outcomes.filter((o) => o.error || (o.result && o.result.manifest.status !== 'published'));
-  if (failed.length) {
-    process.stderr.write(`\n${failed.length} of ${outcomes.length} file(s) could not be converted; see the reasons above.\n`);
-    return 1;
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  const pipeline = await LocalPipelineRunner.open(lake);
+  let outcomes;
+  try {
+    outcomes = await runFiles(lake, files, values.dataset, say, (r) => pipeline.afterIngest(r));
+    for (const l of await pipeline.freshness()) say(l);
+  } finally {
+    pipeline.close();
   }
-  return 0;
+  return reportOutcomes(outcomes);
+}
+
+export function reportOutcomes(outcomes: FileOutcome[]): number {
+  const failed = outcomes.filter((o) => o.error || (o.result && o.result.manifest.status !== 'published'));
+  const pipelineFailed = outcomes.filter((o) => o.pipelineFailed);
+  if (failed.length) process.stderr.write(`\n${failed.length} of ${outcomes.length} file(s) could not be converted; see the reasons above.\n`);
+  if (pipelineFailed.length) process.stderr.write(`\nthe pipeline failed for ${pipelineFailed.length} batch(es); see PIPELINE FAILED above.\n`);
+  return failed.length || pipelineFailed.length ? 1 : 0;
 }
 
 async function query(args: string[]): Promise<number> {

@@ -10,7 +10,11 @@ export interface FileOutcome {
   file: string;
   result?: IngestResult;
   error?: Error;
+  pipelineFailed?: boolean;
 }
+
+/** What runs after each ingest (the local pipeline); returns lines to print. */
+export type AfterIngest = (r: IngestResult) => Promise<{ lines: string[]; failed: boolean }>;
 
 /** Every file under the given paths (folders recursively, hidden files skipped), in a stable order. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
@@ -36,7 +40,9 @@ export function landingKeyFor(lake: LocalLake, file: string, dataset?: string): 
 }
 
 /** Drops each file into the local landing zone and ingests it, printing what happened to every row. */
-export async function runFiles(lake: LocalLake, files: string[], dataset: string | undefined, log: (s: string) => void): Promise<FileOutcome[]> {
+export async function runFiles(
+  lake: LocalLake, files: string[], dataset: string | undefined, log: (s: string) => void, afterIngest?: AfterIngest,
+): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = [];
   for (const file of files) {
     const key = landingKeyFor(lake, file, dataset);
@@ -50,7 +56,9 @@ export async function runFiles(lake: LocalLake, files: string[], dataset: string
       const result = await ingestObject(ingestContext(lake, (p) => progress.update(p.storedBytes)), key, dataset);
       progress.stop();
       log(describe(lake, file, result, (Date.now() - started) / 1000));
-      outcomes.push({ file, result });
+      const pipeline = afterIngest ? await afterIngest(result) : { lines: [], failed: false };
+      for (const l of pipeline.lines) log(l);
+      outcomes.push({ file, result, pipelineFailed: pipeline.failed });
     } catch (err) {
       progress.stop();
       log(`${file}\n  FAILED: ${(err as Error).message}`);

@@ -1,0 +1,73 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
+import type { IngestResult } from '../convert/ingestObject.ts';
+import type { Manifest } from '../convert/manifest.ts';
+import { formatAlarm, staleDatasets, type Alarm } from '../pipeline/alarms.ts';
+import { PipelineFailedError } from '../pipeline/errors.ts';
+import { runPipelineLocally } from '../pipeline/localPipeline.ts';
+import type { LocalLake } from '../wiring/local.ts';
+
+export interface PipelineReport {
+  lines: string[];
+  failed: boolean;
+}
+
+/**
+ * After each ingest, what S3 -> Step Functions does on AWS: the pipeline state machine for the batch, run
+ * locally on the lake's DuckDB warehouse. Metrics go to `<lake>/metrics.emf.log`, alarms to `<lake>/alarms.log`.
+ */
+export class LocalPipelineRunner {
+  private constructor(private readonly lake: LocalLake, readonly engine: DuckDbEngine) {}
+
+  static async open(lake: LocalLake): Promise<LocalPipelineRunner> {
+    return new LocalPipelineRunner(lake, await DuckDbEngine.open(lake.root));
+  }
+
+  async afterIngest(r: IngestResult): Promise<PipelineReport> {
+    const m = r.manifest;
+    if (m.status !== 'published') return { lines: [], failed: false };
+    const emf: string[] = [];
+    try {
+      const out = await runPipelineLocally(
+        { lake: this.lake.lake, contracts: this.lake.contracts, engine: this.engine, now: () => new Date(), emit: (l) => emf.push(l) },
+        { dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey },
+      );
+      const done = out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''));
+      return { lines: [`  pipeline:   ${done.join(', ')}`, ...(await this.record(out.alarms, emf))], failed: false };
+    } catch (err) {
+      if (!(err instanceof PipelineFailedError)) throw err;
+      return {
+        lines: [
+          `  PIPELINE FAILED (${err.error}): ${err.causeText}`,
+          '  nothing merged by this step is lost; fix the cause and run the same file again (ingest is skipped, the pipeline re-runs)',
+          ...(await this.record(err.alarms as Alarm[], emf)),
+        ],
+        failed: true,
+      };
+    }
+  }
+
+  /** The dataset-not-refreshed alarm, evaluated over every manifest in the lake. */
+  async freshness(now = new Date()): Promise<string[]> {
+    const manifests: Manifest[] = [];
+    for await (const o of this.lake.lake.list('manifests/')) {
+      if (!o.key.endsWith('.json')) continue;
+      const parts: Uint8Array[] = [];
+      for await (const c of this.lake.lake.read(o.key)) parts.push(c);
+      manifests.push(JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest);
+    }
+    return this.record(staleDatasets(this.lake.contracts, manifests, now), []);
+  }
+
+  private async record(alarms: Alarm[], emf: string[]): Promise<string[]> {
+    if (emf.length) await appendFile(join(this.lake.root, 'metrics.emf.log'), emf.map((l) => `${l}\n`).join(''));
+    const lines = alarms.map(formatAlarm);
+    if (lines.length) await appendFile(join(this.lake.root, 'alarms.log'), lines.map((l) => `${new Date().toISOString()} ${l}\n`).join(''));
+    return lines.map((l) => `  ${l}`);
+  }
+
+  close(): void {
+    this.engine.close();
+  }
+}

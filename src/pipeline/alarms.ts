@@ -1,0 +1,55 @@
+import type { Contract } from '../contracts/contract.ts';
+import type { Manifest } from '../convert/manifest.ts';
+import type { MetricDatum } from './metrics.ts';
+
+/** An alarm in ALARM state, as the SNS topic would be told. */
+export interface Alarm {
+  name: 'pipeline-failed' | 'reject-ratio' | 'stale-dataset' | 'ingest-errors';
+  dataset: string;
+  detail: string;
+}
+
+export function formatAlarm(a: Alarm): string {
+  return `ALARM ${a.name} ${a.dataset} ${a.detail}`;
+}
+
+/** The alarms template.yaml defines on the pipeline's metrics, evaluated on one execution's metric data. */
+export function metricAlarms(data: MetricDatum[], context: { dataset: string; rejectRatio?: number; maxRejectRatio?: number; cause?: string }): Alarm[] {
+  const alarms: Alarm[] = [];
+  const sum = (name: string) => data.filter((d) => d.MetricName === name && !d.Dimensions?.length).reduce((n, d) => n + d.Value, 0);
+  if (sum('PipelineFailed') >= 1) alarms.push({ name: 'pipeline-failed', dataset: context.dataset, detail: context.cause ?? '' });
+  if (sum('RejectThresholdExceeded') >= 1) {
+    const pct = (x = 0) => `${(x * 100).toFixed(x * 100 < 10 ? 2 : 1)}%`;
+    alarms.push({ name: 'reject-ratio', dataset: context.dataset, detail: `${pct(context.rejectRatio)} > ${pct(context.maxRejectRatio)}` });
+  }
+  return alarms;
+}
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function durationMs(text: string): number {
+  const m = /^(\d+)(m|h|d)$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  return Number(m[1]) * UNIT_MS[m[2]];
+}
+
+/**
+ * Datasets whose last published batch is older than the contract's `refresh.expectedEvery`. Datasets that
+ * never received a batch are not reported (nothing is expected of them yet).
+ */
+export function staleDatasets(contracts: Contract[], manifests: Manifest[], now: Date): Alarm[] {
+  const latest = new Map<string, number>();
+  for (const m of manifests) {
+    if (m.status !== 'published') continue;
+    latest.set(m.dataset, Math.max(latest.get(m.dataset) ?? 0, Date.parse(m.finishedAt)));
+  }
+  return contracts.flatMap((c) => {
+    const last = latest.get(c.dataset);
+    if (!c.refresh || last === undefined) return [];
+    const age = now.getTime() - last;
+    if (age <= durationMs(c.refresh.expectedEvery)) return [];
+    const hours = age / 3_600_000;
+    const ago = hours >= 48 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours)}h`;
+    return [{ name: 'stale-dataset' as const, dataset: c.dataset, detail: `last refreshed ${ago} ago > ${c.refresh.expectedEvery}` }];
+  });
+}

@@ -1,0 +1,140 @@
+import type { Contract, Summary, View } from '../contracts/contract.ts';
+import type { CatalogNames, ColumnDef, SqlDialect } from './sqlDialect.ts';
+
+/** Lineage columns carried from raw into curated tables. */
+export const CURATED_LINEAGE: ColumnDef[] = [
+  { name: '_batch_id', type: 'string' },
+  { name: '_source_key', type: 'string' },
+  { name: '_source_line', type: 'int64' },
+  { name: '_ingested_at', type: 'timestamp' },
+];
+
+const RAW_LINEAGE = CURATED_LINEAGE;
+
+/** Identifiers in generated SQL come from validated contracts; this guards the few that come from manifests. */
+export function safeLiteral(value: string, what: string): string {
+  if (!/^[A-Za-z0-9_\-./ =:]+$/.test(value)) throw new Error(`refusing to put ${what} "${value}" into SQL`);
+  return `'${value}'`;
+}
+
+function q(name: string): string {
+  return `"${name}"`;
+}
+
+export function substitute(sql: string, names: CatalogNames, batch?: string): string {
+  return sql.replace(/\$\{(curated|summary|batch|raw)\}/g, (_, k: string) => {
+    if (k === 'batch') {
+      if (!batch) throw new Error('${batch} is only available in the affected queries of a summary');
+      return batch;
+    }
+    return names[k as keyof CatalogNames];
+  });
+}
+
+export function contractColumns(c: Contract): ColumnDef[] {
+  return c.columns.map((col) => ({ name: col.name, type: col.type }));
+}
+
+/** DDL for the dataset's raw and curated tables (idempotent). */
+export function datasetDdl(d: SqlDialect, names: CatalogNames, c: Contract): string[] {
+  const columns = contractColumns(c);
+  const raw = d.createRawTable(names, c.dataset, [...columns, ...RAW_LINEAGE]);
+  return [
+    ...(raw ? [raw] : []),
+    d.createManagedTable(names.curated, c.dataset, [...columns, ...CURATED_LINEAGE], 'curated', c.partitionBy),
+  ];
+}
+
+export function summaryDdl(d: SqlDialect, names: CatalogNames, s: Summary): string {
+  return d.createManagedTable(names.summary, s.name, s.columns.map((c) => ({ name: c.name, type: c.type })), 'summary', []);
+}
+
+/** The raw rows of one batch; the partition predicate lets Athena read one ingest_date folder only. */
+export function batchRows(names: CatalogNames, c: Contract, batchId: string, ingestDate: string): string {
+  return `(SELECT * FROM ${names.raw}.${c.dataset} WHERE ingest_date = DATE ${safeLiteral(ingestDate, 'ingest date')} AND _batch_id = ${safeLiteral(batchId, 'batch id')})`;
+}
+
+/**
+ * MERGE of one batch into the curated table. The source is deduplicated first (Athena refuses a MERGE in
+ * which two source rows match one target row): one row per key, the highest version and then the last line
+ * of the file winning. A matched row is updated only when the incoming version is at least the stored one, so
+ * a late, older record never overwrites a newer one, and re-running a batch rewrites identical values.
+ * Without a key, rows are deduplicated on all columns and only new ones are inserted.
+ */
+export function mergeSql(names: CatalogNames, c: Contract, batchId: string, ingestDate: string): string {
+  const cols = c.columns.map((x) => x.name);
+  const all = [...cols, ...CURATED_LINEAGE.map((x) => x.name)];
+  const key = c.key.length ? c.key : cols;
+  const order = [...(c.version ? [`${q(c.version)} DESC NULLS LAST`] : []), '_source_line DESC'].join(', ');
+  const source = [
+    `SELECT ${cols.map(q).join(', ')}, _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at`,
+    'FROM (',
+    `  SELECT *, row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order}) AS _rn`,
+    `  FROM ${batchRows(names, c, batchId, ingestDate)} AS b`,
+    ') AS d',
+    'WHERE _rn = 1',
+  ];
+  const on = c.key.length
+    ? key.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')
+    : key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM s.${q(k)}`).join(' AND ');
+  const lines = [
+    `MERGE INTO ${names.curated}.${c.dataset} AS t`,
+    'USING (',
+    ...source.map((l) => `  ${l}`),
+    ') AS s',
+    `ON ${on}`,
+  ];
+  if (c.key.length) {
+    const cond = c.version ? ` AND (s.${q(c.version)} >= t.${q(c.version)} OR t.${q(c.version)} IS NULL)` : '';
+    lines.push(`WHEN MATCHED${cond} THEN UPDATE SET ${all.filter((x) => !c.key.includes(x)).map((x) => `${q(x)} = s.${q(x)}`).join(', ')}`);
+  }
+  lines.push(`WHEN NOT MATCHED THEN INSERT (${all.map(q).join(', ')}) VALUES (${all.map((x) => `s.${q(x)}`).join(', ')})`);
+  return lines.join('\n');
+}
+
+/**
+ * Recomputes the summary rows whose keys a batch of `source` touches, in one MERGE (one atomic commit on
+ * Iceberg): keys that still have rows are updated or inserted, keys that no longer have any are deleted.
+ */
+export function summaryMergeSql(names: CatalogNames, s: Summary, source: Contract, batchId: string, ingestDate: string): string {
+  const affectedSql = s.affected[source.dataset];
+  if (!affectedSql) throw new Error(`summary ${s.name} does not declare how a batch of ${source.dataset} affects it`);
+  const batch = batchRows(names, source, batchId, ingestDate);
+  const affected = substitute(affectedSql.trim(), names, batch);
+  const body = substitute(s.sql.trim(), names);
+  const cols = s.columns.map((c) => c.name);
+  const values = cols.filter((c) => !s.key.includes(c));
+  const join = s.key.map((k) => `r.${q(k)} = a.${q(k)}`).join(' AND ');
+  const keyIn = s.key.length === 1
+    ? `${q(s.key[0])} IN (SELECT ${q(s.key[0])} FROM affected)`
+    : `(${s.key.map(q).join(', ')}) IN (SELECT ${s.key.map(q).join(', ')} FROM affected)`;
+  return [
+    `MERGE INTO ${names.summary}.${s.name} AS t`,
+    'USING (',
+    '  WITH affected AS (',
+    `    SELECT DISTINCT ${s.key.map(q).join(', ')} FROM (`,
+    indent(affected, 6),
+    '    ) AS x',
+    '  ),',
+    '  recomputed AS (',
+    `    SELECT * FROM (`,
+    indent(body, 6),
+    `    ) AS y WHERE ${keyIn}`,
+    '  )',
+    `  SELECT ${s.key.map((k) => `a.${q(k)}`).join(', ')}, ${values.map((v) => `r.${q(v)}`).join(', ')}, r.${q(s.key[0])} IS NOT NULL AS _present`,
+    `  FROM affected AS a LEFT JOIN recomputed AS r ON ${join}`,
+    ') AS s',
+    `ON ${s.key.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')}`,
+    'WHEN MATCHED AND NOT s._present THEN DELETE',
+    `WHEN MATCHED THEN UPDATE SET ${values.map((v) => `${q(v)} = s.${q(v)}`).join(', ')}`,
+    `WHEN NOT MATCHED AND s._present THEN INSERT (${cols.map(q).join(', ')}) VALUES (${cols.map((c) => `s.${q(c)}`).join(', ')})`,
+  ].join('\n');
+}
+
+export function viewSql(names: CatalogNames, v: View): string {
+  return `CREATE OR REPLACE VIEW ${names.analytics}.${v.name} AS\n${substitute(v.sql.trim(), names)}`;
+}
+
+function indent(text: string, n: number): string {
+  return text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+}

@@ -1,0 +1,86 @@
+import type { ColumnTypeName } from '../contracts/contract.ts';
+
+/** Where the pipeline's tables live: Glue databases on AWS (one set per stage), DuckDB schemas locally. */
+export interface CatalogNames {
+  raw: string;
+  curated: string;
+  summary: string;
+  analytics: string;
+}
+
+export const LOCAL_CATALOG: CatalogNames = { raw: 'raw', curated: 'curated', summary: 'summary', analytics: 'analytics' };
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnTypeName;
+}
+
+/**
+ * Everything that differs between Athena (Trino + Hive DDL + Iceberg) and DuckDB lives here. The DML the
+ * pipeline generates (MERGE, window functions, CAST, DATE literals, date_diff) is written once in the subset
+ * both engines accept; only table definitions and type names differ.
+ */
+export interface SqlDialect {
+  readonly name: 'athena' | 'duckdb';
+  type(t: ColumnTypeName): string;
+  /** The raw zone's table over Parquet files, or null where the catalog maintains it (DuckDB views). */
+  createRawTable(names: CatalogNames, table: string, columns: ColumnDef[]): string | null;
+  /** A managed table that supports MERGE: Iceberg on Athena, a DuckDB table locally. */
+  createManagedTable(schema: string, table: string, columns: ColumnDef[], zone: 'curated' | 'summary', partitionBy: string[]): string;
+  createSchema(schema: string): string | null;
+}
+
+const ATHENA_TYPES: Record<string, string> = {
+  string: 'string', int32: 'int', int64: 'bigint', float64: 'double', boolean: 'boolean', date: 'date', timestamp: 'timestamp',
+};
+const DUCK_TYPES: Record<string, string> = {
+  string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP',
+};
+
+/** Hive DDL wants backticks around names such as `_batch_id`; Trino DML takes double quotes. */
+const hiveName = (n: string) => (/^[a-z][a-z0-9_]*$/.test(n) ? n : `\`${n}\``);
+
+export function athenaDialect(lakeLocation: string): SqlDialect {
+  const base = lakeLocation.replace(/\/+$/, '');
+  const type = (t: ColumnTypeName) => ATHENA_TYPES[t] ?? t.replace(/\s+/g, '');
+  return {
+    name: 'athena',
+    type,
+    createSchema: () => null, // Glue databases come from template.yaml
+    createRawTable(names, table, columns) {
+      return [
+        `CREATE EXTERNAL TABLE IF NOT EXISTS ${names.raw}.${table} (`,
+        columns.map((c) => `  ${hiveName(c.name)} ${type(c.type)}`).join(',\n'),
+        ')',
+        'PARTITIONED BY (ingest_date date)',
+        'STORED AS PARQUET',
+        `LOCATION '${base}/raw/${table}/'`,
+        "TBLPROPERTIES ('parquet.compression' = 'ZSTD')",
+      ].join('\n');
+    },
+    createManagedTable(schema, table, columns, zone, partitionBy) {
+      return [
+        `CREATE TABLE IF NOT EXISTS ${schema}.${table} (`,
+        columns.map((c) => `  ${hiveName(c.name)} ${type(c.type)}`).join(',\n'),
+        ')',
+        ...(partitionBy.length ? [`PARTITIONED BY (${partitionBy.join(', ')})`] : []),
+        `LOCATION '${base}/${zone}/${table}/'`,
+        "TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd')",
+      ].join('\n');
+    },
+  };
+}
+
+export const duckdbDialect: SqlDialect = {
+  name: 'duckdb',
+  type: (t) => DUCK_TYPES[t] ?? t.toUpperCase().replace(/\s+/g, ''),
+  createSchema: (schema) => `CREATE SCHEMA IF NOT EXISTS ${schema}`,
+  createRawTable: () => null,
+  createManagedTable(schema, table, columns) {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${schema}.${table} (`,
+      columns.map((c) => `  "${c.name}" ${duckdbDialect.type(c.type)}`).join(',\n'),
+      ')',
+    ].join('\n');
+  },
+};
