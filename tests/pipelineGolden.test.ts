@@ -1,0 +1,139 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LocalPipelineRunner } from '#src/cli/pipelineRunner.ts';
+import { runFiles } from '#src/cli/runFiles.ts';
+import type { LocalLake } from '#src/wiring/local.ts';
+import { duck, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
+
+const OLIST = join(SHARED_DATA, 'olist/sample_bravida');
+const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
+const csv = (name: string) => `read_csv('${join(OLIST, name)}', header = true)`;
+
+async function ingestAll(lake: LocalLake, runner: LocalPipelineRunner, files: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const outcomes = await runFiles(lake, files, undefined, (l) => lines.push(l), (r) => runner.afterIngest(r));
+  expect(outcomes.filter((o) => o.error || o.pipelineFailed)).toEqual([]);
+  return lines;
+}
+
+/** Every table of the warehouse as an order-independent fingerprint. */
+async function fingerprint(runner: LocalPipelineRunner): Promise<Record<string, string>> {
+  const tables = await runner.engine.query(
+    "SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() WHERE schema_name IN ('curated', 'summary') ORDER BY 1",
+  );
+  const out: Record<string, string> = {};
+  for (const { t } of tables.rows as { t: string }[]) {
+    const [r] = (await runner.engine.query(`SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(x))::VARCHAR, '') AS f FROM ${t} AS x`)).rows;
+    out[t] = String((r as { f: string }).f);
+  }
+  return out;
+}
+
+describe('the pipeline on the nine Olist tables and the TalkingData clicks (golden answers from DuckDB on the CSV files)', () => {
+  let lake: LocalLake;
+  let runner: LocalPipelineRunner;
+
+  beforeAll(async () => {
+    lake = await tempLake();
+    runner = await LocalPipelineRunner.open(lake);
+    const files = ['olist_customers', 'olist_geolocation', 'olist_order_items', 'olist_order_payments', 'olist_order_reviews', 'olist_orders', 'olist_products', 'olist_sellers']
+      .map((n) => join(OLIST, `${n}_dataset.csv`))
+      .concat(join(OLIST, 'product_category_name_translation.csv'), CLICKS);
+    await ingestAll(lake, runner, files);
+    return () => runner.close();
+  });
+
+  it('curated row counts equal the distinct keys of the raw CSVs', async () => {
+    const conn = await duck();
+    const keys: [string, string, string][] = [
+      ['olist_orders', 'olist_orders_dataset.csv', 'order_id'],
+      ['olist_order_items', 'olist_order_items_dataset.csv', 'order_id, order_item_id'],
+      ['olist_order_payments', 'olist_order_payments_dataset.csv', 'order_id, payment_sequential'],
+      ['olist_order_reviews', 'olist_order_reviews_dataset.csv', 'review_id, order_id'],
+      ['olist_customers', 'olist_customers_dataset.csv', 'customer_id'],
+      ['olist_products', 'olist_products_dataset.csv', 'product_id'],
+      ['olist_sellers', 'olist_sellers_dataset.csv', 'seller_id'],
+      ['olist_geolocation', 'olist_geolocation_dataset.csv', '*'],
+      ['olist_category_translation', 'product_category_name_translation.csv', 'product_category_name'],
+    ];
+    for (const [table, file, key] of keys) {
+      const [expected] = await rows(conn, `SELECT count(*) AS n FROM (SELECT DISTINCT ${key} FROM ${csv(file)})`);
+      const [actual] = (await runner.engine.query(`SELECT count(*) AS n FROM curated.${table}`)).rows;
+      expect(actual, table).toEqual(expected);
+    }
+  });
+
+  it('summary.olist_delivery_daily equals the figures DuckDB computes from the CSV files', async () => {
+    const conn = await duck();
+    const expected = await rows(conn, `
+      WITH o AS (SELECT * FROM ${csv('olist_orders_dataset.csv')}),
+           paid AS (SELECT order_id, sum(CAST(payment_value AS DECIMAL(12,2))) AS v FROM ${csv('olist_order_payments_dataset.csv')} GROUP BY order_id),
+           d AS (SELECT o.*, order_status = 'delivered' AND order_delivered_customer_date IS NOT NULL AS delivered FROM o)
+      SELECT CAST(order_purchase_timestamp AS DATE)::VARCHAR AS purchase_date,
+             count(*)::BIGINT AS orders,
+             count(*) FILTER (WHERE delivered)::BIGINT AS delivered_orders,
+             count(*) FILTER (WHERE delivered AND order_delivered_customer_date::DATE > order_estimated_delivery_date::DATE)::BIGINT AS late_orders,
+             round(avg(epoch(order_delivered_customer_date - order_purchase_timestamp) / 86400.0) FILTER (WHERE delivered), 9) AS avg_delivery_days,
+             coalesce(sum(paid.v), 0)::DECIMAL(18,2)::VARCHAR AS revenue
+      FROM d LEFT JOIN paid USING (order_id)
+      GROUP BY 1 ORDER BY 1`);
+    const actual = (await runner.engine.query(`
+      SELECT purchase_date::VARCHAR AS purchase_date, orders, delivered_orders, late_orders, round(avg_delivery_days, 9) AS avg_delivery_days, revenue::VARCHAR AS revenue
+      FROM summary.olist_delivery_daily ORDER BY 1`)).rows;
+    expect(actual.length).toBeGreaterThan(500);
+    expect(actual).toEqual(expected);
+  });
+
+  it('summary.ad_clicks_daily equals the figures DuckDB computes from train_sample.csv (rows deduplicated, as the contract has no key)', async () => {
+    const conn = await duck();
+    const expected = await rows(conn, `
+      SELECT CAST(click_time AS DATE)::VARCHAR AS click_date, channel::INTEGER AS channel, count(*)::BIGINT AS clicks,
+             count(*) FILTER (WHERE is_attributed = 1)::BIGINT AS installs
+      FROM (SELECT DISTINCT * FROM read_csv('${CLICKS}', header = true)) GROUP BY ALL ORDER BY 1, 2`);
+    const actual = (await runner.engine.query(
+      'SELECT click_date::VARCHAR AS click_date, channel, clicks, installs FROM summary.ad_clicks_daily ORDER BY 1, 2',
+    )).rows;
+    expect(actual).toEqual(expected);
+    const rates = (await runner.engine.query('SELECT bool_and(abs(install_rate - installs / clicks) < 1e-12) AS ok FROM summary.ad_clicks_daily')).rows;
+    expect(rates).toEqual([{ ok: true }]);
+  });
+
+  it('publishes QuickSight views over the summaries', async () => {
+    const views = (await runner.engine.query("SELECT view_name FROM duckdb_views() WHERE schema_name = 'analytics' ORDER BY 1")).rows;
+    expect(views).toEqual(['ad_clicks_daily', 'olist_delivery_daily', 'olist_delivery_features'].map((view_name) => ({ view_name })));
+    const [row] = (await runner.engine.query('SELECT count(*) AS n, count(DISTINCT order_id) AS d FROM analytics.olist_delivery_features')).rows;
+    expect(row).toEqual({ n: expect.any(String), d: (row as { n: string }).n });
+  });
+
+  it('running the same files again leaves every curated and summary table unchanged', async () => {
+    const before = await fingerprint(runner);
+    const files = ['olist_orders', 'olist_order_payments'].map((n) => join(OLIST, `${n}_dataset.csv`)).concat(CLICKS);
+    const lines = await ingestAll(lake, runner, files);
+    expect(lines.filter((l) => l.includes('already ingested'))).toHaveLength(3);
+    expect(await fingerprint(runner)).toEqual(before);
+  });
+
+  it('upserts: newer versions of some keys update exactly those rows; older versions update none', async () => {
+    const conn = await duck();
+    const picked = await rows(conn, `SELECT * FROM ${csv('olist_order_reviews_dataset.csv')} WHERE review_comment_message IS NULL ORDER BY review_id LIMIT 3`);
+    const header = 'review_id,order_id,review_score,review_comment_title,review_comment_message,review_creation_date,review_answer_timestamp';
+    const line = (r: Record<string, unknown>, score: number, answered: string) =>
+      [r.review_id, r.order_id, score, '', `revised ${answered}`, String(r.review_creation_date), answered].join(',');
+    const dir = await tempDir();
+    const before = (await runner.engine.query('SELECT count(*) AS n, sum(review_score) AS s FROM curated.olist_order_reviews')).rows[0];
+
+    const newer = join(dir, 'olist_order_reviews_dataset_newer.csv');
+    await writeFile(newer, [header, ...picked.map((r) => line(r, 1, '2030-01-01 00:00:00'))].join('\n'));
+    await ingestAll(lake, runner, [newer]);
+    const updated = (await runner.engine.query("SELECT review_id, review_score FROM curated.olist_order_reviews WHERE review_comment_message LIKE 'revised %' ORDER BY 1")).rows;
+    expect(updated).toEqual(picked.map((r) => ({ review_id: r.review_id, review_score: 1 })));
+    expect((await runner.engine.query('SELECT count(*) AS n FROM curated.olist_order_reviews')).rows[0]).toEqual({ n: (before as { n: string }).n });
+
+    const older = join(dir, 'olist_order_reviews_dataset_older.csv');
+    await writeFile(older, [header, ...picked.map((r) => line(r, 5, '2000-01-01 00:00:00'))].join('\n'));
+    const snapshot = await fingerprint(runner);
+    await ingestAll(lake, runner, [older]);
+    expect(await fingerprint(runner)).toEqual(snapshot);
+  });
+});
