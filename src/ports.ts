@@ -26,3 +26,20 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(key: string): Promise<void>;
 }
+
+/** Starts the pipeline state machine for a batch; a second start for the same batch is refused, not repeated. */
+export interface PipelineStarter {
+  start(input: { dataset: string; batchId: string; manifestKey: string }): Promise<'started' | 'already-started'>;
+}
+
+export interface MetricDatum {
+  MetricName: string;
+  Unit?: string;
+  Value: number;
+  Dimensions?: { Name: string; Value: string }[];
+}
+
+/** CloudWatch metrics: PutMetricData on AWS, EMF lines locally. */
+export interface MetricsPublisher {
+  publish(namespace: string, data: MetricDatum[]): Promise<void>;
+}

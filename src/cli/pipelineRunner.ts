@@ -2,8 +2,8 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import type { IngestResult } from '../convert/ingestObject.ts';
-import type { Manifest } from '../convert/manifest.ts';
-import { formatAlarm, staleDatasets, type Alarm } from '../pipeline/alarms.ts';
+import { formatAlarm, type Alarm } from '../pipeline/alarms.ts';
+import { checkFreshness } from '../pipeline/freshness.ts';
 import { PipelineFailedError } from '../pipeline/errors.ts';
 import { runPipelineLocally } from '../pipeline/localPipeline.ts';
 import type { LocalLake } from '../wiring/local.ts';
@@ -48,16 +48,9 @@ export class LocalPipelineRunner {
     }
   }
 
-  /** The dataset-not-refreshed alarm, evaluated over every manifest in the lake. */
+  /** The dataset-not-refreshed alarm, evaluated over every manifest in the lake (the freshness function's check). */
   async freshness(now = new Date()): Promise<string[]> {
-    const manifests: Manifest[] = [];
-    for await (const o of this.lake.lake.list('manifests/')) {
-      if (!o.key.endsWith('.json')) continue;
-      const parts: Uint8Array[] = [];
-      for await (const c of this.lake.lake.read(o.key)) parts.push(c);
-      manifests.push(JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest);
-    }
-    return this.record(staleDatasets(this.lake.contracts, manifests, now), []);
+    return this.record(await checkFreshness(this.lake.lake, this.lake.contracts, now), []);
   }
 
   private async record(alarms: Alarm[], emf: string[]): Promise<string[]> {

@@ -1,4 +1,5 @@
 import type { S3Event } from 'aws-lambda';
+import type { PipelineStarter } from '../ports.ts';
 import { ingestObject, type IngestContext } from './ingestObject.ts';
 
 export interface ObjectCreatedRecord {
@@ -18,6 +19,8 @@ export interface IngestSummary {
   rowsRejected: number;
   files: number;
   manifest: string;
+  /** Whether the pipeline state machine was started for the batch (not for unconverted files). */
+  pipeline: 'started' | 'already-started' | 'not-started';
 }
 
 export function objectCreatedRecords(event: S3Event): ObjectCreatedRecord[] {
@@ -32,7 +35,7 @@ export function objectCreatedRecords(event: S3Event): ObjectCreatedRecord[] {
  * Ingests every object of an S3 ObjectCreated event. All records are attempted; if any failed, the first
  * error is thrown afterwards so that Lambda retries the event (ingest is idempotent per object).
  */
-export async function ingestS3Event(ctx: IngestContext, event: S3Event): Promise<IngestSummary[]> {
+export async function ingestS3Event(ctx: IngestContext, event: S3Event, pipeline?: PipelineStarter): Promise<IngestSummary[]> {
   const out: IngestSummary[] = [];
   const errors: Error[] = [];
   for (const rec of objectCreatedRecords(event)) {
@@ -43,9 +46,14 @@ export async function ingestS3Event(ctx: IngestContext, event: S3Event): Promise
     try {
       const r = await ingestObject(ctx, rec.key);
       const m = r.manifest;
+      // Started again on a redelivered event too: a crash between ingest and start must not strand a batch.
+      const started = pipeline && m.status === 'published'
+        ? await pipeline.start({ dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey })
+        : 'not-started';
       out.push({
         key: rec.key, dataset: m.dataset, batchId: m.batchId, status: m.status, alreadyIngested: r.alreadyIngested,
         rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length, manifest: r.manifestKey,
+        pipeline: started,
       });
     } catch (err) {
       errors.push(err as Error);

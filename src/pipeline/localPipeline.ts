@@ -3,12 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import type { Contract } from '../contracts/contract.ts';
-import { readManifest } from '../convert/ingestObject.ts';
 import type { FolderStore } from '../adapters/local/FolderStore.ts';
 import { metricAlarms, type Alarm } from './alarms.ts';
 import { CrawlerRunningError, PipelineFailedError, QueryFailedError } from './errors.ts';
 import { toEmf, type MetricDatum } from './metrics.ts';
-import { planBatch, type PipelinePlan } from './planBatch.ts';
+import type { PipelinePlan } from './planBatch.ts';
+import { planFromManifest } from './planFromManifest.ts';
 import { duckdbDialect, LOCAL_CATALOG } from './sqlDialect.ts';
 
 export const ASL_FILE = fileURLToPath(new URL('../../statemachines/pipeline.asl.json', import.meta.url));
@@ -107,9 +107,10 @@ export async function runPipelineLocally(deps: LocalPipelineDeps, input: Pipelin
   let lastError = '';
   const handlers: Record<string, (input: never) => unknown> = {
     PlanBatch: async (i: PipelineInput) => {
-      const manifest = await readManifest(deps.lake, i.manifestKey);
-      if (!manifest) throw new Error(`no manifest at ${i.manifestKey}`);
-      plan = planBatch({ contracts: deps.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, crawler: `landfall-local-raw-${i.dataset}` }, manifest);
+      plan = await planFromManifest(
+        { lake: deps.lake, contracts: deps.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, crawler: (ds) => `landfall-local-raw-${ds}` },
+        i,
+      );
       for (const s of [...plan.ddl, plan.merge, ...plan.summaries, ...plan.views]) stepOfSql.set(s.sql, s.name);
       steps.push('PlanBatch');
       return plan as unknown as object;

@@ -1,10 +1,6 @@
-/** CloudWatch PutMetricData input, as the state machine's metric tasks send it. */
-export interface MetricDatum {
-  MetricName: string;
-  Unit?: string;
-  Value: number;
-  Dimensions?: { Name: string; Value: string }[];
-}
+import type { MetricDatum } from '../ports.ts';
+
+export type { MetricDatum };
 
 /** The same metrics as Embedded Metric Format lines, which CloudWatch turns into metrics from any log. */
 export function toEmf(namespace: string, data: MetricDatum[], now: Date): string[] {

@@ -1,0 +1,16 @@
+import type { Contract } from '../contracts/contract.ts';
+import type { Manifest } from '../convert/manifest.ts';
+import type { ObjectStore } from '../ports.ts';
+import { staleDatasets, type Alarm } from './alarms.ts';
+
+/** Reads every manifest of the lake and reports the datasets not refreshed within their expected interval. */
+export async function checkFreshness(lake: ObjectStore, contracts: Contract[], now: Date): Promise<Alarm[]> {
+  const manifests: Manifest[] = [];
+  for await (const o of lake.list('manifests/')) {
+    if (!o.key.endsWith('.json') || o.key.startsWith('manifests/_unmatched/')) continue;
+    const parts: Uint8Array[] = [];
+    for await (const c of lake.read(o.key)) parts.push(c);
+    manifests.push(JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest);
+  }
+  return staleDatasets(contracts, manifests, now);
+}

@@ -1,0 +1,53 @@
+-- ddl:raw.olist_products
+CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_products (
+  product_id string,
+  product_category_name string,
+  product_name_length int,
+  product_description_length int,
+  product_photos_qty int,
+  product_weight_g int,
+  product_length_cm int,
+  product_height_cm int,
+  product_width_cm int,
+  `_batch_id` string,
+  `_source_key` string,
+  `_source_line` bigint,
+  `_ingested_at` timestamp
+)
+PARTITIONED BY (ingest_date date)
+STORED AS PARQUET
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_products/'
+TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+
+-- ddl:curated.olist_products
+CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_products (
+  product_id string,
+  product_category_name string,
+  product_name_length int,
+  product_description_length int,
+  product_photos_qty int,
+  product_weight_g int,
+  product_length_cm int,
+  product_height_cm int,
+  product_width_cm int,
+  `_batch_id` string,
+  `_source_key` string,
+  `_source_line` bigint,
+  `_ingested_at` timestamp
+)
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/curated/olist_products/'
+TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd');
+
+-- merge:curated.olist_products
+MERGE INTO landfall_dev_curated.olist_products AS t
+USING (
+  SELECT "product_id", "product_category_name", "product_name_length", "product_description_length", "product_photos_qty", "product_weight_g", "product_length_cm", "product_height_cm", "product_width_cm", _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at
+  FROM (
+    SELECT *, row_number() OVER (PARTITION BY "product_id" ORDER BY _source_line DESC) AS _rn
+    FROM (SELECT * FROM landfall_dev_raw.olist_products WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
+  ) AS d
+  WHERE _rn = 1
+) AS s
+ON t."product_id" = s."product_id"
+WHEN MATCHED THEN UPDATE SET "product_category_name" = s."product_category_name", "product_name_length" = s."product_name_length", "product_description_length" = s."product_description_length", "product_photos_qty" = s."product_photos_qty", "product_weight_g" = s."product_weight_g", "product_length_cm" = s."product_length_cm", "product_height_cm" = s."product_height_cm", "product_width_cm" = s."product_width_cm", "_batch_id" = s."_batch_id", "_source_key" = s."_source_key", "_source_line" = s."_source_line", "_ingested_at" = s."_ingested_at"
+WHEN NOT MATCHED THEN INSERT ("product_id", "product_category_name", "product_name_length", "product_description_length", "product_photos_qty", "product_weight_g", "product_length_cm", "product_height_cm", "product_width_cm", "_batch_id", "_source_key", "_source_line", "_ingested_at") VALUES (s."product_id", s."product_category_name", s."product_name_length", s."product_description_length", s."product_photos_qty", s."product_weight_g", s."product_length_cm", s."product_height_cm", s."product_width_cm", s."_batch_id", s."_source_key", s."_source_line", s."_ingested_at");

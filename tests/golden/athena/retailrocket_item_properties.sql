@@ -1,0 +1,43 @@
+-- ddl:raw.retailrocket_item_properties
+CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.retailrocket_item_properties (
+  changed_at timestamp,
+  item_id bigint,
+  property string,
+  value string,
+  `_batch_id` string,
+  `_source_key` string,
+  `_source_line` bigint,
+  `_ingested_at` timestamp
+)
+PARTITIONED BY (ingest_date date)
+STORED AS PARQUET
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/retailrocket_item_properties/'
+TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+
+-- ddl:curated.retailrocket_item_properties
+CREATE TABLE IF NOT EXISTS landfall_dev_curated.retailrocket_item_properties (
+  changed_at timestamp,
+  item_id bigint,
+  property string,
+  value string,
+  `_batch_id` string,
+  `_source_key` string,
+  `_source_line` bigint,
+  `_ingested_at` timestamp
+)
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/curated/retailrocket_item_properties/'
+TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd');
+
+-- merge:curated.retailrocket_item_properties
+MERGE INTO landfall_dev_curated.retailrocket_item_properties AS t
+USING (
+  SELECT "changed_at", "item_id", "property", "value", _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at
+  FROM (
+    SELECT *, row_number() OVER (PARTITION BY "item_id", "property", "changed_at" ORDER BY _source_line DESC) AS _rn
+    FROM (SELECT * FROM landfall_dev_raw.retailrocket_item_properties WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
+  ) AS d
+  WHERE _rn = 1
+) AS s
+ON t."item_id" = s."item_id" AND t."property" = s."property" AND t."changed_at" = s."changed_at"
+WHEN MATCHED THEN UPDATE SET "value" = s."value", "_batch_id" = s."_batch_id", "_source_key" = s."_source_key", "_source_line" = s."_source_line", "_ingested_at" = s."_ingested_at"
+WHEN NOT MATCHED THEN INSERT ("changed_at", "item_id", "property", "value", "_batch_id", "_source_key", "_source_line", "_ingested_at") VALUES (s."changed_at", s."item_id", s."property", s."value", s."_batch_id", s."_source_key", s."_source_line", s."_ingested_at");
