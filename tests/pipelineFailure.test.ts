@@ -58,4 +58,22 @@ describe('a failing pipeline step', () => {
       runner.close();
     }
   });
+
+  it('a batch over its reject threshold is merged and raises the reject-ratio alarm', async () => {
+    const { LocalPipelineRunner } = await import('#src/cli/pipelineRunner.ts');
+    const { writeFile } = await import('node:fs/promises');
+    const lake = await tempLake();
+    const runner = await LocalPipelineRunner.open(lake);
+    try {
+      const file = join(lake.root, 'clicks.csv');
+      await writeFile(file, 'ip,app,device,os,channel,click_time,attributed_time,is_attributed\n1,2,3,4,5,2017-11-07 09:30:38,,0\n1,x,3,4,5,2017-11-07 09:30:38,,0\n');
+      const r = await ingestFile(lake, file, 'ad_clicks');
+      const report = await runner.afterIngest(r);
+      expect(report.failed).toBe(false);
+      expect(report.lines).toContain('  ALARM reject-ratio ad_clicks 50.0% > 0.10%');
+      expect((await runner.engine.query('SELECT count(*) AS n FROM curated.ad_clicks')).rows).toEqual([{ n: '1' }]);
+    } finally {
+      runner.close();
+    }
+  });
 });
