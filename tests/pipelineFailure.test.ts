@@ -26,7 +26,7 @@ describe('a failing pipeline step', () => {
       expect(e.causeText).toMatch(/^summary:summary\.olist_delivery_daily: .*no_such_column/);
       expect(e.alarms).toEqual([{ name: 'pipeline-failed', dataset: 'olist_orders', detail: expect.stringContaining('summary:summary.olist_delivery_daily') }]);
       const failed = emf.map((l) => JSON.parse(l)).filter((m) => m.PipelineFailed === 1);
-      expect(failed.map((m) => m.Dataset ?? null)).toEqual([null, 'olist_orders']);
+      expect(failed.map((m) => [m.Dataset ?? null, m.Batch ?? null])).toEqual([[null, null], ['olist_orders', null], ['olist_orders', r.manifest.batchId]]);
       expect(failed[0]._aws.CloudWatchMetrics[0]).toEqual({ Namespace: 'Landfall', Dimensions: [[]], Metrics: [{ Name: 'PipelineFailed', Unit: 'Count' }] });
       // The merge ran before the failing summary and is kept.
       expect((await engine.query('SELECT count(*) AS n FROM curated.olist_orders')).rows).toEqual([{ n: '8135' }]);
