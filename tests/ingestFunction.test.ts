@@ -74,6 +74,18 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
     expect(r).toMatchObject({ alreadyIngested: true, rowsWritten: 8135 });
   });
 
+  it('redrives a failed ingest from a dead-letter queue message (a Lambda on-failure destination record)', async () => {
+    const response = (await (handler as unknown as (e: unknown) => Promise<unknown>)(await event('sqs-redrive.json'))) as { batchItemFailures: unknown[] };
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+
+  it('reports a dead-letter message it cannot redrive back to SQS, which keeps it', async () => {
+    const e = JSON.parse(JSON.stringify(await event('sqs-redrive.json')));
+    e.Records[0].body = '{"not":"a destination record"}';
+    const response = await (handler as unknown as (e: unknown) => Promise<unknown>)(e);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }] });
+  });
+
   it('refuses an event from another bucket', async () => {
     const e = await event('s3-put-csv.json');
     e.Records[0].s3.bucket.name = 'someone-elses-bucket';

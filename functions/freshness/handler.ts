@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { formatAlarm, type Alarm } from '#src/pipeline/alarms.ts';
 import { checkFreshness } from '#src/pipeline/freshness.ts';
-import { catalogConfigFromEnv, freshnessContextFromConfig } from '#src/wiring/aws.ts';
+import { freshnessConfigFromEnv, freshnessContextFromConfig } from '#src/wiring/aws.ts';
 
 const logger = new Logger({ serviceName: 'landfall-freshness' });
-const ctx = await freshnessContextFromConfig(catalogConfigFromEnv(process.env));
+const ctx = await freshnessContextFromConfig(freshnessConfigFromEnv(process.env));
 
 /** Scheduled: counts the datasets not refreshed within their contract's interval (the StaleDatasets alarm). */
 export const handler = async (): Promise<Alarm[]> => {

@@ -12,6 +12,9 @@ usage:
   landfall query [--lake DIR] [--format table|csv|json] "SQL"
                                                     SQL on DuckDB; raw.<dataset> is a view over published Parquet
   landfall demo  [--lake DIR] [--small]             generate realistic dirty sample data for every contract, ingest it, query it
+  landfall invoke <LogicalId> [--event FILE] [--lake DIR] [--env-vars FILE]
+                                                    run a function of template.yaml (or the state machine) as sam local invoke
+                                                    would, without Docker, against the local lake
   landfall bench [--sizes 200,2048] [--threads 1,2] [--dir DIR] [--json]
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
 
@@ -28,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': return await run(rest);
       case 'query': return await query(rest);
       case 'bench': return await bench(rest);
+      case 'invoke': {
+        const { invoke } = await import('./invoke.ts');
+        return await invoke(rest);
+      }
       case 'demo': {
         const { demo } = await import('./demo.ts');
         return await demo(rest);

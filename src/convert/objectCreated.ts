@@ -1,4 +1,4 @@
-import type { S3Event } from 'aws-lambda';
+import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PipelineStarter } from '../ports.ts';
 import { ingestObject, type IngestContext } from './ingestObject.ts';
 
@@ -61,4 +61,30 @@ export async function ingestS3Event(ctx: IngestContext, event: S3Event, pipeline
   }
   if (errors.length) throw errors[0];
   return out;
+}
+
+/**
+ * Redrive from the dead-letter queue: each SQS message is a Lambda on-failure destination record whose
+ * `requestPayload` is the S3 event that failed. Messages that fail again are reported back to SQS (partial
+ * batch response) and stay in the queue.
+ */
+export async function redriveSqsEvent(ctx: IngestContext, event: SQSEvent, pipeline?: PipelineStarter): Promise<SQSBatchResponse & { ingested: IngestSummary[] }> {
+  const failures: { itemIdentifier: string }[] = [];
+  const ingested: IngestSummary[] = [];
+  for (const m of event.Records) {
+    try {
+      const body = JSON.parse(m.body) as { requestPayload?: S3Event } & Partial<S3Event>;
+      const s3Event = body.requestPayload ?? (body.Records ? (body as S3Event) : null);
+      if (!s3Event) throw new TypeError(`message ${m.messageId} carries no S3 event`);
+      ingested.push(...(await ingestS3Event(ctx, s3Event, pipeline)));
+    } catch {
+      failures.push({ itemIdentifier: m.messageId });
+    }
+  }
+  return { batchItemFailures: failures, ingested };
+}
+
+export function isSqsEvent(event: unknown): event is SQSEvent {
+  const first = (event as { Records?: { eventSource?: string }[] })?.Records?.[0];
+  return first?.eventSource === 'aws:sqs';
 }

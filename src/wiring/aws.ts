@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CloudWatchMetrics } from '../adapters/aws/CloudWatchMetrics.ts';
+import { EmfMetrics } from '../adapters/local/EmfMetrics.ts';
 import { SfnPipelineStarter } from '../adapters/aws/SfnPipelineStarter.ts';
 import type { Contract } from '../contracts/contract.ts';
 import type { MetricsPublisher, ObjectStore, PipelineStarter } from '../ports.ts';
@@ -28,26 +29,48 @@ export interface IngestConfig {
   stateMachineArn?: string;
 }
 
-function required(env: NodeJS.ProcessEnv) {
-  return (name: string) => {
-    const v = env[name];
+/**
+ * The environment each function reads, and nothing else: template.yaml must set exactly these (a test checks
+ * both ways). LANDFALL_LOCAL_LAKE is only ever set by `landfall invoke` and tests, never by the template.
+ */
+export const FUNCTION_ENV = {
+  IngestFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'TARGET_FILE_MB', 'STATE_MACHINE_ARN'],
+  PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'RAW_CRAWLER'],
+  FreshnessFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR'],
+} as const;
+
+export const LOCAL_ONLY_ENV = 'LANDFALL_LOCAL_LAKE';
+
+type FunctionId = keyof typeof FUNCTION_ENV;
+
+/** Reads only the variables declared for the function, so the declaration cannot drift from the code. */
+function envOf(fn: FunctionId, env: NodeJS.ProcessEnv) {
+  const allowed = new Set<string>([...FUNCTION_ENV[fn], LOCAL_ONLY_ENV]);
+  const get = (name: string) => {
+    if (!allowed.has(name)) throw new Error(`${fn} reads ${name}, which FUNCTION_ENV does not declare`);
+    return env[name] || undefined;
+  };
+  const need = (name: string) => {
+    const v = get(name);
     if (!v) throw new Error(`environment variable ${name} is not set (template.yaml sets it for the deployed function)`);
     return v;
   };
+  return { get, need };
 }
 
 export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
-  const need = required(env);
-  const mb = env.TARGET_FILE_MB ? Number(env.TARGET_FILE_MB) : undefined;
-  if (mb !== undefined && !(mb > 0)) throw new Error(`TARGET_FILE_MB must be a positive number, not "${env.TARGET_FILE_MB}"`);
+  const { get, need } = envOf('IngestFunction', env);
+  const mbText = get('TARGET_FILE_MB');
+  const mb = mbText ? Number(mbText) : undefined;
+  if (mb !== undefined && !(mb > 0)) throw new Error(`TARGET_FILE_MB must be a positive number, not "${mbText}"`);
   return {
     landingBucket: need('LANDING_BUCKET'),
     lakeBucket: need('LAKE_BUCKET'),
-    contractsDir: env.CONTRACTS_DIR ?? '/opt/contracts',
+    contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts',
     targetFileBytes: mb ? Math.round(mb * 1024 * 1024) : undefined,
-    parquetWasmPath: env.PARQUET_WASM_PATH,
-    localLake: env.LANDFALL_LOCAL_LAKE,
-    stateMachineArn: env.STATE_MACHINE_ARN,
+    parquetWasmPath: get('PARQUET_WASM_PATH'),
+    localLake: get(LOCAL_ONLY_ENV),
+    stateMachineArn: get('STATE_MACHINE_ARN'),
   };
 }
 
@@ -80,14 +103,25 @@ export interface CatalogConfig {
 }
 
 export function catalogConfigFromEnv(env: NodeJS.ProcessEnv): CatalogConfig {
-  const need = required(env);
+  const { get, need } = envOf('PlanFunction', env);
   return {
     lakeBucket: need('LAKE_BUCKET'),
-    contractsDir: env.CONTRACTS_DIR ?? '/opt/contracts',
+    contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts',
     names: { raw: need('RAW_DATABASE'), curated: need('CURATED_DATABASE'), summary: need('SUMMARY_DATABASE'), analytics: need('ANALYTICS_DATABASE') },
     crawler: need('RAW_CRAWLER'),
-    localLake: env.LANDFALL_LOCAL_LAKE,
+    localLake: get(LOCAL_ONLY_ENV),
   };
+}
+
+export interface FreshnessConfig {
+  lakeBucket: string;
+  contractsDir: string;
+  localLake?: string;
+}
+
+export function freshnessConfigFromEnv(env: NodeJS.ProcessEnv): FreshnessConfig {
+  const { get, need } = envOf('FreshnessFunction', env);
+  return { lakeBucket: need('LAKE_BUCKET'), contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts', localLake: get(LOCAL_ONLY_ENV) };
 }
 
 function lakeStore(c: { lakeBucket: string; localLake?: string }): ObjectStore {
@@ -111,6 +145,7 @@ export interface FreshnessContext {
   metrics: MetricsPublisher;
 }
 
-export async function freshnessContextFromConfig(c: CatalogConfig): Promise<FreshnessContext> {
-  return { lake: lakeStore(c), contracts: await loadContracts(c.contractsDir), metrics: new CloudWatchMetrics(new CloudWatchClient({})) };
+export async function freshnessContextFromConfig(c: FreshnessConfig): Promise<FreshnessContext> {
+  const metrics = c.localLake ? new EmfMetrics() : new CloudWatchMetrics(new CloudWatchClient({}));
+  return { lake: lakeStore(c), contracts: await loadContracts(c.contractsDir), metrics };
 }
