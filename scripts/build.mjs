@@ -34,9 +34,10 @@ export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
   return layerDir;
 }
 
-export async function buildFunctions(dir = outDir) {
+export async function buildFunctions(dir = outDir, only) {
   const built = [];
   for (const fn of await functionsFromTemplate()) {
+    if (only && !only.includes(fn.id)) continue;
     const p = fn.props;
     const ext = (p.OutExtension ?? []).map((s) => s.split('=')).find(([from]) => from === '.js')?.[1] ?? '.js';
     const banner = Object.fromEntries((p.Banner ?? []).map((b) => [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)]));

@@ -73,7 +73,7 @@ export async function invoke(args: string[]): Promise<number> {
         { lake: local.lake, contracts: local.contracts, engine: runner.engine, now: () => new Date(), emit: (l) => process.stdout.write(`${l}\n`) },
         event,
       );
-      process.stdout.write(`${JSON.stringify({ steps: out.steps, alarms: out.alarms }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ steps: out.steps, alarms: out.alarms })}\n`);
     } finally {
       runner.close();
     }
@@ -85,7 +85,7 @@ export async function invoke(args: string[]): Promise<number> {
   if (!existsSync(join(LAYER, 'wasm')) || !existsSync(join(LAYER, 'contracts'))) await buildLayer(LAYER);
   const dir = await mkdtemp(join(tmpdir(), 'landfall-invoke-'));
   try {
-    const built = (await buildFunctions(dir)) as { id: string; outfile: string; handler: string }[];
+    const built = (await buildFunctions(dir, [id])) as { id: string; outfile: string; handler: string }[];
     const fn = built.find((f) => f.id === id)!;
     const envFile = values['env-vars'] ?? (existsSync(ENV_FILE) ? ENV_FILE : undefined);
     const overrides = envFile ? ((JSON.parse(await readFile(envFile, 'utf8')) as Record<string, Record<string, string>>)[id] ?? {}) : {};
@@ -94,7 +94,8 @@ export async function invoke(args: string[]): Promise<number> {
     process.stderr.write(`invoking ${id} (${fn.handler}) with ${values.event ?? 'an empty event'} against ${lake}\n`);
     const mod = await import(pathToFileURL(fn.outfile).href);
     const result = await mod[fn.handler.split('.').pop()!](event, { functionName: id, awsRequestId: 'local' });
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    // As sam local invoke: logs first, the handler's result last, on one line.
+    process.stdout.write(`${JSON.stringify(result ?? null)}\n`);
     return 0;
   } finally {
     await rm(dir, { recursive: true, force: true });
