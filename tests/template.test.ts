@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import Ajv from 'ajv-draft-04';
+import { describe, expect, it } from 'vitest';
+import { readTemplate, TEMPLATE_FILE } from '#src/cli/samTemplate.ts';
+import { FUNCTION_ENV } from '#src/wiring/aws.ts';
+
+const require = createRequire(import.meta.url);
+const t = await readTemplate();
+const text = await readFile(TEMPLATE_FILE, 'utf8');
+
+type Spec = { resources: Map<string, { properties: Record<string, { type: SpecType }> }>; types: Map<string, { properties: Record<string, { type: SpecType }> }> };
+type SpecType = { type: string; reference?: { $ref: string }; element?: SpecType; types?: SpecType[] };
+
+function loadSpec(): Spec {
+  const db = JSON.parse(gunzipSync(readFileSync(require.resolve('@aws-cdk/aws-service-spec/db.json.gz'))).toString('utf8'));
+  const list = (e: unknown) => (Array.isArray(e) ? e : Object.values(e as object)) as Record<string, any>[];
+  return {
+    resources: new Map(list(db.schema.resource.entities).map((r) => [r.cloudFormationType, r])),
+    types: new Map(list(db.schema.typeDefinition.entities).map((d) => [d.$id, d])),
+  };
+}
+
+const isIntrinsic = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && /^(Ref|Fn::|Condition)/.test(Object.keys(v)[0]);
+
+/** Every property name used in `value` exists in the CloudFormation specification of that place. */
+function unknownProperties(spec: Spec, props: Record<string, { type: SpecType }>, value: Record<string, unknown>, path: string): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const p = props[k];
+    if (!p) {
+      out.push(`${path}.${k}`);
+      continue;
+    }
+    out.push(...unknownInType(spec, p.type, v, `${path}.${k}`));
+  }
+  return out;
+}
+
+function unknownInType(spec: Spec, type: SpecType, v: unknown, path: string): string[] {
+  if (v === null || v === undefined || isIntrinsic(v)) return [];
+  if (type.type === 'ref') {
+    const def = spec.types.get(type.reference!.$ref);
+    return def && v && typeof v === 'object' && !Array.isArray(v) ? unknownProperties(spec, def.properties, v as Record<string, unknown>, path) : [];
+  }
+  if (type.type === 'array' && Array.isArray(v)) return v.flatMap((x, i) => unknownInType(spec, type.element!, x, `${path}[${i}]`));
+  if (type.type === 'map' && v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => unknownInType(spec, type.element!, x, `${path}.${k}`));
+  if (type.type === 'union') {
+    const tries = type.types!.map((u) => unknownInType(spec, u, v, path));
+    return tries.find((x) => x.length === 0) ?? tries[0];
+  }
+  return [];
+}
+
+/** Allow statements of every inline policy in the template (function policies, roles, state machine). */
+function allowStatements(): { where: string; Action: unknown; Resource: unknown }[] {
+  const out: { where: string; Action: unknown; Resource: unknown }[] = [];
+  const visit = (node: unknown, where: string) => {
+    if (Array.isArray(node)) node.forEach((n) => visit(n, where));
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o.Effect === 'Allow' && 'Action' in o) out.push({ where, Action: o.Action, Resource: o.Resource });
+      Object.values(o).forEach((n) => visit(n, where));
+    }
+  };
+  for (const [id, r] of Object.entries(t.Resources)) visit(r.Properties, id);
+  return out;
+}
+
+describe('template.yaml', () => {
+  it('validates against the official SAM template JSON Schema', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../shared/schemas/sam.schema.json', import.meta.url), 'utf8'));
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const validate = ajv.compile(schema);
+    const ok = validate(JSON.parse(JSON.stringify(t)));
+    expect(ok ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
+  });
+
+  it('uses only properties the current CloudFormation specification knows, for every plain resource', () => {
+    const spec = loadSpec();
+    const problems: string[] = [];
+    for (const [id, r] of Object.entries(t.Resources)) {
+      if (r.Type.startsWith('AWS::Serverless::')) continue;
+      const def = spec.resources.get(r.Type);
+      if (!def) {
+        problems.push(`${id}: unknown resource type ${r.Type}`);
+        continue;
+      }
+      problems.push(...unknownProperties(spec, def.properties, r.Properties ?? {}, id));
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('gives each function exactly the environment its code reads', () => {
+    const functions = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(Object.keys(FUNCTION_ENV).sort());
+    for (const [id, r] of functions) {
+      expect(Object.keys(r.Properties?.Environment?.Variables ?? {}).sort(), id).toEqual([...FUNCTION_ENV[id as keyof typeof FUNCTION_ENV]].sort());
+    }
+  });
+
+  it('builds every function from an entry point that exists, as ESM with source maps and kept names', () => {
+    for (const [id, r] of Object.entries(t.Resources).filter(([, x]) => x.Type === 'AWS::Serverless::Function')) {
+      const p = r.Metadata?.BuildProperties;
+      expect(r.Metadata?.BuildMethod, id).toBe('esbuild');
+      expect(p).toMatchObject({ Format: 'esm', Sourcemap: true, KeepNames: true });
+      for (const e of p.EntryPoints) expect(existsSync(new URL(`../${e}`, import.meta.url)), `${id}: ${e}`).toBe(true);
+      expect(r.Properties?.Handler).toBe('handler.handler');
+    }
+  });
+
+  it('grants no wildcard action, and "*" as a resource only with a comment beside it saying why', () => {
+    const statements = allowStatements();
+    expect(statements.length).toBeGreaterThan(8);
+    for (const s of statements) {
+      for (const a of [s.Action].flat()) expect(a === '*' || /:\*$/.test(String(a)), `${s.where}: ${a}`).toBe(false);
+    }
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+      if (/Resource: '\*'/.test(line) && !/Principal/.test(lines[i - 1] ?? '')) {
+        expect(lines[i - 1].trim().startsWith('#'), `template.yaml line ${i + 1} needs a comment saying why "*"`).toBe(true);
+      }
+    });
+  });
+
+  it('denies non-TLS access to both buckets, encrypts and blocks public access, versions the lake', () => {
+    for (const b of ['LandingBucket', 'LakeBucket']) {
+      const p = t.Resources[b].Properties!;
+      expect(p.BucketEncryption).toBeTruthy();
+      expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      const policy = Object.values(t.Resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties!.Bucket.Ref === b)!;
+      expect(policy.Properties!.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    }
+    expect(t.Resources.LakeBucket.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+  });
+
+  it('fires the ingest function on Put, Post, Copy and CompleteMultipartUpload', () => {
+    const events = t.Resources.IngestFunction.Properties!.Events.LandingObjectCreated.Properties.Events;
+    expect(events.sort()).toEqual(['s3:ObjectCreated:CompleteMultipartUpload', 's3:ObjectCreated:Copy', 's3:ObjectCreated:Post', 's3:ObjectCreated:Put']);
+  });
+
+  it('has default, dev and prod environments in samconfig.toml', async () => {
+    const cfg = await readFile(new URL('../samconfig.toml', import.meta.url), 'utf8');
+    for (const env of ['default', 'dev', 'prod']) expect(cfg).toMatch(new RegExp(`^\\[${env}\\.deploy\\.parameters\\]`, 'm'));
+    expect(cfg).toMatch(/cached = true/);
+    expect(cfg).toMatch(/parallel = true/);
+    expect(cfg.match(/resolve_s3 = true/g)).toHaveLength(3);
+  });
+});
