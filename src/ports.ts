@@ -9,6 +9,7 @@ export interface ObjectInfo {
 }
 
 export interface ObjectWriter {
+  /** The caller may reuse `chunk` once the promise resolves. */
   write(chunk: Uint8Array): Promise<void>;
   /** Makes the object visible under its key, all at once. */
   complete(): Promise<{ bytes: number }>;

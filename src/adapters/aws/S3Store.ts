@@ -42,7 +42,8 @@ export class S3Store implements ObjectStore {
     return {
       write: async (chunk) => {
         bytes += chunk.length;
-        if (!body.write(chunk)) await new Promise<void>((r) => body.once('drain', r));
+        // The upload holds on to queued chunks; copy, so the caller may reuse its buffer (ObjectWriter's contract).
+        if (!body.write(Buffer.from(chunk))) await new Promise<void>((r) => body.once('drain', r));
       },
       complete: async () => {
         body.end();
