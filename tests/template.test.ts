@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import Ajv from 'ajv-draft-04';
+import AjvDraft04 from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { readTemplate, TEMPLATE_FILE } from '#src/cli/samTemplate.ts';
 import { FUNCTION_ENV } from '#src/wiring/aws.ts';
@@ -18,8 +18,8 @@ function loadSpec(): Spec {
   const db = JSON.parse(gunzipSync(readFileSync(require.resolve('@aws-cdk/aws-service-spec/db.json.gz'))).toString('utf8'));
   const list = (e: unknown) => (Array.isArray(e) ? e : Object.values(e as object)) as Record<string, any>[];
   return {
-    resources: new Map(list(db.schema.resource.entities).map((r) => [r.cloudFormationType, r])),
-    types: new Map(list(db.schema.typeDefinition.entities).map((d) => [d.$id, d])),
+    resources: new Map(list(db.schema.resource.entities).map((r) => [String(r.cloudFormationType), r as { properties: Record<string, { type: SpecType }> }])),
+    types: new Map(list(db.schema.typeDefinition.entities).map((d) => [String(d.$id), d as { properties: Record<string, { type: SpecType }> }])),
   };
 }
 
@@ -72,10 +72,11 @@ function allowStatements(): { where: string; Action: unknown; Resource: unknown 
 describe('template.yaml', () => {
   it('validates against the official SAM template JSON Schema', () => {
     const schema = JSON.parse(readFileSync(new URL('../../shared/schemas/sam.schema.json', import.meta.url), 'utf8'));
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-    const validate = ajv.compile(schema);
+    // The schema is draft-04; ajv-draft-04 is ajv for that draft (its typings export the class as the module).
+    const Ajv = AjvDraft04 as unknown as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } };
+    const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
     const ok = validate(JSON.parse(JSON.stringify(t)));
-    expect(ok ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
+    expect(ok ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
   });
 
   it('uses only properties the current CloudFormation specification knows, for every plain resource', () => {
