@@ -31,6 +31,16 @@ export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
   await mkdir(join(layerDir, 'wasm'), { recursive: true });
   const require = createRequire(import.meta.url);
   await cp(require.resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'), join(layerDir, 'wasm', 'parquet_wasm_bg.wasm'));
+  // The Parquet encoder thread runs from the layer, self-contained; it reads the .wasm beside it (workerData).
+  await build({
+    entryPoints: [join(root, 'src', 'convert', 'parquetEncoder.worker.mjs')],
+    outfile: join(layerDir, 'wasm', 'parquet-encoder.worker.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   return layerDir;
 }
 

@@ -38,6 +38,7 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
       LAKE_BUCKET: 'landfall-lake-local',
       CONTRACTS_DIR: join(layer, 'contracts'),
       PARQUET_WASM_PATH: join(layer, 'wasm', 'parquet_wasm_bg.wasm'),
+      PARQUET_WORKER_PATH: join(layer, 'wasm', 'parquet-encoder.worker.mjs'),
       LANDFALL_LOCAL_LAKE: lakeRoot,
       POWERTOOLS_DEV: 'true',
     });

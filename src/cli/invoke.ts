@@ -82,7 +82,8 @@ export async function invoke(args: string[]): Promise<number> {
 
   // @ts-expect-error plain JS build script, no type declarations
   const { buildFunctions, buildLayer } = await import('../../scripts/build.mjs');
-  if (!existsSync(join(LAYER, 'wasm')) || !existsSync(join(LAYER, 'contracts'))) await buildLayer(LAYER);
+  // What /opt holds on Lambda: contracts, .wasm and the encoder thread, built fresh (it takes a moment).
+  await buildLayer(LAYER);
   const dir = await mkdtemp(join(tmpdir(), 'landfall-invoke-'));
   try {
     const built = (await buildFunctions(dir, [id])) as { id: string; outfile: string; handler: string }[];

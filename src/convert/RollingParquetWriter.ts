@@ -1,6 +1,13 @@
-import type { RecordBatch } from 'apache-arrow';
+import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { ObjectStore, ObjectWriter } from '../ports.ts';
-import { pw, toWasmBatches, writerProperties, type ParquetTuning } from './parquetWasm.ts';
+
+export interface ParquetTuning {
+  /** Rows per row group: a whole number of decoder batches, so that row groups close on batch boundaries. */
+  rowGroupRows: number;
+  metadata: Record<string, string>;
+}
 
 export interface OutputFile {
   key: string;
@@ -10,7 +17,7 @@ export interface OutputFile {
 
 /**
  * Streams record batches into Parquet files of about `targetBytes` each, through parquet-wasm's streaming
- * writer. Every batch but a file's last has the same row count and a row group is exactly `rowGroupBatches`
+ * writer on its own thread. Every batch but a file's last has the same row count and a row group is exactly `rowGroupBatches`
  * batches, so row groups close on batch boundaries, and parquet-wasm emits each finished row group as one
  * chunk: the sizes of finished row groups are known exactly. A file is closed, on a row-group boundary, when
  * its estimated size plus half a row group reaches the target, so files land within half a row group of it,
@@ -19,6 +26,7 @@ export interface OutputFile {
 export class RollingParquetWriter {
   private current: OpenFile | null = null;
   private readonly done: OutputFile[] = [];
+  private encoder: ParquetEncoderThread | null = null;
 
   constructor(
     private readonly store: ObjectStore,
@@ -26,24 +34,33 @@ export class RollingParquetWriter {
     private readonly targetBytes: number,
     private readonly rowGroupBatches: number,
     private readonly tuning: () => ParquetTuning,
+    private readonly encoderOptions: { workerPath?: string; wasmPath?: string } = {},
   ) {}
 
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
-    this.current ??= OpenFile.open(this.store, this.keyFor(this.done.length), writerProperties(this.tuning()), this.rowGroupBatches);
+    this.encoder ??= new ParquetEncoderThread(this.encoderOptions);
+    this.current ??= OpenFile.open(this.store, this.keyFor(this.done.length), this.encoder, this.tuning(), this.rowGroupBatches);
     const estimate = await this.current.push(batch);
     if (estimate.atRowGroupEnd && estimate.bytes + estimate.perRowGroup / 2 >= this.targetBytes) await this.roll();
   }
 
   /** Closes the open file; returns every file written, in order. None is visible before `complete()` of its writer. */
   async close(): Promise<OutputFile[]> {
-    await this.roll();
+    try {
+      await this.roll();
+    } finally {
+      await this.encoder?.stop();
+      this.encoder = null;
+    }
     return this.done;
   }
 
   async abort(): Promise<void> {
     await this.current?.abort();
     this.current = null;
+    await this.encoder?.stop();
+    this.encoder = null;
     await Promise.all(this.done.map((f) => this.store.delete(f.key)));
   }
 
@@ -55,71 +72,102 @@ export class RollingParquetWriter {
   }
 }
 
-/** One Parquet file being written: a pull-driven batch feed into parquet-wasm and a byte pump out of it. */
-class OpenFile {
-  private controller!: ReadableStreamDefaultController<pw.RecordBatch>;
-  private wanted = deferred();
-  private fed: ReturnType<typeof deferred> | null = null;
-  private flushed = 0;
-  private readonly chunkSizes: number[] = [];
-  private chunkWaiters: (() => void)[] = [];
-  private batches = 0;
-  private rows = 0;
-  private pump!: Promise<void>;
-  private failure: Promise<never>;
-  private fail!: (e: unknown) => void;
+/** The encoder thread: parquet-wasm runs there while this thread decodes CSV. */
+export class ParquetEncoderThread {
+  private readonly worker: Worker;
+  private listener: ((m: EncoderMessage) => void) | null = null;
+  private failure: Error | null = null;
 
-  private constructor(private readonly key: string, private readonly out: ObjectWriter, private readonly rowGroupBatches: number) {
-    this.failure = new Promise<never>((_, reject) => { this.fail = reject; });
-    this.failure.catch(() => undefined);
+  constructor(options: { workerPath?: string; wasmPath?: string } = {}) {
+    const url = options.workerPath ? pathToFileURL(options.workerPath) : new URL('./parquetEncoder.worker.mjs', import.meta.url);
+    this.worker = new Worker(url, { workerData: { wasmPath: options.wasmPath } });
+    this.worker.on('message', (m: EncoderMessage) => {
+      if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
+      this.listener?.(m);
+    });
+    this.worker.on('error', (err) => {
+      this.failure = err;
+      this.listener?.({ t: 'error', message: err.message });
+    });
   }
 
-  static open(store: ObjectStore, key: string, props: pw.WriterProperties, rowGroupBatches: number): OpenFile {
-    const f = new OpenFile(key, store.write(key), rowGroupBatches);
-    const input = new ReadableStream<pw.RecordBatch>(
-      {
-        start: (c) => { f.controller = c; },
-        pull: () => {
-          f.wanted.resolve();
-          f.fed = deferred();
-          return f.fed.promise;
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    // transformParquetStream reads the first batch (for the schema) before it resolves: do not await it here.
-    const output = pw.transformParquetStream(input, props) as Promise<ReadableStream<Uint8Array>>;
-    f.pump = (async () => {
-      for await (const chunk of (await output) as unknown as AsyncIterable<Uint8Array>) {
-        f.flushed += chunk.length;
-        f.chunkSizes.push(chunk.length);
-        for (const w of f.chunkWaiters.splice(0)) w();
-        await f.out.write(chunk);
-      }
-    })();
-    f.pump.catch((e) => f.fail(e));
+  onMessage(fn: (m: EncoderMessage) => void): void {
+    this.listener = fn;
+  }
+
+  post(m: object, transfer: ArrayBuffer[] = []): void {
+    if (this.failure) throw this.failure;
+    this.worker.postMessage(m, transfer);
+  }
+
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+type EncoderMessage = { t: 'pulled' } | { t: 'chunk'; bytes: Uint8Array } | { t: 'closed' } | { t: 'error'; message: string };
+
+/** One Parquet file being written by the encoder thread, with its bytes pumped into the object store. */
+class OpenFile {
+  private readonly chunkSizes: number[] = [];
+  private pulled = 0;
+  private closed = false;
+  private wake: (() => void) | null = null;
+  private writes: Promise<void> = Promise.resolve();
+  private batches = 0;
+  private rows = 0;
+
+  private constructor(
+    private readonly key: string,
+    private readonly out: ObjectWriter,
+    private readonly encoder: ParquetEncoderThread,
+    private readonly rowGroupBatches: number,
+  ) {
+    encoder.onMessage((m) => {
+      if (m.t === 'pulled') this.pulled++;
+      else if (m.t === 'chunk') {
+        this.chunkSizes.push(m.bytes.length);
+        this.writes = this.writes.then(() => this.out.write(m.bytes));
+      } else if (m.t === 'closed') this.closed = true;
+      this.wake?.();
+    });
+  }
+
+  static open(store: ObjectStore, key: string, encoder: ParquetEncoderThread, tuning: ParquetTuning, rowGroupBatches: number): OpenFile {
+    const f = new OpenFile(key, store.write(key), encoder, rowGroupBatches);
+    encoder.post({ t: 'open', tuning });
     return f;
+  }
+
+  private async until(cond: () => boolean): Promise<void> {
+    while (!cond()) {
+      if (this.encoder.error) throw this.encoder.error;
+      await new Promise<void>((r) => { this.wake = r; });
+    }
+    if (this.encoder.error) throw this.encoder.error;
   }
 
   /**
    * Feeds one batch; returns the file's estimated size once this batch's row group is complete: the exact
    * size of the finished row groups plus their average for the one in progress (0 while none has finished).
+   * At most two batches are in flight, so memory stays bounded however fast the decoder is.
    */
   async push(batch: RecordBatch): Promise<{ bytes: number; perRowGroup: number; atRowGroupEnd: boolean }> {
-    // parquet-wasm asks for batch k only after writing batch k-1, so a row group ended by it is on its way.
-    await Promise.race([this.wanted.promise, this.failure]);
-    this.wanted = deferred();
-    for (const b of toWasmBatches(batch)) this.controller.enqueue(b);
+    await this.until(() => this.pulled > this.batches - 1);
+    const ipc = tableToIPC(new Table([batch]), 'stream');
+    this.encoder.post({ t: 'batch', ipc }, [ipc.buffer as ArrayBuffer]);
     this.batches++;
     this.rows += batch.numRows;
-    this.fed?.resolve();
     const g = this.rowGroupBatches;
     const finished = Math.floor((this.batches - 1) / g);
     const atRowGroupEnd = this.batches % g === 0;
     if (finished === 0) return { bytes: 0, perRowGroup: 0, atRowGroupEnd };
-    while (this.chunkSizes.length < finished) {
-      await Promise.race([new Promise<void>((r) => this.chunkWaiters.push(r)), this.failure]);
-    }
+    // The encoder asks for batch k only after writing batch k-1, so a row group ended by it is on its way.
+    await this.until(() => this.chunkSizes.length >= finished);
     let bytes = 0;
     for (let i = 0; i < finished; i++) bytes += this.chunkSizes[i];
     const perRowGroup = bytes / finished;
@@ -128,24 +176,15 @@ class OpenFile {
   }
 
   async close(): Promise<{ key: string; rows: number; bytes: number }> {
-    await Promise.race([this.wanted.promise, this.failure]);
-    this.controller.close();
-    this.fed?.resolve();
-    await this.pump;
+    this.encoder.post({ t: 'close' });
+    await this.until(() => this.closed);
+    await this.writes;
     const { bytes } = await this.out.complete();
     return { key: this.key, rows: this.rows, bytes };
   }
 
   async abort(): Promise<void> {
-    try { this.controller.error(new Error('aborted')); } catch { /* already closed */ }
-    this.fed?.resolve();
-    await this.pump.catch(() => undefined);
+    await this.writes.catch(() => undefined);
     await this.out.abort();
   }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
-  return { promise, resolve };
 }

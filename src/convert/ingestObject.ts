@@ -29,6 +29,8 @@ export interface IngestContext {
   contracts: Contract[];
   settings: IngestSettings;
   now: () => Date;
+  /** Where the Parquet encoder thread's script and parquet-wasm's .wasm are (Lambda: the layer); default: beside the source. */
+  encoder?: { workerPath?: string; wasmPath?: string };
   onProgress?: (p: { key: string; storedBytes: number; size: number }) => void;
 }
 
@@ -79,6 +81,7 @@ async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo,
     ctx.settings.targetFileBytes,
     ctx.settings.rowGroupBatches,
     () => ({ rowGroupRows: rowGroupRows * ctx.settings.rowGroupBatches, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
+    ctx.encoder,
   );
   const quarantine = new QuarantineWriter(ctx.lake, `quarantine/${partition}/${batchId}.csv`);
   const source = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };

@@ -13,7 +13,6 @@ import { S3Store } from '../adapters/aws/S3Store.ts';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
 import { loadContracts } from '../contracts/loadContracts.ts';
 import type { IngestContext } from '../convert/ingestObject.ts';
-import { initParquetWasm } from '../convert/parquetWasm.ts';
 import { resolveSettings } from './local.ts';
 
 /** The ingest function's configuration, read from the environment once per cold start. */
@@ -23,6 +22,8 @@ export interface IngestConfig {
   contractsDir: string;
   targetFileBytes?: number;
   parquetWasmPath?: string;
+  /** The Parquet encoder thread's script, bundled into the layer (a checkout uses the source next to it). */
+  encoderWorkerPath?: string;
   /** Set by `landfall invoke` and tests: folders instead of S3. */
   localLake?: string;
   /** The pipeline state machine started after each converted batch (absent: not started). */
@@ -34,7 +35,7 @@ export interface IngestConfig {
  * both ways). LANDFALL_LOCAL_LAKE is only ever set by `landfall invoke` and tests, never by the template.
  */
 export const FUNCTION_ENV = {
-  IngestFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'TARGET_FILE_MB', 'STATE_MACHINE_ARN'],
+  IngestFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'TARGET_FILE_MB', 'STATE_MACHINE_ARN'],
   PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'RAW_CRAWLER'],
   FreshnessFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR'],
 } as const;
@@ -69,6 +70,7 @@ export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
     contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts',
     targetFileBytes: mb ? Math.round(mb * 1024 * 1024) : undefined,
     parquetWasmPath: get('PARQUET_WASM_PATH'),
+    encoderWorkerPath: get('PARQUET_WORKER_PATH'),
     localLake: get(LOCAL_ONLY_ENV),
     stateMachineArn: get('STATE_MACHINE_ARN'),
   };
@@ -76,7 +78,6 @@ export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
 
 /** Composition root of the ingest function: S3 buckets on AWS, the local lake's folders under `landfall invoke`. */
 export async function ingestContextFromConfig(c: IngestConfig): Promise<IngestContext> {
-  initParquetWasm(c.parquetWasmPath);
   const s3 = c.localLake ? null : new S3Client({});
   const store = (bucket: string, folder: string) =>
     s3 ? new S3Store(s3, bucket) : new FolderStore(join(c.localLake!, folder), bucket);
@@ -86,6 +87,7 @@ export async function ingestContextFromConfig(c: IngestConfig): Promise<IngestCo
     contracts: await loadContracts(c.contractsDir),
     settings: resolveSettings({ targetFileBytes: c.targetFileBytes }),
     now: () => new Date(),
+    encoder: { workerPath: c.encoderWorkerPath, wasmPath: c.parquetWasmPath },
   };
 }
 
