@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,8 +88,4 @@ export function formatBenchmark(results: SizeResult[]): string {
     lines.push(`${''.padEnd(10)} | same rows: ${r.sameRows ? 'yes' : 'NO'}, same values: ${r.sameValues ? 'yes' : 'NO'}`);
   }
   return lines.join('\n');
-}
-
-export async function readPackageVersion(): Promise<string> {
-  return JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
 }

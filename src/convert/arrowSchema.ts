@@ -6,9 +6,6 @@ import { createColumnBuilder } from './columnBuilders.ts';
 import type { Contract } from '../contracts/contract.ts';
 import type { DecodedBatch } from './csvDecoder.ts';
 
-/** Lineage columns carried by every raw row. */
-export const LINEAGE_COLUMNS = ['_batch_id', '_source_key', '_source_line', '_ingested_at'] as const;
-
 export interface Lineage {
   batchId: string;
   sourceKey: string;

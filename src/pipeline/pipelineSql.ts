@@ -1,15 +1,13 @@
 import type { Contract, Summary, View } from '../contracts/contract.ts';
 import type { CatalogNames, ColumnDef, SqlDialect } from './sqlDialect.ts';
 
-/** Lineage columns carried from raw into curated tables. */
+/** Lineage columns of every raw row, carried into the curated tables. */
 export const CURATED_LINEAGE: ColumnDef[] = [
   { name: '_batch_id', type: 'string' },
   { name: '_source_key', type: 'string' },
   { name: '_source_line', type: 'int64' },
   { name: '_ingested_at', type: 'timestamp' },
 ];
-
-const RAW_LINEAGE = CURATED_LINEAGE;
 
 /** Identifiers in generated SQL come from validated contracts; this guards the few that come from manifests. */
 export function safeLiteral(value: string, what: string): string {
@@ -38,7 +36,7 @@ export function contractColumns(c: Contract): ColumnDef[] {
 /** DDL for the dataset's raw and curated tables (idempotent). */
 export function datasetDdl(d: SqlDialect, names: CatalogNames, c: Contract): string[] {
   const columns = contractColumns(c);
-  const raw = d.createRawTable(names, c.dataset, [...columns, ...RAW_LINEAGE]);
+  const raw = d.createRawTable(names, c.dataset, [...columns, ...CURATED_LINEAGE]);
   return [
     ...(raw ? [raw] : []),
     d.createManagedTable(names.curated, c.dataset, [...columns, ...CURATED_LINEAGE], 'curated', c.partitionBy),
