@@ -2,7 +2,6 @@
  * One conversion in its own process, so that its peak RSS is its own: `landfall` (the ingest path) or
  * `duckdb` (COPY ... TO parquet). Prints one JSON line: seconds, rows, output bytes, peak RSS.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestObject } from '../convert/ingestObject.ts';
@@ -31,6 +30,8 @@ async function landfall(): Promise<{ rows: number; outBytes: number; files: numb
 }
 
 async function duckdb(): Promise<{ rows: number; outBytes: number; files: number }> {
+  // Loaded only here: the Landfall run's peak RSS must not include DuckDB's native library.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const ext = join(workDir, 'duckdb-ext');
   await mkdir(ext, { recursive: true });
   const db = await DuckDBInstance.create(':memory:', { threads: threads ?? '1', extension_directory: ext, autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });

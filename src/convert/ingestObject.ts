@@ -21,7 +21,7 @@ export interface IngestSettings {
   rowGroupBatches: number;
 }
 
-export const DEFAULT_SETTINGS: IngestSettings = { targetFileBytes: 200 * 1024 * 1024, batchBytes: 8 * 1024 * 1024, rowGroupBatches: 8 };
+export const DEFAULT_SETTINGS: IngestSettings = { targetFileBytes: 200 * 1024 * 1024, batchBytes: 4 * 1024 * 1024, rowGroupBatches: 16 };
 
 export interface IngestContext {
   landing: ObjectStore;
