@@ -18,6 +18,13 @@ export interface RunResult {
   peakRssBytes: number;
 }
 
+export interface ColdStart {
+  /** Importing the bundled handler: module load, configuration, contracts. */
+  importMs: number;
+  /** From the import to a converted one-row file: encoder thread start and parquet-wasm compile included. */
+  firstRowMs: number;
+}
+
 export interface SizeResult {
   inputBytes: number;
   landfall: RunResult;
@@ -27,6 +34,7 @@ export interface SizeResult {
 }
 
 const CONVERT = fileURLToPath(new URL('./convertOnce.ts', import.meta.url));
+const COLD_START = fileURLToPath(new URL('./coldStart.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
 
 async function convert(engine: 'landfall' | 'duckdb', file: string, work: string, threads: number): Promise<RunResult> {
@@ -45,6 +53,19 @@ async function compareOutputs(landfallGlob: string, duckFile: string): Promise<{
   const b = (await conn.runAndReadAll(agg(`read_parquet('${duckFile}')`))).getRowObjectsJson()[0];
   conn.closeSync();
   return { sameRows: a.n === b.n, sameValues: JSON.stringify(a) === JSON.stringify(b) };
+}
+
+/** Builds the ingest function as SAM would, then runs its cold start in a fresh Node process (plain Node, no tsx). */
+export async function measureColdStart(dir: string): Promise<ColdStart> {
+  // @ts-expect-error plain JS build script, no type declarations
+  const { buildFunctions, buildLayer } = await import('../../scripts/build.mjs');
+  const layer = await buildLayer(join(dir, 'cold', 'opt'));
+  const [fn] = await buildFunctions(join(dir, 'cold', 'dist'), ['IngestFunction']);
+  const script = join(dir, 'cold', 'coldStart.mjs');
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [COLD_START], outfile: script, bundle: false, platform: 'node', format: 'esm', logLevel: 'warning' });
+  const { stdout } = await promisify(execFile)(process.execPath, [script, fn.outfile, layer, join(dir, 'cold', 'lake', String(Date.now()))]);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ColdStart;
 }
 
 export async function runBenchmark(o: { dir: string; sizesMb: number[]; threads: number[]; log: (s: string) => void }): Promise<SizeResult[]> {
@@ -69,9 +90,10 @@ export async function runBenchmark(o: { dir: string; sizesMb: number[]; threads:
   return results;
 }
 
-export function formatBenchmark(results: SizeResult[]): string {
+export function formatBenchmark(results: SizeResult[], cold?: ColdStart): string {
   const lines = [
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${bytes(totalmem())} memory, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+    ...(cold ? [`cold start of the bundled ingest function: import ${cold.importMs.toFixed(0)} ms, first converted row ${cold.firstRowMs.toFixed(0)} ms after the import began`] : []),
     '',
     'input      | engine          | seconds | MB/s   | output    | files | peak RSS  | Landfall/DuckDB: speed | size | RSS',
     '-----------+-----------------+---------+--------+-----------+-------+-----------+------------------------+------+------',
