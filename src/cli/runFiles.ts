@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { matchesFileName } from '../contracts/matchContract.ts';
 import { ingestObject, type IngestResult } from '../convert/ingestObject.ts';
@@ -46,10 +46,7 @@ export async function runFiles(
   const outcomes: FileOutcome[] = [];
   for (const file of files) {
     const key = landingKeyFor(lake, file, dataset);
-    const dest = lake.landing.path(key);
-    await mkdir(dirname(dest), { recursive: true });
-    await copyFile(file, dest);
-    const size = (await stat(dest)).size;
+    const { size } = await lake.landing.importFile(file, key);
     const progress = new Progress(basename(file), size);
     const started = Date.now();
     try {

@@ -23,14 +23,38 @@ export class FolderStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | null> {
     const s = await stat(this.path(key)).catch(() => null);
     if (!s?.isFile()) return null;
-    const metaFile = join(this.root, META, `${key}.json`);
-    const meta = await readFile(metaFile, 'utf8').then((t) => JSON.parse(t) as { etag: string; size: number; mtimeMs: number }).catch(() => null);
+    const meta = await readFile(this.metaFile(key), 'utf8').then((t) => JSON.parse(t) as { etag: string; size: number; mtimeMs: number }).catch(() => null);
     if (meta && meta.size === s.size && meta.mtimeMs === s.mtimeMs) return { key, size: s.size, etag: meta.etag };
     const hash = createHash('md5');
     for await (const chunk of createReadStream(this.path(key), { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-    const etag = hash.digest('hex');
-    await mkdir(dirname(metaFile), { recursive: true });
-    await writeFile(metaFile, JSON.stringify({ etag, size: s.size, mtimeMs: s.mtimeMs }));
+    return this.remember(key, hash.digest('hex'));
+  }
+
+  /** Copies a local file in as `key`, hashing it on the way, so that head() need not read it again. */
+  async importFile(file: string, key: string): Promise<ObjectInfo> {
+    const w = this.write(key);
+    const hash = createHash('md5');
+    try {
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+        hash.update(chunk as Buffer);
+        await w.write(chunk as Buffer);
+      }
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+    await w.complete();
+    return this.remember(key, hash.digest('hex'));
+  }
+
+  private metaFile(key: string): string {
+    return join(this.root, META, `${key}.json`);
+  }
+
+  private async remember(key: string, etag: string): Promise<ObjectInfo> {
+    const s = await stat(this.path(key));
+    await mkdir(dirname(this.metaFile(key)), { recursive: true });
+    await writeFile(this.metaFile(key), JSON.stringify({ etag, size: s.size, mtimeMs: s.mtimeMs }));
     return { key, size: s.size, etag };
   }
 
