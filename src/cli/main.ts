@@ -11,6 +11,8 @@ usage:
   landfall run   [--lake DIR] [--dataset NAME] PATH...   drop files (or folders) into the landing zone and ingest them
   landfall query [--lake DIR] [--format table|csv|json] "SQL"
                                                     SQL on DuckDB; raw.<dataset> is a view over published Parquet
+  landfall infer [--dataset NAME] [--rows N] [--out DIR] FILE
+                                                    draft a contract from the first rows of a file (plain or gzip)
   landfall demo  [--lake DIR] [--small]             generate realistic dirty sample data for every contract, ingest it, query it
   landfall invoke <LogicalId> [--event FILE] [--lake DIR] [--env-vars FILE]
                                                     run a function of template.yaml (or the state machine) as sam local invoke
@@ -31,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': return await run(rest);
       case 'query': return await query(rest);
       case 'bench': return await bench(rest);
+      case 'infer': {
+        const { infer } = await import('./infer.ts');
+        return await infer(rest);
+      }
       case 'invoke': {
         const { invoke } = await import('./invoke.ts');
         return await invoke(rest);

@@ -1,0 +1,118 @@
+import { stringify } from 'yaml';
+import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../convert/csvTokenizer.ts';
+import { parseFloat64, parseInteger } from '../convert/numbers.ts';
+import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../convert/temporal.ts';
+
+export interface InferOptions {
+  dataset: string;
+  fileName: string;
+  /** Rows of the sample to look at. */
+  maxRows?: number;
+}
+
+const utf8 = new TextDecoder();
+const enc = new TextEncoder();
+const ISO = compileTemporalFormat('iso');
+const DELIMITERS = [',', ';', '\t', '|'];
+
+/** Lower snake_case, as contracts (and Athena) want column names. */
+export function columnName(header: string, i: number): string {
+  const n = header.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  if (!n) return `column_${i + 1}`;
+  return /^[0-9]/.test(n) ? `c_${n}` : n;
+}
+
+/** The delimiter that splits the first line into the most fields. */
+function guessDelimiter(sample: Uint8Array): string {
+  const nl = sample.indexOf(10);
+  const line = utf8.decode(sample.subarray(0, nl < 0 ? sample.length : nl));
+  let best = ',';
+  let most = 1;
+  for (const d of DELIMITERS) {
+    const n = line.split(d).length;
+    if (n > most) { best = d; most = n; }
+  }
+  return best;
+}
+
+/** Reads the first records of a sample as strings (empty unquoted fields as null). */
+function sampleRecords(sample: Uint8Array, delimiter: string, maxRows: number): (string | null)[][] {
+  const records: (string | null)[][] = [];
+  const scratch = new Uint8Array(1 << 16);
+  const sink: RecordSink = {
+    record(buf, tok, nf) {
+      if (records.length > maxRows) return;
+      const row: (string | null)[] = [];
+      for (let f = 0; f < nf; f++) {
+        const s = tok.starts[f];
+        const e = tok.ends[f];
+        if (tok.kinds[f] === FieldKind.QuotedEscaped) {
+          const big = e - s > scratch.length ? new Uint8Array(e - s) : scratch;
+          row.push(utf8.decode(big.subarray(0, unescapeField(buf, s, e, 34, 34, big))));
+        } else {
+          row.push(tok.kinds[f] === FieldKind.Plain && e === s ? null : utf8.decode(buf.subarray(s, e)));
+        }
+      }
+      records.push(row);
+    },
+    broken() { /* a sample may end in the middle of a record */ },
+    comment() { /* no comments in a draft */ },
+  };
+  const tok = new CsvTokenizer({ delimiter: delimiter.charCodeAt(0), quote: 34, escape: 34, comment: -1, maxRecordBytes: 1 << 30, strictQuotes: false }, sink);
+  const start = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf ? 3 : 0;
+  tok.push(sample.subarray(start));
+  return records;
+}
+
+type Guess = 'boolean' | 'int32' | 'int64' | 'float64' | 'date' | 'timestamp' | 'string';
+
+/** The narrowest type every non-empty sample value parses as. Digit strings with leading zeros stay strings. */
+export function guessType(values: string[]): Guess {
+  if (!values.length) return 'string';
+  const bytes = values.map((v) => enc.encode(v));
+  const all = (test: (b: Uint8Array, v: string) => boolean) => bytes.every((b, i) => test(b, values[i]));
+  if (all((_, v) => /^(true|false|yes|no)$/i.test(v))) return 'boolean';
+  const ints = all((b, v) => !/^[+-]?0\d/.test(v) && Number.isFinite(parseInteger(b, 0, b.length)));
+  if (ints) return all((b) => Math.abs(parseInteger(b, 0, b.length)) <= 2147483647) ? 'int32' : 'int64';
+  if (all((b, v) => !/^[+-]?0\d/.test(v) && /[0-9]/.test(v) && !Number.isNaN(parseFloat64(b, 0, b.length)))) return 'float64';
+  if (all((b) => !Number.isNaN(parseDate(b, 0, b.length, ISO)) && b.length === 10)) return 'date';
+  if (all((b) => !Number.isNaN(parseTimestampMicros(b, 0, b.length, ISO)))) return 'timestamp';
+  return 'string';
+}
+
+/**
+ * Drafts a contract from the first rows of a file: delimiter, column names (snake_case, with the original
+ * header kept where it differs), types, nullability, and a key when an `id`-like column is unique in the sample.
+ * A draft to review, not a verdict: a sample cannot prove a type or a key.
+ */
+export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: string; rowsSampled: number } {
+  const delimiter = guessDelimiter(sample);
+  const maxRows = o.maxRows ?? 10_000;
+  const [header, ...rows] = sampleRecords(sample, delimiter, maxRows);
+  if (!header) throw new Error(`${o.fileName}: no header row to name the columns from`);
+  const data = rows.slice(0, maxRows).filter((r) => r.length === header.length);
+  const names = header.map((h, i) => columnName(h ?? '', i));
+  names.forEach((n, i) => { if (names.indexOf(n) !== i) names[i] = `${n}_${i + 1}`; });
+  const columns = header.map((h, i) => {
+    const values = data.map((r) => r[i]).filter((v): v is string => v !== null);
+    const col: Record<string, unknown> = { name: names[i] };
+    if (names[i] !== h) col.header = h;
+    col.type = guessType(values);
+    if (values.length === data.length && data.length > 0) col.nullable = false;
+    return col;
+  });
+  const unique = (i: number) => new Set(data.map((r) => r[i])).size === data.length && data.every((r) => r[i] !== null);
+  const keyIndex = names.findIndex((n, i) => (n === 'id' || n.endsWith('_id')) && unique(i));
+  const stem = o.fileName.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
+  const contract: Record<string, unknown> = {
+    dataset: o.dataset,
+    description: `Drafted by landfall infer from ${data.length} rows of ${o.fileName}; review the types, key and quality rules.`,
+    match: { patterns: [`${stem}*.csv`] },
+    ...(delimiter !== ',' ? { dialect: { delimiter } } : {}),
+    columns,
+    ...(keyIndex >= 0 ? { key: [names[keyIndex]] } : {}),
+    quality: { maxRejectRatio: 0.01 },
+  };
+  return { yaml: stringify(contract, { lineWidth: 0, flowCollectionPadding: true }), rowsSampled: data.length };
+}
