@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { duckType } from '#src/adapters/local/DuckDbEngine.ts';
+import { duckdbDialect } from '#src/pipeline/sqlDialect.ts';
 import type { Contract } from '#src/contracts/contract.ts';
 import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempLake } from './helpers.ts';
 
@@ -48,7 +48,7 @@ describe('real files round-trip through Landfall into Parquet that DuckDB reads 
     expect(m.status).toBe('published');
     expect(m.rowsRejected).toBe(0);
     const contract = lake.contracts.find((c) => c.dataset === dataset)!;
-    const columns = contract.columns.map((c) => `'${c.name}': '${duckType(c.type)}'`).join(', ');
+    const columns = contract.columns.map((c) => `'${c.name}': '${duckdbDialect.type(c.type)}'`).join(', ');
     const csv = `read_csv('${path}', header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}})`;
     const parquet = `read_parquet(${sqlList(m.files.map((f) => lake.lake.path(f.key)))})`;
     const [expected] = await rows(conn, aggregates(contract, csv));

@@ -1,25 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import * as athena from '@aws-sdk/client-athena';
 import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as glue from '@aws-sdk/client-glue';
 import * as lambda from '@aws-sdk/client-lambda';
 import { CrawlerRunningError, PipelineFailedError, QueryFailedError } from '#src/pipeline/errors.ts';
 import { ASL_FILE, LOCAL_SUBSTITUTIONS } from '#src/pipeline/localPipeline.ts';
+import { readTemplate } from '#src/cli/samTemplate.ts';
 
 const text = await readFile(ASL_FILE, 'utf8');
 const definition = JSON.parse(text);
-
-/** template.yaml with CloudFormation short tags read as { tag: value }. */
-async function template(): Promise<Record<string, any>> {
-  const tags = ['Ref', 'Sub', 'GetAtt', 'If', 'Join', 'Select', 'Split', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Condition']
-    .flatMap((n) => ['scalar', 'seq', 'map'].map((collection) => ({
-      tag: `!${n}`, collection: collection === 'scalar' ? undefined : (collection as 'seq' | 'map'), resolve: (v: unknown) => ({ [n]: v }),
-    })));
-  return parse(await readFile(new URL('../template.yaml', import.meta.url), 'utf8'), { customTags: tags as never });
-}
 
 function walk(node: unknown, visit: (o: Record<string, unknown>) => void): void {
   if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
@@ -44,10 +35,10 @@ describe('statemachines/pipeline.asl.json', () => {
 
   it('has a DefinitionSubstitution in template.yaml for every placeholder, and no substitution without a placeholder', async () => {
     const placeholders = new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]));
-    const t = await template();
-    const sm = Object.values(t.Resources).find((r: any) => r.Type === 'AWS::Serverless::StateMachine') as any;
-    expect(sm.Properties.DefinitionUri).toBe('statemachines/pipeline.asl.json');
-    expect(new Set(Object.keys(sm.Properties.DefinitionSubstitutions))).toEqual(placeholders);
+    const t = await readTemplate();
+    const sm = Object.values(t.Resources).find((r) => r.Type === 'AWS::Serverless::StateMachine')!;
+    expect(sm.Properties!.DefinitionUri).toBe('statemachines/pipeline.asl.json');
+    expect(new Set(Object.keys(sm.Properties!.DefinitionSubstitutions))).toEqual(placeholders);
     expect(new Set(Object.keys(LOCAL_SUBSTITUTIONS))).toEqual(placeholders);
   });
 

@@ -4,18 +4,11 @@ import { join } from 'node:path';
 import type { Contract } from '../../contracts/contract.ts';
 import type { Manifest } from '../../convert/manifest.ts';
 import type { FolderStore } from './FolderStore.ts';
+import { duckdbDialect } from '../../pipeline/sqlDialect.ts';
 
 export interface QueryResult {
   columns: string[];
   rows: Record<string, unknown>[];
-}
-
-const DUCK_TYPES: Record<string, string> = {
-  string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP',
-};
-
-export function duckType(type: string): string {
-  return DUCK_TYPES[type] ?? type.toUpperCase();
 }
 
 /**
@@ -66,7 +59,7 @@ export class DuckDbEngine {
       );
     } else {
       const cols = [
-        ...c.columns.map((col) => `CAST(NULL AS ${duckType(col.type)}) AS ${col.name}`),
+        ...c.columns.map((col) => `CAST(NULL AS ${duckdbDialect.type(col.type)}) AS ${col.name}`),
         'CAST(NULL AS VARCHAR) AS _batch_id', 'CAST(NULL AS VARCHAR) AS _source_key',
         'CAST(NULL AS BIGINT) AS _source_line', 'CAST(NULL AS TIMESTAMPTZ) AS _ingested_at', 'CAST(NULL AS DATE) AS ingest_date',
       ];
