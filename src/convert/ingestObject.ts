@@ -7,7 +7,7 @@ import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from './arrowSchema.ts';
 import { JsCsvDecoder, type CsvDecoder, type DecodeOutput } from './csvDecoder.ts';
 import { BrokenHeaderError, HeaderMismatchError, SourceReadError } from './errors.ts';
-import { assertReconciled, manifestKey, schemaOf, type Manifest } from './manifest.ts';
+import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter } from './RollingParquetWriter.ts';
 import { openSource } from './sourceStream.ts';
@@ -205,11 +205,4 @@ async function quarantineWhole(
   };
   await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
   return { manifest, manifestKey: mKey, alreadyIngested: false };
-}
-
-export async function readManifest(lake: ObjectStore, key: string): Promise<Manifest | null> {
-  if (!(await lake.head(key))) return null;
-  const parts: Uint8Array[] = [];
-  for await (const c of lake.read(key)) parts.push(c);
-  return JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest;
 }

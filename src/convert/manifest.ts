@@ -1,5 +1,5 @@
 import type { Contract } from '../contracts/contract.ts';
-import type { ObjectInfo } from '../ports.ts';
+import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { ReconciliationError } from './errors.ts';
 import type { OutputFile } from './RollingParquetWriter.ts';
 
@@ -58,4 +58,19 @@ export function schemaOf(contract: Contract): Manifest['schema'] {
     { name: '_source_line', type: 'int64', nullable: false },
     { name: '_ingested_at', type: 'timestamp', nullable: false },
   ];
+}
+
+/**
+ * The manifest at `key`, or null when there is none. Read directly: a HEAD first would cost the local store an
+ * MD5 of the file on every look-up.
+ */
+export async function readManifest(lake: ObjectStore, key: string): Promise<Manifest | null> {
+  try {
+    const parts: Uint8Array[] = [];
+    for await (const c of lake.read(key)) parts.push(c);
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest;
+  } catch (err) {
+    if (await lake.head(key)) throw err;
+    return null;
+  }
 }

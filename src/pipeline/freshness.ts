@@ -1,5 +1,5 @@
 import type { Contract } from '../contracts/contract.ts';
-import type { Manifest } from '../convert/manifest.ts';
+import { readManifest, type Manifest } from '../convert/manifest.ts';
 import type { ObjectStore } from '../ports.ts';
 import { staleDatasets, type Alarm } from './alarms.ts';
 
@@ -8,9 +8,8 @@ export async function checkFreshness(lake: ObjectStore, contracts: Contract[], n
   const manifests: Manifest[] = [];
   for await (const o of lake.list('manifests/')) {
     if (!o.key.endsWith('.json') || o.key.startsWith('manifests/_unmatched/')) continue;
-    const parts: Uint8Array[] = [];
-    for await (const c of lake.read(o.key)) parts.push(c);
-    manifests.push(JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest);
+    const m = await readManifest(lake, o.key);
+    if (m) manifests.push(m);
   }
   return staleDatasets(contracts, manifests, now);
 }

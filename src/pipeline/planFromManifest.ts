@@ -1,5 +1,5 @@
 import type { Contract } from '../contracts/contract.ts';
-import { readManifest } from '../convert/ingestObject.ts';
+import { readManifest } from '../convert/manifest.ts';
 import type { ObjectStore } from '../ports.ts';
 import { planBatch, type PipelinePlan } from './planBatch.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';

@@ -2,7 +2,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../../contracts/contract.ts';
-import type { Manifest } from '../../convert/manifest.ts';
+import { readManifest } from '../../convert/manifest.ts';
 import type { FolderStore } from './FolderStore.ts';
 import { duckdbDialect } from '../../pipeline/sqlDialect.ts';
 
@@ -46,8 +46,8 @@ export class DuckDbEngine {
     const partitions = new Set<string>();
     for await (const o of lake.list(`manifests/${c.dataset}/`)) {
       if (!o.key.endsWith('.json')) continue;
-      const m = JSON.parse(await readText(lake, o.key)) as Manifest;
-      if (m.status !== 'published' || !m.files.length) continue;
+      const m = await readManifest(lake, o.key);
+      if (m?.status !== 'published' || !m.files.length) continue;
       files.push(...m.files.map((f) => lake.path(f.key)));
       partitions.add(m.ingestDate);
     }
@@ -85,10 +85,4 @@ export class DuckDbEngine {
 
 export function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
-}
-
-async function readText(store: FolderStore, key: string): Promise<string> {
-  const parts: Uint8Array[] = [];
-  for await (const c of store.read(key)) parts.push(c);
-  return Buffer.concat(parts).toString('utf8');
 }
