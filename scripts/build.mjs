@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { buildWasm } from './build-wasm.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = resolve(process.argv[2] ?? join(root, 'dist'));
@@ -31,6 +32,7 @@ export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
   await mkdir(join(layerDir, 'wasm'), { recursive: true });
   const require = createRequire(import.meta.url);
   await cp(require.resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'), join(layerDir, 'wasm', 'parquet_wasm_bg.wasm'));
+  await cp(await buildWasm(), join(layerDir, 'wasm', 'csv.wasm'));
   // The Parquet encoder thread runs from the layer, self-contained; it reads the .wasm beside it (workerData).
   await build({
     entryPoints: [join(root, 'src', 'convert', 'parquetEncoder.worker.mjs')],

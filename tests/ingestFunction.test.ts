@@ -39,6 +39,7 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
       CONTRACTS_DIR: join(layer, 'contracts'),
       PARQUET_WASM_PATH: join(layer, 'wasm', 'parquet_wasm_bg.wasm'),
       PARQUET_WORKER_PATH: join(layer, 'wasm', 'parquet-encoder.worker.mjs'),
+      CSV_WASM_PATH: join(layer, 'wasm', 'csv.wasm'),
       LANDFALL_LOCAL_LAKE: lakeRoot,
       POWERTOOLS_DEV: 'true',
     });

@@ -155,7 +155,8 @@ export class StringBuilder extends ColumnBuilder {
     return null;
   }
 
-  private check(buf: Uint8Array, s: number, e: number): ValueProblem | null {
+  /** The contract's checks (allowed, pattern, range) on UTF-8 bytes; the WASM core calls this for checked columns. */
+  check(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     if (this.allowed && !this.allowed.some((a) => a.length === e - s && a.every((b, k) => buf[s + k] === b))) {
       return { reason: 'check-allowed', message: `"${utf8.decode(buf.subarray(s, e))}" is not one of the allowed values` };
     }
@@ -420,7 +421,8 @@ export class DateBuilder extends FixedBuilder<Int32Array> {
 
   append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     const v = parseDate(buf, s, e, this.format);
-    if (Number.isNaN(v)) return this.invalid(buf, s, e, `a date in format ${this.column.format ?? 'iso'}`);
+    // Arrow date32 holds int32 days; a larger epoch value would wrap silently.
+    if (!(v >= -2147483648 && v <= 2147483647)) return this.invalid(buf, s, e, `a date in format ${this.column.format ?? 'iso'}`);
     const problem = this.checkNumber(v, buf, s, e);
     if (problem) return problem;
     this.reserve();
@@ -457,13 +459,13 @@ export class TimestampBuilder extends Int64Builder {
 }
 
 /** Check bounds in contracts are written as ISO text. */
-function isoToDays(v: string | number): number {
+export function isoToDays(v: string | number): number {
   if (typeof v === 'number') return v;
   const b = new TextEncoder().encode(v);
   return parseDate(b, 0, b.length, compileTemporalFormat('iso'));
 }
 
-function isoToMicros(v: string | number): number {
+export function isoToMicros(v: string | number): number {
   if (typeof v === 'number') return v;
   const b = new TextEncoder().encode(v);
   return parseTimestampMicros(b, 0, b.length, compileTemporalFormat('iso'));

@@ -283,14 +283,9 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       names.push(utf8.decode(src.subarray(s, e)));
     }
     this.stats.header = names;
-    const wanted = this.contract.columns.map((c) => normalize(c.header ?? c.name));
-    const found = names.map(normalize);
-    const duplicates = found.filter((n, i) => found.indexOf(n) !== i);
-    const missing = this.contract.columns.filter((_, i) => !found.includes(wanted[i])).map((c) => c.header ?? c.name);
-    const extra = names.filter((_, i) => !wanted.includes(found[i]));
-    if (missing.length || extra.length || duplicates.length) throw new HeaderMismatchError(missing, extra, duplicates);
-    this.fieldToColumn = found.map((n) => wanted.indexOf(n));
-    this.stats.reordered = this.fieldToColumn.some((c, f) => c !== f);
+    const m = matchHeader(this.contract, names);
+    this.fieldToColumn = m.fieldToColumn;
+    this.stats.reordered = m.reordered;
     this.mapFields();
   }
 
@@ -323,4 +318,19 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
 
 function normalize(name: string): string {
   return name.trim().toLowerCase();
+}
+
+/**
+ * Maps the header's fields to contract columns (case and surrounding spaces ignored, any order); throws
+ * HeaderMismatchError naming what is missing, unexpected or duplicated.
+ */
+export function matchHeader(contract: Contract, names: string[]): { fieldToColumn: number[]; reordered: boolean } {
+  const wanted = contract.columns.map((c) => normalize(c.header ?? c.name));
+  const found = names.map(normalize);
+  const duplicates = found.filter((n, i) => found.indexOf(n) !== i);
+  const missing = contract.columns.filter((_, i) => !found.includes(wanted[i])).map((c) => c.header ?? c.name);
+  const extra = names.filter((_, i) => !wanted.includes(found[i]));
+  if (missing.length || extra.length || duplicates.length) throw new HeaderMismatchError(missing, extra, duplicates);
+  const fieldToColumn = found.map((n) => wanted.indexOf(n));
+  return { fieldToColumn, reordered: fieldToColumn.some((c, f) => c !== f) };
 }

@@ -5,12 +5,13 @@ import { UnknownDatasetError } from '../contracts/errors.ts';
 import { matchContract } from '../contracts/matchContract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from './arrowSchema.ts';
-import { JsCsvDecoder, type CsvDecoder, type DecodeOutput } from './csvDecoder.ts';
+import type { DecodeOutput } from './csvDecoder.ts';
 import { BrokenHeaderError, HeaderMismatchError, SourceReadError } from './errors.ts';
 import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter } from './RollingParquetWriter.ts';
 import { openSource } from './sourceStream.ts';
+import { WasmCsvDecoder } from './wasmDecoder.ts';
 
 export interface IngestSettings {
   /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
@@ -31,6 +32,8 @@ export interface IngestContext {
   now: () => Date;
   /** Where the Parquet encoder thread's script and parquet-wasm's .wasm are (Lambda: the layer); default: beside the source. */
   encoder?: { workerPath?: string; wasmPath?: string };
+  /** The compiled CSV core (Lambda: the layer's /opt/wasm/csv.wasm); default: wasm/build beside the source. */
+  csvWasmPath?: string;
   onProgress?: (p: { key: string; storedBytes: number; size: number }) => void;
 }
 
@@ -71,7 +74,7 @@ export async function ingestObject(ctx: IngestContext, key: string, dataset?: st
 async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo, batchId: string, started: Date): Promise<IngestResult> {
   const ingestDate = started.toISOString().slice(0, 10);
   const partition = `${contract.dataset}/ingest_date=${ingestDate}`;
-  const decoder: CsvDecoder & { rowsPerBatch: number } = new JsCsvDecoder(contract, { batchBytes: ctx.settings.batchBytes });
+  const decoder = new WasmCsvDecoder(contract, { batchBytes: ctx.settings.batchBytes, wasmPath: ctx.csvWasmPath });
   const schema = rawSchema(contract);
   const lineage = { batchId, sourceKey: info.key, ingestedAtMicros: started.getTime() * 1000 };
   let rowGroupRows = 0;

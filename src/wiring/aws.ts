@@ -24,6 +24,8 @@ export interface IngestConfig {
   parquetWasmPath?: string;
   /** The Parquet encoder thread's script, bundled into the layer (a checkout uses the source next to it). */
   encoderWorkerPath?: string;
+  /** The AssemblyScript CSV core, in the layer. */
+  csvWasmPath?: string;
   /** Set by `landfall invoke` and tests: folders instead of S3. */
   localLake?: string;
   /** The pipeline state machine started after each converted batch (absent: not started). */
@@ -35,7 +37,7 @@ export interface IngestConfig {
  * both ways). LANDFALL_LOCAL_LAKE is only ever set by `landfall invoke` and tests, never by the template.
  */
 export const FUNCTION_ENV = {
-  IngestFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'TARGET_FILE_MB', 'STATE_MACHINE_ARN'],
+  IngestFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'STATE_MACHINE_ARN'],
   PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'RAW_CRAWLER'],
   FreshnessFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR'],
 } as const;
@@ -71,6 +73,7 @@ export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
     targetFileBytes: mb ? Math.round(mb * 1024 * 1024) : undefined,
     parquetWasmPath: get('PARQUET_WASM_PATH'),
     encoderWorkerPath: get('PARQUET_WORKER_PATH'),
+    csvWasmPath: get('CSV_WASM_PATH'),
     localLake: get(LOCAL_ONLY_ENV),
     stateMachineArn: get('STATE_MACHINE_ARN'),
   };
@@ -88,6 +91,7 @@ export async function ingestContextFromConfig(c: IngestConfig): Promise<IngestCo
     settings: resolveSettings({ targetFileBytes: c.targetFileBytes }),
     now: () => new Date(),
     encoder: { workerPath: c.encoderWorkerPath, wasmPath: c.parquetWasmPath },
+    csvWasmPath: c.csvWasmPath,
   };
 }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Compiles the AssemblyScript CSV core (wasm/assembly/csv.ts) to wasm/build/csv.wasm. Run by `npm ci`/`npm install`
+// (the prepare script), by `npm test` and by `npm run build`; the output is not committed. Skips the compile when
+// the .wasm is newer than its source (pass --force to rebuild anyway).
+import asc from 'assemblyscript/asc';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const source = join(root, 'wasm', 'assembly', 'csv.ts');
+const output = join(root, 'wasm', 'build', 'csv.wasm');
+
+export async function buildWasm({ force = false } = {}) {
+  if (!force) {
+    const [src, out] = await Promise.all([stat(source), stat(output).catch(() => null)]);
+    if (out && out.mtimeMs >= src.mtimeMs) return output;
+  }
+  await mkdir(dirname(output), { recursive: true });
+  const { error, stderr } = await asc.main([
+    source, '-o', output, '-t', output.replace(/\.wasm$/, '.wat'),
+    '-O3', '--runtime', 'minimal', '--noAssert', '--enable', 'simd', '--initialMemory', '4',
+  ]);
+  if (error) {
+    throw new Error(`AssemblyScript build of ${source} failed: ${error.message}\n${stderr.toString()}`);
+  }
+  return output;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = await buildWasm({ force: process.argv.includes('--force') });
+  console.log(`csv core: ${out}`);
+}

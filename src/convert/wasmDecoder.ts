@@ -1,0 +1,515 @@
+import {
+  Bool, DateDay, Decimal, Float64, Int32, Int64, TimestampMicrosecond, Utf8, makeData, type Data, type DataType,
+} from 'apache-arrow';
+import { readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { fileURLToPath } from 'node:url';
+import { parseColumnType, type Contract } from '../contracts/contract.ts';
+import { createColumnBuilder, isoToDays, isoToMicros, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
+import { matchHeader, type CsvDecoder, type DecodedBatch, type DecodeOutput, type DecodeStats, type DecoderOptions, type RejectedRecord, type RejectReason } from './csvDecoder.ts';
+import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from './csvTokenizer.ts';
+import { BrokenHeaderError } from './errors.ts';
+import { parseFloat64 } from './numbers.ts';
+import { compileTemporalFormat } from './temporal.ts';
+
+/** The part of the WebAssembly JS API used here (the Node typings in use do not declare it). */
+interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+type WasmModule = { readonly __wasmModule?: never };
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** What wasm/assembly/csv.ts exports (numbers are i32/f64; addresses are byte offsets into `memory`). */
+interface CsvCore {
+  memory: WasmMemory;
+  init(columns: number): void;
+  setDialect(d: number, q: number, e: number, c: number, strict: number, maxRecord: number, latin1: number, header: number): void;
+  setBatching(bytes: number, maxRows: number): void;
+  allocNullTokens(count: number, bytes: number): number;
+  setColumn(c: number, type: number, nullable: number, trim: number, jsCheck: number): void;
+  setRange(c: number, hasMin: number, min: number, hasMax: number, max: number): void;
+  allocAllowed(c: number, count: number): number;
+  setBoolAllowed(c: number, allowTrue: number, allowFalse: number): void;
+  setDecimal(c: number, precision: number, scale: number, pow10: number): void;
+  setFormat(c: number, kind: number, parts: number): number;
+  setFieldMap(f: number, c: number): void;
+  reserveInput(total: number): number;
+  inputAddress(): number;
+  compact(n: number, len: number): void;
+  parse(len: number, final: number): number;
+  firstLineLength(rel: number, len: number): number;
+  getPos(): number;
+  setPos(p: number): void;
+  getLine(): number;
+  setLine(l: number): void;
+  setBase(b: number): void;
+  setValidEnd(rel: number): void;
+  fieldStarts(): number;
+  fieldEnds(): number;
+  fieldKinds(): number;
+  fieldCount(): number;
+  getBrokenField(): number;
+  setHeaderDone(): void;
+  getRows(): number;
+  getBatchRows(): number;
+  linesAddress(): number;
+  columnAddress(c: number): number;
+  rejectsAddress(): number;
+  getRejectCount(): number;
+  clearRejects(): void;
+  nullCount(c: number): number;
+  resetBatch(): void;
+  statRowsRead(): number;
+  statRowsWritten(): number;
+  statRowsRejected(): number;
+  statBlankLines(): number;
+  statCommentLines(): number;
+  addRowsRead(n: number): void;
+}
+
+const TYPE = { string: 0, int32: 1, int64: 2, float64: 3, decimal: 4, boolean: 5, date: 6, timestamp: 7 } as const;
+const STATUS_BATCH_FULL = 1;
+const STATUS_HEADER = 2;
+const STATUS_UNTERMINATED = 3;
+const REASONS: Record<number, RejectReason> = {
+  1: 'invalid-value', 2: 'null-not-allowed', 3: 'check-allowed', 4: 'check-range', 5: 'check-pattern', 6: 'invalid-utf8',
+  10: 'ragged-row', 11: 'stray-quote', 12: 'record-too-large',
+};
+const REASON_CODES = Object.fromEntries(Object.entries(REASONS).map(([k, v]) => [v, Number(k)])) as Record<RejectReason, number>;
+// Column record layout (wasm/assembly/csv.ts, COL = 128 bytes).
+const C_VALUES = 80;
+const C_VALIDITY = 84;
+const C_OFFSETS = 88;
+const C_DATA = 92;
+const C_USED = 100;
+const PART_KIND: Record<string, number> = { year: 1, month: 2, day: 3, hour: 4, minute: 5, second: 6, fraction: 7 };
+
+let compiled: { path: string; module: WasmModule } | null = null;
+
+/** Where `npm run build:wasm` writes the core in a checkout; Lambda reads it from the layer (CSV_WASM_PATH). */
+export function defaultCsvWasmPath(): string {
+  return fileURLToPath(new URL('../../wasm/build/csv.wasm', import.meta.url));
+}
+
+/** Compiles the core once per process (per Lambda container); each decoder gets its own instance. */
+export function csvCoreModule(path = defaultCsvWasmPath()): WasmModule {
+  if (compiled?.path === path) return compiled.module;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new Error(`the CSV core ${path} is missing: build it with "npm run build:wasm" (npm ci runs it)`, { cause: err });
+  }
+  compiled = { path, module: new WebAssemblyApi.Module(bytes) };
+  return compiled.module;
+}
+
+export interface WasmDecoderOptions extends DecoderOptions {
+  /** The compiled core (default: wasm/build/csv.wasm beside the source). */
+  wasmPath?: string;
+}
+
+/**
+ * The production CSV decoder: the AssemblyScript core tokenizes and converts in linear memory; this class
+ * moves input in, finished column buffers out (one copy each, straight into Arrow Data), and turns the core's
+ * reject codes into the same reasons and messages as the reference decoder (JsCsvDecoder).
+ */
+export class WasmCsvDecoder implements CsvDecoder {
+  readonly stats: DecodeStats = {
+    rowsRead: 0, rowsWritten: 0, rowsRejected: 0, blankLines: 0, commentLines: 0, bytesRead: 0, header: null, reordered: false,
+  };
+  private readonly core: CsvCore;
+  private readonly types: DataType[];
+  private readonly kinds: number[];
+  /** Reference builders: messages for refused values, and the string checks the core asks JavaScript for. */
+  private readonly oracle: ColumnBuilder[];
+  private fieldToColumn: number[];
+  private headerPending: boolean;
+  private bomChecked: boolean;
+  private inLen = 0;
+  private rescanAt = 0;
+  private skipping: { head: Uint8Array; bytes: number; line: number } | null = null;
+  private out: DecodeOutput = { batches: [], rejects: [] };
+  private readonly maxRecordBytes: number;
+  private readonly quote: number;
+  private readonly escape: number;
+
+  constructor(private readonly contract: Contract, options: WasmDecoderOptions = {}) {
+    const d = contract.dialect;
+    this.quote = d.quote.charCodeAt(0);
+    this.escape = (d.escape ?? d.quote).charCodeAt(0);
+    this.maxRecordBytes = d.maxRecordBytes;
+    this.oracle = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
+    this.types = this.oracle.map((b) => b.arrowType);
+    this.kinds = contract.columns.map((c) => TYPE[parseColumnType(c.type).kind]);
+    const instance = new WebAssemblyApi.Instance(csvCoreModule(options.wasmPath), {
+      env: {
+        abort: (_msg: number, _file: number, line: number, col: number) => {
+          throw new Error(`CSV core aborted at csv.ts:${line}:${col}`);
+        },
+        parseFloatSlow: (ptr: number, len: number) => parseFloat64(this.bytes(), ptr, ptr + len),
+        checkString: (col: number, ptr: number, len: number) => {
+          const problem = (this.oracle[col] as StringBuilder).check(this.bytes(), ptr, ptr + len);
+          return problem ? REASON_CODES[problem.reason] : 0;
+        },
+      },
+    });
+    this.core = instance.exports as unknown as CsvCore;
+    const core = this.core;
+    const ncols = contract.columns.length;
+    core.init(ncols);
+    core.setDialect(
+      d.delimiter.charCodeAt(0), this.quote, this.escape, d.comment ? d.comment.charCodeAt(0) : -1,
+      d.strictQuotes ? 1 : 0, Math.min(d.maxRecordBytes, 0x7fffffff), d.encoding === 'latin1' ? 1 : 0, d.header ? 1 : 0,
+    );
+    core.setBatching(options.batchBytes ?? 16 * 1024 * 1024, options.maxBatchRows ?? 1 << 20);
+    if (!(d.nullTokens.length === 1 && d.nullTokens[0] === '')) this.setNullTokens(d.nullTokens);
+    contract.columns.forEach((column, c) => this.configureColumn(column, c));
+    this.fieldToColumn = contract.columns.map((_, i) => i);
+    this.headerPending = d.header;
+    this.bomChecked = d.bom === 'keep';
+  }
+
+  push(chunk: Uint8Array): DecodeOutput {
+    this.stats.bytesRead += chunk.length;
+    if (!this.bomChecked) {
+      if (!(chunk.length < 3 && this.inLen + chunk.length < 3)) {
+        this.bomChecked = true;
+        if (this.inLen === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+          chunk = chunk.subarray(3);
+          this.core.setBase(3);
+        }
+      }
+    }
+    const addr = this.core.reserveInput(this.inLen + chunk.length);
+    this.bytes().set(chunk, addr + this.inLen);
+    this.inLen += chunk.length;
+    if (this.inLen >= this.rescanAt) this.consume(false);
+    return this.take();
+  }
+
+  end(): DecodeOutput {
+    this.consume(true);
+    if (this.core.getRows() > 0) this.cutBatch();
+    return this.take();
+  }
+
+  /** Batch row count decided by the first batch (0 until then). */
+  get rowsPerBatch(): number {
+    return this.core.getBatchRows();
+  }
+
+  private bytes(): Uint8Array {
+    return new Uint8Array(this.core.memory.buffer);
+  }
+
+  private take(): DecodeOutput {
+    const core = this.core;
+    const s = this.stats;
+    s.rowsRead = core.statRowsRead();
+    s.rowsWritten = core.statRowsWritten();
+    s.rowsRejected = core.statRowsRejected();
+    s.blankLines = core.statBlankLines();
+    s.commentLines = core.statCommentLines();
+    const o = this.out;
+    this.out = { batches: [], rejects: [] };
+    return o;
+  }
+
+  private configureColumn(column: Contract['columns'][number], c: number): void {
+    const core = this.core;
+    const kind = this.kinds[c];
+    const checks = column.checks;
+    const jsCheck = kind === TYPE.string && checks !== undefined && (checks.allowed !== undefined || checks.pattern !== undefined || checks.min !== undefined || checks.max !== undefined);
+    core.setColumn(c, kind, column.nullable ? 1 : 0, column.trim ? 1 : 0, jsCheck ? 1 : 0);
+    const t = parseColumnType(column.type);
+    if (t.kind === 'decimal') core.setDecimal(c, t.precision, t.scale, 10 ** t.scale);
+    if (t.kind === 'date' || t.kind === 'timestamp') {
+      const f = compileTemporalFormat(column.format);
+      const parts = f.kind === 'pattern' ? f.parts : [];
+      const addr = core.setFormat(c, { iso: 0, epoch_s: 1, epoch_ms: 2, pattern: 3 }[f.kind], parts.length);
+      const words = new Int32Array(core.memory.buffer, addr, parts.length * 4);
+      parts.forEach((p, i) => words.set('literal' in p ? [0, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max], i * 4));
+    }
+    if (kind === TYPE.string || !checks) return;
+    if (t.kind === 'boolean') {
+      const allowed = checks.allowed;
+      if (allowed) {
+        const ok = (v: boolean) => allowed.some((a) => a === v || String(a) === String(v));
+        core.setBoolAllowed(c, ok(true) ? 1 : 0, ok(false) ? 1 : 0);
+      }
+      return;
+    }
+    // The reference builders turn check bounds into numbers this way (FixedBuilder's toNumber).
+    const toNumber = t.kind === 'date' ? isoToDays : t.kind === 'timestamp' ? isoToMicros : Number;
+    const min = checks.min !== undefined ? toNumber(checks.min) : undefined;
+    const max = checks.max !== undefined ? toNumber(checks.max) : undefined;
+    core.setRange(c, min !== undefined ? 1 : 0, min ?? 0, max !== undefined ? 1 : 0, max ?? 0);
+    if (checks.allowed) {
+      const values = checks.allowed.map((v) => toNumber(v as string | number));
+      const addr = core.allocAllowed(c, values.length);
+      new Float64Array(core.memory.buffer, addr, values.length).set(values);
+    }
+  }
+
+  private setNullTokens(tokens: string[]): void {
+    const enc = tokens.map((t) => new TextEncoder().encode(t));
+    const size = enc.reduce((n, t) => n + 4 + ((t.length + 3) & ~3), 0);
+    let addr = this.core.allocNullTokens(enc.length, Math.max(size, 4));
+    for (const t of enc) {
+      new DataView(this.core.memory.buffer).setInt32(addr, t.length, true);
+      this.bytes().set(t, addr + 4);
+      addr += 4 + ((t.length + 3) & ~3);
+    }
+  }
+
+  // Tokenizer control: carried bytes, oversized records, unterminated quotes (as CsvTokenizer.consume does).
+
+  private consume(final: boolean): void {
+    if (this.skipping) {
+      this.skip(final);
+      if (this.skipping) return;
+    }
+    this.run(final);
+    const p = this.core.getPos();
+    const rest = this.inLen - p;
+    this.core.compact(p, this.inLen);
+    this.inLen = rest;
+    if (rest === 0) {
+      this.rescanAt = 0;
+      return;
+    }
+    if (!final && rest > this.maxRecordBytes) {
+      const addr = this.core.reserveInput(rest);
+      const region = this.bytes().subarray(addr, addr + rest);
+      if (region.findIndex((b) => b === 10 || b === 13) < 0) {
+        // One physical line larger than the limit: keep its head for quarantine, skip the rest of it.
+        this.skipping = { head: region.slice(0, this.maxRecordBytes), bytes: 0, line: this.core.getLine() };
+        this.skip(final);
+        return;
+      }
+      const len = this.core.firstLineLength(0, rest);
+      this.broken(region.slice(0, len), 'record-too-large', `record is larger than dialect.maxRecordBytes (${this.maxRecordBytes} bytes)`);
+      this.dropped(len);
+      if (this.inLen > 0) this.consume(final);
+      return;
+    }
+    this.rescanAt = rest * 2;
+  }
+
+  /** Runs the core over the region until it needs more input. */
+  private run(final: boolean): void {
+    const core = this.core;
+    this.markValidUtf8();
+    for (;;) {
+      const status = core.parse(this.inLen, final ? 1 : 0);
+      this.drainRejects();
+      if (status === STATUS_BATCH_FULL) {
+        this.cutBatch();
+      } else if (status === STATUS_HEADER) {
+        this.readHeader();
+      } else if (status === STATUS_UNTERMINATED) {
+        const p = core.getPos();
+        const len = core.firstLineLength(p, this.inLen);
+        const addr = core.inputAddress();
+        this.broken(this.bytes().slice(addr + p, addr + p + len), 'unterminated-quote', `quoted field ${core.getBrokenField() + 1} is never closed`);
+        core.setLine(core.getLine() + 1);
+        core.setPos(p + len);
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Skips an oversized line up to its line break (the region starts inside it). */
+  private skip(final: boolean): void {
+    const s = this.skipping!;
+    const addr = this.core.inputAddress();
+    const region = this.bytes().subarray(addr, addr + this.inLen);
+    let e = region.findIndex((b) => b === 10 || b === 13);
+    if (e < 0) e = this.inLen;
+    if (e === this.inLen && !final) {
+      s.bytes += this.inLen;
+      this.core.compact(this.inLen, this.inLen);
+      this.inLen = 0;
+      return;
+    }
+    if (e < this.inLen) e += region[e] === 13 && e + 1 < this.inLen && region[e + 1] === 10 ? 2 : 1;
+    s.bytes += e;
+    this.core.compact(e, this.inLen);
+    this.inLen -= e;
+    this.skipping = null;
+    const line = this.core.getLine();
+    this.core.setLine(s.line);
+    this.broken(s.head, 'record-too-large', `line of ${s.bytes} bytes is larger than dialect.maxRecordBytes (${this.maxRecordBytes}); its first ${s.head.length} bytes are kept here`);
+    this.core.setLine(line + 1);
+  }
+
+  /** The first `len` bytes of the region were quarantined as one broken line. */
+  private dropped(len: number): void {
+    this.core.compact(len, this.inLen);
+    this.inLen -= len;
+    this.core.setLine(this.core.getLine() + 1);
+  }
+
+  private broken(raw: Uint8Array, reason: 'unterminated-quote' | 'record-too-large', detail: string): void {
+    const line = this.core.getLine();
+    if (this.headerPending) throw new BrokenHeaderError(line, detail);
+    let end = raw.length;
+    while (end > 0 && (raw[end - 1] === 10 || raw[end - 1] === 13)) end--;
+    this.core.addRowsRead(1);
+    this.out.rejects.push({ line, column: null, reason, message: detail, raw: raw.subarray(0, end) });
+  }
+
+  /** Input below the returned offset is valid UTF-8 (a character cut at the end is left to per-value checks). */
+  private markValidUtf8(): void {
+    const addr = this.core.inputAddress();
+    const region = this.bytes().subarray(addr, addr + this.inLen);
+    let end = region.length;
+    while (end > 0 && region.length - end < 4 && region[end - 1] >= 0x80) end--;
+    this.core.setValidEnd(isUtf8(region.subarray(0, end)) ? end : 0);
+  }
+
+  private readHeader(): void {
+    const core = this.core;
+    const mem = this.bytes();
+    const n = core.fieldCount();
+    const starts = new Int32Array(core.memory.buffer, core.fieldStarts(), n);
+    const ends = new Int32Array(core.memory.buffer, core.fieldEnds(), n);
+    const kinds = mem.subarray(core.fieldKinds(), core.fieldKinds() + n);
+    const names: string[] = [];
+    const utf8 = new TextDecoder();
+    for (let f = 0; f < n; f++) {
+      let field = mem.subarray(starts[f], ends[f]);
+      if (kinds[f] === FieldKind.QuotedEscaped) {
+        const out = new Uint8Array(field.length);
+        field = out.subarray(0, unescapeField(mem, starts[f], ends[f], this.quote, this.escape, out));
+      }
+      names.push(utf8.decode(field));
+    }
+    this.stats.header = names;
+    this.headerPending = false;
+    const m = matchHeader(this.contract, names);
+    this.fieldToColumn = m.fieldToColumn;
+    this.stats.reordered = m.reordered;
+    m.fieldToColumn.forEach((c, f) => core.setFieldMap(f, c));
+    core.setHeaderDone();
+  }
+
+  private drainRejects(): void {
+    const core = this.core;
+    const count = core.getRejectCount();
+    if (count === 0) return;
+    const view = new DataView(core.memory.buffer, core.rejectsAddress(), count * 32);
+    const input = core.inputAddress();
+    const mem = this.bytes();
+    for (let i = 0; i < count; i++) {
+      const o = i * 32;
+      const line = view.getFloat64(o, true);
+      const raw = mem.slice(input + view.getInt32(o + 8, true), input + view.getInt32(o + 12, true));
+      this.out.rejects.push(this.describe(line, raw, view.getInt32(o + 16, true), view.getInt32(o + 20, true), view.getInt32(o + 24, true)));
+    }
+    core.clearRejects();
+  }
+
+  /** The reject the reference decoder would report for this record. */
+  private describe(line: number, raw: Uint8Array, field: number, code: number, aux: number): RejectedRecord {
+    const reason = REASONS[code];
+    const columnOf = (f: number) => this.contract.columns[this.fieldToColumn[f]]?.name ?? null;
+    switch (reason) {
+      case 'record-too-large':
+        return { line, column: null, reason, raw, message: `is ${raw.length} bytes, over dialect.maxRecordBytes (${this.maxRecordBytes})` };
+      case 'stray-quote':
+        return { line, column: columnOf(field), reason, raw, message: `field ${field + 1} has a quote inside an unquoted field or text after a closing quote` };
+      case 'ragged-row':
+        return { line, column: null, reason, raw, message: `has ${aux} field${aux === 1 ? '' : 's'}, the contract has ${this.contract.columns.length} columns` };
+      case 'null-not-allowed':
+        return { line, column: columnOf(field), reason, raw, message: 'is empty but the column is not nullable' };
+      default: {
+        const c = this.fieldToColumn[field];
+        const problem = this.referenceProblem(raw, field, c);
+        return problem
+          ? { line, column: columnOf(field), reason: problem.reason, message: problem.message, raw }
+          : { line, column: columnOf(field), reason, raw, message: `was refused by the WASM core (${reason}) but the reference parser accepts it: please report this line` };
+      }
+    }
+  }
+
+  /** Re-reads one field of a refused record with the reference tokenizer and builder to name the problem. */
+  private referenceProblem(raw: Uint8Array, field: number, c: number) {
+    const fields: Uint8Array[] = [];
+    const sink: RecordSink = {
+      record: (buf, tok, nf) => {
+        for (let f = 0; f < nf; f++) {
+          let v = buf.subarray(tok.starts[f], tok.ends[f]);
+          if (tok.kinds[f] === FieldKind.QuotedEscaped) {
+            const out = new Uint8Array(v.length);
+            v = out.subarray(0, unescapeField(buf, tok.starts[f], tok.ends[f], this.quote, this.escape, out));
+          }
+          fields.push(v);
+        }
+      },
+      broken: () => {},
+      comment: () => {},
+    };
+    const d = this.contract.dialect;
+    const tok = new CsvTokenizer({ delimiter: d.delimiter.charCodeAt(0), quote: this.quote, escape: this.escape, comment: -1, maxRecordBytes: Infinity, strictQuotes: d.strictQuotes }, sink);
+    tok.push(raw);
+    tok.end();
+    let v = fields[field] ?? new Uint8Array(0);
+    if (this.contract.columns[c].trim) {
+      let s = 0;
+      let e = v.length;
+      while (s < e && (v[s] === 32 || v[s] === 9)) s++;
+      while (e > s && (v[e - 1] === 32 || v[e - 1] === 9)) e--;
+      v = v.subarray(s, e);
+    }
+    const b = createColumnBuilder(this.contract.columns[c], d.encoding);
+    if (b instanceof StringBuilder) b.checkUtf8 = true;
+    return b.append(v, 0, v.length);
+  }
+
+  private cutBatch(): void {
+    const core = this.core;
+    const rows = core.getRows();
+    const buffer = core.memory.buffer;
+    const mem = new Uint8Array(buffer);
+    const words = new Int32Array(buffer);
+    const columns: Data[] = this.types.map((type, c) => {
+      const a = core.columnAddress(c) >> 2;
+      const values = words[a + C_VALUES / 4];
+      const nullCount = core.nullCount(c);
+      const validity = words[a + C_VALIDITY / 4];
+      const nullBitmap = nullCount ? mem.slice(validity, validity + ((rows + 7) >> 3)) : undefined;
+      const common = { length: rows, nullCount, nullBitmap };
+      switch (this.kinds[c]) {
+        case TYPE.string: {
+          const offsets = words[a + C_OFFSETS / 4];
+          const data = words[a + C_DATA / 4];
+          const used = words[a + C_USED / 4];
+          return makeData({ ...common, type: type as Utf8, valueOffsets: new Int32Array(buffer, offsets, rows + 1).slice(), data: mem.slice(data, data + used) });
+        }
+        case TYPE.int32:
+          return makeData({ ...common, type: type as Int32, data: new Int32Array(buffer, values, rows).slice() });
+        case TYPE.date:
+          return makeData({ ...common, type: type as DateDay, data: new Int32Array(buffer, values, rows).slice() });
+        case TYPE.int64:
+          return makeData({ ...common, type: type as Int64, data: new BigInt64Array(buffer, values, rows).slice() });
+        case TYPE.timestamp:
+          return makeData({ ...common, type: type as TimestampMicrosecond, data: new BigInt64Array(buffer, values, rows).slice() });
+        case TYPE.float64:
+          return makeData({ ...common, type: type as Float64, data: new Float64Array(buffer, values, rows).slice() });
+        case TYPE.decimal:
+          return makeData({ ...common, type: type as Decimal, data: new Uint32Array(buffer, values, rows * 4).slice() });
+        default:
+          return makeData({ ...common, type: type as Bool, data: mem.slice(values, values + ((rows + 7) >> 3)) });
+      }
+    });
+    const sourceLines = makeData({ type: new Int64(), length: rows, nullCount: 0, data: new BigInt64Array(buffer, core.linesAddress(), rows).slice() });
+    const batch: DecodedBatch = { rowCount: rows, columns, sourceLines };
+    this.out.batches.push(batch);
+    core.resetBatch();
+  }
+}

@@ -1,0 +1,1257 @@
+// Landfall's CSV core: CSV bytes in linear memory -> typed Arrow column buffers, in one pass per record.
+//
+// The TypeScript side (src/convert/wasmDecoder.ts) copies input chunks into the input region, calls parse(),
+// and copies finished batches out of the column buffers. Everything here is raw memory: no managed objects,
+// so the runtime's allocator (heap.alloc/realloc) is the only runtime feature used.
+//
+// The semantics are those of the reference decoder in src/convert/csvDecoder.ts (tokenizer, null rules,
+// number/date parsers); property tests compare the two over random input and random chunkings.
+
+// ---- Imports: the rare cases left to JavaScript -------------------------------------------------------------
+
+/** Float text outside the exact fast path (more than 15 significant digits, exponents, inf/nan words). */
+@external("env", "parseFloatSlow")
+declare function parseFloatSlow(ptr: usize, len: i32): f64;
+/** String checks (allowed values, pattern, range) of column `col` on UTF-8 bytes; 0 or a reject code. */
+@external("env", "checkString")
+declare function checkString(col: i32, ptr: usize, len: i32): i32;
+
+// ---- Codes shared with TypeScript ---------------------------------------------------------------------------
+
+const T_STRING: i32 = 0;
+const T_INT32: i32 = 1;
+const T_INT64: i32 = 2;
+const T_FLOAT64: i32 = 3;
+const T_DECIMAL: i32 = 4;
+const T_BOOL: i32 = 5;
+const T_DATE: i32 = 6;
+const T_TIMESTAMP: i32 = 7;
+
+const R_INVALID: i32 = 1;
+const R_NULL: i32 = 2;
+const R_ALLOWED: i32 = 3;
+const R_RANGE: i32 = 4;
+const R_UTF8: i32 = 6;
+const R_RAGGED: i32 = 10;
+const R_STRAY: i32 = 11;
+const R_TOO_LARGE: i32 = 12;
+
+const S_NEED_MORE: i32 = 0;
+const S_BATCH_FULL: i32 = 1;
+const S_HEADER: i32 = 2;
+const S_UNTERMINATED: i32 = 3;
+
+const K_PLAIN: u8 = 0;
+const K_QUOTED: u8 = 1;
+const K_ESCAPED: u8 = 2;
+
+const F_ISO: i32 = 0;
+const F_EPOCH_S: i32 = 1;
+const F_EPOCH_MS: i32 = 2;
+const F_PATTERN: i32 = 3;
+
+const LF: u8 = 10;
+const CR: u8 = 13;
+
+// ---- Per-column configuration and buffers (one record of COL bytes per contract column) ---------------------
+
+const COL: usize = 128;
+const C_TYPE: usize = 0;
+const C_NULLABLE: usize = 4;
+const C_TRIM: usize = 8;
+const C_HAS_MIN: usize = 12;
+const C_HAS_MAX: usize = 13;
+const C_JS_CHECK: usize = 14;
+const C_ALLOW_TRUE: usize = 15;
+const C_ALLOW_FALSE: usize = 16;
+const C_HAS_ALLOWED: usize = 17;
+const C_MIN: usize = 24;
+const C_MAX: usize = 32;
+const C_ALLOWED_PTR: usize = 40;
+const C_ALLOWED_N: usize = 44;
+const C_POW10: usize = 48;
+const C_PRECISION: usize = 56;
+const C_SCALE: usize = 60;
+const C_FMT: usize = 64;
+const C_FMT_PTR: usize = 68;
+const C_FMT_N: usize = 72;
+const C_VALUES: usize = 80;
+const C_VALIDITY: usize = 84;
+const C_OFFSETS: usize = 88;
+const C_DATA: usize = 92;
+const C_DATA_CAP: usize = 96;
+const C_USED: usize = 100;
+const C_WIDTH: usize = 104;
+
+let cols: usize = 0;
+let ncols: i32 = 0;
+let fieldMap: usize = 0; // file field -> contract column (i32 each)
+
+// Dialect
+let delim: u8 = 44;
+let quote: u8 = 34;
+let esc: u8 = 34;
+let comment: i32 = -1;
+let strict: bool = false;
+let maxRecordBytes: i32 = 0;
+let latin1: bool = false;
+let onlyEmptyIsNull: bool = true;
+let nullTokens: usize = 0; // [len:i32, bytes...] entries, 4-byte aligned
+let nullTokenCount: i32 = 0;
+let vD: v128 = i8x16.splat(44);
+let vQ: v128 = i8x16.splat(34);
+let vE: v128 = i8x16.splat(34);
+let vS: v128 = i8x16.splat(44); // the quote when strictQuotes, else the delimiter again
+const vLF: v128 = i8x16.splat(10);
+const vCR: v128 = i8x16.splat(13);
+
+// Input region: unconsumed bytes of the stream, padded so that 16-byte loads past the end stay in memory.
+let inPtr: usize = 0;
+let inCap: i32 = 0;
+let pos: i32 = 0; // next unconsumed byte of the region
+let base: f64 = 0; // absolute file offset of the region's first byte
+let validEnd: usize = 0; // input before this address is known-valid UTF-8
+let line: f64 = 1;
+
+// Fields of the current record
+let fStart: usize = 0;
+let fEnd: usize = 0;
+let fKind: usize = 0;
+let fCap: i32 = 0;
+let nfLast: i32 = 0;
+let problem: i32 = 0;
+let problemField: i32 = -1;
+let brokenField: i32 = 0;
+
+// Batch
+let rows: i32 = 0;
+let rowCap: i32 = 0;
+let lines: usize = 0;
+let batchRows: i32 = 0;
+let batchBytes: f64 = 0;
+let maxBatchRows: i32 = 0;
+let awaitingHeader: bool = false;
+let recordStatus: i32 = 0;
+
+// Rejects: [line:f64, recStart:i32, recEnd:i32, field:i32, reason:i32, aux:i32, pad] = 32 bytes each
+let rejects: usize = 0;
+let rejectCount: i32 = 0;
+let rejectCap: i32 = 0;
+
+let scratch: usize = 0;
+let scratchCap: i32 = 0;
+
+// Stats
+let rowsRead: f64 = 0;
+let rowsWritten: f64 = 0;
+let rowsRejected: f64 = 0;
+let blankLines: f64 = 0;
+let commentLines: f64 = 0;
+
+// ---- Setup ------------------------------------------------------------------------------------------------
+
+export function init(columns: i32): void {
+  ncols = columns;
+  cols = heap.alloc(<usize>columns * COL);
+  memory.fill(cols, 0, <usize>columns * COL);
+  fieldMap = heap.alloc(<usize>max(columns, 1) * 4);
+  for (let i = 0; i < columns; i++) store<i32>(fieldMap + <usize>i * 4, i);
+  growFields(256);
+  rowCap = 0;
+  ensureRows(1024);
+  rejectCap = 64;
+  rejects = heap.alloc(<usize>rejectCap * 32);
+  scratchCap = 4096;
+  scratch = heap.alloc(<usize>scratchCap);
+  reserveInput(1 << 16);
+}
+
+export function setDialect(d: i32, q: i32, e: i32, c: i32, strictQuotes: bool, maxRecord: i32, isLatin1: bool, header: bool): void {
+  delim = <u8>d;
+  quote = <u8>q;
+  esc = <u8>e;
+  comment = c;
+  strict = strictQuotes;
+  maxRecordBytes = maxRecord;
+  latin1 = isLatin1;
+  awaitingHeader = header;
+  vD = i8x16.splat(<i8>d);
+  vQ = i8x16.splat(<i8>q);
+  vE = i8x16.splat(<i8>e);
+  vS = i8x16.splat(<i8>(strictQuotes ? q : d));
+}
+
+export function setBatching(bytes: f64, maxRows: i32): void {
+  batchBytes = bytes;
+  maxBatchRows = maxRows;
+}
+
+/** Null tokens other than the empty field: the TS side writes them at the returned address. */
+export function allocNullTokens(count: i32, bytes: i32): usize {
+  nullTokenCount = count;
+  onlyEmptyIsNull = false;
+  nullTokens = heap.alloc(<usize>bytes);
+  return nullTokens;
+}
+
+export function setColumn(c: i32, type: i32, nullable: bool, trim: bool, jsCheck: bool): void {
+  const p = cols + <usize>c * COL;
+  store<i32>(p + C_TYPE, type);
+  store<i32>(p + C_NULLABLE, nullable ? 1 : 0);
+  store<i32>(p + C_TRIM, trim ? 1 : 0);
+  store<u8>(p + C_JS_CHECK, jsCheck ? 1 : 0);
+  let width: i32 = 4;
+  if (type == T_INT64 || type == T_FLOAT64 || type == T_TIMESTAMP) width = 8;
+  else if (type == T_DECIMAL) width = 16;
+  else if (type == T_BOOL || type == T_STRING) width = 0;
+  store<i32>(p + C_WIDTH, width);
+  if (type == T_STRING) {
+    store<i32>(p + C_DATA_CAP, 16384);
+    store<usize>(p + C_DATA, heap.alloc(16384 + 16));
+  }
+  allocColumn(p, rowCap, 0);
+}
+
+export function setRange(c: i32, hasMin: bool, min: f64, hasMax: bool, max: f64): void {
+  const p = cols + <usize>c * COL;
+  store<u8>(p + C_HAS_MIN, hasMin ? 1 : 0);
+  store<u8>(p + C_HAS_MAX, hasMax ? 1 : 0);
+  store<f64>(p + C_MIN, min);
+  store<f64>(p + C_MAX, max);
+}
+
+/** Allowed numeric values: the TS side writes `count` f64 at the returned address. */
+export function allocAllowed(c: i32, count: i32): usize {
+  const p = cols + <usize>c * COL;
+  const a = heap.alloc(<usize>max(count, 1) * 8);
+  store<u8>(p + C_HAS_ALLOWED, 1);
+  store<usize>(p + C_ALLOWED_PTR, a);
+  store<i32>(p + C_ALLOWED_N, count);
+  return a;
+}
+
+export function setBoolAllowed(c: i32, allowTrue: bool, allowFalse: bool): void {
+  const p = cols + <usize>c * COL;
+  store<u8>(p + C_HAS_ALLOWED, 1);
+  store<u8>(p + C_ALLOW_TRUE, allowTrue ? 1 : 0);
+  store<u8>(p + C_ALLOW_FALSE, allowFalse ? 1 : 0);
+}
+
+export function setDecimal(c: i32, precision: i32, scale: i32, pow10: f64): void {
+  const p = cols + <usize>c * COL;
+  store<i32>(p + C_PRECISION, precision);
+  store<i32>(p + C_SCALE, scale);
+  store<f64>(p + C_POW10, pow10);
+}
+
+/** A temporal format; for patterns the TS side writes `parts` x 4 i32 (kind, value, min, max) at the address. */
+export function setFormat(c: i32, kind: i32, parts: i32): usize {
+  const p = cols + <usize>c * COL;
+  store<i32>(p + C_FMT, kind);
+  store<i32>(p + C_FMT_N, parts);
+  const a = heap.alloc(<usize>max(parts, 1) * 16);
+  store<usize>(p + C_FMT_PTR, a);
+  return a;
+}
+
+export function setFieldMap(f: i32, c: i32): void {
+  store<i32>(fieldMap + <usize>f * 4, c);
+}
+
+// ---- Memory management ------------------------------------------------------------------------------------
+
+function allocColumn(p: usize, cap: i32, oldCap: i32): void {
+  const width = load<i32>(p + C_WIDTH);
+  const type = load<i32>(p + C_TYPE);
+  const bitmapBytes = <usize>((cap + 7) >> 3) + 8;
+  const oldBitmap = <usize>((oldCap + 7) >> 3) + 8;
+  store<usize>(p + C_VALIDITY, reallocZero(load<usize>(p + C_VALIDITY), oldCap ? oldBitmap : 0, bitmapBytes));
+  if (type == T_BOOL) {
+    store<usize>(p + C_VALUES, reallocZero(load<usize>(p + C_VALUES), oldCap ? oldBitmap : 0, bitmapBytes));
+  } else if (type == T_STRING) {
+    store<usize>(p + C_OFFSETS, reallocZero(load<usize>(p + C_OFFSETS), oldCap ? <usize>(oldCap + 1) * 4 : 0, <usize>(cap + 1) * 4));
+  } else {
+    store<usize>(p + C_VALUES, reallocZero(load<usize>(p + C_VALUES), oldCap ? <usize>oldCap * width : 0, <usize>cap * width));
+  }
+}
+
+function reallocZero(ptr: usize, oldSize: usize, size: usize): usize {
+  const q = ptr ? heap.realloc(ptr, size) : heap.alloc(size);
+  if (size > oldSize) memory.fill(q + oldSize, 0, size - oldSize);
+  return q;
+}
+
+function ensureRows(cap: i32): void {
+  if (cap <= rowCap) return;
+  let next = rowCap ? rowCap : 1024;
+  while (next < cap) next *= 2;
+  for (let c = 0; c < ncols; c++) allocColumn(cols + <usize>c * COL, next, rowCap);
+  lines = lines ? heap.realloc(lines, <usize>next * 8) : heap.alloc(<usize>next * 8);
+  rowCap = next;
+}
+
+function growFields(cap: i32): void {
+  fStart = fStart ? heap.realloc(fStart, <usize>cap * 4) : heap.alloc(<usize>cap * 4);
+  fEnd = fEnd ? heap.realloc(fEnd, <usize>cap * 4) : heap.alloc(<usize>cap * 4);
+  fKind = fKind ? heap.realloc(fKind, <usize>cap) : heap.alloc(<usize>cap);
+  fCap = cap;
+}
+
+/** Makes room for `total` bytes of input (keeping what is there) and returns the region's address. */
+export function reserveInput(total: i32): usize {
+  if (total + 64 > inCap) {
+    let next = inCap ? inCap : 1 << 16;
+    while (next < total + 64) next *= 2;
+    inPtr = inPtr ? heap.realloc(inPtr, <usize>next) : heap.alloc(<usize>next);
+    inCap = next;
+  }
+  return inPtr;
+}
+
+/** Drops the first `n` bytes of the region (consumed), moving the rest to its start. */
+export function compact(n: i32, len: i32): void {
+  if (n > 0 && len > n) memory.copy(inPtr, inPtr + <usize>n, <usize>(len - n));
+  base += <f64>n;
+  pos = 0;
+}
+
+function ensureScratch(n: i32): void {
+  if (n + 16 <= scratchCap) return;
+  scratchCap = (n + 16) * 2;
+  scratch = heap.realloc(scratch, <usize>scratchCap);
+}
+
+// ---- Accessors for TypeScript -------------------------------------------------------------------------------
+
+export function inputAddress(): usize { return inPtr; }
+export function getPos(): i32 { return pos; }
+export function setPos(p: i32): void { pos = p; }
+export function getLine(): f64 { return line; }
+export function setLine(l: f64): void { line = l; }
+export function setBase(b: f64): void { base = b; }
+export function setValidEnd(relative: i32): void { validEnd = inPtr + <usize>relative; }
+export function fieldStarts(): usize { return fStart; }
+export function fieldEnds(): usize { return fEnd; }
+export function fieldKinds(): usize { return fKind; }
+export function fieldCount(): i32 { return nfLast; }
+export function getBrokenField(): i32 { return brokenField; }
+export function setHeaderDone(): void { awaitingHeader = false; }
+export function getRows(): i32 { return rows; }
+export function getBatchRows(): i32 { return batchRows; }
+export function linesAddress(): usize { return lines; }
+export function columnAddress(c: i32): usize { return cols + <usize>c * COL; }
+export function rejectsAddress(): usize { return rejects; }
+export function getRejectCount(): i32 { return rejectCount; }
+export function clearRejects(): void { rejectCount = 0; }
+export function statRowsRead(): f64 { return rowsRead; }
+export function statRowsWritten(): f64 { return rowsWritten; }
+export function statRowsRejected(): f64 { return rowsRejected; }
+export function statBlankLines(): f64 { return blankLines; }
+export function statCommentLines(): f64 { return commentLines; }
+export function addRowsRead(n: f64): void { rowsRead += n; rowsRejected += n; }
+
+/** Null count of column c over the batch (rows without their validity bit). */
+export function nullCount(c: i32): i32 {
+  const p = cols + <usize>c * COL;
+  const v = load<usize>(p + C_VALIDITY);
+  let set: i32 = 0;
+  const full = rows >> 6;
+  for (let w = 0; w < full; w++) set += <i32>popcnt<u64>(load<u64>(v + <usize>w * 8));
+  for (let r = full << 6; r < rows; r++) set += (load<u8>(v + <usize>(r >> 3)) >> <u8>(r & 7)) & 1;
+  return rows - set;
+}
+
+/** Starts the next batch (after the TS side copied this one out). */
+export function resetBatch(): void {
+  for (let c = 0; c < ncols; c++) {
+    const p = cols + <usize>c * COL;
+    store<i32>(p + C_USED, 0);
+    const bitmapBytes = <usize>((rows + 7) >> 3) + 8;
+    memory.fill(load<usize>(p + C_VALIDITY), 0, bitmapBytes);
+    if (load<i32>(p + C_TYPE) == T_BOOL) memory.fill(load<usize>(p + C_VALUES), 0, bitmapBytes);
+  }
+  rows = 0;
+}
+
+// ---- SIMD scanning ------------------------------------------------------------------------------------------
+
+/** First address in [p, end) holding the delimiter, a line break or (strict quotes) a quote; `end` if none. */
+@inline function nextPlainStop(p: usize, end: usize): usize {
+  while (p < end) {
+    const v = v128.load(p);
+    const m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, vD), i8x16.eq(v, vS)), v128.or(i8x16.eq(v, vLF), i8x16.eq(v, vCR))));
+    if (m) {
+      const q = p + <usize>ctz<i32>(m);
+      return q < end ? q : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
+/** First address in [p, end) holding a quote, the escape or a line break; `end` if none. */
+@inline function nextQuotedStop(p: usize, end: usize): usize {
+  while (p < end) {
+    const v = v128.load(p);
+    const m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, vQ), i8x16.eq(v, vE)), v128.or(i8x16.eq(v, vLF), i8x16.eq(v, vCR))));
+    if (m) {
+      const q = p + <usize>ctz<i32>(m);
+      return q < end ? q : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
+/** First line break in [p, end), or `end`. */
+function nextLineBreak(p: usize, end: usize): usize {
+  while (p < end) {
+    const v = v128.load(p);
+    const m = i8x16.bitmask(v128.or(i8x16.eq(v, vLF), i8x16.eq(v, vCR)));
+    if (m) {
+      const q = p + <usize>ctz<i32>(m);
+      return q < end ? q : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
+// ---- Tokenizer ----------------------------------------------------------------------------------------------
+
+/** Length of the first physical line of [p, end) including its line break (for quarantining broken lines). */
+export function firstLineLength(rel: i32, len: i32): i32 {
+  const p = inPtr + <usize>rel;
+  const end = inPtr + <usize>len;
+  let e = nextLineBreak(p, end);
+  if (e < end) e += load<u8>(e) == CR && e + 1 < end && load<u8>(e + 1) == LF ? 2 : 1;
+  return <i32>(e - p);
+}
+
+/**
+ * Parses records from the region's `pos` up to `len` bytes. Returns a status; `pos` is left after the last
+ * complete record (or at the record that needs attention: an unterminated quote).
+ */
+export function parse(len: i32, final: bool): i32 {
+  const end = inPtr + <usize>len;
+  let p = inPtr + <usize>pos;
+  recordStatus = 0;
+  while (p < end) {
+    const next = parseRecord(p, end, final);
+    if (next == 0) break;
+    if (next == 1) {
+      pos = <i32>(p - inPtr);
+      return S_UNTERMINATED;
+    }
+    p = next;
+    if (recordStatus) {
+      pos = <i32>(p - inPtr);
+      const s = recordStatus;
+      recordStatus = 0;
+      return s;
+    }
+  }
+  pos = <i32>(p - inPtr);
+  return S_NEED_MORE;
+}
+
+/** One record from `recStart`: the address after it, 0 when incomplete, 1 for an unterminated quote (final). */
+function parseRecord(recStart: usize, end: usize, final: bool): usize {
+  let p = recStart;
+  let newlines: i32 = 0;
+  let nf: i32 = 0;
+  problem = 0;
+  problemField = -1;
+  const Q = quote;
+  const E = esc;
+  const D = delim;
+
+  if (<i32>load<u8>(p) == comment) {
+    p = nextLineBreak(p, end);
+    if (p == end && !final) return 0;
+    if (p < end) {
+      if (load<u8>(p) == CR && p + 1 == end && !final) return 0;
+      p += load<u8>(p) == CR && p + 1 < end && load<u8>(p + 1) == LF ? 2 : 1;
+    }
+    commentLines += 1;
+    line += 1;
+    return p;
+  }
+
+  for (;;) {
+    if (nf == fCap) growFields(fCap * 2);
+    const fs = p;
+    if (p < end && load<u8>(p) == Q) {
+      p++;
+      const s = p;
+      let escaped = false;
+      let inner: i32 = 0;
+      for (;;) {
+        p = nextQuotedStop(p, end);
+        if (p >= end) {
+          if (!final) return 0;
+          brokenField = nf;
+          return 1;
+        }
+        const c = load<u8>(p);
+        if (c == Q) {
+          if (E == Q) {
+            if (p + 1 >= end && !final) return 0;
+            if (p + 1 < end && load<u8>(p + 1) == Q) {
+              escaped = true;
+              p += 2;
+              continue;
+            }
+          }
+          break;
+        }
+        if (c == E) {
+          if (p + 1 >= end && !final) return 0;
+          escaped = true;
+          p += 2;
+          continue;
+        }
+        if (c == LF || (c == CR && (p + 1 >= end || load<u8>(p + 1) != LF))) inner++;
+        p++;
+      }
+      newlines += inner;
+      store<i32>(fStart + <usize>nf * 4, <i32>s);
+      store<i32>(fEnd + <usize>nf * 4, <i32>p);
+      store<u8>(fKind + <usize>nf, escaped ? K_ESCAPED : K_QUOTED);
+      p++;
+      if (p < end) {
+        const c = load<u8>(p);
+        if (c != D && c != LF && c != CR) {
+          if (problem == 0) {
+            problem = 1;
+            problemField = nf;
+          }
+          while (p < end) {
+            const d = load<u8>(p);
+            if (d == D || d == LF || d == CR) break;
+            p++;
+          }
+          store<i32>(fStart + <usize>nf * 4, <i32>fs);
+          store<i32>(fEnd + <usize>nf * 4, <i32>p);
+          store<u8>(fKind + <usize>nf, K_PLAIN);
+        }
+      }
+    } else {
+      p = nextPlainStop(p, end);
+      if (strict) {
+        while (p < end && load<u8>(p) == Q) {
+          if (problem == 0) {
+            problem = 1;
+            problemField = nf;
+          }
+          p = nextPlainStop(p + 1, end);
+        }
+      }
+      store<i32>(fStart + <usize>nf * 4, <i32>fs);
+      store<i32>(fEnd + <usize>nf * 4, <i32>p);
+      store<u8>(fKind + <usize>nf, K_PLAIN);
+    }
+    nf++;
+    if (p >= end) {
+      if (!final) return 0;
+      record(nf, recStart, p);
+      line += <f64>newlines;
+      return p;
+    }
+    const c = load<u8>(p);
+    if (c == D) {
+      p++;
+      continue;
+    }
+    const recEnd = p;
+    if (c == LF) {
+      p++;
+    } else {
+      if (p + 1 >= end && !final) return 0;
+      p += p + 1 < end && load<u8>(p + 1) == LF ? 2 : 1;
+    }
+    record(nf, recStart, recEnd);
+    line += <f64>(newlines + 1);
+    return p;
+  }
+}
+
+// ---- Records to columns -------------------------------------------------------------------------------------
+
+function addReject(recStart: usize, recEnd: usize, field: i32, reason: i32, aux: i32): void {
+  if (rejectCount == rejectCap) {
+    rejectCap *= 2;
+    rejects = heap.realloc(rejects, <usize>rejectCap * 32);
+  }
+  const r = rejects + <usize>rejectCount * 32;
+  store<f64>(r, line);
+  store<i32>(r + 8, <i32>(recStart - inPtr));
+  store<i32>(r + 12, <i32>(recEnd - inPtr));
+  store<i32>(r + 16, field);
+  store<i32>(r + 20, reason);
+  store<i32>(r + 24, aux);
+  rejectCount++;
+  rowsRejected += 1;
+}
+
+function record(nf: i32, recStart: usize, recEnd: usize): void {
+  nfLast = nf;
+  if (nf == 1 && recEnd == recStart && ncols > 1) {
+    blankLines += 1;
+    return;
+  }
+  if (awaitingHeader) {
+    recordStatus = S_HEADER;
+    return;
+  }
+  rowsRead += 1;
+  if (<i64>(recEnd - recStart) > <i64>maxRecordBytes) {
+    addReject(recStart, recEnd, -1, R_TOO_LARGE, 0);
+    return;
+  }
+  if (problem) {
+    addReject(recStart, recEnd, problemField, R_STRAY, 0);
+    return;
+  }
+  if (nf != ncols) {
+    addReject(recStart, recEnd, -1, R_RAGGED, nf);
+    return;
+  }
+  if (rows == rowCap) ensureRows(rows + 1);
+  const row = rows;
+  for (let f = 0; f < nf; f++) {
+    const c = load<i32>(fieldMap + <usize>f * 4);
+    const cp = cols + <usize>c * COL;
+    let s = <usize>load<i32>(fStart + <usize>f * 4);
+    let e = <usize>load<i32>(fEnd + <usize>f * 4);
+    const rawEnd = e;
+    const kind = load<u8>(fKind + <usize>f);
+    if (kind == K_ESCAPED) {
+      ensureScratch(<i32>(e - s));
+      const n = unescape(s, e, scratch);
+      s = scratch;
+      e = scratch + <usize>n;
+    }
+    if (load<i32>(cp + C_TRIM)) {
+      while (s < e && (load<u8>(s) == 32 || load<u8>(s) == 9)) s++;
+      while (e > s && (load<u8>(e - 1) == 32 || load<u8>(e - 1) == 9)) e--;
+    }
+    const type = load<i32>(cp + C_TYPE);
+    const isNull = kind == K_PLAIN ? (onlyEmptyIsNull ? e == s : isNullToken(s, e)) : e == s && type != T_STRING;
+    let code: i32 = 0;
+    if (isNull) {
+      if (!load<i32>(cp + C_NULLABLE)) code = R_NULL;
+      else appendNull(cp, type, row);
+    } else {
+      code = appendValue(c, cp, type, row, s, e, rawEnd > validEnd);
+    }
+    if (code) {
+      rollback(row);
+      addReject(recStart, recEnd, f, code, 0);
+      return;
+    }
+  }
+  store<i64>(lines + <usize>row * 8, <i64>line);
+  rows = row + 1;
+  rowsWritten += 1;
+  if (batchRows ? rows == batchRows : base + <f64>(recStart - inPtr) + <f64>(recEnd - recStart) >= batchBytes || rows >= maxBatchRows) {
+    if (!batchRows) batchRows = rows;
+    recordStatus = S_BATCH_FULL;
+  }
+}
+
+function unescape(s: usize, e: usize, out: usize): i32 {
+  let o: usize = out;
+  const Q = quote;
+  const E = esc;
+  for (let p = s; p < e; p++) {
+    const c = load<u8>(p);
+    if ((c == E || c == Q) && p + 1 < e) {
+      p++;
+      store<u8>(o++, load<u8>(p));
+    } else {
+      store<u8>(o++, c);
+    }
+  }
+  return <i32>(o - out);
+}
+
+function isNullToken(s: usize, e: usize): bool {
+  const n = <i32>(e - s);
+  let t = nullTokens;
+  for (let i = 0; i < nullTokenCount; i++) {
+    const len = load<i32>(t);
+    if (len == n && memory.compare(t + 4, s, <usize>n) == 0) return true;
+    t += 4 + ((<usize>len + 3) & ~3);
+  }
+  return false;
+}
+
+@inline function setValid(cp: usize, row: i32): void {
+  const v = load<usize>(cp + C_VALIDITY) + <usize>(row >> 3);
+  store<u8>(v, load<u8>(v) | <u8>(1 << <u8>(row & 7)));
+}
+
+function appendNull(cp: usize, type: i32, row: i32): void {
+  if (type == T_STRING) store<i32>(load<usize>(cp + C_OFFSETS) + <usize>(row + 1) * 4, load<i32>(cp + C_USED));
+}
+
+function rollback(row: i32): void {
+  for (let c = 0; c < ncols; c++) {
+    const cp = cols + <usize>c * COL;
+    const v = load<usize>(cp + C_VALIDITY) + <usize>(row >> 3);
+    store<u8>(v, load<u8>(v) & ~<u8>(1 << <u8>(row & 7)));
+    if (load<i32>(cp + C_TYPE) == T_STRING) store<i32>(cp + C_USED, load<i32>(load<usize>(cp + C_OFFSETS) + <usize>row * 4));
+  }
+}
+
+function checkNumber(cp: usize, v: f64): i32 {
+  if (load<u8>(cp + C_HAS_ALLOWED)) {
+    const a = load<usize>(cp + C_ALLOWED_PTR);
+    const n = load<i32>(cp + C_ALLOWED_N);
+    let found = false;
+    for (let i = 0; i < n; i++) {
+      const x = load<f64>(a + <usize>i * 8);
+      if (x == v || (isNaN(x) && isNaN(v))) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return R_ALLOWED;
+  }
+  if ((load<u8>(cp + C_HAS_MIN) && v < load<f64>(cp + C_MIN)) || (load<u8>(cp + C_HAS_MAX) && v > load<f64>(cp + C_MAX))) return R_RANGE;
+  return 0;
+}
+
+function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize, checkUtf8: bool): i32 {
+  switch (type) {
+    case T_STRING: return appendString(c, cp, row, s, e, checkUtf8);
+    case T_INT32: {
+      if (!parseInt(s, e, false)) return R_INVALID;
+      if (intNeg ? intMag > 2147483648 : intMag > 2147483647) return R_INVALID;
+      const v: i32 = intNeg ? -<i32>intMag : <i32>intMag;
+      const code = checkNumber(cp, intNeg && intMag == 0 ? -0.0 : <f64>v);
+      if (code) return code;
+      store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, v);
+      break;
+    }
+    case T_INT64: {
+      if (!parseInt(s, e, true)) return R_INVALID;
+      const v: i64 = intNeg ? -<i64>intMag : <i64>intMag;
+      const code = checkNumber(cp, intNeg && intMag == 0 ? -0.0 : <f64>v);
+      if (code) return code;
+      store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
+      break;
+    }
+    case T_FLOAT64: {
+      const v = parseFloat64(s, e);
+      if (isNaN(v) && !isNaNLiteral(s, e)) return R_INVALID;
+      const code = checkNumber(cp, v);
+      if (code) return code;
+      store<f64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
+      break;
+    }
+    case T_DECIMAL: {
+      if (!parseDecimal(s, e, load<i32>(cp + C_PRECISION), load<i32>(cp + C_SCALE))) return R_INVALID;
+      const code = checkNumber(cp, decimalToF64() / load<f64>(cp + C_POW10));
+      if (code) return code;
+      const p = load<usize>(cp + C_VALUES) + <usize>row * 16;
+      store<u64>(p, decLo);
+      store<u64>(p + 8, decHi);
+      break;
+    }
+    case T_BOOL: {
+      const v = parseBoolean(s, e);
+      if (v < 0) return R_INVALID;
+      if (load<u8>(cp + C_HAS_ALLOWED) && !load<u8>(cp + (v ? C_ALLOW_TRUE : C_ALLOW_FALSE))) return R_ALLOWED;
+      if (v) {
+        const b = load<usize>(cp + C_VALUES) + <usize>(row >> 3);
+        store<u8>(b, load<u8>(b) | <u8>(1 << <u8>(row & 7)));
+      } else {
+        const b = load<usize>(cp + C_VALUES) + <usize>(row >> 3);
+        store<u8>(b, load<u8>(b) & ~<u8>(1 << <u8>(row & 7)));
+      }
+      break;
+    }
+    case T_DATE: {
+      const v = parseDate(cp, s, e);
+      if (isNaN(v) || v < -2147483648.0 || v > 2147483647.0) return R_INVALID;
+      const code = checkNumber(cp, v);
+      if (code) return code;
+      store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>v);
+      break;
+    }
+    case T_TIMESTAMP: {
+      const v = parseTimestamp(cp, s, e);
+      if (isNaN(v)) return R_INVALID;
+      if (!(Math.abs(v) <= 9007199254740991.0) || Math.floor(v) != v) return R_INVALID;
+      const code = checkNumber(cp, v);
+      if (code) return code;
+      store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, <i64>v);
+      break;
+    }
+    default:
+      return R_INVALID;
+  }
+  setValid(cp, row);
+  return 0;
+}
+
+function appendString(c: i32, cp: usize, row: i32, s: usize, e: usize, checkUtf8: bool): i32 {
+  const n = <i32>(e - s);
+  let used = load<i32>(cp + C_USED);
+  const need = used + (latin1 ? n * 2 : n);
+  let cap = load<i32>(cp + C_DATA_CAP);
+  if (need > cap) {
+    while (cap < need) cap *= 2;
+    store<usize>(cp + C_DATA, heap.realloc(load<usize>(cp + C_DATA), <usize>cap + 16));
+    store<i32>(cp + C_DATA_CAP, cap);
+  }
+  const dst = load<usize>(cp + C_DATA) + <usize>used;
+  let len = n;
+  if (latin1) {
+    let o = dst;
+    for (let p = s; p < e; p++) {
+      const b = load<u8>(p);
+      if (b < 0x80) {
+        store<u8>(o++, b);
+      } else {
+        store<u8>(o++, 0xc0 | (b >> 6));
+        store<u8>(o++, 0x80 | (b & 0x3f));
+      }
+    }
+    len = <i32>(o - dst);
+  } else {
+    if (checkUtf8 && !validUtf8(s, e)) return R_UTF8;
+    memory.copy(dst, s, <usize>n);
+  }
+  if (load<u8>(cp + C_JS_CHECK)) {
+    const code = checkString(c, dst, len);
+    if (code) return code;
+  }
+  used += len;
+  store<i32>(cp + C_USED, used);
+  store<i32>(load<usize>(cp + C_OFFSETS) + <usize>(row + 1) * 4, used);
+  setValid(cp, row);
+  return 0;
+}
+
+/** Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF), as Node's buffer.isUtf8. */
+function validUtf8(p: usize, e: usize): bool {
+  while (p < e) {
+    if (p + 8 <= e && (load<u64>(p) & 0x8080808080808080) == 0) {
+      p += 8;
+      continue;
+    }
+    const c = <u32>load<u8>(p);
+    if (c < 0x80) {
+      p++;
+      continue;
+    }
+    if (c < 0xc2) return false;
+    if (c < 0xe0) {
+      if (p + 2 > e || (load<u8>(p + 1) & 0xc0) != 0x80) return false;
+      p += 2;
+      continue;
+    }
+    if (c < 0xf0) {
+      if (p + 3 > e) return false;
+      const c1 = <u32>load<u8>(p + 1);
+      if ((c1 & 0xc0) != 0x80 || (load<u8>(p + 2) & 0xc0) != 0x80) return false;
+      if (c == 0xe0 && c1 < 0xa0) return false;
+      if (c == 0xed && c1 > 0x9f) return false;
+      p += 3;
+      continue;
+    }
+    if (c < 0xf5) {
+      if (p + 4 > e) return false;
+      const c1 = <u32>load<u8>(p + 1);
+      if ((c1 & 0xc0) != 0x80 || (load<u8>(p + 2) & 0xc0) != 0x80 || (load<u8>(p + 3) & 0xc0) != 0x80) return false;
+      if (c == 0xf0 && c1 < 0x90) return false;
+      if (c == 0xf4 && c1 > 0x8f) return false;
+      p += 4;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+// ---- Numbers ------------------------------------------------------------------------------------------------
+
+let intNeg = false;
+let intMag: u64 = 0;
+
+/**
+ * Integer text as sign and magnitude. Accepted as the reference does: up to 15 digits always; more digits
+ * when the value is a safe integer (|v| < 2^53) or, for int64, fits 19 digits and the int64 range.
+ */
+function parseInt(s: usize, e: usize, int64: bool): bool {
+  let p = s;
+  intNeg = false;
+  if (p < e && (load<u8>(p) == 45 || load<u8>(p) == 43)) {
+    intNeg = load<u8>(p) == 45;
+    p++;
+  }
+  const nd = <i32>(e - p);
+  if (nd == 0) return false;
+  let v: u64 = 0;
+  let overflow = false;
+  for (; p < e; p++) {
+    const d = <u32>load<u8>(p) - 48;
+    if (d > 9) return false;
+    if (v > 1844674407370955161) overflow = true;
+    const next = v * 10 + <u64>d;
+    if (next < v * 10) overflow = true;
+    v = next;
+  }
+  intMag = v;
+  if (nd <= 15) return true;
+  if (overflow) return false;
+  if (v <= 9007199254740991) return true;
+  if (!int64 || nd > 19) return false;
+  return intNeg ? v <= 9223372036854775808 : v <= 9223372036854775807;
+}
+
+// Exact powers of ten for the fast float path (Clinger: exact while mantissa < 2^53 and |exp| <= 22).
+const POW10: StaticArray<f64> = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+function parseFloat64(s: usize, e: usize): f64 {
+  let p = s;
+  let neg = false;
+  if (p < e && (load<u8>(p) == 45 || load<u8>(p) == 43)) {
+    neg = load<u8>(p) == 45;
+    p++;
+  }
+  let mant: f64 = 0;
+  let nd: i32 = 0;
+  let scale: i32 = 0;
+  let any = false;
+  for (; p < e; p++) {
+    const d = <u32>load<u8>(p) - 48;
+    if (d > 9) break;
+    mant = mant * 10 + <f64>d;
+    if (mant != 0) nd++;
+    any = true;
+  }
+  if (p < e && load<u8>(p) == 46) {
+    p++;
+    for (; p < e; p++) {
+      const d = <u32>load<u8>(p) - 48;
+      if (d > 9) break;
+      mant = mant * 10 + <f64>d;
+      if (mant != 0) nd++;
+      scale++;
+      any = true;
+    }
+  }
+  if (p == e && any && nd <= 15 && scale <= 22) {
+    const v = mant / unchecked(POW10[scale]);
+    return neg ? -v : v;
+  }
+  return parseFloatSlow(s, <i32>(e - s));
+}
+
+function isNaNLiteral(s: usize, e: usize): bool {
+  let p = s;
+  if (p < e && (load<u8>(p) == 45 || load<u8>(p) == 43)) p++;
+  return e - p == 3 && (load<u8>(p) | 32) == 110 && (load<u8>(p + 1) | 32) == 97 && (load<u8>(p + 2) | 32) == 110;
+}
+
+let decLo: u64 = 0;
+let decHi: u64 = 0;
+
+@inline function decMulAdd(d: u64): void {
+  // (hi, lo) = (hi, lo) * 10 + d, modulo 2^128
+  const lo = decLo;
+  const a = (lo & 0xffffffff) * 10 + d;
+  const b = (lo >> 32) * 10 + (a >> 32);
+  decLo = (a & 0xffffffff) | (b << 32);
+  decHi = decHi * 10 + (b >> 32);
+}
+
+/** Decimal as an unscaled 128-bit integer of `scale` fraction digits, rounded half away from zero. */
+function parseDecimal(s: usize, e: usize, precision: i32, scale: i32): bool {
+  let p = s;
+  let neg = false;
+  if (p < e && (load<u8>(p) == 45 || load<u8>(p) == 43)) {
+    neg = load<u8>(p) == 45;
+    p++;
+  }
+  const intStart = p;
+  while (p < e && load<u8>(p) >= 48 && load<u8>(p) <= 57) p++;
+  const intEnd = p;
+  let fracStart = p;
+  let fracEnd = p;
+  if (p < e && load<u8>(p) == 46) {
+    fracStart = ++p;
+    while (p < e && load<u8>(p) >= 48 && load<u8>(p) <= 57) p++;
+    fracEnd = p;
+  }
+  if (p != e || (intEnd == intStart && fracEnd == fracStart)) return false;
+  let lead = intStart;
+  while (lead < intEnd && load<u8>(lead) == 48) lead++;
+  if (<i32>(intEnd - lead) > precision - scale) return false;
+  const fracLen = <i32>(fracEnd - fracStart);
+  const kept = min(fracLen, scale);
+  const roundUp = fracLen > scale && load<u8>(fracStart + <usize>scale) >= 53;
+  decLo = 0;
+  decHi = 0;
+  for (let k = lead; k < intEnd; k++) decMulAdd(<u64>(load<u8>(k) - 48));
+  for (let k = 0; k < kept; k++) decMulAdd(<u64>(load<u8>(fracStart + <usize>k) - 48));
+  for (let k = kept; k < scale; k++) decMulAdd(0);
+  if (roundUp) {
+    decLo += 1;
+    if (decLo == 0) decHi += 1;
+  }
+  if (neg) {
+    decLo = ~decLo + 1;
+    decHi = ~decHi + (decLo == 0 ? 1 : 0);
+  }
+  return true;
+}
+
+function decimalToF64(): f64 {
+  const hi = <i64>decHi;
+  if ((hi == 0 && <i64>decLo >= 0) || (hi == -1 && <i64>decLo < 0)) return <f64><i64>decLo;
+  return <f64>hi * 18446744073709551616.0 + <f64>decLo;
+}
+
+function parseBoolean(s: usize, e: usize): i32 {
+  const n = <i32>(e - s);
+  if (n == 0) return -1;
+  const c = load<u8>(s) | 32;
+  if (n == 1) {
+    if (c == 49 || c == 116 || c == 121) return 1;
+    if (c == 48 || c == 102 || c == 110) return 0;
+    return -1;
+  }
+  if (n == 4 && c == 116 && (load<u8>(s + 1) | 32) == 114 && (load<u8>(s + 2) | 32) == 117 && (load<u8>(s + 3) | 32) == 101) return 1;
+  if (n == 5 && c == 102 && (load<u8>(s + 1) | 32) == 97 && (load<u8>(s + 2) | 32) == 108 && (load<u8>(s + 3) | 32) == 115 && (load<u8>(s + 4) | 32) == 101) return 0;
+  if (n == 3 && c == 121 && (load<u8>(s + 1) | 32) == 101 && (load<u8>(s + 2) | 32) == 115) return 1;
+  if (n == 2 && c == 110 && (load<u8>(s + 1) | 32) == 111) return 0;
+  return -1;
+}
+
+// ---- Dates and timestamps -----------------------------------------------------------------------------------
+
+let tYear: f64 = 0;
+let tMonth: i32 = 0;
+let tDay: i32 = 0;
+let tHour: i32 = 0;
+let tMinute: i32 = 0;
+let tSecond: i32 = 0;
+let tMicros: i32 = 0;
+let tOffset: i32 = 0;
+
+function tReset(): void {
+  tYear = 0;
+  tMonth = 0;
+  tDay = 0;
+  tHour = 0;
+  tMinute = 0;
+  tSecond = 0;
+  tMicros = 0;
+  tOffset = 0;
+}
+
+function daysFromCivil(year: f64, m: i32, d: i32): f64 {
+  const y = year - (m <= 2 ? 1 : 0);
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor(<f64>(153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + <f64>d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(y: f64, m: i32): i32 {
+  if (m == 2) return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28;
+  return m == 4 || m == 6 || m == 9 || m == 11 ? 30 : 31;
+}
+
+function digits(p: usize, e: usize, n: i32): i32 {
+  if (p + <usize>n > e) return -1;
+  let v: i32 = 0;
+  for (let k = 0; k < n; k++) {
+    const d = <u32>load<u8>(p + <usize>k) - 48;
+    if (d > 9) return -1;
+    v = v * 10 + <i32>d;
+  }
+  return v;
+}
+
+@inline function at(p: usize, e: usize): i32 {
+  return p < e ? <i32>load<u8>(p) : -1;
+}
+
+function validDate(): bool {
+  return tMonth >= 1 && tMonth <= 12 && tDay >= 1 && tDay <= daysInMonth(tYear, tMonth);
+}
+
+function validTime(): bool {
+  return tHour < 24 && tMinute < 60 && tSecond < 60;
+}
+
+function parseFraction(p: usize, e: usize): usize {
+  let n: i32 = 0;
+  let micros: i32 = 0;
+  while (p < e) {
+    const d = <u32>load<u8>(p) - 48;
+    if (d > 9) break;
+    if (n < 6) micros = micros * 10 + <i32>d;
+    n++;
+    p++;
+  }
+  if (n == 0 || n > 9) return 0;
+  for (let k = n; k < 6; k++) micros *= 10;
+  tMicros = micros;
+  return p;
+}
+
+function parseIso(s: usize, e: usize): bool {
+  tReset();
+  let p = s;
+  let sign: f64 = 1;
+  if (at(p, e) == 45) {
+    sign = -1;
+    p++;
+  }
+  const y = digits(p, e, 4);
+  if (y < 0 || at(p + 4, e) != 45) return false;
+  const mo = digits(p + 5, e, 2);
+  if (mo < 0 || at(p + 7, e) != 45) return false;
+  const d = digits(p + 8, e, 2);
+  if (d < 0) return false;
+  tYear = sign * <f64>y;
+  tMonth = mo;
+  tDay = d;
+  p += 10;
+  if (p == e) return validDate();
+  const t = at(p, e);
+  if (t != 84 && t != 32) return false;
+  p++;
+  const h = digits(p, e, 2);
+  if (h < 0 || at(p + 2, e) != 58) return false;
+  const mi = digits(p + 3, e, 2);
+  if (mi < 0) return false;
+  tHour = h;
+  tMinute = mi;
+  p += 5;
+  if (p < e && load<u8>(p) == 58) {
+    const sec = digits(p + 1, e, 2);
+    if (sec < 0) return false;
+    tSecond = sec;
+    p += 3;
+    if (p < e && (load<u8>(p) == 46 || load<u8>(p) == 44)) {
+      p = parseFraction(p + 1, e);
+      if (p == 0) return false;
+    }
+  }
+  if (p < e) {
+    const c = load<u8>(p);
+    if (c == 90 && p + 1 == e) return validDate() && validTime();
+    if (c != 43 && c != 45) return false;
+    const oh = digits(p + 1, e, 2);
+    if (oh < 0) return false;
+    let q = p + 3;
+    let om: i32 = 0;
+    if (q < e && load<u8>(q) == 58) q++;
+    if (q < e) {
+      om = digits(q, e, 2);
+      if (om < 0) return false;
+      q += 2;
+    }
+    if (q != e || oh > 23 || om > 59) return false;
+    tOffset = (c == 45 ? -1 : 1) * (oh * 60 + om);
+  }
+  return validDate() && validTime();
+}
+
+// Pattern parts: kind 0 = literal byte, 1..6 = year, month, day, hour, minute, second (min/max digits), 7 = fraction
+function parsePattern(cp: usize, s: usize, e: usize): bool {
+  tReset();
+  let p = s;
+  const parts = load<usize>(cp + C_FMT_PTR);
+  const n = load<i32>(cp + C_FMT_N);
+  for (let i = 0; i < n; i++) {
+    const part = parts + <usize>i * 16;
+    const kind = load<i32>(part);
+    if (kind == 0) {
+      if (at(p, e) != load<i32>(part + 4)) return false;
+      p++;
+      continue;
+    }
+    if (kind == 7) {
+      p = parseFraction(p, e);
+      if (p == 0) return false;
+      continue;
+    }
+    const lo = load<i32>(part + 8);
+    const hi = load<i32>(part + 12);
+    let v: i32 = 0;
+    let k: i32 = 0;
+    while (k < hi && p < e) {
+      const d = <u32>load<u8>(p) - 48;
+      if (d > 9) break;
+      v = v * 10 + <i32>d;
+      k++;
+      p++;
+    }
+    if (k < lo) return false;
+    if (kind == 1) tYear = <f64>v;
+    else if (kind == 2) tMonth = v;
+    else if (kind == 3) tDay = v;
+    else if (kind == 4) tHour = v;
+    else if (kind == 5) tMinute = v;
+    else tSecond = v;
+  }
+  return p == e && validDate() && validTime();
+}
+
+function parseEpoch(s: usize, e: usize): f64 {
+  let p = s;
+  let neg = false;
+  if (at(p, e) == 45) {
+    neg = true;
+    p++;
+  }
+  if (p == e || e - p > 16) return NaN;
+  let v: f64 = 0;
+  for (; p < e; p++) {
+    const d = <u32>load<u8>(p) - 48;
+    if (d > 9) return NaN;
+    v = v * 10 + <f64>d;
+  }
+  return neg ? -v : v;
+}
+
+function parseDate(cp: usize, s: usize, e: usize): f64 {
+  const f = load<i32>(cp + C_FMT);
+  if (f == F_ISO) {
+    if (!parseIso(s, e)) return NaN;
+    if (tHour || tMinute || tSecond || tMicros || tOffset) return NaN;
+    return daysFromCivil(tYear, tMonth, tDay);
+  }
+  if (f == F_PATTERN) {
+    if (!parsePattern(cp, s, e)) return NaN;
+    return daysFromCivil(tYear, tMonth, tDay);
+  }
+  if (f == F_EPOCH_S) return Math.floor(parseEpoch(s, e) / 86400);
+  return Math.floor(parseEpoch(s, e) / 86400000);
+}
+
+function parseTimestamp(cp: usize, s: usize, e: usize): f64 {
+  const f = load<i32>(cp + C_FMT);
+  if (f == F_ISO) {
+    if (!parseIso(s, e)) return NaN;
+  } else if (f == F_PATTERN) {
+    if (!parsePattern(cp, s, e)) return NaN;
+  } else if (f == F_EPOCH_S) {
+    return parseEpoch(s, e) * 1000000;
+  } else {
+    return parseEpoch(s, e) * 1000;
+  }
+  const days = daysFromCivil(tYear, tMonth, tDay);
+  const seconds = days * 86400 + <f64>(tHour * 3600 + tMinute * 60 + tSecond) - <f64>tOffset * 60;
+  return seconds * 1000000 + <f64>tMicros;
+}
