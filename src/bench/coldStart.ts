@@ -13,6 +13,7 @@ await writeFile(join(lake, 'landing', 'ad_clicks', 'one.csv'), 'ip,app,device,os
 Object.assign(process.env, {
   LANDING_BUCKET: 'landing', LAKE_BUCKET: 'lake', CONTRACTS_DIR: join(layer, 'contracts'), LANDFALL_LOCAL_LAKE: lake,
   PARQUET_WASM_PATH: join(layer, 'wasm', 'parquet_wasm_bg.wasm'), PARQUET_WORKER_PATH: join(layer, 'wasm', 'parquet-encoder.worker.mjs'),
+  CSV_WASM_PATH: join(layer, 'wasm', 'csv.wasm'),
   POWERTOOLS_LOG_LEVEL: 'WARN',
 });
 const t0 = performance.now();

@@ -7,6 +7,8 @@ export interface ParquetTuning {
   /** Rows per row group: a whole number of decoder batches, so that row groups close on batch boundaries. */
   rowGroupRows: number;
   metadata: Record<string, string>;
+  /** Columns written without a dictionary (nearly unique values: see writerTuning.ts). */
+  plainColumns?: string[];
 }
 
 export interface OutputFile {
@@ -154,10 +156,11 @@ class OpenFile {
   /**
    * Feeds one batch; returns the file's estimated size once this batch's row group is complete: the exact
    * size of the finished row groups plus their average for the one in progress (0 while none has finished).
-   * At most two batches are in flight, so memory stays bounded however fast the decoder is.
+   * At most three batches are in flight (one being encoded, one queued at the encoder so that it never waits
+   * for this thread, one being sent), so memory stays bounded however fast the decoder is.
    */
   async push(batch: RecordBatch): Promise<{ bytes: number; perRowGroup: number; atRowGroupEnd: boolean }> {
-    await this.until(() => this.pulled > this.batches - 1);
+    await this.until(() => this.pulled > this.batches - 2);
     const ipc = tableToIPC(new Table([batch]), 'stream');
     this.encoder.post({ t: 'batch', ipc }, [ipc.buffer as ArrayBuffer]);
     this.batches++;

@@ -12,6 +12,7 @@ import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter } from './RollingParquetWriter.ts';
 import { openSource } from './sourceStream.ts';
 import { WasmCsvDecoder } from './wasmDecoder.ts';
+import { plainColumns } from './writerTuning.ts';
 
 export interface IngestSettings {
   /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
@@ -78,12 +79,13 @@ async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo,
   const schema = rawSchema(contract);
   const lineage = { batchId, sourceKey: info.key, ingestedAtMicros: started.getTime() * 1000 };
   let rowGroupRows = 0;
+  let plain: string[] | undefined;
   const writer = new RollingParquetWriter(
     ctx.lake,
     (n) => `raw/${partition}/${batchId}-${String(n).padStart(4, '0')}.parquet`,
     ctx.settings.targetFileBytes,
     ctx.settings.rowGroupBatches,
-    () => ({ rowGroupRows: rowGroupRows * ctx.settings.rowGroupBatches, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
+    () => ({ rowGroupRows: rowGroupRows * ctx.settings.rowGroupBatches, plainColumns: plain, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
     ctx.encoder,
   );
   const quarantine = new QuarantineWriter(ctx.lake, `quarantine/${partition}/${batchId}.csv`);
@@ -94,6 +96,7 @@ async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo,
     await quarantine.write(out.rejects);
     for (const b of out.batches) {
       rowGroupRows = decoder.rowsPerBatch || b.rowCount;
+      plain ??= plainColumns(contract.columns.map((c) => c.name), b);
       await writer.write(toRecordBatch(schema, b, lineage));
     }
   };
