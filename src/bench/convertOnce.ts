@@ -6,19 +6,20 @@ import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestObject } from '../convert/ingestObject.ts';
 import { openLocalLake, ingestContext } from '../wiring/local.ts';
-import { BENCH_CONTRACT, BENCH_DUCK_COLUMNS } from './benchData.ts';
+import { EVENTS, WIDE } from './benchData.ts';
 
-const [engine, file, workDir, threads] = process.argv.slice(2);
+const [engine, file, workDir, threads, name] = process.argv.slice(2);
+const spec = [EVENTS, WIDE].find((d) => d.name === name) ?? EVENTS;
 
 let timed: number | undefined;
 
 async function landfall(): Promise<{ rows: number; outBytes: number; files: number }> {
   const contracts = join(workDir, 'contracts');
   await mkdir(contracts, { recursive: true });
-  await writeFile(join(contracts, 'bench_events.yaml'), BENCH_CONTRACT);
-  const lake = await openLocalLake({ root: join(workDir, 'lake'), contractsDir: contracts });
-  const key = 'bench_events/events.csv';
-  await mkdir(join(lake.landing.root, 'bench_events'), { recursive: true });
+  await writeFile(join(contracts, `${spec.dataset}.yaml`), spec.contract);
+  const lake = await openLocalLake({ root: join(workDir, 'lake'), contractsDir: contracts, settings: { threads: Number(threads ?? 2) } });
+  const key = `${spec.dataset}/input.csv`;
+  await mkdir(join(lake.landing.root, spec.dataset), { recursive: true });
   // A hard link: the landing copy of a multi-GB file costs nothing.
   await rm(lake.landing.path(key), { force: true });
   await link(file, lake.landing.path(key)).catch(() => copyFile(file, lake.landing.path(key)));
@@ -38,7 +39,7 @@ async function duckdb(): Promise<{ rows: number; outBytes: number; files: number
   const conn = await db.connect();
   const out = join(workDir, 'duckdb.parquet');
   const started = process.hrtime.bigint();
-  await conn.run(`COPY (SELECT * FROM read_csv('${file}', header = true, auto_detect = false, columns = ${BENCH_DUCK_COLUMNS})) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`);
+  await conn.run(`COPY (SELECT * FROM read_csv('${file}', header = true, auto_detect = false, columns = ${spec.duckColumns})) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`);
   timed = Number(process.hrtime.bigint() - started) / 1e9;
   const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${out}')`)).getRows()[0][0]);
   return { rows, outBytes: (await stat(out)).size, files: 1 };

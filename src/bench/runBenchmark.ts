@@ -1,12 +1,12 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bytes } from '../cli/format.ts';
-import { generateBenchCsv } from './benchData.ts';
+import { EVENTS, WIDE, type BenchDataset } from './benchData.ts';
 
 export interface RunResult {
   engine: 'landfall' | 'duckdb';
@@ -25,28 +25,32 @@ export interface ColdStart {
   firstRowMs: number;
 }
 
-export interface SizeResult {
+/** One input converted by both engines at the same thread count. */
+export interface PairResult {
+  input: string;
   inputBytes: number;
+  threads: number;
   landfall: RunResult;
-  duckdb: RunResult[];
+  duckdb: RunResult;
   sameRows: boolean;
   sameValues: boolean;
+  /** Landfall / DuckDB: throughput (above 1 = Landfall faster), output size and peak RSS (below 1 = Landfall smaller). */
+  ratios: { throughput: number; size: number; peakRss: number };
 }
 
 const CONVERT = fileURLToPath(new URL('./convertOnce.ts', import.meta.url));
 const COLD_START = fileURLToPath(new URL('./coldStart.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
 
-async function convert(engine: 'landfall' | 'duckdb', file: string, work: string, threads: number): Promise<RunResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', TSX, CONVERT, engine, file, work, String(threads)], { maxBuffer: 1 << 24 });
+async function convert(engine: 'landfall' | 'duckdb', file: string, work: string, threads: number, dataset: BenchDataset): Promise<RunResult> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', TSX, CONVERT, engine, file, work, String(threads), dataset.name], { maxBuffer: 1 << 24 });
   return { ...JSON.parse(stdout.trim().split('\n').pop()!), threads } as RunResult;
 }
 
 /** Both outputs must hold the same rows: count, and per column count, min, max and a value checksum. */
-async function compareOutputs(landfallGlob: string, duckFile: string): Promise<{ sameRows: boolean; sameValues: boolean }> {
+async function compareOutputs(landfallGlob: string, duckFile: string, cols: string[]): Promise<{ sameRows: boolean; sameValues: boolean }> {
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const conn = await db.connect();
-  const cols = ['event_id', 'event_time', 'user_id', 'event_type', 'item_id', 'price', 'quantity', 'country', 'is_mobile', 'referrer'];
   const agg = (from: string) =>
     `SELECT count(*)::VARCHAR AS n, ${cols.map((c) => `count(${c})::VARCHAR || min(${c})::VARCHAR || max(${c})::VARCHAR || sum(hash(${c})::HUGEINT)::VARCHAR AS ${c}`).join(', ')} FROM ${from}`;
   const a = (await conn.runAndReadAll(agg(`read_parquet('${landfallGlob}')`))).getRowObjectsJson()[0];
@@ -68,46 +72,71 @@ export async function measureColdStart(dir: string): Promise<ColdStart> {
   return JSON.parse(stdout.trim().split('\n').pop()!) as ColdStart;
 }
 
-export async function runBenchmark(o: { dir: string; sizesMb: number[]; threads: number[]; log: (s: string) => void }): Promise<SizeResult[]> {
+export interface BenchOptions {
+  dir: string;
+  /** Size of the events input in MB (the issue's reference: 1024). */
+  eventsMb: number;
+  /** Size of the 300-column input in MB (0: skip it). */
+  wideMb: number;
+  threads: number[];
+  log: (s: string) => void;
+}
+
+/** Every input at every thread count: Landfall and DuckDB, each in a fresh process, outputs compared. */
+export async function runBenchmark(o: BenchOptions): Promise<PairResult[]> {
   const dir = resolve(o.dir);
   await mkdir(dir, { recursive: true });
-  const results: SizeResult[] = [];
-  for (const mb of o.sizesMb) {
-    const file = join(dir, `events-${mb}mb.csv`);
+  const results: PairResult[] = [];
+  const inputs = [{ spec: EVENTS, mb: o.eventsMb }, { spec: WIDE, mb: o.wideMb }].filter((i) => i.mb > 0);
+  for (const { spec, mb } of inputs) {
+    const file = join(dir, `${spec.name}-${mb}mb.csv`);
     o.log(`generating ${file} (${mb} MB, reused when present)`);
-    const inputBytes = await generateBenchCsv(file, mb * 1024 * 1024);
-    // Landfall runs two threads: CSV decoding, and parquet-wasm encoding on its own thread.
-    o.log(`  landfall (2 threads: decode + encode)...`);
-    const landfall = await convert('landfall', file, join(dir, 'work-landfall'), 2);
-    const duckdb: RunResult[] = [];
-    for (const t of o.threads) {
-      o.log(`  duckdb (${t} thread${t > 1 ? 's' : ''})...`);
-      duckdb.push(await convert('duckdb', file, join(dir, `work-duckdb-${t}`), t));
+    const inputBytes = await spec.generate(file, mb * 1024 * 1024);
+    for (const threads of o.threads) {
+      const work = (engine: string) => join(dir, `work-${spec.name}-${engine}-${threads}`);
+      o.log(`  ${spec.name}, ${threads} thread${threads > 1 ? 's' : ''}: landfall...`);
+      const landfall = await convert('landfall', file, work('landfall'), threads, spec);
+      o.log(`  ${spec.name}, ${threads} thread${threads > 1 ? 's' : ''}: duckdb...`);
+      const duckdb = await convert('duckdb', file, work('duckdb'), threads, spec);
+      const check = await compareOutputs(join(work('landfall'), 'lake', 'lake', 'raw', spec.dataset, '*', '*.parquet'), join(work('duckdb'), 'duckdb.parquet'), spec.columns);
+      const ratios = {
+        throughput: duckdb.seconds / landfall.seconds,
+        size: landfall.outBytes / duckdb.outBytes,
+        peakRss: landfall.peakRssBytes / duckdb.peakRssBytes,
+      };
+      results.push({ input: spec.name, inputBytes, threads, landfall, duckdb, ...check, ratios });
+      await rm(work('landfall'), { recursive: true, force: true });
+      await rm(work('duckdb'), { recursive: true, force: true });
     }
-    const check = await compareOutputs(join(dir, 'work-landfall', 'lake', 'lake', 'raw', 'bench_events', '*', '*.parquet'), join(dir, `work-duckdb-${o.threads[0]}`, 'duckdb.parquet'));
-    results.push({ inputBytes, landfall, duckdb, ...check });
   }
   return results;
 }
 
-export function formatBenchmark(results: SizeResult[], cold?: ColdStart): string {
+export function machineInfo() {
+  return { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, date: new Date().toISOString().slice(0, 10) };
+}
+
+export function formatBenchmark(results: PairResult[], cold?: ColdStart): string {
+  const mbps = (r: PairResult, x: RunResult) => (r.inputBytes / 1024 / 1024 / x.seconds).toFixed(1);
   const lines = [
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${bytes(totalmem())} memory, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
     ...(cold ? [`cold start of the bundled ingest function: import ${cold.importMs.toFixed(0)} ms, first converted row ${cold.firstRowMs.toFixed(0)} ms after the import began`] : []),
     '',
-    'input      | engine          | seconds | MB/s   | output    | files | peak RSS  | Landfall/DuckDB: speed | size | RSS',
-    '-----------+-----------------+---------+--------+-----------+-------+-----------+------------------------+------+------',
+    'input            | threads | MB/s landfall / duckdb | output landfall / duckdb | peak RSS landfall / duckdb | ratios: speed | size | RSS  | same rows',
+    '-----------------+---------+------------------------+--------------------------+----------------------------+---------------+------+------+----------',
   ];
   for (const r of results) {
-    const mbps = (x: RunResult) => r.inputBytes / 1024 / 1024 / x.seconds;
-    const row = (name: string, x: RunResult, ratios = '') =>
-      `${bytes(r.inputBytes).padEnd(10)} | ${name.padEnd(15)} | ${x.seconds.toFixed(1).padStart(7)} | ${mbps(x).toFixed(1).padStart(6)} | ${bytes(x.outBytes).padStart(9)} | ${String(x.files).padStart(5)} | ${bytes(x.peakRssBytes).padStart(9)} | ${ratios}`;
-    lines.push(row('landfall (2 th)', r.landfall));
-    for (const d of r.duckdb) {
-      const ratios = `${(mbps(r.landfall) / mbps(d)).toFixed(2).padStart(22)} | ${(r.landfall.outBytes / d.outBytes).toFixed(2).padStart(4)} | ${(r.landfall.peakRssBytes / d.peakRssBytes).toFixed(2)}`;
-      lines.push(row(`duckdb (${d.threads} th)`, d, ratios));
-    }
-    lines.push(`${''.padEnd(10)} | same rows: ${r.sameRows ? 'yes' : 'NO'}, same values: ${r.sameValues ? 'yes' : 'NO'}`);
+    lines.push([
+      `${r.input} ${bytes(r.inputBytes)}`.padEnd(16),
+      String(r.threads).padStart(7),
+      `${mbps(r, r.landfall)} / ${mbps(r, r.duckdb)}`.padStart(22),
+      `${bytes(r.landfall.outBytes)} / ${bytes(r.duckdb.outBytes)}`.padStart(24),
+      `${bytes(r.landfall.peakRssBytes)} / ${bytes(r.duckdb.peakRssBytes)}`.padStart(26),
+      r.ratios.throughput.toFixed(2).padStart(13),
+      r.ratios.size.toFixed(2).padStart(4),
+      r.ratios.peakRss.toFixed(2).padStart(4),
+      r.sameRows && r.sameValues ? 'yes' : r.sameRows ? 'rows only' : 'NO',
+    ].join(' | '));
   }
   return lines.join('\n');
 }

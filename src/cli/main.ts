@@ -17,7 +17,7 @@ usage:
   landfall invoke <LogicalId> [--event FILE] [--lake DIR] [--env-vars FILE]
                                                     run a function of template.yaml (or the state machine) as sam local invoke
                                                     would, without Docker, against the local lake
-  landfall bench [--sizes 200,2048] [--threads 1,2] [--dir DIR] [--json]
+  landfall bench [--events-mb 1024] [--wide-mb 256] [--threads 1,2] [--dir DIR] [--json] [--no-cold-start]
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
 
 options:
@@ -119,8 +119,10 @@ async function bench(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      sizes: { type: 'string', default: '200,2048' },
+      'events-mb': { type: 'string', default: '1024' },
+      'wide-mb': { type: 'string', default: '256' },
       threads: { type: 'string', default: '1,2' },
+      'no-cold-start': { type: 'boolean', default: false },
       dir: { type: 'string', default: '.landfall/bench' },
       json: { type: 'boolean', default: false },
     },
@@ -130,11 +132,19 @@ async function bench(args: string[]): Promise<number> {
     if (!(n > 0)) throw new Error(`--${what} takes positive numbers separated by commas, not "${s}"`);
     return n;
   });
-  const { runBenchmark, formatBenchmark, measureColdStart } = await import('../bench/runBenchmark.ts');
+  const { runBenchmark, formatBenchmark, measureColdStart, machineInfo } = await import('../bench/runBenchmark.ts');
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  log('cold start of the bundled ingest function...');
-  const cold = await measureColdStart(values.dir);
-  const results = await runBenchmark({ dir: values.dir, sizesMb: list(values.sizes, 'sizes'), threads: list(values.threads, 'threads'), log });
-  process.stdout.write(values.json ? `${JSON.stringify({ coldStart: cold, sizes: results }, null, 2)}\n` : `${formatBenchmark(results, cold)}\n`);
+  const mb = (name: 'events-mb' | 'wide-mb') => {
+    const n = Number(values[name]);
+    if (!(n >= 0)) throw new Error(`--${name} takes a size in MB (0 skips that input), not "${values[name]}"`);
+    return n;
+  };
+  let cold;
+  if (!values['no-cold-start']) {
+    log('cold start of the bundled ingest function...');
+    cold = await measureColdStart(values.dir);
+  }
+  const results = await runBenchmark({ dir: values.dir, eventsMb: mb('events-mb'), wideMb: mb('wide-mb'), threads: list(values.threads, 'threads'), log });
+  process.stdout.write(values.json ? `${JSON.stringify({ machine: machineInfo(), coldStart: cold, results }, null, 2)}\n` : `${formatBenchmark(results, cold)}\n`);
   return results.every((r) => r.sameRows && r.sameValues) ? 0 : 1;
 }

@@ -1,4 +1,6 @@
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ObjectStore, ObjectWriter } from '../ports.ts';
@@ -28,7 +30,7 @@ export interface OutputFile {
 export class RollingParquetWriter {
   private current: OpenFile | null = null;
   private readonly done: OutputFile[] = [];
-  private encoder: ParquetEncoderThread | null = null;
+  private encoder: ParquetEncoder | null = null;
 
   constructor(
     private readonly store: ObjectStore,
@@ -36,12 +38,12 @@ export class RollingParquetWriter {
     private readonly targetBytes: number,
     private readonly rowGroupBatches: number,
     private readonly tuning: () => ParquetTuning,
-    private readonly encoderOptions: { workerPath?: string; wasmPath?: string } = {},
+    private readonly encoderOptions: EncoderOptions = {},
   ) {}
 
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
-    this.encoder ??= new ParquetEncoderThread(this.encoderOptions);
+    this.encoder ??= (this.encoderOptions.threads ?? 2) >= 2 ? new ParquetEncoderThread(this.encoderOptions) : new InlineParquetEncoder(this.encoderOptions);
     this.current ??= OpenFile.open(this.store, this.keyFor(this.done.length), this.encoder, this.tuning(), this.rowGroupBatches);
     const estimate = await this.current.push(batch);
     if (estimate.atRowGroupEnd && estimate.bytes + estimate.perRowGroup / 2 >= this.targetBytes) await this.roll();
@@ -74,8 +76,67 @@ export class RollingParquetWriter {
   }
 }
 
+export interface EncoderOptions {
+  /** The encoder thread's script (Lambda: in the layer); default: beside this source. */
+  workerPath?: string;
+  /** parquet-wasm's .wasm; default: from node_modules. */
+  wasmPath?: string;
+  /** 1: encode on the converting thread; 2 or more: on an encoder thread while this one decodes. */
+  threads?: number;
+}
+
+/** Where encoder messages go: an encoder thread, or an encoder session in this thread. */
+interface ParquetEncoder {
+  onMessage(fn: (m: EncoderMessage) => void): void;
+  post(m: object, transfer?: ArrayBuffer[]): void;
+  readonly error: Error | null;
+  stop(): Promise<void>;
+}
+
+/** One thread for everything: the encoder session runs here, between decoding steps. */
+export class InlineParquetEncoder implements ParquetEncoder {
+  private listener: ((m: EncoderMessage) => void) | null = null;
+  private failure: Error | null = null;
+  private readonly handler: Promise<(m: object) => Promise<void>>;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(options: { wasmPath?: string } = {}) {
+    this.handler = (async () => {
+      const pw = await import('parquet-wasm/esm');
+      const wasm = options.wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
+      pw.initSync({ module: readFileSync(wasm) });
+      const { createEncoderSession } = await import('./parquetEncoderSession.mjs');
+      return createEncoderSession(pw, (m: EncoderMessage) => {
+        if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
+        this.listener?.(m);
+      });
+    })();
+    this.handler.catch((err: Error) => {
+      this.failure = err;
+      this.listener?.({ t: 'error', message: err.message });
+    });
+  }
+
+  onMessage(fn: (m: EncoderMessage) => void): void {
+    this.listener = fn;
+  }
+
+  post(m: object): void {
+    if (this.failure) throw this.failure;
+    this.chain = this.chain.then(async () => (await this.handler)(m)).catch(() => undefined);
+  }
+
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  async stop(): Promise<void> {
+    await this.chain;
+  }
+}
+
 /** The encoder thread: parquet-wasm runs there while this thread decodes CSV. */
-export class ParquetEncoderThread {
+export class ParquetEncoderThread implements ParquetEncoder {
   private readonly worker: Worker;
   private listener: ((m: EncoderMessage) => void) | null = null;
   private failure: Error | null = null;
@@ -126,7 +187,7 @@ class OpenFile {
   private constructor(
     private readonly key: string,
     private readonly out: ObjectWriter,
-    private readonly encoder: ParquetEncoderThread,
+    private readonly encoder: ParquetEncoder,
     private readonly rowGroupBatches: number,
   ) {
     encoder.onMessage((m) => {
@@ -139,7 +200,7 @@ class OpenFile {
     });
   }
 
-  static open(store: ObjectStore, key: string, encoder: ParquetEncoderThread, tuning: ParquetTuning, rowGroupBatches: number): OpenFile {
+  static open(store: ObjectStore, key: string, encoder: ParquetEncoder, tuning: ParquetTuning, rowGroupBatches: number): OpenFile {
     const f = new OpenFile(key, store.write(key), encoder, rowGroupBatches);
     encoder.post({ t: 'open', tuning });
     return f;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Contract } from '../contracts/contract.ts';
 import { UnknownDatasetError } from '../contracts/errors.ts';
@@ -21,9 +22,13 @@ export interface IngestSettings {
   batchBytes: number;
   /** Record batches per Parquet row group: bigger row groups compress better and suit Athena. */
   rowGroupBatches: number;
+  /** 1: decode and encode on one thread; 2 or more: Parquet encoding on its own thread (Lambda: the vCPUs its memory size gives). */
+  threads: number;
 }
 
-export const DEFAULT_SETTINGS: IngestSettings = { targetFileBytes: 200 * 1024 * 1024, batchBytes: 4 * 1024 * 1024, rowGroupBatches: 16 };
+export const DEFAULT_SETTINGS: IngestSettings = {
+  targetFileBytes: 200 * 1024 * 1024, batchBytes: 4 * 1024 * 1024, rowGroupBatches: 16, threads: availableParallelism(),
+};
 
 export interface IngestContext {
   landing: ObjectStore;
@@ -86,7 +91,7 @@ async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo,
     ctx.settings.targetFileBytes,
     ctx.settings.rowGroupBatches,
     () => ({ rowGroupRows: rowGroupRows * ctx.settings.rowGroupBatches, plainColumns: plain, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
-    ctx.encoder,
+    { ...ctx.encoder, threads: ctx.settings.threads },
   );
   const quarantine = new QuarantineWriter(ctx.lake, `quarantine/${partition}/${batchId}.csv`);
   const source = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };

@@ -1,85 +1,12 @@
-// The Parquet encoder thread: parquet-wasm's streaming writer, fed Arrow IPC batches by the converting thread
-// and handing back the encoded bytes, so that CSV decoding and Parquet encoding run on two cores at once.
-// Plain JavaScript, so that Node runs it as it is (tests, the CLI) and esbuild bundles it into the layer.
+// The Parquet encoder thread: runs an encoder session (parquetEncoderSession.mjs) while the converting thread
+// decodes CSV, so that decoding and encoding use two cores at once.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as pw from 'parquet-wasm/esm';
+import { createEncoderSession } from './parquetEncoderSession.mjs';
 
 const wasmPath = workerData?.wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
 pw.initSync({ module: readFileSync(wasmPath) });
 
-/** Writer properties are consumed by each write, so every file gets a fresh set. */
-function writerProperties(t) {
-  let b = new pw.WriterPropertiesBuilder()
-    .setCompression(pw.Compression.ZSTD)
-    .setDictionaryEnabled(true)
-    .setStatisticsEnabled(pw.EnabledStatistics.Page)
-    .setMaxRowGroupSize(Math.max(1, t.rowGroupRows))
-    // Source line numbers rise by one per row: delta encoding stores them in almost nothing.
-    .setColumnDictionaryEnabled('_source_line', false)
-    .setColumnEncoding('_source_line', pw.Encoding.DELTA_BINARY_PACKED)
-    .setCreatedBy('landfall')
-    .setKeyValueMetadata(new Map(Object.entries(t.metadata)))
-    // The lineage strings are one value per file: min/max statistics over every row cost a quarter of the
-    // encoding time and tell a reader nothing the file's metadata does not.
-    .setColumnStatisticsEnabled('_batch_id', pw.EnabledStatistics.None)
-    .setColumnStatisticsEnabled('_source_key', pw.EnabledStatistics.None);
-  for (const c of t.plainColumns ?? []) b = b.setColumnDictionaryEnabled(c, false);
-  return b.build();
-}
-
-let session = null;
-
-function open(tuning) {
-  const queue = [];
-  let waiting = null;
-  let closed = false;
-  const input = new ReadableStream(
-    {
-      pull: async (controller) => {
-        parentPort.postMessage({ t: 'pulled' });
-        while (!queue.length && !closed) await new Promise((r) => { waiting = r; });
-        if (queue.length) {
-          const ipc = queue.shift();
-          const table = pw.Table.fromIPCStream(ipc);
-          try {
-            for (const b of table.recordBatches()) controller.enqueue(b);
-          } finally {
-            table.free(); // LIBRARIES.md: recordBatches() copies; without free() the table leaks
-          }
-        } else {
-          controller.close();
-        }
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  const done = (async () => {
-    const output = await pw.transformParquetStream(input, writerProperties(tuning));
-    for await (const chunk of output) {
-      // Transfer, never share: copy a view that does not own its whole buffer.
-      const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
-      parentPort.postMessage({ t: 'chunk', bytes: own }, [own.buffer]);
-    }
-  })();
-  done.catch((err) => parentPort.postMessage({ t: 'error', message: String(err?.message ?? err) }));
-  session = {
-    push(ipc) { queue.push(ipc); waiting?.(); },
-    close() { closed = true; waiting?.(); return done; },
-  };
-}
-
-parentPort.on('message', async (m) => {
-  try {
-    if (m.t === 'open') open(m.tuning);
-    else if (m.t === 'batch') session.push(m.ipc);
-    else if (m.t === 'close') {
-      await session.close();
-      session = null;
-      parentPort.postMessage({ t: 'closed' });
-    }
-  } catch (err) {
-    parentPort.postMessage({ t: 'error', message: String(err?.message ?? err) });
-  }
-});
+parentPort.on('message', createEncoderSession(pw, (m, transfer) => parentPort.postMessage(m, transfer)));

@@ -1,0 +1,84 @@
+// The Parquet encoder session: parquet-wasm's streaming writer fed Arrow IPC batches, handing back encoded bytes.
+// Runs on the encoder thread (parquetEncoder.worker.mjs) or, with one thread, in the converting thread itself.
+// Plain JavaScript, so that Node runs it as it is (tests, the CLI) and esbuild bundles it into the layer.
+
+/** Writer properties are consumed by each write, so every file gets a fresh set. */
+function writerProperties(pw, t) {
+  let b = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.ZSTD)
+    .setDictionaryEnabled(true)
+    .setStatisticsEnabled(pw.EnabledStatistics.Page)
+    .setMaxRowGroupSize(Math.max(1, t.rowGroupRows))
+    // Source line numbers rise by one per row: delta encoding stores them in almost nothing.
+    .setColumnDictionaryEnabled('_source_line', false)
+    .setColumnEncoding('_source_line', pw.Encoding.DELTA_BINARY_PACKED)
+    .setCreatedBy('landfall')
+    .setKeyValueMetadata(new Map(Object.entries(t.metadata)))
+    // The lineage strings are one value per file: min/max statistics over every row cost a quarter of the
+    // encoding time and tell a reader nothing the file's metadata does not.
+    .setColumnStatisticsEnabled('_batch_id', pw.EnabledStatistics.None)
+    .setColumnStatisticsEnabled('_source_key', pw.EnabledStatistics.None);
+  for (const c of t.plainColumns ?? []) b = b.setColumnDictionaryEnabled(c, false);
+  return b.build();
+}
+
+/**
+ * One encoder for a sequence of files: handles 'open' (tuning), 'batch' (Arrow IPC), 'close'; emits 'pulled'
+ * (ready for a batch), 'chunk' (one finished row group, or the footer), 'closed' and 'error' through `post`.
+ */
+export function createEncoderSession(pw, post) {
+  let session = null;
+
+  function open(tuning) {
+    const queue = [];
+    let waiting = null;
+    let closed = false;
+    const input = new ReadableStream(
+      {
+        pull: async (controller) => {
+          post({ t: 'pulled' });
+          while (!queue.length && !closed) await new Promise((r) => { waiting = r; });
+          if (queue.length) {
+            const ipc = queue.shift();
+            const table = pw.Table.fromIPCStream(ipc);
+            try {
+              for (const b of table.recordBatches()) controller.enqueue(b);
+            } finally {
+              table.free(); // LIBRARIES.md: recordBatches() copies; without free() the table leaks
+            }
+          } else {
+            controller.close();
+          }
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const done = (async () => {
+      const output = await pw.transformParquetStream(input, writerProperties(pw, tuning));
+      for await (const chunk of output) {
+        // Transfer, never share: copy a view that does not own its whole buffer.
+        const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
+        post({ t: 'chunk', bytes: own }, [own.buffer]);
+      }
+    })();
+    done.catch((err) => post({ t: 'error', message: String(err?.message ?? err) }));
+    session = {
+      push(ipc) { queue.push(ipc); waiting?.(); },
+      close() { closed = true; waiting?.(); return done; },
+    };
+  }
+
+  return async (m) => {
+    try {
+      if (m.t === 'open') open(m.tuning);
+      else if (m.t === 'batch') session.push(m.ipc);
+      else if (m.t === 'close') {
+        await session.close();
+        session = null;
+        post({ t: 'closed' });
+      }
+    } catch (err) {
+      post({ t: 'error', message: String(err?.message ?? err) });
+    }
+  };
+}
