@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
+
+/** Behaviour of the benchmark only (timings are machine-dependent and never asserted). */
+describe('landfall bench', () => {
+  it('converts both inputs with Landfall and DuckDB at each thread count and reports matching outputs and ratios as JSON', async () => {
+    const dir = await tempDir();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [BIN, 'bench', '--events-mb', '3', '--wide-mb', '2', '--threads', '1,2', '--no-cold-start', '--json', '--dir', dir],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    const report = JSON.parse(stdout) as {
+      machine: { cores: number };
+      results: { input: string; threads: number; sameRows: boolean; sameValues: boolean; landfall: { rows: number; threads: number }; duckdb: { rows: number }; ratios: Record<string, number> }[];
+    };
+    expect(report.machine.cores).toBeGreaterThan(0);
+    expect(report.results.map((r) => `${r.input}/${r.threads}`)).toEqual(['events/1', 'events/2', 'wide-300/1', 'wide-300/2']);
+    for (const r of report.results) {
+      expect(r.landfall.rows).toBeGreaterThan(1000);
+      expect(r.landfall.rows).toBe(r.duckdb.rows);
+      expect(r.sameRows && r.sameValues).toBe(true);
+      for (const v of Object.values(r.ratios)) expect(Number.isFinite(v) && v > 0).toBe(true);
+    }
+  }, 240_000);
+});
