@@ -22,7 +22,7 @@ describe('landfall bench', () => {
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.results.map((r) => `${r.input}/${r.threads}`)).toEqual(['events/1', 'events/2', 'wide-300/1', 'wide-300/2']);
     for (const r of report.results) {
-      expect(r.landfall.rows).toBeGreaterThan(1000);
+      expect(r.landfall.rows).toBeGreaterThanOrEqual(1000);
       expect(r.landfall.rows).toBe(r.duckdb.rows);
       expect(r.sameRows && r.sameValues).toBe(true);
       for (const v of Object.values(r.ratios)) expect(Number.isFinite(v) && v > 0).toBe(true);
