@@ -93,6 +93,17 @@ interface ParquetEncoder {
   stop(): Promise<void>;
 }
 
+let parquetWasm: Promise<typeof import('parquet-wasm/esm')> | null = null;
+
+/** parquet-wasm in this thread, read and compiled once per process (not once per file). */
+function loadParquetWasm(wasmPath?: string): Promise<typeof import('parquet-wasm/esm')> {
+  parquetWasm ??= import('parquet-wasm/esm').then((pw) => {
+    pw.initSync({ module: readFileSync(wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')) });
+    return pw;
+  });
+  return parquetWasm;
+}
+
 /** One thread for everything: the encoder session runs here, between decoding steps. */
 export class InlineParquetEncoder implements ParquetEncoder {
   private listener: ((m: EncoderMessage) => void) | null = null;
@@ -102,9 +113,7 @@ export class InlineParquetEncoder implements ParquetEncoder {
 
   constructor(options: { wasmPath?: string } = {}) {
     this.handler = (async () => {
-      const pw = await import('parquet-wasm/esm');
-      const wasm = options.wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
-      pw.initSync({ module: readFileSync(wasm) });
+      const pw = await loadParquetWasm(options.wasmPath);
       const { createEncoderSession } = await import('./parquetEncoderSession.mjs');
       return createEncoderSession(pw, (m: EncoderMessage) => {
         if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);

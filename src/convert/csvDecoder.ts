@@ -4,6 +4,7 @@ import type { Contract } from '../contracts/contract.ts';
 import { createColumnBuilder, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
 import { CsvTokenizer, FieldKind, RecordProblem, unescapeField, type RecordSink } from './csvTokenizer.ts';
 import { BrokenHeaderError, HeaderMismatchError } from './errors.ts';
+import { REJECT_MESSAGES } from './rejectMessages.ts';
 
 /** Contract columns of a run of rows, plus each row's source line. */
 export interface DecodedBatch {
@@ -58,6 +59,16 @@ export interface DecoderOptions {
 }
 
 const utf8 = new TextDecoder();
+
+/**
+ * Length of the prefix of `buf` known to be valid UTF-8 (0 when it is not valid as a whole); a multi-byte
+ * character cut at the end is left out, to per-value checks.
+ */
+export function validUtf8Prefix(buf: Uint8Array): number {
+  let end = buf.length;
+  while (end > 0 && buf.length - end < 4 && buf[end - 1] >= 0x80) end--;
+  return isUtf8(buf.subarray(0, end)) ? end : 0;
+}
 
 /** The TypeScript implementation: a byte tokenizer feeding typed column builders. */
 export class JsCsvDecoder implements CsvDecoder, RecordSink {
@@ -159,18 +170,18 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     }
     this.stats.rowsRead++;
     if (recEnd - recStart > this.contract.dialect.maxRecordBytes) {
-      this.reject(buf, recStart, recEnd, line, null, 'record-too-large', `is ${recEnd - recStart} bytes, over dialect.maxRecordBytes (${this.contract.dialect.maxRecordBytes})`);
+      this.reject(buf, recStart, recEnd, line, null, 'record-too-large', REJECT_MESSAGES.tooLarge(recEnd - recStart, this.contract.dialect.maxRecordBytes));
       return;
     }
     const ncols = this.builders.length;
     // A stray quote usually causes the wrong field count too: report the cause, not the symptom.
     if (tok.problem === RecordProblem.StrayQuote) {
       const col = this.contract.columns[this.fieldToColumn[tok.problemField]];
-      this.reject(buf, recStart, recEnd, line, col?.name ?? null, 'stray-quote', `field ${tok.problemField + 1} has a quote inside an unquoted field or text after a closing quote`);
+      this.reject(buf, recStart, recEnd, line, col?.name ?? null, 'stray-quote', REJECT_MESSAGES.strayQuote(tok.problemField));
       return;
     }
     if (nf !== ncols) {
-      this.reject(buf, recStart, recEnd, line, null, 'ragged-row', `has ${nf} field${nf === 1 ? '' : 's'}, the contract has ${ncols} columns`);
+      this.reject(buf, recStart, recEnd, line, null, 'ragged-row', REJECT_MESSAGES.ragged(nf, ncols));
       return;
     }
     const row = this.rows;
@@ -200,7 +211,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       if (isNull) {
         if (!this.fieldNullable[f]) {
           this.rollback(row);
-          this.reject(buf, recStart, recEnd, line, b.column.name, 'null-not-allowed', 'is empty but the column is not nullable');
+          this.reject(buf, recStart, recEnd, line, b.column.name, 'null-not-allowed', REJECT_MESSAGES.nullNotAllowed);
           return;
         }
         b.appendNull();
@@ -261,10 +272,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
 
   private scanUtf8(buf: Uint8Array): void {
     this.currentBuf = buf;
-    let end = buf.length;
-    // A multi-byte character may be cut at the end of the buffer: leave those last bytes to per-value checks.
-    while (end > 0 && buf.length - end < 4 && buf[end - 1] >= 0x80) end--;
-    this.utf8ValidEnd = isUtf8(buf.subarray(0, end)) ? end : 0;
+    this.utf8ValidEnd = validUtf8Prefix(buf);
   }
 
   private readHeader(buf: Uint8Array, tok: CsvTokenizer, nf: number): void {

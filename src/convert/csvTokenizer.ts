@@ -2,6 +2,7 @@
  * RFC 4180 tokenizer over bytes. It finds records and field boundaries and hands each complete record to
  * a sink; it never decodes text. Records may span chunks: the unfinished tail is carried to the next push.
  */
+import { REJECT_MESSAGES } from './rejectMessages.ts';
 
 export const enum FieldKind {
   Plain = 0,
@@ -111,7 +112,7 @@ export class CsvTokenizer {
           this.consume(rest, final);
           return;
         }
-        const skipped = this.dropFirstLine(rest, 'record-too-large', `record is larger than dialect.maxRecordBytes (${this.d.maxRecordBytes} bytes)`);
+        const skipped = this.dropFirstLine(rest, 'record-too-large', REJECT_MESSAGES.overlongRecord(this.d.maxRecordBytes));
         this.offset += skipped;
         if (skipped < rest.length) this.consume(rest.subarray(skipped), final);
         return;
@@ -140,7 +141,7 @@ export class CsvTokenizer {
     this.line++;
     this.sink.broken(
       s.head, s.line, 'record-too-large',
-      `line of ${s.bytes} bytes is larger than dialect.maxRecordBytes (${this.d.maxRecordBytes}); its first ${s.head.length} bytes are kept here`,
+      REJECT_MESSAGES.overlongLine(s.bytes, this.d.maxRecordBytes, s.head.length),
     );
     return buf.subarray(e);
   }
@@ -193,7 +194,7 @@ export class CsvTokenizer {
         for (;;) {
           if (p >= n) {
             if (!final) return -1;
-            const dropped = this.dropFirstLine(buf.subarray(recStart), 'unterminated-quote', `quoted field ${nf + 1} is never closed`);
+            const dropped = this.dropFirstLine(buf.subarray(recStart), 'unterminated-quote', REJECT_MESSAGES.unterminated(nf));
             return recStart + dropped;
           }
           const c = buf[p];

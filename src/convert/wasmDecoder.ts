@@ -2,13 +2,13 @@ import {
   Bool, DateDay, Decimal, Float64, Int32, Int64, TimestampMicrosecond, Utf8, makeData, type Data, type DataType,
 } from 'apache-arrow';
 import { readFileSync } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
 import { parseColumnType, type Contract } from '../contracts/contract.ts';
 import { createColumnBuilder, isoToDays, isoToMicros, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
-import { matchHeader, type CsvDecoder, type DecodedBatch, type DecodeOutput, type DecodeStats, type DecoderOptions, type RejectedRecord, type RejectReason } from './csvDecoder.ts';
+import { matchHeader, validUtf8Prefix, type CsvDecoder, type DecodedBatch, type DecodeOutput, type DecodeStats, type DecoderOptions, type RejectedRecord, type RejectReason } from './csvDecoder.ts';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from './csvTokenizer.ts';
 import { BrokenHeaderError } from './errors.ts';
+import { REJECT_MESSAGES } from './rejectMessages.ts';
 import { parseFloat64 } from './numbers.ts';
 import { compileTemporalFormat } from './temporal.ts';
 
@@ -291,7 +291,7 @@ export class WasmCsvDecoder implements CsvDecoder {
         return;
       }
       const len = this.core.firstLineLength(0, rest);
-      this.broken(region.slice(0, len), 'record-too-large', `record is larger than dialect.maxRecordBytes (${this.maxRecordBytes} bytes)`);
+      this.broken(region.slice(0, len), this.core.getLine(), 'record-too-large', REJECT_MESSAGES.overlongRecord(this.maxRecordBytes));
       this.dropped(len);
       if (this.inLen > 0) this.consume(final);
       return;
@@ -314,7 +314,7 @@ export class WasmCsvDecoder implements CsvDecoder {
         const p = core.getPos();
         const len = core.firstLineLength(p, this.inLen);
         const addr = core.inputAddress();
-        this.broken(this.bytes().slice(addr + p, addr + p + len), 'unterminated-quote', `quoted field ${core.getBrokenField() + 1} is never closed`);
+        this.broken(this.bytes().slice(addr + p, addr + p + len), core.getLine(), 'unterminated-quote', REJECT_MESSAGES.unterminated(core.getBrokenField()));
         core.setLine(core.getLine() + 1);
         core.setPos(p + len);
       } else {
@@ -341,10 +341,8 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.core.compact(e, this.inLen);
     this.inLen -= e;
     this.skipping = null;
-    const line = this.core.getLine();
-    this.core.setLine(s.line);
-    this.broken(s.head, 'record-too-large', `line of ${s.bytes} bytes is larger than dialect.maxRecordBytes (${this.maxRecordBytes}); its first ${s.head.length} bytes are kept here`);
-    this.core.setLine(line + 1);
+    this.core.setLine(this.core.getLine() + 1);
+    this.broken(s.head, s.line, 'record-too-large', REJECT_MESSAGES.overlongLine(s.bytes, this.maxRecordBytes, s.head.length));
   }
 
   /** The first `len` bytes of the region were quarantined as one broken line. */
@@ -354,8 +352,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.core.setLine(this.core.getLine() + 1);
   }
 
-  private broken(raw: Uint8Array, reason: 'unterminated-quote' | 'record-too-large', detail: string): void {
-    const line = this.core.getLine();
+  private broken(raw: Uint8Array, line: number, reason: 'unterminated-quote' | 'record-too-large', detail: string): void {
     if (this.headerPending) throw new BrokenHeaderError(line, detail);
     let end = raw.length;
     while (end > 0 && (raw[end - 1] === 10 || raw[end - 1] === 13)) end--;
@@ -363,13 +360,10 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.out.rejects.push({ line, column: null, reason, message: detail, raw: raw.subarray(0, end) });
   }
 
-  /** Input below the returned offset is valid UTF-8 (a character cut at the end is left to per-value checks). */
+  /** Tells the core which part of the region is valid UTF-8 as a whole (values there need no check). */
   private markValidUtf8(): void {
     const addr = this.core.inputAddress();
-    const region = this.bytes().subarray(addr, addr + this.inLen);
-    let end = region.length;
-    while (end > 0 && region.length - end < 4 && region[end - 1] >= 0x80) end--;
-    this.core.setValidEnd(isUtf8(region.subarray(0, end)) ? end : 0);
+    this.core.setValidEnd(validUtf8Prefix(this.bytes().subarray(addr, addr + this.inLen)));
   }
 
   private readHeader(): void {
@@ -420,13 +414,13 @@ export class WasmCsvDecoder implements CsvDecoder {
     const columnOf = (f: number) => this.contract.columns[this.fieldToColumn[f]]?.name ?? null;
     switch (reason) {
       case 'record-too-large':
-        return { line, column: null, reason, raw, message: `is ${raw.length} bytes, over dialect.maxRecordBytes (${this.maxRecordBytes})` };
+        return { line, column: null, reason, raw, message: REJECT_MESSAGES.tooLarge(raw.length, this.maxRecordBytes) };
       case 'stray-quote':
-        return { line, column: columnOf(field), reason, raw, message: `field ${field + 1} has a quote inside an unquoted field or text after a closing quote` };
+        return { line, column: columnOf(field), reason, raw, message: REJECT_MESSAGES.strayQuote(field) };
       case 'ragged-row':
-        return { line, column: null, reason, raw, message: `has ${aux} field${aux === 1 ? '' : 's'}, the contract has ${this.contract.columns.length} columns` };
+        return { line, column: null, reason, raw, message: REJECT_MESSAGES.ragged(aux, this.contract.columns.length) };
       case 'null-not-allowed':
-        return { line, column: columnOf(field), reason, raw, message: 'is empty but the column is not nullable' };
+        return { line, column: columnOf(field), reason, raw, message: REJECT_MESSAGES.nullNotAllowed };
       default: {
         const c = this.fieldToColumn[field];
         const problem = this.referenceProblem(raw, field, c);

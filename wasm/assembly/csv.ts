@@ -375,46 +375,32 @@ export function resetBatch(): void {
 
 // ---- SIMD scanning ------------------------------------------------------------------------------------------
 
-/** First address in [p, end) holding the delimiter, a line break or (strict quotes) a quote; `end` if none. */
+/** First address in [p, end) holding byte `a`, byte `b`, CR or LF (16 bytes at a time); `end` if none. */
+@inline function nextStop(p: usize, end: usize, a: v128, b: v128): usize {
+  while (p < end) {
+    const v = v128.load(p);
+    const m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, a), i8x16.eq(v, b)), v128.or(i8x16.eq(v, vLF), i8x16.eq(v, vCR))));
+    if (m) {
+      const q = p + <usize>ctz<i32>(m);
+      return q < end ? q : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
+/** Where an unquoted field ends: the delimiter, a line break or (strict quotes) a quote. */
 @inline function nextPlainStop(p: usize, end: usize): usize {
-  while (p < end) {
-    const v = v128.load(p);
-    const m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, vD), i8x16.eq(v, vS)), v128.or(i8x16.eq(v, vLF), i8x16.eq(v, vCR))));
-    if (m) {
-      const q = p + <usize>ctz<i32>(m);
-      return q < end ? q : end;
-    }
-    p += 16;
-  }
-  return end;
+  return nextStop(p, end, vD, vS);
 }
 
-/** First address in [p, end) holding a quote, the escape or a line break; `end` if none. */
+/** Inside quotes: the next quote, escape or line break. */
 @inline function nextQuotedStop(p: usize, end: usize): usize {
-  while (p < end) {
-    const v = v128.load(p);
-    const m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, vQ), i8x16.eq(v, vE)), v128.or(i8x16.eq(v, vLF), i8x16.eq(v, vCR))));
-    if (m) {
-      const q = p + <usize>ctz<i32>(m);
-      return q < end ? q : end;
-    }
-    p += 16;
-  }
-  return end;
+  return nextStop(p, end, vQ, vE);
 }
 
-/** First line break in [p, end), or `end`. */
 function nextLineBreak(p: usize, end: usize): usize {
-  while (p < end) {
-    const v = v128.load(p);
-    const m = i8x16.bitmask(v128.or(i8x16.eq(v, vLF), i8x16.eq(v, vCR)));
-    if (m) {
-      const q = p + <usize>ctz<i32>(m);
-      return q < end ? q : end;
-    }
-    p += 16;
-  }
-  return end;
+  return nextStop(p, end, vLF, vCR);
 }
 
 // ---- Tokenizer ----------------------------------------------------------------------------------------------
