@@ -1,0 +1,165 @@
+import { field, setField, shiftI64, ThriftReader, ThriftWriter, TType, type ThriftList, type ThriftStruct } from './thriftCompact.ts';
+
+// Parquet footer field ids (parquet-format's parquet.thrift).
+const FILE = { schema: 2, numRows: 3, rowGroups: 4 } as const;
+const ROW_GROUP = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const;
+const CHUNK = { fileOffset: 2, meta: 3, offsetIndexOffset: 4, offsetIndexLength: 5, columnIndexOffset: 6, columnIndexLength: 7 } as const;
+const META = { dataPageOffset: 9, indexPageOffset: 10, dictionaryPageOffset: 11, bloomFilterOffset: 14 } as const;
+const MAGIC = new TextEncoder().encode('PAR1');
+
+interface PageIndexes {
+  columnIndex?: Uint8Array;
+  offsetIndex?: ThriftStruct;
+}
+
+/**
+ * Joins Parquet files written with the same schema and writer settings (one per row group, encoded on
+ * different threads) into one file: each part's column chunks are copied as they are, and the footer is
+ * rewritten with every offset moved to where the part landed. The page indexes (column and offset indexes)
+ * move too, so readers that skip pages by them keep working. The result is byte for byte what a single
+ * writer would produce from the same row groups, apart from those offsets.
+ */
+export class ParquetStitcher {
+  private pos = 0;
+  private template: ThriftStruct | null = null;
+  private schemaBytes: Uint8Array | null = null;
+  private readonly rowGroups: ThriftStruct[] = [];
+  private readonly indexes: PageIndexes[][] = [];
+  private rows = 0n;
+
+  /** `write` receives the output bytes in order. */
+  constructor(private readonly write: (bytes: Uint8Array) => Promise<void>) {}
+
+  /** Bytes written so far (the footer not included). */
+  get size(): number {
+    return this.pos;
+  }
+
+  /** Appends every row group of a complete Parquet file. */
+  async append(part: Uint8Array): Promise<void> {
+    const footer = readFooter(part);
+    this.checkSchema(footer);
+    const groups = (field(footer, FILE.rowGroups)?.value as ThriftList | undefined)?.items as ThriftStruct[] | undefined ?? [];
+    if (!groups.length) return;
+    let dataEnd = part.length - 8 - footerLength(part);
+    for (const g of groups) {
+      for (const c of columnsOf(g)) {
+        for (const id of [CHUNK.columnIndexOffset, CHUNK.offsetIndexOffset]) {
+          const f = field(c, id);
+          if (f) dataEnd = Math.min(dataEnd, Number(f.value));
+        }
+      }
+    }
+    if (this.pos === 0) await this.emit(MAGIC);
+    const delta = BigInt(this.pos - 4);
+    await this.emit(part.subarray(4, dataEnd));
+    for (const g of groups) {
+      const pageIndexes: PageIndexes[] = [];
+      for (const c of columnsOf(g)) {
+        const fo = field(c, CHUNK.fileOffset);
+        if (fo && (fo.value as bigint) > 0n) fo.value = (fo.value as bigint) + delta;
+        const meta = field(c, CHUNK.meta)?.value as ThriftStruct;
+        if (field(meta, META.bloomFilterOffset)) throw new Error('ParquetStitcher: bloom filters are not supported');
+        for (const id of [META.dataPageOffset, META.indexPageOffset, META.dictionaryPageOffset]) shiftI64(meta, id, delta);
+        pageIndexes.push({
+          columnIndex: slice(part, c, CHUNK.columnIndexOffset, CHUNK.columnIndexLength),
+          offsetIndex: movedOffsetIndex(part, c, delta),
+        });
+        c.fields = c.fields.filter((f) => f.id < CHUNK.offsetIndexOffset || f.id > CHUNK.columnIndexLength);
+      }
+      shiftI64(g, ROW_GROUP.fileOffset, delta);
+      setField(g, ROW_GROUP.ordinal, TType.I16, this.rowGroups.length);
+      this.rows += field(g, ROW_GROUP.numRows)?.value as bigint;
+      this.rowGroups.push(g);
+      this.indexes.push(pageIndexes);
+    }
+  }
+
+  /** Writes the page indexes and the footer; returns the file's size. Nothing is written if no part was. */
+  async finish(): Promise<number> {
+    if (!this.template) return 0;
+    // Like parquet-rs: every column index, then every offset index, then the footer.
+    for (const [kind, offsetId, lengthId] of [['columnIndex', CHUNK.columnIndexOffset, CHUNK.columnIndexLength], ['offsetIndex', CHUNK.offsetIndexOffset, CHUNK.offsetIndexLength]] as const) {
+      for (let g = 0; g < this.rowGroups.length; g++) {
+        const columns = columnsOf(this.rowGroups[g]);
+        for (let c = 0; c < columns.length; c++) {
+          const index = this.indexes[g][c][kind];
+          if (!index) continue;
+          const bytes = index instanceof Uint8Array ? index : encode(index);
+          setField(columns[c], offsetId, TType.I64, BigInt(this.pos));
+          setField(columns[c], lengthId, TType.I32, bytes.length);
+          await this.emit(bytes);
+        }
+      }
+    }
+    const footer = this.template;
+    setField(footer, FILE.numRows, TType.I64, this.rows);
+    setField(footer, FILE.rowGroups, TType.List, { elemType: TType.Struct, items: this.rowGroups });
+    const bytes = encode(footer);
+    const tail = new Uint8Array(8);
+    new DataView(tail.buffer).setUint32(0, bytes.length, true);
+    tail.set(MAGIC, 4);
+    await this.emit(bytes);
+    await this.emit(tail);
+    return this.pos;
+  }
+
+  private checkSchema(footer: ThriftStruct): void {
+    const schema = encode({ fields: [field(footer, FILE.schema)!] });
+    if (!this.template) {
+      this.template = footer;
+      this.schemaBytes = schema;
+    } else if (!equalBytes(schema, this.schemaBytes!)) {
+      throw new Error('ParquetStitcher: parts have different schemas');
+    }
+  }
+
+  private async emit(bytes: Uint8Array): Promise<void> {
+    this.pos += bytes.length;
+    await this.write(bytes);
+  }
+}
+
+export function footerLength(file: Uint8Array): number {
+  if (file.length < 12 || !equalBytes(file.subarray(0, 4), MAGIC) || !equalBytes(file.subarray(file.length - 4), MAGIC)) {
+    throw new Error('not a Parquet file (no PAR1 magic at both ends)');
+  }
+  return new DataView(file.buffer, file.byteOffset + file.length - 8, 4).getUint32(0, true);
+}
+
+/** The FileMetaData of a complete Parquet file. */
+export function readFooter(file: Uint8Array): ThriftStruct {
+  return new ThriftReader(file, file.length - 8 - footerLength(file)).readStruct();
+}
+
+function columnsOf(rowGroup: ThriftStruct): ThriftStruct[] {
+  return (field(rowGroup, ROW_GROUP.columns)!.value as ThriftList).items as ThriftStruct[];
+}
+
+function slice(file: Uint8Array, chunk: ThriftStruct, offsetId: number, lengthId: number): Uint8Array | undefined {
+  const o = field(chunk, offsetId);
+  const l = field(chunk, lengthId);
+  if (!o || !l) return undefined;
+  return file.slice(Number(o.value), Number(o.value) + Number(l.value));
+}
+
+/** The chunk's offset index with its page locations (absolute file offsets) moved by `delta`. */
+function movedOffsetIndex(file: Uint8Array, chunk: ThriftStruct, delta: bigint): ThriftStruct | undefined {
+  const bytes = slice(file, chunk, CHUNK.offsetIndexOffset, CHUNK.offsetIndexLength);
+  if (!bytes) return undefined;
+  const index = new ThriftReader(bytes).readStruct();
+  for (const loc of ((field(index, 1)?.value as ThriftList | undefined)?.items ?? []) as ThriftStruct[]) shiftI64(loc, 1, delta);
+  return index;
+}
+
+function encode(s: ThriftStruct): Uint8Array {
+  const w = new ThriftWriter();
+  w.writeStruct(s);
+  return w.bytes();
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
