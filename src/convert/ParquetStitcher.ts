@@ -1,7 +1,7 @@
 import { field, setField, shiftI64, ThriftReader, ThriftWriter, TType, type ThriftList, type ThriftStruct } from './thriftCompact.ts';
 
 // Parquet footer field ids (parquet-format's parquet.thrift).
-const FILE = { schema: 2, numRows: 3, rowGroups: 4 } as const;
+const FILE = { schema: 2, numRows: 3, rowGroups: 4, keyValueMetadata: 5 } as const;
 const ROW_GROUP = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const;
 const CHUNK = { fileOffset: 2, meta: 3, offsetIndexOffset: 4, offsetIndexLength: 5, columnIndexOffset: 6, columnIndexLength: 7 } as const;
 const META = { dataPageOffset: 9, indexPageOffset: 10, dictionaryPageOffset: 11, bloomFilterOffset: 14 } as const;
@@ -95,6 +95,10 @@ export class ParquetStitcher {
     const footer = this.template;
     setField(footer, FILE.numRows, TType.I64, this.rows);
     setField(footer, FILE.rowGroups, TType.List, { elemType: TType.Struct, items: this.rowGroups });
+    // parquet-wasm passes key-value metadata through a hash map seeded per instance: sort it, so that the
+    // same input gives the same bytes whichever thread encoded the first row group.
+    const kv = field(footer, FILE.keyValueMetadata)?.value as ThriftList | undefined;
+    kv?.items.sort((a, b) => Buffer.compare(field(a as ThriftStruct, 1)!.value as Uint8Array, field(b as ThriftStruct, 1)!.value as Uint8Array));
     const bytes = encode(footer);
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, bytes.length, true);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ObjectStore, ObjectWriter } from '../ports.ts';
+import { ParquetStitcher } from './ParquetStitcher.ts';
 
 export interface ParquetTuning {
   /** Rows per row group: a whole number of decoder batches, so that row groups close on batch boundaries. */
@@ -20,17 +21,25 @@ export interface OutputFile {
 }
 
 /**
- * Streams record batches into Parquet files of about `targetBytes` each, through parquet-wasm's streaming
- * writer on its own thread. Every batch but a file's last has the same row count and a row group is exactly `rowGroupBatches`
- * batches, so row groups close on batch boundaries, and parquet-wasm emits each finished row group as one
- * chunk: the sizes of finished row groups are known exactly. A file is closed, on a row-group boundary, when
- * its estimated size plus half a row group reaches the target, so files land within half a row group of it,
- * and the decision depends only on the data, never on timing (the same input gives the same files).
+ * Row groups finished before a file's size is estimated: the decision to close a file at the end of row group
+ * j uses the exact sizes of row groups 0..j-SIZE_LAG and their average for the rest, so up to SIZE_LAG row
+ * groups can be encoding at once, and the decision never depends on timing or on the number of threads.
+ */
+const SIZE_LAG = 4;
+
+/**
+ * Streams record batches into Parquet files of about `targetBytes` each. Every row group is encoded on its
+ * own (one parquet-wasm session per row group; with N threads, N encoders work on N row groups at once) and
+ * the encoded row groups are joined in order into one file by ParquetStitcher. Every batch but a file's last
+ * has the same row count and a row group is exactly `rowGroupBatches` batches, so row groups close on batch
+ * boundaries. A file is closed, on a row-group boundary, when its estimated size plus half a row group reaches
+ * the target, so files land near it. The same input gives byte-identical files at any thread count.
  */
 export class RollingParquetWriter {
-  private current: OpenFile | null = null;
+  private current: StitchedFile | null = null;
+  private group: RowGroupJob | null = null;
   private readonly done: OutputFile[] = [];
-  private encoder: ParquetEncoder | null = null;
+  private pool: EncoderPool | null = null;
 
   constructor(
     private readonly store: ObjectStore,
@@ -43,19 +52,25 @@ export class RollingParquetWriter {
 
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
-    this.encoder ??= (this.encoderOptions.threads ?? 2) >= 2 ? new ParquetEncoderThread(this.encoderOptions) : new InlineParquetEncoder(this.encoderOptions);
-    this.current ??= OpenFile.open(this.store, this.keyFor(this.done.length), this.encoder, this.tuning(), this.rowGroupBatches);
-    const estimate = await this.current.push(batch);
-    if (estimate.atRowGroupEnd && estimate.bytes + estimate.perRowGroup / 2 >= this.targetBytes) await this.roll();
+    this.pool ??= new EncoderPool(this.encoderOptions);
+    this.current ??= new StitchedFile(this.store, this.keyFor(this.done.length));
+    this.group ??= new RowGroupJob(await this.pool.take(), this.tuning());
+    await this.group.push(batch);
+    if (this.group.batches < this.rowGroupBatches) return;
+    await this.endGroup();
+    const f = this.current;
+    const estimate = await f.estimate(f.groups - SIZE_LAG);
+    if (estimate && estimate.bytes + estimate.perRowGroup / 2 >= this.targetBytes) await this.roll();
   }
 
   /** Closes the open file; returns every file written, in order. None is visible before `complete()` of its writer. */
   async close(): Promise<OutputFile[]> {
     try {
+      await this.endGroup();
       await this.roll();
     } finally {
-      await this.encoder?.stop();
-      this.encoder = null;
+      await this.pool?.stop();
+      this.pool = null;
     }
     return this.done;
   }
@@ -63,9 +78,17 @@ export class RollingParquetWriter {
   async abort(): Promise<void> {
     await this.current?.abort();
     this.current = null;
-    await this.encoder?.stop();
-    this.encoder = null;
+    this.group = null;
+    await this.pool?.stop();
+    this.pool = null;
     await Promise.all(this.done.map((f) => this.store.delete(f.key)));
+  }
+
+  private async endGroup(): Promise<void> {
+    if (!this.group) return;
+    const g = this.group;
+    this.group = null;
+    this.current!.add(g.end().finally(() => this.pool?.give(g.encoder)), g.rows);
   }
 
   private async roll(): Promise<void> {
@@ -183,36 +206,56 @@ export class ParquetEncoderThread implements ParquetEncoder {
 
 type EncoderMessage = { t: 'pulled' } | { t: 'chunk'; bytes: Uint8Array } | { t: 'closed' } | { t: 'error'; message: string };
 
-/** One Parquet file being written by the encoder thread, with its bytes pumped into the object store. */
-class OpenFile {
-  private readonly chunkSizes: number[] = [];
+/** The encoders (one per thread, or one inline), each given to one row group at a time. */
+class EncoderPool {
+  private readonly idle: ParquetEncoder[] = [];
+  private readonly all: ParquetEncoder[] = [];
+  private waiting: ((e: ParquetEncoder) => void)[] = [];
+
+  constructor(private readonly options: EncoderOptions) {}
+
+  /** An idle encoder; starts one if fewer than `threads` exist, else waits for one to be given back. */
+  async take(): Promise<ParquetEncoder> {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    const threads = this.options.threads ?? 2;
+    if (this.all.length < Math.max(1, threads)) {
+      const e = threads >= 2 ? new ParquetEncoderThread(this.options) : new InlineParquetEncoder(this.options);
+      this.all.push(e);
+      return e;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  give(e: ParquetEncoder): void {
+    const next = this.waiting.shift();
+    if (next) next(e);
+    else this.idle.push(e);
+  }
+
+  async stop(): Promise<void> {
+    this.waiting = [];
+    await Promise.all(this.all.map((e) => e.stop()));
+  }
+}
+
+/** One row group being encoded, as a complete Parquet file of its own, by one encoder. */
+class RowGroupJob {
+  private readonly chunks: Uint8Array[] = [];
   private pulled = 0;
   private closed = false;
   private wake: (() => void) | null = null;
-  private writes: Promise<void> = Promise.resolve();
-  private batches = 0;
-  private rows = 0;
+  batches = 0;
+  rows = 0;
 
-  private constructor(
-    private readonly key: string,
-    private readonly out: ObjectWriter,
-    private readonly encoder: ParquetEncoder,
-    private readonly rowGroupBatches: number,
-  ) {
+  constructor(readonly encoder: ParquetEncoder, tuning: ParquetTuning) {
     encoder.onMessage((m) => {
       if (m.t === 'pulled') this.pulled++;
-      else if (m.t === 'chunk') {
-        this.chunkSizes.push(m.bytes.length);
-        this.writes = this.writes.then(() => this.out.write(m.bytes));
-      } else if (m.t === 'closed') this.closed = true;
+      else if (m.t === 'chunk') this.chunks.push(m.bytes);
+      else if (m.t === 'closed') this.closed = true;
       this.wake?.();
     });
-  }
-
-  static open(store: ObjectStore, key: string, encoder: ParquetEncoder, tuning: ParquetTuning, rowGroupBatches: number): OpenFile {
-    const f = new OpenFile(key, store.write(key), encoder, rowGroupBatches);
     encoder.post({ t: 'open', tuning });
-    return f;
   }
 
   private async until(cond: () => boolean): Promise<void> {
@@ -224,40 +267,78 @@ class OpenFile {
   }
 
   /**
-   * Feeds one batch; returns the file's estimated size once this batch's row group is complete: the exact
-   * size of the finished row groups plus their average for the one in progress (0 while none has finished).
-   * At most three batches are in flight (one being encoded, one queued at the encoder so that it never waits
-   * for this thread, one being sent), so memory stays bounded however fast the decoder is.
+   * Feeds one batch. At most three batches are in flight per encoder (one being encoded, one queued so that
+   * the encoder never waits for this thread, one being sent), so memory stays bounded however fast the decoder is.
    */
-  async push(batch: RecordBatch): Promise<{ bytes: number; perRowGroup: number; atRowGroupEnd: boolean }> {
+  async push(batch: RecordBatch): Promise<void> {
     await this.until(() => this.pulled > this.batches - 2);
     const ipc = tableToIPC(new Table([batch]), 'stream');
     this.encoder.post({ t: 'batch', ipc }, [ipc.buffer as ArrayBuffer]);
     this.batches++;
     this.rows += batch.numRows;
-    const g = this.rowGroupBatches;
-    const finished = Math.floor((this.batches - 1) / g);
-    const atRowGroupEnd = this.batches % g === 0;
-    if (finished === 0) return { bytes: 0, perRowGroup: 0, atRowGroupEnd };
-    // The encoder asks for batch k only after writing batch k-1, so a row group ended by it is on its way.
-    await this.until(() => this.chunkSizes.length >= finished);
-    let bytes = 0;
-    for (let i = 0; i < finished; i++) bytes += this.chunkSizes[i];
-    const perRowGroup = bytes / finished;
-    const inProgress = (this.batches - finished * g) / g;
-    return { bytes: bytes + perRowGroup * inProgress, perRowGroup, atRowGroupEnd };
   }
 
-  async close(): Promise<{ key: string; rows: number; bytes: number }> {
+  /** The encoded row group, as one Parquet file. */
+  async end(): Promise<Uint8Array> {
     this.encoder.post({ t: 'close' });
     await this.until(() => this.closed);
-    await this.writes;
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+  }
+}
+
+/** One output file: encoded row groups appended in order as they arrive, then the joined footer. */
+class StitchedFile {
+  private readonly out: ObjectWriter;
+  private readonly stitcher: ParquetStitcher;
+  private readonly sizes: number[] = [];
+  private readonly appended: Promise<void>[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private rows = 0;
+
+  constructor(store: ObjectStore, private readonly key: string) {
+    this.out = store.write(key);
+    this.stitcher = new ParquetStitcher((b) => this.out.write(b));
+  }
+
+  get groups(): number {
+    return this.appended.length;
+  }
+
+  /** Queues a row group being encoded; it is appended after the ones queued before it. */
+  add(part: Promise<Uint8Array>, rows: number): void {
+    this.rows += rows;
+    part.catch(() => undefined); // surfaced through the chain, in order
+    this.chain = this.chain.then(async () => {
+      const before = this.stitcher.size;
+      await this.stitcher.append(await part);
+      this.sizes.push(this.stitcher.size - before);
+    });
+    this.chain.catch(() => undefined); // awaited later (estimate, close); a failure must not go unhandled meanwhile
+    this.appended.push(this.chain);
+  }
+
+  /**
+   * The file's estimated size once `known` row groups are appended: their exact size plus their average
+   * for each later one; null while none is known.
+   */
+  async estimate(known: number): Promise<{ bytes: number; perRowGroup: number } | null> {
+    if (known < 1) return null;
+    await this.appended[known - 1];
+    let bytes = 0;
+    for (let i = 0; i < known; i++) bytes += this.sizes[i];
+    const perRowGroup = bytes / known;
+    return { bytes: bytes + perRowGroup * (this.groups - known), perRowGroup };
+  }
+
+  async close(): Promise<OutputFile> {
+    await this.chain;
+    await this.stitcher.finish();
     const { bytes } = await this.out.complete();
     return { key: this.key, rows: this.rows, bytes };
   }
 
   async abort(): Promise<void> {
-    await this.writes.catch(() => undefined);
+    await this.chain.catch(() => undefined);
     await this.out.abort();
   }
 }

@@ -13,16 +13,19 @@ import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter } from './RollingParquetWriter.ts';
 import { openSource } from './sourceStream.ts';
 import { WasmCsvDecoder } from './wasmDecoder.ts';
-import { plainColumns } from './writerTuning.ts';
+import { plainColumns, rowGroupBatchesFor } from './writerTuning.ts';
 
 export interface IngestSettings {
   /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
   targetFileBytes: number;
   /** Input bytes per record batch: the unit handed to parquet-wasm, which bounds conversion memory. */
   batchBytes: number;
-  /** Record batches per Parquet row group: bigger row groups compress better and suit Athena. */
+  /** Record batches per Parquet row group: bigger row groups compress better and suit Athena (fewer for wide tables: writerTuning.ts). */
   rowGroupBatches: number;
-  /** 1: decode and encode on one thread; 2 or more: Parquet encoding on its own thread (Lambda: the vCPUs its memory size gives). */
+  /**
+   * 1: decode and encode on one thread; N >= 2: this thread decodes while N encoder threads each encode whole
+   * row groups (Lambda: the vCPUs its memory size gives). The files are byte-identical at any setting.
+   */
   threads: number;
 }
 
@@ -85,12 +88,13 @@ async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo,
   const lineage = { batchId, sourceKey: info.key, ingestedAtMicros: started.getTime() * 1000 };
   let rowGroupRows = 0;
   let plain: string[] | undefined;
+  const rowGroupBatches = rowGroupBatchesFor(schema.fields.length, ctx.settings.rowGroupBatches);
   const writer = new RollingParquetWriter(
     ctx.lake,
     (n) => `raw/${partition}/${batchId}-${String(n).padStart(4, '0')}.parquet`,
     ctx.settings.targetFileBytes,
-    ctx.settings.rowGroupBatches,
-    () => ({ rowGroupRows: rowGroupRows * ctx.settings.rowGroupBatches, plainColumns: plain, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
+    rowGroupBatches,
+    () => ({ rowGroupRows: rowGroupRows * rowGroupBatches, plainColumns: plain, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
     { ...ctx.encoder, threads: ctx.settings.threads },
   );
   const quarantine = new QuarantineWriter(ctx.lake, `quarantine/${partition}/${batchId}.csv`);
