@@ -56,7 +56,7 @@ const dialectSchema = z
     /** Lines starting with this character are skipped (counted in the manifest). */
     comment: singleByte('comment').optional(),
     /** A record larger than this is quarantined, so one broken quote cannot swallow the rest of a file. */
-    maxRecordBytes: z.number().int().positive().default(128 * 1024 * 1024),
+    maxRecordBytes: z.number().int().positive().default(16 * 1024 * 1024),
   })
   .strict();
 

@@ -35,13 +35,16 @@ export class ParquetStitcher {
     return this.pos;
   }
 
-  /** Appends every row group of a complete Parquet file. */
-  async append(part: Uint8Array): Promise<void> {
-    const footer = readFooter(part);
+  /** Appends every row group of a complete Parquet file, given whole or as the chunks it was written in. */
+  async append(part: Uint8Array | Uint8Array[]): Promise<void> {
+    const file = new Chunked(Array.isArray(part) ? part : [part]);
+    const tail = file.slice(file.length - 8, file.length);
+    const footerLen = footerLength(file.slice(0, 4), tail);
+    const footer = new ThriftReader(file.slice(file.length - 8 - footerLen, file.length - 8)).readStruct();
     this.checkSchema(footer);
     const groups = (field(footer, FILE.rowGroups)?.value as ThriftList | undefined)?.items as ThriftStruct[] | undefined ?? [];
     if (!groups.length) return;
-    let dataEnd = part.length - 8 - footerLength(part);
+    let dataEnd = file.length - 8 - footerLen;
     for (const g of groups) {
       for (const c of columnsOf(g)) {
         for (const id of [CHUNK.columnIndexOffset, CHUNK.offsetIndexOffset]) {
@@ -52,7 +55,7 @@ export class ParquetStitcher {
     }
     if (this.pos === 0) await this.emit(MAGIC);
     const delta = BigInt(this.pos - 4);
-    await this.emit(part.subarray(4, dataEnd));
+    for (const piece of file.views(4, dataEnd)) await this.emit(piece);
     for (const g of groups) {
       const pageIndexes: PageIndexes[] = [];
       for (const c of columnsOf(g)) {
@@ -62,8 +65,8 @@ export class ParquetStitcher {
         if (field(meta, META.bloomFilterOffset)) throw new Error('ParquetStitcher: bloom filters are not supported');
         for (const id of [META.dataPageOffset, META.indexPageOffset, META.dictionaryPageOffset]) shiftI64(meta, id, delta);
         pageIndexes.push({
-          columnIndex: slice(part, c, CHUNK.columnIndexOffset, CHUNK.columnIndexLength),
-          offsetIndex: movedOffsetIndex(part, c, delta),
+          columnIndex: slice(file, c, CHUNK.columnIndexOffset, CHUNK.columnIndexLength),
+          offsetIndex: movedOffsetIndex(file, c, delta),
         });
         c.fields = c.fields.filter((f) => f.id < CHUNK.offsetIndexOffset || f.id > CHUNK.columnIndexLength);
       }
@@ -124,23 +127,53 @@ export class ParquetStitcher {
   }
 }
 
-export function footerLength(file: Uint8Array): number {
-  if (file.length < 12 || !equalBytes(file.subarray(0, 4), MAGIC) || !equalBytes(file.subarray(file.length - 4), MAGIC)) {
-    throw new Error('not a Parquet file (no PAR1 magic at both ends)');
-  }
-  return new DataView(file.buffer, file.byteOffset + file.length - 8, 4).getUint32(0, true);
+/** The footer length from a file's first 4 and last 8 bytes. */
+function footerLength(head: Uint8Array, tail: Uint8Array): number {
+  if (!equalBytes(head, MAGIC) || !equalBytes(tail.subarray(4), MAGIC)) throw new Error('not a Parquet file (no PAR1 magic at both ends)');
+  return new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
 }
 
 /** The FileMetaData of a complete Parquet file. */
 export function readFooter(file: Uint8Array): ThriftStruct {
-  return new ThriftReader(file, file.length - 8 - footerLength(file)).readStruct();
+  if (file.length < 12) throw new Error('not a Parquet file (too short)');
+  return new ThriftReader(file, file.length - 8 - footerLength(file.subarray(0, 4), file.subarray(file.length - 8))).readStruct();
+}
+
+/** A file held as the chunks it was written in: read without joining them (a row group's data is large). */
+class Chunked {
+  readonly length: number;
+  constructor(private readonly chunks: Uint8Array[]) {
+    this.length = chunks.reduce((n, c) => n + c.length, 0);
+  }
+
+  /** The pieces of [start, end), as views. */
+  *views(start: number, end: number): Generator<Uint8Array> {
+    let at = 0;
+    for (const c of this.chunks) {
+      const a = Math.max(start, at);
+      const b = Math.min(end, at + c.length);
+      if (a < b) yield c.subarray(a - at, b - at);
+      at += c.length;
+    }
+  }
+
+  /** A copy of [start, end). */
+  slice(start: number, end: number): Uint8Array {
+    const out = new Uint8Array(end - start);
+    let o = 0;
+    for (const v of this.views(start, end)) {
+      out.set(v, o);
+      o += v.length;
+    }
+    return out;
+  }
 }
 
 function columnsOf(rowGroup: ThriftStruct): ThriftStruct[] {
   return (field(rowGroup, ROW_GROUP.columns)!.value as ThriftList).items as ThriftStruct[];
 }
 
-function slice(file: Uint8Array, chunk: ThriftStruct, offsetId: number, lengthId: number): Uint8Array | undefined {
+function slice(file: Chunked, chunk: ThriftStruct, offsetId: number, lengthId: number): Uint8Array | undefined {
   const o = field(chunk, offsetId);
   const l = field(chunk, lengthId);
   if (!o || !l) return undefined;
@@ -148,7 +181,7 @@ function slice(file: Uint8Array, chunk: ThriftStruct, offsetId: number, lengthId
 }
 
 /** The chunk's offset index with its page locations (absolute file offsets) moved by `delta`. */
-function movedOffsetIndex(file: Uint8Array, chunk: ThriftStruct, delta: bigint): ThriftStruct | undefined {
+function movedOffsetIndex(file: Chunked, chunk: ThriftStruct, delta: bigint): ThriftStruct | undefined {
   const bytes = slice(file, chunk, CHUNK.offsetIndexOffset, CHUNK.offsetIndexLength);
   if (!bytes) return undefined;
   const index = new ThriftReader(bytes).readStruct();

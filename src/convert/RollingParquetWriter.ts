@@ -278,11 +278,11 @@ class RowGroupJob {
     this.rows += batch.numRows;
   }
 
-  /** The encoded row group, as one Parquet file. */
-  async end(): Promise<Uint8Array> {
+  /** The encoded row group, as one Parquet file in the chunks the encoder wrote it in. */
+  async end(): Promise<Uint8Array[]> {
     this.encoder.post({ t: 'close' });
     await this.until(() => this.closed);
-    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    return this.chunks;
   }
 }
 
@@ -305,7 +305,7 @@ class StitchedFile {
   }
 
   /** Queues a row group being encoded; it is appended after the ones queued before it. */
-  add(part: Promise<Uint8Array>, rows: number): void {
+  add(part: Promise<Uint8Array[]>, rows: number): void {
     this.rows += rows;
     part.catch(() => undefined); // surfaced through the chain, in order
     this.chain = this.chain.then(async () => {

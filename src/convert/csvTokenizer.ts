@@ -2,7 +2,7 @@
  * RFC 4180 tokenizer over bytes. It finds records and field boundaries and hands each complete record to
  * a sink; it never decodes text. Records may span chunks: the unfinished tail is carried to the next push.
  */
-import { REJECT_MESSAGES } from './rejectMessages.ts';
+import { lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from './rejectMessages.ts';
 
 export const enum FieldKind {
   Plain = 0,
@@ -105,10 +105,9 @@ export class CsvTokenizer {
     if (p < n) {
       const rest = buf.slice(p);
       if (!final && rest.length > this.d.maxRecordBytes) {
-        const lineEnd = rest.findIndex((b) => b === LF || b === CR);
-        if (lineEnd < 0) {
+        if (lineBreakIndex(rest) < 0) {
           // One physical line larger than the limit: keep its head for quarantine, skip the rest of it.
-          this.skipping = { head: rest.slice(0, this.d.maxRecordBytes), bytes: 0, line: this.line };
+          this.skipping = { head: rest.slice(0, Math.min(this.d.maxRecordBytes, QUARANTINE_HEAD_BYTES)), bytes: 0, line: this.line };
           this.consume(rest, final);
           return;
         }
@@ -127,8 +126,8 @@ export class CsvTokenizer {
   /** Skips bytes of an oversized line up to and including its line break; returns what follows it. */
   private skip(buf: Uint8Array, final: boolean): Uint8Array {
     const s = this.skipping!;
-    let e = 0;
-    while (e < buf.length && buf[e] !== LF && buf[e] !== CR) e++;
+    let e = lineBreakIndex(buf);
+    if (e < 0) e = buf.length;
     if (e === buf.length && !final) {
       s.bytes += buf.length;
       this.offset += buf.length;
@@ -151,8 +150,8 @@ export class CsvTokenizer {
    * how many bytes were consumed. Parsing resumes on the next line, so the rows after one broken quote survive.
    */
   private dropFirstLine(buf: Uint8Array, reason: 'unterminated-quote' | 'record-too-large', detail: string): number {
-    let e = 0;
-    while (e < buf.length && buf[e] !== LF && buf[e] !== CR) e++;
+    let e = lineBreakIndex(buf);
+    if (e < 0) e = buf.length;
     if (e < buf.length) e += buf[e] === CR && buf[e + 1] === LF ? 2 : 1;
     this.sink.broken(buf.slice(0, e), this.line, reason, detail);
     this.line++;

@@ -34,3 +34,14 @@ export class BrokenHeaderError extends Error {
     super(`line ${line}: the header row is broken: ${detail}`);
   }
 }
+
+/** The object is not CSV text at all (NUL bytes near the start: a binary file, or UTF-16): quarantined whole. */
+export class NotCsvError extends Error {
+  override readonly name = 'NotCsvError';
+  constructor(readonly key: string, readonly offset: number) {
+    super(
+      `${key}: byte ${offset} (after decompression) is NUL, so this is a binary file or UTF-16 text, not CSV; ` +
+      'upload the CSV export itself (UTF-8 or Latin-1, optionally gzipped)',
+    );
+  }
+}

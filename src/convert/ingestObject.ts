@@ -7,7 +7,7 @@ import { matchContract } from '../contracts/matchContract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from './arrowSchema.ts';
 import type { DecodeOutput } from './csvDecoder.ts';
-import { BrokenHeaderError, HeaderMismatchError, SourceReadError } from './errors.ts';
+import { BrokenHeaderError, HeaderMismatchError, NotCsvError, SourceReadError } from './errors.ts';
 import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter } from './RollingParquetWriter.ts';
@@ -113,12 +113,19 @@ async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo,
   let quarantined;
   try {
     try {
+      let sniffed = false;
       for await (const chunk of openSource(ctx.landing.read(info.key), source)) {
+        if (!sniffed) {
+          // CSV text never holds NUL bytes: a binary file would otherwise fail as a header of garbage.
+          const nul = chunk.subarray(0, 4096).indexOf(0);
+          if (nul >= 0) throw new NotCsvError(info.key, nul);
+          sniffed = true;
+        }
         await handle(decoder.push(chunk));
         ctx.onProgress?.({ key: info.key, storedBytes: source.storedBytes, size: info.size });
       }
     } catch (err) {
-      if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError) throw err;
+      if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof NotCsvError) throw err;
       if ((err as NodeJS.ErrnoException).code?.startsWith('Z_') || /unexpected end of file|incorrect header check/i.test(String(err))) {
         throw new SourceReadError(info.key, `the gzip stream is corrupt or truncated (${(err as Error).message}); upload the complete file again`, { cause: err });
       }
@@ -130,8 +137,8 @@ async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo,
   } catch (err) {
     await writer.abort();
     await quarantine.abort();
-    if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof SourceReadError) {
-      const code = err instanceof SourceReadError ? 'unreadable' : 'header-mismatch';
+    if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof SourceReadError || err instanceof NotCsvError) {
+      const code = err instanceof SourceReadError ? 'unreadable' : err instanceof NotCsvError ? 'not-csv' : 'header-mismatch';
       const next = code === 'header-mismatch'
         ? ' Fix the file, or update contracts/' + contract.dataset + '.yaml if the columns really changed.'
         : '';

@@ -9,3 +9,16 @@ export const REJECT_MESSAGES = {
   overlongLine: (bytes: number, max: number, kept: number) => `line of ${bytes} bytes is larger than dialect.maxRecordBytes (${max}); its first ${kept} bytes are kept here`,
 };
 
+
+/**
+ * Bytes of an oversized line kept in quarantine: enough to see what went wrong; the whole line stays in the
+ * source object (its line number is in the reject). Keeps a gzip bomb's one endless line from costing memory.
+ */
+export const QUARANTINE_HEAD_BYTES = 1024 * 1024;
+
+/** Index of the first CR or LF in `buf`, or -1 (native searches, not a per-byte callback). */
+export function lineBreakIndex(buf: Uint8Array): number {
+  const lf = buf.indexOf(10);
+  const cr = buf.indexOf(13);
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+}

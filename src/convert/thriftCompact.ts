@@ -48,7 +48,8 @@ export class ThriftReader {
       }
       case TType.Binary: {
         const n = Number(this.varint());
-        const v = this.bytes.subarray(this.pos, this.pos + n);
+        // A copy: a view would keep the whole buffer (a row group's data, for a footer) alive as long as the tree.
+        const v = this.bytes.slice(this.pos, this.pos + n);
         if (v.length !== n) throw new Error('thrift: binary runs past the end');
         this.pos += n;
         return v;

@@ -8,7 +8,7 @@ import { createColumnBuilder, isoToDays, isoToMicros, StringBuilder, type Column
 import { matchHeader, validUtf8Prefix, type CsvDecoder, type DecodedBatch, type DecodeOutput, type DecodeStats, type DecoderOptions, type RejectedRecord, type RejectReason } from './csvDecoder.ts';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from './csvTokenizer.ts';
 import { BrokenHeaderError } from './errors.ts';
-import { REJECT_MESSAGES } from './rejectMessages.ts';
+import { lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from './rejectMessages.ts';
 import { parseFloat64 } from './numbers.ts';
 import { compileTemporalFormat } from './temporal.ts';
 
@@ -284,9 +284,9 @@ export class WasmCsvDecoder implements CsvDecoder {
     if (!final && rest > this.maxRecordBytes) {
       const addr = this.core.reserveInput(rest);
       const region = this.bytes().subarray(addr, addr + rest);
-      if (region.findIndex((b) => b === 10 || b === 13) < 0) {
+      if (lineBreakIndex(region) < 0) {
         // One physical line larger than the limit: keep its head for quarantine, skip the rest of it.
-        this.skipping = { head: region.slice(0, this.maxRecordBytes), bytes: 0, line: this.core.getLine() };
+        this.skipping = { head: region.slice(0, Math.min(this.maxRecordBytes, QUARANTINE_HEAD_BYTES)), bytes: 0, line: this.core.getLine() };
         this.skip(final);
         return;
       }
@@ -328,7 +328,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     const s = this.skipping!;
     const addr = this.core.inputAddress();
     const region = this.bytes().subarray(addr, addr + this.inLen);
-    let e = region.findIndex((b) => b === 10 || b === 13);
+    let e = lineBreakIndex(region);
     if (e < 0) e = this.inLen;
     if (e === this.inLen && !final) {
       s.bytes += this.inLen;

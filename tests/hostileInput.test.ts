@@ -1,0 +1,88 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ingestObject } from '#src/convert/ingestObject.ts';
+import { ingestContext } from '#src/wiring/local.ts';
+import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
+
+// The hostile inputs of issue 6, each with its expected outcome. Covered elsewhere, not repeated here: empty and
+// header-only files, BOM, CR-only line endings, ragged rows, an unterminated quote, a truncated gzip
+// (ingestBehaviour.test.ts); Latin-1 under a UTF-8 contract (dialects.test.ts); URL-encoded keys with spaces and
+// unicode, a file for an unknown dataset (ingestFunction.test.ts, ingestBehaviour.test.ts); 320 columns (wideFile.test.ts).
+
+async function notesLake(extra = '') {
+  const dir = await tempDir();
+  const contracts = join(dir, 'contracts');
+  await mkdir(contracts);
+  await writeFile(join(contracts, 'notes.yaml'), `dataset: notes\n${extra}columns:\n  - { name: id, type: int64, nullable: false }\n  - { name: note, type: string }\n`);
+  return { lake: await tempLake({}, contracts), dir };
+}
+
+async function drop(dir: string, name: string, content: string | Uint8Array): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, content);
+  return file;
+}
+
+describe('hostile input: a clear reason, zero lost rows, bounded memory', () => {
+  it('quarantines a binary file whole as not-csv instead of reading garbage as a header', async () => {
+    const { lake } = await notesLake();
+    const r = await ingestFile(lake, join(SHARED_DATA, 'parquet-testing/data/alltypes_plain.parquet'), 'notes', 'export.csv');
+    expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'not-csv' }, files: [], rowsRead: 0 });
+    expect(r.manifest.problem!.message).toMatch(/notes\/export\.csv: byte \d+ \(after decompression\) is NUL, so this is a binary file or UTF-16 text/);
+    const kept = await readFile(lake.lake.path(r.manifest.quarantine!.key));
+    expect(kept.equals(await readFile(join(SHARED_DATA, 'parquet-testing/data/alltypes_plain.parquet')))).toBe(true);
+  });
+
+  it('quarantines UTF-16 text as not-csv, saying which encodings to use', async () => {
+    const { lake, dir } = await notesLake();
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,note\n1,a\n', 'utf16le')]);
+    const r = await ingestFile(lake, await drop(dir, 'notes.csv', utf16), 'notes');
+    expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'not-csv' } });
+    expect(r.manifest.problem!.message).toContain('UTF-8 or Latin-1');
+  });
+
+  it('rejects duplicate header names whole, naming them', async () => {
+    const { lake, dir } = await notesLake();
+    const r = await ingestFile(lake, await drop(dir, 'notes.csv', 'id,note,note\n1,a,b\n'), 'notes');
+    expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'header-mismatch' }, files: [] });
+    expect(r.manifest.problem!.message).toMatch(/duplicate header name\(s\) note/);
+  });
+
+  it('survives a gzip bomb (1 MB that inflates to 512 MB of one endless line): one reject, its first 1 MB kept', async () => {
+    const { lake, dir } = await notesLake();
+    const bomb = gzipSync(Buffer.concat([Buffer.from('id,note\n1,before\n'), Buffer.alloc(512 << 20, 'A'), Buffer.from('\n2,after\n')]), { level: 9 });
+    expect(bomb.length).toBeLessThan(1 << 20);
+    const r = await ingestFile(lake, await drop(dir, 'notes.csv.gz', bomb), 'notes');
+    expectReconciled(r);
+    expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, rejectsByReason: { 'record-too-large': 1 } });
+    const conn = await duck();
+    const [q] = await rows(conn, `SELECT line, reason, message, length(record) AS kept FROM read_csv('${lake.lake.path(r.manifest.quarantine!.key)}', header = true, all_varchar = true, max_line_size = 4000000)`);
+    expect(q).toMatchObject({ line: '3', reason: 'record-too-large', kept: String(1 << 20) });
+    expect(q.message).toMatch(/line of 536870913 bytes is larger than dialect\.maxRecordBytes \(16777216\); its first 1048576 bytes are kept here/);
+    const written = await rows(conn, `SELECT id, note FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`);
+    expect(written).toEqual([{ id: '1', note: 'before' }, { id: '2', note: 'after' }]);
+  });
+
+  it('quarantines a 100 MB field over the default record limit, and writes it when the contract allows it', async () => {
+    const big = `id,note\n1,small\n2,"${'x'.repeat(100 << 20)}"\n3,small\n`;
+    const strict = await notesLake();
+    const r = await ingestFile(strict.lake, await drop(strict.dir, 'notes.csv', big), 'notes');
+    expectReconciled(r);
+    expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, rejectsByReason: { 'record-too-large': 1 } });
+
+    const roomy = await notesLake('dialect: { maxRecordBytes: 134217728 }\n');
+    const w = await ingestFile(roomy.lake, await drop(roomy.dir, 'notes.csv', big), 'notes');
+    expectReconciled(w);
+    expect(w.manifest).toMatchObject({ rowsWritten: 3, rowsRejected: 0 });
+    const conn = await duck();
+    const lengths = await rows(conn, `SELECT id, length(note) AS n FROM read_parquet(${sqlList(w.manifest.files.map((f) => roomy.lake.lake.path(f.key)))}) ORDER BY id`);
+    expect(lengths).toEqual([{ id: '1', n: '5' }, { id: '2', n: String(100 << 20) }, { id: '3', n: '5' }]);
+  });
+
+  it('refuses an object key that climbs out of its folder (../) in the local store, naming the key', async () => {
+    const { lake } = await notesLake();
+    await expect(ingestObject(ingestContext(lake), 'notes/../../etc/passwd')).rejects.toThrow(/object key escapes the store: notes\/\.\.\/\.\.\/etc\/passwd/);
+  });
+});
