@@ -116,7 +116,7 @@ export class ParquetStitcher {
     if (!this.template) {
       this.template = footer;
       this.schemaBytes = schema;
-    } else if (!equalBytes(schema, this.schemaBytes!)) {
+    } else if (Buffer.compare(schema, this.schemaBytes!) !== 0) {
       throw new Error('ParquetStitcher: parts have different schemas');
     }
   }
@@ -129,7 +129,7 @@ export class ParquetStitcher {
 
 /** The footer length from a file's first 4 and last 8 bytes. */
 function footerLength(head: Uint8Array, tail: Uint8Array): number {
-  if (!equalBytes(head, MAGIC) || !equalBytes(tail.subarray(4), MAGIC)) throw new Error('not a Parquet file (no PAR1 magic at both ends)');
+  if (Buffer.compare(head, MAGIC) !== 0 || Buffer.compare(tail.subarray(4), MAGIC) !== 0) throw new Error('not a Parquet file (no PAR1 magic at both ends)');
   return new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
 }
 
@@ -193,10 +193,4 @@ function encode(s: ThriftStruct): Uint8Array {
   const w = new ThriftWriter();
   w.writeStruct(s);
   return w.bytes();
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

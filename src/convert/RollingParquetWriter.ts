@@ -291,8 +291,8 @@ class StitchedFile {
   private readonly out: ObjectWriter;
   private readonly stitcher: ParquetStitcher;
   private readonly sizes: number[] = [];
+  /** Each queued row group's append, in order: the last one settles after all before it. */
   private readonly appended: Promise<void>[] = [];
-  private chain: Promise<void> = Promise.resolve();
   private rows = 0;
 
   constructor(store: ObjectStore, private readonly key: string) {
@@ -307,14 +307,14 @@ class StitchedFile {
   /** Queues a row group being encoded; it is appended after the ones queued before it. */
   add(part: Promise<Uint8Array[]>, rows: number): void {
     this.rows += rows;
-    part.catch(() => undefined); // surfaced through the chain, in order
-    this.chain = this.chain.then(async () => {
+    part.catch(() => undefined); // surfaced through the appends, in order
+    const appended = this.last().then(async () => {
       const before = this.stitcher.size;
       await this.stitcher.append(await part);
       this.sizes.push(this.stitcher.size - before);
     });
-    this.chain.catch(() => undefined); // awaited later (estimate, close); a failure must not go unhandled meanwhile
-    this.appended.push(this.chain);
+    appended.catch(() => undefined); // awaited later (estimate, close); a failure must not go unhandled meanwhile
+    this.appended.push(appended);
   }
 
   /**
@@ -330,15 +330,19 @@ class StitchedFile {
     return { bytes: bytes + perRowGroup * (this.groups - known), perRowGroup };
   }
 
+  private last(): Promise<void> {
+    return this.appended[this.appended.length - 1] ?? Promise.resolve();
+  }
+
   async close(): Promise<OutputFile> {
-    await this.chain;
+    await this.last();
     await this.stitcher.finish();
     const { bytes } = await this.out.complete();
     return { key: this.key, rows: this.rows, bytes };
   }
 
   async abort(): Promise<void> {
-    await this.chain.catch(() => undefined);
+    await this.last().catch(() => undefined);
     await this.out.abort();
   }
 }
