@@ -26,6 +26,11 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string): Promise<void>;
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(key: string): Promise<void>;
+  /**
+   * Moves an object to another key of the same store (S3: CopyObject then DeleteObject; a folder: rename).
+   * Repeating a finished move is harmless: when `from` is gone and `to` exists, nothing is done.
+   */
+  move(from: string, to: string): Promise<void>;
 }
 
 /** Starts the pipeline state machine for a batch; a second start for the same batch is refused, not repeated. */

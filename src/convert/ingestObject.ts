@@ -5,15 +5,9 @@ import type { Contract } from '../contracts/contract.ts';
 import { UnknownDatasetError } from '../contracts/errors.ts';
 import { matchContract } from '../contracts/matchContract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
-import { rawSchema, toRecordBatch } from './arrowSchema.ts';
-import type { DecodeOutput } from './csvDecoder.ts';
-import { BrokenHeaderError, HeaderMismatchError, NotCsvError, SourceReadError } from './errors.ts';
-import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
-import { QuarantineWriter } from './QuarantineWriter.ts';
-import { RollingParquetWriter } from './RollingParquetWriter.ts';
-import { openSource } from './sourceStream.ts';
-import { WasmCsvDecoder } from './wasmDecoder.ts';
-import { plainColumns, rowGroupBatchesFor } from './writerTuning.ts';
+import { openBatch, publishBatch, readBatch, runSegment, type BatchRecord } from './batch.ts';
+import { SourceReadError } from './errors.ts';
+import { manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 
 export interface IngestSettings {
   /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
@@ -27,10 +21,12 @@ export interface IngestSettings {
    * row groups (Lambda: the vCPUs its memory size gives). The files are byte-identical at any setting.
    */
   threads: number;
+  /** Plain files larger than 1.5 x this are converted as byte ranges of about this size (0: never). */
+  rangeBytes: number;
 }
 
 export const DEFAULT_SETTINGS: IngestSettings = {
-  targetFileBytes: 200 * 1024 * 1024, batchBytes: 4 * 1024 * 1024, rowGroupBatches: 16, threads: availableParallelism(),
+  targetFileBytes: 200 * 1024 * 1024, batchBytes: 4 * 1024 * 1024, rowGroupBatches: 16, threads: availableParallelism(), rangeBytes: 1024 * 1024 * 1024,
 };
 
 export interface IngestContext {
@@ -59,11 +55,54 @@ export function batchIdFor(bucket: string, info: ObjectInfo): string {
   return `b${h.slice(0, 20)}`;
 }
 
-/** Converts one landing object into raw Parquet + quarantine + manifest (published last). */
+/**
+ * Converts one landing object into raw Parquet + quarantine + manifest (published last), running every
+ * segment of its batch here, one after another (the CLI, tests; on AWS the state machine's Map runs them).
+ */
 export async function ingestObject(ctx: IngestContext, key: string, dataset?: string): Promise<IngestResult> {
+  const begun = await beginIngest(ctx, key, dataset);
+  if ('manifest' in begun) return begun;
+  const { contract } = begun;
+  let { batch } = begun;
+  for (;;) {
+    for (const s of batch.segments) {
+      while (!(await runSegment(ctx, contract, batch, s.index)).done);
+    }
+    const out = await publishBatch(ctx, contract, batch);
+    if (out.status !== 'replanned') return { manifest: out.manifest, manifestKey: out.manifestKey, alreadyIngested: false };
+    batch = (await readBatch(ctx.lake, contract.dataset, batch.batchId))!;
+  }
+}
+
+/** What the state machine needs to finish a batch that one invocation does not: the segments to convert. */
+export interface ConvertInput {
+  segments: number[];
+}
+
+export type StartedIngest = IngestResult | { dataset: string; batchId: string; manifestKey: string; convert: ConvertInput };
+
+/**
+ * The ingest function's part: a small object is converted and published here; a batch of several ranges, or
+ * one whose conversion reaches `deadline` (ms since the epoch), is handed to the state machine (`convert`),
+ * whose Map runs the segments and loops each until it is done, then publishes.
+ */
+export async function startIngest(ctx: IngestContext, key: string, deadline?: number, dataset?: string): Promise<StartedIngest> {
+  const begun = await beginIngest(ctx, key, dataset);
+  if ('manifest' in begun) return begun;
+  const { contract, batch } = begun;
+  const handOff = { dataset: contract.dataset, batchId: batch.batchId, manifestKey: manifestKey(contract.dataset, batch.batchId) };
+  if (batch.segments.length > 1) return { ...handOff, convert: { segments: batch.segments.map((s) => s.index) } };
+  const progress = await runSegment(ctx, contract, batch, 0, deadline);
+  if (!progress.done) return { ...handOff, convert: { segments: [0] } };
+  const out = await publishBatch(ctx, contract, batch);
+  if (out.status === 'replanned') return { ...handOff, convert: { segments: out.segments } };
+  return { manifest: out.manifest, manifestKey: out.manifestKey, alreadyIngested: false };
+}
+
+/** Looks the object up, finds its contract, and returns its published manifest or its (new or earlier) batch. */
+async function beginIngest(ctx: IngestContext, key: string, dataset?: string): Promise<IngestResult | { contract: Contract; batch: BatchRecord }> {
   const info = await ctx.landing.head(key);
   if (!info) throw new SourceReadError(key, `no such object in ${ctx.landing.name}`);
-  const started = ctx.now();
   const batchId = batchIdFor(ctx.landing.name, info);
   let contract: Contract | undefined;
   if (dataset !== undefined) {
@@ -71,120 +110,26 @@ export async function ingestObject(ctx: IngestContext, key: string, dataset?: st
     if (!contract) throw new UnknownDatasetError(dataset, ctx.contracts.map((c) => c.dataset));
   } else {
     const m = matchContract(ctx.contracts, key);
-    if (!m.contract) return quarantineWhole(ctx, info, batchId, started, '_unmatched', 'unmatched', { code: m.reason, message: m.detail });
+    if (!m.contract) return quarantineWhole(ctx, info, batchId, ctx.now(), '_unmatched', 'unmatched', { code: m.reason, message: m.detail });
     contract = m.contract;
   }
   const mKey = manifestKey(contract.dataset, batchId);
   const previous = await readManifest(ctx.lake, mKey);
   if (previous) return { manifest: previous, manifestKey: mKey, alreadyIngested: true };
-  return convert(ctx, contract, info, batchId, started);
+  return { contract, batch: await openBatch(ctx, contract, info, batchId) };
 }
 
-async function convert(ctx: IngestContext, contract: Contract, info: ObjectInfo, batchId: string, started: Date): Promise<IngestResult> {
-  const ingestDate = started.toISOString().slice(0, 10);
-  const partition = `${contract.dataset}/ingest_date=${ingestDate}`;
-  const decoder = new WasmCsvDecoder(contract, { batchBytes: ctx.settings.batchBytes, wasmPath: ctx.csvWasmPath });
-  const schema = rawSchema(contract);
-  const lineage = { batchId, sourceKey: info.key, ingestedAtMicros: started.getTime() * 1000 };
-  let rowGroupRows = 0;
-  let plain: string[] | undefined;
-  const rowGroupBatches = rowGroupBatchesFor(schema.fields.length, ctx.settings.rowGroupBatches);
-  const writer = new RollingParquetWriter(
-    ctx.lake,
-    (n) => `raw/${partition}/${batchId}-${String(n).padStart(4, '0')}.parquet`,
-    ctx.settings.targetFileBytes,
-    rowGroupBatches,
-    () => ({ rowGroupRows: rowGroupRows * rowGroupBatches, plainColumns: plain, metadata: { 'landfall.batch_id': batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
-    { ...ctx.encoder, threads: ctx.settings.threads },
-  );
-  const quarantine = new QuarantineWriter(ctx.lake, `quarantine/${partition}/${batchId}.csv`);
-  const source = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };
-  const rejectsByReason: Record<string, number> = {};
-  const handle = async (out: DecodeOutput) => {
-    for (const r of out.rejects) rejectsByReason[r.reason] = (rejectsByReason[r.reason] ?? 0) + 1;
-    await quarantine.write(out.rejects);
-    for (const b of out.batches) {
-      rowGroupRows = decoder.rowsPerBatch || b.rowCount;
-      plain ??= plainColumns(contract.columns.map((c) => c.name), b);
-      await writer.write(toRecordBatch(schema, b, lineage));
-    }
-  };
-  let files;
-  let quarantined;
-  try {
-    try {
-      let sniffed = false;
-      for await (const chunk of openSource(ctx.landing.read(info.key), source)) {
-        if (!sniffed) {
-          // CSV text never holds NUL bytes: a binary file would otherwise fail as a header of garbage.
-          const nul = chunk.subarray(0, 4096).indexOf(0);
-          if (nul >= 0) throw new NotCsvError(info.key, nul);
-          sniffed = true;
-        }
-        await handle(decoder.push(chunk));
-        ctx.onProgress?.({ key: info.key, storedBytes: source.storedBytes, size: info.size });
-      }
-    } catch (err) {
-      if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof NotCsvError) throw err;
-      if ((err as NodeJS.ErrnoException).code?.startsWith('Z_') || /unexpected end of file|incorrect header check/i.test(String(err))) {
-        throw new SourceReadError(info.key, `the gzip stream is corrupt or truncated (${(err as Error).message}); upload the complete file again`, { cause: err });
-      }
-      throw err;
-    }
-    await handle(decoder.end());
-    files = await writer.close();
-    quarantined = await quarantine.close();
-  } catch (err) {
-    await writer.abort();
-    await quarantine.abort();
-    if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof SourceReadError || err instanceof NotCsvError) {
-      const code = err instanceof SourceReadError ? 'unreadable' : err instanceof NotCsvError ? 'not-csv' : 'header-mismatch';
-      const next = code === 'header-mismatch'
-        ? ' Fix the file, or update contracts/' + contract.dataset + '.yaml if the columns really changed.'
-        : '';
-      return quarantineWhole(ctx, info, batchId, started, contract.dataset, 'rejected', { code, message: err.message + next }, contract);
-    }
-    throw err;
-  }
-  const s = decoder.stats;
-  const rejectRatio = s.rowsRead ? s.rowsRejected / s.rowsRead : 0;
-  const manifest: Manifest = {
-    manifestVersion: 1,
-    batchId,
-    dataset: contract.dataset,
-    status: 'published',
-    source: { ...info, bucket: ctx.landing.name, compression: source.compression },
-    ingestDate,
-    startedAt: started.toISOString(),
-    finishedAt: ctx.now().toISOString(),
-    rowsRead: s.rowsRead,
-    rowsWritten: s.rowsWritten,
-    rowsRejected: s.rowsRejected,
-    blankLines: s.blankLines,
-    commentLines: s.commentLines,
-    rejectsByReason,
-    rejectRatio,
-    maxRejectRatio: contract.quality.maxRejectRatio,
-    rejectThresholdExceeded: rejectRatio > contract.quality.maxRejectRatio,
-    files,
-    quarantine: quarantined,
-    header: { found: s.header, reordered: s.reordered },
-    schema: schemaOf(contract),
-  };
-  try {
-    assertReconciled(manifest);
-  } catch (err) {
-    await writer.abort();
-    if (quarantined) await ctx.lake.delete(quarantined.key);
-    throw err;
-  }
-  const mKey = manifestKey(contract.dataset, batchId);
-  await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
-  return { manifest, manifestKey: mKey, alreadyIngested: false };
+/** Finds the contract and batch record of a batch being converted (the convert function's steps). */
+export async function openedBatch(ctx: IngestContext, dataset: string, batchId: string): Promise<{ contract: Contract; batch: BatchRecord }> {
+  const contract = ctx.contracts.find((c) => c.dataset === dataset);
+  if (!contract) throw new UnknownDatasetError(dataset, ctx.contracts.map((c) => c.dataset));
+  const batch = await readBatch(ctx.lake, dataset, batchId);
+  if (!batch) throw new Error(`batch ${batchId} of ${dataset} has no record under staging/: was it published already, or never started?`);
+  return { contract, batch };
 }
 
 /** Keeps the whole object, byte for byte, under quarantine/ and publishes a manifest that says why. */
-async function quarantineWhole(
+export async function quarantineWhole(
   ctx: IngestContext, info: ObjectInfo, batchId: string, started: Date, dataset: string,
   status: 'rejected' | 'unmatched', problem: { code: string; message: string }, contract?: Contract,
 ): Promise<IngestResult> {

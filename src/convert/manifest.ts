@@ -35,6 +35,11 @@ export interface Manifest {
   quarantine: OutputFile | null;
   header: { found: string[] | null; reordered: boolean };
   schema: { name: string; type: string; nullable: boolean }[];
+  /**
+   * Present when the object was converted in more than one piece: byte ranges (segments) and invocations
+   * (runs, more than one per segment when a run reached its time budget), and why ranges were given up.
+   */
+  conversion?: { segments: number; runs: number; replanned?: string };
 }
 
 export function manifestKey(dataset: string, batchId: string): string {

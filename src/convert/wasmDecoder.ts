@@ -132,6 +132,10 @@ export class WasmCsvDecoder implements CsvDecoder {
   private rescanAt = 0;
   private skipping: { head: Uint8Array; bytes: number; line: number } | null = null;
   private out: DecodeOutput = { batches: [], rejects: [] };
+  /** Bytes of the stream pushed so far (a BOM included): the region starts at `pushed - inLen`. */
+  private pushed = 0;
+  /** Stream offset just after the header record (0 without a header), once it has been read. */
+  headerEnd: number | null = null;
   private readonly maxRecordBytes: number;
   private readonly quote: number;
   private readonly escape: number;
@@ -169,11 +173,36 @@ export class WasmCsvDecoder implements CsvDecoder {
     contract.columns.forEach((column, c) => this.configureColumn(column, c));
     this.fieldToColumn = contract.columns.map((_, i) => i);
     this.headerPending = d.header;
+    if (!d.header) this.headerEnd = 0;
     this.bomChecked = d.bom === 'keep';
+  }
+
+  /**
+   * Parses every complete record pushed so far. Returns where the unparsed rest begins (a stream offset: the
+   * start of the next record) and its line, or null while an oversized line is being skipped. A run can stop
+   * there (suspend) and another decoder continue from that offset with `continueAt`.
+   */
+  flush(): { output: DecodeOutput; offset: number; line: number; pending: number } | null {
+    if (this.inLen > 0) this.consume(false);
+    if (this.skipping) return null;
+    if (this.core.getRows() > 0) this.cutBatch();
+    return { output: this.take(), offset: this.pushed - this.inLen, line: this.core.getLine(), pending: this.inLen };
+  }
+
+  /**
+   * After the header has been pushed and read, the next bytes pushed are those from stream offset `offset`
+   * (a record start) on, which is physical line `line`. Used for byte ranges and for continuing a suspended run.
+   */
+  continueAt(offset: number, line: number): void {
+    if (this.headerPending || this.inLen > 0 || this.skipping) throw new Error('continueAt: the header must have been read and nothing else pushed');
+    this.bomChecked = true;
+    this.pushed = offset;
+    this.core.setLine(line);
   }
 
   push(chunk: Uint8Array): DecodeOutput {
     this.stats.bytesRead += chunk.length;
+    this.pushed += chunk.length;
     if (!this.bomChecked) {
       if (!(chunk.length < 3 && this.inLen + chunk.length < 3)) {
         this.bomChecked = true;
@@ -385,6 +414,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     }
     this.stats.header = names;
     this.headerPending = false;
+    this.headerEnd = this.pushed - this.inLen + core.getPos();
     const m = matchHeader(this.contract, names);
     this.fieldToColumn = m.fieldToColumn;
     this.stats.reordered = m.reordered;

@@ -33,7 +33,7 @@ export function resolveSettings(s: Partial<IngestSettings> = {}): IngestSettings
   const targetFileBytes = s.targetFileBytes ?? DEFAULT_SETTINGS.targetFileBytes;
   const rowGroupBatches = s.rowGroupBatches ?? DEFAULT_SETTINGS.rowGroupBatches;
   const batchBytes = s.batchBytes ?? Math.min(DEFAULT_SETTINGS.batchBytes, Math.max(64 * 1024, Math.floor(targetFileBytes / 2 / rowGroupBatches)));
-  return { targetFileBytes, batchBytes, rowGroupBatches, threads: s.threads ?? DEFAULT_SETTINGS.threads };
+  return { targetFileBytes, batchBytes, rowGroupBatches, threads: s.threads ?? DEFAULT_SETTINGS.threads, rangeBytes: s.rangeBytes ?? DEFAULT_SETTINGS.rangeBytes };
 }
 
 export function ingestContext(l: LocalLake, onProgress?: IngestContext['onProgress']): IngestContext {

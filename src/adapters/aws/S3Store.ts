@@ -1,5 +1,5 @@
 import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
+  CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough } from 'node:stream';
@@ -72,5 +72,19 @@ export class S3Store implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.name, Key: key }));
+  }
+
+  /** Server-side copy (one request up to 5 GB; Landfall's files are ~200 MB), then delete of the source. */
+  async move(from: string, to: string): Promise<void> {
+    try {
+      await this.s3.send(new CopyObjectCommand({
+        Bucket: this.name, Key: to, CopySource: `${this.name}/${from.split('/').map(encodeURIComponent).join('/')}`,
+      }));
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if ((e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) && (await this.head(to))) return;
+      throw err;
+    }
+    await this.delete(from);
   }
 }

@@ -115,4 +115,16 @@ export class FolderStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
   }
+
+  async move(from: string, to: string): Promise<void> {
+    const target = this.path(to);
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      await rename(this.path(from), target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await this.head(to))) return;
+      throw err;
+    }
+    await rm(this.metaFile(from), { force: true });
+  }
 }

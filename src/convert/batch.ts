@@ -1,0 +1,521 @@
+import type { Contract } from '../contracts/contract.ts';
+import type { ObjectInfo, ObjectStore } from '../ports.ts';
+import { rawSchema, toRecordBatch } from './arrowSchema.ts';
+import type { DecodeOutput } from './csvDecoder.ts';
+import { BrokenHeaderError, HeaderMismatchError, NotCsvError, SourceReadError } from './errors.ts';
+import { quarantineWhole, type IngestContext } from './ingestObject.ts';
+import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
+import { QuarantineWriter } from './QuarantineWriter.ts';
+import { RollingParquetWriter, type OutputFile } from './RollingParquetWriter.ts';
+import { isGzip, openSource } from './sourceStream.ts';
+import { WasmCsvDecoder } from './wasmDecoder.ts';
+import { plainColumns, rowGroupBatchesFor } from './writerTuning.ts';
+
+/**
+ * A batch (one landing object) is converted in segments, each in one or more runs, and published once:
+ *
+ * - A segment is a part of the object's bytes: the whole object, or for a large plain file a byte range that
+ *   starts at a line start (planned by `planBatch`). Segments can run at the same time (the state machine's Map).
+ * - A run is one invocation's work on a segment. A run that reaches its deadline stops at a record boundary,
+ *   closes its files and records where the next run continues (the stream offset and line of the next record).
+ *   A gzip file cannot be entered in the middle: the next run inflates it again from the start and skips there.
+ * - Everything a run writes goes under `staging/`, which no table reads. `publishBatch` moves the files into
+ *   `raw/` and `quarantine/` under their final, deterministic names and writes the manifest last.
+ *
+ * Records under `staging/<dataset>/<batch>/` say what is done, so any step can be retried: a finished segment
+ * is not run again, an unfinished run is run again from the same place and writes the same keys.
+ */
+
+export interface SegmentSpec {
+  index: number;
+  /** Stream offset of the segment's first record (0: the start of the object, header included). */
+  start: number;
+  /** Stream offset where the next segment begins; null: to the end of the object. */
+  end: number | null;
+  /** Physical line number at `start`. */
+  line: number;
+}
+
+export interface BatchRecord {
+  batchId: string;
+  dataset: string;
+  source: ObjectInfo & { bucket: string; compression: 'gzip' | 'none' };
+  /** When ingest began: the ingest date and every row's `_ingested_at`, the same in every run and retry. */
+  startedAt: string;
+  /** Stream offset just after the header (ranges push the header's bytes before their own). */
+  headerEnd: number | null;
+  segments: SegmentSpec[];
+  /** Set when byte ranges were given up for one sequential pass, and why. */
+  replanned?: string;
+}
+
+interface Counts {
+  rowsRead: number;
+  rowsWritten: number;
+  rowsRejected: number;
+  blankLines: number;
+  commentLines: number;
+}
+
+export interface RunRecord extends Counts {
+  /** Staged keys, in order. */
+  files: OutputFile[];
+  quarantine: OutputFile | null;
+  rejectsByReason: Record<string, number>;
+  header: string[] | null;
+  reordered: boolean;
+  headerEnd: number | null;
+  /** Where the run stopped before the segment's end (deadline): the next run starts there. */
+  suspendedAt: { offset: number; line: number } | null;
+  /** For a range with a successor: whether the last record ended exactly at `end`, and the line there. */
+  rangeEnd: { clean: boolean; line: number } | null;
+}
+
+export interface SegmentRecord {
+  index: number;
+  done: boolean;
+  runs: RunRecord[];
+  /** The object cannot be converted at all (header mismatch, not CSV, unreadable): it is quarantined whole. */
+  problem?: { code: string; message: string };
+}
+
+export function stagingPrefix(dataset: string, batchId: string): string {
+  return `staging/${dataset}/${batchId}/`;
+}
+
+const batchKey = (b: { dataset: string; batchId: string }) => `${stagingPrefix(b.dataset, b.batchId)}batch.json`;
+const segmentKey = (b: BatchRecord, i: number) => `${stagingPrefix(b.dataset, b.batchId)}segment-${pad(i, 4)}.json`;
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+  if (!(await store.head(key))) return null;
+  const parts: Uint8Array[] = [];
+  for await (const c of store.read(key)) parts.push(c);
+  return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
+}
+
+export function readBatch(lake: ObjectStore, dataset: string, batchId: string): Promise<BatchRecord | null> {
+  return readJson<BatchRecord>(lake, batchKey({ dataset, batchId }));
+}
+
+async function readSegment(lake: ObjectStore, batch: BatchRecord, index: number): Promise<SegmentRecord> {
+  return (await readJson<SegmentRecord>(lake, segmentKey(batch, index))) ?? { index, done: false, runs: [] };
+}
+
+/**
+ * The batch's record: read back when an earlier attempt wrote it (so a retry uses the same start time and
+ * plan), written otherwise. A plain object larger than 1.5 ranges is planned as byte ranges.
+ */
+export async function openBatch(ctx: IngestContext, contract: Contract, info: ObjectInfo, batchId: string): Promise<BatchRecord> {
+  const previous = await readBatch(ctx.lake, contract.dataset, batchId);
+  if (previous) return previous;
+  const head = info.size ? await firstBytes(ctx.landing, info.key, 2) : new Uint8Array();
+  const compression = isGzip(head) ? 'gzip' : 'none';
+  const batch: BatchRecord = {
+    batchId,
+    dataset: contract.dataset,
+    source: { ...info, bucket: ctx.landing.name, compression },
+    startedAt: ctx.now().toISOString(),
+    headerEnd: null,
+    segments: [{ index: 0, start: 0, end: null, line: 1 }],
+  };
+  const rangeBytes = ctx.settings.rangeBytes;
+  if (compression === 'none' && rangeBytes > 0 && info.size > rangeBytes * 1.5) {
+    const plan = await planRanges(ctx, contract, info, rangeBytes);
+    if ('segments' in plan) Object.assign(batch, plan);
+    else batch.replanned = plan.reason;
+  }
+  await ctx.lake.put(batchKey(batch), JSON.stringify(batch, null, 2));
+  return batch;
+}
+
+async function firstBytes(store: ObjectStore, key: string, n: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of store.read(key, { start: 0, end: n })) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/**
+ * Cuts a plain file into ranges of about `rangeBytes`, each starting just after a line feed, with the line
+ * number there (one pass over the bytes, counting line feeds: no parsing). A line feed inside a quoted field
+ * can make a cut point a false record start; `publishBatch` detects that (the previous range's last record
+ * must end exactly there, on the same line) and falls back to one sequential pass.
+ */
+async function planRanges(
+  ctx: IngestContext, contract: Contract, info: ObjectInfo, rangeBytes: number,
+): Promise<{ segments: SegmentSpec[]; headerEnd: number } | { reason: string }> {
+  const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath });
+  let headerEnd: number | null = probe.headerEnd;
+  const cuts: number[] = [];
+  for (let c = rangeBytes; c < info.size - rangeBytes / 2; c += rangeBytes) cuts.push(c);
+  const segments: SegmentSpec[] = [{ index: 0, start: 0, end: null, line: 1 }];
+  let offset = 0;
+  let lineFeeds = 0;
+  let next = 0; // index into cuts
+  let seeking = false;
+  for await (const chunk of ctx.landing.read(info.key)) {
+    if (headerEnd === null) {
+      try {
+        probe.push(chunk);
+      } catch {
+        return { reason: 'the header could not be read; one sequential pass reports why' };
+      }
+      headerEnd = probe.headerEnd;
+      if (headerEnd === null && offset + chunk.length > contract.dialect.maxRecordBytes) return { reason: 'no header found' };
+    }
+    if (offset === 0) {
+      const cr = chunk.indexOf(13);
+      if (cr >= 0 && chunk[cr + 1] !== 10 && cr + 1 < chunk.length) return { reason: 'CR-only line endings' };
+    }
+    let p = 0;
+    for (;;) {
+      if (!seeking && next < cuts.length && offset + chunk.length > cuts[next] - 1) {
+        // Count up to the cut, then look for the first line feed at or after it.
+        const from = Math.max(p, cuts[next] - 1 - offset);
+        lineFeeds += countLineFeeds(chunk, p, from);
+        p = from;
+        seeking = true;
+      }
+      if (seeking) {
+        const lf = chunk.indexOf(10, p);
+        if (lf < 0) break;
+        lineFeeds += countLineFeeds(chunk, p, lf + 1);
+        p = lf + 1;
+        const start = offset + p;
+        seeking = false;
+        next++;
+        if (start < info.size && start > segments.at(-1)!.start) {
+          segments.at(-1)!.end = start;
+          segments.push({ index: segments.length, start, end: null, line: lineFeeds + 1 });
+        }
+        continue;
+      }
+      break;
+    }
+    if (!seeking) lineFeeds += countLineFeeds(chunk, p, chunk.length);
+    offset += chunk.length;
+    if (next >= cuts.length && !seeking) break;
+  }
+  if (headerEnd === null) return { reason: 'no header found' };
+  if (segments.length < 2) return { reason: 'no line breaks to cut at' };
+  if (segments[1].start <= headerEnd) return { reason: 'the header reaches past the first cut' };
+  return { segments, headerEnd };
+}
+
+function countLineFeeds(b: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = b.indexOf(10, from); i >= 0 && i < to; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** What one invocation of the convert step reports back. */
+export interface SegmentProgress {
+  segment: number;
+  done: boolean;
+  runs: number;
+  rowsRead: number;
+}
+
+/**
+ * Runs segment `index` of the batch until its end or until `deadline` (ms since the epoch), whichever comes
+ * first. A finished segment is not run again.
+ */
+export async function runSegment(ctx: IngestContext, contract: Contract, batch: BatchRecord, index: number, deadline?: number): Promise<SegmentProgress> {
+  const seg = await readSegment(ctx.lake, batch, index);
+  const report = (): SegmentProgress => ({ segment: index, done: seg.done, runs: seg.runs.length, rowsRead: seg.runs.reduce((n, r) => n + r.rowsRead, 0) });
+  if (seg.done) return report();
+  const spec = batch.segments[index];
+  if (!spec) throw new Error(`batch ${batch.batchId} has no segment ${index}`);
+  const last = seg.runs.at(-1);
+  const from = last?.suspendedAt ?? (spec.start > 0 ? { offset: spec.start, line: spec.line } : null);
+  try {
+    const run = await convertRun(ctx, contract, batch, spec, seg.runs.length, from, deadline, batch.headerEnd ?? seg.runs[0]?.headerEnd ?? null);
+    seg.runs.push(run);
+    seg.done = run.suspendedAt === null;
+  } catch (err) {
+    const problem = wholeFileProblem(err, contract);
+    if (!problem) throw err;
+    seg.problem = problem;
+    seg.done = true;
+  }
+  await ctx.lake.put(segmentKey(batch, index), JSON.stringify(seg, null, 2));
+  return report();
+}
+
+function wholeFileProblem(err: unknown, contract: Contract): { code: string; message: string } | null {
+  if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof SourceReadError || err instanceof NotCsvError) {
+    const code = err instanceof SourceReadError ? 'unreadable' : err instanceof NotCsvError ? 'not-csv' : 'header-mismatch';
+    const next = code === 'header-mismatch'
+      ? ' Fix the file, or update contracts/' + contract.dataset + '.yaml if the columns really changed.'
+      : '';
+    return { code, message: err.message + next };
+  }
+  return null;
+}
+
+/** One run: decode from `from` (or the start) to the segment's end or the deadline, into staged files. */
+async function convertRun(
+  ctx: IngestContext, contract: Contract, batch: BatchRecord, spec: SegmentSpec, part: number,
+  from: { offset: number; line: number } | null, deadline: number | undefined, knownHeaderEnd: number | null,
+): Promise<RunRecord> {
+  const info = batch.source;
+  const started = new Date(batch.startedAt);
+  const stage = stagingPrefix(batch.dataset, batch.batchId);
+  const runTag = `s${pad(spec.index, 4)}-r${pad(part, 4)}`;
+  const decoder = new WasmCsvDecoder(contract, { batchBytes: ctx.settings.batchBytes, wasmPath: ctx.csvWasmPath });
+  const schema = rawSchema(contract);
+  const lineage = { batchId: batch.batchId, sourceKey: info.key, ingestedAtMicros: started.getTime() * 1000 };
+  let rowGroupRows = 0;
+  let plain: string[] | undefined;
+  const rowGroupBatches = rowGroupBatchesFor(schema.fields.length, ctx.settings.rowGroupBatches);
+  const writer = new RollingParquetWriter(
+    ctx.lake,
+    (n) => `${stage}${runTag}-${pad(n, 4)}.parquet`,
+    ctx.settings.targetFileBytes,
+    rowGroupBatches,
+    () => ({ rowGroupRows: rowGroupRows * rowGroupBatches, plainColumns: plain, metadata: { 'landfall.batch_id': batch.batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
+    { ...ctx.encoder, threads: ctx.settings.threads },
+  );
+  const quarantine = new QuarantineWriter(ctx.lake, `${stage}${runTag}-quarantine.csv`);
+  const rejectsByReason: Record<string, number> = {};
+  const handle = async (out: DecodeOutput) => {
+    for (const r of out.rejects) rejectsByReason[r.reason] = (rejectsByReason[r.reason] ?? 0) + 1;
+    await quarantine.write(out.rejects);
+    for (const b of out.batches) {
+      rowGroupRows = decoder.rowsPerBatch || b.rowCount;
+      plain ??= plainColumns(contract.columns.map((c) => c.name), b);
+      await writer.write(toRecordBatch(schema, b, lineage));
+    }
+  };
+  const end = spec.end ?? Infinity;
+  let suspendedAt: RunRecord['suspendedAt'] = null;
+  let rangeEnd: RunRecord['rangeEnd'] = null;
+  const progress = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };
+  try {
+    try {
+      const stream = decodedStream(ctx, info, from, spec.end, knownHeaderEnd, progress);
+      let sniffed = from !== null;
+      let offset = 0;
+      let resumed = from === null;
+      for await (let chunk of stream.chunks) {
+        if (!sniffed) {
+          // CSV text never holds NUL bytes: a binary file would otherwise fail as a header of garbage.
+          const nul = chunk.subarray(0, 4096).indexOf(0);
+          if (nul >= 0) throw new NotCsvError(info.key, nul);
+          sniffed = true;
+        }
+        const at = stream.skipped() + offset;
+        offset += chunk.length;
+        if (!resumed) {
+          // Before `from`: the header's bytes are decoded (to map columns), the rest is skipped.
+          const headerEnd = knownHeaderEnd ?? 0;
+          if (at < headerEnd) {
+            await handle(decoder.push(chunk.subarray(0, Math.min(chunk.length, headerEnd - at))));
+            if (at + chunk.length < headerEnd) continue;
+            const flushed = decoder.flush();
+            if (!flushed || flushed.pending || decoder.headerEnd !== headerEnd) {
+              throw new Error(`${info.key}: the header read again ends at ${decoder.headerEnd}, not ${headerEnd} as in the first run; the object changed`);
+            }
+          }
+          if (at + chunk.length <= from!.offset) continue;
+          decoder.continueAt(from!.offset, from!.line);
+          chunk = chunk.subarray(Math.max(0, from!.offset - at));
+          resumed = true;
+          if (!chunk.length) continue;
+        }
+        await handle(decoder.push(chunk));
+        ctx.onProgress?.({ key: info.key, storedBytes: progress.storedBytes, size: info.size });
+        if (deadline !== undefined && Date.now() >= deadline && at + chunk.length < end) {
+          const f = decoder.flush();
+          if (f) {
+            await handle(f.output);
+            suspendedAt = { offset: f.offset, line: f.line };
+            break;
+          }
+        }
+      }
+    } catch (err) {
+      if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof NotCsvError) throw err;
+      if ((err as NodeJS.ErrnoException).code?.startsWith('Z_') || /unexpected end of file|incorrect header check/i.test(String(err))) {
+        throw new SourceReadError(info.key, `the gzip stream is corrupt or truncated (${(err as Error).message}); upload the complete file again`, { cause: err });
+      }
+      throw err;
+    }
+    if (!suspendedAt) {
+      if (spec.end !== null) {
+        const f = decoder.flush();
+        if (f) await handle(f.output);
+        rangeEnd = { clean: f !== null && f.pending === 0 && f.offset === spec.end, line: f?.line ?? -1 };
+      } else {
+        await handle(decoder.end());
+      }
+    }
+    const files = await writer.close();
+    const quarantined = await quarantine.close();
+    const s = decoder.stats;
+    return {
+      rowsRead: s.rowsRead, rowsWritten: s.rowsWritten, rowsRejected: s.rowsRejected, blankLines: s.blankLines, commentLines: s.commentLines,
+      files, quarantine: quarantined, rejectsByReason, header: s.header, reordered: s.reordered,
+      headerEnd: decoder.headerEnd, suspendedAt, rangeEnd,
+    };
+  } catch (err) {
+    await writer.abort();
+    await quarantine.abort();
+    throw err;
+  }
+}
+
+/**
+ * The object's decoded bytes for a run: everything (inflated) for a fresh run or for gzip, where the caller
+ * skips to `from`; for a plain object continued at `from`, only the header's bytes and then `[from, end)`.
+ */
+function decodedStream(
+  ctx: IngestContext, info: BatchRecord['source'], from: { offset: number } | null, end: number | null,
+  headerEnd: number | null, progress: { compression: 'gzip' | 'none'; storedBytes: number },
+): { chunks: AsyncIterable<Uint8Array>; skipped: () => number } {
+  const landing = ctx.landing;
+  if (info.compression === 'gzip' || from === null) {
+    if (end !== null && info.compression === 'none') {
+      return { chunks: openSource(landing.read(info.key, { start: 0, end }), progress), skipped: () => 0 };
+    }
+    return { chunks: openSource(landing.read(info.key), progress), skipped: () => 0 };
+  }
+  // Plain and continued: header bytes, then a ranged read; offsets reported as if the gap had been read.
+  let skipped = 0;
+  const h = headerEnd ?? 0;
+  const chunks = (async function* () {
+    if (h > 0) for await (const c of landing.read(info.key, { start: 0, end: h })) yield c;
+    skipped = from.offset - h;
+    const stop = end ?? info.size;
+    if (stop > from.offset) {
+      for await (const c of landing.read(info.key, { start: from.offset, end: stop })) {
+        progress.storedBytes = from.offset + c.length;
+        yield c;
+      }
+    }
+  })();
+  return { chunks, skipped: () => skipped };
+}
+
+export type PublishOutcome =
+  | { status: 'published' | 'rejected'; manifest: Manifest; manifestKey: string }
+  /** Ranges did not meet at record boundaries: the batch is planned again as one sequential segment. */
+  | { status: 'replanned'; segments: number[]; reason: string };
+
+/**
+ * Publishes a batch whose segments are all done: checks that ranges met exactly, moves the staged files to
+ * their final names (`raw/<dataset>/ingest_date=<d>/<batch>-<n>.parquet`, numbered in order over all runs),
+ * joins the quarantine parts, and writes the manifest last. Safe to repeat after a crash at any point.
+ */
+export async function publishBatch(ctx: IngestContext, contract: Contract, batch: BatchRecord): Promise<PublishOutcome> {
+  const mKey = manifestKey(batch.dataset, batch.batchId);
+  const existing = await readManifest(ctx.lake, mKey);
+  if (existing) return { status: existing.status === 'published' ? 'published' : 'rejected', manifest: existing, manifestKey: mKey };
+  const segments = await Promise.all(batch.segments.map((s) => readSegment(ctx.lake, batch, s.index)));
+  const open = segments.filter((s) => !s.done).map((s) => s.index);
+  if (open.length) throw new Error(`batch ${batch.batchId}: segments ${open.join(', ')} are not converted yet`);
+  const problem = segments.find((s) => s.problem)?.problem;
+  if (problem) {
+    const r = await quarantineWhole(ctx, batch.source, batch.batchId, new Date(batch.startedAt), contract.dataset, 'rejected', problem, contract);
+    await dropStaging(ctx.lake, batch);
+    return { status: 'rejected', manifest: r.manifest, manifestKey: r.manifestKey };
+  }
+  for (let i = 0; i + 1 < segments.length; i++) {
+    const end = segments[i].runs.at(-1)!.rangeEnd;
+    const nextLine = batch.segments[i + 1].line;
+    if (!end?.clean || end.line !== nextLine) {
+      const reason = !end?.clean
+        ? `a record runs across byte ${batch.segments[i + 1].start} (a quoted field with a line break): converted in one sequential pass instead`
+        : `line numbers disagree at byte ${batch.segments[i + 1].start} (${end.line} vs ${nextLine}: line breaks inside quoted fields): converted in one sequential pass instead`;
+      await dropStaging(ctx.lake, batch);
+      const single: BatchRecord = { ...batch, headerEnd: null, segments: [{ index: 0, start: 0, end: null, line: 1 }], replanned: reason };
+      await ctx.lake.put(batchKey(single), JSON.stringify(single, null, 2));
+      return { status: 'replanned', segments: [0], reason };
+    }
+  }
+  const runs = segments.flatMap((s) => s.runs);
+  const ingestDate = batch.startedAt.slice(0, 10);
+  const partition = `${batch.dataset}/ingest_date=${ingestDate}`;
+  const files: OutputFile[] = [];
+  for (const f of runs.flatMap((r) => r.files)) {
+    const key = `raw/${partition}/${batch.batchId}-${pad(files.length, 4)}.parquet`;
+    await ctx.lake.move(f.key, key);
+    files.push({ ...f, key });
+  }
+  const parts = runs.map((r) => r.quarantine).filter((q): q is OutputFile => q !== null);
+  const quarantine = await joinQuarantine(ctx.lake, parts, `quarantine/${partition}/${batch.batchId}.csv`);
+  const sum = (k: keyof Counts) => runs.reduce((n, r) => n + r[k], 0);
+  const rejectsByReason: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.rejectsByReason)) rejectsByReason[k] = (rejectsByReason[k] ?? 0) + v;
+  const rowsRead = sum('rowsRead');
+  const rowsRejected = sum('rowsRejected');
+  const rejectRatio = rowsRead ? rowsRejected / rowsRead : 0;
+  const manifest: Manifest = {
+    manifestVersion: 1,
+    batchId: batch.batchId,
+    dataset: contract.dataset,
+    status: 'published',
+    source: batch.source,
+    ingestDate,
+    startedAt: batch.startedAt,
+    finishedAt: ctx.now().toISOString(),
+    rowsRead,
+    rowsWritten: sum('rowsWritten'),
+    rowsRejected,
+    blankLines: sum('blankLines'),
+    commentLines: sum('commentLines'),
+    rejectsByReason,
+    rejectRatio,
+    maxRejectRatio: contract.quality.maxRejectRatio,
+    rejectThresholdExceeded: rejectRatio > contract.quality.maxRejectRatio,
+    files,
+    quarantine,
+    header: { found: runs[0]?.header ?? null, reordered: runs[0]?.reordered ?? false },
+    schema: schemaOf(contract),
+    ...(segments.length > 1 || runs.length > 1 || batch.replanned
+      ? { conversion: { segments: segments.length, runs: runs.length, ...(batch.replanned ? { replanned: batch.replanned } : {}) } }
+      : {}),
+  };
+  assertReconciled(manifest);
+  await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
+  await dropStaging(ctx.lake, batch);
+  return { status: 'published', manifest, manifestKey: mKey };
+}
+
+/** One quarantine CSV from the runs' parts (their header line once). A single part is moved, not copied. */
+async function joinQuarantine(lake: ObjectStore, parts: OutputFile[], key: string): Promise<OutputFile | null> {
+  if (!parts.length) return null;
+  if (parts.length === 1) {
+    await lake.move(parts[0].key, key);
+    return { ...parts[0], key };
+  }
+  const out = lake.write(key);
+  let rows = 0;
+  try {
+    for (const [i, p] of parts.entries()) {
+      let first = true;
+      for await (const c of lake.read(p.key)) {
+        let chunk = c;
+        if (first && i > 0) chunk = chunk.subarray(chunk.indexOf(10) + 1);
+        first = false;
+        await out.write(chunk);
+      }
+      rows += p.rows;
+    }
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  const { bytes } = await out.complete();
+  // The parts stay until the manifest is written (dropStaging), so that an interrupted publish can join again.
+  return { key, rows, bytes };
+}
+
+/** Removes the batch's records and any staged file left (by a run given up, or superseded). */
+async function dropStaging(lake: ObjectStore, batch: BatchRecord): Promise<void> {
+  const keys: string[] = [];
+  for await (const o of lake.list(stagingPrefix(batch.dataset, batch.batchId))) keys.push(o.key);
+  // The batch record last: while it exists, a retry finds the plan.
+  for (const k of keys.filter((k) => k !== batchKey(batch))) await lake.delete(k);
+  await lake.delete(batchKey(batch));
+}
