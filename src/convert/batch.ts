@@ -327,7 +327,8 @@ async function convertRun(
         ctx.onProgress?.({ key: info.key, storedBytes: progress.storedBytes, size: info.size });
         if (deadline !== undefined && Date.now() >= deadline && at + chunk.length < end) {
           const f = decoder.flush();
-          if (f) {
+          // Only where the run has made progress: a record longer than what was read cannot be cut.
+          if (f && f.offset > (from?.offset ?? 0)) {
             await handle(f.output);
             suspendedAt = { offset: f.offset, line: f.line };
             break;
