@@ -1,6 +1,9 @@
-import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PipelineStarter } from '../ports.ts';
-import { ingestObject, type IngestContext } from './ingestObject.ts';
+import { SourceReadError } from './errors.ts';
+import { ingestObject, startIngest, type IngestContext } from './ingestObject.ts';
 
 export interface ObjectCreatedRecord {
   bucket: string;
@@ -19,7 +22,10 @@ export interface IngestSummary {
   rowsRejected: number;
   files: number;
   manifest: string;
-  /** Whether the pipeline state machine was started for the batch (not for unconverted files). */
+  /**
+   * Whether the pipeline state machine was started for the batch (not for unconverted files). A batch handed
+   * off (status `converting`) is converted and published by the state machine, then goes on to the pipeline.
+   */
   pipeline: 'started' | 'already-started' | 'not-started';
 }
 
@@ -31,31 +37,71 @@ export function objectCreatedRecords(event: S3Event): ObjectCreatedRecord[] {
   }));
 }
 
+export interface IngestEventOptions {
+  /** Starts the state machine for a converted or handed-off batch (absent: a handed-off batch is finished here). */
+  pipeline?: PipelineStarter;
+  /**
+   * Powertools idempotency (DynamoDB on AWS, FolderIdempotencyStore locally): however often and however
+   * concurrently an object's event arrives, one invocation converts it; the others return at once.
+   */
+  idempotency?: BasePersistenceLayer;
+  /** Milliseconds left in this invocation (Lambda's context): conversion here stops in time and is handed off. */
+  remainingMs?: () => number;
+}
+
+/** Time kept back from an invocation's budget to close the files in flight and write the run's record. */
+export const TIME_RESERVE_MS = 90_000;
+
+/** The deadline for converting in an invocation with `remaining` ms left: the reserve, but at most half of it. */
+export function deadlineFor(remaining: number, now = Date.now()): number {
+  return now + Math.max(remaining - TIME_RESERVE_MS, remaining / 2);
+}
+
+interface ObjectIdentity {
+  bucket: string;
+  key: string;
+  etag: string;
+  versionId: string | null;
+}
+
 /**
  * Ingests every object of an S3 ObjectCreated event. All records are attempted; if any failed, the first
  * error is thrown afterwards so that Lambda retries the event (ingest is idempotent per object).
  */
-export async function ingestS3Event(ctx: IngestContext, event: S3Event, pipeline?: PipelineStarter): Promise<IngestSummary[]> {
+export async function ingestS3Event(ctx: IngestContext, event: S3Event, options: IngestEventOptions = {}): Promise<IngestSummary[]> {
   const out: IngestSummary[] = [];
   const errors: Error[] = [];
+  const convert = (id: ObjectIdentity) => ingestOne(ctx, id.key, options);
+  const once = options.idempotency
+    ? makeIdempotent(convert, {
+      persistenceStore: options.idempotency,
+      keyPrefix: 'landfall-ingest',
+      config: new IdempotencyConfig({
+        eventKeyJmesPath: '[bucket, key, etag, versionId]',
+        expiresAfterSeconds: 24 * 3600,
+        // A repeated delivery gets the first delivery's summary back, marked as such; nothing ran again.
+        responseHook: (response) => ({ ...(response as object), alreadyIngested: true }) as never,
+        ...(options.remainingMs ? { lambdaContext: { getRemainingTimeInMillis: options.remainingMs } as unknown as Context } : {}),
+      }),
+    })
+    : convert;
   for (const rec of objectCreatedRecords(event)) {
     if (rec.bucket !== ctx.landing.name) {
       errors.push(new Error(`event for bucket ${rec.bucket}, but this function ingests ${ctx.landing.name}`));
       continue;
     }
     try {
-      const r = await ingestObject(ctx, rec.key);
-      const m = r.manifest;
-      // Started again on a redelivered event too: a crash between ingest and start must not strand a batch.
-      const started = pipeline && m.status === 'published'
-        ? await pipeline.start({ dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey })
-        : 'not-started';
-      out.push({
-        key: rec.key, dataset: m.dataset, batchId: m.batchId, status: m.status, alreadyIngested: r.alreadyIngested,
-        rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length, manifest: r.manifestKey,
-        pipeline: started,
-      });
+      const info = await ctx.landing.head(rec.key);
+      if (!info) throw new SourceReadError(rec.key, `no such object in ${ctx.landing.name}`);
+      out.push(await once({ bucket: rec.bucket, key: rec.key, etag: info.etag, versionId: info.versionId ?? null }));
     } catch (err) {
+      if (err instanceof IdempotencyAlreadyInProgressError) {
+        out.push({
+          key: rec.key, dataset: '', batchId: '', status: 'in-progress-elsewhere', alreadyIngested: true,
+          rowsRead: 0, rowsWritten: 0, rowsRejected: 0, files: 0, manifest: '', pipeline: 'not-started',
+        });
+        continue;
+      }
       errors.push(err as Error);
     }
   }
@@ -63,12 +109,40 @@ export async function ingestS3Event(ctx: IngestContext, event: S3Event, pipeline
   return out;
 }
 
+/** One object: converted here (within the time left) and published, or handed to the state machine. */
+async function ingestOne(ctx: IngestContext, key: string, options: IngestEventOptions): Promise<IngestSummary> {
+  const { pipeline } = options;
+  const deadline = options.remainingMs && pipeline ? deadlineFor(options.remainingMs()) : undefined;
+  let r = await startIngest(ctx, key, deadline);
+  if ('convert' in r) {
+    if (pipeline) {
+      const started = await pipeline.start(r);
+      return {
+        key, dataset: r.dataset, batchId: r.batchId, status: 'converting', alreadyIngested: false,
+        rowsRead: 0, rowsWritten: 0, rowsRejected: 0, files: 0, manifest: r.manifestKey, pipeline: started,
+      };
+    }
+    // No state machine to hand to (landfall invoke): finish every segment here.
+    r = await ingestObject(ctx, key);
+  }
+  const m = r.manifest;
+  // Started again on a redelivered event too: a crash between ingest and start must not strand a batch.
+  const started = pipeline && m.status === 'published'
+    ? await pipeline.start({ dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey })
+    : 'not-started';
+  return {
+    key, dataset: m.dataset, batchId: m.batchId, status: m.status, alreadyIngested: r.alreadyIngested,
+    rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length, manifest: r.manifestKey,
+    pipeline: started,
+  };
+}
+
 /**
  * Redrive from the dead-letter queue: each SQS message is a Lambda on-failure destination record whose
  * `requestPayload` is the S3 event that failed. Messages that fail again are reported back to SQS (partial
  * batch response) and stay in the queue.
  */
-export async function redriveSqsEvent(ctx: IngestContext, event: SQSEvent, pipeline?: PipelineStarter): Promise<SQSBatchResponse & { ingested: IngestSummary[] }> {
+export async function redriveSqsEvent(ctx: IngestContext, event: SQSEvent, options: IngestEventOptions = {}): Promise<SQSBatchResponse & { ingested: IngestSummary[] }> {
   const failures: { itemIdentifier: string }[] = [];
   const ingested: IngestSummary[] = [];
   for (const m of event.Records) {
@@ -76,7 +150,7 @@ export async function redriveSqsEvent(ctx: IngestContext, event: SQSEvent, pipel
       const body = JSON.parse(m.body) as { requestPayload?: S3Event } & Partial<S3Event>;
       const s3Event = body.requestPayload ?? (body.Records ? (body as S3Event) : null);
       if (!s3Event) throw new TypeError(`message ${m.messageId} carries no S3 event`);
-      ingested.push(...(await ingestS3Event(ctx, s3Event, pipeline)));
+      ingested.push(...(await ingestS3Event(ctx, s3Event, options)));
     } catch {
       failures.push({ itemIdentifier: m.messageId });
     }

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import type { Contract } from '../contracts/contract.ts';
+import { handleConvertTask, type ConvertTask } from '../convert/convertTask.ts';
+import type { ConvertInput, IngestContext } from '../convert/ingestObject.ts';
 import type { FolderStore } from '../adapters/local/FolderStore.ts';
 import { metricAlarms, type Alarm } from './alarms.ts';
 import { CrawlerRunningError, PipelineFailedError, QueryFailedError } from './errors.ts';
@@ -16,6 +18,7 @@ export const ASL_FILE = fileURLToPath(new URL('../../statemachines/pipeline.asl.
 /** Values for the ASL's ${Placeholders} when it runs locally (DefinitionSubstitutions fill them on AWS). */
 export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   PlanFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:landfall-local-plan',
+  ConvertFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:landfall-local-convert',
   AthenaWorkGroup: 'landfall-local',
 };
 
@@ -30,6 +33,8 @@ export interface PipelineInput {
   dataset: string;
   batchId: string;
   manifestKey: string;
+  /** A batch handed off by the ingest function: its segments are converted and published first. */
+  convert?: ConvertInput;
 }
 
 export interface LocalPipelineDeps {
@@ -41,6 +46,13 @@ export interface LocalPipelineDeps {
   emit: (line: string) => void;
   /** Test hook: replaces a step's SQL before it runs (to make a step fail on purpose). */
   rewriteSql?: (step: string, sql: string) => string;
+  /** The convert function's context (landing and lake), for batches handed off with `convert`. */
+  ingest?: IngestContext;
+  /**
+   * Time each convert run may take, as Lambda's remaining time would say (default: unlimited). Segments run one
+   * at a time here (one process, one CPU budget), up to MaxConcurrency at once on AWS.
+   */
+  runBudgetMs?: number;
 }
 
 export interface PipelineOutcome {
@@ -66,7 +78,7 @@ async function loadDefinition(): Promise<StateMachineDefinition> {
 }
 
 const SQL_STATES = ['RunDdl', 'Merge', 'RunSummary', 'RunView'] as const;
-const RETRYING_STATES = ['PlanBatch', 'RunDdl', 'StartCrawler', 'GetCrawler', 'Merge', 'RunSummary', 'RunView', 'PublishMetrics'];
+const RETRYING_STATES = ['ConvertSegment', 'PublishBatch', 'PlanBatch', 'RunDdl', 'StartCrawler', 'GetCrawler', 'Merge', 'RunSummary', 'RunView', 'PublishMetrics'];
 
 /**
  * Runs statemachines/pipeline.asl.json, unchanged, through aws-local-stepfunctions, with each Task bound to a
@@ -105,7 +117,18 @@ export async function runPipelineLocally(deps: LocalPipelineDeps, input: Pipelin
 
   // The error a task handler threw last: the text of the pipeline-failed alarm.
   let lastError = '';
+  let converting: Promise<unknown> = Promise.resolve();
+  const convertStep = (task: ConvertTask) => {
+    if (!deps.ingest) throw new Error(`batch ${input.batchId} needs converting, but the local pipeline was given no landing zone (deps.ingest)`);
+    const ctx = deps.ingest;
+    const run = converting.then(() => handleConvertTask(ctx, task, deps.runBudgetMs));
+    converting = run.catch(() => undefined);
+    steps.push(task.action === 'segment' ? `ConvertSegment:${task.segment}` : 'PublishBatch');
+    return run;
+  };
   const handlers: Record<string, (input: never) => unknown> = {
+    ConvertSegment: (t: Omit<ConvertTask & { action: 'segment' }, 'action'>) => convertStep({ ...t, action: 'segment' }),
+    PublishBatch: (t: { dataset: string; batchId: string }) => convertStep({ ...t, action: 'publish' }),
     PlanBatch: async (i: PipelineInput) => {
       plan = await planFromManifest(
         { lake: deps.lake, contracts: deps.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, crawler: (ds) => `landfall-local-raw-${ds}` },

@@ -1,3 +1,5 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,6 +12,7 @@ import type { PlanContext } from '../pipeline/planFromManifest.ts';
 import { athenaDialect, type CatalogNames } from '../pipeline/sqlDialect.ts';
 import { join } from 'node:path';
 import { S3Store } from '../adapters/aws/S3Store.ts';
+import { FolderIdempotencyStore } from '../adapters/local/FolderIdempotencyStore.ts';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
 import { loadContracts } from '../contracts/loadContracts.ts';
 import type { IngestContext } from '../convert/ingestObject.ts';
@@ -30,6 +33,10 @@ export interface IngestConfig {
   localLake?: string;
   /** The pipeline state machine started after each converted batch (absent: not started). */
   stateMachineArn?: string;
+  /** Plain files above 1.5 x this many bytes are converted as byte ranges by the state machine's Map. */
+  rangeBytes?: number;
+  /** DynamoDB table of Powertools idempotency records (the ingest function only). */
+  idempotencyTable?: string;
 }
 
 /**
@@ -37,7 +44,11 @@ export interface IngestConfig {
  * both ways). LANDFALL_LOCAL_LAKE is only ever set by `landfall invoke` and tests, never by the template.
  */
 export const FUNCTION_ENV = {
-  IngestFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'STATE_MACHINE_ARN'],
+  IngestFunction: [
+    'LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'RANGE_MB',
+    'STATE_MACHINE_ARN', 'IDEMPOTENCY_TABLE',
+  ],
+  ConvertFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'RANGE_MB'],
   PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'RAW_CRAWLER'],
   FreshnessFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR'],
 } as const;
@@ -61,22 +72,35 @@ function envOf(fn: FunctionId, env: NodeJS.ProcessEnv) {
   return { get, need };
 }
 
-export function ingestConfigFromEnv(env: NodeJS.ProcessEnv): IngestConfig {
-  const { get, need } = envOf('IngestFunction', env);
-  const mbText = get('TARGET_FILE_MB');
-  const mb = mbText ? Number(mbText) : undefined;
-  if (mb !== undefined && !(mb > 0)) throw new Error(`TARGET_FILE_MB must be a positive number, not "${mbText}"`);
+/** The ingest function's configuration; the convert function reads the same, less the state machine and table. */
+export function ingestConfigFromEnv(env: NodeJS.ProcessEnv, fn: 'IngestFunction' | 'ConvertFunction' = 'IngestFunction'): IngestConfig {
+  const { get, need } = envOf(fn, env);
+  const megabytes = (name: string) => {
+    const text = get(name);
+    const mb = text ? Number(text) : undefined;
+    if (mb !== undefined && !(mb > 0)) throw new Error(`${name} must be a positive number, not "${text}"`);
+    return mb ? Math.round(mb * 1024 * 1024) : undefined;
+  };
+  const mb = megabytes('TARGET_FILE_MB');
   return {
     landingBucket: need('LANDING_BUCKET'),
     lakeBucket: need('LAKE_BUCKET'),
     contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts',
-    targetFileBytes: mb ? Math.round(mb * 1024 * 1024) : undefined,
+    targetFileBytes: mb,
+    rangeBytes: megabytes('RANGE_MB'),
     parquetWasmPath: get('PARQUET_WASM_PATH'),
     encoderWorkerPath: get('PARQUET_WORKER_PATH'),
     csvWasmPath: get('CSV_WASM_PATH'),
     localLake: get(LOCAL_ONLY_ENV),
-    stateMachineArn: get('STATE_MACHINE_ARN'),
+    stateMachineArn: fn === 'IngestFunction' ? get('STATE_MACHINE_ARN') : undefined,
+    idempotencyTable: fn === 'IngestFunction' ? get('IDEMPOTENCY_TABLE') : undefined,
   };
+}
+
+/** Powertools idempotency: DynamoDB on AWS, a folder beside the local lake under `landfall invoke`. */
+export function idempotencyFromConfig(c: IngestConfig): BasePersistenceLayer | undefined {
+  if (c.localLake) return new FolderIdempotencyStore(join(c.localLake, 'idempotency'));
+  return c.idempotencyTable ? new DynamoDBPersistenceLayer({ tableName: c.idempotencyTable }) : undefined;
 }
 
 /** Composition root of the ingest function: S3 buckets on AWS, the local lake's folders under `landfall invoke`. */
@@ -88,7 +112,7 @@ export async function ingestContextFromConfig(c: IngestConfig): Promise<IngestCo
     landing: store(c.landingBucket, 'landing'),
     lake: store(c.lakeBucket, 'lake'),
     contracts: await loadContracts(c.contractsDir),
-    settings: resolveSettings({ targetFileBytes: c.targetFileBytes }),
+    settings: resolveSettings({ targetFileBytes: c.targetFileBytes, rangeBytes: c.rangeBytes }),
     now: () => new Date(),
     encoder: { workerPath: c.encoderWorkerPath, wasmPath: c.parquetWasmPath },
     csvWasmPath: c.csvWasmPath,
