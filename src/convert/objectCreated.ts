@@ -49,6 +49,9 @@ export interface IngestEventOptions {
   remainingMs?: () => number;
 }
 
+/** Lambda's longest invocation. */
+const MAX_INVOCATION_MS = 15 * 60_000;
+
 /** Time kept back from an invocation's budget to close the files in flight and write the run's record. */
 export const TIME_RESERVE_MS = 90_000;
 
@@ -81,7 +84,9 @@ export async function ingestS3Event(ctx: IngestContext, event: S3Event, options:
         expiresAfterSeconds: 24 * 3600,
         // A repeated delivery gets the first delivery's summary back, marked as such; nothing ran again.
         responseHook: (response) => ({ ...(response as object), alreadyIngested: true }) as never,
-        ...(options.remainingMs ? { lambdaContext: { getRemainingTimeInMillis: options.remainingMs } as unknown as Context } : {}),
+        // The in-progress record lapses when the invocation would have ended, so that a retry after a crash can
+        // take over; outside Lambda, after Lambda's longest invocation.
+        lambdaContext: { getRemainingTimeInMillis: options.remainingMs ?? (() => MAX_INVOCATION_MS) } as unknown as Context,
       }),
     })
     : convert;

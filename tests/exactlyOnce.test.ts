@@ -1,0 +1,185 @@
+/**
+ * Issue 6 item 3: the same object ingested once however its events arrive, and a run that dies midway,
+ * retried, leaves exactly what an uninterrupted run leaves. Golden figures come from DuckDB on the raw CSV.
+ */
+import type { S3Event } from 'aws-lambda';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
+import { FolderIdempotencyStore } from '#src/adapters/local/FolderIdempotencyStore.ts';
+import type { IngestContext } from '#src/convert/ingestObject.ts';
+import { ingestS3Event } from '#src/convert/objectCreated.ts';
+import { readManifest, type Manifest } from '#src/convert/manifest.ts';
+import { runPipelineLocally } from '#src/pipeline/localPipeline.ts';
+import type { ObjectStore, ObjectWriter } from '#src/ports.ts';
+import { ingestContext, type LocalLake } from '#src/wiring/local.ts';
+import { duck, rows, SHARED_DATA, tempLake } from './helpers.ts';
+
+const NOW = new Date('2026-11-21T08:00:00Z');
+const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
+const KEY = 'ad_clicks/train_sample.csv';
+
+function s3Event(bucket: string, key: string): S3Event {
+  return {
+    Records: [{
+      eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: NOW.toISOString(), eventName: 'ObjectCreated:Put',
+      s3: { s3SchemaVersion: '1.0', configurationId: 'landing', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}`, ownerIdentity: { principalId: 'x' } }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 1, eTag: 'e', sequencer: '1' } },
+    }],
+  } as unknown as S3Event;
+}
+
+async function landedLake(): Promise<{ lake: LocalLake; ctx: IngestContext }> {
+  // Small files, so that the object gives several and a crash can fall between them.
+  const lake = await tempLake({ threads: 1, targetFileBytes: 256 * 1024, rowGroupBatches: 2 });
+  await mkdir(dirname(lake.landing.path(KEY)), { recursive: true });
+  await copyFile(CLICKS, lake.landing.path(KEY));
+  return { lake, ctx: { ...ingestContext(lake), now: () => NOW } };
+}
+
+async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of store.list(prefix)) out.push(o.key);
+  return out;
+}
+
+async function fileHashes(lake: LocalLake, m: Manifest): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of m.files) out[f.key] = createHash('sha256').update(await readFile(lake.lake.path(f.key))).digest('hex');
+  return out;
+}
+
+/** The curated table after the pipeline ran for the batch: row count and an order-free checksum. */
+async function curated(lake: LocalLake, m: Manifest): Promise<unknown> {
+  const engine = await DuckDbEngine.open(lake.root);
+  try {
+    await runPipelineLocally(
+      { lake: lake.lake, contracts: lake.contracts, engine, now: () => NOW, emit: () => undefined },
+      { dataset: m.dataset, batchId: m.batchId, manifestKey: `manifests/${m.dataset}/${m.batchId}.json` },
+    );
+    return (await engine.query('SELECT count(*) AS n, sum(hash(ip, app, device, os, channel, click_time, is_attributed)) AS h FROM curated.ad_clicks')).rows;
+  } finally {
+    engine.close();
+  }
+}
+
+class SimulatedCrash extends Error {
+  override name = 'SimulatedCrash';
+}
+
+/**
+ * The lake as seen by a process that dies: after `afterCompletes` objects have been completed (or, for
+ * `moves`, after that many moves), every further write or move throws, as if the invocation had been killed.
+ * A test device, not a production code path: the code under test gets an ObjectStore like any other.
+ */
+function dyingStore(store: ObjectStore, when: { completes?: number; moves?: number }): ObjectStore {
+  let completes = 0;
+  let moves = 0;
+  let dead = false;
+  const check = () => {
+    if (dead) throw new SimulatedCrash('the invocation died');
+  };
+  return {
+    name: store.name,
+    head: (k) => store.head(k),
+    read: (k, r) => store.read(k, r),
+    list: (p) => store.list(p),
+    delete: async (k) => { check(); return store.delete(k); },
+    put: async (k, b) => { check(); return store.put(k, b); },
+    move: async (a, b) => {
+      check();
+      if (when.moves !== undefined && moves++ >= when.moves) { dead = true; check(); }
+      return store.move(a, b);
+    },
+    write: (k): ObjectWriter => {
+      const w = store.write(k);
+      return {
+        write: async (c) => { check(); return w.write(c); },
+        abort: () => w.abort(),
+        complete: async () => {
+          check();
+          if (when.completes !== undefined && k.endsWith('.parquet') && completes++ >= when.completes) {
+            dead = true;
+            await w.abort();
+            check();
+          }
+          return w.complete();
+        },
+      };
+    },
+  };
+}
+
+describe('exactly-once effect', () => {
+  it('converts an object once when the same ObjectCreated event arrives three times at once', async () => {
+    const { lake, ctx } = await landedLake();
+    const idempotency = new FolderIdempotencyStore(join(lake.root, 'idempotency'));
+    const event = s3Event(lake.landing.name, KEY);
+    const results = (await Promise.all([1, 2, 3].map(() => ingestS3Event(ctx, event, { idempotency })))).flat();
+    const converted = results.filter((r) => r.status === 'published' && !r.alreadyIngested);
+    expect(converted).toHaveLength(1);
+    expect(results.filter((r) => r !== converted[0]).every((r) => r.status === 'in-progress-elsewhere' || r.alreadyIngested)).toBe(true);
+
+    expect(await keys(lake.lake, 'manifests/')).toEqual([converted[0].manifest]);
+    const m = (await readManifest(lake.lake, converted[0].manifest))!;
+    expect((await keys(lake.lake, 'raw/')).sort()).toEqual(m.files.map((f) => f.key).sort());
+    expect(m.files.length).toBeGreaterThan(2);
+    const conn = await duck();
+    const [golden] = await rows(conn, `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}')`);
+    const [landed] = await rows(conn, `SELECT count(*)::INT AS n FROM read_parquet([${m.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ')}])`);
+    expect(landed.n).toBe(golden.n);
+    expect(m.rowsWritten).toBe(golden.n);
+
+    // A fourth delivery, after the first finished: the first summary back, nothing written.
+    const [again] = await ingestS3Event(ctx, event, { idempotency });
+    expect(again).toMatchObject({ batchId: m.batchId, alreadyIngested: true });
+    expect(await keys(lake.lake, 'manifests/')).toEqual([converted[0].manifest]);
+    expect(await keys(lake.lake, 'staging/')).toEqual([]);
+  }, 60_000);
+
+  it('a run killed after some output files, then retried, publishes byte-identical files and the same curated rows', async () => {
+    const reference = await landedLake();
+    const [clean] = await ingestS3Event(reference.ctx, s3Event('landing', KEY));
+    const cleanManifest = (await readManifest(reference.lake.lake, clean.manifest))!;
+
+    const { lake, ctx } = await landedLake();
+    const idempotency = new FolderIdempotencyStore(join(lake.root, 'idempotency'));
+    const event = s3Event(lake.landing.name, KEY);
+    const crash = await ingestS3Event({ ...ctx, lake: dyingStore(lake.lake, { completes: 2 }) }, event, { idempotency }).then(() => null, (e: unknown) => e);
+    expect(crash).toBeInstanceOf(SimulatedCrash);
+    // What the dead run left: staged files only. Nothing under raw/, quarantine/ or manifests/ (what queries read).
+    expect((await keys(lake.lake, 'staging/')).filter((k) => k.endsWith('.parquet')).length).toBe(2);
+    expect(await keys(lake.lake, 'raw/')).toEqual([]);
+    expect(await keys(lake.lake, 'manifests/')).toEqual([]);
+
+    // Lambda retries the event, a minute later: the retry converts again from the batch record (the first
+    // attempt's start time, so the same ingest date and _ingested_at; the same keys).
+    const later = { ...ctx, now: () => new Date(NOW.getTime() + 60_000) };
+    const [retried] = await ingestS3Event(later, event, { idempotency });
+    expect(retried).toMatchObject({ status: 'published', alreadyIngested: false, batchId: clean.batchId });
+    const m = (await readManifest(lake.lake, retried.manifest))!;
+    expect(await fileHashes(lake, m)).toEqual(await fileHashes(reference.lake, cleanManifest));
+    expect(await keys(lake.lake, 'staging/')).toEqual([]);
+    expect(await curated(lake, m)).toEqual(await curated(reference.lake, cleanManifest));
+  }, 120_000);
+
+  it('a publish killed between moving files, then retried, completes the same batch', async () => {
+    const reference = await landedLake();
+    const [clean] = await ingestS3Event(reference.ctx, s3Event('landing', KEY));
+    const cleanManifest = (await readManifest(reference.lake.lake, clean.manifest))!;
+
+    const { lake, ctx } = await landedLake();
+    const event = s3Event(lake.landing.name, KEY);
+    const crash = await ingestS3Event({ ...ctx, lake: dyingStore(lake.lake, { moves: 1 }) }, event).then(() => null, (e: unknown) => e);
+    expect(crash).toBeInstanceOf(SimulatedCrash);
+    expect(await keys(lake.lake, 'manifests/')).toEqual([]);
+    expect((await keys(lake.lake, 'raw/')).length).toBe(1);
+
+    const [retried] = await ingestS3Event(ctx, event);
+    const m = (await readManifest(lake.lake, retried.manifest))!;
+    expect(await fileHashes(lake, m)).toEqual(await fileHashes(reference.lake, cleanManifest));
+    expect((await keys(lake.lake, 'raw/')).sort()).toEqual(m.files.map((f) => f.key).sort());
+    expect(await curated(lake, m)).toEqual(await curated(reference.lake, cleanManifest));
+  }, 120_000);
+});
