@@ -189,6 +189,28 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
     );
   });
 
+  it('maps drifted headers the same (schemaDrift: evolve, a permuted subset of the columns, ragged rows among them)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 8 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray([...Array(n).keys()], { minLength: 1 }), fc.array(fc.array(fc.integer({ min: -999, max: 999 }), { minLength: 0, maxLength: 9 }), { maxLength: 60 }))),
+        fc.integer({ min: 1, max: 64 }),
+        ([n, fields, rows], chunk) => {
+          const contract = contractSchema.parse({
+            dataset: 'drift', schemaDrift: 'evolve',
+            columns: Array.from({ length: n }, (_, i) => ({ name: `c${i}`, type: i % 2 ? 'string' : 'int32' })),
+          });
+          const text = [fields.map((i) => `c${i}`).join(','), ...rows.map((r) => r.map(String).join(','))].join('\n') + '\n';
+          const bytes = new TextEncoder().encode(text);
+          const js = outcome(() => new JsCsvDecoder(contract, { batchBytes: 256 }), bytes, [chunk]);
+          const wasm = outcome(() => new WasmCsvDecoder(contract, { batchBytes: 256 }), bytes, [chunk]);
+          expect(wasm).toEqual(js);
+          expect('error' in js).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('reads long files the same in big chunks (batches cut by bytes, then by the first batch row count)', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer(), fc.double({ noNaN: false }), fc.string({ maxLength: 20 }), fc.date({ noInvalidDate: true })), { minLength: 200, maxLength: 2000 }), fc.integer({ min: 100, max: 5000 }), (rows, batchBytes) => {

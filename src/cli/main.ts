@@ -18,6 +18,8 @@ usage:
                                                     run a function of template.yaml (or the state machine) as sam local invoke
                                                     would, without Docker, against the local lake
   landfall bench [--events-mb 1024] [--wide-mb 256] [--threads 1,2] [--dir DIR] [--json] [--no-cold-start]
+  landfall scale [--plain-mb 5120] [--gzip-mb 2048] [--range-mb 1024] [--budget-s N] [--threads 2] [--dir DIR]
+                 large files end to end: byte ranges and time-limited gzip runs vs one pass (rows, checksums, RSS)
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
 
 options:
@@ -33,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': return await run(rest);
       case 'query': return await query(rest);
       case 'bench': return await bench(rest);
+      case 'scale': return await scale(rest);
       case 'infer': {
         const { infer } = await import('./infer.ts');
         return await infer(rest);
@@ -113,6 +116,32 @@ async function query(args: string[]): Promise<number> {
     engine.close();
   }
   return 0;
+}
+
+async function scale(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'plain-mb': { type: 'string', default: '5120' },
+      'gzip-mb': { type: 'string', default: '2048' },
+      'small-mb': { type: 'string', default: '200' },
+      'range-mb': { type: 'string', default: '1024' },
+      'budget-s': { type: 'string', default: '0' },
+      threads: { type: 'string', default: '2' },
+      dir: { type: 'string', default: '.landfall/scale' },
+    },
+  });
+  const num = (name: keyof typeof values) => {
+    const n = Number(values[name]);
+    if (!(n >= 0)) throw new Error(`--${name} takes a number, not "${values[name]}"`);
+    return n;
+  };
+  const { runScaleCheck } = await import('../bench/scaleCheck.ts');
+  const ok = await runScaleCheck({
+    dir: values.dir, plainMb: num('plain-mb'), gzipMb: num('gzip-mb'), smallMb: num('small-mb'), rangeMb: num('range-mb'),
+    budgetMs: num('budget-s') * 1000, threads: num('threads'), log: (s) => process.stdout.write(`${s}\n`),
+  });
+  return ok ? 0 : 1;
 }
 
 async function bench(args: string[]): Promise<number> {

@@ -26,7 +26,7 @@ export class LocalPipelineRunner {
 
   async afterIngest(r: IngestResult): Promise<PipelineReport> {
     const m = r.manifest;
-    if (m.status !== 'published') return { lines: [], failed: false };
+    if (m.status === 'unmatched') return { lines: [], failed: false };
     const emf: string[] = [];
     try {
       const out = await runPipelineLocally(
@@ -34,7 +34,8 @@ export class LocalPipelineRunner {
         { dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey },
       );
       const done = out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''));
-      return { lines: [`  pipeline:   ${done.join(', ')}`, ...(await this.record(out.alarms, emf))], failed: false };
+      const ran = done.length ? [`  pipeline:   ${done.join(', ')}`] : [];
+      return { lines: [...ran, ...(await this.record(out.alarms, emf))], failed: false };
     } catch (err) {
       if (!(err instanceof PipelineFailedError)) throw err;
       return {

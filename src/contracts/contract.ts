@@ -27,6 +27,8 @@ export const columnSchema = z
     name: identifier,
     /** Header text in the file when it differs from `name`. */
     header: z.string().optional(),
+    /** Earlier or other header texts of the same column (renamed headers): matched too, recorded as renamed. */
+    aliases: z.array(z.string()).default([]),
     type: columnTypeSchema,
     nullable: z.boolean().default(true),
     /** date/timestamp input format: iso, epoch_s, epoch_ms, or a pattern such as M/D/YYYY H:mm. */
@@ -110,6 +112,13 @@ export const contractSchema = z
       .default({ patterns: [] }),
     dialect: dialectSchema.default(dialectSchema.parse({})),
     columns: z.array(columnSchema).min(1),
+    /**
+     * A file whose header has columns the contract lacks, or lacks nullable columns it has (schema drift):
+     * reject (default) quarantines the file whole; evolve converts it, the missing columns null and the extra
+     * ones kept in the raw Parquet as nullable strings (queryable once added to the contract). Either way the
+     * manifest records the difference and the pipeline publishes a SchemaDrift metric.
+     */
+    schemaDrift: z.enum(['reject', 'evolve']).default('reject'),
     key: z.array(identifier).default([]),
     version: identifier.optional(),
     partitionBy: z.array(z.string()).default([]),

@@ -8,6 +8,7 @@ import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } 
 import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter, type OutputFile } from './RollingParquetWriter.ts';
 import { isGzip, openSource } from './sourceStream.ts';
+import { evolveContract, headerDrift } from './csvDecoder.ts';
 import { WasmCsvDecoder } from './wasmDecoder.ts';
 import { plainColumns, rowGroupBatchesFor } from './writerTuning.ts';
 
@@ -47,6 +48,23 @@ export interface BatchRecord {
   segments: SegmentSpec[];
   /** Set when byte ranges were given up for one sequential pass, and why. */
   replanned?: string;
+  /** How the file's header differs from the contract (read once, before any run). */
+  drift?: BatchDrift;
+}
+
+export interface BatchDrift {
+  /** Contract columns the file lacks (null in every row under schemaDrift: evolve). */
+  missing: string[];
+  /** Header names the contract lacks, and the column each is kept in (under evolve). */
+  extra: { header: string; column: string }[];
+  /** Columns found under one of their aliases. */
+  renamed: { column: string; header: string }[];
+  policy: 'reject' | 'evolve';
+}
+
+/** The contract a batch's runs convert with: under evolve, with a nullable string column per extra header name. */
+export function batchContract(contract: Contract, batch: Pick<BatchRecord, 'drift'>): Contract {
+  return contract.schemaDrift === 'evolve' && batch.drift?.extra.length ? evolveContract(contract, batch.drift.extra.map((e) => e.header)) : contract;
 }
 
 interface Counts {
@@ -119,14 +137,48 @@ export async function openBatch(ctx: IngestContext, contract: Contract, info: Ob
     headerEnd: null,
     segments: [{ index: 0, start: 0, end: null, line: 1 }],
   };
+  if (contract.dialect.header) {
+    const names = await probeHeader(ctx, info, contract);
+    if (names) {
+      const d = headerDrift(contract, names);
+      if (d.missing.length || d.extra.length || d.renamed.length) {
+        const evolved = evolveContract(contract, d.extra);
+        batch.drift = {
+          missing: d.missing,
+          extra: d.extra.map((header, i) => ({ header, column: evolved.columns[contract.columns.length + i]?.name ?? header })),
+          renamed: d.renamed,
+          policy: contract.schemaDrift,
+        };
+      }
+    }
+  }
   const rangeBytes = ctx.settings.rangeBytes;
   if (compression === 'none' && rangeBytes > 0 && info.size > rangeBytes * 1.5) {
-    const plan = await planRanges(ctx, contract, info, rangeBytes);
+    const plan = await planRanges(ctx, batchContract(contract, batch), info, rangeBytes);
     if ('segments' in plan) Object.assign(batch, plan);
     else batch.replanned = plan.reason;
   }
   await ctx.lake.put(batchKey(batch), JSON.stringify(batch, null, 2));
   return batch;
+}
+
+/** The header's names, read from the first bytes (inflated); null when there is none to read (the run says why). */
+async function probeHeader(ctx: IngestContext, info: ObjectInfo, contract: Contract): Promise<string[] | null> {
+  const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath, headerOnly: true });
+  let read = 0;
+  try {
+    for await (const chunk of openSource(ctx.landing.read(info.key), { compression: 'none', storedBytes: 0 })) {
+      if (read === 0 && chunk.subarray(0, 4096).includes(0)) return null;
+      probe.push(chunk);
+      read += chunk.length;
+      if (probe.headerEnd !== null) return probe.stats.header;
+      if (read > contract.dialect.maxRecordBytes) return null;
+    }
+    probe.end();
+    return probe.stats.header;
+  } catch {
+    return null;
+  }
 }
 
 async function firstBytes(store: ObjectStore, key: string, n: number): Promise<Uint8Array> {
@@ -229,7 +281,7 @@ export async function runSegment(ctx: IngestContext, contract: Contract, batch: 
   const last = seg.runs.at(-1);
   const from = last?.suspendedAt ?? (spec.start > 0 ? { offset: spec.start, line: spec.line } : null);
   try {
-    const run = await convertRun(ctx, contract, batch, spec, seg.runs.length, from, deadline, batch.headerEnd ?? seg.runs[0]?.headerEnd ?? null);
+    const run = await convertRun(ctx, batchContract(contract, batch), batch, spec, seg.runs.length, from, deadline, batch.headerEnd ?? seg.runs[0]?.headerEnd ?? null);
     seg.runs.push(run);
     seg.done = run.suspendedAt === null;
   } catch (err) {
@@ -417,7 +469,7 @@ export async function publishBatch(ctx: IngestContext, contract: Contract, batch
   if (open.length) throw new Error(`batch ${batch.batchId}: segments ${open.join(', ')} are not converted yet`);
   const problem = segments.find((s) => s.problem)?.problem;
   if (problem) {
-    const r = await quarantineWhole(ctx, batch.source, batch.batchId, new Date(batch.startedAt), contract.dataset, 'rejected', problem, contract);
+    const r = await quarantineWhole(ctx, batch.source, batch.batchId, new Date(batch.startedAt), contract.dataset, 'rejected', problem, contract, batch.drift);
     await dropStaging(ctx.lake, batch);
     return { status: 'rejected', manifest: r.manifest, manifestKey: r.manifestKey };
   }
@@ -472,7 +524,8 @@ export async function publishBatch(ctx: IngestContext, contract: Contract, batch
     files,
     quarantine,
     header: { found: runs[0]?.header ?? null, reordered: runs[0]?.reordered ?? false },
-    schema: schemaOf(contract),
+    schema: schemaOf(batchContract(contract, batch)),
+    ...(batch.drift ? { drift: batch.drift } : {}),
     ...(segments.length > 1 || runs.length > 1 || batch.replanned
       ? { conversion: { segments: segments.length, runs: runs.length, ...(batch.replanned ? { replanned: batch.replanned } : {}) } }
       : {}),

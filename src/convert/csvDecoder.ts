@@ -79,6 +79,8 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   private readonly builders: ColumnBuilder[];
   /** File field index -> contract column index, and per file field the facts the hot loop needs. */
   private fieldToColumn: number[];
+  /** Columns the file's header lacks (schema drift, evolve): null in every row. */
+  private missingBuilders: ColumnBuilder[] = [];
   private fieldBuilders: ColumnBuilder[] = [];
   private fieldTrim: boolean[] = [];
   private fieldNullable: boolean[] = [];
@@ -173,15 +175,14 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       this.reject(buf, recStart, recEnd, line, null, 'record-too-large', REJECT_MESSAGES.tooLarge(recEnd - recStart, this.contract.dialect.maxRecordBytes));
       return;
     }
-    const ncols = this.builders.length;
     // A stray quote usually causes the wrong field count too: report the cause, not the symptom.
     if (tok.problem === RecordProblem.StrayQuote) {
       const col = this.contract.columns[this.fieldToColumn[tok.problemField]];
       this.reject(buf, recStart, recEnd, line, col?.name ?? null, 'stray-quote', REJECT_MESSAGES.strayQuote(tok.problemField));
       return;
     }
-    if (nf !== ncols) {
-      this.reject(buf, recStart, recEnd, line, null, 'ragged-row', REJECT_MESSAGES.ragged(nf, ncols));
+    if (nf !== this.fieldBuilders.length) {
+      this.reject(buf, recStart, recEnd, line, null, 'ragged-row', REJECT_MESSAGES.ragged(nf, this.fieldBuilders.length));
       return;
     }
     const row = this.rows;
@@ -225,6 +226,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
         return;
       }
     }
+    for (const b of this.missingBuilders) b.appendNull();
     if (this.rows === this.lines.length) {
       const l = new Uint32Array(this.lines.length * 2);
       l.set(this.lines);
@@ -294,6 +296,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     const m = matchHeader(this.contract, names);
     this.fieldToColumn = m.fieldToColumn;
     this.stats.reordered = m.reordered;
+    this.missingBuilders = m.missing.map((c) => this.builders[c]);
     this.mapFields();
   }
 
@@ -332,13 +335,74 @@ function normalize(name: string): string {
  * Maps the header's fields to contract columns (case and surrounding spaces ignored, any order); throws
  * HeaderMismatchError naming what is missing, unexpected or duplicated.
  */
-export function matchHeader(contract: Contract, names: string[]): { fieldToColumn: number[]; reordered: boolean } {
-  const wanted = contract.columns.map((c) => normalize(c.header ?? c.name));
+export interface HeaderMatch {
+  /** File field -> contract column. */
+  fieldToColumn: number[];
+  reordered: boolean;
+  /** Contract columns with no field in the file (null in every row; only under schemaDrift: evolve). */
+  missing: number[];
+}
+
+/**
+ * Maps the file's header onto the contract's columns, by name (or `header`, or an alias), in any order.
+ * Duplicate names are always refused; extra or missing columns unless the contract evolves (and then only
+ * nullable columns may be missing). Extra columns are kept by giving them columns first (`evolveContract`).
+ */
+export function matchHeader(contract: Contract, names: string[]): HeaderMatch {
+  const d = headerDrift(contract, names);
+  if (d.duplicates.length || (contract.schemaDrift === 'reject' && (d.missing.length || d.extra.length))) {
+    throw new HeaderMismatchError(d.missing, d.extra, d.duplicates);
+  }
+  const notNullable = d.missing.filter((m) => !contract.columns.find((c) => c.name === m)!.nullable);
+  if (notNullable.length || d.extra.length) {
+    throw new HeaderMismatchError(d.missing, d.extra, [], notNullable.length ? ` (${notNullable.join(', ')} cannot be null, so schemaDrift: evolve cannot fill ${notNullable.length > 1 ? 'them' : 'it'})` : '');
+  }
+  const fieldToColumn = d.fieldToColumn;
+  const missing = contract.columns.map((_, c) => c).filter((c) => !fieldToColumn.includes(c));
+  return { fieldToColumn, reordered: fieldToColumn.some((c, f) => c !== f), missing };
+}
+
+export interface HeaderDrift {
+  /** Contract columns (names) the header lacks. */
+  missing: string[];
+  /** Header names the contract lacks. */
+  extra: string[];
+  duplicates: string[];
+  /** Columns found under an alias: the column's name and the header text. */
+  renamed: { column: string; header: string }[];
+  fieldToColumn: number[];
+}
+
+export function headerDrift(contract: Contract, names: string[]): HeaderDrift {
+  const wanted = contract.columns.map((c) => [c.header ?? c.name, ...c.aliases].map(normalize));
   const found = names.map(normalize);
   const duplicates = found.filter((n, i) => found.indexOf(n) !== i);
-  const missing = contract.columns.filter((_, i) => !found.includes(wanted[i])).map((c) => c.header ?? c.name);
-  const extra = names.filter((_, i) => !wanted.includes(found[i]));
-  if (missing.length || extra.length || duplicates.length) throw new HeaderMismatchError(missing, extra, duplicates);
-  const fieldToColumn = found.map((n) => wanted.indexOf(n));
-  return { fieldToColumn, reordered: fieldToColumn.some((c, f) => c !== f) };
+  const fieldToColumn = found.map((n) => wanted.findIndex((w) => w.includes(n)));
+  const missing = contract.columns.filter((_, c) => !fieldToColumn.includes(c)).map((c) => c.header ?? c.name);
+  const extra = names.filter((_, f) => fieldToColumn[f] < 0);
+  const renamed = names
+    .map((h, f) => ({ column: contract.columns[fieldToColumn[f]]?.name, header: h, f }))
+    .filter((r) => r.column !== undefined && wanted[fieldToColumn[r.f]][0] !== found[r.f])
+    .map(({ column, header }) => ({ column: column!, header }));
+  return { missing, extra, duplicates, renamed, fieldToColumn };
 }
+
+/**
+ * The contract a drifted file is converted with: its columns, then one nullable string column per extra
+ * header name (named as an identifier; the header text kept as `header`).
+ */
+export function evolveContract(contract: Contract, extra: string[]): Contract {
+  if (!extra.length) return contract;
+  const taken = new Set(contract.columns.map((c) => c.name));
+  const added = extra.map((h) => {
+    let base = h.normalize('NFKD').replace(/[^\x00-\x7f]/g, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'column';
+    if (!/^[a-z_]/.test(base)) base = `c_${base}`;
+    let name = base;
+    for (let i = 2; taken.has(name) || RESERVED.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return { name, header: h, aliases: [], type: 'string', nullable: true, trim: false } as Contract['columns'][number];
+  });
+  return { ...contract, columns: [...contract.columns, ...added] };
+}
+
+const RESERVED = new Set(['_batch_id', '_source_key', '_source_line', '_ingested_at', 'ingest_date']);

@@ -131,7 +131,7 @@ export async function openedBatch(ctx: IngestContext, dataset: string, batchId: 
 /** Keeps the whole object, byte for byte, under quarantine/ and publishes a manifest that says why. */
 export async function quarantineWhole(
   ctx: IngestContext, info: ObjectInfo, batchId: string, started: Date, dataset: string,
-  status: 'rejected' | 'unmatched', problem: { code: string; message: string }, contract?: Contract,
+  status: 'rejected' | 'unmatched', problem: { code: string; message: string }, contract?: Contract, drift?: Manifest['drift'],
 ): Promise<IngestResult> {
   const ingestDate = started.toISOString().slice(0, 10);
   const mKey = manifestKey(dataset, batchId);
@@ -169,6 +169,7 @@ export async function quarantineWhole(
     quarantine: { key: qKey, rows: 0, bytes },
     header: { found: null, reordered: false },
     schema: contract ? schemaOf(contract) : [],
+    ...(drift ? { drift } : {}),
   };
   await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
   return { manifest, manifestKey: mKey, alreadyIngested: false };

@@ -1,6 +1,7 @@
 import type { Contract } from '../contracts/contract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { ReconciliationError } from './errors.ts';
+import type { BatchDrift } from './batch.ts';
 import type { OutputFile } from './RollingParquetWriter.ts';
 
 export type BatchStatus =
@@ -40,6 +41,11 @@ export interface Manifest {
    * (runs, more than one per segment when a run reached its time budget), and why ranges were given up.
    */
   conversion?: { segments: number; runs: number; replanned?: string };
+  /**
+   * How the file's header differed from the contract (schema drift) and the contract's policy: under reject
+   * the batch is rejected whole; under evolve missing columns are null and extra ones kept as string columns.
+   */
+  drift?: BatchDrift;
 }
 
 export function manifestKey(dataset: string, batchId: string): string {

@@ -23,7 +23,7 @@ export interface IngestSummary {
   files: number;
   manifest: string;
   /**
-   * Whether the pipeline state machine was started for the batch (not for unconverted files). A batch handed
+   * Whether the pipeline state machine was started for the batch (not for unmatched files). A batch handed
    * off (status `converting`) is converted and published by the state machine, then goes on to the pipeline.
    */
   pipeline: 'started' | 'already-started' | 'not-started';
@@ -131,8 +131,9 @@ async function ingestOne(ctx: IngestContext, key: string, options: IngestEventOp
     r = await ingestObject(ctx, key);
   }
   const m = r.manifest;
-  // Started again on a redelivered event too: a crash between ingest and start must not strand a batch.
-  const started = pipeline && m.status === 'published'
+  // Started again on a redelivered event too: a crash between ingest and start must not strand a batch. A
+  // batch rejected whole is not merged, but its metrics (rejects, schema drift) are published by the pipeline.
+  const started = pipeline && m.status !== 'unmatched'
     ? await pipeline.start({ dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey })
     : 'not-started';
   return {

@@ -35,6 +35,8 @@ interface CsvCore {
   setDecimal(c: number, precision: number, scale: number, pow10: number): void;
   setFormat(c: number, kind: number, parts: number): number;
   setFieldMap(f: number, c: number): void;
+  setFieldCount(n: number): void;
+  setMissing(c: number): void;
   reserveInput(total: number): number;
   inputAddress(): number;
   compact(n: number, len: number): void;
@@ -109,6 +111,8 @@ export function csvCoreModule(path = defaultCsvWasmPath()): WasmModule {
 export interface WasmDecoderOptions extends DecoderOptions {
   /** The compiled core (default: wasm/build/csv.wasm beside the source). */
   wasmPath?: string;
+  /** Only read the header (stats.header, headerEnd), without matching it to the contract: a probe. */
+  headerOnly?: boolean;
 }
 
 /**
@@ -137,6 +141,7 @@ export class WasmCsvDecoder implements CsvDecoder {
   /** Stream offset just after the header record (0 without a header), once it has been read. */
   headerEnd: number | null = null;
   private readonly maxRecordBytes: number;
+  private readonly headerOnly: boolean;
   private readonly quote: number;
   private readonly escape: number;
 
@@ -145,6 +150,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.quote = d.quote.charCodeAt(0);
     this.escape = (d.escape ?? d.quote).charCodeAt(0);
     this.maxRecordBytes = d.maxRecordBytes;
+    this.headerOnly = options.headerOnly ?? false;
     this.oracle = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
     this.types = this.oracle.map((b) => b.arrowType);
     this.kinds = contract.columns.map((c) => TYPE[parseColumnType(c.type).kind]);
@@ -415,10 +421,16 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.stats.header = names;
     this.headerPending = false;
     this.headerEnd = this.pushed - this.inLen + core.getPos();
+    if (this.headerOnly) {
+      core.setHeaderDone();
+      return;
+    }
     const m = matchHeader(this.contract, names);
     this.fieldToColumn = m.fieldToColumn;
     this.stats.reordered = m.reordered;
+    if (names.length !== this.contract.columns.length || m.missing.length) core.setFieldCount(names.length);
     m.fieldToColumn.forEach((c, f) => core.setFieldMap(f, c));
+    for (const c of m.missing) core.setMissing(c);
     core.setHeaderDone();
   }
 
@@ -448,7 +460,7 @@ export class WasmCsvDecoder implements CsvDecoder {
       case 'stray-quote':
         return { line, column: columnOf(field), reason, raw, message: REJECT_MESSAGES.strayQuote(field) };
       case 'ragged-row':
-        return { line, column: null, reason, raw, message: REJECT_MESSAGES.ragged(aux, this.contract.columns.length) };
+        return { line, column: null, reason, raw, message: REJECT_MESSAGES.ragged(aux, this.fieldToColumn.length) };
       case 'null-not-allowed':
         return { line, column: columnOf(field), reason, raw, message: REJECT_MESSAGES.nullNotAllowed };
       default: {

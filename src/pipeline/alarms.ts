@@ -4,7 +4,7 @@ import type { MetricDatum } from './metrics.ts';
 
 /** An alarm in ALARM state, as the SNS topic would be told. */
 export interface Alarm {
-  name: 'pipeline-failed' | 'reject-ratio' | 'stale-dataset' | 'ingest-errors';
+  name: 'pipeline-failed' | 'reject-ratio' | 'stale-dataset' | 'ingest-errors' | 'schema-drift';
   dataset: string;
   detail: string;
 }
@@ -14,7 +14,9 @@ export function formatAlarm(a: Alarm): string {
 }
 
 /** The alarms template.yaml defines on the pipeline's metrics, evaluated on one execution's metric data. */
-export function metricAlarms(data: MetricDatum[], context: { dataset: string; rejectRatio?: number; maxRejectRatio?: number; cause?: string }): Alarm[] {
+export function metricAlarms(
+  data: MetricDatum[], context: { dataset: string; rejectRatio?: number; maxRejectRatio?: number; cause?: string; drift?: string },
+): Alarm[] {
   const alarms: Alarm[] = [];
   const sum = (name: string) => data.filter((d) => d.MetricName === name && !d.Dimensions?.length).reduce((n, d) => n + d.Value, 0);
   if (sum('PipelineFailed') >= 1) alarms.push({ name: 'pipeline-failed', dataset: context.dataset, detail: context.cause ?? '' });
@@ -22,7 +24,19 @@ export function metricAlarms(data: MetricDatum[], context: { dataset: string; re
     const pct = (x = 0) => `${(x * 100).toFixed(x * 100 < 10 ? 2 : 1)}%`;
     alarms.push({ name: 'reject-ratio', dataset: context.dataset, detail: `${pct(context.rejectRatio)} > ${pct(context.maxRejectRatio)}` });
   }
+  if (sum('SchemaDrift') >= 1) alarms.push({ name: 'schema-drift', dataset: context.dataset, detail: context.drift ?? '' });
   return alarms;
+}
+
+/** One line saying how a file's header drifted and what was done. */
+export function describeDrift(d: NonNullable<Manifest['drift']>): string {
+  const parts = [
+    d.missing.length ? `missing ${d.missing.join(', ')}` : '',
+    d.extra.length ? `extra ${d.extra.map((e) => (d.policy === 'evolve' && e.column !== e.header ? `${e.header} (kept as ${e.column})` : e.header)).join(', ')}` : '',
+    d.renamed.length ? `renamed ${d.renamed.map((r) => `${r.header} -> ${r.column}`).join(', ')}` : '',
+  ].filter(Boolean);
+  const done = d.missing.length || d.extra.length ? (d.policy === 'evolve' ? 'evolved' : 'file rejected') : 'accepted';
+  return `${parts.join('; ')} (${d.policy}: ${done})`;
 }
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -6,7 +6,8 @@ import type { Contract } from '../contracts/contract.ts';
 import { handleConvertTask, type ConvertTask } from '../convert/convertTask.ts';
 import type { ConvertInput, IngestContext } from '../convert/ingestObject.ts';
 import type { FolderStore } from '../adapters/local/FolderStore.ts';
-import { metricAlarms, type Alarm } from './alarms.ts';
+import { readManifest } from '../convert/manifest.ts';
+import { describeDrift, metricAlarms, type Alarm } from './alarms.ts';
 import { CrawlerRunningError, PipelineFailedError, QueryFailedError } from './errors.ts';
 import { toEmf, type MetricDatum } from './metrics.ts';
 import type { PipelinePlan } from './planBatch.ts';
@@ -110,11 +111,12 @@ export async function runPipelineLocally(deps: LocalPipelineDeps, input: Pipelin
   const publish = (context: { cause?: string }) => (task: { Namespace: string; MetricData: MetricDatum[] }) => {
     for (const line of toEmf(task.Namespace, task.MetricData, deps.now())) deps.emit(line);
     alarms.push(...metricAlarms(task.MetricData, {
-      dataset: input.dataset, rejectRatio: plan?.metrics.rejectRatio, maxRejectRatio: plan?.metrics.maxRejectRatio, ...context,
+      dataset: input.dataset, rejectRatio: plan?.metrics.rejectRatio, maxRejectRatio: plan?.metrics.maxRejectRatio, drift: driftText, ...context,
     }));
     return {};
   };
 
+  let driftText: string | undefined;
   // The error a task handler threw last: the text of the pipeline-failed alarm.
   let lastError = '';
   let converting: Promise<unknown> = Promise.resolve();
@@ -130,6 +132,8 @@ export async function runPipelineLocally(deps: LocalPipelineDeps, input: Pipelin
     ConvertSegment: (t: Omit<ConvertTask & { action: 'segment' }, 'action'>) => convertStep({ ...t, action: 'segment' }),
     PublishBatch: (t: { dataset: string; batchId: string }) => convertStep({ ...t, action: 'publish' }),
     PlanBatch: async (i: PipelineInput) => {
+      const m = await readManifest(deps.lake, i.manifestKey);
+      driftText = m?.drift ? describeDrift(m.drift) : undefined;
       plan = await planFromManifest(
         { lake: deps.lake, contracts: deps.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, crawler: (ds) => `landfall-local-raw-${ds}` },
         i,

@@ -26,6 +26,8 @@ export interface PipelinePlan {
     thresholdExceeded: 0 | 1;
     /** 1 when the batch is merged (0 for a batch that was not converted). */
     merged: 0 | 1;
+    /** 1 when the file's header differed from the contract (manifest.drift), evolved or rejected. */
+    schemaDrift: 0 | 1;
   };
 }
 
@@ -52,6 +54,7 @@ export function planBatch(o: PlanOptions, manifest: Manifest): PipelinePlan {
     rejectRatio: manifest.rejectRatio, maxRejectRatio: manifest.maxRejectRatio,
     thresholdExceeded: (manifest.rejectThresholdExceeded ? 1 : 0) as 0 | 1,
     merged: (run ? 1 : 0) as 0 | 1,
+    schemaDrift: (manifest.drift ? 1 : 0) as 0 | 1,
   };
   const base = { dataset: manifest.dataset, batchId: manifest.batchId, ingestDate: manifest.ingestDate, crawler: o.crawler, metrics };
   if (!contract || !run) {

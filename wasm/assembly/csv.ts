@@ -86,6 +86,9 @@ const C_WIDTH: usize = 104;
 let cols: usize = 0;
 let ncols: i32 = 0;
 let fieldMap: usize = 0; // file field -> contract column (i32 each)
+let nfields: i32 = 0; // fields a record must have: the header's (schema drift) or the contract's columns
+let missing: usize = 0; // contract columns no field fills (null in every row), i32 each
+let nmissing: i32 = 0;
 
 // Dialect
 let delim: u8 = 44;
@@ -156,6 +159,7 @@ export function init(columns: i32): void {
   memory.fill(cols, 0, <usize>columns * COL);
   fieldMap = heap.alloc(<usize>max(columns, 1) * 4);
   for (let i = 0; i < columns; i++) store<i32>(fieldMap + <usize>i * 4, i);
+  nfields = columns;
   growFields(256);
   rowCap = 0;
   ensureRows(1024);
@@ -256,6 +260,19 @@ export function setFormat(c: i32, kind: i32, parts: i32): usize {
 
 export function setFieldMap(f: i32, c: i32): void {
   store<i32>(fieldMap + <usize>f * 4, c);
+}
+
+/** Schema drift: records have `n` fields (the header's); `setFieldMap` then maps each, `setMissing` the rest. */
+export function setFieldCount(n: i32): void {
+  fieldMap = heap.realloc(fieldMap, <usize>max(n, 1) * 4);
+  nfields = n;
+}
+
+/** Column `c` has no field in this file: it is null in every row (the contract allows it). */
+export function setMissing(c: i32): void {
+  missing = missing ? heap.realloc(missing, <usize>(nmissing + 1) * 4) : heap.alloc(<usize>(nmissing + 1) * 4);
+  store<i32>(missing + <usize>nmissing * 4, c);
+  nmissing++;
 }
 
 // ---- Memory management ------------------------------------------------------------------------------------
@@ -599,7 +616,7 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     addReject(recStart, recEnd, problemField, R_STRAY, 0);
     return;
   }
-  if (nf != ncols) {
+  if (nf != nfields) {
     addReject(recStart, recEnd, -1, R_RAGGED, nf);
     return;
   }
@@ -636,6 +653,11 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
       addReject(recStart, recEnd, f, code, 0);
       return;
     }
+  }
+  for (let m = 0; m < nmissing; m++) {
+    const c = load<i32>(missing + <usize>m * 4);
+    const cp = cols + <usize>c * COL;
+    appendNull(cp, load<i32>(cp + C_TYPE), row);
   }
   store<i64>(lines + <usize>row * 8, <i64>line);
   rows = row + 1;

@@ -54,8 +54,11 @@ export class DuckDbEngine {
     const view = `raw.${c.dataset}`;
     if (files.length) {
       const list = files.map(sqlString).join(', ');
+      // The contract's columns, as Athena's raw table (DDL from the contract) shows them: columns a drifted file
+      // brought along (schemaDrift: evolve) stay in its Parquet file until the contract adds them.
+      const cols = [...c.columns.map((col) => `"${col.name}"`), '_batch_id', '_source_key', '_source_line', '_ingested_at', 'ingest_date'];
       await this.conn.run(
-        `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet([${list}], hive_partitioning = true, hive_types = {'ingest_date': DATE})`,
+        `CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} FROM read_parquet([${list}], hive_partitioning = true, hive_types = {'ingest_date': DATE}, union_by_name = true)`,
       );
     } else {
       const cols = [
