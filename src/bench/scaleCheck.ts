@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createGzip } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import type { Manifest } from '../convert/manifest.ts';
 import { EVENTS } from './benchData.ts';
 
@@ -29,6 +29,7 @@ interface StepOut {
 export interface ScaleOptions {
   dir: string;
   plainMb: number;
+  /** Size of the gzip file (compressed) in MB. */
   gzipMb: number;
   smallMb: number;
   threads: number;
@@ -43,6 +44,15 @@ async function step(work: string, args: string[], env: Record<string, string> = 
     maxBuffer: 1 << 24, env: { ...process.env, ...env },
   });
   return JSON.parse(stdout.trim().split('\n').pop()!) as StepOut;
+}
+
+/** The CSV size whose gzip (level 6) is about `gzMb`: the generator's compression ratio, measured on a sample. */
+async function csvMbForGzip(dir: string, gzMb: number): Promise<number> {
+  const sample = join(dir, 'ratio-sample.csv');
+  await EVENTS.generate(sample, 16 * 1024 * 1024);
+  const raw = await readFile(sample);
+  await rm(sample);
+  return Math.round((gzMb * raw.length) / gzipSync(raw, { level: 6 }).length);
 }
 
 async function input(dir: string, name: string, mb: number, gzip = false): Promise<string> {
@@ -92,7 +102,8 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
   o.log(`generating inputs in ${o.dir} (reused when present)...`);
   const small = await input(o.dir, `events-${o.smallMb}m`, o.smallMb);
   const plain = await input(o.dir, `events-${o.plainMb}m`, o.plainMb);
-  const gz = await input(o.dir, `events-${o.gzipMb}m`, o.gzipMb, true);
+  const gzCsvMb = await csvMbForGzip(o.dir, o.gzipMb);
+  const gz = await input(o.dir, `events-${gzCsvMb}m`, gzCsvMb, true);
 
   // Peak RSS, small and large, one uninterrupted pass each.
   const rss: [string, number, StepOut][] = [];

@@ -63,14 +63,17 @@ export async function invoke(args: string[]): Promise<number> {
   const lake = resolve(values.lake);
 
   if (resource.Type === 'AWS::Serverless::StateMachine') {
-    const { openLocalLake } = await import('../wiring/local.ts');
+    const { openLocalLake, ingestContext } = await import('../wiring/local.ts');
     const { LocalPipelineRunner } = await import('./pipelineRunner.ts');
     const { runPipelineLocally } = await import('../pipeline/localPipeline.ts');
     const local = await openLocalLake({ root: lake });
     const runner = await LocalPipelineRunner.open(local);
     try {
       const out = await runPipelineLocally(
-        { lake: local.lake, contracts: local.contracts, engine: runner.engine, now: () => new Date(), emit: (l) => process.stdout.write(`${l}\n`) },
+        {
+          lake: local.lake, contracts: local.contracts, engine: runner.engine, now: () => new Date(), emit: (l) => process.stdout.write(`${l}\n`),
+          ingest: ingestContext(local),
+        },
         event,
       );
       process.stdout.write(`${JSON.stringify({ steps: out.steps, alarms: out.alarms })}\n`);

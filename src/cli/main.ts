@@ -18,7 +18,7 @@ usage:
                                                     run a function of template.yaml (or the state machine) as sam local invoke
                                                     would, without Docker, against the local lake
   landfall bench [--events-mb 1024] [--wide-mb 256] [--threads 1,2] [--dir DIR] [--json] [--no-cold-start]
-  landfall scale [--plain-mb 5120] [--gzip-mb 2048] [--range-mb 1024] [--budget-s N] [--threads 2] [--dir DIR]
+  landfall scale [--plain-mb 5120] [--gzip-mb 2048 (compressed)] [--range-mb 1024] [--budget-s N] [--threads 2] [--dir DIR]
                  large files end to end: byte ranges and time-limited gzip runs vs one pass (rows, checksums, RSS)
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
 

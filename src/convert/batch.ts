@@ -441,8 +441,9 @@ function decodedStream(
     skipped = from.offset - h;
     const stop = end ?? info.size;
     if (stop > from.offset) {
+      progress.storedBytes = from.offset;
       for await (const c of landing.read(info.key, { start: from.offset, end: stop })) {
-        progress.storedBytes = from.offset + c.length;
+        progress.storedBytes += c.length;
         yield c;
       }
     }
