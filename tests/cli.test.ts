@@ -37,6 +37,17 @@ describe('the landfall command', () => {
     expect(table.stdout).toContain('(1 row)');
   });
 
+  it('run --range-mb converts a file as byte ranges through the state machine\'s Map, then merges it', async () => {
+    const lake = await tempDir();
+    const run = await landfall('run', '--lake', lake, '--range-mb', '1', join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/rows read 100000, written 100000, rejected 0/);
+    expect(run.stdout).toMatch(/converted: +4 byte range\(s\) in 4 run\(s\) by the state machine's Map/);
+    expect(run.stdout).toMatch(/pipeline: +curated\.ad_clicks/);
+    const csv = await landfall('query', '--lake', lake, '--format', 'csv', 'SELECT count(*) AS n FROM raw.ad_clicks');
+    expect(csv.stdout.trim()).toBe('n\n100000');
+  });
+
   it('exits non-zero and says why when a file matches no contract', async () => {
     const lake = await tempDir();
     const file = join(await tempDir(), 'unknown_export.csv');

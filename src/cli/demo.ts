@@ -57,7 +57,7 @@ export async function demo(args: string[]): Promise<number> {
   const engine = pipeline.engine;
   let outcomes;
   try {
-    outcomes = await runFiles(lake, files.map((f) => f.path), undefined, say, (r) => pipeline.afterIngest(r));
+    outcomes = await runFiles(lake, files.map((f) => f.path), undefined, say, (r, ctx) => pipeline.afterIngest(r, ctx));
     for (const l of await pipeline.freshness()) say(l);
     await engine.attachRaw(lake.lake, lake.contracts);
     for (const [title, sql] of DEMO_QUERIES) {

@@ -1,7 +1,8 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
-import type { IngestResult } from '../convert/ingestObject.ts';
+import type { IngestContext, IngestResult, StartedIngest } from '../convert/ingestObject.ts';
+import { readManifest } from '../convert/manifest.ts';
 import { formatAlarm, type Alarm } from '../pipeline/alarms.ts';
 import { checkFreshness } from '../pipeline/freshness.ts';
 import { PipelineFailedError } from '../pipeline/errors.ts';
@@ -11,6 +12,8 @@ import type { LocalLake } from '../wiring/local.ts';
 export interface PipelineReport {
   lines: string[];
   failed: boolean;
+  /** The batch's published result (read from its manifest for a batch the state machine converted). */
+  result?: IngestResult;
 }
 
 /**
@@ -24,18 +27,26 @@ export class LocalPipelineRunner {
     return new LocalPipelineRunner(lake, await DuckDbEngine.open(lake.root));
   }
 
-  async afterIngest(r: IngestResult): Promise<PipelineReport> {
-    const m = r.manifest;
-    if (m.status === 'unmatched') return { lines: [], failed: false };
+  /** Runs the state machine for a converted batch, or for a handed-off one (converting it first: the ASL's Map). */
+  async afterIngest(r: StartedIngest, ingest?: IngestContext): Promise<PipelineReport> {
+    const handOff = 'convert' in r ? r : null;
+    if (!handOff && (r as IngestResult).manifest.status === 'unmatched') return { lines: [], failed: false };
+    const input = handOff ?? { dataset: (r as IngestResult).manifest.dataset, batchId: (r as IngestResult).manifest.batchId, manifestKey: (r as IngestResult).manifestKey };
     const emf: string[] = [];
+    // A handed-off batch is published by the state machine: its result is read back from the manifest.
+    const result = async (): Promise<IngestResult | undefined> => {
+      if (!handOff) return r as IngestResult;
+      const manifest = await readManifest(this.lake.lake, handOff.manifestKey);
+      return manifest ? { manifest, manifestKey: handOff.manifestKey, alreadyIngested: false } : undefined;
+    };
     try {
       const out = await runPipelineLocally(
-        { lake: this.lake.lake, contracts: this.lake.contracts, engine: this.engine, now: () => new Date(), emit: (l) => emf.push(l) },
-        { dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey },
+        { lake: this.lake.lake, contracts: this.lake.contracts, engine: this.engine, now: () => new Date(), emit: (l) => emf.push(l), ingest },
+        input,
       );
       const done = out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''));
       const ran = done.length ? [`  pipeline:   ${done.join(', ')}`] : [];
-      return { lines: [...ran, ...(await this.record(out.alarms, emf))], failed: false };
+      return { lines: [...ran, ...(await this.record(out.alarms, emf))], failed: false, result: await result() };
     } catch (err) {
       if (!(err instanceof PipelineFailedError)) throw err;
       return {
@@ -45,6 +56,7 @@ export class LocalPipelineRunner {
           ...(await this.record(err.alarms as Alarm[], emf)),
         ],
         failed: true,
+        result: await result(),
       };
     }
   }

@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { matchesFileName } from '../contracts/matchContract.ts';
-import { ingestObject, type IngestResult } from '../convert/ingestObject.ts';
+import { ingestObject, startIngest, type IngestContext, type IngestResult, type StartedIngest } from '../convert/ingestObject.ts';
+import { describeDrift } from '../pipeline/alarms.ts';
 import { ingestContext, type LocalLake } from '../wiring/local.ts';
 import { bytes } from './format.ts';
 import { Progress } from './progress.ts';
@@ -13,8 +14,11 @@ export interface FileOutcome {
   pipelineFailed?: boolean;
 }
 
-/** What runs after each ingest (the local pipeline); returns lines to print. */
-export type AfterIngest = (r: IngestResult) => Promise<{ lines: string[]; failed: boolean }>;
+/**
+ * What runs after each ingest (the local pipeline); returns lines to print. Given a batch the ingest handed off
+ * (byte ranges), it converts it first, as the state machine does on AWS, and returns the published result.
+ */
+export type AfterIngest = (r: StartedIngest, ctx: IngestContext) => Promise<{ lines: string[]; failed: boolean; result?: IngestResult }>;
 
 /** Every file under the given paths (folders recursively, hidden files skipped), in a stable order. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
@@ -50,10 +54,19 @@ export async function runFiles(
     const progress = new Progress(basename(file), size);
     const started = Date.now();
     try {
-      const result = await ingestObject(ingestContext(lake, (p) => progress.update(p.storedBytes)), key, dataset);
+      const ctx = ingestContext(lake, (p) => progress.update(p.storedBytes));
+      const begun = await startIngest(ctx, key, undefined, dataset);
+      let result: IngestResult;
+      let pipeline: Awaited<ReturnType<AfterIngest>> | undefined;
+      if (!('convert' in begun)) result = begun;
+      else if (afterIngest) {
+        pipeline = await afterIngest(begun, ctx);
+        if (!pipeline.result) throw new Error(`batch ${begun.batchId} was handed to the state machine but not published:\n${pipeline.lines.join('\n')}`);
+        result = pipeline.result;
+      } else result = await ingestObject(ctx, key, dataset);
       progress.stop();
       log(describe(lake, file, result, (Date.now() - started) / 1000));
-      const pipeline = afterIngest ? await afterIngest(result) : { lines: [], failed: false };
+      pipeline ??= afterIngest ? await afterIngest(result, ctx) : { lines: [], failed: false };
       for (const l of pipeline.lines) log(l);
       outcomes.push({ file, result, pipelineFailed: pipeline.failed });
     } catch (err) {
@@ -81,6 +94,11 @@ function describe(lake: LocalLake, file: string, r: IngestResult, secs: number):
       `  rows read ${m.rowsRead}, written ${m.rowsWritten}, rejected ${m.rowsRejected}` +
         (r.alreadyIngested ? '' : `  (${bytes(m.source.size)}${m.source.compression === 'gzip' ? ' gzip' : ''} in ${secs.toFixed(1)} s)`),
     );
+    if (m.conversion) {
+      const c = m.conversion;
+      lines.push(`  converted:  ${c.segments} byte range(s) in ${c.runs} run(s) by the state machine's Map${c.replanned ? `; ${c.replanned}` : ''}`);
+    }
+    if (m.drift) lines.push(`  drift:      ${describeDrift(m.drift)}`);
     if (m.files.length) lines.push(`  raw:        ${m.files.length} Parquet file(s), ${bytes(written)} in ${rel(dirname(m.files[0].key))}/`);
     if (m.quarantine) {
       const reasons = Object.entries(m.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ');
