@@ -189,69 +189,76 @@ async function firstBytes(store: ObjectStore, key: string, n: number): Promise<U
 
 /**
  * Cuts a plain file into ranges of about `rangeBytes`, each starting just after a line feed, with the line
- * number there (one pass over the bytes, counting line feeds: no parsing). A line feed inside a quoted field
- * can make a cut point a false record start; `publishBatch` detects that (the previous range's last record
- * must end exactly there, on the same line) and falls back to one sequential pass.
+ * number there: the first line feed after each mark is found by a small read there, and the line feeds before
+ * it are counted (no parsing) over the ranges at once, so planning a 50 GB object reads it at the speed of
+ * several S3 streams. A line feed inside a quoted field can make a cut point a false record start;
+ * `publishBatch` detects that (the previous range's last record must end exactly there, on the same line) and
+ * falls back to one sequential pass.
  */
 async function planRanges(
   ctx: IngestContext, contract: Contract, info: ObjectInfo, rangeBytes: number,
 ): Promise<{ segments: SegmentSpec[]; headerEnd: number } | { reason: string }> {
-  const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath });
+  const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath, headerOnly: true });
   let headerEnd: number | null = probe.headerEnd;
-  const cuts: number[] = [];
-  for (let c = rangeBytes; c < info.size - rangeBytes / 2; c += rangeBytes) cuts.push(c);
-  const segments: SegmentSpec[] = [{ index: 0, start: 0, end: null, line: 1 }];
-  let offset = 0;
-  let lineFeeds = 0;
-  let next = 0; // index into cuts
-  let seeking = false;
-  for await (const chunk of ctx.landing.read(info.key)) {
-    if (headerEnd === null) {
-      try {
-        probe.push(chunk);
-      } catch {
-        return { reason: 'the header could not be read; one sequential pass reports why' };
-      }
-      headerEnd = probe.headerEnd;
-      if (headerEnd === null && offset + chunk.length > contract.dialect.maxRecordBytes) return { reason: 'no header found' };
-    }
-    if (offset === 0) {
+  let read = 0;
+  for await (const chunk of ctx.landing.read(info.key, { start: 0, end: Math.min(info.size, contract.dialect.maxRecordBytes + 1) })) {
+    if (read === 0) {
       const cr = chunk.indexOf(13);
-      if (cr >= 0 && chunk[cr + 1] !== 10 && cr + 1 < chunk.length) return { reason: 'CR-only line endings' };
+      if (cr >= 0 && cr + 1 < chunk.length && chunk[cr + 1] !== 10) return { reason: 'CR-only line endings' };
     }
-    let p = 0;
-    for (;;) {
-      if (!seeking && next < cuts.length && offset + chunk.length > cuts[next] - 1) {
-        // Count up to the cut, then look for the first line feed at or after it.
-        const from = Math.max(p, cuts[next] - 1 - offset);
-        lineFeeds += countLineFeeds(chunk, p, from);
-        p = from;
-        seeking = true;
-      }
-      if (seeking) {
-        const lf = chunk.indexOf(10, p);
-        if (lf < 0) break;
-        lineFeeds += countLineFeeds(chunk, p, lf + 1);
-        p = lf + 1;
-        const start = offset + p;
-        seeking = false;
-        next++;
-        if (start < info.size && start > segments.at(-1)!.start) {
-          segments.at(-1)!.end = start;
-          segments.push({ index: segments.length, start, end: null, line: lineFeeds + 1 });
-        }
-        continue;
-      }
-      break;
+    read += chunk.length;
+    if (headerEnd !== null) break;
+    try {
+      probe.push(chunk);
+    } catch {
+      return { reason: 'the header could not be read; one sequential pass reports why' };
     }
-    if (!seeking) lineFeeds += countLineFeeds(chunk, p, chunk.length);
-    offset += chunk.length;
-    if (next >= cuts.length && !seeking) break;
+    headerEnd = probe.headerEnd;
   }
   if (headerEnd === null) return { reason: 'no header found' };
-  if (segments.length < 2) return { reason: 'no line breaks to cut at' };
-  if (segments[1].start <= headerEnd) return { reason: 'the header reaches past the first cut' };
+  const starts: number[] = [];
+  for (let c = rangeBytes; c < info.size - rangeBytes / 2; c += rangeBytes) {
+    const start = await nextLineStart(ctx.landing, info, c);
+    if (start !== null && start > (starts.at(-1) ?? headerEnd) && start < info.size) starts.push(start);
+  }
+  if (!starts.length) return { reason: 'no line breaks to cut at' };
+  const bounds = [0, ...starts];
+  const counts = await mapLimit(bounds, 4, (from, i) => countLineFeedsIn(ctx.landing, info.key, from, bounds[i + 1] ?? from));
+  const segments: SegmentSpec[] = [];
+  let lines = 1;
+  bounds.forEach((start, i) => {
+    segments.push({ index: i, start, end: bounds[i + 1] ?? null, line: lines });
+    lines += counts[i];
+  });
   return { segments, headerEnd };
+}
+
+/** The offset just after the first line feed at or after `at - 1` (null: none before the end). */
+async function nextLineStart(store: ObjectStore, info: ObjectInfo, at: number): Promise<number | null> {
+  let pos = at - 1;
+  for await (const chunk of store.read(info.key, { start: pos, end: info.size })) {
+    const lf = chunk.indexOf(10);
+    if (lf >= 0) return pos + lf + 1;
+    pos += chunk.length;
+  }
+  return null;
+}
+
+async function countLineFeedsIn(store: ObjectStore, key: string, start: number, end: number): Promise<number> {
+  let n = 0;
+  if (end > start) for await (const c of store.read(key, { start, end })) n += countLineFeeds(c, 0, c.length);
+  return n;
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i], i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function countLineFeeds(b: Uint8Array, from: number, to: number): number {
