@@ -93,6 +93,20 @@ describe('S3Store on a real S3 protocol (s3rver on 127.0.0.1)', () => {
     expect(await lake.head('raw/aborted.parquet')).toBeNull();
   });
 
+  it('moves an object by server-side copy and delete (keys with spaces and unicode), and a repeated move does nothing', async () => {
+    const store = new S3Store(s3, 'lake');
+    const from = 'staging/ds/b1/s0000-r0000-0000 é.parquet';
+    const to = 'raw/ds/ingest_date=2026-11-22/b1-0000 é.parquet';
+    await store.put(from, 'PAR1 body');
+    await store.move(from, to);
+    expect(await store.head(from)).toBeNull();
+    expect(await store.head(to)).toMatchObject({ size: 9 });
+    expect(Buffer.concat(await collect(store.read(to))).toString()).toBe('PAR1 body');
+    await store.move(from, to);
+    expect(await store.head(to)).toMatchObject({ size: 9 });
+    await expect(store.move('staging/nothing', 'raw/nothing')).rejects.toThrow();
+  });
+
   it('lists more than one page of keys', async () => {
     const lake = new S3Store(s3, 'lake');
     await Promise.all(Array.from({ length: 1105 }, (_, i) => lake.put(`manifests/many/${String(i).padStart(5, '0')}.json`, '{}')));
