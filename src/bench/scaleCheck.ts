@@ -122,6 +122,7 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
     const key = await land(work, plain);
     const start = await step(work, ['start', key, t, '0'], env);
     const handOff = start.result.handOff as { batchId: string; manifestKey: string; convert: { segments: number[] } };
+    o.log(`  planning (the ingest function's part): ${start.seconds.toFixed(1)} s, ${handOff.convert.segments.length} ranges, peak RSS ${mb(start.peakRssBytes)}`);
     const peaks = [start.peakRssBytes];
     let seconds = start.seconds;
     for (const s of handOff.convert.segments) {
