@@ -10,7 +10,6 @@ import { parse } from 'yaml';
 import { buildWasm } from './build-wasm.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = resolve(process.argv[2] ?? join(root, 'dist'));
 
 /** CloudFormation short tags (!Ref, !Sub, ...) read as plain values: only Metadata is needed here. */
 const cfnTags = ['Ref', 'Sub', 'GetAtt', 'If', 'Join', 'Select', 'Split', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'GetAZs', 'Base64', 'Cidr', 'Condition']
@@ -40,13 +39,13 @@ export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     logLevel: 'warning',
   });
   return layerDir;
 }
 
-export async function buildFunctions(dir = outDir, only) {
+export async function buildFunctions(dir = join(root, 'dist'), only) {
   const built = [];
   for (const fn of await functionsFromTemplate()) {
     if (only && !only.includes(fn.id)) continue;
@@ -63,7 +62,8 @@ export async function buildFunctions(dir = outDir, only) {
       target: p.Target,
       sourcemap: Boolean(p.Sourcemap),
       keepNames: Boolean(p.KeepNames),
-      minify: Boolean(p.Minify),
+      // As SAM: minified unless the template says `Minify: false`.
+      minify: p.Minify !== false,
       external: p.External ?? [],
       banner,
       logLevel: 'warning',
@@ -73,9 +73,17 @@ export async function buildFunctions(dir = outDir, only) {
   return built;
 }
 
+// `node scripts/build.mjs [DIR]`: the layer into layers/runtime and the functions into DIR (default dist/).
+// `node scripts/build.mjs --layer DIR`: only the layer, into DIR (layers/runtime/Makefile, for sam build).
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const layer = await buildLayer();
-  const fns = await buildFunctions();
-  console.log(`layer: ${layer}`);
-  for (const f of fns) console.log(`${f.id}: ${f.outfile}`);
+  const args = process.argv.slice(2);
+  if (args[0] === '--layer') {
+    if (!args[1]) throw new Error('usage: node scripts/build.mjs --layer DIR');
+    console.log(`layer: ${await buildLayer(resolve(args[1]))}`);
+  } else {
+    const layer = await buildLayer();
+    const fns = await buildFunctions(args[0] ? resolve(args[0]) : undefined);
+    console.log(`layer: ${layer}`);
+    for (const f of fns) console.log(`${f.id}: ${f.outfile}`);
+  }
 }

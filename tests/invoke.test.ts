@@ -17,6 +17,7 @@ const TARGET: Record<string, string> = {
   's3-put-encoded-key.json': 'IngestFunction',
   's3-put-no-contract.json': 'IngestFunction',
   'sqs-redrive.json': 'IngestFunction',
+  'convert-publish.json': 'ConvertFunction',
   'plan-batch.json': 'PlanFunction',
   'freshness-schedule.json': 'FreshnessFunction',
   'pipeline-input.json': 'PipelineStateMachine',
@@ -56,6 +57,7 @@ describe('landfall invoke: every sample event in events/ is accepted by its hand
     const result = JSON.parse(stdout.trim().split('\n').pop()!);
     if (target === 'IngestFunction' && event.startsWith('s3-')) expect(result[0]).toMatchObject({ status: event.includes('no-contract') ? 'unmatched' : 'published' });
     if (event === 'sqs-redrive.json') expect(result).toEqual({ batchItemFailures: [] });
+    if (target === 'ConvertFunction') expect(result).toMatchObject({ status: 'published', manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json' });
     if (target === 'PlanFunction') expect(result).toMatchObject({ dataset: 'olist_orders', run: true, crawler: 'RawCrawler' });
     if (target === 'FreshnessFunction') expect(result).toEqual([]);
     if (target === 'PipelineStateMachine') expect(result.steps).toContain('merge:curated.olist_orders');

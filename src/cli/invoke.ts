@@ -16,11 +16,12 @@ const PSEUDO: Record<string, string> = { 'AWS::AccountId': '123456789012', 'AWS:
 /**
  * Environment values as the deployed function would see them, resolved locally: parameters take their defaults,
  * resources their logical id, `/opt` is the runtime layer built in layers/runtime. A variable that points at
- * something only AWS has (the state machine) is left out, so the function runs without it.
+ * something only AWS has (the state machine) is left out, so the function runs without it. `layerDir` stands
+ * for /opt (default: layers/runtime as `npm run build` fills it).
  */
-export function resolveEnvironment(t: Template, variables: Record<string, unknown>): Record<string, string> {
+export function resolveEnvironment(t: Template, variables: Record<string, unknown>, layerDir = LAYER): Record<string, string> {
   const value = (v: unknown): string | undefined => {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v).replace(/^\/opt(?=\/|$)/, LAYER);
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v).replace(/^\/opt(?=\/|$)/, layerDir);
     const o = v as Record<string, unknown>;
     if ('Ref' in o) {
       const name = String(o.Ref);

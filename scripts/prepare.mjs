@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// npm's `prepare` step (npm ci / npm install in a checkout): compiles the CSV core so that `npx landfall` works
+// at once. A production install has no devDependencies, hence no AssemblyScript: `sam build` runs one
+// (`npm install --production` in a copy of the project, for each function) and only bundles there; the runtime
+// layer carries the compiled core (layers/runtime/Makefile). So without the compiler this step says so and succeeds.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let compiler = true;
+try {
+  require.resolve('assemblyscript/asc');
+} catch {
+  compiler = false;
+}
+if (compiler) {
+  const { buildWasm } = await import('./build-wasm.mjs');
+  console.log(`csv core: ${await buildWasm()}`);
+} else {
+  console.log('landfall: production install (no AssemblyScript): the CSV core is not compiled here; the runtime layer carries it.');
+}

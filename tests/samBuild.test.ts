@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveEnvironment } from '#src/cli/invoke.ts';
+import { readTemplate, type Template } from '#src/cli/samTemplate.ts';
+import { SHARED_DATA, tempDir } from './helpers.ts';
+import { copyCommittable, listFiles, samBuildFunctions, samBuildLayer, type BuiltFunction } from './samBuildReplay.ts';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const EVENTS = join(REPO, 'events');
+
+/** One sample event per function, run in this order (the plan and the convert step read what the ingest published). */
+const SAMPLES: [string, string][] = [
+  ['IngestFunction', 's3-put-csv.json'],
+  ['ConvertFunction', 'convert-publish.json'],
+  ['PlanFunction', 'plan-batch.json'],
+  ['FreshnessFunction', 'freshness-schedule.json'],
+];
+
+/** Loads a built handler in a fresh Node process, with the environment Lambda would give it, and calls it once. */
+async function invokeBuilt(fn: BuiltFunction, t: Template, layer: string, lake: string, event: string): Promise<unknown> {
+  const overrides = (JSON.parse(await readFile(join(EVENTS, 'env.json'), 'utf8')) as Record<string, Record<string, string>>)[fn.id] ?? {};
+  const env = {
+    PATH: process.env.PATH,
+    ...resolveEnvironment(t, t.Resources[fn.id].Properties?.Environment?.Variables ?? {}, layer),
+    ...overrides,
+    LANDFALL_LOCAL_LAKE: lake,
+  };
+  const [file, exported] = fn.handler.split('.');
+  const runner = `
+    const mod = await import(${JSON.stringify(join(fn.dir, `${file}.mjs`))});
+    const event = JSON.parse(await (await import('node:fs/promises')).readFile(${JSON.stringify(join(EVENTS, event))}, 'utf8'));
+    const context = { functionName: ${JSON.stringify(fn.id)}, awsRequestId: 'sam-build-test', getRemainingTimeInMillis: () => 600000 };
+    process.stdout.write('\\n' + JSON.stringify(await mod[${JSON.stringify(exported)}](event, context)) + '\\n');`;
+  const script = join(dirname(fn.dir), `invoke-${fn.id}.mjs`);
+  await writeFile(script, runner);
+  const { stdout } = await promisify(execFile)(process.execPath, [script], { env, cwd: dirname(fn.dir), maxBuffer: 1 << 26 });
+  return JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+describe('sam build, replayed on a copy of the committed tree (npm install --production, esbuild from it, the layer by make)', () => {
+  let t: Template;
+  let built: BuiltFunction[];
+  let layer: string;
+  let scratch: string;
+  const results = new Map<string, unknown>();
+
+  beforeAll(async () => {
+    const work = await tempDir('landfall-sam-build-');
+    const source = join(work, 'checkout');
+    await copyCommittable(REPO, source);
+    // The checkout's `npm ci` (the README's first deploy step); the functions' builds never see it.
+    await symlink(join(REPO, 'node_modules'), join(source, 'node_modules'));
+    t = await readTemplate(join(source, 'template.yaml'));
+    scratch = join(work, 'scratch-functions');
+    built = await samBuildFunctions(t, source, join(work, 'build'), scratch);
+    layer = await samBuildLayer(t, 'RuntimeLayer', source, join(work, 'build'), join(work, 'scratch-layer'));
+
+    const lake = join(work, 'lake');
+    await mkdir(join(lake, 'landing', 'olist_orders'), { recursive: true });
+    await copyFile(join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv'), join(lake, 'landing', 'olist_orders', 'olist_orders_dataset.csv'));
+    for (const [id, event] of SAMPLES) results.set(id, await invokeBuilt(built.find((f) => f.id === id)!, t, layer, lake, event));
+  }, 300_000);
+
+  it('builds every function of the template, with the esbuild the production install brought', () => {
+    expect(built.map((f) => f.id).sort()).toEqual(Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function').map(([id]) => id).sort());
+    for (const f of built) expect(f.esbuild.startsWith(join(scratch, 'node_modules'))).toBe(true);
+  });
+
+  it('leaves a bundle and its source map per function, and no node_modules', async () => {
+    for (const f of built) expect(await listFiles(f.dir)).toEqual(['handler.mjs', 'handler.mjs.map']);
+  });
+
+  it('fills the layer with the contracts, both WebAssembly modules and the encoder thread', async () => {
+    const files = await listFiles(layer);
+    const contracts = (await listFiles(join(REPO, 'contracts'))).filter((f) => /\.ya?ml$/.test(f));
+    expect(files).toEqual([...contracts.map((c) => `contracts/${c}`), 'wasm/csv.wasm', 'wasm/parquet-encoder.worker.mjs', 'wasm/parquet_wasm_bg.wasm'].sort());
+  });
+
+  it('each built handler, with the built layer as /opt, answers its sample event', () => {
+    expect(results.get('IngestFunction')).toMatchObject([{ status: 'published', dataset: 'olist_orders' }]);
+    expect(results.get('ConvertFunction')).toMatchObject({ status: 'published', manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json' });
+    expect(results.get('PlanFunction')).toMatchObject({ dataset: 'olist_orders', run: true });
+    expect(results.get('FreshnessFunction')).toEqual([]);
+    const ingest = (results.get('IngestFunction') as { rowsWritten: number; rowsRejected: number }[])[0];
+    expect(ingest.rowsWritten + ingest.rowsRejected).toBeGreaterThan(0);
+  });
+});
