@@ -6,7 +6,7 @@ import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as glue from '@aws-sdk/client-glue';
 import * as lambda from '@aws-sdk/client-lambda';
 import { CrawlerRunningError, PipelineFailedError, QueryFailedError } from '#src/pipeline/errors.ts';
-import { ASL_FILE, LOCAL_SUBSTITUTIONS } from '#src/pipeline/localPipeline.ts';
+import { ASL_FILE, LOCAL_SUBSTITUTIONS, substituteDefinition } from '#src/pipeline/localPipeline.ts';
 import { readTemplate } from '#src/cli/samTemplate.ts';
 
 const text = await readFile(ASL_FILE, 'utf8');
@@ -64,5 +64,31 @@ describe('statemachines/pipeline.asl.json', () => {
   it('retries the crawler start on Glue.CrawlerRunningException', () => {
     const start = definition.States.Pipeline.Branches[0].States.StartCrawler;
     expect(start.Retry.some((r: { ErrorEquals: string[] }) => r.ErrorEquals.includes('Glue.CrawlerRunningException'))).toBe(true);
+  });
+});
+
+describe('statemachines/pipeline.asl.json, run by the local interpreter with a crawler that never finishes', () => {
+  it('gives up after 90 waits of 20 s with Landfall.CrawlTimedOut, and still publishes PipelineFailed', async () => {
+    await import('#src/pipeline/localPipeline.ts'); // installs the Promise.withResolvers polyfill the interpreter needs on Node 20
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    const machine = new StateMachine(JSON.parse(substituteDefinition(text, LOCAL_SUBSTITUTIONS)));
+    let polls = 0;
+    const published: unknown[] = [];
+    const plan = { run: true, dataset: 'd', crawler: 'c', ddl: [], merge: { sql: 'x' }, summaries: [], views: [], metrics: {} };
+    const execution = machine.run({ dataset: 'd', batchId: 'b', manifestKey: 'manifests/d/b.json' } as never, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          PlanBatch: () => plan,
+          StartCrawler: () => ({}),
+          GetCrawler: () => { polls += 1; return { Crawler: { State: 'RUNNING' } }; },
+          PublishFailure: (task: unknown) => { published.push(task); return {}; },
+        } as never,
+        waitTimeOverrides: { WaitForCrawler: 0 },
+      },
+    });
+    const failure = await execution.result.then(() => null, (e: Error & { cause?: { name?: string } }) => e);
+    expect(failure?.cause?.name ?? failure?.name).toBe('Landfall.CrawlTimedOut');
+    expect(polls).toBe(91);
+    expect(JSON.stringify(published)).toContain('PipelineFailed');
   });
 });

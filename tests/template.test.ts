@@ -6,6 +6,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { readTemplate, TEMPLATE_FILE } from '#src/cli/samTemplate.ts';
 import { FUNCTION_ENV } from '#src/wiring/aws.ts';
+import { actionsForTask, LOG_DELIVERY, taskResources } from './aws/stepFunctionsIam.ts';
 
 const require = createRequire(import.meta.url);
 const t = await readTemplate();
@@ -148,5 +149,115 @@ describe('template.yaml', () => {
     expect(cfg).toMatch(/cached = true/);
     expect(cfg).toMatch(/parallel = true/);
     expect(cfg.match(/resolve_s3 = true/g)).toHaveLength(3);
+  });
+});
+
+describe('template.yaml: what the deployed stack tells its operators, and what it may do', () => {
+  const resources = Object.entries(t.Resources);
+  const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+  const refTo = (v: unknown) => (v as { Ref?: string })?.Ref;
+
+  it('sends every alarm to the topic when it fires and when it clears', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(20);
+    for (const [id, a] of alarms) {
+      expect(a.Properties!.AlarmActions.map(refTo), id).toEqual(['AlarmTopic']);
+      expect(a.Properties!.OKActions?.map(refTo), id).toEqual(['AlarmTopic']);
+    }
+  });
+
+  it('encrypts the topic with a key of its own whose policy lets CloudWatch publish (not alias/aws/sns)', () => {
+    const topic = t.Resources.AlarmTopic.Properties!;
+    expect(refTo(topic.KmsMasterKeyId)).toBe('AlarmTopicKey');
+    const key = t.Resources.AlarmTopicKey;
+    expect(key.Type).toBe('AWS::KMS::Key');
+    const cw = key.Properties!.KeyPolicy.Statement.find((s: { Principal?: { Service?: string } }) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect(cw).toMatchObject({ Effect: 'Allow' });
+    expect([cw.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+  });
+
+  it('alarms on failed, timed-out, aborted and throttled executions of the state machine', () => {
+    const sfn = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.Namespace === 'AWS/States');
+    expect(sfn.map(([, a]) => a.Properties!.MetricName).sort()).toEqual(['ExecutionThrottled', 'ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const [, a] of sfn) expect(refTo(a.Properties!.Dimensions[0].Value)).toBe('PipelineStateMachine');
+  });
+
+  it('alarms on errors, throttles and a duration near the timeout for every function', () => {
+    const lambda = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.Namespace === 'AWS/Lambda');
+    for (const [id, fn] of ofType('AWS::Serverless::Function')) {
+      const mine = lambda.filter(([, a]) => refTo(a.Properties!.Dimensions[0].Value) === id).map(([, a]) => a.Properties!);
+      expect(mine.map((a) => a.MetricName).sort(), id).toEqual(['Duration', 'Errors', 'Throttles']);
+      const timeoutMs = 1000 * Number(fn.Properties!.Timeout ?? (t as { Globals: { Function: { Timeout: number } } }).Globals.Function.Timeout);
+      const duration = mine.find((a) => a.MetricName === 'Duration')!;
+      expect(duration.Statistic).toBe('Maximum');
+      expect(duration.Threshold, id).toBeLessThan(timeoutMs);
+      expect(duration.Threshold, id).toBeGreaterThanOrEqual(0.9 * timeoutMs);
+    }
+  });
+
+  it('alarms before a dead letter expires, parks a message after three failed redrives, and alarms on that too', () => {
+    const dlq = t.Resources.IngestDeadLetterQueue.Properties!;
+    expect(dlq.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['IngestParkedQueue', 'Arn'] }, maxReceiveCount: 3 });
+    const age = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!).find((a) => a.MetricName === 'ApproximateAgeOfOldestMessage')!;
+    expect(age.Threshold).toBeLessThan(dlq.MessageRetentionPeriod);
+    const parked = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!)
+      .filter((a) => a.Namespace === 'AWS/SQS' && a.Dimensions[0].Value['Fn::GetAtt']?.[0] === 'IngestParkedQueue');
+    expect(parked).toHaveLength(1);
+  });
+
+  it('keeps the data when the stack is deleted or a resource replaced', () => {
+    for (const id of ['LakeBucket', 'IdempotencyTable', 'RawDatabase', 'CuratedDatabase', 'SummaryDatabase', 'AnalyticsDatabase']) {
+      expect(t.Resources[id], id).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  it('expires what staging moves leave behind, expired delete markers, and quarantine after the chosen retention', () => {
+    const rules = t.Resources.LakeBucket.Properties!.LifecycleConfiguration.Rules as Record<string, any>[];
+    expect(rules.find((r) => r.Prefix === 'staging/' && r.NoncurrentVersionExpiration)).toBeTruthy();
+    expect(rules.find((r) => r.ExpiredObjectDeleteMarker === true)).toBeTruthy();
+    const q = rules.find((r) => r.Prefix === 'quarantine/')!;
+    expect(q.ExpirationInDays['Fn::If'][1]).toEqual({ Ref: 'QuarantineRetentionDays' });
+  });
+
+  it("grants the state machine exactly the actions its tasks need (derived from the ASL's task resources)", () => {
+    const asl = JSON.parse(readFileSync(new URL('../statemachines/pipeline.asl.json', import.meta.url), 'utf8'));
+    const needed = new Set([...taskResources(asl.States).flatMap(actionsForTask), ...LOG_DELIVERY]);
+    const granted = new Set<string>();
+    for (const p of t.Resources.PipelineStateMachine.Properties!.Policies as Record<string, any>[]) {
+      if (p.LambdaInvokePolicy) granted.add('lambda:InvokeFunction');
+      for (const s of p.Statement ?? []) for (const a of [s.Action].flat()) granted.add(a);
+    }
+    expect([...granted].filter((a) => !needed.has(a)).sort(), 'granted but not needed').toEqual([]);
+    expect([...needed].filter((a) => !granted.has(a)).sort(), 'needed but not granted').toEqual([]);
+  });
+
+  it('lets Athena only read the raw zone, and the crawler no managed glue:* policy', () => {
+    const statements = (t.Resources.PipelineStateMachine.Properties!.Policies as Record<string, any>[]).flatMap((p) => p.Statement ?? []);
+    for (const s of statements.filter((x) => [x.Resource].flat().some((r: unknown) => JSON.stringify(r).includes('/raw/')))) {
+      expect([s.Action].flat(), s.Sid).toEqual(['s3:GetObject']);
+    }
+    expect(t.Resources.CrawlerRole.Properties!.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('sets the query context on every Athena task, and a timeout on the state machine', () => {
+    const asl = JSON.parse(readFileSync(new URL('../statemachines/pipeline.asl.json', import.meta.url), 'utf8'));
+    expect(asl.TimeoutSeconds).toBeGreaterThan(0);
+    const athena: Record<string, any>[] = [];
+    const visit = (states: Record<string, any>) => Object.values(states).forEach((s) => {
+      if (s.Resource === 'arn:aws:states:::athena:startQueryExecution.sync') athena.push(s);
+      (s.Branches ?? []).forEach((b: { States: Record<string, any> }) => visit(b.States));
+      if (s.ItemProcessor) visit(s.ItemProcessor.States);
+    });
+    visit(asl.States);
+    expect(athena).toHaveLength(4);
+    for (const s of athena) expect(s.Parameters.QueryExecutionContext).toEqual({ Catalog: 'AwsDataCatalog', Database: '${CuratedDatabase}' });
+  });
+
+  it('reads landing objects with s3:ListBucket, so that a deleted object reads as 404 and not 403', () => {
+    for (const id of ['IngestFunction', 'ConvertFunction']) {
+      const statements = (t.Resources[id].Properties!.Policies as Record<string, any>[]).flatMap((p) => p.Statement ?? []);
+      const list = statements.find((s) => s.Action === 's3:ListBucket' && JSON.stringify(s.Resource).includes('landfall-landing-'));
+      expect(list, id).toBeTruthy();
+    }
   });
 });

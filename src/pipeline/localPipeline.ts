@@ -21,6 +21,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   PlanFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:landfall-local-plan',
   ConvertFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:landfall-local-convert',
   AthenaWorkGroup: 'landfall-local',
+  CuratedDatabase: 'curated',
 };
 
 export function substituteDefinition(text: string, values: Record<string, string>): string {
