@@ -187,7 +187,7 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
     for (const [id, fn] of ofType('AWS::Serverless::Function')) {
       const mine = lambda.filter(([, a]) => refTo(a.Properties!.Dimensions[0].Value) === id).map(([, a]) => a.Properties!);
       expect(mine.map((a) => a.MetricName).sort(), id).toEqual(['Duration', 'Errors', 'Throttles']);
-      const timeoutMs = 1000 * Number(fn.Properties!.Timeout ?? (t as { Globals: { Function: { Timeout: number } } }).Globals.Function.Timeout);
+      const timeoutMs = 1000 * Number(fn.Properties!.Timeout ?? (t as unknown as { Globals: { Function: { Timeout: number } } }).Globals.Function.Timeout);
       const duration = mine.find((a) => a.MetricName === 'Duration')!;
       expect(duration.Statistic).toBe('Maximum');
       expect(duration.Threshold, id).toBeLessThan(timeoutMs);
