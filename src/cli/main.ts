@@ -13,6 +13,9 @@ usage:
                                                     SQL on DuckDB; raw.<dataset> is a view over published Parquet
   landfall infer [--dataset NAME] [--rows N] [--out DIR] FILE
                                                     draft a contract from the first rows of a file (plain or gzip)
+  landfall replay [--lake DIR | --state-machine ARN] DATASET BATCH
+                                                    run a batch's pipeline again (after a failed run): locally, or as a new
+                                                    execution <dataset>-<batch>-rN of the deployed state machine
   landfall demo  [--lake DIR] [--small]             generate realistic dirty sample data for every contract, ingest it, query it
   landfall invoke <LogicalId> [--event FILE] [--lake DIR] [--env-vars FILE]
                                                     run a function of template.yaml (or the state machine) as sam local invoke
@@ -45,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'invoke': {
         const { invoke } = await import('./invoke.ts');
         return await invoke(rest);
+      }
+      case 'replay': {
+        const { replay } = await import('./replay.ts');
+        return await replay(rest);
       }
       case 'demo': {
         const { demo } = await import('./demo.ts');

@@ -1,25 +1,60 @@
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { PipelineStarter } from '../../ports.ts';
 
-/** Execution names are derived from the batch, so Step Functions itself refuses a duplicate start. */
-export function executionName(dataset: string, batchId: string): string {
-  return `${dataset.slice(0, 80 - batchId.length - 1)}-${batchId}`;
+/** Step Functions keeps a name for 90 days after its execution ends: this many attempts of one batch at the most. */
+export const MAX_ATTEMPTS = 20;
+
+/**
+ * Execution names are derived from the batch, so Step Functions itself refuses a duplicate start; a later attempt
+ * (after a failed, timed-out or aborted one) is suffixed `-r2`, `-r3`, ... Names are at most 80 characters.
+ */
+export function executionName(dataset: string, batchId: string, attempt = 1): string {
+  const suffix = attempt > 1 ? `-r${attempt}` : '';
+  return `${dataset.slice(0, 80 - batchId.length - 1 - suffix.length)}-${batchId}${suffix}`;
 }
+
+/** An attempt that ended without merging: the batch needs another. */
+const ENDED_UNFINISHED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
+type PipelineInput = { dataset: string; batchId: string; manifestKey: string };
 
 export class SfnPipelineStarter implements PipelineStarter {
   constructor(private readonly sfn: SFNClient, private readonly stateMachineArn: string) {}
 
-  async start(input: { dataset: string; batchId: string; manifestKey: string }): Promise<'started' | 'already-started'> {
-    try {
-      await this.sfn.send(new StartExecutionCommand({
-        stateMachineArn: this.stateMachineArn,
-        name: executionName(input.dataset, input.batchId),
-        input: JSON.stringify(input),
-      }));
-      return 'started';
-    } catch (err) {
-      if (err instanceof ExecutionAlreadyExists || (err as Error).name === 'ExecutionAlreadyExists') return 'already-started';
-      throw err;
+  /**
+   * Starts the batch's pipeline, once: an attempt running or succeeded means there is nothing to start; after an
+   * attempt that failed, timed out or was aborted (a re-uploaded object, a redriven dead letter) the next attempt
+   * starts. With `again`, a succeeded attempt does not count either (`landfall replay`).
+   */
+  async start(input: PipelineInput, options: { again?: boolean } = {}): Promise<'started' | 'already-started'> {
+    return (await this.startAttempt(input, options)).status;
+  }
+
+  /** As `start`, and says which execution name it started or found. */
+  async startAttempt(input: PipelineInput, { again = false } = {}): Promise<{ status: 'started' | 'already-started'; name: string }> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const name = executionName(input.dataset, input.batchId, attempt);
+      try {
+        await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+        return { status: 'started', name };
+      } catch (err) {
+        if (!(err instanceof ExecutionAlreadyExists || (err as Error).name === 'ExecutionAlreadyExists')) throw err;
+      }
+      const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
+      if (status === 'RUNNING' || status === 'PENDING_REDRIVE') return { status: 'already-started', name };
+      if (status === 'SUCCEEDED' && !again) return { status: 'already-started', name };
+      if (status !== 'SUCCEEDED' && !ENDED_UNFINISHED.has(String(status))) throw new Error(`execution ${name} is ${status}`);
     }
+    throw new Error(`batch ${input.batchId} of ${input.dataset} has had ${MAX_ATTEMPTS} executions; run its pipeline by hand or drop the object again under a new key`);
+  }
+
+  /** The input the batch's first execution was started with (a handed-off batch's carries its byte ranges). */
+  async firstInput(dataset: string, batchId: string): Promise<PipelineInput> {
+    const out = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(executionName(dataset, batchId)) }));
+    return JSON.parse(out.input ?? 'null') as PipelineInput;
+  }
+
+  private executionArn(name: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   }
 }
