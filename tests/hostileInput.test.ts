@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ingestObject } from '#src/convert/ingestObject.ts';
+import { publishBatch, RESUME_GRACE_MS, runSegment } from '#src/convert/batch.ts';
+import { batchIdFor, ingestObject, openedBatch, startIngest } from '#src/convert/ingestObject.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 
@@ -51,7 +52,8 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
   });
 
   it('survives a gzip bomb (1 MB that inflates to 512 MB of one endless line): one reject, its first 1 MB kept', async () => {
-    const { lake, dir } = await notesLake();
+    // Allowed past the default limits.maxInflation (100x, below), to show the endless line costs no memory either.
+    const { lake, dir } = await notesLake('limits: { maxInflation: 10000 }\n');
     const bomb = gzipSync(Buffer.concat([Buffer.from('id,note\n1,before\n'), Buffer.alloc(512 << 20, 'A'), Buffer.from('\n2,after\n')]), { level: 9 });
     expect(bomb.length).toBeLessThan(1 << 20);
     const r = await ingestFile(lake, await drop(dir, 'notes.csv.gz', bomb), 'notes');
@@ -84,5 +86,49 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
   it('refuses an object key that climbs out of its folder (../) in the local store, naming the key', async () => {
     const { lake } = await notesLake();
     await expect(ingestObject(ingestContext(lake), 'notes/../../etc/passwd')).rejects.toThrow(/object key escapes the store: notes\/\.\.\/\.\.\/etc\/passwd/);
+  });
+
+  it('keeps an object over the contract\'s limits.maxObjectMB whole in quarantine as too-large, unread', async () => {
+    const { lake, dir } = await notesLake('limits: { maxObjectMB: 0.001 }\n');
+    const file = await drop(dir, 'big.csv', `id,note\n${Array.from({ length: 200 }, (_, i) => `${i},x`).join('\n')}\n`);
+    const r = await ingestFile(lake, file, 'notes');
+    expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'too-large' }, files: [], rowsRead: 0 });
+    expect(r.manifest.problem!.message).toMatch(/notes\/big\.csv: \d+ bytes is over the contract's limit of 1049 bytes \(limits\.maxObjectMB\)/);
+    expect((await readFile(lake.lake.path(r.manifest.quarantine!.key))).equals(await readFile(file))).toBe(true);
+  });
+
+  it('stops a gzip bomb at limits.maxInflation times its stored size and keeps it whole as gzip-inflation', async () => {
+    const { lake, dir } = await notesLake();
+    // 40 MB of one repeated row compresses about 500-fold: past the default limit of 100x.
+    const bomb = gzipSync(Buffer.from(`id,note\n${'1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n'.repeat(1_000_000)}`));
+    const file = await drop(dir, 'bomb.csv.gz', bomb);
+    const r = await ingestFile(lake, file, 'notes');
+    expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'gzip-inflation' }, files: [], rowsWritten: 0 });
+    expect(r.manifest.problem!.message).toMatch(/inflated to over \d+ bytes from \d+ stored bytes, past the contract's limit of 100x/);
+    expect((await readFile(lake.lake.path(r.manifest.quarantine!.key))).equals(bomb)).toBe(true);
+    // The same file under a contract that allows it converts every row.
+    const allowed = await notesLake('limits: { maxInflation: 2000 }\n');
+    const ok = await ingestFile(allowed.lake, file, 'notes');
+    expectReconciled(ok);
+    expect(ok.manifest.rowsWritten).toBe(1_000_000);
+  });
+
+  it('fails a resumed gzip run that cannot reach its start in time as resume-too-slow, instead of looping', async () => {
+    const lake = await tempLake();
+    const key = 'ad_clicks/train_sample.csv.gz';
+    await mkdir(join(lake.landing.path('ad_clicks')), { recursive: true });
+    await writeFile(lake.landing.path(key), await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv.gz')));
+    const ctx = ingestContext(lake);
+    // The first run's budget is spent at once: it stops after its first inflated chunk.
+    const first = await startIngest(ctx, key, Date.now());
+    expect('convert' in first).toBe(true);
+    const { contract, batch } = await openedBatch(ctx, 'ad_clicks', batchIdFor('landing', (await lake.landing.head(key))!));
+    // The next run is already past its deadline and the grace while still skipping to where the first one stopped.
+    expect(await runSegment(ctx, contract, batch, 0, Date.now() - RESUME_GRACE_MS - 1)).toMatchObject({ done: true });
+    const out = await publishBatch(ctx, contract, batch);
+    expect(out.status).toBe('rejected');
+    const m = (out as { manifest: { problem?: { code: string; message: string } } }).manifest;
+    expect(m.problem).toMatchObject({ code: 'resume-too-slow' });
+    expect(m.problem!.message).toMatch(/re-inflating the gzip stream up to byte \d+, where the previous run stopped, took the whole invocation/);
   });
 });

@@ -127,6 +127,14 @@ export const contractSchema = z
       .strict()
       .default({ maxRejectRatio: 0.01 }),
     refresh: z.object({ expectedEvery: durationSchema }).strict().optional(),
+    /**
+     * What one landing object may cost, whoever uploaded it: an object larger than maxObjectMB, or a gzip that
+     * inflates past maxInflation times its stored size, is kept whole in quarantine with its reason, unconverted.
+     */
+    limits: z
+      .object({ maxObjectMB: z.number().positive().default(102_400), maxInflation: z.number().min(1).default(100) })
+      .strict()
+      .default({ maxObjectMB: 102_400, maxInflation: 100 }),
     summaries: z.array(summarySchema).default([]),
     views: z.array(viewSchema).default([]),
   })

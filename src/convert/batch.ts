@@ -2,7 +2,7 @@ import type { Contract } from '../contracts/contract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from './arrowSchema.ts';
 import type { DecodeOutput } from './csvDecoder.ts';
-import { BrokenHeaderError, HeaderMismatchError, NotCsvError, SourceReadError } from './errors.ts';
+import { BrokenHeaderError, HeaderMismatchError, InflationLimitError, NotCsvError, ResumeTooSlowError, SourceReadError } from './errors.ts';
 import { quarantineWhole, type IngestContext } from './ingestObject.ts';
 import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
@@ -302,6 +302,8 @@ export async function runSegment(ctx: IngestContext, contract: Contract, batch: 
 }
 
 function wholeFileProblem(err: unknown, contract: Contract): { code: string; message: string } | null {
+  if (err instanceof InflationLimitError) return { code: 'gzip-inflation', message: err.message };
+  if (err instanceof ResumeTooSlowError) return { code: 'resume-too-slow', message: err.message };
   if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof SourceReadError || err instanceof NotCsvError) {
     const code = err instanceof SourceReadError ? 'unreadable' : err instanceof NotCsvError ? 'not-csv' : 'header-mismatch';
     const next = code === 'header-mismatch'
@@ -311,6 +313,9 @@ function wholeFileProblem(err: unknown, contract: Contract): { code: string; mes
   }
   return null;
 }
+
+/** How far past its deadline a run may still be skipping to its start: less than the 90 s an invocation keeps in reserve. */
+export const RESUME_GRACE_MS = 60_000;
 
 /** One run: decode from `from` (or the start) to the segment's end or the deadline, into staged files. */
 async function convertRun(
@@ -347,6 +352,8 @@ async function convertRun(
     }
   };
   const end = spec.end ?? Infinity;
+  // A gzip bomb costs at most this many inflated bytes before the file is quarantined whole.
+  const maxInflated = Math.max(info.size, 1) * contract.limits.maxInflation;
   let suspendedAt: RunRecord['suspendedAt'] = null;
   let rangeEnd: RunRecord['rangeEnd'] = null;
   const progress = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };
@@ -365,7 +372,13 @@ async function convertRun(
         }
         const at = stream.skipped() + offset;
         offset += chunk.length;
+        if (progress.compression === 'gzip' && offset > maxInflated) {
+          throw new InflationLimitError(info.key, info.size, offset, contract.limits.maxInflation);
+        }
         if (!resumed) {
+          // Skipping goes on past the deadline (a run must progress), but not into the time the invocation
+          // keeps in reserve: a run that cannot even reach its start fails the batch clearly instead of being killed.
+          if (deadline !== undefined && Date.now() >= deadline + RESUME_GRACE_MS) throw new ResumeTooSlowError(info.key, from!.offset);
           // Before `from`: the header's bytes are decoded (to map columns), the rest is skipped.
           const headerEnd = knownHeaderEnd ?? 0;
           if (at < headerEnd) {
@@ -396,6 +409,7 @@ async function convertRun(
       }
     } catch (err) {
       if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof NotCsvError) throw err;
+      if (err instanceof InflationLimitError || err instanceof ResumeTooSlowError) throw err;
       if ((err as NodeJS.ErrnoException).code?.startsWith('Z_') || /unexpected end of file|incorrect header check/i.test(String(err))) {
         throw new SourceReadError(info.key, `the gzip stream is corrupt or truncated (${(err as Error).message}); upload the complete file again`, { cause: err });
       }

@@ -35,6 +35,39 @@ export class BrokenHeaderError extends Error {
   }
 }
 
+/** The object is larger than its contract's limits.maxObjectMB: kept whole in quarantine, never converted. */
+export class ObjectTooLargeError extends Error {
+  override readonly name = 'ObjectTooLargeError';
+  constructor(readonly key: string, readonly size: number, readonly maxBytes: number) {
+    super(
+      `${key}: ${size} bytes is over the contract's limit of ${maxBytes} bytes (limits.maxObjectMB); ` +
+      'split the export into smaller files, or raise the limit in the contract if files this large are expected',
+    );
+  }
+}
+
+/** A gzip object inflated past limits.maxInflation times its stored size (a gzip bomb, or a limit set too low). */
+export class InflationLimitError extends Error {
+  override readonly name = 'InflationLimitError';
+  constructor(readonly key: string, readonly stored: number, readonly inflated: number, readonly maxInflation: number) {
+    super(
+      `${key}: the gzip stream inflated to over ${inflated} bytes from ${stored} stored bytes, past the contract's limit of ` +
+      `${maxInflation}x (limits.maxInflation); if the file is genuine, raise the limit in the contract and upload it again`,
+    );
+  }
+}
+
+/** A gzip run could not even skip to where the previous run stopped before its time ran out: no run can progress. */
+export class ResumeTooSlowError extends Error {
+  override readonly name = 'ResumeTooSlowError';
+  constructor(readonly key: string, readonly offset: number) {
+    super(
+      `${key}: re-inflating the gzip stream up to byte ${offset}, where the previous run stopped, took the whole invocation, ` +
+      'so no later run could progress; upload the file uncompressed (plain files are converted in parallel byte ranges) or split it',
+    );
+  }
+}
+
 /** The object is not CSV text at all (NUL bytes near the start: a binary file, or UTF-16): quarantined whole. */
 export class NotCsvError extends Error {
   override readonly name = 'NotCsvError';

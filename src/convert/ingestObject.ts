@@ -6,7 +6,7 @@ import { UnknownDatasetError } from '../contracts/errors.ts';
 import { matchContract } from '../contracts/matchContract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { openBatch, publishBatch, readBatch, runSegment, type BatchRecord } from './batch.ts';
-import { SourceReadError } from './errors.ts';
+import { ObjectTooLargeError, SourceReadError } from './errors.ts';
 import { manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 
 export interface IngestSettings {
@@ -116,6 +116,11 @@ async function beginIngest(ctx: IngestContext, key: string, dataset?: string): P
   const mKey = manifestKey(contract.dataset, batchId);
   const previous = await readManifest(ctx.lake, mKey);
   if (previous) return { manifest: previous, manifestKey: mKey, alreadyIngested: true };
+  const maxBytes = Math.round(contract.limits.maxObjectMB * 1024 * 1024);
+  if (info.size > maxBytes) {
+    const problem = { code: 'too-large', message: new ObjectTooLargeError(key, info.size, maxBytes).message };
+    return quarantineWhole(ctx, info, batchId, ctx.now(), contract.dataset, 'rejected', problem, contract);
+  }
   return { contract, batch: await openBatch(ctx, contract, info, batchId) };
 }
 
