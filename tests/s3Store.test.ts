@@ -19,7 +19,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /**
  * The S3 adapter against an S3-compatible server on 127.0.0.1 that this test starts and stops itself
- * (s3rver, with the client settings LIBRARIES.md found necessary).
+ * (s3rver, with the client settings docs/libraries.md records).
  */
 describe('S3Store on a real S3 protocol (s3rver on 127.0.0.1)', () => {
   let server: S3rver;

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveEnvironment } from '#src/cli/invoke.ts';
+import { localEnvironment } from '#src/cli/invoke.ts';
 import { readTemplate, type Template } from '#src/cli/samTemplate.ts';
 import { SHARED_DATA, tempDir } from './helpers.ts';
 import { copyCommittable, listFiles, samBuildFunctions, samBuildLayer, type BuiltFunction } from './samBuildReplay.ts';
@@ -22,13 +22,7 @@ const SAMPLES: [string, string][] = [
 
 /** Loads a built handler in a fresh Node process, with the environment Lambda would give it, and calls it once. */
 async function invokeBuilt(fn: BuiltFunction, t: Template, layer: string, lake: string, event: string): Promise<unknown> {
-  const overrides = (JSON.parse(await readFile(join(EVENTS, 'env.json'), 'utf8')) as Record<string, Record<string, string>>)[fn.id] ?? {};
-  const env = {
-    PATH: process.env.PATH,
-    ...resolveEnvironment(t, t.Resources[fn.id].Properties?.Environment?.Variables ?? {}, layer),
-    ...overrides,
-    LANDFALL_LOCAL_LAKE: lake,
-  };
+  const env = { PATH: process.env.PATH, ...(await localEnvironment(t, fn.id, lake, { layerDir: layer })) };
   const [file, exported] = fn.handler.split('.');
   const runner = `
     const mod = await import(${JSON.stringify(join(fn.dir, `${file}.mjs`))});

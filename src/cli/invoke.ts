@@ -45,6 +45,19 @@ export function resolveEnvironment(t: Template, variables: Record<string, unknow
 }
 
 /**
+ * The whole environment a function of the template gets locally, as `sam local invoke` builds it: the template's
+ * variables resolved (`/opt` as `layerDir`), then the function's entry of the env-vars file (events/env.json),
+ * then the local lake.
+ */
+export async function localEnvironment(
+  t: Template, id: string, lake: string, options: { layerDir?: string; envFile?: string } = {},
+): Promise<Record<string, string>> {
+  const envFile = options.envFile ?? (existsSync(ENV_FILE) ? ENV_FILE : undefined);
+  const overrides = envFile ? ((JSON.parse(await readFile(envFile, 'utf8')) as Record<string, Record<string, string>>)[id] ?? {}) : {};
+  return { ...resolveEnvironment(t, t.Resources[id].Properties?.Environment?.Variables ?? {}, options.layerDir), ...overrides, LANDFALL_LOCAL_LAKE: lake };
+}
+
+/**
  * `landfall invoke <LogicalId> --event <file>`: what `sam local invoke` does, without Docker. The function is
  * bundled with the template's esbuild options and run in this process against the local lake; a state machine
  * is run by the local interpreter.
@@ -92,10 +105,7 @@ export async function invoke(args: string[]): Promise<number> {
   try {
     const built = (await buildFunctions(dir, [id])) as { id: string; outfile: string; handler: string }[];
     const fn = built.find((f) => f.id === id)!;
-    const envFile = values['env-vars'] ?? (existsSync(ENV_FILE) ? ENV_FILE : undefined);
-    const overrides = envFile ? ((JSON.parse(await readFile(envFile, 'utf8')) as Record<string, Record<string, string>>)[id] ?? {}) : {};
-    const env = { ...resolveEnvironment(t, resource.Properties?.Environment?.Variables ?? {}), ...overrides, LANDFALL_LOCAL_LAKE: lake };
-    Object.assign(process.env, env);
+    Object.assign(process.env, await localEnvironment(t, id, lake, { envFile: values['env-vars'] }));
     process.stderr.write(`invoking ${id} (${fn.handler}) with ${values.event ?? 'an empty event'} against ${lake}\n`);
     const mod = await import(pathToFileURL(fn.outfile).href);
     const result = await mod[fn.handler.split('.').pop()!](event, { functionName: id, awsRequestId: 'local' });

@@ -2,7 +2,7 @@ import type { Contract } from '../contracts/contract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from './arrowSchema.ts';
 import type { DecodeOutput } from './csvDecoder.ts';
-import { BrokenHeaderError, HeaderMismatchError, InflationLimitError, NotCsvError, ResumeTooSlowError, SourceReadError } from './errors.ts';
+import { BrokenHeaderError, HeaderMismatchError, InflationLimitError, NotCsvError, ObjectTooLargeError, ResumeTooSlowError, SourceReadError } from './errors.ts';
 import { quarantineWhole, type IngestContext } from './ingestObject.ts';
 import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
@@ -301,7 +301,9 @@ export async function runSegment(ctx: IngestContext, contract: Contract, batch: 
   return report();
 }
 
-function wholeFileProblem(err: unknown, contract: Contract): { code: string; message: string } | null {
+/** The errors that reject a file whole, with the manifest's `problem` for each (null: not such an error). */
+export function wholeFileProblem(err: unknown, contract: Contract): { code: string; message: string } | null {
+  if (err instanceof ObjectTooLargeError) return { code: 'too-large', message: err.message };
   if (err instanceof InflationLimitError) return { code: 'gzip-inflation', message: err.message };
   if (err instanceof ResumeTooSlowError) return { code: 'resume-too-slow', message: err.message };
   if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof SourceReadError || err instanceof NotCsvError) {
@@ -408,8 +410,7 @@ async function convertRun(
         }
       }
     } catch (err) {
-      if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof NotCsvError) throw err;
-      if (err instanceof InflationLimitError || err instanceof ResumeTooSlowError) throw err;
+      if (wholeFileProblem(err, contract)) throw err;
       if ((err as NodeJS.ErrnoException).code?.startsWith('Z_') || /unexpected end of file|incorrect header check/i.test(String(err))) {
         throw new SourceReadError(info.key, `the gzip stream is corrupt or truncated (${(err as Error).message}); upload the complete file again`, { cause: err });
       }

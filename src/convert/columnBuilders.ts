@@ -18,7 +18,7 @@ const utf8 = new TextDecoder();
 
 /**
  * Appends parsed values of one column into growable typed buffers that become Arrow `Data` without copies
- * (see LIBRARIES.md: builders from apache-arrow are ten times slower).
+ * (see docs/libraries.md: builders from apache-arrow are ten times slower).
  */
 export abstract class ColumnBuilder {
   length = 0;

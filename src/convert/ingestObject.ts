@@ -5,7 +5,7 @@ import type { Contract } from '../contracts/contract.ts';
 import { UnknownDatasetError } from '../contracts/errors.ts';
 import { matchContract } from '../contracts/matchContract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
-import { openBatch, publishBatch, readBatch, runSegment, type BatchRecord } from './batch.ts';
+import { openBatch, publishBatch, readBatch, runSegment, wholeFileProblem, type BatchRecord } from './batch.ts';
 import { ObjectTooLargeError, SourceReadError } from './errors.ts';
 import { manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 
@@ -118,7 +118,7 @@ async function beginIngest(ctx: IngestContext, key: string, dataset?: string): P
   if (previous) return { manifest: previous, manifestKey: mKey, alreadyIngested: true };
   const maxBytes = Math.round(contract.limits.maxObjectMB * 1024 * 1024);
   if (info.size > maxBytes) {
-    const problem = { code: 'too-large', message: new ObjectTooLargeError(key, info.size, maxBytes).message };
+    const problem = wholeFileProblem(new ObjectTooLargeError(key, info.size, maxBytes), contract)!;
     return quarantineWhole(ctx, info, batchId, ctx.now(), contract.dataset, 'rejected', problem, contract);
   }
   return { contract, batch: await openBatch(ctx, contract, info, batchId) };

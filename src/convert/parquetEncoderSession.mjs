@@ -44,7 +44,7 @@ export function createEncoderSession(pw, post) {
             try {
               for (const b of table.recordBatches()) controller.enqueue(b);
             } finally {
-              table.free(); // LIBRARIES.md: recordBatches() copies; without free() the table leaks
+              table.free(); // docs/libraries.md: recordBatches() copies; without free() the table leaks
             }
           } else {
             controller.close();

@@ -63,7 +63,7 @@ export interface PipelineOutcome {
   steps: string[];
 }
 
-// aws-local-stepfunctions 3 wants Node 22's Promise.withResolvers (LIBRARIES.md); Lambda has it, Node 20 not.
+// aws-local-stepfunctions 3 wants Node 22's Promise.withResolvers (docs/libraries.md); Lambda has it, Node 20 not.
 const P = Promise as PromiseConstructor & { withResolvers?: unknown };
 P.withResolvers ??= function withResolvers<T>() {
   let resolve!: (v: T) => void;

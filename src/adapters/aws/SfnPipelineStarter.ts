@@ -41,8 +41,7 @@ export class SfnPipelineStarter implements PipelineStarter {
         if (!(err instanceof ExecutionAlreadyExists || (err as Error).name === 'ExecutionAlreadyExists')) throw err;
       }
       const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
-      if (status === 'RUNNING' || status === 'PENDING_REDRIVE') return { status: 'already-started', name };
-      if (status === 'SUCCEEDED' && !again) return { status: 'already-started', name };
+      if (status === 'RUNNING' || status === 'PENDING_REDRIVE' || (status === 'SUCCEEDED' && !again)) return { status: 'already-started', name };
       if (status !== 'SUCCEEDED' && !ENDED_UNFINISHED.has(String(status))) throw new Error(`execution ${name} is ${status}`);
     }
     throw new Error(`batch ${input.batchId} of ${input.dataset} has had ${MAX_ATTEMPTS} executions; run its pipeline by hand or drop the object again under a new key`);

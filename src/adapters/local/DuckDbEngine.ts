@@ -22,7 +22,7 @@ export class DuckDbEngine {
   static async open(root: string): Promise<DuckDbEngine> {
     const extensionDir = join(root, '.duckdb', 'extensions');
     await mkdir(extensionDir, { recursive: true });
-    // Offline by design: no extension may be downloaded (LIBRARIES.md).
+    // Offline by design: no extension may be downloaded (docs/libraries.md).
     const instance = await DuckDBInstance.create(join(root, 'warehouse.duckdb'), {
       extension_directory: extensionDir,
       autoinstall_known_extensions: 'false',
