@@ -33,9 +33,27 @@ export interface ObjectStore {
   move(from: string, to: string): Promise<void>;
 }
 
-/** Starts the pipeline state machine for a batch; a second start for the same batch is refused, not repeated. */
+/** Starts executions of the pipeline state machine. */
 export interface PipelineStarter {
+  /** A handed-off batch's execution (converts, publishes, queues it); a second start for the batch is refused, not repeated. */
   start(input: { dataset: string; batchId: string; manifestKey: string }): Promise<'started' | 'already-started'>;
+  /** A merge run of the dataset's pending batches, under the execution name that holds the dataset's merge lease. */
+  startMerge(input: { dataset: string; merge: true }, name: string): Promise<void>;
+  /** Whether the named execution is still running (a lease whose holder ended without releasing it may be taken over). */
+  isRunning(name: string): Promise<boolean>;
+}
+
+/**
+ * At most one merge run per dataset at a time: a lease held by the run's execution name, lapsing after `ttlSeconds`
+ * (the state machine's timeout) if its holder never releases it. DynamoDB conditional writes on AWS.
+ */
+export interface MergeLease {
+  /** Takes the lease when it is free, lapsed or already this holder's; otherwise says who holds it. */
+  acquire(dataset: string, holder: string, ttlSeconds: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }>;
+  /** Takes the lease from a holder that is known to have ended, only if that holder still has it. */
+  takeOver(dataset: string, from: string, holder: string, ttlSeconds: number): Promise<boolean>;
+  /** Gives the lease up, only if `holder` has it. */
+  release(dataset: string, holder: string): Promise<void>;
 }
 
 export interface MetricDatum {

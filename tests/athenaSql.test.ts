@@ -3,7 +3,7 @@ import pkg from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { loadContracts } from '#src/contracts/loadContracts.ts';
 import type { Manifest } from '#src/convert/manifest.ts';
-import { planBatch } from '#src/pipeline/planBatch.ts';
+import { planMerge } from '#src/pipeline/planMerge.ts';
 import { athenaDialect } from '#src/pipeline/sqlDialect.ts';
 import { BUILTIN_CONTRACTS } from '#src/wiring/local.ts';
 
@@ -12,12 +12,15 @@ const contracts = await loadContracts(BUILTIN_CONTRACTS);
 const names = { raw: 'landfall_dev_raw', curated: 'landfall_dev_curated', summary: 'landfall_dev_summary', analytics: 'landfall_dev_analytics' };
 const dialect = athenaDialect('s3://landfall-lake-123456789012-eu-west-1-dev');
 
-function plan(dataset: string) {
-  const manifest = {
-    dataset, batchId: 'b0123456789abcdef0123', ingestDate: '2026-11-22', status: 'published',
+function manifest(dataset: string, batchId = 'b0123456789abcdef0123', ingestDate = '2026-11-22') {
+  return {
+    dataset, batchId, ingestDate, status: 'published',
     rowsRead: 10, rowsWritten: 9, rowsRejected: 1, rejectRatio: 0.1, maxRejectRatio: 0.01, rejectThresholdExceeded: true,
   } as Manifest;
-  return planBatch({ contracts, dialect, names, crawler: 'landfall-dev-raw' }, manifest);
+}
+
+function plan(dataset: string) {
+  return planMerge({ contracts, dialect, names }, dataset, [manifest(dataset)]);
 }
 
 /** The SELECT inside `USING ( ... ) AS s`: the part of a MERGE that the trino grammar can check. */
@@ -52,8 +55,19 @@ describe('Athena SQL generated from every built-in contract', () => {
     expect(p.merge.sql).toMatch(/WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123'/);
   });
 
+  it('coalesces pending batches of several days into ONE MERGE whose source keeps the newest version, then the newest batch', () => {
+    const m = (batchId: string, ingestDate: string) => manifest('olist_order_reviews', batchId, ingestDate);
+    const p = planMerge({ contracts, dialect, names }, 'olist_order_reviews', [m('b1', '2026-11-21'), m('b2', '2026-11-22'), m('b3', '2026-11-22')]);
+    expect(p.merge.sql.match(/MERGE INTO/g)).toHaveLength(1);
+    expect(p.merge.sql).toContain("WHERE ingest_date IN (DATE '2026-11-21', DATE '2026-11-22') AND _batch_id IN ('b1', 'b2', 'b3')");
+    expect(p.merge.sql).toContain('ORDER BY "review_answer_timestamp" DESC NULLS LAST, _ingested_at DESC, _batch_id DESC, _source_line DESC');
+    expect(p.summaries).toHaveLength(new Set(p.summaries.map((s) => s.name)).size);
+    for (const s of p.summaries) expect(s.sql).toContain("_batch_id IN ('b1', 'b2', 'b3')");
+    expect(p.batchIds).toEqual(['b1', 'b2', 'b3']);
+  });
+
   it('refuses to put a batch id that is not an identifier into SQL', () => {
     const m = { dataset: 'olist_orders', batchId: "x'; DROP TABLE y; --", ingestDate: '2026-11-22', status: 'published' } as Manifest;
-    expect(() => planBatch({ contracts, dialect, names, crawler: 'c' }, m)).toThrow(/refusing to put batch id/);
+    expect(() => planMerge({ contracts, dialect, names }, 'olist_orders', [m])).toThrow(/refusing to put batch id/);
   });
 });

@@ -18,9 +18,11 @@ const TARGET: Record<string, string> = {
   's3-put-no-contract.json': 'IngestFunction',
   'sqs-redrive.json': 'IngestFunction',
   'convert-publish.json': 'ConvertFunction',
-  'plan-batch.json': 'PlanFunction',
+  'plan-enqueue.json': 'PlanFunction',
+  'plan-take.json': 'PlanFunction',
   'freshness-schedule.json': 'FreshnessFunction',
   'pipeline-input.json': 'PipelineStateMachine',
+  'pipeline-merge-run.json': 'PipelineStateMachine',
 };
 
 const LANDING: Record<string, string> = {
@@ -58,9 +60,13 @@ describe('landfall invoke: every sample event in events/ is accepted by its hand
     if (target === 'IngestFunction' && event.startsWith('s3-')) expect(result[0]).toMatchObject({ status: event.includes('no-contract') ? 'unmatched' : 'published' });
     if (event === 'sqs-redrive.json') expect(result).toEqual({ batchItemFailures: [] });
     if (target === 'ConvertFunction') expect(result).toMatchObject({ status: 'published', manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json' });
-    if (target === 'PlanFunction') expect(result).toMatchObject({ dataset: 'olist_orders', run: true, crawler: 'RawCrawler' });
+    // Each invoke is a process of its own (a lease of its own): the queued batch is planned by the next one.
+    if (event === 'plan-enqueue.json') expect(result).toEqual({ lead: true });
+    if (event === 'plan-take.json') expect(result).toMatchObject({ dataset: 'olist_orders', run: true, batchIds: ['b114aa6e6951410800c29'] });
     if (target === 'FreshnessFunction') expect(result).toEqual([]);
-    if (target === 'PipelineStateMachine') expect(result.steps).toContain('merge:curated.olist_orders');
+    // The batch's execution queues it and leads the merge; the merge run after it finds nothing left to take.
+    if (event === 'pipeline-input.json') expect(result.steps).toContain('merge:curated.olist_orders');
+    if (event === 'pipeline-merge-run.json') expect(result.steps).toEqual(['TakePending', 'FinishRound']);
     if (target !== 'PipelineStateMachine') expect(stderr).toContain(`invoking ${target}`);
   });
 });

@@ -26,7 +26,7 @@ describe('a failing pipeline step', () => {
       expect(e.causeText).toMatch(/^summary:summary\.olist_delivery_daily: .*no_such_column/);
       expect(e.alarms).toEqual([{ name: 'pipeline-failed', dataset: 'olist_orders', detail: expect.stringContaining('summary:summary.olist_delivery_daily') }]);
       const failed = emf.map((l) => JSON.parse(l)).filter((m) => m.PipelineFailed === 1);
-      expect(failed.map((m) => [m.Dataset ?? null, m.Batch ?? null])).toEqual([[null, null], ['olist_orders', null], ['olist_orders', r.manifest.batchId]]);
+      expect(failed.map((m) => m.Dataset ?? null)).toEqual([null, 'olist_orders']);
       expect(failed[0]._aws.CloudWatchMetrics[0]).toEqual({ Namespace: 'Landfall', Dimensions: [[]], Metrics: [{ Name: 'PipelineFailed', Unit: 'Count' }] });
       // The merge ran before the failing summary and is kept.
       expect((await engine.query('SELECT count(*) AS n FROM curated.olist_orders')).rows).toEqual([{ n: '8135' }]);
@@ -49,7 +49,8 @@ describe('a failing pipeline step', () => {
       // A curated table whose shape no longer fits the contract: the DDL is skipped (IF NOT EXISTS), the MERGE fails.
       await runner.engine.run('CREATE TABLE curated.retailrocket_category_tree (category_id BIGINT)');
       const r = await ingestFile(lake, join(SHARED_DATA, 'retailrocket/category_tree.csv'), 'retailrocket_category_tree');
-      const report = await runner.afterIngest(r);
+      expect((await runner.afterIngest(r)).lines).toEqual(['  pipeline:   queued for the merge run of retailrocket_category_tree']);
+      const report = await runner.mergeWaiting();
       expect(report.failed).toBe(true);
       expect(report.lines[0]).toMatch(/PIPELINE FAILED \(States\.TaskFailed\): merge:curated\.retailrocket_category_tree: /);
       expect(report.lines.some((l) => /ALARM pipeline-failed retailrocket_category_tree/.test(l))).toBe(true);
@@ -68,7 +69,8 @@ describe('a failing pipeline step', () => {
       const file = join(lake.root, 'clicks.csv');
       await writeFile(file, 'ip,app,device,os,channel,click_time,attributed_time,is_attributed\n1,2,3,4,5,2017-11-07 09:30:38,,0\n1,x,3,4,5,2017-11-07 09:30:38,,0\n');
       const r = await ingestFile(lake, file, 'ad_clicks');
-      const report = await runner.afterIngest(r);
+      await runner.afterIngest(r);
+      const report = await runner.mergeWaiting();
       expect(report.failed).toBe(false);
       expect(report.lines).toContain('  ALARM reject-ratio ad_clicks 50.0% > 0.10%');
       expect((await runner.engine.query('SELECT count(*) AS n FROM curated.ad_clicks')).rows).toEqual([{ n: '1' }]);

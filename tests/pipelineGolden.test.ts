@@ -2,7 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalPipelineRunner } from '#src/cli/pipelineRunner.ts';
-import { runFiles } from '#src/cli/runFiles.ts';
 import type { LocalLake } from '#src/wiring/local.ts';
 import { duck, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
 
@@ -12,8 +11,9 @@ const csv = (name: string) => `read_csv('${join(OLIST, name)}', header = true)`;
 
 async function ingestAll(lake: LocalLake, runner: LocalPipelineRunner, files: string[]): Promise<string[]> {
   const lines: string[] = [];
-  const outcomes = await runFiles(lake, files, undefined, (l) => lines.push(l), (r) => runner.afterIngest(r));
+  const { outcomes, mergeFailed } = await runner.run(files, undefined, (l) => lines.push(l));
   expect(outcomes.filter((o) => o.error || o.pipelineFailed)).toEqual([]);
+  expect(mergeFailed).toBe(false);
   return lines;
 }
 

@@ -16,7 +16,7 @@ const EVENTS = join(REPO, 'events');
 const SAMPLES: [string, string][] = [
   ['IngestFunction', 's3-put-csv.json'],
   ['ConvertFunction', 'convert-publish.json'],
-  ['PlanFunction', 'plan-batch.json'],
+  ['PlanFunction', 'plan-enqueue.json'],
   ['FreshnessFunction', 'freshness-schedule.json'],
 ];
 
@@ -77,7 +77,7 @@ describe('sam build, replayed on a copy of the committed tree (npm install --pro
   it('each built handler, with the built layer as /opt, answers its sample event', () => {
     expect(results.get('IngestFunction')).toMatchObject([{ status: 'published', dataset: 'olist_orders' }]);
     expect(results.get('ConvertFunction')).toMatchObject({ status: 'published', manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json' });
-    expect(results.get('PlanFunction')).toMatchObject({ dataset: 'olist_orders', run: true });
+    expect(results.get('PlanFunction')).toEqual({ lead: true });
     expect(results.get('FreshnessFunction')).toEqual([]);
     const ingest = (results.get('IngestFunction') as { rowsWritten: number; rowsRejected: number }[])[0];
     expect(ingest.rowsWritten + ingest.rowsRejected).toBeGreaterThan(0);

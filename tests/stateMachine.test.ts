@@ -5,7 +5,7 @@ import * as athena from '@aws-sdk/client-athena';
 import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as glue from '@aws-sdk/client-glue';
 import * as lambda from '@aws-sdk/client-lambda';
-import { CrawlerRunningError, PipelineFailedError, QueryFailedError } from '#src/pipeline/errors.ts';
+import { PipelineFailedError, QueryFailedError } from '#src/pipeline/errors.ts';
 import { ASL_FILE, LOCAL_SUBSTITUTIONS, substituteDefinition } from '#src/pipeline/localPipeline.ts';
 import { readTemplate } from '#src/cli/samTemplate.ts';
 
@@ -43,7 +43,7 @@ describe('statemachines/pipeline.asl.json', () => {
   });
 
   it('names in ErrorEquals are errors the code or the AWS service integrations can throw', () => {
-    const ours = new Set([new QueryFailedError('s', 'm').name, new CrawlerRunningError('c').name, 'Landfall.CrawlFailed']);
+    const ours = new Set([new QueryFailedError('s', 'm').name]);
     const sdk: Record<string, Record<string, unknown>> = { Athena: athena, CloudWatch: cloudwatch, Glue: glue, Lambda: lambda };
     const names: string[] = [];
     walk(definition, (o) => {
@@ -55,40 +55,81 @@ describe('statemachines/pipeline.asl.json', () => {
       const [service, exception] = name.split('.');
       expect(sdk[service]?.[exception], `${name} is neither ours nor an exception of @aws-sdk/client-${service.toLowerCase()}`).toBeTypeOf('function');
     }
-    // The Fail state's error name that the crawl check raises is one of ours, and the catch-all reports every failure.
-    expect(ours.has(definition.States.Pipeline.Branches[0].States.CrawlFailed.Error)).toBe(true);
-    expect(definition.States.Pipeline.Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'PublishFailure' });
+    // The catch-all gives the lease up first, then reports every failure.
+    expect(definition.States.Pipeline.Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'ReleaseLease' });
+    expect(definition.States.ReleaseLease).toMatchObject({ Next: 'PublishFailure', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'PublishFailure' }] });
     expect(new PipelineFailedError('d', 'b', 'e', 'c').name).toBe('PipelineFailedError');
   });
 
-  it('retries the crawler start on Glue.CrawlerRunningException', () => {
-    const start = definition.States.Pipeline.Branches[0].States.StartCrawler;
-    expect(start.Retry.some((r: { ErrorEquals: string[] }) => r.ErrorEquals.includes('Glue.CrawlerRunningException'))).toBe(true);
+  it('retries a failed MERGE with full jitter (a commit conflict with an outside writer), and no step waits for a crawler', () => {
+    const merge = definition.States.Pipeline.Branches[0].States.Merge;
+    expect(merge.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['States.TaskFailed'], JitterStrategy: 'FULL', MaxAttempts: 4 }));
+    expect(text).not.toMatch(/glue:(startCrawler|getCrawler)/);
+    expect(Object.values(definition.States.Pipeline.Branches[0].States).some((st) => (st as { Type: string }).Type === 'Wait')).toBe(false);
   });
 });
 
-describe('statemachines/pipeline.asl.json, run by the local interpreter with a crawler that never finishes', () => {
-  it('gives up after 90 waits of 20 s with Landfall.CrawlTimedOut, and still publishes PipelineFailed', async () => {
-    await import('#src/pipeline/localPipeline.ts'); // installs the Promise.withResolvers polyfill the interpreter needs on Node 20
-    const { StateMachine } = await import('aws-local-stepfunctions');
-    const machine = new StateMachine(JSON.parse(substituteDefinition(text, LOCAL_SUBSTITUTIONS)));
-    let polls = 0;
-    const published: unknown[] = [];
-    const plan = { run: true, dataset: 'd', crawler: 'c', ddl: [], merge: { sql: 'x' }, summaries: [], views: [], metrics: {} };
-    const execution = machine.run({ dataset: 'd', batchId: 'b', manifestKey: 'manifests/d/b.json' } as never, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          PlanBatch: () => plan,
-          StartCrawler: () => ({}),
-          GetCrawler: () => { polls += 1; return { Crawler: { State: 'RUNNING' } }; },
-          PublishFailure: (task: unknown) => { published.push(task); return {}; },
-        } as never,
-        waitTimeOverrides: { WaitForCrawler: 0 },
-      },
+/** The ASL run by the local interpreter with the plan tasks stubbed: which states an execution goes through. */
+async function route(input: object, plan: Record<string, (task: Record<string, unknown>) => unknown>) {
+  await import('#src/pipeline/localPipeline.ts'); // installs the Promise.withResolvers polyfill the interpreter needs on Node 20
+  const { StateMachine } = await import('aws-local-stepfunctions');
+  const machine = new StateMachine(JSON.parse(substituteDefinition(text, LOCAL_SUBSTITUTIONS)));
+  const calls: string[] = [];
+  const stub = (state: string, f: (task: Record<string, unknown>) => unknown = () => ({})) => (task: Record<string, unknown>) => {
+    calls.push(task.action ? `${state}(${String(task.holder)})` : state);
+    return f(task);
+  };
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        ...Object.fromEntries(Object.entries(plan).map(([state, f]) => [state, stub(state, f)])),
+        RunDdl: stub('RunDdl'), Merge: stub('Merge', plan.Merge), RunSummary: stub('RunSummary'), RunView: stub('RunView'),
+        PublishMetrics: stub('PublishMetrics'), PublishFailure: stub('PublishFailure'),
+      } as never,
+      retryIntervalOverrides: { Merge: 0 },
+    },
+    context: { Execution: { Name: 'exec-1' } },
+  });
+  const error = await execution.result.then(() => null, (e: Error & { cause?: { name?: string } }) => e.cause?.name ?? e.name);
+  return { calls, error };
+}
+
+const round = (ids: string[], run = true) => ({ dataset: 'd', run, batchIds: ids, ddl: [{ sql: 'ddl' }], merge: { sql: 'merge' }, summaries: [{ sql: 's' }], views: [{ sql: 'v' }], metricData: [] });
+
+describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan tasks stubbed)', () => {
+  it('a batch whose dataset already has a merge run only queues itself', async () => {
+    const r = await route({ dataset: 'd', batchId: 'b', manifestKey: 'm' }, { Enqueue: () => ({ lead: false }) });
+    expect(r).toEqual({ calls: ['Enqueue(exec-1)'], error: null });
+  });
+
+  it('a merge run takes rounds until FinishRound finds nothing more, with one MERGE per round', async () => {
+    const rounds = [round(['b1', 'b2']), round(['b3'])];
+    let finished = 0;
+    const r = await route({ dataset: 'd', merge: true }, {
+      TakePending: () => rounds.shift(),
+      FinishRound: () => ({ more: ++finished < 2 }),
     });
-    const failure = await execution.result.then(() => null, (e: Error & { cause?: { name?: string } }) => e);
-    expect(failure?.cause?.name ?? failure?.name).toBe('Landfall.CrawlTimedOut');
-    expect(polls).toBe(91);
-    expect(JSON.stringify(published)).toContain('PipelineFailed');
+    expect(r.error).toBeNull();
+    expect(r.calls).toEqual([
+      'TakePending(exec-1)', 'RunDdl', 'Merge', 'RunSummary', 'RunView', 'PublishMetrics', 'FinishRound(exec-1)',
+      'TakePending(exec-1)', 'RunDdl', 'Merge', 'RunSummary', 'RunView', 'PublishMetrics', 'FinishRound(exec-1)',
+    ]);
+  });
+
+  it('a round of batches rejected whole publishes their metrics and merges nothing; an empty round ends the run', async () => {
+    const rejected = await route({ dataset: 'd', merge: true }, { TakePending: () => round(['b1'], false), FinishRound: () => ({ more: false }) });
+    expect(rejected.calls).toEqual(['TakePending(exec-1)', 'PublishMetrics', 'FinishRound(exec-1)']);
+    const empty = await route({ dataset: 'd', merge: true }, { TakePending: () => round([], false), FinishRound: () => ({ more: false }) });
+    expect(empty.calls).toEqual(['TakePending(exec-1)', 'FinishRound(exec-1)']);
+  });
+
+  it('a MERGE that keeps failing is retried, then the lease is released and PipelineFailed published', async () => {
+    const r = await route({ dataset: 'd', merge: true }, {
+      TakePending: () => round(['b1']),
+      Merge: () => { throw Object.assign(new Error('ICEBERG_COMMIT_ERROR'), { name: 'States.TaskFailed' }); },
+      ReleaseLease: () => ({}),
+    });
+    expect(r.error).toBe('States.TaskFailed');
+    expect(r.calls).toEqual(['TakePending(exec-1)', 'RunDdl', 'Merge', 'Merge', 'Merge', 'Merge', 'Merge', 'ReleaseLease(exec-1)', 'PublishFailure']);
   });
 });

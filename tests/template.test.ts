@@ -231,12 +231,11 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
     expect([...needed].filter((a) => !granted.has(a)).sort(), 'needed but not granted').toEqual([]);
   });
 
-  it('lets Athena only read the raw zone, and the crawler no managed glue:* policy', () => {
+  it('lets Athena only read the raw zone', () => {
     const statements = (t.Resources.PipelineStateMachine.Properties!.Policies as Record<string, any>[]).flatMap((p) => p.Statement ?? []);
     for (const s of statements.filter((x) => [x.Resource].flat().some((r: unknown) => JSON.stringify(r).includes('/raw/')))) {
       expect([s.Action].flat(), s.Sid).toEqual(['s3:GetObject']);
     }
-    expect(t.Resources.CrawlerRole.Properties!.ManagedPolicyArns).toBeUndefined();
   });
 
   it('sets the query context on every Athena task, and a timeout on the state machine', () => {
@@ -259,5 +258,19 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
       const list = statements.find((s) => s.Action === 's3:ListBucket' && JSON.stringify(s.Resource).includes('landfall-landing-'));
       expect(list, id).toBeTruthy();
     }
+  });
+
+  it('lets only the ingest and plan functions queue batches (pipeline/*) and hold merge leases', () => {
+    const touches = (id: string, what: RegExp) => {
+      const r = t.Resources[id].Properties!;
+      const statements = [...((r.Policies as Record<string, any>[] | undefined) ?? []).flatMap((p) => p.Statement ?? [])];
+      return statements.some((s) => what.test(JSON.stringify(s.Resource)));
+    };
+    const functions = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function' || r.Type === 'AWS::Serverless::StateMachine').map(([id]) => id);
+    expect(functions.filter((id) => touches(id, /\/pipeline\/\*/)).sort()).toEqual(['IngestFunction', 'PlanFunction']);
+    expect(functions.filter((id) => touches(id, /MergeLeaseTable/)).sort()).toEqual(['IngestFunction', 'PlanFunction']);
+    expect(t.Resources.MergeLeaseTable.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'dataset', KeyType: 'HASH' }], TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
   });
 });

@@ -5,7 +5,6 @@ import { openLocalLake } from '../wiring/local.ts';
 import { bytes, formatResult } from './format.ts';
 import { commonOptions, lakeOptions, reportOutcomes } from './main.ts';
 import { LocalPipelineRunner } from './pipelineRunner.ts';
-import { runFiles } from './runFiles.ts';
 
 export const DEMO_QUERIES: [string, string][] = [
   ['Rows per dataset, as landed', `
@@ -52,12 +51,12 @@ export async function demo(args: string[]): Promise<number> {
   const files = await generateDemoData({ dir: inputDir, size: values.small ? 'small' : 'full', onFile: (name, n) => say(`  ${name.padEnd(40)} ${bytes(n).padStart(10)}`) });
 
   say(`\nIngesting ${files.length} files into ${relative(process.cwd(), lake.root) || '.'}/ (files already ingested are recognised and skipped),`);
-  say('each followed by the pipeline state machine: merge into curated, summaries, views, metrics and alarms\n');
+  say('then one merge run per dataset through the pipeline state machine: ONE MERGE of its batches into curated, summaries, views, metrics and alarms\n');
   const pipeline = await LocalPipelineRunner.open(lake);
   const engine = pipeline.engine;
-  let outcomes;
+  let result;
   try {
-    outcomes = await runFiles(lake, files.map((f) => f.path), undefined, say, (r, ctx) => pipeline.afterIngest(r, ctx));
+    result = await pipeline.run(files.map((f) => f.path), undefined, say);
     for (const l of await pipeline.freshness()) say(l);
     await engine.attachRaw(lake.lake, lake.contracts);
     for (const [title, sql] of DEMO_QUERIES) {
@@ -72,5 +71,5 @@ export async function demo(args: string[]): Promise<number> {
   say(`\nTry your own: npx landfall query${lakeArg} "SELECT * FROM analytics.retailrocket_funnel_daily ORDER BY event_date LIMIT 10"`);
   say('Schemas: raw (every landed row), curated (deduplicated, upserted), summary (recomputed per batch), analytics (views)');
   say(`Drop your files: npx landfall run${lakeArg} path/to/file.csv   (contracts in contracts/ say how each dataset is read)`);
-  return reportOutcomes(outcomes);
+  return reportOutcomes(result.outcomes, result.mergeFailed);
 }

@@ -86,7 +86,7 @@ export async function invoke(args: string[]): Promise<number> {
       const out = await runPipelineLocally(
         {
           lake: local.lake, contracts: local.contracts, engine: runner.engine, now: () => new Date(), emit: (l) => process.stdout.write(`${l}\n`),
-          ingest: ingestContext(local),
+          ingest: ingestContext(local), queue: runner.queue,
         },
         event,
       );

@@ -3,7 +3,7 @@ import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { formatResult, type OutputFormat } from './format.ts';
 import { LocalPipelineRunner } from './pipelineRunner.ts';
-import { expandPaths, runFiles, type FileOutcome } from './runFiles.ts';
+import { expandPaths, type FileOutcome } from './runFiles.ts';
 
 const USAGE = `landfall: CSV files in, a typed, queryable Parquet lake out (locally: no AWS account, no Docker, no network)
 
@@ -99,22 +99,22 @@ async function run(args: string[]): Promise<number> {
   const files = await expandPaths(positionals);
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const pipeline = await LocalPipelineRunner.open(lake);
-  let outcomes;
+  let result;
   try {
-    outcomes = await runFiles(lake, files, values.dataset, say, (r, ctx) => pipeline.afterIngest(r, ctx));
+    result = await pipeline.run(files, values.dataset, say);
     for (const l of await pipeline.freshness()) say(l);
   } finally {
     pipeline.close();
   }
-  return reportOutcomes(outcomes);
+  return reportOutcomes(result.outcomes, result.mergeFailed);
 }
 
-export function reportOutcomes(outcomes: FileOutcome[]): number {
+export function reportOutcomes(outcomes: FileOutcome[], mergeFailed = false): number {
   const failed = outcomes.filter((o) => o.error || (o.result && o.result.manifest.status !== 'published'));
   const pipelineFailed = outcomes.filter((o) => o.pipelineFailed);
   if (failed.length) process.stderr.write(`\n${failed.length} of ${outcomes.length} file(s) could not be converted; see the reasons above.\n`);
-  if (pipelineFailed.length) process.stderr.write(`\nthe pipeline failed for ${pipelineFailed.length} batch(es); see PIPELINE FAILED above.\n`);
-  return failed.length || pipelineFailed.length ? 1 : 0;
+  if (pipelineFailed.length || mergeFailed) process.stderr.write('\nthe pipeline failed; see PIPELINE FAILED above.\n');
+  return failed.length || pipelineFailed.length || mergeFailed ? 1 : 0;
 }
 
 async function query(args: string[]): Promise<number> {

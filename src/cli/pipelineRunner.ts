@@ -1,13 +1,17 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
+import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
 import type { IngestContext, IngestResult, StartedIngest } from '../convert/ingestObject.ts';
 import { readManifest } from '../convert/manifest.ts';
 import { formatAlarm, type Alarm } from '../pipeline/alarms.ts';
 import { checkFreshness } from '../pipeline/freshness.ts';
 import { PipelineFailedError } from '../pipeline/errors.ts';
-import { runPipelineLocally } from '../pipeline/localPipeline.ts';
+import { runPipelineLocally, type MergeRunInput, type PipelineInput, type PipelineOutcome } from '../pipeline/localPipeline.ts';
+import { MergeQueue } from '../pipeline/mergeQueue.ts';
+import type { PipelineStarter } from '../ports.ts';
 import type { LocalLake } from '../wiring/local.ts';
+import { runFiles, type FileOutcome } from './runFiles.ts';
 
 export interface PipelineReport {
   lines: string[];
@@ -17,46 +21,95 @@ export interface PipelineReport {
 }
 
 /**
- * After each ingest, what S3 -> Step Functions does on AWS: the pipeline state machine for the batch, run
- * locally on the lake's DuckDB warehouse. Metrics go to `<lake>/metrics.emf.log`, alarms to `<lake>/alarms.log`.
+ * What S3 -> ingest -> Step Functions does on AWS, on the lake's DuckDB warehouse. A converted batch is queued
+ * and its dataset's merge run started, as the ingest function does; the run itself waits until `mergeWaiting()`,
+ * as a run on AWS takes every batch that lands while it starts: `landfall run` of a folder of many files of a
+ * dataset merges them in one MERGE. A batch handed off to convert runs its own execution at once (convert,
+ * publish, queue, and lead the merge if no run is waiting). Metrics go to `<lake>/metrics.emf.log`, alarms to
+ * `<lake>/alarms.log`.
  */
 export class LocalPipelineRunner {
-  private constructor(private readonly lake: LocalLake, readonly engine: DuckDbEngine) {}
+  readonly queue: MergeQueue;
+  private readonly waiting: { dataset: string; name: string }[] = [];
+
+  private constructor(private readonly lake: LocalLake, readonly engine: DuckDbEngine) {
+    this.queue = new MergeQueue(lake.lake, new MemoryMergeLease(), () => new Date());
+  }
 
   static async open(lake: LocalLake): Promise<LocalPipelineRunner> {
     return new LocalPipelineRunner(lake, await DuckDbEngine.open(lake.root));
   }
 
-  /** Runs the state machine for a converted batch, or for a handed-off one (converting it first: the ASL's Map). */
+  /** Files ingested one by one, then every dataset's merge run: what `landfall run` and the demo do. */
+  async run(files: string[], dataset: string | undefined, log: (s: string) => void): Promise<{ outcomes: FileOutcome[]; mergeFailed: boolean }> {
+    const outcomes = await runFiles(this.lake, files, dataset, log, (r, ctx) => this.afterIngest(r, ctx));
+    const merged = await this.mergeWaiting();
+    for (const l of merged.lines) log(l);
+    return { outcomes, mergeFailed: merged.failed };
+  }
+
+  /** The starter the ingest function has on AWS: a merge run started here waits in `waiting`. */
+  private readonly starter: PipelineStarter = {
+    start: () => Promise.reject(new Error('a handed-off batch runs its execution in afterIngest')),
+    startMerge: async ({ dataset }, name) => {
+      this.waiting.push({ dataset, name });
+    },
+    isRunning: async (name) => this.waiting.some((w) => w.name === name),
+  };
+
+  /** After each ingest: queue a converted batch and start its dataset's merge run, or run a handed-off batch's execution. */
   async afterIngest(r: StartedIngest, ingest?: IngestContext): Promise<PipelineReport> {
-    const handOff = 'convert' in r ? r : null;
-    if (!handOff && (r as IngestResult).manifest.status === 'unmatched') return { lines: [], failed: false };
-    const input = handOff ?? { dataset: (r as IngestResult).manifest.dataset, batchId: (r as IngestResult).manifest.batchId, manifestKey: (r as IngestResult).manifestKey };
+    if ('convert' in r) {
+      const out = await this.execute(r, ingest);
+      const manifest = await readManifest(this.lake.lake, r.manifestKey);
+      return { ...out, result: manifest ? { manifest, manifestKey: r.manifestKey, alreadyIngested: false } : undefined };
+    }
+    const m = r.manifest;
+    if (m.status === 'unmatched') return { lines: [], failed: false };
+    const queued = await this.queue.enqueue({ dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey });
+    if (queued === 'already-merged') return { lines: ['  pipeline:   already merged'], failed: false };
+    await this.queue.kick(m.dataset, this.starter);
+    return { lines: [`  pipeline:   queued for the merge run of ${m.dataset}`], failed: false };
+  }
+
+  /** Queues a batch again although it was merged (`landfall replay`), and starts its dataset's merge run. */
+  async requeue(b: { dataset: string; batchId: string; manifestKey: string }): Promise<void> {
+    await this.queue.requeue(b);
+    await this.queue.kick(b.dataset, this.starter);
+  }
+
+  /** Runs every merge run started so far, one dataset after another; each takes all of its dataset's pending batches. */
+  async mergeWaiting(): Promise<{ lines: string[]; failed: boolean }> {
+    const lines: string[] = [];
+    let failed = false;
+    while (this.waiting.length) {
+      const run = this.waiting[0];
+      const report = await this.execute({ dataset: run.dataset, merge: true }, undefined, run.name);
+      this.waiting.shift();
+      lines.push(...report.lines);
+      failed ||= report.failed;
+    }
+    return { lines, failed };
+  }
+
+  private async execute(input: PipelineInput | MergeRunInput, ingest?: IngestContext, name?: string): Promise<PipelineReport> {
     const emf: string[] = [];
-    // A handed-off batch is published by the state machine: its result is read back from the manifest.
-    const result = async (): Promise<IngestResult | undefined> => {
-      if (!handOff) return r as IngestResult;
-      const manifest = await readManifest(this.lake.lake, handOff.manifestKey);
-      return manifest ? { manifest, manifestKey: handOff.manifestKey, alreadyIngested: false } : undefined;
-    };
     try {
       const out = await runPipelineLocally(
-        { lake: this.lake.lake, contracts: this.lake.contracts, engine: this.engine, now: () => new Date(), emit: (l) => emf.push(l), ingest },
+        { lake: this.lake.lake, contracts: this.lake.contracts, engine: this.engine, now: () => new Date(), emit: (l) => emf.push(l), ingest, queue: this.queue },
         input,
+        name,
       );
-      const done = out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''));
-      const ran = done.length ? [`  pipeline:   ${done.join(', ')}`] : [];
-      return { lines: [...ran, ...(await this.record(out.alarms, emf))], failed: false, result: await result() };
+      return { lines: [...describeRounds(input.dataset, out), ...(await this.record(out.alarms, emf))], failed: false };
     } catch (err) {
       if (!(err instanceof PipelineFailedError)) throw err;
       return {
         lines: [
-          `  PIPELINE FAILED (${err.error}): ${err.causeText}`,
-          '  nothing merged by this step is lost; fix the cause and run the same file again (ingest is skipped, the pipeline re-runs)',
+          `${input.dataset}: PIPELINE FAILED (${err.error}): ${err.causeText}`,
+          `  nothing is lost: the batches stay pending; fix the cause, then run any file of ${input.dataset} again or landfall replay ${input.dataset} BATCH`,
           ...(await this.record(err.alarms as Alarm[], emf)),
         ],
         failed: true,
-        result: await result(),
       };
     }
   }
@@ -76,4 +129,15 @@ export class LocalPipelineRunner {
   close(): void {
     this.engine.close();
   }
+}
+
+/** `<dataset>: N batch(es) merged in one MERGE` and what the run wrote, one line per round. */
+function describeRounds(dataset: string, out: PipelineOutcome): string[] {
+  return out.rounds.filter((p) => p.batchIds.length).map((p) => {
+    const merged = p.batches.filter((b) => b.status === 'published').length;
+    const written = out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''));
+    const unique = [...new Set(written)];
+    const skipped = p.batches.length - merged;
+    return `${dataset}: ${merged} batch(es) merged in one MERGE${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${unique.join(', ') || 'nothing to merge'}`;
+  });
 }

@@ -6,7 +6,7 @@ import { LocalPipelineRunner } from './pipelineRunner.ts';
 /**
  * `landfall replay DATASET BATCH`: the batch's pipeline again. Every step is safe to repeat (idempotent DDL, a
  * MERGE that changes nothing the second time, summaries recomputed), so this is the recovery after a failed run.
- * Locally it runs the state machine on the lake; with `--state-machine ARN` it starts a new execution on AWS,
+ * Locally the batch is queued again (even if it was merged) and its dataset's merge run takes it; with `--state-machine ARN` it starts a new execution on AWS,
  * named `<dataset>-<batch>-rN` (a name is kept 90 days), with the input of the batch's first execution.
  */
 export async function replay(args: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -34,8 +34,9 @@ export async function replay(args: string[], out: (line: string) => void = (l) =
   if (!manifest) throw new Error(`no manifest ${key} in ${lake.root}: the batch was never published (run its file again with landfall run)`);
   const runner = await LocalPipelineRunner.open(lake);
   try {
-    const report = await runner.afterIngest({ manifest, manifestKey: key, alreadyIngested: true });
-    out(`replayed ${dataset} batch ${batchId}`);
+    await runner.requeue({ dataset, batchId, manifestKey: key });
+    const report = await runner.mergeWaiting();
+    out(`replayed ${dataset} batch ${batchId} (with any other pending batch of ${dataset})`);
     for (const l of report.lines) out(l);
     return report.failed ? 1 : 0;
   } finally {

@@ -1,6 +1,7 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { MergeQueue } from '../pipeline/mergeQueue.ts';
 import type { PipelineStarter } from '../ports.ts';
 import { SourceReadError } from './errors.ts';
 import { ingestObject, startIngest, type IngestContext } from './ingestObject.ts';
@@ -23,10 +24,12 @@ export interface IngestSummary {
   files: number;
   manifest: string;
   /**
-   * Whether the pipeline state machine was started for the batch (not for unmatched files). A batch handed
-   * off (status `converting`) is converted and published by the state machine, then goes on to the pipeline.
+   * What the pipeline does with the batch. A converted batch is queued for its dataset's merge run, which is
+   * started (`merge-started`) unless one is running and will take it (`merge-running`); `already-merged` for a
+   * redelivered event of a merged batch. A batch handed off (status `converting`) has an execution of its own
+   * (`started`, `already-started`) that converts, publishes and queues it. Unmatched files: `not-started`.
    */
-  pipeline: 'started' | 'already-started' | 'not-started';
+  pipeline: 'started' | 'already-started' | 'not-started' | 'merge-started' | 'merge-running' | 'already-merged';
 }
 
 export function objectCreatedRecords(event: S3Event): ObjectCreatedRecord[] {
@@ -38,8 +41,10 @@ export function objectCreatedRecords(event: S3Event): ObjectCreatedRecord[] {
 }
 
 export interface IngestEventOptions {
-  /** Starts the state machine for a converted or handed-off batch (absent: a handed-off batch is finished here). */
+  /** Starts the state machine for a handed-off batch or a merge run (absent: a handed-off batch is finished here). */
   pipeline?: PipelineStarter;
+  /** Where a converted batch waits for its dataset's merge run (with `pipeline`, which starts the run). */
+  queue?: MergeQueue;
   /**
    * Powertools idempotency (DynamoDB on AWS, FolderIdempotencyStore locally): however often and however
    * concurrently an object's event arrives, one invocation converts it; the others return at once.
@@ -131,16 +136,23 @@ async function ingestOne(ctx: IngestContext, key: string, options: IngestEventOp
     r = await ingestObject(ctx, key);
   }
   const m = r.manifest;
-  // Started again on a redelivered event too: a crash between ingest and start must not strand a batch. A
-  // batch rejected whole is not merged, but its metrics (rejects, schema drift) are published by the pipeline.
-  const started = pipeline && m.status !== 'unmatched'
-    ? await pipeline.start({ dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey })
+  // Queued again on a redelivered event too: a crash between ingest and queue must not strand a batch. A batch
+  // rejected whole is not merged, but its metrics (rejects, schema drift) are published by the merge run.
+  const started = pipeline && options.queue && m.status !== 'unmatched'
+    ? await queueBatch(options.queue, pipeline, { dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey })
     : 'not-started';
   return {
     key, dataset: m.dataset, batchId: m.batchId, status: m.status, alreadyIngested: r.alreadyIngested,
     rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length, manifest: r.manifestKey,
     pipeline: started,
   };
+}
+
+async function queueBatch(
+  queue: MergeQueue, pipeline: PipelineStarter, b: { dataset: string; batchId: string; manifestKey: string },
+): Promise<IngestSummary['pipeline']> {
+  if ((await queue.enqueue(b)) === 'already-merged') return 'already-merged';
+  return queue.kick(b.dataset, pipeline);
 }
 
 /**

@@ -11,14 +11,6 @@ export class QueryFailedError extends Error {
   }
 }
 
-/** The crawler is already running (Glue's CrawlerRunningException through the aws-sdk integration). */
-export class CrawlerRunningError extends Error {
-  override readonly name = 'Glue.CrawlerRunningException';
-  constructor(crawler: string) {
-    super(`crawler ${crawler} is already running`);
-  }
-}
-
 /** The execution ended in the Failed state: the step, the error name and its cause. */
 export class PipelineFailedError extends Error {
   override readonly name = 'PipelineFailedError';
@@ -30,5 +22,13 @@ export class PipelineFailedError extends Error {
     readonly alarms: { name: string; dataset: string; detail: string }[] = [],
   ) {
     super(`pipeline failed for ${dataset} batch ${batchId}: ${error}: ${causeText}`);
+  }
+}
+
+/** A merge run's lease lapsed and another run holds it now: this run must not merge (it would race the other). */
+export class LeaseLostError extends Error {
+  override readonly name = 'Landfall.LeaseLost';
+  constructor(dataset: string, holder: string, heldBy: string) {
+    super(`merge lease of ${dataset} is held by ${heldBy}, not ${holder}: that run merges the pending batches`);
   }
 }

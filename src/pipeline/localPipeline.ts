@@ -6,12 +6,14 @@ import type { Contract } from '../contracts/contract.ts';
 import { handleConvertTask, type ConvertTask } from '../convert/convertTask.ts';
 import type { ConvertInput, IngestContext } from '../convert/ingestObject.ts';
 import type { FolderStore } from '../adapters/local/FolderStore.ts';
-import { readManifest } from '../convert/manifest.ts';
-import { describeDrift, metricAlarms, type Alarm } from './alarms.ts';
-import { CrawlerRunningError, PipelineFailedError, QueryFailedError } from './errors.ts';
+import { executionName } from '../adapters/aws/SfnPipelineStarter.ts';
+import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
+import { metricAlarms, type Alarm } from './alarms.ts';
+import { PipelineFailedError, QueryFailedError } from './errors.ts';
+import { MergeQueue, mergeExecutionName } from './mergeQueue.ts';
 import { toEmf, type MetricDatum } from './metrics.ts';
-import type { PipelinePlan } from './planBatch.ts';
-import { planFromManifest } from './planFromManifest.ts';
+import { handlePipelineTask, type PipelineTask } from './pipelineTask.ts';
+import type { MergePlan } from './planMerge.ts';
 import { duckdbDialect, LOCAL_CATALOG } from './sqlDialect.ts';
 
 export const ASL_FILE = fileURLToPath(new URL('../../statemachines/pipeline.asl.json', import.meta.url));
@@ -31,12 +33,19 @@ export function substituteDefinition(text: string, values: Record<string, string
   });
 }
 
+/** A batch's execution: a published batch to queue, or (with `convert`) one handed off to convert first. */
 export interface PipelineInput {
   dataset: string;
   batchId: string;
   manifestKey: string;
   /** A batch handed off by the ingest function: its segments are converted and published first. */
   convert?: ConvertInput;
+}
+
+/** A merge run of a dataset, started under the name that holds the dataset's lease. */
+export interface MergeRunInput {
+  dataset: string;
+  merge: true;
 }
 
 export interface LocalPipelineDeps {
@@ -46,6 +55,8 @@ export interface LocalPipelineDeps {
   now: () => Date;
   /** EMF lines, as the metric tasks would publish them. */
   emit: (line: string) => void;
+  /** Pending batches and merge leases (default: a queue in the lake with a lease of this call's own). */
+  queue?: MergeQueue;
   /** Test hook: replaces a step's SQL before it runs (to make a step fail on purpose). */
   rewriteSql?: (step: string, sql: string) => string;
   /** The convert function's context (landing and lake), for batches handed off with `convert`. */
@@ -58,7 +69,10 @@ export interface LocalPipelineDeps {
 }
 
 export interface PipelineOutcome {
-  plan: PipelinePlan | null;
+  /** The last round's plan (null when the execution only queued its batch, or found nothing to take). */
+  plan: MergePlan | null;
+  /** Every round of the merge run, in order. */
+  rounds: MergePlan[];
   alarms: Alarm[];
   steps: string[];
 }
@@ -80,20 +94,31 @@ async function loadDefinition(): Promise<StateMachineDefinition> {
 }
 
 const SQL_STATES = ['RunDdl', 'Merge', 'RunSummary', 'RunView'] as const;
-const RETRYING_STATES = ['ConvertSegment', 'PublishBatch', 'PlanBatch', 'RunDdl', 'StartCrawler', 'GetCrawler', 'Merge', 'RunSummary', 'RunView', 'PublishMetrics'];
+const PLAN_STATES = ['Enqueue', 'TakePending', 'FinishRound', 'ReleaseLease'] as const;
+const RETRYING_STATES = ['ConvertSegment', 'PublishBatch', ...PLAN_STATES, 'RunDdl', 'Merge', 'RunSummary', 'RunView', 'PublishMetrics'];
+
+/** The execution name Step Functions would have: the batch's (`<dataset>-<batch>`) or the merge run's. */
+function defaultName(input: PipelineInput | MergeRunInput, now: Date): string {
+  return 'merge' in input ? mergeExecutionName(input.dataset, now) : executionName(input.dataset, input.batchId);
+}
 
 /**
  * Runs statemachines/pipeline.asl.json, unchanged, through aws-local-stepfunctions, with each Task bound to a
- * local adapter: the plan function itself, DuckDB for Athena, a raw-view refresh for the Glue crawler, EMF lines
- * and alarm evaluation for CloudWatch. Throws PipelineFailedError when the execution ends in Failed.
+ * local adapter: the plan function itself (queue, lease, plan), DuckDB for Athena, EMF lines and alarm evaluation
+ * for CloudWatch. Raw views are refreshed from the manifests before each round is planned, as Athena's partition
+ * projection sees every published batch. Throws PipelineFailedError when the execution ends in Failed.
  */
-export async function runPipelineLocally(deps: LocalPipelineDeps, input: PipelineInput): Promise<PipelineOutcome> {
+export async function runPipelineLocally(
+  deps: LocalPipelineDeps, input: PipelineInput | MergeRunInput, name = defaultName(input, deps.now()),
+): Promise<PipelineOutcome> {
   const machine = new StateMachine(await loadDefinition());
-  let plan: PipelinePlan | null = null;
+  const rounds: MergePlan[] = [];
   const steps: string[] = [];
   const alarms: Alarm[] = [];
-  const crawling = new Set<string>();
   const stepOfSql = new Map<string, string>();
+  const queue = deps.queue ?? new MergeQueue(deps.lake, new MemoryMergeLease(), deps.now);
+  const planCtx = { lake: deps.lake, contracts: deps.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, queue };
+  const batchId = 'batchId' in input ? input.batchId : '';
 
   const runSql = (state: string) => async (task: { QueryString: string }) => {
     const step = stepOfSql.get(task.QueryString) ?? state;
@@ -111,65 +136,60 @@ export async function runPipelineLocally(deps: LocalPipelineDeps, input: Pipelin
 
   const publish = (context: { cause?: string }) => (task: { Namespace: string; MetricData: MetricDatum[] }) => {
     for (const line of toEmf(task.Namespace, task.MetricData, deps.now())) deps.emit(line);
+    const batches = rounds.at(-1)?.batches ?? [];
+    const worst = batches.filter((b) => b.thresholdExceeded).sort((a, b) => b.rejectRatio - a.rejectRatio)[0];
+    const drift = batches.map((b) => b.drift).filter(Boolean).join('; ') || undefined;
     alarms.push(...metricAlarms(task.MetricData, {
-      dataset: input.dataset, rejectRatio: plan?.metrics.rejectRatio, maxRejectRatio: plan?.metrics.maxRejectRatio, drift: driftText, ...context,
+      dataset: input.dataset, rejectRatio: worst?.rejectRatio, maxRejectRatio: worst?.maxRejectRatio, drift, ...context,
     }));
     return {};
   };
 
-  let driftText: string | undefined;
   // The error a task handler threw last: the text of the pipeline-failed alarm.
   let lastError = '';
   let converting: Promise<unknown> = Promise.resolve();
   const convertStep = (task: ConvertTask) => {
-    if (!deps.ingest) throw new Error(`batch ${input.batchId} needs converting, but the local pipeline was given no landing zone (deps.ingest)`);
+    if (!deps.ingest) throw new Error(`batch ${batchId} needs converting, but the local pipeline was given no landing zone (deps.ingest)`);
     const ctx = deps.ingest;
     const run = converting.then(() => handleConvertTask(ctx, task, deps.runBudgetMs));
     converting = run.catch(() => undefined);
     steps.push(task.action === 'segment' ? `ConvertSegment:${task.segment}` : 'PublishBatch');
     return run;
   };
+  const planStep = (state: string) => async (task: PipelineTask) => {
+    try {
+      if (task.action === 'take') {
+        const contract = deps.contracts.find((c) => c.dataset === task.dataset);
+        if (contract) await deps.engine.refreshRaw(deps.lake, contract);
+      }
+      const out = await handlePipelineTask(planCtx, task);
+      if (task.action === 'take') {
+        const plan = out as MergePlan;
+        rounds.push(plan);
+        for (const s of [...plan.ddl, plan.merge, ...plan.summaries, ...plan.views]) stepOfSql.set(s.sql, s.name);
+      }
+      steps.push(state);
+      return out;
+    } catch (err) {
+      lastError = `${state}: ${(err as Error).message}`;
+      throw err;
+    }
+  };
   const handlers: Record<string, (input: never) => unknown> = {
     ConvertSegment: (t: Omit<ConvertTask & { action: 'segment' }, 'action'>) => convertStep({ ...t, action: 'segment' }),
     PublishBatch: (t: { dataset: string; batchId: string }) => convertStep({ ...t, action: 'publish' }),
-    PlanBatch: async (i: PipelineInput) => {
-      const m = await readManifest(deps.lake, i.manifestKey);
-      driftText = m?.drift ? describeDrift(m.drift) : undefined;
-      plan = await planFromManifest(
-        { lake: deps.lake, contracts: deps.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, crawler: (ds) => `landfall-local-raw-${ds}` },
-        i,
-      );
-      for (const s of [...plan.ddl, plan.merge, ...plan.summaries, ...plan.views]) stepOfSql.set(s.sql, s.name);
-      steps.push('PlanBatch');
-      return plan as unknown as object;
-    },
-    StartCrawler: async ({ Name }: { Name: string }) => {
-      if (crawling.has(Name)) throw new CrawlerRunningError(Name);
-      crawling.add(Name);
-      try {
-        const contract = deps.contracts.find((c) => c.dataset === input.dataset)!;
-        await deps.engine.refreshRaw(deps.lake, contract);
-      } catch (err) {
-        lastError = `StartCrawler: ${(err as Error).message}`;
-        throw err;
-      } finally {
-        crawling.delete(Name);
-      }
-      steps.push('StartCrawler');
-      return {};
-    },
-    GetCrawler: ({ Name }: { Name: string }) => ({ Crawler: { Name, State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } } }),
     PublishMetrics: publish({}),
     PublishFailure: (task: { Namespace: string; MetricData: MetricDatum[] }) => publish({ cause: lastError })(task),
+    ...Object.fromEntries(PLAN_STATES.map((s) => [s, planStep(s)])),
     ...Object.fromEntries(SQL_STATES.map((s) => [s, runSql(s)])),
   };
 
   const execution = machine.run(input as unknown as Record<string, string>, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,
-      waitTimeOverrides: { WaitForCrawler: 0 },
       retryIntervalOverrides: Object.fromEntries(RETRYING_STATES.map((s) => [s, 0])),
     },
+    context: { Execution: { Name: name, Input: input as never, StartTime: deps.now().toISOString() } },
   });
   try {
     await execution.result;
@@ -177,9 +197,9 @@ export async function runPipelineLocally(deps: LocalPipelineDeps, input: Pipelin
     if (err instanceof ExecutionError) {
       // The Fail state's ErrorPath/CausePath carry the failed step's error name and message.
       const e = err as ExecutionError & { cause?: { name?: string; message?: string } };
-      throw new PipelineFailedError(input.dataset, input.batchId, e.cause?.name ?? 'Error', e.cause?.message ?? e.message, alarms);
+      throw new PipelineFailedError(input.dataset, batchId || name, e.cause?.name ?? 'Error', e.cause?.message ?? e.message, alarms);
     }
     throw err;
   }
-  return { plan, alarms, steps };
+  return { plan: rounds.at(-1) ?? null, rounds, alarms, steps };
 }

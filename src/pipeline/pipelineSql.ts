@@ -47,28 +47,39 @@ export function summaryDdl(d: SqlDialect, names: CatalogNames, s: Summary): stri
   return d.createManagedTable(names.summary, s.name, s.columns.map((c) => ({ name: c.name, type: c.type })), 'summary', []);
 }
 
-/** The raw rows of one batch; the partition predicate lets Athena read one ingest_date folder only. */
-export function batchRows(names: CatalogNames, c: Contract, batchId: string, ingestDate: string): string {
-  return `(SELECT * FROM ${names.raw}.${c.dataset} WHERE ingest_date = DATE ${safeLiteral(ingestDate, 'ingest date')} AND _batch_id = ${safeLiteral(batchId, 'batch id')})`;
+/** A published batch, as the SQL of a merge names it. */
+export interface BatchRef {
+  batchId: string;
+  ingestDate: string;
+}
+
+/** The raw rows of some batches; the partition predicate lets Athena read only their ingest_date folders. */
+export function batchRows(names: CatalogNames, c: Contract, batches: BatchRef[]): string {
+  if (!batches.length) throw new Error(`no batches of ${c.dataset} to read`);
+  const dates = [...new Set(batches.map((b) => b.ingestDate))].sort().map((d) => `DATE ${safeLiteral(d, 'ingest date')}`);
+  const ids = batches.map((b) => safeLiteral(b.batchId, 'batch id'));
+  const date = dates.length === 1 ? `ingest_date = ${dates[0]}` : `ingest_date IN (${dates.join(', ')})`;
+  const id = ids.length === 1 ? `_batch_id = ${ids[0]}` : `_batch_id IN (${ids.join(', ')})`;
+  return `(SELECT * FROM ${names.raw}.${c.dataset} WHERE ${date} AND ${id})`;
 }
 
 /**
- * MERGE of one batch into the curated table. The source is deduplicated first (Athena refuses a MERGE in
- * which two source rows match one target row): one row per key, the highest version and then the last line
- * of the file winning. A matched row is updated only when the incoming version is at least the stored one, so
+ * ONE MERGE of a dataset's pending batches into the curated table. The source is deduplicated across them
+ * first (Athena refuses a MERGE in which two source rows match one target row): one row per key, the highest
+ * version winning, then the newest batch (the latest ingest), then the last line of its file. A matched row is updated only when the incoming version is at least the stored one, so
  * a late, older record never overwrites a newer one, and re-running a batch rewrites identical values.
  * Without a key, rows are deduplicated on all columns and only new ones are inserted.
  */
-export function mergeSql(names: CatalogNames, c: Contract, batchId: string, ingestDate: string): string {
+export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[]): string {
   const cols = c.columns.map((x) => x.name);
   const all = [...cols, ...CURATED_LINEAGE.map((x) => x.name)];
   const key = c.key.length ? c.key : cols;
-  const order = [...(c.version ? [`${q(c.version)} DESC NULLS LAST`] : []), '_source_line DESC'].join(', ');
+  const order = [...(c.version ? [`${q(c.version)} DESC NULLS LAST`] : []), '_ingested_at DESC', '_batch_id DESC', '_source_line DESC'].join(', ');
   const source = [
     `SELECT ${cols.map(q).join(', ')}, _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at`,
     'FROM (',
     `  SELECT *, row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order}) AS _rn`,
-    `  FROM ${batchRows(names, c, batchId, ingestDate)} AS b`,
+    `  FROM ${batchRows(names, c, batches)} AS b`,
     ') AS d',
     'WHERE _rn = 1',
   ];
@@ -91,13 +102,13 @@ export function mergeSql(names: CatalogNames, c: Contract, batchId: string, inge
 }
 
 /**
- * Recomputes the summary rows whose keys a batch of `source` touches, in one MERGE (one atomic commit on
+ * Recomputes the summary rows whose keys some batches of `source` touch, in one MERGE (one atomic commit on
  * Iceberg): keys that still have rows are updated or inserted, keys that no longer have any are deleted.
  */
-export function summaryMergeSql(names: CatalogNames, s: Summary, source: Contract, batchId: string, ingestDate: string): string {
+export function summaryMergeSql(names: CatalogNames, s: Summary, source: Contract, batches: BatchRef[]): string {
   const affectedSql = s.affected[source.dataset];
   if (!affectedSql) throw new Error(`summary ${s.name} does not declare how a batch of ${source.dataset} affects it`);
-  const batch = batchRows(names, source, batchId, ingestDate);
+  const batch = batchRows(names, source, batches);
   const affected = substitute(affectedSql.trim(), names, batch);
   const body = substitute(s.sql.trim(), names);
   const cols = s.columns.map((c) => c.name);

@@ -37,6 +37,9 @@ const DUCK_TYPES: Record<string, string> = {
   string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP',
 };
 
+/** The first ingest date the raw tables' partition projection knows; a query without a date predicate lists each day since. */
+export const RAW_PROJECTION_START = '2025-01-01';
+
 /** Hive DDL wants backticks around names such as `_batch_id`; Trino DML takes double quotes. */
 const hiveName = (n: string) => (/^[a-z][a-z0-9_]*$/.test(n) ? n : `\`${n}\``);
 
@@ -47,6 +50,8 @@ export function athenaDialect(lakeLocation: string): SqlDialect {
     name: 'athena',
     type,
     createSchema: () => null, // Glue databases come from template.yaml
+    // Partition projection: Athena computes the ingest_date partitions from the query's predicate, so no crawl
+    // and no ADD PARTITION stands between a published batch and its MERGE.
     createRawTable(names, table, columns) {
       return [
         `CREATE EXTERNAL TABLE IF NOT EXISTS ${names.raw}.${table} (`,
@@ -55,7 +60,16 @@ export function athenaDialect(lakeLocation: string): SqlDialect {
         'PARTITIONED BY (ingest_date date)',
         'STORED AS PARQUET',
         `LOCATION '${base}/raw/${table}/'`,
-        "TBLPROPERTIES ('parquet.compression' = 'ZSTD')",
+        'TBLPROPERTIES (',
+        "  'parquet.compression' = 'ZSTD',",
+        "  'projection.enabled' = 'true',",
+        "  'projection.ingest_date.type' = 'date',",
+        "  'projection.ingest_date.format' = 'yyyy-MM-dd',",
+        `  'projection.ingest_date.range' = '${RAW_PROJECTION_START},NOW',`,
+        "  'projection.ingest_date.interval' = '1',",
+        "  'projection.ingest_date.interval.unit' = 'DAYS',",
+        `  'storage.location.template' = '${base}/raw/${table}/ingest_date=\${ingest_date}/'`,
+        ')',
       ].join('\n');
     },
     createManagedTable(schema, table, columns, zone, partitionBy) {

@@ -8,7 +8,11 @@ import { EmfMetrics } from '../adapters/local/EmfMetrics.ts';
 import { SfnPipelineStarter } from '../adapters/aws/SfnPipelineStarter.ts';
 import type { Contract } from '../contracts/contract.ts';
 import type { MetricsPublisher, ObjectStore, PipelineStarter } from '../ports.ts';
-import type { PlanContext } from '../pipeline/planFromManifest.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoMergeLease } from '../adapters/aws/DynamoMergeLease.ts';
+import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
+import { MergeQueue } from '../pipeline/mergeQueue.ts';
+import type { PlanContext } from '../pipeline/pipelineTask.ts';
 import { athenaDialect, type CatalogNames } from '../pipeline/sqlDialect.ts';
 import { join } from 'node:path';
 import { S3Store } from '../adapters/aws/S3Store.ts';
@@ -37,6 +41,8 @@ export interface IngestConfig {
   rangeBytes?: number;
   /** DynamoDB table of Powertools idempotency records (the ingest function only). */
   idempotencyTable?: string;
+  /** DynamoDB table of the datasets' merge leases (the ingest function starts merge runs). */
+  mergeLeaseTable?: string;
 }
 
 /**
@@ -46,10 +52,10 @@ export interface IngestConfig {
 export const FUNCTION_ENV = {
   IngestFunction: [
     'LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'RANGE_MB',
-    'STATE_MACHINE_ARN', 'IDEMPOTENCY_TABLE',
+    'STATE_MACHINE_ARN', 'IDEMPOTENCY_TABLE', 'MERGE_LEASE_TABLE',
   ],
   ConvertFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'RANGE_MB'],
-  PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'RAW_CRAWLER'],
+  PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'MERGE_LEASE_TABLE'],
   FreshnessFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR'],
 } as const;
 
@@ -94,6 +100,7 @@ export function ingestConfigFromEnv(env: NodeJS.ProcessEnv, fn: 'IngestFunction'
     localLake: get(LOCAL_ONLY_ENV),
     stateMachineArn: fn === 'IngestFunction' ? get('STATE_MACHINE_ARN') : undefined,
     idempotencyTable: fn === 'IngestFunction' ? get('IDEMPOTENCY_TABLE') : undefined,
+    mergeLeaseTable: fn === 'IngestFunction' ? get('MERGE_LEASE_TABLE') : undefined,
   };
 }
 
@@ -123,12 +130,18 @@ export function pipelineStarterFromConfig(c: IngestConfig): PipelineStarter | un
   return c.stateMachineArn && !c.localLake ? new SfnPipelineStarter(new SFNClient({}), c.stateMachineArn) : undefined;
 }
 
+/** The lake's merge queue with the stage's DynamoDB leases (a lease of the process's own under `landfall invoke`). */
+export function mergeQueueFromConfig(c: { localLake?: string; mergeLeaseTable?: string }, lake: ObjectStore): MergeQueue | undefined {
+  if (c.localLake) return new MergeQueue(lake, new MemoryMergeLease(), () => new Date());
+  return c.mergeLeaseTable ? new MergeQueue(lake, new DynamoMergeLease(new DynamoDBClient({}), c.mergeLeaseTable), () => new Date()) : undefined;
+}
+
 /** Configuration of the plan and freshness functions. */
 export interface CatalogConfig {
   lakeBucket: string;
   contractsDir: string;
   names: CatalogNames;
-  crawler: string;
+  mergeLeaseTable?: string;
   localLake?: string;
 }
 
@@ -138,7 +151,7 @@ export function catalogConfigFromEnv(env: NodeJS.ProcessEnv): CatalogConfig {
     lakeBucket: need('LAKE_BUCKET'),
     contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts',
     names: { raw: need('RAW_DATABASE'), curated: need('CURATED_DATABASE'), summary: need('SUMMARY_DATABASE'), analytics: need('ANALYTICS_DATABASE') },
-    crawler: need('RAW_CRAWLER'),
+    mergeLeaseTable: get(LOCAL_ONLY_ENV) ? undefined : need('MERGE_LEASE_TABLE'),
     localLake: get(LOCAL_ONLY_ENV),
   };
 }
@@ -160,12 +173,13 @@ function lakeStore(c: { lakeBucket: string; localLake?: string }): ObjectStore {
 
 /** Composition root of the plan function: Athena SQL over the stage's Glue databases. */
 export async function planContextFromConfig(c: CatalogConfig): Promise<PlanContext> {
+  const lake = lakeStore(c);
   return {
-    lake: lakeStore(c),
+    lake,
     contracts: await loadContracts(c.contractsDir),
     dialect: athenaDialect(`s3://${c.lakeBucket}`),
     names: c.names,
-    crawler: () => c.crawler,
+    queue: mergeQueueFromConfig(c, lake)!,
   };
 }
 

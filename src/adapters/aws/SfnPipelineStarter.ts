@@ -47,6 +47,22 @@ export class SfnPipelineStarter implements PipelineStarter {
     throw new Error(`batch ${input.batchId} of ${input.dataset} has had ${MAX_ATTEMPTS} executions; run its pipeline by hand or drop the object again under a new key`);
   }
 
+  /** A merge run under the name that holds the dataset's lease (names are unique: a refusal is an error here). */
+  async startMerge(input: { dataset: string; merge: true }, name: string): Promise<void> {
+    await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+  }
+
+  async isRunning(name: string): Promise<boolean> {
+    try {
+      const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
+      return status === 'RUNNING' || status === 'PENDING_REDRIVE';
+    } catch (err) {
+      // Not started yet by a kicker that just took the lease: treat it as running; the lease lapses if it never starts.
+      if ((err as Error).name === 'ExecutionDoesNotExist') return true;
+      throw err;
+    }
+  }
+
   /** The input the batch's first execution was started with (a handed-off batch's carries its byte ranges). */
   async firstInput(dataset: string, batchId: string): Promise<PipelineInput> {
     const out = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(executionName(dataset, batchId)) }));

@@ -13,7 +13,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_order_payments (
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_payments/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_payments/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.olist_order_payments
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_order_payments (
@@ -48,7 +57,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_orders (
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_orders/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_orders/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.olist_orders
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_orders (
@@ -104,7 +122,7 @@ MERGE INTO landfall_dev_curated.olist_order_payments AS t
 USING (
   SELECT "order_id", "payment_sequential", "payment_type", "payment_installments", "payment_value", _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at
   FROM (
-    SELECT *, row_number() OVER (PARTITION BY "order_id", "payment_sequential" ORDER BY _source_line DESC) AS _rn
+    SELECT *, row_number() OVER (PARTITION BY "order_id", "payment_sequential" ORDER BY _ingested_at DESC, _batch_id DESC, _source_line DESC) AS _rn
     FROM (SELECT * FROM landfall_dev_raw.olist_order_payments WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
   ) AS d
   WHERE _rn = 1

@@ -13,7 +13,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_customers (
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_customers/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_customers/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.olist_customers
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_customers (
@@ -47,7 +56,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_order_items (
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_items/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_items/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.olist_order_items
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_order_items (
@@ -83,7 +101,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_order_reviews (
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_reviews/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_reviews/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.olist_order_reviews
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_order_reviews (
@@ -120,7 +147,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_orders (
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_orders/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_orders/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.olist_orders
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_orders (
@@ -155,7 +191,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_sellers (
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_sellers/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_sellers/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.olist_sellers
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_sellers (
@@ -206,7 +251,7 @@ MERGE INTO landfall_dev_curated.olist_order_reviews AS t
 USING (
   SELECT "review_id", "order_id", "review_score", "review_comment_title", "review_comment_message", "review_creation_date", "review_answer_timestamp", _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at
   FROM (
-    SELECT *, row_number() OVER (PARTITION BY "review_id", "order_id" ORDER BY "review_answer_timestamp" DESC NULLS LAST, _source_line DESC) AS _rn
+    SELECT *, row_number() OVER (PARTITION BY "review_id", "order_id" ORDER BY "review_answer_timestamp" DESC NULLS LAST, _ingested_at DESC, _batch_id DESC, _source_line DESC) AS _rn
     FROM (SELECT * FROM landfall_dev_raw.olist_order_reviews WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
   ) AS d
   WHERE _rn = 1

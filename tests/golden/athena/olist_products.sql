@@ -17,7 +17,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_products (
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_products/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_products/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.olist_products
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_products (
@@ -43,7 +52,7 @@ MERGE INTO landfall_dev_curated.olist_products AS t
 USING (
   SELECT "product_id", "product_category_name", "product_name_length", "product_description_length", "product_photos_qty", "product_weight_g", "product_length_cm", "product_height_cm", "product_width_cm", _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at
   FROM (
-    SELECT *, row_number() OVER (PARTITION BY "product_id" ORDER BY _source_line DESC) AS _rn
+    SELECT *, row_number() OVER (PARTITION BY "product_id" ORDER BY _ingested_at DESC, _batch_id DESC, _source_line DESC) AS _rn
     FROM (SELECT * FROM landfall_dev_raw.olist_products WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
   ) AS d
   WHERE _rn = 1

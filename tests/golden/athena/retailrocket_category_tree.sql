@@ -10,7 +10,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.retailrocket_category_tree 
 PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/retailrocket_category_tree/'
-TBLPROPERTIES ('parquet.compression' = 'ZSTD');
+TBLPROPERTIES (
+  'parquet.compression' = 'ZSTD',
+  'projection.enabled' = 'true',
+  'projection.ingest_date.type' = 'date',
+  'projection.ingest_date.format' = 'yyyy-MM-dd',
+  'projection.ingest_date.range' = '2025-01-01,NOW',
+  'projection.ingest_date.interval' = '1',
+  'projection.ingest_date.interval.unit' = 'DAYS',
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/retailrocket_category_tree/ingest_date=${ingest_date}/'
+);
 
 -- ddl:curated.retailrocket_category_tree
 CREATE TABLE IF NOT EXISTS landfall_dev_curated.retailrocket_category_tree (
@@ -29,7 +38,7 @@ MERGE INTO landfall_dev_curated.retailrocket_category_tree AS t
 USING (
   SELECT "category_id", "parent_id", _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at
   FROM (
-    SELECT *, row_number() OVER (PARTITION BY "category_id" ORDER BY _source_line DESC) AS _rn
+    SELECT *, row_number() OVER (PARTITION BY "category_id" ORDER BY _ingested_at DESC, _batch_id DESC, _source_line DESC) AS _rn
     FROM (SELECT * FROM landfall_dev_raw.retailrocket_category_tree WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
   ) AS d
   WHERE _rn = 1

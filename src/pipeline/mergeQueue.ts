@@ -1,0 +1,127 @@
+import type { MergeLease, ObjectStore, PipelineStarter } from '../ports.ts';
+import { LeaseLostError } from './errors.ts';
+
+/** A published (or whole-file rejected) batch waiting for its dataset's next merge run. */
+export interface PendingBatch {
+  dataset: string;
+  batchId: string;
+  manifestKey: string;
+  queuedAt: string;
+}
+
+/** Batches one merge run takes at the most: one MERGE statement, its source list and the plan stay small. */
+export const MERGE_BATCH_CAP = 100;
+
+/** The state machine's TimeoutSeconds: a lease whose holder never released it lapses after this. */
+export const LEASE_TTL_SECONDS = 14_400;
+
+const pendingKey = (dataset: string, batchId: string) => `pipeline/${dataset}/pending/${batchId}.json`;
+const mergedKey = (dataset: string, batchId: string) => `pipeline/${dataset}/merged/${batchId}.json`;
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+  if (!(await store.head(key))) return null;
+  const parts: Uint8Array[] = [];
+  for await (const c of store.read(key)) parts.push(c);
+  return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
+}
+
+/**
+ * The lake's record of which batches wait for a merge (`pipeline/<dataset>/pending/<batch>.json`) and which
+ * were merged (`pipeline/<dataset>/merged/<batch>.json`), and the dataset's merge lease. Single-flight works
+ * because a batch is recorded as pending BEFORE anyone tries the lease, and a merge run looks for pending
+ * batches AFTER it released the lease: whoever loses the race for the lease, the batch is still seen.
+ */
+export class MergeQueue {
+  constructor(private readonly lake: ObjectStore, private readonly lease: MergeLease, private readonly now: () => Date) {}
+
+  /** Records a batch as pending, unless a merge run already took it (a redelivered event, a replayed execution). */
+  async enqueue(b: Omit<PendingBatch, 'queuedAt'>): Promise<'pending' | 'already-merged'> {
+    if (await this.lake.head(mergedKey(b.dataset, b.batchId))) return 'already-merged';
+    if (!(await this.lake.head(pendingKey(b.dataset, b.batchId)))) {
+      await this.lake.put(pendingKey(b.dataset, b.batchId), JSON.stringify({ ...b, queuedAt: this.now().toISOString() }));
+    }
+    return 'pending';
+  }
+
+  /** Pending again although merged before: `landfall replay`. */
+  async requeue(b: Omit<PendingBatch, 'queuedAt'>): Promise<void> {
+    await this.lake.delete(mergedKey(b.dataset, b.batchId));
+    await this.enqueue(b);
+  }
+
+  /** The dataset's pending batches, oldest first, at most `limit`. */
+  async pending(dataset: string, limit = MERGE_BATCH_CAP): Promise<PendingBatch[]> {
+    const keys: string[] = [];
+    for await (const o of this.lake.list(`pipeline/${dataset}/pending/`)) if (o.key.endsWith('.json')) keys.push(o.key);
+    const all = (await Promise.all(keys.map((k) => readJson<PendingBatch>(this.lake, k)))).filter((b): b is PendingBatch => b !== null);
+    all.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.batchId.localeCompare(b.batchId));
+    return all.slice(0, limit);
+  }
+
+  async hasPending(dataset: string): Promise<boolean> {
+    for await (const o of this.lake.list(`pipeline/${dataset}/pending/`)) if (o.key.endsWith('.json')) return true;
+    return false;
+  }
+
+  async isMerged(dataset: string, batchId: string): Promise<boolean> {
+    return (await this.lake.head(mergedKey(dataset, batchId))) !== null;
+  }
+
+  /** Takes (or keeps) the dataset's lease for `holder`. */
+  async lead(dataset: string, holder: string): Promise<boolean> {
+    return (await this.lease.acquire(dataset, holder, LEASE_TTL_SECONDS)).acquired;
+  }
+
+  /** The batches a merge run takes now; refuses to plan for a holder that lost the lease (it lapsed). */
+  async take(dataset: string, holder: string, limit = MERGE_BATCH_CAP): Promise<PendingBatch[]> {
+    const held = await this.lease.acquire(dataset, holder, LEASE_TTL_SECONDS);
+    if (!held.acquired) throw new LeaseLostError(dataset, holder, held.heldBy);
+    return this.pending(dataset, limit);
+  }
+
+  /**
+   * Marks a run's batches merged, gives the lease up, then looks again: batches queued meanwhile are taken by
+   * this run's next round when it gets the lease back, or by the run that got it first.
+   */
+  async finish(dataset: string, holder: string, batchIds: string[]): Promise<{ more: boolean }> {
+    for (const id of batchIds) {
+      await this.lake.put(mergedKey(dataset, id), JSON.stringify({ dataset, batchId: id, mergedBy: holder, mergedAt: this.now().toISOString() }));
+      await this.lake.delete(pendingKey(dataset, id));
+    }
+    await this.lease.release(dataset, holder);
+    if (!(await this.hasPending(dataset))) return { more: false };
+    return { more: await this.lead(dataset, holder) };
+  }
+
+  async release(dataset: string, holder: string): Promise<void> {
+    await this.lease.release(dataset, holder);
+  }
+
+  /**
+   * After a batch was queued: starts a merge run for its dataset unless one is running, which will take the batch.
+   * A lease left behind by an execution that ended (timed out, aborted) is taken over.
+   */
+  async kick(dataset: string, starter: PipelineStarter, name = mergeExecutionName(dataset, this.now())): Promise<'merge-started' | 'merge-running'> {
+    let got = await this.lease.acquire(dataset, name, LEASE_TTL_SECONDS);
+    if (!got.acquired) {
+      const heldBy = got.heldBy;
+      if (await starter.isRunning(heldBy)) return 'merge-running';
+      if (!(await this.lease.takeOver(dataset, heldBy, name, LEASE_TTL_SECONDS))) return 'merge-running';
+      got = { acquired: true };
+    }
+    try {
+      await starter.startMerge({ dataset, merge: true }, name);
+    } catch (err) {
+      await this.lease.release(dataset, name);
+      throw err;
+    }
+    return 'merge-started';
+  }
+}
+
+/** `<dataset>-merge-<UTC time>-<random>`: at most 80 characters of letters, digits, `-` and `_`, as Step Functions wants. */
+export function mergeExecutionName(dataset: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const tail = `-merge-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
+  return `${dataset.slice(0, 80 - tail.length)}${tail}`;
+}
