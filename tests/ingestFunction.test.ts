@@ -76,16 +76,24 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
     expect(r).toMatchObject({ alreadyIngested: true, rowsWritten: 8135 });
   });
 
-  it('redrives a failed ingest from a dead-letter queue message (a Lambda on-failure destination record)', async () => {
-    const response = (await (handler as unknown as (e: unknown) => Promise<unknown>)(await event('sqs-redrive.json'))) as { batchItemFailures: unknown[] };
+  it('ingests the object of a landing queue message (an S3 event in an SQS message)', async () => {
+    const response = (await (handler as unknown as (e: unknown) => Promise<unknown>)(await event('sqs-landing.json'))) as { batchItemFailures: unknown[] };
     expect(response).toEqual({ batchItemFailures: [] });
   });
 
-  it('reports a dead-letter message it cannot redrive back to SQS, which keeps it', async () => {
-    const e = JSON.parse(JSON.stringify(await event('sqs-redrive.json')));
-    e.Records[0].body = '{"not":"a destination record"}';
-    const response = await (handler as unknown as (e: unknown) => Promise<unknown>)(e);
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }] });
+  it("acknowledges S3's test event, sent when the bucket notification is set up", async () => {
+    const response = await (handler as unknown as (e: unknown) => Promise<unknown>)(await event('sqs-s3-test-event.json'));
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+
+  it('reports a message it cannot ingest back to SQS, which delivers it again and then moves it to the dead-letter queue', async () => {
+    const e = JSON.parse(JSON.stringify(await event('sqs-landing.json')));
+    e.Records[0].body = '{"not":"an S3 event"}';
+    const gone = JSON.parse(JSON.stringify(await event('sqs-landing.json')));
+    gone.Records[0].messageId = 'b2';
+    gone.Records[0].body = gone.Records[0].body.replace('olist_orders_dataset.csv', 'deleted-before-it-was-read.csv');
+    const response = await (handler as unknown as (e: unknown) => Promise<unknown>)({ Records: [...e.Records, ...gone.Records] });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }, { itemIdentifier: 'b2' }] });
   });
 
   it('refuses an event from another bucket', async () => {

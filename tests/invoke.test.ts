@@ -16,7 +16,8 @@ const TARGET: Record<string, string> = {
   's3-complete-multipart.json': 'IngestFunction',
   's3-put-encoded-key.json': 'IngestFunction',
   's3-put-no-contract.json': 'IngestFunction',
-  'sqs-redrive.json': 'IngestFunction',
+  'sqs-landing.json': 'IngestFunction',
+  'sqs-s3-test-event.json': 'IngestFunction',
   'convert-publish.json': 'ConvertFunction',
   'plan-enqueue.json': 'PlanFunction',
   'plan-take.json': 'PlanFunction',
@@ -58,7 +59,7 @@ describe('landfall invoke: every sample event in events/ is accepted by its hand
     const { stdout, stderr } = await landfall('invoke', target, '--event', join(EVENTS, event), '--lake', lake);
     const result = JSON.parse(stdout.trim().split('\n').pop()!);
     if (target === 'IngestFunction' && event.startsWith('s3-')) expect(result[0]).toMatchObject({ status: event.includes('no-contract') ? 'unmatched' : 'published' });
-    if (event === 'sqs-redrive.json') expect(result).toEqual({ batchItemFailures: [] });
+    if (event.startsWith('sqs-')) expect(result).toEqual({ batchItemFailures: [] });
     if (target === 'ConvertFunction') expect(result).toMatchObject({ status: 'published', manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json' });
     // Each invoke is a process of its own (a lease of its own): the queued batch is planned by the next one.
     if (event === 'plan-enqueue.json') expect(result).toEqual({ lead: true });

@@ -22,7 +22,7 @@ describe('the plan function, bundled as template.yaml says', () => {
     });
     const { handler } = await import(pathToFileURL(fn.outfile).href);
     const enqueue = (r: typeof first, holder: string) =>
-      handler({ action: 'enqueue', dataset: 'olist_order_payments', batchId: r.manifest.batchId, manifestKey: r.manifestKey, holder });
+      handler({ action: 'enqueue', batch: { dataset: 'olist_order_payments', batchId: r.manifest.batchId, manifestKey: r.manifestKey }, holder });
 
     expect(await enqueue(first, 'run-1')).toEqual({ lead: true });
     // The second batch's execution finds the lease taken: it ends, and run-1 takes its batch.

@@ -102,6 +102,17 @@ describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan
     expect(r).toEqual({ calls: ['Enqueue(exec-1)'], error: null });
   });
 
+  it('hands the plan function the whole batch input, so that a replay (again: true) queues a merged batch again and leads', async () => {
+    const seen: unknown[] = [];
+    const r = await route({ dataset: 'd', batchId: 'b', manifestKey: 'm', again: true }, {
+      Enqueue: (task) => { seen.push(task.batch); return { lead: true }; },
+      TakePending: () => round(['b']),
+      FinishRound: () => ({ more: false }),
+    });
+    expect(seen).toEqual([{ dataset: 'd', batchId: 'b', manifestKey: 'm', again: true }]);
+    expect(r.calls.slice(0, 3)).toEqual(['Enqueue(exec-1)', 'TakePending(exec-1)', 'RunDdl']);
+  });
+
   it('a merge run takes rounds until FinishRound finds nothing more, with one MERGE per round', async () => {
     const rounds = [round(['b1', 'b2']), round(['b3'])];
     let finished = 0;

@@ -138,9 +138,24 @@ describe('template.yaml', () => {
     expect(t.Resources.LakeBucket.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
   });
 
-  it('fires the ingest function on Put, Post, Copy and CompleteMultipartUpload', () => {
-    const events = t.Resources.IngestFunction.Properties!.Events.LandingObjectCreated.Properties.Events;
-    expect(events.sort()).toEqual(['s3:ObjectCreated:CompleteMultipartUpload', 's3:ObjectCreated:Copy', 's3:ObjectCreated:Post', 's3:ObjectCreated:Put']);
+  it('queues Put, Post, Copy and CompleteMultipartUpload of the landing bucket, and the ingest function reads the queue with bounded concurrency', () => {
+    const landing = t.Resources.LandingBucket;
+    const queued = landing.Properties!.NotificationConfiguration.QueueConfigurations as { Event: string; Queue: unknown }[];
+    expect(queued.map((q) => q.Event).sort()).toEqual(['s3:ObjectCreated:CompleteMultipartUpload', 's3:ObjectCreated:Copy', 's3:ObjectCreated:Post', 's3:ObjectCreated:Put']);
+    expect(queued.every((q) => JSON.stringify(q.Queue) === JSON.stringify({ 'Fn::GetAtt': ['LandingQueue', 'Arn'] }))).toBe(true);
+    expect(landing.DependsOn).toBe('LandingQueuePolicy');
+    const send = t.Resources.LandingQueuePolicy.Properties!.PolicyDocument.Statement.find((x: { Sid: string }) => x.Sid === 'LandingBucketSendsObjectCreated');
+    expect(send).toMatchObject({ Principal: { Service: 's3.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+    const fn = t.Resources.IngestFunction.Properties!;
+    expect(Object.keys(fn.Events)).toEqual(['Landing']);
+    expect(fn.Events.Landing.Properties).toMatchObject({
+      Queue: { 'Fn::GetAtt': ['LandingQueue', 'Arn'] }, BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: { Ref: 'IngestMaxConcurrency' } },
+    });
+    expect(fn.ReservedConcurrentExecutions).toEqual({ 'Fn::If': ['ReserveIngest', { Ref: 'IngestReservedConcurrency' }, { Ref: 'AWS::NoValue' }] });
+    expect(fn.EventInvokeConfig).toBeUndefined();
+    // AWS: the source queue's visibility timeout at least six times the function's timeout.
+    expect(t.Resources.LandingQueue.Properties!.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn.Timeout ?? t.Globals!.Function!.Timeout));
   });
 
   it('has default, dev and prod environments in samconfig.toml', async () => {
@@ -195,14 +210,14 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
     }
   });
 
-  it('alarms before a dead letter expires, parks a message after three failed redrives, and alarms on that too', () => {
+  it('moves a landing event to the dead-letter queue after LandingMaxReceiveCount failures, and alarms on dead letters, their age and a backlog', () => {
+    expect(t.Resources.LandingQueue.Properties!.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'Arn'] }, maxReceiveCount: { Ref: 'LandingMaxReceiveCount' } });
     const dlq = t.Resources.IngestDeadLetterQueue.Properties!;
-    expect(dlq.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['IngestParkedQueue', 'Arn'] }, maxReceiveCount: 3 });
-    const age = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!).find((a) => a.MetricName === 'ApproximateAgeOfOldestMessage')!;
-    expect(age.Threshold).toBeLessThan(dlq.MessageRetentionPeriod);
-    const parked = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!)
-      .filter((a) => a.Namespace === 'AWS/SQS' && a.Dimensions[0].Value['Fn::GetAtt']?.[0] === 'IngestParkedQueue');
-    expect(parked).toHaveLength(1);
+    const sqsAlarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!).filter((a) => a.Namespace === 'AWS/SQS');
+    const on = (queue: string, metric: string) => sqsAlarms.find((a) => a.Dimensions[0].Value['Fn::GetAtt']?.[0] === queue && a.MetricName === metric);
+    expect(on('IngestDeadLetterQueue', 'ApproximateNumberOfMessagesVisible')).toBeTruthy();
+    expect(on('IngestDeadLetterQueue', 'ApproximateAgeOfOldestMessage')!.Threshold).toBeLessThan(dlq.MessageRetentionPeriod);
+    expect(on('LandingQueue', 'ApproximateAgeOfOldestMessage')).toBeTruthy();
   });
 
   it('keeps the data when the stack is deleted or a resource replaced', () => {

@@ -6,8 +6,10 @@ import { LocalPipelineRunner } from './pipelineRunner.ts';
 /**
  * `landfall replay DATASET BATCH`: the batch's pipeline again. Every step is safe to repeat (idempotent DDL, a
  * MERGE that changes nothing the second time, summaries recomputed), so this is the recovery after a failed run.
- * Locally the batch is queued again (even if it was merged) and its dataset's merge run takes it; with `--state-machine ARN` it starts a new execution on AWS,
- * named `<dataset>-<batch>-rN` (a name is kept 90 days), with the input of the batch's first execution.
+ * Locally the batch is queued again (even if it was merged) and its dataset's merge run takes it; with
+ * `--state-machine ARN` it starts an execution for the batch on AWS, named `<dataset>-<batch>` or `-rN` (a name is
+ * kept 90 days), with the input of the batch's first execution if it had one, marked `again`: the execution
+ * queues the batch again and leads its dataset's merge run, or leaves it to the run that is going.
  */
 export async function replay(args: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,7 +24,12 @@ export async function replay(args: string[], out: (line: string) => void = (l) =
     const { SFNClient } = await import('@aws-sdk/client-sfn');
     const { SfnPipelineStarter } = await import('../adapters/aws/SfnPipelineStarter.ts');
     const starter = new SfnPipelineStarter(new SFNClient({}), values['state-machine']);
-    const input = await starter.firstInput(dataset, batchId);
+    // A handed-off batch's first execution carries its byte ranges; a batch the ingest function converted had none.
+    const first = await starter.firstInput(dataset, batchId).catch((err: Error) => {
+      if (err.name === 'ExecutionDoesNotExist') return null;
+      throw err;
+    });
+    const input = { ...(first ?? { dataset, batchId, manifestKey: manifestKey(dataset, batchId) }), again: true };
     const { status, name } = await starter.startAttempt(input, { again: true });
     out(status === 'started' ? `started ${name}` : `${name} is still running: nothing started`);
     return 0;

@@ -22,7 +22,8 @@ const customTags = Object.entries(FN).flatMap(([tag, fn]) => (['scalar', 'seq', 
 
 export type Template = {
   Parameters?: Record<string, { Default?: unknown }>;
-  Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any>; Condition?: string }>;
+  Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any>; Condition?: string; DependsOn?: string | string[] }>;
+  Globals?: { Function?: Record<string, any> };
   [k: string]: unknown;
 };
 

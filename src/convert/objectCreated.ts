@@ -156,24 +156,25 @@ async function queueBatch(
 }
 
 /**
- * Redrive from the dead-letter queue: each SQS message is a Lambda on-failure destination record whose
- * `requestPayload` is the S3 event that failed. Messages that fail again are reported back to SQS (partial
- * batch response) and stay in the queue.
+ * The landing queue: each SQS message carries an S3 event (S3 notifications to the queue, and the same messages
+ * moved back from the dead-letter queue). S3's `s3:TestEvent`, sent when the notification is set up, is acknowledged.
+ * Messages that fail are reported back to SQS (partial batch response): retried after the visibility timeout,
+ * then moved to the dead-letter queue.
  */
-export async function redriveSqsEvent(ctx: IngestContext, event: SQSEvent, options: IngestEventOptions = {}): Promise<SQSBatchResponse & { ingested: IngestSummary[] }> {
-  const failures: { itemIdentifier: string }[] = [];
+export async function ingestSqsEvent(ctx: IngestContext, event: SQSEvent, options: IngestEventOptions = {}): Promise<SQSBatchResponse & { ingested: IngestSummary[]; failed: { messageId: string; error: string }[] }> {
+  const failed: { messageId: string; error: string }[] = [];
   const ingested: IngestSummary[] = [];
   for (const m of event.Records) {
     try {
-      const body = JSON.parse(m.body) as { requestPayload?: S3Event } & Partial<S3Event>;
-      const s3Event = body.requestPayload ?? (body.Records ? (body as S3Event) : null);
-      if (!s3Event) throw new TypeError(`message ${m.messageId} carries no S3 event`);
-      ingested.push(...(await ingestS3Event(ctx, s3Event, options)));
-    } catch {
-      failures.push({ itemIdentifier: m.messageId });
+      const body = JSON.parse(m.body) as { Event?: string } & Partial<S3Event>;
+      if (body.Event === 's3:TestEvent') continue;
+      if (!Array.isArray(body.Records)) throw new TypeError(`message ${m.messageId} carries no S3 event`);
+      ingested.push(...(await ingestS3Event(ctx, body as S3Event, options)));
+    } catch (err) {
+      failed.push({ messageId: m.messageId, error: (err as Error).message });
     }
   }
-  return { batchItemFailures: failures, ingested };
+  return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.messageId })), ingested, failed };
 }
 
 export function isSqsEvent(event: unknown): event is SQSEvent {

@@ -40,6 +40,8 @@ export interface PipelineInput {
   manifestKey: string;
   /** A batch handed off by the ingest function: its segments are converted and published first. */
   convert?: ConvertInput;
+  /** Queue the batch again although it was merged (landfall replay). */
+  again?: boolean;
 }
 
 /** A merge run of a dataset, started under the name that holds the dataset's lease. */

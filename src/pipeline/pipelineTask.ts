@@ -15,8 +15,11 @@ export interface PlanContext {
 
 /** The plan function's tasks in the state machine; `holder` is the execution's name (`$$.Execution.Name`). */
 export type PipelineTask =
-  /** A batch the state machine published (handed off by the ingest function): queue it, and lead its dataset's merge if free. */
-  | { action: 'enqueue'; dataset: string; batchId: string; manifestKey: string; holder: string }
+  /**
+   * A batch the state machine published (handed off by the ingest function), or one to merge again (`again`:
+   * landfall replay): queue it, and lead its dataset's merge if free. `batch` is the execution's input.
+   */
+  | { action: 'enqueue'; batch: { dataset: string; batchId: string; manifestKey: string; again?: boolean }; holder: string }
   /** The next round of a merge run: every pending batch of the dataset (up to the cap), planned as one merge. */
   | { action: 'take'; dataset: string; holder: string }
   /** The round's batches are merged: record it, give the lease up, and say whether more batches wait. */
@@ -27,10 +30,12 @@ export type PipelineTask =
 export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): Promise<{ lead: boolean } | MergePlan | { more: boolean } | object> {
   switch (task.action) {
     case 'enqueue': {
-      const m = await manifestOf(ctx.lake, task.manifestKey, task.dataset, task.batchId);
+      const { dataset, batchId, manifestKey, again } = task.batch;
+      const m = await manifestOf(ctx.lake, manifestKey, dataset, batchId);
       if (m.status === 'unmatched') return { lead: false };
-      const queued = await ctx.queue.enqueue({ dataset: task.dataset, batchId: task.batchId, manifestKey: task.manifestKey });
-      return { lead: queued === 'pending' && (await ctx.queue.lead(task.dataset, task.holder)) };
+      const b = { dataset, batchId, manifestKey };
+      const queued = again ? (await ctx.queue.requeue(b), 'pending') : await ctx.queue.enqueue(b);
+      return { lead: queued === 'pending' && (await ctx.queue.lead(dataset, task.holder)) };
     }
     case 'take': {
       const pending = await ctx.queue.take(task.dataset, task.holder);

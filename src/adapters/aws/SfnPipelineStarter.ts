@@ -16,7 +16,7 @@ export function executionName(dataset: string, batchId: string, attempt = 1): st
 /** An attempt that ended without merging: the batch needs another. */
 const ENDED_UNFINISHED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
-type PipelineInput = { dataset: string; batchId: string; manifestKey: string };
+type PipelineInput = { dataset: string; batchId: string; manifestKey: string; again?: boolean };
 
 export class SfnPipelineStarter implements PipelineStarter {
   constructor(private readonly sfn: SFNClient, private readonly stateMachineArn: string) {}
