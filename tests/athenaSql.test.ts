@@ -46,10 +46,14 @@ describe('Athena SQL generated from every built-in contract', () => {
     for (const s of [p.merge, ...p.summaries]) expect(() => parser.astify(usingSource(s.sql), { database: 'trino' }), s.name).not.toThrow();
   });
 
-  it('creates raw tables as external Parquet tables and curated and summary tables as Iceberg, idempotently', () => {
+  it('creates raw tables as symlink tables over Parquet with partition projection, curated and summary tables as Iceberg, idempotently', () => {
     const p = plan('olist_orders');
     const ddl = p.ddl.map((s) => s.sql);
-    expect(ddl.find((s) => s.startsWith('CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_orders'))).toMatch(/PARTITIONED BY \(ingest_date date\)\nSTORED AS PARQUET\nLOCATION 's3:\/\/landfall-lake-123456789012-eu-west-1-dev\/raw\/olist_orders\/'/);
+    const raw = ddl.find((s) => s.startsWith('CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_orders'))!;
+    expect(raw).toContain("ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'\nSTORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'");
+    expect(raw).toContain("LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_orders/'");
+    expect(raw).toContain("'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_orders/ingest_date=${ingest_date}/'");
+    expect(raw).toContain("'projection.ingest_date.format' = 'yyyy-MM-dd'");
     expect(ddl.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_orders'))).toMatch(/PARTITIONED BY \(month\(order_purchase_timestamp\)\)[\s\S]*'table_type' = 'ICEBERG'/);
     expect(ddl.every((s) => /IF NOT EXISTS/.test(s))).toBe(true);
     expect(p.merge.sql).toMatch(/WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123'/);

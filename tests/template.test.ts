@@ -246,11 +246,12 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
     expect([...needed].filter((a) => !granted.has(a)).sort(), 'needed but not granted').toEqual([]);
   });
 
-  it('lets Athena only read the raw zone', () => {
+  it('lets Athena only read the raw zone and its symlink files', () => {
     const statements = (t.Resources.PipelineStateMachine.Properties!.Policies as Record<string, any>[]).flatMap((p) => p.Statement ?? []);
-    for (const s of statements.filter((x) => [x.Resource].flat().some((r: unknown) => JSON.stringify(r).includes('/raw/')))) {
-      expect([s.Action].flat(), s.Sid).toEqual(['s3:GetObject']);
-    }
+    const reading = statements.filter((x) => [x.Resource].flat().some((r: unknown) => /\/(raw|symlinks)\//.test(JSON.stringify(r))));
+    expect(reading.length).toBeGreaterThan(0);
+    for (const s of reading) expect([s.Action].flat(), s.Sid).toEqual(['s3:GetObject']);
+    expect(JSON.stringify(reading)).toContain('/symlinks/*');
   });
 
   it('sets the query context on every Athena task, and a timeout on the state machine', () => {

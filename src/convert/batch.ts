@@ -4,7 +4,7 @@ import { rawSchema, toRecordBatch } from './arrowSchema.ts';
 import type { DecodeOutput } from './csvDecoder.ts';
 import { BrokenHeaderError, HeaderMismatchError, InflationLimitError, NotCsvError, ObjectTooLargeError, ResumeTooSlowError, SourceReadError } from './errors.ts';
 import { quarantineWhole, type IngestContext } from './ingestObject.ts';
-import { assertReconciled, manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
+import { assertReconciled, manifestKey, rawSymlinkBody, rawSymlinkKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter, type OutputFile } from './RollingParquetWriter.ts';
 import { isGzip, openSource } from './sourceStream.ts';
@@ -554,6 +554,7 @@ export async function publishBatch(ctx: IngestContext, contract: Contract, batch
       : {}),
   };
   assertReconciled(manifest);
+  if (files.length) await ctx.lake.put(rawSymlinkKey(batch.dataset, ingestDate, batch.batchId), rawSymlinkBody(ctx.lake.name, files));
   await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
   await dropStaging(ctx.lake, batch);
   return { status: 'published', manifest, manifestKey: mKey };

@@ -52,6 +52,18 @@ export function manifestKey(dataset: string, batchId: string): string {
   return `manifests/${dataset}/${batchId}.json`;
 }
 
+/**
+ * The batch's symlink file: the S3 URIs of its raw Parquet files, one per line, written after they are all in
+ * place. Athena's raw tables read these (SymlinkTextInputFormat), so a reader sees a batch whole or not at all.
+ */
+export function rawSymlinkKey(dataset: string, ingestDate: string, batchId: string): string {
+  return `symlinks/${dataset}/ingest_date=${ingestDate}/${batchId}.txt`;
+}
+
+export function rawSymlinkBody(bucket: string, files: { key: string }[]): string {
+  return files.map((f) => `s3://${bucket}/${f.key}\n`).join('');
+}
+
 /** Refuses a manifest whose counts do not prove that every row was written or quarantined. */
 export function assertReconciled(m: Pick<Manifest, 'rowsRead' | 'rowsWritten' | 'rowsRejected' | 'files' | 'quarantine'>): void {
   const inFiles = m.files.reduce((n, f) => n + f.rows, 0);

@@ -50,25 +50,28 @@ export function athenaDialect(lakeLocation: string): SqlDialect {
     name: 'athena',
     type,
     createSchema: () => null, // Glue databases come from template.yaml
-    // Partition projection: Athena computes the ingest_date partitions from the query's predicate, so no crawl
-    // and no ADD PARTITION stands between a published batch and its MERGE.
+    // Symlink table with partition projection: Athena computes the ingest_date partitions from the query's
+    // predicate (no crawl, no ADD PARTITION before a MERGE), and in each it reads the Parquet files that the
+    // batches' symlink files list. A batch's symlink file is written after all its files are in raw/: a reader
+    // sees a batch whole or not at all.
     createRawTable(names, table, columns) {
       return [
         `CREATE EXTERNAL TABLE IF NOT EXISTS ${names.raw}.${table} (`,
         columns.map((c) => `  ${hiveName(c.name)} ${type(c.type)}`).join(',\n'),
         ')',
         'PARTITIONED BY (ingest_date date)',
-        'STORED AS PARQUET',
-        `LOCATION '${base}/raw/${table}/'`,
+        "ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'",
+        "STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'",
+        "OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'",
+        `LOCATION '${base}/symlinks/${table}/'`,
         'TBLPROPERTIES (',
-        "  'parquet.compression' = 'ZSTD',",
         "  'projection.enabled' = 'true',",
         "  'projection.ingest_date.type' = 'date',",
         "  'projection.ingest_date.format' = 'yyyy-MM-dd',",
         `  'projection.ingest_date.range' = '${RAW_PROJECTION_START},NOW',`,
         "  'projection.ingest_date.interval' = '1',",
         "  'projection.ingest_date.interval.unit' = 'DAYS',",
-        `  'storage.location.template' = '${base}/raw/${table}/ingest_date=\${ingest_date}/'`,
+        `  'storage.location.template' = '${base}/symlinks/${table}/ingest_date=\${ingest_date}/'`,
         ')',
       ].join('\n');
     },

@@ -11,17 +11,18 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_customers (
   `_ingested_at` timestamp
 )
 PARTITIONED BY (ingest_date date)
-STORED AS PARQUET
-LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_customers/'
+ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
+STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_customers/'
 TBLPROPERTIES (
-  'parquet.compression' = 'ZSTD',
   'projection.enabled' = 'true',
   'projection.ingest_date.type' = 'date',
   'projection.ingest_date.format' = 'yyyy-MM-dd',
   'projection.ingest_date.range' = '2025-01-01,NOW',
   'projection.ingest_date.interval' = '1',
   'projection.ingest_date.interval.unit' = 'DAYS',
-  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_customers/ingest_date=${ingest_date}/'
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_customers/ingest_date=${ingest_date}/'
 );
 
 -- ddl:curated.olist_customers
@@ -54,17 +55,18 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_order_items (
   `_ingested_at` timestamp
 )
 PARTITIONED BY (ingest_date date)
-STORED AS PARQUET
-LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_items/'
+ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
+STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_order_items/'
 TBLPROPERTIES (
-  'parquet.compression' = 'ZSTD',
   'projection.enabled' = 'true',
   'projection.ingest_date.type' = 'date',
   'projection.ingest_date.format' = 'yyyy-MM-dd',
   'projection.ingest_date.range' = '2025-01-01,NOW',
   'projection.ingest_date.interval' = '1',
   'projection.ingest_date.interval.unit' = 'DAYS',
-  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_items/ingest_date=${ingest_date}/'
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_order_items/ingest_date=${ingest_date}/'
 );
 
 -- ddl:curated.olist_order_items
@@ -97,17 +99,18 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_order_payments (
   `_ingested_at` timestamp
 )
 PARTITIONED BY (ingest_date date)
-STORED AS PARQUET
-LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_payments/'
+ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
+STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_order_payments/'
 TBLPROPERTIES (
-  'parquet.compression' = 'ZSTD',
   'projection.enabled' = 'true',
   'projection.ingest_date.type' = 'date',
   'projection.ingest_date.format' = 'yyyy-MM-dd',
   'projection.ingest_date.range' = '2025-01-01,NOW',
   'projection.ingest_date.interval' = '1',
   'projection.ingest_date.interval.unit' = 'DAYS',
-  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_payments/ingest_date=${ingest_date}/'
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_order_payments/ingest_date=${ingest_date}/'
 );
 
 -- ddl:curated.olist_order_payments
@@ -140,17 +143,18 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_order_reviews (
   `_ingested_at` timestamp
 )
 PARTITIONED BY (ingest_date date)
-STORED AS PARQUET
-LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_reviews/'
+ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
+STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_order_reviews/'
 TBLPROPERTIES (
-  'parquet.compression' = 'ZSTD',
   'projection.enabled' = 'true',
   'projection.ingest_date.type' = 'date',
   'projection.ingest_date.format' = 'yyyy-MM-dd',
   'projection.ingest_date.range' = '2025-01-01,NOW',
   'projection.ingest_date.interval' = '1',
   'projection.ingest_date.interval.unit' = 'DAYS',
-  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_order_reviews/ingest_date=${ingest_date}/'
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_order_reviews/ingest_date=${ingest_date}/'
 );
 
 -- ddl:curated.olist_order_reviews
@@ -186,17 +190,18 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_orders (
   `_ingested_at` timestamp
 )
 PARTITIONED BY (ingest_date date)
-STORED AS PARQUET
-LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_orders/'
+ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
+STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_orders/'
 TBLPROPERTIES (
-  'parquet.compression' = 'ZSTD',
   'projection.enabled' = 'true',
   'projection.ingest_date.type' = 'date',
   'projection.ingest_date.format' = 'yyyy-MM-dd',
   'projection.ingest_date.range' = '2025-01-01,NOW',
   'projection.ingest_date.interval' = '1',
   'projection.ingest_date.interval.unit' = 'DAYS',
-  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_orders/ingest_date=${ingest_date}/'
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_orders/ingest_date=${ingest_date}/'
 );
 
 -- ddl:curated.olist_orders
@@ -230,17 +235,18 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.olist_sellers (
   `_ingested_at` timestamp
 )
 PARTITIONED BY (ingest_date date)
-STORED AS PARQUET
-LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_sellers/'
+ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
+STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_sellers/'
 TBLPROPERTIES (
-  'parquet.compression' = 'ZSTD',
   'projection.enabled' = 'true',
   'projection.ingest_date.type' = 'date',
   'projection.ingest_date.format' = 'yyyy-MM-dd',
   'projection.ingest_date.range' = '2025-01-01,NOW',
   'projection.ingest_date.interval' = '1',
   'projection.ingest_date.interval.unit' = 'DAYS',
-  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/olist_sellers/ingest_date=${ingest_date}/'
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/olist_sellers/ingest_date=${ingest_date}/'
 );
 
 -- ddl:curated.olist_sellers

@@ -11,17 +11,18 @@ CREATE EXTERNAL TABLE IF NOT EXISTS landfall_dev_raw.retailrocket_events (
   `_ingested_at` timestamp
 )
 PARTITIONED BY (ingest_date date)
-STORED AS PARQUET
-LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/raw/retailrocket_events/'
+ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
+STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/retailrocket_events/'
 TBLPROPERTIES (
-  'parquet.compression' = 'ZSTD',
   'projection.enabled' = 'true',
   'projection.ingest_date.type' = 'date',
   'projection.ingest_date.format' = 'yyyy-MM-dd',
   'projection.ingest_date.range' = '2025-01-01,NOW',
   'projection.ingest_date.interval' = '1',
   'projection.ingest_date.interval.unit' = 'DAYS',
-  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/raw/retailrocket_events/ingest_date=${ingest_date}/'
+  'storage.location.template' = 's3://landfall-lake-123456789012-eu-west-1-dev/symlinks/retailrocket_events/ingest_date=${ingest_date}/'
 );
 
 -- ddl:curated.retailrocket_events
