@@ -33,7 +33,7 @@ function usingSource(merge: string): string {
 describe('Athena SQL generated from every built-in contract', () => {
   it.each(contracts.map((c) => c.dataset))('%s matches its golden file (UPDATE_GOLDEN=1 rewrites them after review)', (dataset) => {
     const p = plan(dataset);
-    const text = [...p.ddl, p.merge, ...p.summaries, ...p.views].map((s) => `-- ${s.name}\n${s.sql};\n`).join('\n');
+    const text = [...p.ddl, ...p.merges, ...p.summaries, ...p.views].map((s) => `-- ${s.name}\n${s.sql};\n`).join('\n');
     const file = new URL(`./golden/athena/${dataset}.sql`, import.meta.url);
     if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
     expect(text).toBe(readFileSync(file, 'utf8'));
@@ -43,7 +43,7 @@ describe('Athena SQL generated from every built-in contract', () => {
     const parser = new Parser();
     const p = plan(dataset);
     for (const v of p.views) expect(() => parser.astify(v.sql, { database: 'trino' }), v.name).not.toThrow();
-    for (const s of [p.merge, ...p.summaries]) expect(() => parser.astify(usingSource(s.sql), { database: 'trino' }), s.name).not.toThrow();
+    for (const s of [...p.merges, ...p.summaries]) expect(() => parser.astify(usingSource(s.sql), { database: 'trino' }), s.name).not.toThrow();
   });
 
   it('creates raw tables as symlink tables over Parquet with partition projection, curated and summary tables as Iceberg, idempotently', () => {
@@ -56,18 +56,37 @@ describe('Athena SQL generated from every built-in contract', () => {
     expect(raw).toContain("'projection.ingest_date.format' = 'yyyy-MM-dd'");
     expect(ddl.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS landfall_dev_curated.olist_orders'))).toMatch(/PARTITIONED BY \(month\(order_purchase_timestamp\)\)[\s\S]*'table_type' = 'ICEBERG'/);
     expect(ddl.every((s) => /IF NOT EXISTS/.test(s))).toBe(true);
-    expect(p.merge.sql).toMatch(/WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123'/);
+    expect(p.merges[0].sql).toMatch(/WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123'/);
   });
 
   it('coalesces pending batches of several days into ONE MERGE whose source keeps the newest version, then the newest batch', () => {
     const m = (batchId: string, ingestDate: string) => manifest('olist_order_reviews', batchId, ingestDate);
     const p = planMerge({ contracts, dialect, names }, 'olist_order_reviews', [m('b1', '2026-11-21'), m('b2', '2026-11-22'), m('b3', '2026-11-22')]);
-    expect(p.merge.sql.match(/MERGE INTO/g)).toHaveLength(1);
-    expect(p.merge.sql).toContain("WHERE ingest_date IN (DATE '2026-11-21', DATE '2026-11-22') AND _batch_id IN ('b1', 'b2', 'b3')");
-    expect(p.merge.sql).toContain('ORDER BY "review_answer_timestamp" DESC NULLS LAST, _ingested_at DESC, _batch_id DESC, _source_line DESC');
+    expect(p.merges).toHaveLength(1);
+    expect(p.merges[0].sql).toContain("WHERE ingest_date IN (DATE '2026-11-21', DATE '2026-11-22') AND _batch_id IN ('b1', 'b2', 'b3')");
+    expect(p.merges[0].sql).toContain('ORDER BY "review_answer_timestamp" DESC NULLS LAST, _ingested_at DESC, _batch_id DESC, _source_line DESC');
     expect(p.summaries).toHaveLength(new Set(p.summaries.map((s) => s.name)).size);
     for (const s of p.summaries) expect(s.sql).toContain("_batch_id IN ('b1', 'b2', 'b3')");
-    expect(p.batchIds).toEqual(['b1', 'b2', 'b3']);
+    expect(p.taken).toEqual(['olist_order_reviews/b1', 'olist_order_reviews/b2', 'olist_order_reviews/b3']);
+  });
+
+  it('plans a round of a merge group as one MERGE per dataset and each shared summary once, over the union of their keys', () => {
+    const p = planMerge({ contracts, dialect, names }, 'olist_customers', [
+      manifest('olist_orders', 'b1'), manifest('olist_order_payments', 'b2'), manifest('olist_orders', 'b3'),
+    ]);
+    expect(p.merges.map((m) => m.name)).toEqual(['merge:curated.olist_order_payments', 'merge:curated.olist_orders']);
+    expect(p.merges[1].sql).toContain("_batch_id IN ('b1', 'b3')");
+    expect(p.summaries.map((s) => s.name).sort()).toEqual(['summary:summary.olist_delivery_daily', 'summary:summary.olist_delivery_features']);
+    const daily = p.summaries.find((s) => s.name === 'summary:summary.olist_delivery_daily')!.sql;
+    expect(daily.match(/MERGE INTO/g)).toHaveLength(1);
+    expect(daily).toContain('UNION ALL');
+    expect(daily).toContain("landfall_dev_raw.olist_order_payments WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b2'");
+    expect(daily).toContain("landfall_dev_raw.olist_orders WHERE ingest_date = DATE '2026-11-22' AND _batch_id IN ('b1', 'b3')");
+    expect(new Parser().astify(usingSource(daily), { database: 'trino' })).toBeTruthy();
+    expect(p.metricData.filter((d) => d.MetricName === 'BatchesMerged')).toEqual([
+      { MetricName: 'BatchesMerged', Unit: 'Count', Value: 1, Dimensions: [{ Name: 'Dataset', Value: 'olist_order_payments' }] },
+      { MetricName: 'BatchesMerged', Unit: 'Count', Value: 2, Dimensions: [{ Name: 'Dataset', Value: 'olist_orders' }] },
+    ]);
   });
 
   it('refuses to put a batch id that is not an identifier into SQL', () => {

@@ -63,7 +63,7 @@ describe('landfall invoke: every sample event in events/ is accepted by its hand
     if (target === 'ConvertFunction') expect(result).toMatchObject({ status: 'published', manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json' });
     // Each invoke is a process of its own (a lease of its own): the queued batch is planned by the next one.
     if (event === 'plan-enqueue.json') expect(result).toEqual({ lead: true });
-    if (event === 'plan-take.json') expect(result).toMatchObject({ dataset: 'olist_orders', run: true, batchIds: ['b114aa6e6951410800c29'] });
+    if (event === 'plan-take.json') expect(result).toMatchObject({ dataset: 'olist_customers', run: true, taken: ['olist_orders/b114aa6e6951410800c29'] });
     if (target === 'FreshnessFunction') expect(result).toEqual([]);
     // The batch's execution queues it and leads the merge; the merge run after it finds nothing left to take.
     if (event === 'pipeline-input.json') expect(result.steps).toContain('merge:curated.olist_orders');

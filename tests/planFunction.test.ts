@@ -31,20 +31,22 @@ describe('the plan function, bundled as template.yaml says', () => {
 
     const plan = (await handler({ action: 'take', dataset: 'olist_order_payments', holder: 'run-1' })) as MergePlan;
     expect(plan).toMatchObject({ dataset: 'olist_order_payments', run: true });
-    expect(plan.batchIds.sort()).toEqual([first.manifest.batchId, second.manifest.batchId].sort());
-    expect(plan.merge.sql).toMatch(/^MERGE INTO landfall_dev_curated\.olist_order_payments AS t/);
-    expect(plan.merge.sql).toContain(`_batch_id IN ('${plan.batchIds[0]}', '${plan.batchIds[1]}')`);
+    const ids = plan.batches.map((b) => b.batchId);
+    expect(plan.taken.sort()).toEqual([first.manifest.batchId, second.manifest.batchId].map((id) => `olist_order_payments/${id}`).sort());
+    expect(plan.merges.map((m) => m.name)).toEqual(['merge:curated.olist_order_payments']);
+    expect(plan.merges[0].sql).toMatch(/^MERGE INTO landfall_dev_curated\.olist_order_payments AS t/);
+    expect(plan.merges[0].sql).toContain(`_batch_id IN ('${ids[0]}', '${ids[1]}')`);
     expect(plan.summaries.map((s) => s.name)).toEqual(['summary:summary.olist_delivery_daily']);
     expect(plan.ddl.map((s) => s.name)).toContain('ddl:raw.olist_order_payments');
     expect(plan.ddl.every((s) => !s.sql.startsWith('CREATE SCHEMA'))).toBe(true);
     expect(plan.metricData).toContainEqual({ MetricName: 'RowsIngested', Unit: 'Count', Value: 2 * 8924, Dimensions: [{ Name: 'Dataset', Value: 'olist_order_payments' }] });
     expect(plan.metricData).toContainEqual({ MetricName: 'BatchesMerged', Unit: 'Count', Value: 2, Dimensions: [{ Name: 'Dataset', Value: 'olist_order_payments' }] });
 
-    expect(await handler({ action: 'finish', dataset: 'olist_order_payments', holder: 'run-1', batchIds: plan.batchIds })).toEqual({ more: false });
+    expect(await handler({ action: 'finish', dataset: 'olist_order_payments', holder: 'run-1', taken: plan.taken })).toEqual({ more: false });
     // Merged batches are not queued again by a replayed execution, and the lease is free for the next run.
     expect(await enqueue(first, 'run-3')).toEqual({ lead: false });
     const empty = (await handler({ action: 'take', dataset: 'olist_order_payments', holder: 'run-3' })) as MergePlan;
-    expect(empty).toMatchObject({ run: false, batchIds: [], metricData: [] });
+    expect(empty).toMatchObject({ run: false, taken: [], metricData: [] });
     await expect(enqueue({ ...first, manifestKey: second.manifestKey }, 'run-4')).rejects.toThrow(/is for olist_order_payments batch/);
   });
 });

@@ -8,7 +8,7 @@ const config = ingestConfigFromEnv(process.env);
 const ctx = await ingestContextFromConfig(config);
 const pipeline = pipelineStarterFromConfig(config);
 const idempotency = idempotencyFromConfig(config);
-const queue = mergeQueueFromConfig(config, ctx.lake);
+const queue = mergeQueueFromConfig(config, ctx.lake, ctx.contracts);
 
 /**
  * The landing queue (S3 ObjectCreated events of the landing bucket, one per message) -> raw Parquet, quarantine

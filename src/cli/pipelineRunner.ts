@@ -8,6 +8,7 @@ import { formatAlarm, type Alarm } from '../pipeline/alarms.ts';
 import { checkFreshness } from '../pipeline/freshness.ts';
 import { PipelineFailedError } from '../pipeline/errors.ts';
 import { runPipelineLocally, type MergeRunInput, type PipelineInput, type PipelineOutcome } from '../pipeline/localPipeline.ts';
+import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
 import type { PipelineStarter } from '../ports.ts';
 import type { LocalLake } from '../wiring/local.ts';
@@ -33,7 +34,7 @@ export class LocalPipelineRunner {
   private readonly waiting: { dataset: string; name: string }[] = [];
 
   private constructor(private readonly lake: LocalLake, readonly engine: DuckDbEngine) {
-    this.queue = new MergeQueue(lake.lake, new MemoryMergeLease(), () => new Date());
+    this.queue = new MergeQueue(lake.lake, new MemoryMergeLease(), () => new Date(), mergeGroups(lake.contracts));
   }
 
   static async open(lake: LocalLake): Promise<LocalPipelineRunner> {
@@ -133,11 +134,11 @@ export class LocalPipelineRunner {
 
 /** `<dataset>: N batch(es) merged in one MERGE` and what the run wrote, one line per round. */
 function describeRounds(dataset: string, out: PipelineOutcome): string[] {
-  return out.rounds.filter((p) => p.batchIds.length).map((p) => {
+  return out.rounds.filter((p) => p.taken.length).map((p) => {
     const merged = p.batches.filter((b) => b.status === 'published').length;
     const written = out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''));
     const unique = [...new Set(written)];
     const skipped = p.batches.length - merged;
-    return `${dataset}: ${merged} batch(es) merged in one MERGE${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${unique.join(', ') || 'nothing to merge'}`;
+    return `${dataset}${p.merges.length > 1 ? ` (with ${p.merges.length - 1} dataset(s) sharing its summaries)` : ''}: ${merged} batch(es) merged, one MERGE per dataset${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${unique.join(', ') || 'nothing to merge'}`;
   });
 }

@@ -10,6 +10,7 @@ import { executionName } from '../adapters/aws/SfnPipelineStarter.ts';
 import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
 import { metricAlarms, type Alarm } from './alarms.ts';
 import { PipelineFailedError, QueryFailedError } from './errors.ts';
+import { mergeGroups } from './mergeGroups.ts';
 import { MergeQueue, mergeExecutionName } from './mergeQueue.ts';
 import { toEmf, type MetricDatum } from './metrics.ts';
 import { handlePipelineTask, type PipelineTask } from './pipelineTask.ts';
@@ -95,9 +96,9 @@ async function loadDefinition(): Promise<StateMachineDefinition> {
   return definition;
 }
 
-const SQL_STATES = ['RunDdl', 'Merge', 'RunSummary', 'RunView'] as const;
+const SQL_STATES = ['RunDdl', 'RunMerge', 'RunSummary', 'RunView'] as const;
 const PLAN_STATES = ['Enqueue', 'TakePending', 'FinishRound', 'ReleaseLease'] as const;
-const RETRYING_STATES = ['ConvertSegment', 'PublishBatch', ...PLAN_STATES, 'RunDdl', 'Merge', 'RunSummary', 'RunView', 'PublishMetrics'];
+const RETRYING_STATES = ['ConvertSegment', 'PublishBatch', ...PLAN_STATES, 'RunDdl', 'RunMerge', 'RunSummary', 'RunView', 'PublishMetrics'];
 
 /** The execution name Step Functions would have: the batch's (`<dataset>-<batch>`) or the merge run's. */
 function defaultName(input: PipelineInput | MergeRunInput, now: Date): string {
@@ -118,7 +119,7 @@ export async function runPipelineLocally(
   const steps: string[] = [];
   const alarms: Alarm[] = [];
   const stepOfSql = new Map<string, string>();
-  const queue = deps.queue ?? new MergeQueue(deps.lake, new MemoryMergeLease(), deps.now);
+  const queue = deps.queue ?? new MergeQueue(deps.lake, new MemoryMergeLease(), deps.now, mergeGroups(deps.contracts));
   const planCtx = { lake: deps.lake, contracts: deps.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, queue };
   const batchId = 'batchId' in input ? input.batchId : '';
 
@@ -161,14 +162,14 @@ export async function runPipelineLocally(
   const planStep = (state: string) => async (task: PipelineTask) => {
     try {
       if (task.action === 'take') {
-        const contract = deps.contracts.find((c) => c.dataset === task.dataset);
-        if (contract) await deps.engine.refreshRaw(deps.lake, contract);
+        const group = new Set(queue.groups(task.dataset).datasets);
+        for (const c of deps.contracts.filter((x) => group.has(x.dataset))) await deps.engine.refreshRaw(deps.lake, c);
       }
       const out = await handlePipelineTask(planCtx, task);
       if (task.action === 'take') {
         const plan = out as MergePlan;
         rounds.push(plan);
-        for (const s of [...plan.ddl, plan.merge, ...plan.summaries, ...plan.views]) stepOfSql.set(s.sql, s.name);
+        for (const s of [...plan.ddl, ...plan.merges, ...plan.summaries, ...plan.views]) stepOfSql.set(s.sql, s.name);
       }
       steps.push(state);
       return out;

@@ -45,7 +45,7 @@ describe('the merge queue', () => {
     const { q } = await queue();
     await q.enqueue(batch('b1'));
     await q.take('orders', 'run-1');
-    expect(await q.finish('orders', 'run-1', ['b1'])).toEqual({ more: false });
+    expect(await q.finish('orders', 'run-1', ['orders/b1'])).toEqual({ more: false });
     expect(await q.isMerged('orders', 'b1')).toBe(true);
     expect(await q.enqueue(batch('b1'))).toBe('already-merged');
     expect(await q.pending('orders')).toEqual([]);
@@ -64,9 +64,9 @@ describe('the merge queue', () => {
     await q.enqueue(batch('b2'));
     expect(await q.kick('orders', s)).toBe('merge-running');
     expect(started).toHaveLength(1);
-    expect(await q.finish('orders', run, round1.map((b) => b.batchId))).toEqual({ more: true });
+    expect(await q.finish('orders', run, round1.map((b) => `orders/${b.batchId}` as const))).toEqual({ more: true });
     expect((await q.take('orders', run)).map((b) => b.batchId)).toEqual(['b2']);
-    expect(await q.finish('orders', run, ['b2'])).toEqual({ more: false });
+    expect(await q.finish('orders', run, ['orders/b2'])).toEqual({ more: false });
   });
 
   it('a batch queued just after a run released the lease starts a new run, and the old one stops', async () => {
@@ -80,7 +80,7 @@ describe('the merge queue', () => {
     await lease.release('orders', started[0]);
     expect(await q.kick('orders', s)).toBe('merge-started');
     // ...and the old run's finish sees b2 pending but cannot lead: the new run takes it.
-    expect(await q.finish('orders', started[0], ['b1'])).toEqual({ more: false });
+    expect(await q.finish('orders', started[0], ['orders/b1'])).toEqual({ more: false });
     expect((await q.take('orders', started[1])).map((b) => b.batchId)).toEqual(['b2']);
   });
 

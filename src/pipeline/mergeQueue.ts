@@ -1,5 +1,6 @@
 import type { MergeLease, ObjectStore, PipelineStarter } from '../ports.ts';
 import { LeaseLostError } from './errors.ts';
+import { singleDatasetGroups, type MergeGroups } from './mergeGroups.ts';
 
 /** A published (or whole-file rejected) batch waiting for its dataset's next merge run. */
 export interface PendingBatch {
@@ -9,7 +10,7 @@ export interface PendingBatch {
   queuedAt: string;
 }
 
-/** Batches one merge run takes at the most: one MERGE statement, its source list and the plan stay small. */
+/** Batches one round of a merge run takes at the most: the MERGE statements, their source lists and the plan stay small. */
 export const MERGE_BATCH_CAP = 100;
 
 /** The state machine's TimeoutSeconds: a lease whose holder never released it lapses after this. */
@@ -25,14 +26,24 @@ async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
   return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
 }
 
+/** `<dataset>/<batchId>`: how a plan names the batches it took. */
+export type TakenBatch = `${string}/${string}`;
+
 /**
  * The lake's record of which batches wait for a merge (`pipeline/<dataset>/pending/<batch>.json`) and which
- * were merged (`pipeline/<dataset>/merged/<batch>.json`), and the dataset's merge lease. Single-flight works
- * because a batch is recorded as pending BEFORE anyone tries the lease, and a merge run looks for pending
- * batches AFTER it released the lease: whoever loses the race for the lease, the batch is still seen.
+ * were merged (`pipeline/<dataset>/merged/<batch>.json`), and the merge leases: one per merge group (datasets
+ * that feed a common summary; else one dataset), so that no two runs write one table at once. Single-flight
+ * works because a batch is recorded as pending BEFORE anyone tries the lease, and a merge run looks for pending
+ * batches AFTER it released the lease: whoever loses the race for the lease, the batch is still seen. Every
+ * method takes any dataset of a group and acts on the group.
  */
 export class MergeQueue {
-  constructor(private readonly lake: ObjectStore, private readonly lease: MergeLease, private readonly now: () => Date) {}
+  constructor(
+    private readonly lake: ObjectStore,
+    private readonly lease: MergeLease,
+    private readonly now: () => Date,
+    readonly groups: MergeGroups = singleDatasetGroups,
+  ) {}
 
   /** Records a batch as pending, unless a merge run already took it (a redelivered event, a replayed execution). */
   async enqueue(b: Omit<PendingBatch, 'queuedAt'>): Promise<'pending' | 'already-merged'> {
@@ -49,17 +60,21 @@ export class MergeQueue {
     await this.enqueue(b);
   }
 
-  /** The dataset's pending batches, oldest first, at most `limit`. */
+  /** The pending batches of the dataset's group, oldest first, at most `limit`. */
   async pending(dataset: string, limit = MERGE_BATCH_CAP): Promise<PendingBatch[]> {
     const keys: string[] = [];
-    for await (const o of this.lake.list(`pipeline/${dataset}/pending/`)) if (o.key.endsWith('.json')) keys.push(o.key);
+    for (const d of this.groups(dataset).datasets) {
+      for await (const o of this.lake.list(`pipeline/${d}/pending/`)) if (o.key.endsWith('.json')) keys.push(o.key);
+    }
     const all = (await Promise.all(keys.map((k) => readJson<PendingBatch>(this.lake, k)))).filter((b): b is PendingBatch => b !== null);
     all.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.batchId.localeCompare(b.batchId));
     return all.slice(0, limit);
   }
 
   async hasPending(dataset: string): Promise<boolean> {
-    for await (const o of this.lake.list(`pipeline/${dataset}/pending/`)) if (o.key.endsWith('.json')) return true;
+    for (const d of this.groups(dataset).datasets) {
+      for await (const o of this.lake.list(`pipeline/${d}/pending/`)) if (o.key.endsWith('.json')) return true;
+    }
     return false;
   }
 
@@ -67,15 +82,16 @@ export class MergeQueue {
     return (await this.lake.head(mergedKey(dataset, batchId))) !== null;
   }
 
-  /** Takes (or keeps) the dataset's lease for `holder`. */
+  /** Takes (or keeps) the lease of the dataset's group for `holder`. */
   async lead(dataset: string, holder: string): Promise<boolean> {
-    return (await this.lease.acquire(dataset, holder, LEASE_TTL_SECONDS)).acquired;
+    return (await this.lease.acquire(this.groups(dataset).name, holder, LEASE_TTL_SECONDS)).acquired;
   }
 
   /** The batches a merge run takes now; refuses to plan for a holder that lost the lease (it lapsed). */
   async take(dataset: string, holder: string, limit = MERGE_BATCH_CAP): Promise<PendingBatch[]> {
-    const held = await this.lease.acquire(dataset, holder, LEASE_TTL_SECONDS);
-    if (!held.acquired) throw new LeaseLostError(dataset, holder, held.heldBy);
+    const group = this.groups(dataset).name;
+    const held = await this.lease.acquire(group, holder, LEASE_TTL_SECONDS);
+    if (!held.acquired) throw new LeaseLostError(group, holder, held.heldBy);
     return this.pending(dataset, limit);
   }
 
@@ -83,36 +99,39 @@ export class MergeQueue {
    * Marks a run's batches merged, gives the lease up, then looks again: batches queued meanwhile are taken by
    * this run's next round when it gets the lease back, or by the run that got it first.
    */
-  async finish(dataset: string, holder: string, batchIds: string[]): Promise<{ more: boolean }> {
-    for (const id of batchIds) {
-      await this.lake.put(mergedKey(dataset, id), JSON.stringify({ dataset, batchId: id, mergedBy: holder, mergedAt: this.now().toISOString() }));
-      await this.lake.delete(pendingKey(dataset, id));
+  async finish(dataset: string, holder: string, taken: TakenBatch[]): Promise<{ more: boolean }> {
+    for (const t of taken) {
+      const [d, id] = t.split('/');
+      await this.lake.put(mergedKey(d, id), JSON.stringify({ dataset: d, batchId: id, mergedBy: holder, mergedAt: this.now().toISOString() }));
+      await this.lake.delete(pendingKey(d, id));
     }
-    await this.lease.release(dataset, holder);
+    await this.lease.release(this.groups(dataset).name, holder);
     if (!(await this.hasPending(dataset))) return { more: false };
     return { more: await this.lead(dataset, holder) };
   }
 
   async release(dataset: string, holder: string): Promise<void> {
-    await this.lease.release(dataset, holder);
+    await this.lease.release(this.groups(dataset).name, holder);
   }
 
   /**
-   * After a batch was queued: starts a merge run for its dataset unless one is running, which will take the batch.
-   * A lease left behind by an execution that ended (timed out, aborted) is taken over.
+   * After a batch was queued: starts a merge run for its dataset's group unless one is running, which will take
+   * the batch. A lease left behind by an execution that ended (timed out, aborted) is taken over.
    */
-  async kick(dataset: string, starter: PipelineStarter, name = mergeExecutionName(dataset, this.now())): Promise<'merge-started' | 'merge-running'> {
-    let got = await this.lease.acquire(dataset, name, LEASE_TTL_SECONDS);
+  async kick(dataset: string, starter: PipelineStarter, name?: string): Promise<'merge-started' | 'merge-running'> {
+    const group = this.groups(dataset).name;
+    const run = name ?? mergeExecutionName(group, this.now());
+    let got = await this.lease.acquire(group, run, LEASE_TTL_SECONDS);
     if (!got.acquired) {
       const heldBy = got.heldBy;
       if (await starter.isRunning(heldBy)) return 'merge-running';
-      if (!(await this.lease.takeOver(dataset, heldBy, name, LEASE_TTL_SECONDS))) return 'merge-running';
+      if (!(await this.lease.takeOver(group, heldBy, run, LEASE_TTL_SECONDS))) return 'merge-running';
       got = { acquired: true };
     }
     try {
-      await starter.startMerge({ dataset, merge: true }, name);
+      await starter.startMerge({ dataset: group, merge: true }, run);
     } catch (err) {
-      await this.lease.release(dataset, name);
+      await this.lease.release(group, run);
       throw err;
     }
     return 'merge-started';

@@ -102,14 +102,17 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[]):
 }
 
 /**
- * Recomputes the summary rows whose keys some batches of `source` touch, in one MERGE (one atomic commit on
- * Iceberg): keys that still have rows are updated or inserted, keys that no longer have any are deleted.
+ * Recomputes the summary rows whose keys some batches touch (of one or more source datasets: the union of their
+ * affected keys), in one MERGE (one atomic commit on Iceberg): keys that still have rows are updated or
+ * inserted, keys that no longer have any are deleted.
  */
-export function summaryMergeSql(names: CatalogNames, s: Summary, source: Contract, batches: BatchRef[]): string {
-  const affectedSql = s.affected[source.dataset];
-  if (!affectedSql) throw new Error(`summary ${s.name} does not declare how a batch of ${source.dataset} affects it`);
-  const batch = batchRows(names, source, batches);
-  const affected = substitute(affectedSql.trim(), names, batch);
+export function summaryMergeSql(names: CatalogNames, s: Summary, sources: { contract: Contract; batches: BatchRef[] }[]): string {
+  const parts = sources.map(({ contract, batches }) => {
+    const affectedSql = s.affected[contract.dataset];
+    if (!affectedSql) throw new Error(`summary ${s.name} does not declare how a batch of ${contract.dataset} affects it`);
+    return substitute(affectedSql.trim(), names, batchRows(names, contract, batches));
+  });
+  const affected = parts.length === 1 ? parts[0] : parts.map((p) => `(\n${indent(p, 2)}\n)`).join('\nUNION ALL\n');
   const body = substitute(s.sql.trim(), names);
   const cols = s.columns.map((c) => c.name);
   const values = cols.filter((c) => !s.key.includes(c));

@@ -1,7 +1,7 @@
 import type { Contract } from '../contracts/contract.ts';
 import { readManifest, type Manifest } from '../convert/manifest.ts';
 import type { ObjectStore } from '../ports.ts';
-import type { MergeQueue } from './mergeQueue.ts';
+import type { MergeQueue, TakenBatch } from './mergeQueue.ts';
 import { planMerge, type MergePlan } from './planMerge.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
 
@@ -20,10 +20,10 @@ export type PipelineTask =
    * landfall replay): queue it, and lead its dataset's merge if free. `batch` is the execution's input.
    */
   | { action: 'enqueue'; batch: { dataset: string; batchId: string; manifestKey: string; again?: boolean }; holder: string }
-  /** The next round of a merge run: every pending batch of the dataset (up to the cap), planned as one merge. */
+  /** The next round of a merge run: every pending batch of the dataset's group (up to the cap), planned as one merge per dataset. */
   | { action: 'take'; dataset: string; holder: string }
   /** The round's batches are merged: record it, give the lease up, and say whether more batches wait. */
-  | { action: 'finish'; dataset: string; holder: string; batchIds: string[] }
+  | { action: 'finish'; dataset: string; holder: string; taken: TakenBatch[] }
   /** The run failed: give the lease up so that the next batch starts a new run (its batches stay pending). */
   | { action: 'release'; dataset: string; holder: string };
 
@@ -43,7 +43,7 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
       return planMerge({ contracts: ctx.contracts, dialect: ctx.dialect, names: ctx.names }, task.dataset, manifests);
     }
     case 'finish':
-      return ctx.queue.finish(task.dataset, task.holder, task.batchIds);
+      return ctx.queue.finish(task.dataset, task.holder, task.taken);
     case 'release':
       await ctx.queue.release(task.dataset, task.holder);
       return {};

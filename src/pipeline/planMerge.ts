@@ -1,6 +1,7 @@
 import type { Contract, Summary } from '../contracts/contract.ts';
 import type { Manifest } from '../convert/manifest.ts';
 import { describeDrift } from './alarms.ts';
+import type { TakenBatch } from './mergeQueue.ts';
 import type { MetricDatum } from './metrics.ts';
 import { datasetDdl, mergeSql, summaryDdl, summaryMergeSql, viewSql, type BatchRef } from './pipelineSql.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
@@ -12,6 +13,7 @@ export interface SqlStep {
 
 /** One batch a merge run took, and what the run's metrics and alarms say of it. */
 export interface BatchOutcome {
+  dataset: string;
   batchId: string;
   status: Manifest['status'];
   ingestDate: string;
@@ -25,22 +27,23 @@ export interface BatchOutcome {
 }
 
 /**
- * Everything one merge run does for a dataset's pending batches, decided up front so that the ASL only executes
- * it: ONE MERGE for all of them, each affected summary recomputed once for the union of their keys, the views,
- * and the metrics of every batch in one PutMetricData.
+ * Everything one round of a merge run does for the pending batches of a merge group, decided up front so that
+ * the ASL only executes it: ONE MERGE per dataset for all of its batches, each affected summary recomputed once
+ * for the union of their keys, the views, and the metrics of every batch in one PutMetricData.
  */
 export interface MergePlan {
+  /** The merge group (its first dataset). */
   dataset: string;
   /** The batches taken (published ones are merged; ones rejected whole only count in the metrics). */
   batches: BatchOutcome[];
-  batchIds: string[];
+  taken: TakenBatch[];
   /** false when no taken batch was converted: nothing to merge. */
   run: boolean;
   ddl: SqlStep[];
-  merge: SqlStep;
+  merges: SqlStep[];
   summaries: SqlStep[];
   views: SqlStep[];
-  /** CloudWatch MetricData for the run (empty when it took no batch). */
+  /** CloudWatch MetricData for the round (empty when it took no batch). */
   metricData: MetricDatum[];
 }
 
@@ -58,26 +61,34 @@ export function summariesFedBy(contracts: Contract[], dataset: string): { owner:
 const refs = (sql: string, zone: 'curated' | 'summary') =>
   [...sql.matchAll(new RegExp(`\\$\\{${zone}\\}\\.([a-z_][a-z0-9_]*)`, 'g'))].map((m) => m[1]);
 
-export function planMerge(o: PlanOptions, dataset: string, manifests: Manifest[]): MergePlan {
-  const contract = o.contracts.find((c) => c.dataset === dataset);
-  if (!contract) throw new Error(`no contract for dataset ${dataset}`);
-  for (const m of manifests) if (m.dataset !== dataset) throw new Error(`batch ${m.batchId} is of ${m.dataset}, not ${dataset}`);
+/** The round's plan for `group` from the manifests of the batches it took (of any dataset of the group). */
+export function planMerge(o: PlanOptions, group: string, manifests: Manifest[]): MergePlan {
+  const byName = new Map(o.contracts.map((c) => [c.dataset, c]));
+  const contractOf = (ds: string) => {
+    const c = byName.get(ds);
+    if (!c) throw new Error(`no contract for dataset ${ds}`);
+    return c;
+  };
   const batches = manifests.map(outcome);
-  const published = manifests.filter((m) => m.status === 'published');
-  const base = { dataset, batches, batchIds: batches.map((b) => b.batchId), metricData: metricData(dataset, batches) };
-  if (!published.length) {
-    return { ...base, run: false, ddl: [], merge: { name: 'merge:none', sql: '' }, summaries: [], views: [] };
+  const base = { dataset: group, batches, taken: batches.map((b) => `${b.dataset}/${b.batchId}` as TakenBatch), metricData: metricData(batches) };
+  // Each dataset with converted batches, in name order: one MERGE each.
+  const sources = [...new Set(manifests.filter((m) => m.status === 'published').map((m) => m.dataset))].sort().map((ds) => ({
+    contract: contractOf(ds),
+    batches: manifests.filter((m) => m.dataset === ds && m.status === 'published').map((m): BatchRef => ({ batchId: m.batchId, ingestDate: m.ingestDate })),
+  }));
+  if (!sources.length) {
+    return { ...base, run: false, ddl: [], merges: [], summaries: [], views: [] };
   }
-  const refsOf: BatchRef[] = published.map((m) => ({ batchId: m.batchId, ingestDate: m.ingestDate }));
-  const fed = summariesFedBy(o.contracts, contract.dataset);
-  const owners = [contract, ...fed.map((f) => f.owner).filter((c) => c !== contract)];
-  const views = [...new Map(owners.flatMap((c) => c.views).map((v) => [v.name, v])).values()];
+  const fed = new Map<string, { owner: Contract; summary: Summary }>();
+  for (const { contract } of sources) for (const f of summariesFedBy(o.contracts, contract.dataset)) fed.set(f.summary.name, f);
+  const owners = new Set<Contract>([...sources.map((s) => s.contract), ...[...fed.values()].map((f) => f.owner)]);
+  const views = [...new Map([...owners].flatMap((c) => c.views).map((v) => [v.name, v])).values()];
 
-  // Tables this batch's statements read or write, so each exists before it is used (all DDL is idempotent).
-  const datasets = new Set<string>([contract.dataset]);
+  // Tables the round's statements read or write, so each exists before it is used (all DDL is idempotent).
+  const datasets = new Set<string>(sources.map((s) => s.contract.dataset));
   const summaries = new Map<string, Summary>();
   const allSummaries = new Map(o.contracts.flatMap((c) => c.summaries).map((s) => [s.name, s]));
-  for (const { summary } of fed) {
+  for (const { summary } of fed.values()) {
     summaries.set(summary.name, summary);
     for (const src of Object.keys(summary.affected)) datasets.add(src);
     for (const t of refs(summary.sql, 'curated')) datasets.add(t);
@@ -86,7 +97,6 @@ export function planMerge(o: PlanOptions, dataset: string, manifests: Manifest[]
     for (const t of refs(v.sql, 'curated')) datasets.add(t);
     for (const t of refs(v.sql, 'summary')) if (allSummaries.has(t)) summaries.set(t, allSummaries.get(t)!);
   }
-  const byName = new Map(o.contracts.map((c) => [c.dataset, c]));
   const schemas = [o.names.raw, o.names.curated, o.names.summary, o.names.analytics]
     .map((s) => o.dialect.createSchema(s))
     .filter((s): s is string => s !== null)
@@ -94,10 +104,9 @@ export function planMerge(o: PlanOptions, dataset: string, manifests: Manifest[]
   const ddl = [
     ...schemas,
     ...[...datasets].sort().flatMap((ds) => {
-      const c = byName.get(ds);
-      if (!c) throw new Error(`a summary or view refers to dataset "${ds}", which has no contract`);
+      if (!byName.has(ds)) throw new Error(`a summary or view refers to dataset "${ds}", which has no contract`);
       const zones = o.dialect.createRawTable(o.names, ds, []) === null ? ['curated'] : ['raw', 'curated'];
-      return datasetDdl(o.dialect, o.names, c).map((sql, i) => ({ name: `ddl:${zones[i]}.${ds}`, sql }));
+      return datasetDdl(o.dialect, o.names, contractOf(ds)).map((sql, i) => ({ name: `ddl:${zones[i]}.${ds}`, sql }));
     }),
     ...[...summaries.values()].map((s) => ({ name: `ddl:summary.${s.name}`, sql: summaryDdl(o.dialect, o.names, s) })),
   ];
@@ -105,38 +114,46 @@ export function planMerge(o: PlanOptions, dataset: string, manifests: Manifest[]
     ...base,
     run: true,
     ddl,
-    merge: { name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf) },
-    summaries: fed.map(({ summary }) => ({ name: `summary:summary.${summary.name}`, sql: summaryMergeSql(o.names, summary, contract, refsOf) })),
+    merges: sources.map(({ contract, batches: refsOf }) => ({ name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf) })),
+    summaries: [...fed.values()].map(({ summary }) => ({
+      name: `summary:summary.${summary.name}`,
+      sql: summaryMergeSql(o.names, summary, sources.filter((s) => s.contract.dataset in summary.affected)),
+    })),
     views: views.map((v) => ({ name: `view:analytics.${v.name}`, sql: viewSql(o.names, v) })),
   };
 }
 
 function outcome(m: Manifest): BatchOutcome {
   return {
-    batchId: m.batchId, status: m.status, ingestDate: m.ingestDate, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected,
+    dataset: m.dataset, batchId: m.batchId, status: m.status, ingestDate: m.ingestDate, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected,
     rejectRatio: m.rejectRatio, maxRejectRatio: m.maxRejectRatio, thresholdExceeded: m.rejectThresholdExceeded,
     ...(m.drift ? { drift: describeDrift(m.drift) } : {}),
   };
 }
 
 /**
- * The run's metrics, as the alarms in template.yaml read them: sums per dataset, the worst batch's reject ratio,
- * and counts of batches over the reject threshold and with a drifted header (also without dimensions, which the
- * alarms watch across datasets).
+ * The round's metrics, as the alarms in template.yaml read them: sums per dataset, each dataset's worst batch's
+ * reject ratio, and counts of batches over the reject threshold and with a drifted header (also without
+ * dimensions, which the alarms watch across datasets).
  */
-export function metricData(dataset: string, batches: BatchOutcome[]): MetricDatum[] {
+export function metricData(batches: BatchOutcome[]): MetricDatum[] {
   if (!batches.length) return [];
-  const ds = [{ Name: 'Dataset', Value: dataset }];
-  const sum = (f: (b: BatchOutcome) => number) => batches.reduce((n, b) => n + f(b), 0);
-  const over = sum((b) => (b.thresholdExceeded ? 1 : 0));
-  const drifted = sum((b) => (b.drift ? 1 : 0));
+  const count = (bs: BatchOutcome[], f: (b: BatchOutcome) => number) => bs.reduce((n, b) => n + f(b), 0);
+  const drifted = (b: BatchOutcome) => (b.drift ? 1 : 0);
+  const perDataset = [...new Set(batches.map((b) => b.dataset))].sort().flatMap((dataset) => {
+    const bs = batches.filter((b) => b.dataset === dataset);
+    const ds = [{ Name: 'Dataset', Value: dataset }];
+    return [
+      { MetricName: 'RowsIngested', Unit: 'Count', Value: count(bs, (b) => b.rowsWritten), Dimensions: ds },
+      { MetricName: 'RowsRejected', Unit: 'Count', Value: count(bs, (b) => b.rowsRejected), Dimensions: ds },
+      { MetricName: 'RejectRatio', Unit: 'None', Value: Math.max(...bs.map((b) => b.rejectRatio)), Dimensions: ds },
+      { MetricName: 'SchemaDrift', Unit: 'Count', Value: count(bs, drifted), Dimensions: ds },
+      { MetricName: 'BatchesMerged', Unit: 'Count', Value: count(bs, (b) => (b.status === 'published' ? 1 : 0)), Dimensions: ds },
+    ];
+  });
   return [
-    { MetricName: 'RowsIngested', Unit: 'Count', Value: sum((b) => b.rowsWritten), Dimensions: ds },
-    { MetricName: 'RowsRejected', Unit: 'Count', Value: sum((b) => b.rowsRejected), Dimensions: ds },
-    { MetricName: 'RejectRatio', Unit: 'None', Value: Math.max(...batches.map((b) => b.rejectRatio)), Dimensions: ds },
-    { MetricName: 'RejectThresholdExceeded', Unit: 'Count', Value: over },
-    { MetricName: 'SchemaDrift', Unit: 'Count', Value: drifted },
-    { MetricName: 'SchemaDrift', Unit: 'Count', Value: drifted, Dimensions: ds },
-    { MetricName: 'BatchesMerged', Unit: 'Count', Value: sum((b) => (b.status === 'published' ? 1 : 0)), Dimensions: ds },
+    ...perDataset,
+    { MetricName: 'RejectThresholdExceeded', Unit: 'Count', Value: count(batches, (b) => (b.thresholdExceeded ? 1 : 0)) },
+    { MetricName: 'SchemaDrift', Unit: 'Count', Value: count(batches, drifted) },
   ];
 }

@@ -11,6 +11,7 @@ import type { MetricsPublisher, ObjectStore, PipelineStarter } from '../ports.ts
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoMergeLease } from '../adapters/aws/DynamoMergeLease.ts';
 import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
+import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
 import type { PlanContext } from '../pipeline/pipelineTask.ts';
 import { athenaDialect, type CatalogNames } from '../pipeline/sqlDialect.ts';
@@ -131,9 +132,10 @@ export function pipelineStarterFromConfig(c: IngestConfig): PipelineStarter | un
 }
 
 /** The lake's merge queue with the stage's DynamoDB leases (a lease of the process's own under `landfall invoke`). */
-export function mergeQueueFromConfig(c: { localLake?: string; mergeLeaseTable?: string }, lake: ObjectStore): MergeQueue | undefined {
-  if (c.localLake) return new MergeQueue(lake, new MemoryMergeLease(), () => new Date());
-  return c.mergeLeaseTable ? new MergeQueue(lake, new DynamoMergeLease(new DynamoDBClient({}), c.mergeLeaseTable), () => new Date()) : undefined;
+export function mergeQueueFromConfig(c: { localLake?: string; mergeLeaseTable?: string }, lake: ObjectStore, contracts: Contract[]): MergeQueue | undefined {
+  const groups = mergeGroups(contracts);
+  if (c.localLake) return new MergeQueue(lake, new MemoryMergeLease(), () => new Date(), groups);
+  return c.mergeLeaseTable ? new MergeQueue(lake, new DynamoMergeLease(new DynamoDBClient({}), c.mergeLeaseTable), () => new Date(), groups) : undefined;
 }
 
 /** Configuration of the plan and freshness functions. */
@@ -174,13 +176,8 @@ function lakeStore(c: { lakeBucket: string; localLake?: string }): ObjectStore {
 /** Composition root of the plan function: Athena SQL over the stage's Glue databases. */
 export async function planContextFromConfig(c: CatalogConfig): Promise<PlanContext> {
   const lake = lakeStore(c);
-  return {
-    lake,
-    contracts: await loadContracts(c.contractsDir),
-    dialect: athenaDialect(`s3://${c.lakeBucket}`),
-    names: c.names,
-    queue: mergeQueueFromConfig(c, lake)!,
-  };
+  const contracts = await loadContracts(c.contractsDir);
+  return { lake, contracts, dialect: athenaDialect(`s3://${c.lakeBucket}`), names: c.names, queue: mergeQueueFromConfig(c, lake, contracts)! };
 }
 
 export interface FreshnessContext {
