@@ -22,6 +22,9 @@ usage:
                                                     would, without Docker, against the local lake
   landfall bench [--events-mb 1024] [--wide-mb 256] [--threads 1,2] [--dir DIR] [--json] [--no-cold-start]
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
+  landfall burst [--files 1000] [--datasets 13] [--within 60] [--design queued|per-batch] [--max-concurrency 10] [--json]
+                                                    a burst of uploads through the real state machine against simulated AWS
+                                                    services (their documented rules, public prices) on a simulated clock
   landfall scale [--plain-mb 5120] [--gzip-mb 2048] [--range-mb 1024] [--budget-s N] [--threads 2] [--dir DIR]
                                                     large files end to end, each step in its own process: byte ranges and a gzip
                                                     (--gzip-mb compressed) over time-limited runs vs one pass (rows, checksums, RSS)
@@ -56,6 +59,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo': {
         const { demo } = await import('./demo.ts');
         return await demo(rest);
+      }
+      case 'burst': {
+        const { burst } = await import('./burst.ts');
+        return await burst(rest);
       }
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE);
