@@ -61,13 +61,20 @@ describe('statemachines/pipeline.asl.json', () => {
     expect(new PipelineFailedError('d', 'b', 'e', 'c').name).toBe('PipelineFailedError');
   });
 
-  it('retries a failed MERGE with full jitter (a commit conflict with an outside writer), and no step waits for a crawler', () => {
-    const merge = definition.States.Pipeline.Branches[0].States.Merges.ItemProcessor.States.RunMerge;
+  it('retries a failed MERGE with full jitter (a commit conflict with an outside writer), and waits only for the merge window, never for a crawler', () => {
+    const states = definition.States.Pipeline.Branches[0].States;
+    const merge = states.Merges.ItemProcessor.States.RunMerge;
     expect(merge.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['States.TaskFailed'], JitterStrategy: 'FULL', MaxAttempts: 4 }));
     expect(text).not.toMatch(/glue:(startCrawler|getCrawler)/);
-    expect(Object.values(definition.States.Pipeline.Branches[0].States).some((st) => (st as { Type: string }).Type === 'Wait')).toBe(false);
+    const waits = Object.entries(states).filter(([, st]) => (st as { Type: string }).Type === 'Wait');
+    expect(waits.map(([name]) => name)).toEqual(['Coalesce']);
+    expect(states.Coalesce).toMatchObject({ SecondsPath: '$.window.seconds', Next: 'TakePending' });
+    expect(states.MergeWindow.Parameters).toEqual({ 'seconds.$': "States.StringToJson('${MergeWindowSeconds}')" });
   });
 });
+
+/** What Athena's .sync integration returns: the query, with the bytes it scanned. */
+const scanned = () => ({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1024 } } });
 
 /** The ASL run by the local interpreter with the plan tasks stubbed: which states an execution goes through. */
 async function route(input: object, plan: Record<string, (task: Record<string, unknown>) => unknown>) {
@@ -82,9 +89,10 @@ async function route(input: object, plan: Record<string, (task: Record<string, u
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: {
-        ...Object.fromEntries(Object.entries(plan).map(([state, f]) => [state, stub(state, f)])),
-        RunDdl: stub('RunDdl'), RunMerge: stub('RunMerge', plan.RunMerge), RunSummary: stub('RunSummary'), RunView: stub('RunView'),
+        RunDdl: stub('RunDdl'), RunMerge: stub('RunMerge', scanned), RunSummary: stub('RunSummary', scanned), RunView: stub('RunView'),
+        RecordMergeScan: stub('RecordMergeScan'), RecordSummaryScan: stub('RecordSummaryScan'),
         PublishMetrics: stub('PublishMetrics'), PublishFailure: stub('PublishFailure'),
+        ...Object.fromEntries(Object.entries(plan).map(([state, f]) => [state, stub(state, f)])),
       } as never,
       retryIntervalOverrides: { RunMerge: 0 },
     },
@@ -94,7 +102,7 @@ async function route(input: object, plan: Record<string, (task: Record<string, u
   return { calls, error };
 }
 
-const round = (ids: string[], run = true) => ({ dataset: 'd', run, taken: ids, ddl: [{ sql: 'ddl' }], merges: run ? [{ sql: 'm1' }, { sql: 'm2' }] : [], summaries: [{ sql: 's' }], views: [{ sql: 'v' }], metricData: [] });
+const round = (ids: string[], run = true, maintenance: { sql: string }[] = []) => ({ dataset: 'd', run, taken: ids, maintain: maintenance.length > 0, maintenance, ddl: [{ sql: 'ddl' }], ddlKeys: [], merges: run ? [{ sql: 'm1', dataset: 'a' }, { sql: 'm2', dataset: 'b' }] : [], summaries: [{ sql: 's', dataset: 'd' }], views: [{ sql: 'v' }], metricData: [] });
 
 describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan tasks stubbed)', () => {
   it('a batch whose dataset already has a merge run only queues itself', async () => {
@@ -113,6 +121,19 @@ describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan
     expect(r.calls.slice(0, 3)).toEqual(['Enqueue(exec-1)', 'TakePending(exec-1)', 'RunDdl']);
   });
 
+  it('publishes what each MERGE and summary scanned, per dataset and overall (the scan-near-cutoff alarm watches the latter)', async () => {
+    const published: unknown[] = [];
+    await route({ dataset: 'd', merge: true }, {
+      TakePending: () => ({ ...round(['b1']), merges: [{ sql: 'm1', dataset: 'orders' }], summaries: [] }),
+      RecordMergeScan: (task) => { published.push(task); return {}; },
+      FinishRound: () => ({ more: false }),
+    });
+    expect(published).toEqual([{ Namespace: 'Landfall', MetricData: [
+      { MetricName: 'BytesScanned', Unit: 'Bytes', Value: 1024, Dimensions: [{ Name: 'Dataset', Value: 'orders' }] },
+      { MetricName: 'BytesScanned', Unit: 'Bytes', Value: 1024 },
+    ] }]);
+  });
+
   it('a merge run takes rounds until FinishRound finds nothing more, with one MERGE per dataset of the round', async () => {
     const rounds = [round(['b1', 'b2']), round(['b3'])];
     let finished = 0;
@@ -121,10 +142,10 @@ describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan
       FinishRound: () => ({ more: ++finished < 2 }),
     });
     expect(r.error).toBeNull();
-    expect(r.calls).toEqual([
-      'TakePending(exec-1)', 'RunDdl', 'RunMerge', 'RunMerge', 'RunSummary', 'RunView', 'PublishMetrics', 'FinishRound(exec-1)',
-      'TakePending(exec-1)', 'RunDdl', 'RunMerge', 'RunMerge', 'RunSummary', 'RunView', 'PublishMetrics', 'FinishRound(exec-1)',
-    ]);
+    // The two MERGEs of a round run side by side (different tables): their order varies.
+    const round1 = ['TakePending(exec-1)', 'RunDdl', 'MERGE', 'MERGE', 'RunSummary', 'RecordSummaryScan', 'RunView', 'PublishMetrics', 'FinishRound(exec-1)'];
+    expect(r.calls.filter((c) => c !== 'RecordMergeScan').map((c) => (c === 'RunMerge' ? 'MERGE' : c))).toEqual([...round1, ...round1]);
+    expect(r.calls.filter((c) => c === 'RecordMergeScan')).toHaveLength(4);
   });
 
   it('a round of batches rejected whole publishes their metrics and merges nothing; an empty round ends the run', async () => {
@@ -132,6 +153,17 @@ describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan
     expect(rejected.calls).toEqual(['TakePending(exec-1)', 'PublishMetrics', 'FinishRound(exec-1)']);
     const empty = await route({ dataset: 'd', merge: true }, { TakePending: () => round([], false), FinishRound: () => ({ more: false }) });
     expect(empty.calls).toEqual(['TakePending(exec-1)', 'FinishRound(exec-1)']);
+  });
+
+  it('a round with maintenance only publishes its metrics, runs OPTIMIZE and VACUUM one at a time, and says it maintained', async () => {
+    const finished: unknown[] = [];
+    const r = await route({ dataset: 'd', merge: true }, {
+      TakePending: () => round([], false, [{ sql: 'OPTIMIZE t' }, { sql: 'VACUUM t' }]),
+      RunMaintenance: () => ({}),
+      FinishRound: (task) => { finished.push(task.maintained); return { more: false }; },
+    });
+    expect(r).toEqual({ calls: ['TakePending(exec-1)', 'PublishMetrics', 'RunMaintenance', 'RunMaintenance', 'FinishRound(exec-1)'], error: null });
+    expect(finished).toEqual([true]);
   });
 
   it('a MERGE that keeps failing is retried, then the lease is released and PipelineFailed published', async () => {

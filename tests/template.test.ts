@@ -264,7 +264,7 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
       if (s.ItemProcessor) visit(s.ItemProcessor.States);
     });
     visit(asl.States);
-    expect(athena).toHaveLength(4);
+    expect(athena).toHaveLength(5);
     for (const s of athena) expect(s.Parameters.QueryExecutionContext).toEqual({ Catalog: 'AwsDataCatalog', Database: '${CuratedDatabase}' });
   });
 
@@ -288,5 +288,26 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
     expect(t.Resources.MergeLeaseTable.Properties).toMatchObject({
       KeySchema: [{ AttributeName: 'dataset', KeyType: 'HASH' }], TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
+  });
+
+  it('alarms when a statement scans 10% of the workgroup\'s per-query cutoff, on the BytesScanned metric the state machine publishes', () => {
+    const alarm = t.Resources.ScanNearCutoffAlarm.Properties!;
+    expect(alarm).toMatchObject({ Namespace: 'Landfall', MetricName: 'BytesScanned', Statistic: 'Maximum', ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm.Dimensions).toBeUndefined();
+    const cutoff = t.Resources.AthenaWorkGroup.Properties!.WorkGroupConfiguration.BytesScannedCutoffPerQuery['Fn::Sub'] as string;
+    const threshold = alarm.Threshold['Fn::Sub'] as string;
+    const bytes = (sub: string) => Number(sub.replace('${BytesScannedCutoffGB}', '200'));
+    expect(bytes(threshold) / bytes(cutoff)).toBe(0.1);
+    expect(readFileSync(new URL('../statemachines/pipeline.asl.json', import.meta.url), 'utf8')).toContain('"MetricName": "BytesScanned"');
+  });
+
+  it('asks for table maintenance daily through EventBridge Scheduler, and lets the plan function start merge runs of this state machine only', () => {
+    const plan = t.Resources.PlanFunction.Properties!;
+    expect(plan.Events.DailyMaintenance).toMatchObject({ Type: 'ScheduleV2', Properties: { ScheduleExpression: { Ref: 'MaintenanceSchedule' }, Input: '{"action":"schedule-maintenance"}' } });
+    expect(t.Parameters!.MaintenanceSchedule.Default).toBe('cron(0 3 * * ? *)');
+    const start = (plan.Policies as Record<string, any>[]).flatMap((p) => p.Statement ?? []).find((x) => x.Action === 'states:StartExecution');
+    expect(start.Resource['Fn::Sub']).toMatch(/:stateMachine:landfall-\$\{Stage\}-pipeline$/);
+    expect(t.Resources.PipelineStateMachine.Properties!.Name['Fn::Sub']).toBe('landfall-${Stage}-pipeline');
+    expect(plan.Environment.Variables.STATE_MACHINE_ARN['Fn::Sub']).toBe(start.Resource['Fn::Sub']);
   });
 });

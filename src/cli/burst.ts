@@ -15,6 +15,7 @@ export async function burst(args: string[], out: (s: string) => void = (s) => pr
       files: { type: 'string', default: '1000' },
       datasets: { type: 'string', default: '13' },
       within: { type: 'string', default: '60' },
+      'merge-window': { type: 'string', default: '60' },
       design: { type: 'string', default: 'queued' },
       'max-concurrency': { type: 'string', default: '10' },
       seed: { type: 'string', default: '13' },
@@ -22,7 +23,7 @@ export async function burst(args: string[], out: (s: string) => void = (s) => pr
       json: { type: 'boolean', default: false },
     },
   });
-  const count = (name: 'files' | 'datasets' | 'max-concurrency' | 'seed' | 'within', min: number) => {
+  const count = (name: 'files' | 'datasets' | 'max-concurrency' | 'seed' | 'within' | 'merge-window', min: number) => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} takes a whole number of at least ${min}, not "${values[name]}"`);
     return n;
@@ -33,6 +34,7 @@ export async function burst(args: string[], out: (s: string) => void = (s) => pr
     contracts: await loadContracts(values.contracts ?? BUILTIN_CONTRACTS),
     files: count('files', 1), datasets: count('datasets', 1), design,
     ingestMaxConcurrency: count('max-concurrency', 2), seed: count('seed', 0), withinSeconds: count('within', 1),
+    mergeWindowSeconds: count('merge-window', 0),
   });
   out(values.json ? JSON.stringify(result) : describe(result));
   return 0;
@@ -41,7 +43,7 @@ export async function burst(args: string[], out: (s: string) => void = (s) => pr
 export function describe(r: BurstResult): string {
   const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
   return [
-    `${r.files} files of ${r.datasets} datasets dropped within ${r.withinSeconds} s (${r.design} design, simulated)`,
+    `${r.files} files of ${r.datasets} datasets dropped within ${r.withinSeconds} s (${r.design} design${r.design === 'queued' ? `, merge window ${r.mergeWindowSeconds} s` : ''}, simulated)`,
     `  batches published ${r.batchesPublished}, merged ${r.batchesMerged}; the last merged after ${minutes(r.lastMergedAfterSeconds)}`,
     `  MERGE statements ${r.mergeStatements}, Iceberg commit conflicts ${r.commitConflicts}, crawler runs ${r.crawlerRuns}`,
     `  executions ${r.executions} (failed ${r.failedExecutions}), state transitions ${r.stateTransitions}, dead letters ${r.deadLetters}`,

@@ -16,13 +16,16 @@ usage:
   landfall replay [--lake DIR | --state-machine ARN] DATASET BATCH
                                                     run a batch's pipeline again (after a failed run): locally, or as a new
                                                     execution <dataset>-<batch>-rN of the deployed state machine
+  landfall maintain [--lake DIR]                    what the daily schedule does: each merge group's tables maintained
+                                                    (Athena: OPTIMIZE and VACUUM; DuckDB: CHECKPOINT)
   landfall demo  [--lake DIR] [--small]             generate realistic dirty sample data for every contract, ingest it, query it
   landfall invoke <LogicalId> [--event FILE] [--lake DIR] [--env-vars FILE]
                                                     run a function of template.yaml (or the state machine) as sam local invoke
                                                     would, without Docker, against the local lake
   landfall bench [--events-mb 1024] [--wide-mb 256] [--threads 1,2] [--dir DIR] [--json] [--no-cold-start]
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
-  landfall burst [--files 1000] [--datasets 13] [--within 60] [--design queued|per-batch] [--max-concurrency 10] [--json]
+  landfall burst [--files 1000] [--datasets 13] [--within 60] [--merge-window 60] [--design queued|per-batch]
+                 [--max-concurrency 10] [--json]
                                                     a burst of uploads through the real state machine against simulated AWS
                                                     services (their documented rules, public prices) on a simulated clock
   landfall scale [--plain-mb 5120] [--gzip-mb 2048] [--range-mb 1024] [--budget-s N] [--threads 2] [--dir DIR]
@@ -60,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
         const { demo } = await import('./demo.ts');
         return await demo(rest);
       }
+      case 'maintain': return await maintain(rest);
       case 'burst': {
         const { burst } = await import('./burst.ts');
         return await burst(rest);
@@ -122,6 +126,19 @@ export function reportOutcomes(outcomes: FileOutcome[], mergeFailed = false): nu
   if (failed.length) process.stderr.write(`\n${failed.length} of ${outcomes.length} file(s) could not be converted; see the reasons above.\n`);
   if (pipelineFailed.length || mergeFailed) process.stderr.write('\nthe pipeline failed; see PIPELINE FAILED above.\n');
   return failed.length || pipelineFailed.length || mergeFailed ? 1 : 0;
+}
+
+async function maintain(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { lake: commonOptions.lake, contracts: commonOptions.contracts } });
+  const lake = await openLocalLake({ root: values.lake, contractsDir: values.contracts });
+  const runner = await LocalPipelineRunner.open(lake);
+  try {
+    const { lines, failed } = await runner.maintain();
+    for (const l of lines) process.stdout.write(`${l}\n`);
+    return failed ? 1 : 0;
+  } finally {
+    runner.close();
+  }
 }
 
 async function query(args: string[]): Promise<number> {

@@ -10,6 +10,8 @@ import { PipelineFailedError } from '../pipeline/errors.ts';
 import { runPipelineLocally, type MergeRunInput, type PipelineInput, type PipelineOutcome } from '../pipeline/localPipeline.ts';
 import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
+import { handlePipelineTask } from '../pipeline/pipelineTask.ts';
+import { duckdbDialect, LOCAL_CATALOG } from '../pipeline/sqlDialect.ts';
 import type { PipelineStarter } from '../ports.ts';
 import type { LocalLake } from '../wiring/local.ts';
 import { runFiles, type FileOutcome } from './runFiles.ts';
@@ -79,6 +81,16 @@ export class LocalPipelineRunner {
     await this.queue.kick(b.dataset, this.starter);
   }
 
+  /**
+   * `landfall maintain`: what the daily schedule does on AWS (every group's next round maintains its tables), then
+   * the runs. DuckDB has no per-table compaction: a maintained round runs CHECKPOINT.
+   */
+  async maintain(): Promise<{ lines: string[]; failed: boolean }> {
+    const ctx = { lake: this.lake.lake, contracts: this.lake.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, queue: this.queue, starter: this.starter };
+    await handlePipelineTask(ctx, { action: 'schedule-maintenance' });
+    return this.mergeWaiting();
+  }
+
   /** Runs every merge run started so far, one dataset after another; each takes all of its dataset's pending batches. */
   async mergeWaiting(): Promise<{ lines: string[]; failed: boolean }> {
     const lines: string[] = [];
@@ -134,11 +146,12 @@ export class LocalPipelineRunner {
 
 /** `<dataset>: N batch(es) merged in one MERGE` and what the run wrote, one line per round. */
 function describeRounds(dataset: string, out: PipelineOutcome): string[] {
-  return out.rounds.filter((p) => p.taken.length).map((p) => {
+  const maintained = out.rounds.filter((p) => p.maintain).map((p) => `${dataset}: maintained (${p.maintenance.map((m) => m.sql).join('; ') || 'nothing to do'})`);
+  return [...maintained, ...out.rounds.filter((p) => p.taken.length).map((p) => {
     const merged = p.batches.filter((b) => b.status === 'published').length;
     const written = out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''));
     const unique = [...new Set(written)];
     const skipped = p.batches.length - merged;
     return `${dataset}${p.merges.length > 1 ? ` (with ${p.merges.length - 1} dataset(s) sharing its summaries)` : ''}: ${merged} batch(es) merged, one MERGE per dataset${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${unique.join(', ') || 'nothing to merge'}`;
-  });
+  })];
 }

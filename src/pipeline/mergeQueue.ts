@@ -17,6 +17,7 @@ export const MERGE_BATCH_CAP = 100;
 export const LEASE_TTL_SECONDS = 14_400;
 
 const pendingKey = (dataset: string, batchId: string) => `pipeline/${dataset}/pending/${batchId}.json`;
+const maintenanceKey = (group: string) => `pipeline/_maintenance/${group}.json`;
 const mergedKey = (dataset: string, batchId: string) => `pipeline/${dataset}/merged/${batchId}.json`;
 
 async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
@@ -78,6 +79,15 @@ export class MergeQueue {
     return false;
   }
 
+  /** Asks the group's next round to maintain its tables (the daily schedule), then its run takes it like a batch. */
+  async requestMaintenance(dataset: string): Promise<void> {
+    await this.lake.put(maintenanceKey(this.groups(dataset).name), JSON.stringify({ requestedAt: this.now().toISOString() }));
+  }
+
+  async maintenanceDue(dataset: string): Promise<boolean> {
+    return (await this.lake.head(maintenanceKey(this.groups(dataset).name))) !== null;
+  }
+
   async isMerged(dataset: string, batchId: string): Promise<boolean> {
     return (await this.lake.head(mergedKey(dataset, batchId))) !== null;
   }
@@ -99,14 +109,15 @@ export class MergeQueue {
    * Marks a run's batches merged, gives the lease up, then looks again: batches queued meanwhile are taken by
    * this run's next round when it gets the lease back, or by the run that got it first.
    */
-  async finish(dataset: string, holder: string, taken: TakenBatch[]): Promise<{ more: boolean }> {
+  async finish(dataset: string, holder: string, taken: TakenBatch[], maintained = false): Promise<{ more: boolean }> {
+    if (maintained) await this.lake.delete(maintenanceKey(this.groups(dataset).name));
     for (const t of taken) {
       const [d, id] = t.split('/');
       await this.lake.put(mergedKey(d, id), JSON.stringify({ dataset: d, batchId: id, mergedBy: holder, mergedAt: this.now().toISOString() }));
       await this.lake.delete(pendingKey(d, id));
     }
     await this.lease.release(this.groups(dataset).name, holder);
-    if (!(await this.hasPending(dataset))) return { more: false };
+    if (!(await this.hasPending(dataset)) && !(await this.maintenanceDue(dataset))) return { more: false };
     return { more: await this.lead(dataset, holder) };
   }
 

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Contract } from '../contracts/contract.ts';
 import { readManifest, type Manifest } from '../convert/manifest.ts';
-import type { ObjectStore } from '../ports.ts';
+import type { ObjectStore, PipelineStarter } from '../ports.ts';
 import type { MergeQueue, TakenBatch } from './mergeQueue.ts';
-import { planMerge, type MergePlan } from './planMerge.ts';
+import { maintenanceSteps, planMerge, type MaintenanceStep, type MergePlan } from './planMerge.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
 
 export interface PlanContext {
@@ -11,6 +12,13 @@ export interface PlanContext {
   dialect: SqlDialect;
   names: CatalogNames;
   queue: MergeQueue;
+  /** Starts merge runs (the daily maintenance request kicks every group's run); absent locally. */
+  starter?: PipelineStarter;
+  /**
+   * Remember DDL that ran (`pipeline/_ddl/<hash>`) and plan it only once per distinct statement (on AWS, where the
+   * Glue catalog keeps the tables). Locally the warehouse file can be deleted on its own, so DDL always runs.
+   */
+  rememberDdl?: boolean;
 }
 
 /** The plan function's tasks in the state machine; `holder` is the execution's name (`$$.Execution.Name`). */
@@ -22,10 +30,12 @@ export type PipelineTask =
   | { action: 'enqueue'; batch: { dataset: string; batchId: string; manifestKey: string; again?: boolean }; holder: string }
   /** The next round of a merge run: every pending batch of the dataset's group (up to the cap), planned as one merge per dataset. */
   | { action: 'take'; dataset: string; holder: string }
-  /** The round's batches are merged: record it, give the lease up, and say whether more batches wait. */
-  | { action: 'finish'; dataset: string; holder: string; taken: TakenBatch[] }
+  /** The round's batches are merged (and its DDL ran): record it, give the lease up, and say whether more batches wait. */
+  | { action: 'finish'; dataset: string; holder: string; taken: TakenBatch[]; ddl?: string[]; maintained?: boolean }
   /** The run failed: give the lease up so that the next batch starts a new run (its batches stay pending). */
-  | { action: 'release'; dataset: string; holder: string };
+  | { action: 'release'; dataset: string; holder: string }
+  /** The daily schedule: every merge group's next round maintains its tables; a run is started for each group. */
+  | { action: 'schedule-maintenance' };
 
 export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): Promise<{ lead: boolean } | MergePlan | { more: boolean } | object> {
   switch (task.action) {
@@ -40,16 +50,46 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
     case 'take': {
       const pending = await ctx.queue.take(task.dataset, task.holder);
       const manifests = await Promise.all(pending.map((p) => manifestOf(ctx.lake, p.manifestKey, p.dataset, p.batchId)));
-      return planMerge({ contracts: ctx.contracts, dialect: ctx.dialect, names: ctx.names }, task.dataset, manifests);
+      const group = ctx.queue.groups(task.dataset);
+      const options = { contracts: ctx.contracts, dialect: ctx.dialect, names: ctx.names };
+      let maintenance: MaintenanceStep[] | undefined;
+      if (await ctx.queue.maintenanceDue(task.dataset)) {
+        // Only tables that exist can be maintained: on AWS those whose DDL ran (a dataset that never had a batch has none).
+        maintenance = [];
+        for (const m of maintenanceSteps(options, group.datasets)) if (!ctx.rememberDdl || !m.ddl || (await ctx.lake.head(ddlKey(m.ddl)))) maintenance.push(m);
+      }
+      const plan = planMerge(options, group.name, manifests, maintenance);
+      if (!ctx.rememberDdl) return plan;
+      const ddl = [];
+      for (const s of plan.ddl) if (!(await ctx.lake.head(ddlKey(s.sql)))) ddl.push(s);
+      return { ...plan, ddl, ddlKeys: ddl.map((s) => ddlKey(s.sql)) };
+    }
+    case 'schedule-maintenance': {
+      const groups = [...new Set(ctx.contracts.map((c) => ctx.queue.groups(c.dataset).name))].sort();
+      const started: string[] = [];
+      for (const g of groups) {
+        await ctx.queue.requestMaintenance(g);
+        if (ctx.starter && (await ctx.queue.kick(g, ctx.starter)) === 'merge-started') started.push(g);
+      }
+      return { groups, started };
     }
     case 'finish':
-      return ctx.queue.finish(task.dataset, task.holder, task.taken);
+      for (const key of task.ddl ?? []) {
+        if (!/^pipeline\/_ddl\/[0-9a-f]{32}$/.test(key)) throw new Error(`not a DDL record: ${key}`);
+        await ctx.lake.put(key, '');
+      }
+      return ctx.queue.finish(task.dataset, task.holder, task.taken, task.maintained === true);
     case 'release':
       await ctx.queue.release(task.dataset, task.holder);
       return {};
     default:
       throw new Error(`unknown pipeline task ${JSON.stringify((task as { action?: unknown }).action)}`);
   }
+}
+
+/** Where the plan function records that a DDL statement ran: its text's hash. */
+function ddlKey(sql: string): string {
+  return `pipeline/_ddl/${createHash('sha256').update(sql).digest('hex').slice(0, 32)}`;
 }
 
 async function manifestOf(lake: ObjectStore, key: string, dataset: string, batchId: string): Promise<Manifest> {

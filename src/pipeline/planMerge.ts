@@ -9,6 +9,8 @@ import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
 export interface SqlStep {
   name: string;
   sql: string;
+  /** The dataset (a MERGE) or merge group (a summary) the BytesScanned metric of the statement is counted for. */
+  dataset?: string;
 }
 
 /** One batch a merge run took, and what the run's metrics and alarms say of it. */
@@ -40,11 +42,22 @@ export interface MergePlan {
   /** false when no taken batch was converted: nothing to merge. */
   run: boolean;
   ddl: SqlStep[];
+  /** The DDL statements' records, written when the round finished (empty where DDL is not remembered). */
+  ddlKeys: string[];
   merges: SqlStep[];
   summaries: SqlStep[];
   views: SqlStep[];
-  /** CloudWatch MetricData for the round (empty when it took no batch). */
+  /** Whether the round maintains the group's tables (the daily schedule asked for it). */
+  maintain: boolean;
+  /** OPTIMIZE and VACUUM of the group's curated and summary tables (each with the DDL that created its table). */
+  maintenance: MaintenanceStep[];
+  /** CloudWatch MetricData for the round (empty when it took no batch and maintains nothing). */
   metricData: MetricDatum[];
+}
+
+export interface MaintenanceStep extends SqlStep {
+  /** The statement that creates the table maintained ('' for the whole database). */
+  ddl: string;
 }
 
 export interface PlanOptions {
@@ -61,8 +74,11 @@ export function summariesFedBy(contracts: Contract[], dataset: string): { owner:
 const refs = (sql: string, zone: 'curated' | 'summary') =>
   [...sql.matchAll(new RegExp(`\\$\\{${zone}\\}\\.([a-z_][a-z0-9_]*)`, 'g'))].map((m) => m[1]);
 
-/** The round's plan for `group` from the manifests of the batches it took (of any dataset of the group). */
-export function planMerge(o: PlanOptions, group: string, manifests: Manifest[]): MergePlan {
+/**
+ * The round's plan for `group` from the manifests of the batches it took (of any dataset of the group), and the
+ * maintenance of the group's tables when given (`maintenanceSteps`, less the tables that do not exist).
+ */
+export function planMerge(o: PlanOptions, group: string, manifests: Manifest[], maintenance?: MaintenanceStep[]): MergePlan {
   const byName = new Map(o.contracts.map((c) => [c.dataset, c]));
   const contractOf = (ds: string) => {
     const c = byName.get(ds);
@@ -70,14 +86,21 @@ export function planMerge(o: PlanOptions, group: string, manifests: Manifest[]):
     return c;
   };
   const batches = manifests.map(outcome);
-  const base = { dataset: group, batches, taken: batches.map((b) => `${b.dataset}/${b.batchId}` as TakenBatch), metricData: metricData(batches) };
+  const maintained = new Set((maintenance ?? []).filter((m) => m.ddl).map((m) => m.name)).size;
+  const base = {
+    dataset: group, batches, taken: batches.map((b) => `${b.dataset}/${b.batchId}` as TakenBatch), maintain: Boolean(maintenance), maintenance: maintenance ?? [],
+    metricData: [
+      ...metricData(batches),
+      ...(maintenance ? [{ MetricName: 'TablesMaintained', Unit: 'Count', Value: maintained, Dimensions: [{ Name: 'Dataset', Value: group }] }] : []),
+    ],
+  };
   // Each dataset with converted batches, in name order: one MERGE each.
   const sources = [...new Set(manifests.filter((m) => m.status === 'published').map((m) => m.dataset))].sort().map((ds) => ({
     contract: contractOf(ds),
     batches: manifests.filter((m) => m.dataset === ds && m.status === 'published').map((m): BatchRef => ({ batchId: m.batchId, ingestDate: m.ingestDate })),
   }));
   if (!sources.length) {
-    return { ...base, run: false, ddl: [], merges: [], summaries: [], views: [] };
+    return { ...base, run: false, ddl: [], ddlKeys: [], merges: [], summaries: [], views: [] };
   }
   const fed = new Map<string, { owner: Contract; summary: Summary }>();
   for (const { contract } of sources) for (const f of summariesFedBy(o.contracts, contract.dataset)) fed.set(f.summary.name, f);
@@ -114,13 +137,35 @@ export function planMerge(o: PlanOptions, group: string, manifests: Manifest[]):
     ...base,
     run: true,
     ddl,
-    merges: sources.map(({ contract, batches: refsOf }) => ({ name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf) })),
+    ddlKeys: [],
+    merges: sources.map(({ contract, batches: refsOf }) => ({ name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf), dataset: contract.dataset })),
     summaries: [...fed.values()].map(({ summary }) => ({
       name: `summary:summary.${summary.name}`,
+      dataset: group,
       sql: summaryMergeSql(o.names, summary, sources.filter((s) => s.contract.dataset in summary.affected)),
     })),
     views: views.map((v) => ({ name: `view:analytics.${v.name}`, sql: viewSql(o.names, v) })),
   };
+}
+
+/** OPTIMIZE and VACUUM (as the dialect has them) of the datasets' curated tables and of the summaries they feed. */
+export function maintenanceSteps(o: PlanOptions, datasets: string[]): MaintenanceStep[] {
+  const byName = new Map(o.contracts.map((c) => [c.dataset, c]));
+  const steps: MaintenanceStep[] = [];
+  const summaries = new Map<string, Summary>();
+  for (const ds of [...datasets].sort()) {
+    const c = byName.get(ds);
+    if (!c) continue;
+    const ddl = datasetDdl(o.dialect, o.names, c).at(-1)!;
+    for (const sql of o.dialect.maintainTable(o.names.curated, ds)) steps.push({ name: `maintain:curated.${ds}`, sql, ddl });
+    for (const { summary } of summariesFedBy(o.contracts, ds)) summaries.set(summary.name, summary);
+  }
+  for (const s of [...summaries.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const ddl = summaryDdl(o.dialect, o.names, s);
+    for (const sql of o.dialect.maintainTable(o.names.summary, s.name)) steps.push({ name: `maintain:summary.${s.name}`, sql, ddl });
+  }
+  for (const sql of o.dialect.maintainDatabase()) steps.push({ name: 'maintain:database', sql, ddl: '' });
+  return steps;
 }
 
 function outcome(m: Manifest): BatchOutcome {

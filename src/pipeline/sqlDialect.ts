@@ -28,6 +28,14 @@ export interface SqlDialect {
   /** A managed table that supports MERGE: Iceberg on Athena, a DuckDB table locally. */
   createManagedTable(schema: string, table: string, columns: ColumnDef[], zone: 'curated' | 'summary', partitionBy: string[]): string;
   createSchema(schema: string): string | null;
+  /**
+   * Table maintenance for a managed table: Athena compacts small files and delete files (OPTIMIZE ... BIN_PACK,
+   * which rewrites only the files that need it; its WHERE may name only identity partition columns, so hidden
+   * partitions such as month(ts) cannot be singled out) and expires snapshots (VACUUM). DuckDB has none per table.
+   */
+  maintainTable(schema: string, table: string): string[];
+  /** Maintenance of the whole database: DuckDB's CHECKPOINT writes the WAL into the database file. */
+  maintainDatabase(): string[];
 }
 
 const ATHENA_TYPES: Record<string, string> = {
@@ -50,6 +58,8 @@ export function athenaDialect(lakeLocation: string): SqlDialect {
     name: 'athena',
     type,
     createSchema: () => null, // Glue databases come from template.yaml
+    maintainTable: (schema, table) => [`OPTIMIZE ${schema}.${table} REWRITE DATA USING BIN_PACK`, `VACUUM ${schema}.${table}`],
+    maintainDatabase: () => [],
     // Symlink table with partition projection: Athena computes the ingest_date partitions from the query's
     // predicate (no crawl, no ADD PARTITION before a MERGE), and in each it reads the Parquet files that the
     // batches' symlink files list. A batch's symlink file is written after all its files are in raw/: a reader
@@ -93,6 +103,8 @@ export const duckdbDialect: SqlDialect = {
   type: (t) => DUCK_TYPES[t] ?? t.toUpperCase().replace(/\s+/g, ''),
   createSchema: (schema) => `CREATE SCHEMA IF NOT EXISTS ${schema}`,
   createRawTable: () => null,
+  maintainTable: () => [],
+  maintainDatabase: () => ['CHECKPOINT'],
   createManagedTable(schema, table, columns) {
     return [
       `CREATE TABLE IF NOT EXISTS ${schema}.${table} (`,

@@ -89,6 +89,13 @@ export class GlueCrawlerSim {
   }
 }
 
+/**
+ * ASSUMPTION: the share of a table's bytes a query reads when it needs only some columns (Parquet is read by
+ * column): a MERGE joins on the key columns of the whole target table; a summary reads the columns it uses.
+ */
+export const KEY_COLUMNS_SHARE = 0.15;
+export const SUMMARY_COLUMNS_SHARE = 0.3;
+
 export interface AthenaQuery {
   kind: 'dml' | 'ddl';
   /** The Iceberg table a DML statement commits to (MERGE INTO ...), if any. */
@@ -154,12 +161,25 @@ export class SqsQueueSim<T> {
   readonly deadLetters: T[] = [];
   private readonly messages: { id: number; body: T; visibleAt: number; receives: number }[] = [];
   private seq = 0;
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly clock: SimClock, readonly visibilityTimeoutMs: number, readonly maxReceiveCount: number) {}
 
   send(body: T): void {
     this.requests += 1;
     this.messages.push({ id: ++this.seq, body, visibleAt: this.clock.now(), receives: 0 });
+    const w = this.waiting;
+    this.waiting = [];
+    for (const wake of w) wake();
+  }
+
+  /**
+   * A long poll (ReceiveMessage with WaitTimeSeconds, 20 s at most): returns when a message is sent or the wait
+   * is over, whichever comes first. One request.
+   */
+  async longPoll(waitMs = 20_000): Promise<void> {
+    this.requests += 1;
+    await Promise.race([this.clock.sleep(waitMs), new Promise<void>((resolve) => this.waiting.push(resolve))]);
   }
 
   /** One visible message, now invisible for the visibility timeout (or undefined). */
@@ -191,10 +211,6 @@ export class SqsQueueSim<T> {
     return this.messages.length;
   }
 
-  /** When the next invisible message becomes visible again (for pollers with nothing to do). */
-  nextVisibleAt(): number | undefined {
-    return this.messages.length ? Math.min(...this.messages.map((m) => m.visibleAt)) : undefined;
-  }
 }
 
 /**
@@ -233,9 +249,12 @@ export class LambdaSim {
 }
 
 /**
- * SQS event source mapping (Lambda developer guide, "Using Lambda with Amazon SQS"): pollers start at 5 concurrent
- * invocations and add up to 300 a minute while messages wait, never more than ScalingConfig.MaximumConcurrency.
+ * SQS event source mapping (Lambda developer guide, "Using Lambda with Amazon SQS"): pollers long-poll the queue
+ * (an empty queue still costs their ReceiveMessage requests: 5 pollers, a 20 s long poll each); while messages wait
+ * they start at 5 concurrent invocations and add up to 300 a minute, never more than ScalingConfig.MaximumConcurrency.
  */
+export const ESM_IDLE_POLLERS = 5;
+
 export function esmConcurrency(maximumConcurrency: number, secondsSinceFirstMessage: number): number {
   return Math.min(maximumConcurrency, 5 + Math.floor((300 / 60) * secondsSinceFirstMessage));
 }

@@ -12,7 +12,9 @@ import { handlePipelineTask, type PipelineTask } from '../pipeline/pipelineTask.
 import { planMerge, type MergePlan } from '../pipeline/planMerge.ts';
 import { athenaDialect, type CatalogNames } from '../pipeline/sqlDialect.ts';
 import type { MergeLease, PipelineStarter } from '../ports.ts';
-import { AthenaSim, AwsError, esmConcurrency, GlueCrawlerSim, LambdaSim, PRICES, SqsQueueSim, type SimClock } from './awsRules.ts';
+import {
+  AthenaSim, AwsError, esmConcurrency, ESM_IDLE_POLLERS, GlueCrawlerSim, KEY_COLUMNS_SHARE, LambdaSim, PRICES, SqsQueueSim, SUMMARY_COLUMNS_SHARE, type SimClock,
+} from './awsRules.ts';
 import { MemoryStore } from './MemoryStore.ts';
 
 /** The per-batch design Landfall had before merge runs (one execution, one crawl and one MERGE per batch), kept to compare. */
@@ -30,6 +32,8 @@ export interface BurstOptions {
   withinSeconds?: number;
   /** The ingest function's ScalingConfig.MaximumConcurrency (queued design). */
   ingestMaxConcurrency?: number;
+  /** The template's MergeWindowSeconds (queued design; default 60, as deployed). */
+  mergeWindowSeconds?: number;
   seed?: number;
 }
 
@@ -38,6 +42,7 @@ export interface BurstResult {
   files: number;
   datasets: number;
   withinSeconds: number;
+  mergeWindowSeconds: number;
   batchesPublished: number;
   batchesMerged: number;
   mergeStatements: number;
@@ -45,8 +50,12 @@ export interface BurstResult {
   commitConflicts: number;
   executions: number;
   failedExecutions: number;
+  /** Failed executions by the error they failed with. */
+  failures: Record<string, number>;
   stateTransitions: number;
   deadLetters: number;
+  /** The most one statement scanned (the workgroup cancels a query over its cutoff, 200 GB by default). */
+  maxBytesScanned: number;
   /** Simulated seconds from the first upload until the last batch was merged. */
   lastMergedAfterSeconds: number;
   costUsd: number;
@@ -95,7 +104,8 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
   const rand = random(o.seed ?? 13);
   const chosen = o.contracts.slice(0, Math.max(1, Math.min(o.datasets, o.contracts.length)));
   const definitionText = await readFile(o.design === 'queued' ? ASL_FILE : PER_BATCH_ASL_FILE, 'utf8');
-  const definition = JSON.parse(substituteDefinition(definitionText, LOCAL_SUBSTITUTIONS)) as StateMachineDefinition;
+  const substitutions = { ...LOCAL_SUBSTITUTIONS, MergeWindowSeconds: String(o.mergeWindowSeconds ?? 60) };
+  const definition = JSON.parse(substituteDefinition(definitionText, substitutions)) as StateMachineDefinition;
   const machine = new StateMachine(definition);
   const start = Date.parse('2026-11-30T06:00:00Z');
   const clock = FakeTimers.withGlobal(globalThis).install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: start });
@@ -127,7 +137,7 @@ async function simulate(
   const dynamo = { reads: 0, writes: 0 };
   const groups = mergeGroups(o.contracts);
   const queue = new MergeQueue(lake, countingLease(new MemoryMergeLease(() => sim.now()), dynamo), () => new Date(sim.now()), groups);
-  const planCtx = { lake, contracts: o.contracts, dialect: athenaDialect('s3://landfall-lake-sim'), names: NAMES, queue };
+  const planCtx = { lake, contracts: o.contracts, dialect: athenaDialect('s3://landfall-lake-sim'), names: NAMES, queue, rememberDdl: true };
   const athena = new AthenaSim(sim);
   const crawler = new GlueCrawlerSim(sim, () => 60_000 + rand() * 60_000);
   const queued = o.design === 'queued';
@@ -136,27 +146,29 @@ async function simulate(
   const ingestFn = new LambdaSim(sim, 'ingest', 3008, queued ? o.ingestMaxConcurrency ?? 10 : 1000);
   const planFn = new LambdaSim(sim, 'plan', 512, 1000);
   const landing = new SqsQueueSim<{ key: string; dataset: string; bytes: number }>(sim, 5_400_000, 3);
-  const counters = { cloudwatch: 0, sfnRequests: 0, transitions: 0, executions: 0, failed: 0, published: 0, mergeStatements: 0, lastMerged: start };
+  const counters = { maxScan: 0, cloudwatch: 0, sfnRequests: 0, transitions: 0, executions: 0, failed: 0, published: 0, mergeStatements: 0, lastMerged: start };
   const running = new Set<string>();
   const executionsDone: Promise<void>[] = [];
   const rawBytes = new Map<string, number>(); // `${dataset}/${batch}` -> Parquet bytes
   const curatedBytes = new Map<string, number>();
   const merged = new Set<string>();
+  const failures: Record<string, number> = {};
 
   // What each SQL statement of a round reads and commits, by its text: a MERGE reads its batches' raw files and
-  // the whole curated table (the ON clause is on the key only), a summary its batches and the tables it reads.
-  const statements = new Map<string, { kind: 'ddl' } | { kind: 'dml'; table: string; raw: number; reads: string[]; grows?: string }>();
+  // the key columns of the whole curated table (the ON clause is on the key only), a summary its batches and the
+  // columns it uses of the tables it reads.
+  const statements = new Map<string, { kind: 'ddl' } | { kind: 'dml'; table: string; raw: number; reads: string[]; share: number; grows?: string }>();
   const learn = (plan: MergePlan) => {
     const bytesOf = (ds: string) => plan.batches.filter((b) => b.dataset === ds).reduce((n, b) => n + (rawBytes.get(`${ds}/${b.batchId}`) ?? 0), 0);
     for (const s of [...plan.ddl, ...plan.views]) statements.set(s.sql, { kind: 'ddl' });
     for (const m of plan.merges) {
       const ds = m.name.replace('merge:curated.', '');
-      statements.set(m.sql, { kind: 'dml', table: `curated.${ds}`, raw: bytesOf(ds), reads: [ds], grows: ds });
+      statements.set(m.sql, { kind: 'dml', table: `curated.${ds}`, raw: bytesOf(ds), reads: [ds], share: KEY_COLUMNS_SHARE, grows: ds });
     }
     for (const s of plan.summaries) {
       const reads = [...s.sql.matchAll(new RegExp(`${NAMES.curated}\\.([a-z_0-9]+)`, 'g'))].map((x) => x[1]);
       const raw = [...new Set(plan.batches.map((b) => b.dataset))].filter((ds) => s.sql.includes(`${NAMES.raw}.${ds} `)).reduce((n, ds) => n + bytesOf(ds), 0);
-      statements.set(s.sql, { kind: 'dml', table: s.name.replace('summary:', ''), raw, reads: [...new Set(reads)] });
+      statements.set(s.sql, { kind: 'dml', table: s.name.replace('summary:', ''), raw, reads: [...new Set(reads)], share: SUMMARY_COLUMNS_SHARE });
     }
   };
   const runSql = async ({ QueryString }: { QueryString: string }) => {
@@ -165,11 +177,13 @@ async function simulate(
       await athena.run({ kind: 'ddl', bytesScanned: 0 });
     } else {
       if (st.grows) counters.mergeStatements += 1;
-      const scanned = st.raw + st.reads.reduce((n, ds) => n + (curatedBytes.get(ds) ?? 0), 0);
+      const scanned = st.raw + st.share * st.reads.reduce((n, ds) => n + (curatedBytes.get(ds) ?? 0), 0);
       await athena.run({ kind: 'dml', commitsTo: st.table, bytesScanned: scanned });
       if (st.grows) curatedBytes.set(st.grows, (curatedBytes.get(st.grows) ?? 0) + st.raw);
+      counters.maxScan = Math.max(counters.maxScan, scanned);
+      return { QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: Math.round(scanned) } } };
     }
-    return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
+    return { QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } } };
   };
   const putMetrics = async () => {
     counters.cloudwatch += 1;
@@ -189,8 +203,8 @@ async function simulate(
   const handlers: Record<string, (input: never) => unknown> = queued
     ? {
       Enqueue: plan, TakePending: plan, FinishRound: plan, ReleaseLease: plan,
-      RunDdl: runSql, RunMerge: runSql, RunSummary: runSql, RunView: runSql,
-      PublishMetrics: putMetrics, PublishFailure: putMetrics,
+      RunDdl: runSql, RunMerge: runSql, RunSummary: runSql, RunView: runSql, RunMaintenance: runSql,
+      PublishMetrics: putMetrics, PublishFailure: putMetrics, RecordMergeScan: putMetrics, RecordSummaryScan: putMetrics,
     }
     : {
       // The per-batch design: a plan of one batch, a crawl, one MERGE per batch.
@@ -228,7 +242,11 @@ async function simulate(
     const transitions = (async () => {
       for await (const e of execution.eventLogs) if (e.type === 'StateEntered') counters.transitions += 1;
     })();
-    executionsDone.push(execution.result.then(() => undefined, () => { counters.failed += 1; })
+    executionsDone.push(execution.result.then(() => undefined, (err: Error & { cause?: { name?: string } }) => {
+      counters.failed += 1;
+      const name = err.cause?.name ?? err.name;
+      failures[name] = (failures[name] ?? 0) + 1;
+    })
       .finally(() => { running.delete(name); })
       .then(() => transitions.catch(() => undefined)));
   };
@@ -301,9 +319,15 @@ async function simulate(
     while (polling) {
       if (landing.size && firstMessageAt === undefined) firstMessageAt = sim.now();
       const limit = esmConcurrency(o.ingestMaxConcurrency ?? 10, firstMessageAt === undefined ? 0 : (sim.now() - firstMessageAt) / 1000);
-      const m = inflight < limit ? landing.receive() : undefined;
-      if (!m) {
+      if (inflight >= limit) {
         await sim.sleep(1000);
+        continue;
+      }
+      const m = landing.receive();
+      if (!m) {
+        // Idle pollers long-poll; each of them is a request every 20 s.
+        landing.requests += ESM_IDLE_POLLERS - 1;
+        await landing.longPoll();
         continue;
       }
       inflight += 1;
@@ -336,6 +360,7 @@ async function simulate(
     files: o.files,
     datasets: chosen.length,
     withinSeconds: o.withinSeconds ?? 60,
+    mergeWindowSeconds: o.design === 'queued' ? o.mergeWindowSeconds ?? 60 : 0,
     batchesPublished: counters.published,
     batchesMerged: merged.size,
     mergeStatements: counters.mergeStatements,
@@ -343,8 +368,10 @@ async function simulate(
     commitConflicts: athena.conflicts,
     executions: counters.executions,
     failedExecutions: counters.failed,
+    failures,
     stateTransitions: counters.transitions,
     deadLetters: landing.deadLetters.length,
+    maxBytesScanned: Math.round(counters.maxScan),
     lastMergedAfterSeconds: Math.round((counters.lastMerged - start) / 1000),
     costUsd: round6(Object.values(costByService).reduce((a, b) => a + b, 0)),
     costByService: Object.fromEntries(Object.entries(costByService).map(([k, v]) => [k, round6(v)])),

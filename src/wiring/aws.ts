@@ -56,7 +56,7 @@ export const FUNCTION_ENV = {
     'STATE_MACHINE_ARN', 'IDEMPOTENCY_TABLE', 'MERGE_LEASE_TABLE',
   ],
   ConvertFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'RANGE_MB'],
-  PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'MERGE_LEASE_TABLE'],
+  PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'MERGE_LEASE_TABLE', 'STATE_MACHINE_ARN'],
   FreshnessFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR'],
 } as const;
 
@@ -127,7 +127,7 @@ export async function ingestContextFromConfig(c: IngestConfig): Promise<IngestCo
   };
 }
 
-export function pipelineStarterFromConfig(c: IngestConfig): PipelineStarter | undefined {
+export function pipelineStarterFromConfig(c: { stateMachineArn?: string; localLake?: string }): PipelineStarter | undefined {
   return c.stateMachineArn && !c.localLake ? new SfnPipelineStarter(new SFNClient({}), c.stateMachineArn) : undefined;
 }
 
@@ -144,6 +144,8 @@ export interface CatalogConfig {
   contractsDir: string;
   names: CatalogNames;
   mergeLeaseTable?: string;
+  /** The state machine the daily maintenance request starts merge runs of. */
+  stateMachineArn?: string;
   localLake?: string;
 }
 
@@ -154,6 +156,7 @@ export function catalogConfigFromEnv(env: NodeJS.ProcessEnv): CatalogConfig {
     contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts',
     names: { raw: need('RAW_DATABASE'), curated: need('CURATED_DATABASE'), summary: need('SUMMARY_DATABASE'), analytics: need('ANALYTICS_DATABASE') },
     mergeLeaseTable: get(LOCAL_ONLY_ENV) ? undefined : need('MERGE_LEASE_TABLE'),
+    stateMachineArn: get('STATE_MACHINE_ARN'),
     localLake: get(LOCAL_ONLY_ENV),
   };
 }
@@ -177,7 +180,10 @@ function lakeStore(c: { lakeBucket: string; localLake?: string }): ObjectStore {
 export async function planContextFromConfig(c: CatalogConfig): Promise<PlanContext> {
   const lake = lakeStore(c);
   const contracts = await loadContracts(c.contractsDir);
-  return { lake, contracts, dialect: athenaDialect(`s3://${c.lakeBucket}`), names: c.names, queue: mergeQueueFromConfig(c, lake, contracts)! };
+  return {
+    lake, contracts, dialect: athenaDialect(`s3://${c.lakeBucket}`), names: c.names, queue: mergeQueueFromConfig(c, lake, contracts)!, rememberDdl: true,
+    starter: pipelineStarterFromConfig({ stateMachineArn: c.stateMachineArn, localLake: c.localLake }),
+  };
 }
 
 export interface FreshnessContext {

@@ -14,10 +14,11 @@ export const ATHENA_SYNC = {
     'glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:CreateTable', 'glue:UpdateTable',
     'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition',
   ],
-  // Results and Iceberg writes; the documented s3:CreateBucket is left out (the lake bucket exists).
+  // Results and Iceberg writes; the documented s3:CreateBucket is left out (the lake bucket exists). VACUUM deletes
+  // the files of expired snapshots: it needs s3:DeleteObject (Athena's VACUUM documentation).
   s3: [
     's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:ListMultipartUploadParts',
-    's3:AbortMultipartUpload', 's3:PutObject',
+    's3:AbortMultipartUpload', 's3:PutObject', 's3:DeleteObject',
   ],
   lakeformation: ['lakeformation:GetDataAccess'],
 };
