@@ -65,7 +65,7 @@ describe('statemachines/pipeline.asl.json', () => {
     const states = definition.States.Pipeline.Branches[0].States;
     const merge = states.Merges.ItemProcessor.States.RunMerge;
     expect(merge.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['States.TaskFailed'], JitterStrategy: 'FULL', MaxAttempts: 4 }));
-    expect(text).not.toMatch(/glue:(startCrawler|getCrawler)/);
+    expect(text).not.toMatch(/glue:getCrawler/);
     const waits = Object.entries(states).filter(([, st]) => (st as { Type: string }).Type === 'Wait');
     expect(waits.map(([name]) => name)).toEqual(['Coalesce']);
     expect(states.Coalesce).toMatchObject({ SecondsPath: '$.window.seconds', Next: 'TakePending' });
@@ -102,7 +102,7 @@ async function route(input: object, plan: Record<string, (task: Record<string, u
   return { calls, error };
 }
 
-const round = (ids: string[], run = true, maintenance: { sql: string }[] = []) => ({ dataset: 'd', run, taken: ids, maintain: maintenance.length > 0, maintenance, ddl: [{ sql: 'ddl' }], ddlKeys: [], merges: run ? [{ sql: 'm1', dataset: 'a' }, { sql: 'm2', dataset: 'b' }] : [], summaries: [{ sql: 's', dataset: 'd' }], views: [{ sql: 'v' }], metricData: [] });
+const round = (ids: string[], run = true, maintenance: { sql: string }[] = [], crawl = false) => ({ dataset: 'd', run, crawl: { start: crawl, targets: [{ Path: 's3://lake/quarantine/_unmatched/' }] }, taken: ids, maintain: maintenance.length > 0, maintenance, ddl: [{ sql: 'ddl' }], ddlKeys: [], merges: run ? [{ sql: 'm1', dataset: 'a' }, { sql: 'm2', dataset: 'b' }] : [], summaries: [{ sql: 's', dataset: 'd' }], views: [{ sql: 'v' }], metricData: [] });
 
 describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan tasks stubbed)', () => {
   it('a batch whose dataset already has a merge run only queues itself', async () => {
@@ -164,6 +164,27 @@ describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan
     });
     expect(r).toEqual({ calls: ['TakePending(exec-1)', 'PublishMetrics', 'RunMaintenance', 'RunMaintenance', 'FinishRound(exec-1)'], error: null });
     expect(finished).toEqual([true]);
+  });
+
+  it('starts the discovery crawler with the plan\'s targets without waiting for it, and goes on when it is already running', async () => {
+    const updates: unknown[] = [];
+    const started = await route({ dataset: 'd', merge: true }, {
+      TakePending: () => round(['b1'], true, [], true),
+      UpdateDiscoveryTargets: (task) => { updates.push(task); return {}; },
+      StartDiscoveryCrawl: () => ({}),
+      FinishRound: () => ({ more: false }),
+    });
+    expect(started.error).toBeNull();
+    expect(started.calls.slice(-3)).toEqual(['UpdateDiscoveryTargets', 'StartDiscoveryCrawl', 'FinishRound(exec-1)']);
+    expect(updates).toEqual([{ Name: 'landfall-local-discovery', Targets: { S3Targets: [{ Path: 's3://lake/quarantine/_unmatched/' }] } }]);
+    const busy = () => { throw Object.assign(new Error('Crawler with name landfall-local-discovery has already started'), { name: 'Glue.CrawlerRunningException' }); };
+    const running = await route({ dataset: 'd', merge: true }, {
+      TakePending: () => round(['b1'], true, [], true),
+      UpdateDiscoveryTargets: busy,
+      FinishRound: () => ({ more: false }),
+    });
+    expect(running.error).toBeNull();
+    expect(running.calls.slice(-2)).toEqual(['UpdateDiscoveryTargets', 'FinishRound(exec-1)']);
   });
 
   it('a MERGE that keeps failing is retried, then the lease is released and PipelineFailed published', async () => {

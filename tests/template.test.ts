@@ -310,4 +310,16 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
     expect(t.Resources.PipelineStateMachine.Properties!.Name['Fn::Sub']).toBe('landfall-${Stage}-pipeline');
     expect(plan.Environment.Variables.STATE_MACHINE_ARN['Fn::Sub']).toBe(start.Resource['Fn::Sub']);
   });
+
+  it('keeps the Glue crawler to discovering columns: its own database, a scoped role, started (never waited for) only by the state machine', () => {
+    const crawler = t.Resources.DiscoveryCrawler.Properties!;
+    expect(crawler.DatabaseName).toEqual({ Ref: 'DiscoveredDatabase' });
+    expect(crawler.Targets.S3Targets[0].Path['Fn::Sub']).toBe('s3://${LakeBucket}/quarantine/_unmatched/');
+    expect(t.Resources.DiscoveryCrawlerRole.Properties!.ManagedPolicyArns).toBeUndefined();
+    const glue = (t.Resources.PipelineStateMachine.Properties!.Policies as Record<string, any>[]).flatMap((p) => p.Statement ?? [])
+      .filter((x) => [x.Action].flat().some((a: string) => /Crawler$/.test(a)));
+    expect(glue).toHaveLength(1);
+    expect(glue[0]).toMatchObject({ Action: ['glue:UpdateCrawler', 'glue:StartCrawler'] });
+    expect(glue[0].Resource['Fn::Sub']).toMatch(/:crawler\/\$\{DiscoveryCrawler\}$/);
+  });
 });

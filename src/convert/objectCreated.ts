@@ -141,6 +141,8 @@ async function ingestOne(ctx: IngestContext, key: string, options: IngestEventOp
   const started = pipeline && options.queue && m.status !== 'unmatched'
     ? await queueBatch(options.queue, pipeline, { dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey })
     : 'not-started';
+  // A file no contract claims: the next discovery crawl shows its columns (a contract can be drafted from them).
+  if (m.status === 'unmatched' && options.queue && !r.alreadyIngested) await options.queue.requestDiscovery();
   return {
     key, dataset: m.dataset, batchId: m.batchId, status: m.status, alreadyIngested: r.alreadyIngested,
     rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length, manifest: r.manifestKey,

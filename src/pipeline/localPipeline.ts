@@ -27,6 +27,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   CuratedDatabase: 'curated',
   // A local run merges once its files are converted: no window to wait for more.
   MergeWindowSeconds: '0',
+  DiscoveryCrawler: 'landfall-local-discovery',
 };
 
 export function substituteDefinition(text: string, values: Record<string, string>): string {
@@ -185,6 +186,9 @@ export async function runPipelineLocally(
     ConvertSegment: (t: Omit<ConvertTask & { action: 'segment' }, 'action'>) => convertStep({ ...t, action: 'segment' }),
     PublishBatch: (t: { dataset: string; batchId: string }) => convertStep({ ...t, action: 'publish' }),
     PublishMetrics: publish({}),
+    // No Glue locally (a local plan never asks for a crawl): `landfall infer FILE` drafts a contract from a file instead.
+    UpdateDiscoveryTargets: () => ({}),
+    StartDiscoveryCrawl: () => ({}),
     RecordMergeScan: () => ({}),
     RecordSummaryScan: () => ({}),
     PublishFailure: (task: { Namespace: string; MetricData: MetricDatum[] }) => publish({ cause: lastError })(task),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
 import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
 import type { PipelineStarter } from '../ports.ts';
-import { LEASE_TTL_SECONDS, MergeQueue, mergeExecutionName } from './mergeQueue.ts';
+import { DISCOVERY_WINDOW_MS, LEASE_TTL_SECONDS, MergeQueue, mergeExecutionName } from './mergeQueue.ts';
 
 let clock = Date.parse('2026-11-29T12:00:00Z');
 const tick = () => new Date((clock += 1000));
@@ -114,6 +114,20 @@ describe('the merge queue', () => {
     clock += LEASE_TTL_SECONDS * 1000;
     expect(await q.kick('orders', s)).toBe('merge-started');
     expect(started).toHaveLength(1);
+  });
+});
+
+describe('the discovery crawl', () => {
+  it('starts for a drifted batch or an unmatched file, at most once an hour', async () => {
+    const { q } = await queue();
+    expect(await q.takeDiscovery(false)).toBe(false);
+    expect(await q.takeDiscovery(true)).toBe(true);
+    expect(await q.takeDiscovery(true)).toBe(false); // within the window
+    await q.requestDiscovery();
+    clock += DISCOVERY_WINDOW_MS;
+    expect(await q.takeDiscovery(false)).toBe(true); // the unmatched file, once the window passed
+    clock += DISCOVERY_WINDOW_MS;
+    expect(await q.takeDiscovery(false)).toBe(false); // nothing new since
   });
 });
 

@@ -18,6 +18,11 @@ export const LEASE_TTL_SECONDS = 14_400;
 
 const pendingKey = (dataset: string, batchId: string) => `pipeline/${dataset}/pending/${batchId}.json`;
 const maintenanceKey = (group: string) => `pipeline/_maintenance/${group}.json`;
+const DISCOVERY_DUE = 'pipeline/_crawler/due.json';
+const DISCOVERY_LAST = 'pipeline/_crawler/last.json';
+
+/** The Glue crawler that discovers columns runs at most once in this long. */
+export const DISCOVERY_WINDOW_MS = 3_600_000;
 const mergedKey = (dataset: string, batchId: string) => `pipeline/${dataset}/merged/${batchId}.json`;
 
 async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
@@ -86,6 +91,26 @@ export class MergeQueue {
 
   async maintenanceDue(dataset: string): Promise<boolean> {
     return (await this.lake.head(maintenanceKey(this.groups(dataset).name))) !== null;
+  }
+
+  /** A file no contract claims landed: the next discovery crawl should look at quarantine/_unmatched/. */
+  async requestDiscovery(): Promise<void> {
+    await this.lake.put(DISCOVERY_DUE, JSON.stringify({ requestedAt: this.now().toISOString() }));
+  }
+
+  /**
+   * Whether a round should start the discovery crawler: something new to discover (a drifted batch in the round,
+   * or an unmatched file since the last crawl) and no crawl started within the window. Deciding yes records the
+   * crawl, so other runs wait for the next window.
+   */
+  async takeDiscovery(drifted: boolean): Promise<boolean> {
+    const due = drifted || (await this.lake.head(DISCOVERY_DUE)) !== null;
+    if (!due) return false;
+    const last = await readJson<{ startedAt: string }>(this.lake, DISCOVERY_LAST);
+    if (last && this.now().getTime() - Date.parse(last.startedAt) < DISCOVERY_WINDOW_MS) return false;
+    await this.lake.put(DISCOVERY_LAST, JSON.stringify({ startedAt: this.now().toISOString() }));
+    await this.lake.delete(DISCOVERY_DUE);
+    return true;
   }
 
   async isMerged(dataset: string, batchId: string): Promise<boolean> {

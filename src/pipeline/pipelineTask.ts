@@ -3,7 +3,7 @@ import type { Contract } from '../contracts/contract.ts';
 import { readManifest, type Manifest } from '../convert/manifest.ts';
 import type { ObjectStore, PipelineStarter } from '../ports.ts';
 import type { MergeQueue, TakenBatch } from './mergeQueue.ts';
-import { maintenanceSteps, planMerge, type MaintenanceStep, type MergePlan } from './planMerge.ts';
+import { discoveryTargets, maintenanceSteps, planMerge, type MaintenanceStep, type MergePlan } from './planMerge.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
 
 export interface PlanContext {
@@ -19,6 +19,8 @@ export interface PlanContext {
    * Glue catalog keeps the tables). Locally the warehouse file can be deleted on its own, so DDL always runs.
    */
   rememberDdl?: boolean;
+  /** The lake as Glue crawls it (`s3://bucket`); absent locally, where no crawler runs. */
+  lakeUri?: string;
 }
 
 /** The plan function's tasks in the state machine; `holder` is the execution's name (`$$.Execution.Name`). */
@@ -58,7 +60,10 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
         maintenance = [];
         for (const m of maintenanceSteps(options, group.datasets)) if (!ctx.rememberDdl || !m.ddl || (await ctx.lake.head(ddlKey(m.ddl)))) maintenance.push(m);
       }
-      const plan = planMerge(options, group.name, manifests, maintenance);
+      let plan = planMerge(options, group.name, manifests, maintenance);
+      if (ctx.lakeUri && (await ctx.queue.takeDiscovery(plan.batches.some((b) => b.drift)))) {
+        plan = { ...plan, crawl: { start: true, targets: discoveryTargets(ctx.contracts, ctx.lakeUri) } };
+      }
       if (!ctx.rememberDdl) return plan;
       const ddl = [];
       for (const s of plan.ddl) if (!(await ctx.lake.head(ddlKey(s.sql)))) ddl.push(s);

@@ -53,6 +53,12 @@ export interface MergePlan {
   maintenance: MaintenanceStep[];
   /** CloudWatch MetricData for the round (empty when it took no batch and maintains nothing). */
   metricData: MetricDatum[];
+  /**
+   * Whether the round starts the discovery crawler (never waiting for it), and the S3 targets it crawls, from the
+   * contracts: the raw files of datasets whose contract lets drifted files in (schemaDrift: evolve), and files no
+   * contract claims.
+   */
+  crawl: { start: boolean; targets: { Path: string }[] };
 }
 
 export interface MaintenanceStep extends SqlStep {
@@ -88,6 +94,7 @@ export function planMerge(o: PlanOptions, group: string, manifests: Manifest[], 
   const batches = manifests.map(outcome);
   const maintained = new Set((maintenance ?? []).filter((m) => m.ddl).map((m) => m.name)).size;
   const base = {
+    crawl: { start: false, targets: [] as { Path: string }[] },
     dataset: group, batches, taken: batches.map((b) => `${b.dataset}/${b.batchId}` as TakenBatch), maintain: Boolean(maintenance), maintenance: maintenance ?? [],
     metricData: [
       ...metricData(batches),
@@ -146,6 +153,15 @@ export function planMerge(o: PlanOptions, group: string, manifests: Manifest[], 
     })),
     views: views.map((v) => ({ name: `view:analytics.${v.name}`, sql: viewSql(o.names, v) })),
   };
+}
+
+/** Where the discovery crawler looks: files no contract claims, and the raw files of datasets that evolve. */
+export function discoveryTargets(contracts: Contract[], lakeUri: string): { Path: string }[] {
+  const base = lakeUri.replace(/\/+$/, '');
+  return [
+    { Path: `${base}/quarantine/_unmatched/` },
+    ...contracts.filter((c) => c.schemaDrift === 'evolve').map((c) => ({ Path: `${base}/raw/${c.dataset}/` })).sort((a, b) => a.Path.localeCompare(b.Path)),
+  ];
 }
 
 /** OPTIMIZE and VACUUM (as the dialect has them) of the datasets' curated tables and of the summaries they feed. */

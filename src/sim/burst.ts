@@ -137,7 +137,7 @@ async function simulate(
   const dynamo = { reads: 0, writes: 0 };
   const groups = mergeGroups(o.contracts);
   const queue = new MergeQueue(lake, countingLease(new MemoryMergeLease(() => sim.now()), dynamo), () => new Date(sim.now()), groups);
-  const planCtx = { lake, contracts: o.contracts, dialect: athenaDialect('s3://landfall-lake-sim'), names: NAMES, queue, rememberDdl: true };
+  const planCtx = { lake, contracts: o.contracts, dialect: athenaDialect('s3://landfall-lake-sim'), names: NAMES, queue, rememberDdl: true, lakeUri: 's3://landfall-lake-sim' };
   const athena = new AthenaSim(sim);
   const crawler = new GlueCrawlerSim(sim, () => 60_000 + rand() * 60_000);
   const queued = o.design === 'queued';
@@ -205,6 +205,11 @@ async function simulate(
       Enqueue: plan, TakePending: plan, FinishRound: plan, ReleaseLease: plan,
       RunDdl: runSql, RunMerge: runSql, RunSummary: runSql, RunView: runSql, RunMaintenance: runSql,
       PublishMetrics: putMetrics, PublishFailure: putMetrics, RecordMergeScan: putMetrics, RecordSummaryScan: putMetrics,
+      UpdateDiscoveryTargets: async ({ Name }: { Name: string }) => {
+        if (crawler.state().State === 'RUNNING') throw new AwsError('Glue.CrawlerRunningException', `Crawler with name ${Name} is running`);
+        return {};
+      },
+      StartDiscoveryCrawl: async ({ Name }: { Name: string }) => { crawler.start(Name); return {}; },
     }
     : {
       // The per-batch design: a plan of one batch, a crawl, one MERGE per batch.

@@ -182,6 +182,7 @@ export async function planContextFromConfig(c: CatalogConfig): Promise<PlanConte
   const contracts = await loadContracts(c.contractsDir);
   return {
     lake, contracts, dialect: athenaDialect(`s3://${c.lakeBucket}`), names: c.names, queue: mergeQueueFromConfig(c, lake, contracts)!, rememberDdl: true,
+    lakeUri: `s3://${c.lakeBucket}`,
     starter: pipelineStarterFromConfig({ stateMachineArn: c.stateMachineArn, localLake: c.localLake }),
   };
 }
