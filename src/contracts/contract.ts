@@ -122,6 +122,13 @@ export const contractSchema = z
     key: z.array(identifier).default([]),
     version: identifier.optional(),
     partitionBy: z.array(z.string()).default([]),
+    /**
+     * The sources of the partition columns never change for a key (an order's purchase time is fixed): a MERGE
+     * then looks for a key's stored row only within the range the incoming rows span (from the raw files'
+     * statistics), so Athena reads those partitions, not the whole table. Without a key (rows deduplicated on all
+     * columns) this always holds, and is assumed.
+     */
+    partitionsStable: z.boolean().default(false),
     quality: z
       .object({ maxRejectRatio: z.number().min(0).max(1).default(0.01) })
       .strict()

@@ -1,4 +1,5 @@
 import type { Contract, Summary, View } from '../contracts/contract.ts';
+import type { ColumnRange } from './columnRanges.ts';
 import type { CatalogNames, ColumnDef, SqlDialect } from './sqlDialect.ts';
 
 /** Lineage columns of every raw row, carried into the curated tables. */
@@ -70,7 +71,7 @@ export function batchRows(names: CatalogNames, c: Contract, batches: BatchRef[])
  * a late, older record never overwrites a newer one, and re-running a batch rewrites identical values.
  * Without a key, rows are deduplicated on all columns and only new ones are inserted.
  */
-export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[]): string {
+export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], ranges: ColumnRange[] = []): string {
   const cols = c.columns.map((x) => x.name);
   const all = [...cols, ...CURATED_LINEAGE.map((x) => x.name)];
   const key = c.key.length ? c.key : cols;
@@ -83,9 +84,15 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[]):
     ') AS d',
     'WHERE _rn = 1',
   ];
-  const on = c.key.length
-    ? key.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')
-    : key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM s.${q(k)}`).join(' AND ');
+  // With stable partition sources, a stored row of an incoming key lies within the range the incoming rows span:
+  // a predicate on the target alone, which Athena pushes into the Iceberg scan (partitions and files pruned).
+  const prune = ranges.map((r) => (r.nullable
+    ? `(t.${q(r.column)} BETWEEN ${r.min} AND ${r.max} OR t.${q(r.column)} IS NULL)`
+    : `t.${q(r.column)} BETWEEN ${r.min} AND ${r.max}`));
+  const on = [
+    ...(c.key.length ? key.map((k) => `t.${q(k)} = s.${q(k)}`) : key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM s.${q(k)}`)),
+    ...prune,
+  ].join(' AND ');
   const lines = [
     `MERGE INTO ${names.curated}.${c.dataset} AS t`,
     'USING (',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Contract } from '../contracts/contract.ts';
 import { readManifest, type Manifest } from '../convert/manifest.ts';
 import type { ObjectStore, PipelineStarter } from '../ports.ts';
+import { columnRanges, type ColumnRange } from './columnRanges.ts';
 import type { MergeQueue, TakenBatch } from './mergeQueue.ts';
 import { discoveryTargets, maintenanceSteps, planMerge, type MaintenanceStep, type MergePlan } from './planMerge.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
@@ -60,7 +61,14 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
         maintenance = [];
         for (const m of maintenanceSteps(options, group.datasets)) if (!ctx.rememberDdl || !m.ddl || (await ctx.lake.head(ddlKey(m.ddl)))) maintenance.push(m);
       }
-      let plan = planMerge(options, group.name, manifests, maintenance);
+      // The range each published dataset's batches span in its prunable columns, from the raw files' footers.
+      const ranges = new Map<string, ColumnRange[]>();
+      for (const ds of new Set(manifests.filter((m) => m.status === 'published').map((m) => m.dataset))) {
+        const contract = ctx.contracts.find((c) => c.dataset === ds);
+        const files = manifests.filter((m) => m.dataset === ds && m.status === 'published').flatMap((m) => m.files);
+        if (contract) ranges.set(ds, await columnRanges(ctx.lake, contract, files));
+      }
+      let plan = planMerge(options, group.name, manifests, maintenance, ranges);
       if (ctx.lakeUri && (await ctx.queue.takeDiscovery(plan.batches.some((b) => b.drift)))) {
         plan = { ...plan, crawl: { start: true, targets: discoveryTargets(ctx.contracts, ctx.lakeUri) } };
       }

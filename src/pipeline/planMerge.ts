@@ -1,6 +1,7 @@
 import type { Contract, Summary } from '../contracts/contract.ts';
 import type { Manifest } from '../convert/manifest.ts';
 import { describeDrift } from './alarms.ts';
+import type { ColumnRange } from './columnRanges.ts';
 import type { TakenBatch } from './mergeQueue.ts';
 import type { MetricDatum } from './metrics.ts';
 import { datasetDdl, mergeSql, summaryDdl, summaryMergeSql, viewSql, type BatchRef } from './pipelineSql.ts';
@@ -84,7 +85,9 @@ const refs = (sql: string, zone: 'curated' | 'summary') =>
  * The round's plan for `group` from the manifests of the batches it took (of any dataset of the group), and the
  * maintenance of the group's tables when given (`maintenanceSteps`, less the tables that do not exist).
  */
-export function planMerge(o: PlanOptions, group: string, manifests: Manifest[], maintenance?: MaintenanceStep[]): MergePlan {
+export function planMerge(
+  o: PlanOptions, group: string, manifests: Manifest[], maintenance?: MaintenanceStep[], ranges: Map<string, ColumnRange[]> = new Map(),
+): MergePlan {
   const byName = new Map(o.contracts.map((c) => [c.dataset, c]));
   const contractOf = (ds: string) => {
     const c = byName.get(ds);
@@ -145,7 +148,9 @@ export function planMerge(o: PlanOptions, group: string, manifests: Manifest[], 
     run: true,
     ddl,
     ddlKeys: [],
-    merges: sources.map(({ contract, batches: refsOf }) => ({ name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf), dataset: contract.dataset })),
+    merges: sources.map(({ contract, batches: refsOf }) => ({
+      name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf, ranges.get(contract.dataset)), dataset: contract.dataset,
+    })),
     summaries: [...fed.values()].map(({ summary }) => ({
       name: `summary:summary.${summary.name}`,
       dataset: group,

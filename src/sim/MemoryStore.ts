@@ -18,7 +18,7 @@ export class MemoryStore implements ObjectStore {
     this.requests.get += 1;
     const body = this.objects.get(key);
     if (!body) throw Object.assign(new Error(`NoSuchKey: ${key}`), { name: 'NoSuchKey' });
-    yield range ? body.subarray(range.start, range.end + 1) : body;
+    yield range ? body.subarray(range.start, range.end) : body;
   }
 
   write(key: string): ObjectWriter {

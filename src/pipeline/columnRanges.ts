@@ -1,0 +1,110 @@
+import type { Contract } from '../contracts/contract.ts';
+import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../convert/thriftCompact.ts';
+import type { ObjectStore } from '../ports.ts';
+
+/** The range of a column's values over some Parquet files, as SQL literals. */
+export interface ColumnRange {
+  column: string;
+  min: string;
+  max: string;
+  /** The column may be null: statistics leave nulls out, so stored rows with a null must stay in reach. */
+  nullable: boolean;
+}
+
+// parquet.thrift field ids.
+const FILE_ROW_GROUPS = 4;
+const ROW_GROUP_COLUMNS = 1;
+const CHUNK_META = 3;
+const META = { type: 1, path: 3, statistics: 12 } as const;
+const STATS = { maxValue: 5, minValue: 6 } as const;
+const PHYSICAL = { INT32: 1, INT64: 2 } as const;
+
+/** The source column of a partitionBy entry: `month(ts)` -> ts, `country` -> country. */
+export function partitionSource(entry: string): string {
+  return /^(?:(?:year|month|day)\(\s*)?([a-z_][a-z0-9_]*)\s*\)?$/.exec(entry)?.[1] ?? entry;
+}
+
+/** The columns a MERGE of this contract may prune by: the sources of its partitions, when they never change for a key. */
+export function prunableColumns(c: Contract): string[] {
+  if (!c.partitionBy.length || !(c.partitionsStable || !c.key.length)) return [];
+  const types = new Map(c.columns.map((col) => [col.name, col.type]));
+  return [...new Set(c.partitionBy.map(partitionSource))].filter((col) => types.get(col) === 'timestamp' || types.get(col) === 'date');
+}
+
+async function bytesOf(store: ObjectStore, key: string, start: number, end: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const p of store.read(key, { start, end })) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+/** A Parquet file's footer (`end` exclusive, as ObjectStore ranges are), read with two ranged GETs (its length, then the footer), never the whole file. */
+export async function readParquetFooter(store: ObjectStore, key: string, size: number): Promise<ThriftStruct> {
+  const tail = await bytesOf(store, key, size - 8, size);
+  if (new TextDecoder().decode(tail.subarray(4)) !== 'PAR1') throw new Error(`${key} is not a Parquet file (no PAR1 at its end)`);
+  const length = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
+  return new ThriftReader(await bytesOf(store, key, size - 8 - length, size - 8)).readStruct();
+}
+
+/** min and max of a column in one file, from its column chunk statistics; null when a chunk has none. */
+function fileRange(footer: ThriftStruct, column: string): { min: bigint; max: bigint } | null {
+  let min: bigint | null = null;
+  let max: bigint | null = null;
+  for (const rg of ((field(footer, FILE_ROW_GROUPS)?.value as ThriftList | undefined)?.items ?? []) as ThriftStruct[]) {
+    for (const chunk of (field(rg, ROW_GROUP_COLUMNS)!.value as ThriftList).items as ThriftStruct[]) {
+      const meta = field(chunk, CHUNK_META)?.value as ThriftStruct | undefined;
+      if (!meta) return null;
+      const path = (field(meta, META.path)!.value as ThriftList).items.map((p) => new TextDecoder().decode(p as Uint8Array));
+      if (path.length !== 1 || path[0] !== column) continue;
+      const stats = field(meta, META.statistics)?.value as ThriftStruct | undefined;
+      const lo = stats && field(stats, STATS.minValue)?.value;
+      const hi = stats && field(stats, STATS.maxValue)?.value;
+      if (!(lo instanceof Uint8Array) || !(hi instanceof Uint8Array)) return null;
+      const physical = field(meta, META.type)!.value as number;
+      const decode = (b: Uint8Array) => {
+        const v = new DataView(b.buffer, b.byteOffset, b.length);
+        if (physical === PHYSICAL.INT64 && b.length === 8) return v.getBigInt64(0, true);
+        if (physical === PHYSICAL.INT32 && b.length === 4) return BigInt(v.getInt32(0, true));
+        return null;
+      };
+      const [a, z] = [decode(lo), decode(hi)];
+      if (a === null || z === null) return null;
+      min = min === null || a < min ? a : min;
+      max = max === null || z > max ? z : max;
+    }
+  }
+  return min === null || max === null ? null : { min, max };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A literal of the column's type: timestamps are microseconds since the epoch (UTC), dates days. */
+function literal(type: 'timestamp' | 'date', v: bigint): string {
+  if (type === 'date') return `DATE '${new Date(Number(v) * 86_400_000).toISOString().slice(0, 10)}'`;
+  const ms = Number(v / 1000n);
+  const micros = Number(((v % 1_000_000n) + 1_000_000n) % 1_000_000n);
+  const d = new Date(ms);
+  const day = d.toISOString().slice(0, 10);
+  return `TIMESTAMP '${day} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(micros, 6)}'`;
+}
+
+/**
+ * The range of each prunable column over a round's raw files of one dataset (from their footers' statistics),
+ * or nothing when any file lacks statistics for it: then the MERGE reads the whole table, as before.
+ */
+export async function columnRanges(store: ObjectStore, c: Contract, files: { key: string; bytes: number }[]): Promise<ColumnRange[]> {
+  const columns = prunableColumns(c);
+  if (!columns.length || !files.length) return [];
+  const footers = await Promise.all(files.map((f) => readParquetFooter(store, f.key, f.bytes)));
+  const types = new Map(c.columns.map((col) => [col.name, col.type as 'timestamp' | 'date']));
+  const out: ColumnRange[] = [];
+  for (const column of columns) {
+    const ranges = footers.map((ft) => fileRange(ft, column));
+    if (ranges.some((r) => r === null)) continue;
+    const min = ranges.reduce((m, r) => (r!.min < m ? r!.min : m), ranges[0]!.min);
+    const max = ranges.reduce((m, r) => (r!.max > m ? r!.max : m), ranges[0]!.max);
+    const nullable = c.columns.find((col) => col.name === column)!.nullable !== false;
+    out.push({ column, min: literal(types.get(column)!, min), max: literal(types.get(column)!, max), nullable });
+  }
+  return out;
+}
+
