@@ -23,8 +23,8 @@ describe('MERGE partition pruning', () => {
     expect(prunableColumns(clicks)).toEqual(['click_time']);
     const conn = await duck();
     const [golden] = await rows(conn, `SELECT strftime(min(click_time::TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(max(click_time::TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS hi FROM read_csv('${CLICKS}', header = true, all_varchar = true)`);
-    expect(await columnRanges(lake.lake, clicks, r.manifest.files)).toEqual([
-      { column: 'click_time', min: `TIMESTAMP '${golden.lo}'`, max: `TIMESTAMP '${golden.hi}'`, nullable: false },
+    expect(await columnRanges(lake.lake, clicks, r.manifest.files, ['click_time', 'ip'])).toEqual([
+      expect.objectContaining({ column: 'click_time', type: 'timestamp', min: `TIMESTAMP '${golden.lo}'`, max: `TIMESTAMP '${golden.hi}'`, nullable: false }),
     ]);
   });
 
@@ -73,6 +73,37 @@ describe('MERGE partition pruning', () => {
       const [lo, hi] = (await rows(conn, `SELECT strftime(min(order_purchase_timestamp::TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(max(order_purchase_timestamp::TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS hi FROM read_csv('${second}', header = true, all_varchar = true)`)).map((r) => [r.lo, r.hi])[0];
       expect(merges).toHaveLength(2);
       expect(merges[1]).toContain(`AND t."order_purchase_timestamp" BETWEEN TIMESTAMP '${lo}' AND TIMESTAMP '${hi}'\n`);
+    } finally {
+      runner.close();
+    }
+  });
+
+  it('a scoped summary reads its table only within the whole days a round\'s batches span, and equals DuckDB on the CSV', async () => {
+    const lake = await tempLake({ threads: 1 });
+    const runner = await LocalPipelineRunner.open(lake);
+    const summaries: string[] = [];
+    const run = runner.engine.run.bind(runner.engine);
+    runner.engine.run = async (sql: string) => {
+      if (sql.startsWith('MERGE INTO summary.ad_clicks_daily')) summaries.push(sql);
+      return run(sql);
+    };
+    try {
+      const dir = await tempDir();
+      const [header, ...lines] = (await import('node:fs')).readFileSync(CLICKS, 'utf8').trimEnd().split('\n');
+      const half = Math.floor(lines.length / 2);
+      const parts = [lines.slice(0, half), lines.slice(half)].map((part, i) => join(dir, `train_sample-${i}.csv`));
+      await writeFile(parts[0], `${header}\n${lines.slice(0, half).join('\n')}\n`);
+      await writeFile(parts[1], `${header}\n${lines.slice(half).join('\n')}\n`);
+      await runner.run([parts[0]], 'ad_clicks', () => undefined);
+      await runner.run([parts[1]], 'ad_clicks', () => undefined);
+      const conn = await duck();
+      const [days] = await rows(conn, `SELECT strftime(min(click_time::TIMESTAMP)::DATE, '%Y-%m-%d') AS lo, strftime(max(click_time::TIMESTAMP)::DATE + 1, '%Y-%m-%d') AS hi FROM read_csv('${parts[1]}', header = true, all_varchar = true)`);
+      expect(summaries).toHaveLength(2);
+      expect(summaries[1]).toContain(`(SELECT * FROM curated.ad_clicks WHERE "click_time" >= TIMESTAMP '${days.lo} 00:00:00.000000' AND "click_time" < TIMESTAMP '${days.hi} 00:00:00.000000')`);
+      const golden = await rows(conn, `SELECT strftime(CAST(click_time::TIMESTAMP AS DATE), '%Y-%m-%d') AS d, channel::INT AS channel, count(*)::INT AS clicks, sum(is_attributed::INT)::INT AS installs
+        FROM (SELECT DISTINCT * FROM read_csv('${CLICKS}', header = true, all_varchar = true)) GROUP BY ALL ORDER BY d, channel`);
+      const got = (await runner.engine.query("SELECT strftime(click_date, '%Y-%m-%d') AS d, channel::INT AS channel, clicks::INT AS clicks, installs::INT AS installs FROM summary.ad_clicks_daily ORDER BY d, channel")).rows;
+      expect(got).toEqual(golden);
     } finally {
       runner.close();
     }

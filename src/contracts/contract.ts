@@ -83,6 +83,12 @@ export const summarySchema = z
     columns: z.array(summaryColumnSchema).min(1),
     sql: z.string().min(1),
     affected: z.record(identifier, z.string().min(1)),
+    /**
+     * Every row of a key comes from rows of `dataset` whose `column` falls on that key's day (a daily summary of
+     * orders by purchase date). A round that recomputes keys from batches of `dataset` alone then reads
+     * `${curated}.<dataset>` only within the days the batches span (partitions pruned), not the whole table.
+     */
+    scope: z.object({ dataset: identifier, column: identifier, grain: z.literal('day') }).strict().optional(),
   })
   .strict();
 

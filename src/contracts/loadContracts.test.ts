@@ -76,6 +76,23 @@ surprise: 1
     ]);
   });
 
+  it('refuses partitionsStable without partitions, and a summary scoped by a dataset that does not feed it', () => {
+    const summary = [
+      'summaries:',
+      '  - name: daily',
+      '    key: [id]',
+      '    columns: [{ name: id, type: string }]',
+      '    sql: "SELECT id FROM ${curated}.shop_orders"',
+      '    affected:',
+      '      shop_orders: SELECT id FROM ${batch} AS b',
+      '    scope: { dataset: other_orders, column: created, grain: day }',
+    ].join('\n');
+    expect(problems(`${minimal.trimEnd()}\npartitionsStable: true\n${summary}\n`)).toEqual([
+      'partitionsStable: true needs partitionBy (there is no partition to look in)',
+      'summaries[0] (daily).scope.dataset: "other_orders" is not one of its affected datasets',
+    ]);
+  });
+
   it('refuses a bad date format, a bad regex and a dataset name that is not the file name', () => {
     const text = minimal.replace('key: [id]', '').concat(
       '  - { name: day, type: date, format: "DD.MM.YYYY-QQ" }\n  - { name: code, type: string, checks: { pattern: "([a-z" } }\n',

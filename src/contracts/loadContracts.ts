@@ -97,6 +97,7 @@ function semanticProblems(c: Contract): string[] {
       if (!cols.has(k)) problems.push(`summaries[${i}] (${sm.name}).key: "${k}" is not one of its columns`);
     });
     if (!Object.keys(sm.affected).length) problems.push(`summaries[${i}] (${sm.name}).affected: name at least one source dataset`);
+    if (sm.scope && !(sm.scope.dataset in sm.affected)) problems.push(`summaries[${i}] (${sm.name}).scope.dataset: "${sm.scope.dataset}" is not one of its affected datasets`);
     for (const text of [sm.sql, ...Object.values(sm.affected)]) {
       for (const m of text.matchAll(/\$\{([^}]*)\}/g)) {
         if (!['curated', 'summary', 'batch'].includes(m[1])) problems.push(`summaries[${i}] (${sm.name}): unknown placeholder \${${m[1]}} (use \${curated}, \${summary}, \${batch})`);

@@ -2,13 +2,25 @@ import type { Contract } from '../contracts/contract.ts';
 import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../convert/thriftCompact.ts';
 import type { ObjectStore } from '../ports.ts';
 
-/** The range of a column's values over some Parquet files, as SQL literals. */
+/** The range of a column's values over some Parquet files: as SQL literals, and raw (microseconds, or days for a date). */
 export interface ColumnRange {
   column: string;
+  type: 'timestamp' | 'date';
   min: string;
   max: string;
+  minValue: bigint;
+  maxValue: bigint;
   /** The column may be null: statistics leave nulls out, so stored rows with a null must stay in reach. */
   nullable: boolean;
+}
+
+const DAY_MICROS = 86_400_000_000n;
+
+/** `col >= <day of min> AND col < <day after max>`: every row of the days the range touches. */
+export function wholeDays(r: ColumnRange, column: string): string {
+  if (r.type === 'date') return `${column} BETWEEN ${r.min} AND ${r.max}`;
+  const floor = (v: bigint) => (v >= 0n ? v / DAY_MICROS : -((-v + DAY_MICROS - 1n) / DAY_MICROS)) * DAY_MICROS;
+  return `${column} >= ${literal('timestamp', floor(r.minValue))} AND ${column} < ${literal('timestamp', floor(r.maxValue) + DAY_MICROS)}`;
 }
 
 // parquet.thrift field ids.
@@ -29,6 +41,11 @@ export function prunableColumns(c: Contract): string[] {
   if (!c.partitionBy.length || !(c.partitionsStable || !c.key.length)) return [];
   const types = new Map(c.columns.map((col) => [col.name, col.type]));
   return [...new Set(c.partitionBy.map(partitionSource))].filter((col) => types.get(col) === 'timestamp' || types.get(col) === 'date');
+}
+
+/** The columns of `dataset` that summaries scope their reads by (summaries[].scope). */
+export function scopeColumns(contracts: Contract[], dataset: string): string[] {
+  return [...new Set(contracts.flatMap((c) => c.summaries).filter((s) => s.scope?.dataset === dataset).map((s) => s.scope!.column))];
 }
 
 async function bytesOf(store: ObjectStore, key: string, start: number, end: number): Promise<Uint8Array> {
@@ -88,14 +105,14 @@ function literal(type: 'timestamp' | 'date', v: bigint): string {
 }
 
 /**
- * The range of each prunable column over a round's raw files of one dataset (from their footers' statistics),
- * or nothing when any file lacks statistics for it: then the MERGE reads the whole table, as before.
+ * The range of each of `columns` (date or timestamp) over a round's raw files of one dataset, from their footers'
+ * statistics; a column any file lacks statistics for is left out (then nothing is pruned by it).
  */
-export async function columnRanges(store: ObjectStore, c: Contract, files: { key: string; bytes: number }[]): Promise<ColumnRange[]> {
-  const columns = prunableColumns(c);
+export async function columnRanges(store: ObjectStore, c: Contract, files: { key: string; bytes: number }[], columns: string[]): Promise<ColumnRange[]> {
+  const types = new Map(c.columns.map((col) => [col.name, col.type]));
+  columns = columns.filter((col) => types.get(col) === 'timestamp' || types.get(col) === 'date');
   if (!columns.length || !files.length) return [];
   const footers = await Promise.all(files.map((f) => readParquetFooter(store, f.key, f.bytes)));
-  const types = new Map(c.columns.map((col) => [col.name, col.type as 'timestamp' | 'date']));
   const out: ColumnRange[] = [];
   for (const column of columns) {
     const ranges = footers.map((ft) => fileRange(ft, column));
@@ -103,7 +120,8 @@ export async function columnRanges(store: ObjectStore, c: Contract, files: { key
     const min = ranges.reduce((m, r) => (r!.min < m ? r!.min : m), ranges[0]!.min);
     const max = ranges.reduce((m, r) => (r!.max > m ? r!.max : m), ranges[0]!.max);
     const nullable = c.columns.find((col) => col.name === column)!.nullable !== false;
-    out.push({ column, min: literal(types.get(column)!, min), max: literal(types.get(column)!, max), nullable });
+    const type = types.get(column) as 'timestamp' | 'date';
+    out.push({ column, type, min: literal(type, min), max: literal(type, max), minValue: min, maxValue: max, nullable });
   }
   return out;
 }

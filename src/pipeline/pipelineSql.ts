@@ -1,5 +1,5 @@
 import type { Contract, Summary, View } from '../contracts/contract.ts';
-import type { ColumnRange } from './columnRanges.ts';
+import { wholeDays, type ColumnRange } from './columnRanges.ts';
 import type { CatalogNames, ColumnDef, SqlDialect } from './sqlDialect.ts';
 
 /** Lineage columns of every raw row, carried into the curated tables. */
@@ -113,14 +113,23 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], 
  * affected keys), in one MERGE (one atomic commit on Iceberg): keys that still have rows are updated or
  * inserted, keys that no longer have any are deleted.
  */
-export function summaryMergeSql(names: CatalogNames, s: Summary, sources: { contract: Contract; batches: BatchRef[] }[]): string {
+export function summaryMergeSql(
+  names: CatalogNames, s: Summary, sources: { contract: Contract; batches: BatchRef[] }[], scoped?: { dataset: string; range: ColumnRange },
+): string {
   const parts = sources.map(({ contract, batches }) => {
     const affectedSql = s.affected[contract.dataset];
     if (!affectedSql) throw new Error(`summary ${s.name} does not declare how a batch of ${contract.dataset} affects it`);
     return substitute(affectedSql.trim(), names, batchRows(names, contract, batches));
   });
   const affected = parts.length === 1 ? parts[0] : parts.map((p) => `(\n${indent(p, 2)}\n)`).join('\nUNION ALL\n');
-  const body = substitute(s.sql.trim(), names);
+  // A scoped summary reads its scope's table only within the whole days the round's rows span.
+  const scopedBody = scoped
+    ? s.sql.trim().replace(
+      new RegExp(`\\$\\{curated\\}\\.${scoped.dataset}(?![a-z0-9_])`, 'g'),
+      `(SELECT * FROM ${names.curated}.${scoped.dataset} WHERE ${wholeDays(scoped.range, q(scoped.range.column))})`,
+    )
+    : s.sql.trim();
+  const body = substitute(scopedBody, names);
   const cols = s.columns.map((c) => c.name);
   const values = cols.filter((c) => !s.key.includes(c));
   const join = s.key.map((k) => `r.${q(k)} = a.${q(k)}`).join(' AND ');

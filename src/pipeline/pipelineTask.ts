@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Contract } from '../contracts/contract.ts';
 import { readManifest, type Manifest } from '../convert/manifest.ts';
 import type { ObjectStore, PipelineStarter } from '../ports.ts';
-import { columnRanges, type ColumnRange } from './columnRanges.ts';
+import { columnRanges, prunableColumns, scopeColumns, type ColumnRange } from './columnRanges.ts';
 import type { MergeQueue, TakenBatch } from './mergeQueue.ts';
 import { discoveryTargets, maintenanceSteps, planMerge, type MaintenanceStep, type MergePlan } from './planMerge.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
@@ -66,7 +66,8 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
       for (const ds of new Set(manifests.filter((m) => m.status === 'published').map((m) => m.dataset))) {
         const contract = ctx.contracts.find((c) => c.dataset === ds);
         const files = manifests.filter((m) => m.dataset === ds && m.status === 'published').flatMap((m) => m.files);
-        if (contract) ranges.set(ds, await columnRanges(ctx.lake, contract, files));
+        const columns = contract ? [...new Set([...prunableColumns(contract), ...scopeColumns(ctx.contracts, ds)])] : [];
+        if (contract) ranges.set(ds, await columnRanges(ctx.lake, contract, files, columns));
       }
       let plan = planMerge(options, group.name, manifests, maintenance, ranges);
       if (ctx.lakeUri && (await ctx.queue.takeDiscovery(plan.batches.some((b) => b.drift)))) {

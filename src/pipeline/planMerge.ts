@@ -1,7 +1,7 @@
 import type { Contract, Summary } from '../contracts/contract.ts';
 import type { Manifest } from '../convert/manifest.ts';
 import { describeDrift } from './alarms.ts';
-import type { ColumnRange } from './columnRanges.ts';
+import { prunableColumns, type ColumnRange } from './columnRanges.ts';
 import type { TakenBatch } from './mergeQueue.ts';
 import type { MetricDatum } from './metrics.ts';
 import { datasetDdl, mergeSql, summaryDdl, summaryMergeSql, viewSql, type BatchRef } from './pipelineSql.ts';
@@ -148,14 +148,24 @@ export function planMerge(
     run: true,
     ddl,
     ddlKeys: [],
-    merges: sources.map(({ contract, batches: refsOf }) => ({
-      name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf, ranges.get(contract.dataset)), dataset: contract.dataset,
-    })),
-    summaries: [...fed.values()].map(({ summary }) => ({
-      name: `summary:summary.${summary.name}`,
-      dataset: group,
-      sql: summaryMergeSql(o.names, summary, sources.filter((s) => s.contract.dataset in summary.affected)),
-    })),
+    merges: sources.map(({ contract, batches: refsOf }) => {
+      const prunable = new Set(prunableColumns(contract));
+      const prune = (ranges.get(contract.dataset) ?? []).filter((r) => prunable.has(r.column));
+      return { name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf, prune), dataset: contract.dataset };
+    }),
+    summaries: [...fed.values()].map(({ summary }) => {
+      const feeding = sources.filter((s) => s.contract.dataset in summary.affected);
+      // Keys recomputed from batches of the scope's dataset alone lie within the days those batches span.
+      const scope = summary.scope;
+      const range = scope && feeding.length === 1 && feeding[0].contract.dataset === scope.dataset
+        ? ranges.get(scope.dataset)?.find((r) => r.column === scope.column)
+        : undefined;
+      return {
+        name: `summary:summary.${summary.name}`,
+        dataset: group,
+        sql: summaryMergeSql(o.names, summary, feeding, range ? { dataset: scope!.dataset, range } : undefined),
+      };
+    }),
     views: views.map((v) => ({ name: `view:analytics.${v.name}`, sql: viewSql(o.names, v) })),
   };
 }
