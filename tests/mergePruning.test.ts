@@ -3,6 +3,7 @@
  * files' footer statistics (two ranged reads per file), checked against DuckDB on the CSV; the MERGE's ON clause
  * carries it; upserts stay right.
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,18 @@ import { duck, ingestFile, rows, SHARED_DATA, tempDir, tempLake } from './helper
 
 const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
 const ORDERS = join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv');
+
+/** A pipeline runner on a new lake, keeping the statements it runs that start with `prefix`. */
+async function runnerSeeing(prefix: string): Promise<{ runner: LocalPipelineRunner; seen: string[] }> {
+  const runner = await LocalPipelineRunner.open(await tempLake({ threads: 1 }));
+  const seen: string[] = [];
+  const run = runner.engine.run.bind(runner.engine);
+  runner.engine.run = async (sql: string) => {
+    if (sql.startsWith(prefix)) seen.push(sql);
+    return run(sql);
+  };
+  return { runner, seen };
+}
 
 describe('MERGE partition pruning', () => {
   it('reads the range of click_time over a batch\'s Parquet files from their footers, equal to DuckDB\'s min and max of the CSV', async () => {
@@ -37,17 +50,10 @@ describe('MERGE partition pruning', () => {
   });
 
   it('merges upserts correctly with the range in the ON clause: stored rows in reach are updated, none duplicated', async () => {
-    const lake = await tempLake({ threads: 1 });
-    const runner = await LocalPipelineRunner.open(lake);
-    const merges: string[] = [];
-    const run = runner.engine.run.bind(runner.engine);
-    runner.engine.run = async (sql: string) => {
-      if (sql.startsWith('MERGE INTO curated.olist_orders')) merges.push(sql);
-      return run(sql);
-    };
+    const { runner, seen: merges } = await runnerSeeing('MERGE INTO curated.olist_orders');
     try {
       const dir = await tempDir();
-      const [header, ...lines] = (await import('node:fs')).readFileSync(ORDERS, 'utf8').trimEnd().split('\n');
+      const [header, ...lines] = readFileSync(ORDERS, 'utf8').trimEnd().split('\n');
       // Day one: every order. Day two: 200 of them delivered late (status changed), and 5 new orders.
       const first = join(dir, 'olist_orders_dataset.csv');
       await writeFile(first, `${header}\n${lines.join('\n')}\n`);
@@ -79,19 +85,12 @@ describe('MERGE partition pruning', () => {
   });
 
   it('a scoped summary reads its table only within the whole days a round\'s batches span, and equals DuckDB on the CSV', async () => {
-    const lake = await tempLake({ threads: 1 });
-    const runner = await LocalPipelineRunner.open(lake);
-    const summaries: string[] = [];
-    const run = runner.engine.run.bind(runner.engine);
-    runner.engine.run = async (sql: string) => {
-      if (sql.startsWith('MERGE INTO summary.ad_clicks_daily')) summaries.push(sql);
-      return run(sql);
-    };
+    const { runner, seen: summaries } = await runnerSeeing('MERGE INTO summary.ad_clicks_daily');
     try {
       const dir = await tempDir();
-      const [header, ...lines] = (await import('node:fs')).readFileSync(CLICKS, 'utf8').trimEnd().split('\n');
+      const [header, ...lines] = readFileSync(CLICKS, 'utf8').trimEnd().split('\n');
       const half = Math.floor(lines.length / 2);
-      const parts = [lines.slice(0, half), lines.slice(half)].map((part, i) => join(dir, `train_sample-${i}.csv`));
+      const parts = [0, 1].map((i) => join(dir, `train_sample-${i}.csv`));
       await writeFile(parts[0], `${header}\n${lines.slice(0, half).join('\n')}\n`);
       await writeFile(parts[1], `${header}\n${lines.slice(half).join('\n')}\n`);
       await runner.run([parts[0]], 'ad_clicks', () => undefined);
