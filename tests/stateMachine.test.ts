@@ -69,7 +69,7 @@ describe('statemachines/pipeline.asl.json', () => {
     const waits = Object.entries(states).filter(([, st]) => (st as { Type: string }).Type === 'Wait');
     expect(waits.map(([name]) => name)).toEqual(['Coalesce']);
     expect(states.Coalesce).toMatchObject({ SecondsPath: '$.window.seconds', Next: 'TakePending' });
-    expect(states.MergeWindow.Parameters).toEqual({ 'seconds.$': "States.StringToJson('${MergeWindowSeconds}')" });
+    expect(states.MergeWindow.Parameters).toEqual({ 'seconds.$': "States.StringToJson('${MergeWindowSeconds}')", rounds: 0 });
   });
 });
 
@@ -136,12 +136,14 @@ describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan
 
   it('a merge run takes rounds until FinishRound finds nothing more, with one MERGE per dataset of the round', async () => {
     const rounds = [round(['b1', 'b2']), round(['b3'])];
-    let finished = 0;
+    const counted: unknown[] = [];
     const r = await route({ dataset: 'd', merge: true }, {
       TakePending: () => rounds.shift(),
-      FinishRound: () => ({ more: ++finished < 2 }),
+      FinishRound: (task) => { counted.push(task.rounds); return { more: counted.length < 2 }; },
     });
     expect(r.error).toBeNull();
+    // FinishRound is told how many rounds came before (it hands over to a new execution after 100).
+    expect(counted).toEqual([0, 1]);
     // The two MERGEs of a round run side by side (different tables): their order varies.
     const round1 = ['TakePending(exec-1)', 'RunDdl', 'MERGE', 'MERGE', 'RunSummary', 'RecordSummaryScan', 'RunView', 'PublishMetrics', 'FinishRound(exec-1)'];
     expect(r.calls.filter((c) => c !== 'RecordMergeScan').map((c) => (c === 'RunMerge' ? 'MERGE' : c))).toEqual([...round1, ...round1]);

@@ -34,7 +34,7 @@ export type PipelineTask =
   /** The next round of a merge run: every pending batch of the dataset's group (up to the cap), planned as one merge per dataset. */
   | { action: 'take'; dataset: string; holder: string }
   /** The round's batches are merged (and its DDL ran): record it, give the lease up, and say whether more batches wait. */
-  | { action: 'finish'; dataset: string; holder: string; taken: TakenBatch[]; ddl?: string[]; maintained?: boolean }
+  | { action: 'finish'; dataset: string; holder: string; taken: TakenBatch[]; ddl?: string[]; maintained?: boolean; rounds?: number }
   /** The run failed: give the lease up so that the next batch starts a new run (its batches stay pending). */
   | { action: 'release'; dataset: string; holder: string }
   /** The daily schedule: every merge group's next round maintains its tables; a run is started for each group. */
@@ -92,7 +92,13 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
         if (!/^pipeline\/_ddl\/[0-9a-f]{32}$/.test(key)) throw new Error(`not a DDL record: ${key}`);
         await ctx.lake.put(key, '');
       }
-      return ctx.queue.finish(task.dataset, task.holder, task.taken, task.maintained === true);
+      {
+        const r = await ctx.queue.finish(task.dataset, task.holder, task.taken, task.maintained === true);
+        if (!r.more || (task.rounds ?? 0) + 1 < MAX_ROUNDS_PER_RUN || !ctx.starter) return r;
+        // Many rounds in: a new execution goes on with the batches still waiting (this one's history would fill up).
+        await ctx.queue.release(task.dataset, task.holder);
+        return { more: false, handedOver: await ctx.queue.kick(task.dataset, ctx.starter) };
+      }
     case 'release':
       await ctx.queue.release(task.dataset, task.holder);
       return {};
@@ -100,6 +106,12 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
       throw new Error(`unknown pipeline task ${JSON.stringify((task as { action?: unknown }).action)}`);
   }
 }
+
+/**
+ * Rounds one merge run takes before it hands over to a new execution: a round of a group of six datasets writes
+ * about 170 history events, and an execution holds 25,000 (Step Functions quotas).
+ */
+export const MAX_ROUNDS_PER_RUN = 100;
 
 /** Where the plan function records that a DDL statement ran: its text's hash. */
 function ddlKey(sql: string): string {
