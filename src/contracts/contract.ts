@@ -131,10 +131,15 @@ export const contractSchema = z
     /**
      * The sources of the partition columns never change for a key (an order's purchase time is fixed): a MERGE
      * then looks for a key's stored row only within the range the incoming rows span (from the raw files'
-     * statistics), so Athena reads those partitions, not the whole table. Without a key (rows deduplicated on all
-     * columns) this always holds, and is assumed.
+     * statistics), so Athena reads those partitions, not the whole table. Without a key (a row is named by its
+     * batch and line, or by all its columns with dedupe: exact) this always holds, and is assumed.
      */
     partitionsStable: z.boolean().default(false),
+    /**
+     * Without a key, every row is appended (a batch merged again adds nothing: rows are named by batch and line).
+     * `exact` collapses identical rows into one instead (a reference list exported with repeats).
+     */
+    dedupe: z.literal('exact').optional(),
     quality: z
       .object({ maxRejectRatio: z.number().min(0).max(1).default(0.01) })
       .strict()

@@ -76,7 +76,7 @@ surprise: 1
     ]);
   });
 
-  it('refuses partitionsStable without partitions, and a summary scoped by a dataset that does not feed it', () => {
+  it('refuses dedupe with a key, partitionsStable without partitions, and a summary scoped by a dataset that does not feed it', () => {
     const summary = [
       'summaries:',
       '  - name: daily',
@@ -87,7 +87,8 @@ surprise: 1
       '      shop_orders: SELECT id FROM ${batch} AS b',
       '    scope: { dataset: other_orders, column: created, grain: day }',
     ].join('\n');
-    expect(problems(`${minimal.trimEnd()}\npartitionsStable: true\n${summary}\n`)).toEqual([
+    expect(problems(`${minimal.trimEnd()}\npartitionsStable: true\ndedupe: exact\n${summary}\n`)).toEqual([
+      'dedupe: exact is for contracts without a key (with a key, rows are upserted by it)',
       'partitionsStable: true needs partitionBy (there is no partition to look in)',
       'summaries[0] (daily).scope.dataset: "other_orders" is not one of its affected datasets',
     ]);

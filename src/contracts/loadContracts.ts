@@ -90,6 +90,7 @@ function semanticProblems(c: Contract): string[] {
       problems.push(`partitionBy[${i}]: "${p}" must be a column or year(col), month(col), day(col)`);
     }
   });
+  if (c.dedupe && c.key.length) problems.push('dedupe: exact is for contracts without a key (with a key, rows are upserted by it)');
   if (c.partitionsStable && !c.partitionBy.length) problems.push('partitionsStable: true needs partitionBy (there is no partition to look in)');
   c.summaries.forEach((sm, i) => {
     const cols = new Set(sm.columns.map((col) => col.name));

@@ -64,33 +64,43 @@ export function batchRows(names: CatalogNames, c: Contract, batches: BatchRef[])
   return `(SELECT * FROM ${names.raw}.${c.dataset} WHERE ${date} AND ${id})`;
 }
 
+/** The lineage that names a row of the lake: its batch and the line its record starts on. */
+const ROW_IDENTITY = ['_batch_id', '_source_line'];
+
 /**
- * ONE MERGE of a dataset's pending batches into the curated table. The source is deduplicated across them
- * first (Athena refuses a MERGE in which two source rows match one target row): one row per key, the highest
- * version winning, then the newest batch (the latest ingest), then the last line of its file. A matched row is updated only when the incoming version is at least the stored one, so
- * a late, older record never overwrites a newer one, and re-running a batch rewrites identical values.
- * Without a key, rows are deduplicated on all columns and only new ones are inserted.
+ * ONE MERGE of a dataset's pending batches into the curated table.
+ * - With a key (upsert): the source is deduplicated across the batches first (Athena refuses a MERGE in which two
+ *   source rows match one target row): one row per key, the highest version winning, then the newest batch (the
+ *   latest ingest), then the last line of its file. A matched row is updated only when the incoming version is at
+ *   least the stored one, so a late, older record never overwrites a newer one; re-running rewrites identical values.
+ * - Without a key (append): every row is inserted once, identified by its batch and line, so identical rows (one
+ *   click repeated within a second) all count and a batch merged again adds nothing.
+ * - Without a key and `dedupe: exact`: identical rows are collapsed into one; only rows not yet stored are inserted.
  */
 export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], ranges: ColumnRange[] = []): string {
   const cols = c.columns.map((x) => x.name);
   const all = [...cols, ...CURATED_LINEAGE.map((x) => x.name)];
-  const key = c.key.length ? c.key : cols;
+  const append = !c.key.length && c.dedupe !== 'exact';
+  const key = c.key.length ? c.key : append ? ROW_IDENTITY : cols;
   const order = [...(c.version ? [`${q(c.version)} DESC NULLS LAST`] : []), '_ingested_at DESC', '_batch_id DESC', '_source_line DESC'].join(', ');
-  const source = [
-    `SELECT ${cols.map(q).join(', ')}, _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at`,
-    'FROM (',
-    `  SELECT *, row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order}) AS _rn`,
-    `  FROM ${batchRows(names, c, batches)} AS b`,
-    ') AS d',
-    'WHERE _rn = 1',
-  ];
+  const select = `SELECT ${cols.map(q).join(', ')}, _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at`;
+  const source = append
+    ? [select, `FROM ${batchRows(names, c, batches)} AS b`]
+    : [
+      select,
+      'FROM (',
+      `  SELECT *, row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order}) AS _rn`,
+      `  FROM ${batchRows(names, c, batches)} AS b`,
+      ') AS d',
+      'WHERE _rn = 1',
+    ];
   // With stable partition sources, a stored row of an incoming key lies within the range the incoming rows span:
   // a predicate on the target alone, which Athena pushes into the Iceberg scan (partitions and files pruned).
   const prune = ranges.map((r) => (r.nullable
     ? `(t.${q(r.column)} BETWEEN ${r.min} AND ${r.max} OR t.${q(r.column)} IS NULL)`
     : `t.${q(r.column)} BETWEEN ${r.min} AND ${r.max}`));
   const on = [
-    ...(c.key.length ? key.map((k) => `t.${q(k)} = s.${q(k)}`) : key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM s.${q(k)}`)),
+    ...(c.key.length || append ? key.map((k) => `t.${q(k)} = s.${q(k)}`) : key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM s.${q(k)}`)),
     ...prune,
   ].join(' AND ');
   const lines = [

@@ -62,13 +62,9 @@ TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compressio
 MERGE INTO landfall_dev_curated.ad_clicks AS t
 USING (
   SELECT "ip", "app", "device", "os", "channel", "click_time", "attributed_time", "is_attributed", _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at
-  FROM (
-    SELECT *, row_number() OVER (PARTITION BY "ip", "app", "device", "os", "channel", "click_time", "attributed_time", "is_attributed" ORDER BY _ingested_at DESC, _batch_id DESC, _source_line DESC) AS _rn
-    FROM (SELECT * FROM landfall_dev_raw.ad_clicks WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
-  ) AS d
-  WHERE _rn = 1
+  FROM (SELECT * FROM landfall_dev_raw.ad_clicks WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
 ) AS s
-ON t."ip" IS NOT DISTINCT FROM s."ip" AND t."app" IS NOT DISTINCT FROM s."app" AND t."device" IS NOT DISTINCT FROM s."device" AND t."os" IS NOT DISTINCT FROM s."os" AND t."channel" IS NOT DISTINCT FROM s."channel" AND t."click_time" IS NOT DISTINCT FROM s."click_time" AND t."attributed_time" IS NOT DISTINCT FROM s."attributed_time" AND t."is_attributed" IS NOT DISTINCT FROM s."is_attributed"
+ON t."_batch_id" = s."_batch_id" AND t."_source_line" = s."_source_line"
 WHEN NOT MATCHED THEN INSERT ("ip", "app", "device", "os", "channel", "click_time", "attributed_time", "is_attributed", "_batch_id", "_source_key", "_source_line", "_ingested_at") VALUES (s."ip", s."app", s."device", s."os", s."channel", s."click_time", s."attributed_time", s."is_attributed", s."_batch_id", s."_source_key", s."_source_line", s."_ingested_at");
 
 -- summary:summary.ad_clicks_daily

@@ -57,13 +57,9 @@ TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compressio
 MERGE INTO landfall_dev_curated.retailrocket_events AS t
 USING (
   SELECT "event_time", "visitor_id", "event", "item_id", "transaction_id", _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at
-  FROM (
-    SELECT *, row_number() OVER (PARTITION BY "event_time", "visitor_id", "event", "item_id", "transaction_id" ORDER BY _ingested_at DESC, _batch_id DESC, _source_line DESC) AS _rn
-    FROM (SELECT * FROM landfall_dev_raw.retailrocket_events WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
-  ) AS d
-  WHERE _rn = 1
+  FROM (SELECT * FROM landfall_dev_raw.retailrocket_events WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b
 ) AS s
-ON t."event_time" IS NOT DISTINCT FROM s."event_time" AND t."visitor_id" IS NOT DISTINCT FROM s."visitor_id" AND t."event" IS NOT DISTINCT FROM s."event" AND t."item_id" IS NOT DISTINCT FROM s."item_id" AND t."transaction_id" IS NOT DISTINCT FROM s."transaction_id"
+ON t."_batch_id" = s."_batch_id" AND t."_source_line" = s."_source_line"
 WHEN NOT MATCHED THEN INSERT ("event_time", "visitor_id", "event", "item_id", "transaction_id", "_batch_id", "_source_key", "_source_line", "_ingested_at") VALUES (s."event_time", s."visitor_id", s."event", s."item_id", s."transaction_id", s."_batch_id", s."_source_key", s."_source_line", s."_ingested_at");
 
 -- summary:summary.retailrocket_funnel_daily
