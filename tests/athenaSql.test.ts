@@ -20,7 +20,7 @@ function manifest(dataset: string, batchId = 'b0123456789abcdef0123', ingestDate
 }
 
 function plan(dataset: string) {
-  return planMerge({ contracts, dialect, names }, dataset, [manifest(dataset)]);
+  return planMerge({ contracts, dialect, names }, dataset, [manifest(dataset)], { round: 'olist_customers-merge-20261122T060000Z-abc123-r1' });
 }
 
 /** The SELECT inside `USING ( ... ) AS s`: the part of a MERGE that the trino grammar can check. */
@@ -33,7 +33,7 @@ function usingSource(merge: string): string {
 describe('Athena SQL generated from every built-in contract', () => {
   it.each(contracts.map((c) => c.dataset))('%s matches its golden file (UPDATE_GOLDEN=1 rewrites them after review)', (dataset) => {
     const p = plan(dataset);
-    const text = [...p.ddl, ...p.merges, ...p.summaries, ...p.views].map((s) => `-- ${s.name}\n${s.sql};\n`).join('\n');
+    const text = [...p.ddl, ...p.captures, ...p.merges, ...p.summaries, ...p.forgets, ...p.views].map((s) => `-- ${s.name}\n${s.sql};\n`).join('\n');
     const file = new URL(`./golden/athena/${dataset}.sql`, import.meta.url);
     if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
     expect(text).toBe(readFileSync(file, 'utf8'));
@@ -44,6 +44,7 @@ describe('Athena SQL generated from every built-in contract', () => {
     const p = plan(dataset);
     for (const v of p.views) expect(() => parser.astify(v.sql, { database: 'trino' }), v.name).not.toThrow();
     for (const s of [...p.merges, ...p.summaries]) expect(() => parser.astify(usingSource(s.sql), { database: 'trino' }), s.name).not.toThrow();
+    for (const s of p.captures) expect(() => parser.astify(s.sql.slice(s.sql.indexOf('SELECT')), { database: 'trino' }), s.name).not.toThrow();
   });
 
   it('creates raw tables as symlink tables over Parquet with partition projection, curated and summary tables as Iceberg, idempotently', () => {

@@ -4,19 +4,20 @@
  * carries it; upserts stay right.
  */
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalPipelineRunner } from '#src/cli/pipelineRunner.ts';
 import { columnRanges, prunableColumns } from '#src/pipeline/columnRanges.ts';
+import { BUILTIN_CONTRACTS } from '#src/wiring/local.ts';
 import { duck, ingestFile, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
 
 const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
 const ORDERS = join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv');
 
 /** A pipeline runner on a new lake, keeping the statements it runs that start with `prefix`. */
-async function runnerSeeing(prefix: string): Promise<{ runner: LocalPipelineRunner; seen: string[] }> {
-  const runner = await LocalPipelineRunner.open(await tempLake({ threads: 1 }));
+async function runnerSeeing(prefix: string, contractsDir?: string): Promise<{ runner: LocalPipelineRunner; seen: string[] }> {
+  const runner = await LocalPipelineRunner.open(await tempLake({ threads: 1 }, contractsDir));
   const seen: string[] = [];
   const run = runner.engine.run.bind(runner.engine);
   runner.engine.run = async (sql: string) => {
@@ -50,7 +51,12 @@ describe('MERGE partition pruning', () => {
   });
 
   it('merges upserts correctly with the range in the ON clause: stored rows in reach are updated, none duplicated', async () => {
-    const { runner, seen: merges } = await runnerSeeing('MERGE INTO curated.olist_orders');
+    // The built-in contracts, with olist_orders promising that an order's purchase time never changes.
+    const contracts = await tempDir();
+    await cp(BUILTIN_CONTRACTS, contracts, { recursive: true });
+    const file = join(contracts, 'olist_orders.yaml');
+    await writeFile(file, `${readFileSync(file, 'utf8').trimEnd()}\npartitionsStable: true\n`);
+    const { runner, seen: merges } = await runnerSeeing('MERGE INTO curated.olist_orders', contracts);
     try {
       const dir = await tempDir();
       const [header, ...lines] = readFileSync(ORDERS, 'utf8').trimEnd().split('\n');
@@ -75,7 +81,7 @@ describe('MERGE partition pruning', () => {
         FROM (SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY f DESC) AS rn FROM (${csv(first, 1)} UNION ALL ${csv(second, 2)})) WHERE rn = 1`);
       expect(got).toEqual(golden);
       expect(golden.shipped).toBeGreaterThan(150);
-      // The second MERGE looked only within the purchase times its rows span (olist_orders says partitionsStable).
+      // The second MERGE looked only within the purchase times its rows span (partitionsStable).
       const [lo, hi] = (await rows(conn, `SELECT strftime(min(order_purchase_timestamp::TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS lo, strftime(max(order_purchase_timestamp::TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') AS hi FROM read_csv('${second}', header = true, all_varchar = true)`)).map((r) => [r.lo, r.hi])[0];
       expect(merges).toHaveLength(2);
       expect(merges[1]).toContain(`AND t."order_purchase_timestamp" BETWEEN TIMESTAMP '${lo}' AND TIMESTAMP '${hi}'\n`);

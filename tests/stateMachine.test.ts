@@ -102,7 +102,7 @@ async function route(input: object, plan: Record<string, (task: Record<string, u
   return { calls, error };
 }
 
-const round = (ids: string[], run = true, maintenance: { sql: string }[] = [], crawl = false) => ({ dataset: 'd', run, crawl: { start: crawl, targets: [{ Path: 's3://lake/quarantine/_unmatched/' }] }, taken: ids, maintain: maintenance.length > 0, maintenance, ddl: [{ sql: 'ddl' }], ddlKeys: [], merges: run ? [{ sql: 'm1', dataset: 'a' }, { sql: 'm2', dataset: 'b' }] : [], summaries: [{ sql: 's', dataset: 'd' }], views: [{ sql: 'v' }], metricData: [] });
+const round = (ids: string[], run = true, maintenance: { sql: string }[] = [], crawl = false) => ({ dataset: 'd', run, crawl: { start: crawl, targets: [{ Path: 's3://lake/quarantine/_unmatched/' }] }, taken: ids, maintain: maintenance.length > 0, maintenance, ddl: [{ sql: 'ddl' }], ddlKeys: [], captures: [], forgets: [], merges: run ? [{ sql: 'm1', dataset: 'a' }, { sql: 'm2', dataset: 'b' }] : [], summaries: [{ sql: 's', dataset: 'd' }], views: [{ sql: 'v' }], metricData: [] });
 
 describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan tasks stubbed)', () => {
   it('a batch whose dataset already has a merge run only queues itself', async () => {

@@ -264,7 +264,7 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
       if (s.ItemProcessor) visit(s.ItemProcessor.States);
     });
     visit(asl.States);
-    expect(athena).toHaveLength(5);
+    expect(athena).toHaveLength(7);
     for (const s of athena) expect(s.Parameters.QueryExecutionContext).toEqual({ Catalog: 'AwsDataCatalog', Database: '${CuratedDatabase}' });
   });
 

@@ -85,8 +85,9 @@ export const summarySchema = z
     affected: z.record(identifier, z.string().min(1)),
     /**
      * Every row of a key comes from rows of `dataset` whose `column` falls on that key's day (a daily summary of
-     * orders by purchase date). A round that recomputes keys from batches of `dataset` alone then reads
-     * `${curated}.<dataset>` only within the days the batches span (partitions pruned), not the whole table.
+     * clicks by click date). A round that recomputes keys from batches of `dataset` alone then reads
+     * `${curated}.<dataset>` only within the days the batches span (partitions pruned), not the whole table; only
+     * for a dataset whose rows never move to another day (without a key, or with partitionsStable).
      */
     scope: z.object({ dataset: identifier, column: identifier, grain: z.literal('day') }).strict().optional(),
   })
@@ -129,8 +130,8 @@ export const contractSchema = z
     version: identifier.optional(),
     partitionBy: z.array(z.string()).default([]),
     /**
-     * The sources of the partition columns never change for a key (an order's purchase time is fixed): a MERGE
-     * then looks for a key's stored row only within the range the incoming rows span (from the raw files'
+     * The sources of the partition columns never change for a key (say it only when it holds: an export that
+     * corrects a date moves the row): a MERGE then looks for a key's stored row only within the range the incoming rows span (from the raw files'
      * statistics), so Athena reads those partitions, not the whole table. Without a key (a row is named by its
      * batch and line, or by all its columns with dedupe: exact) this always holds, and is assumed.
      */

@@ -99,9 +99,9 @@ async function loadDefinition(): Promise<StateMachineDefinition> {
   return definition;
 }
 
-const SQL_STATES = ['RunDdl', 'RunMerge', 'RunSummary', 'RunView', 'RunMaintenance'] as const;
+const SQL_STATES = ['RunDdl', 'RunCapture', 'RunMerge', 'RunSummary', 'RunForget', 'RunView', 'RunMaintenance'] as const;
 const PLAN_STATES = ['Enqueue', 'TakePending', 'FinishRound', 'ReleaseLease'] as const;
-const RETRYING_STATES = ['ConvertSegment', 'PublishBatch', ...PLAN_STATES, 'RunDdl', 'RunMerge', 'RunSummary', 'RunView', 'RunMaintenance', 'PublishMetrics'];
+const RETRYING_STATES = ['ConvertSegment', 'PublishBatch', ...PLAN_STATES, ...SQL_STATES, 'PublishMetrics'];
 
 /** The execution name Step Functions would have: the batch's (`<dataset>-<batch>`) or the merge run's. */
 function defaultName(input: PipelineInput | MergeRunInput, now: Date): string {
@@ -173,7 +173,7 @@ export async function runPipelineLocally(
       if (task.action === 'take') {
         const plan = out as MergePlan;
         rounds.push(plan);
-        for (const s of [...plan.ddl, ...plan.merges, ...plan.summaries, ...plan.views, ...plan.maintenance]) stepOfSql.set(s.sql, s.name);
+        for (const s of [...plan.ddl, ...plan.captures, ...plan.merges, ...plan.summaries, ...plan.forgets, ...plan.views, ...plan.maintenance]) stepOfSql.set(s.sql, s.name);
       }
       steps.push(state);
       return out;

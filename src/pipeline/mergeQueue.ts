@@ -25,7 +25,8 @@ const DISCOVERY_LAST = 'pipeline/_crawler/last.json';
 export const DISCOVERY_WINDOW_MS = 3_600_000;
 const mergedKey = (dataset: string, batchId: string) => `pipeline/${dataset}/merged/${batchId}.json`;
 
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
+/** A JSON object of the store, or null when there is none. */
+export async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
   if (!(await store.head(key))) return null;
   const parts: Uint8Array[] = [];
   for await (const c of store.read(key)) parts.push(c);

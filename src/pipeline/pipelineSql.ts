@@ -125,12 +125,15 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], 
  */
 export function summaryMergeSql(
   names: CatalogNames, s: Summary, sources: { contract: Contract; batches: BatchRef[] }[], scoped?: { dataset: string; range: ColumnRange },
+  captured?: string,
 ): string {
   const parts = sources.map(({ contract, batches }) => {
     const affectedSql = s.affected[contract.dataset];
     if (!affectedSql) throw new Error(`summary ${s.name} does not declare how a batch of ${contract.dataset} affects it`);
     return substitute(affectedSql.trim(), names, batchRows(names, contract, batches));
   });
+  // The keys of the rows the round's MERGEs replaced, captured before them (an order moved to another day).
+  if (captured) parts.push(`SELECT ${s.key.map(q).join(', ')} FROM ${names.summary}.${affectedTable(s)} WHERE _round = ${safeLiteral(captured, 'round id')}`);
   const affected = parts.length === 1 ? parts[0] : parts.map((p) => `(\n${indent(p, 2)}\n)`).join('\nUNION ALL\n');
   // A scoped summary reads its scope's table only within the whole days the round's rows span.
   const scopedBody = scoped
@@ -167,6 +170,37 @@ export function summaryMergeSql(
     `WHEN MATCHED THEN UPDATE SET ${values.map((v) => `${q(v)} = s.${q(v)}`).join(', ')}`,
     `WHEN NOT MATCHED AND s._present THEN INSERT (${cols.map(q).join(', ')}) VALUES (${cols.map((c) => `s.${q(c)}`).join(', ')})`,
   ].join('\n');
+}
+
+/** Where a summary's keys touched by the rows a round replaces wait for its recompute. */
+export function affectedTable(s: Summary): string {
+  return `${s.name}__affected`;
+}
+
+/** The affected-keys table of a summary: its key columns and the round that captured them. */
+export function affectedTableDdl(d: SqlDialect, names: CatalogNames, s: Summary): string {
+  return d.createManagedTable(names.summary, affectedTable(s), [...s.columns.filter((c) => s.key.includes(c.name)).map((c) => ({ name: c.name, type: c.type })), { name: '_round', type: 'string' }], 'summary', []);
+}
+
+/**
+ * Before a round's MERGE replaces rows of `source`: the summary keys of the stored rows its batches will replace,
+ * found by the summary's own `affected` query run over those stored rows (their values before the MERGE).
+ */
+export function captureAffectedSql(names: CatalogNames, s: Summary, source: Contract, batches: BatchRef[], round: string): string {
+  const key = source.key.map(q);
+  const tuple = key.length === 1 ? key[0] : `(${key.join(', ')})`;
+  const stored = `(SELECT * FROM ${names.curated}.${source.dataset} WHERE ${tuple} IN (SELECT ${key.join(', ')} FROM ${batchRows(names, source, batches)} AS n))`;
+  const affected = substitute(s.affected[source.dataset].trim(), names, stored);
+  return [
+    `INSERT INTO ${names.summary}.${affectedTable(s)}`,
+    `SELECT DISTINCT ${s.key.map(q).join(', ')}, ${safeLiteral(round, 'round id')} AS _round FROM (`,
+    indent(affected, 2),
+    ') AS x',
+  ].join('\n');
+}
+
+export function forgetAffectedSql(names: CatalogNames, s: Summary, round: string): string {
+  return `DELETE FROM ${names.summary}.${affectedTable(s)} WHERE _round = ${safeLiteral(round, 'round id')}`;
 }
 
 export function viewSql(names: CatalogNames, v: View): string {

@@ -3,7 +3,7 @@ import type { Contract } from '../contracts/contract.ts';
 import { readManifest, type Manifest } from '../convert/manifest.ts';
 import type { ObjectStore, PipelineStarter } from '../ports.ts';
 import { columnRanges, prunableColumns, scopeColumns, type ColumnRange } from './columnRanges.ts';
-import type { MergeQueue, TakenBatch } from './mergeQueue.ts';
+import { readJson, type MergeQueue, type TakenBatch } from './mergeQueue.ts';
 import { discoveryTargets, maintenanceSteps, planMerge, type MaintenanceStep, type MergePlan } from './planMerge.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
 
@@ -69,7 +69,11 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
         const columns = contract ? [...new Set([...prunableColumns(contract), ...scopeColumns(ctx.contracts, ds)])] : [];
         if (contract) ranges.set(ds, await columnRanges(ctx.lake, contract, files, columns));
       }
-      let plan = planMerge(options, group.name, manifests, maintenance, ranges);
+      // A round that failed half-way captured old summary keys under its id: the next attempt keeps using it.
+      const open = await readJson<{ round: string }>(ctx.lake, roundKey(group.name));
+      const round = open?.round ?? `${task.holder}-${Date.now().toString(36)}`;
+      if (!open) await ctx.lake.put(roundKey(group.name), JSON.stringify({ round }));
+      let plan = planMerge(options, group.name, manifests, { maintenance, ranges, round });
       if (ctx.lakeUri && (await ctx.queue.takeDiscovery(plan.batches.some((b) => b.drift)))) {
         plan = { ...plan, crawl: { start: true, targets: discoveryTargets(ctx.contracts, ctx.lakeUri) } };
       }
@@ -88,6 +92,7 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
       return { groups, started };
     }
     case 'finish':
+      await ctx.lake.delete(roundKey(ctx.queue.groups(task.dataset).name));
       for (const key of task.ddl ?? []) {
         if (!/^pipeline\/_ddl\/[0-9a-f]{32}$/.test(key)) throw new Error(`not a DDL record: ${key}`);
         await ctx.lake.put(key, '');
@@ -112,6 +117,9 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
  * about 170 history events, and an execution holds 25,000 (Step Functions quotas).
  */
 export const MAX_ROUNDS_PER_RUN = 100;
+
+/** The round a group's run is in, until it finishes: its id tags the summary keys captured before its MERGEs. */
+const roundKey = (group: string) => `pipeline/_rounds/${group}.json`;
 
 /** Where the plan function records that a DDL statement ran: its text's hash. */
 function ddlKey(sql: string): string {

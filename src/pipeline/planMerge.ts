@@ -4,7 +4,9 @@ import { describeDrift } from './alarms.ts';
 import { prunableColumns, type ColumnRange } from './columnRanges.ts';
 import type { TakenBatch } from './mergeQueue.ts';
 import type { MetricDatum } from './metrics.ts';
-import { datasetDdl, mergeSql, summaryDdl, summaryMergeSql, viewSql, type BatchRef } from './pipelineSql.ts';
+import {
+  affectedTable, affectedTableDdl, captureAffectedSql, datasetDdl, forgetAffectedSql, mergeSql, summaryDdl, summaryMergeSql, viewSql, type BatchRef,
+} from './pipelineSql.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
 
 export interface SqlStep {
@@ -45,8 +47,12 @@ export interface MergePlan {
   ddl: SqlStep[];
   /** The DDL statements' records, written when the round finished (empty where DDL is not remembered). */
   ddlKeys: string[];
+  /** Before the MERGEs: the summary keys of the stored rows they will replace (keyed datasets only). */
+  captures: SqlStep[];
   merges: SqlStep[];
   summaries: SqlStep[];
+  /** After the summaries: the captured keys of this round, no longer needed. */
+  forgets: SqlStep[];
   views: SqlStep[];
   /** Whether the round maintains the group's tables (the daily schedule asked for it). */
   maintain: boolean;
@@ -86,7 +92,8 @@ const refs = (sql: string, zone: 'curated' | 'summary') =>
  * maintenance of the group's tables when given (`maintenanceSteps`, less the tables that do not exist).
  */
 export function planMerge(
-  o: PlanOptions, group: string, manifests: Manifest[], maintenance?: MaintenanceStep[], ranges: Map<string, ColumnRange[]> = new Map(),
+  o: PlanOptions, group: string, manifests: Manifest[],
+  { maintenance, ranges = new Map(), round }: { maintenance?: MaintenanceStep[]; ranges?: Map<string, ColumnRange[]>; round?: string } = {},
 ): MergePlan {
   const byName = new Map(o.contracts.map((c) => [c.dataset, c]));
   const contractOf = (ds: string) => {
@@ -110,7 +117,7 @@ export function planMerge(
     batches: manifests.filter((m) => m.dataset === ds && m.status === 'published').map((m): BatchRef => ({ batchId: m.batchId, ingestDate: m.ingestDate })),
   }));
   if (!sources.length) {
-    return { ...base, run: false, ddl: [], ddlKeys: [], merges: [], summaries: [], views: [] };
+    return { ...base, run: false, ddl: [], ddlKeys: [], captures: [], merges: [], summaries: [], forgets: [], views: [] };
   }
   const fed = new Map<string, { owner: Contract; summary: Summary }>();
   for (const { contract } of sources) for (const f of summariesFedBy(o.contracts, contract.dataset)) fed.set(f.summary.name, f);
@@ -143,11 +150,23 @@ export function planMerge(
     }),
     ...[...summaries.values()].map((s) => ({ name: `ddl:summary.${s.name}`, sql: summaryDdl(o.dialect, o.names, s) })),
   ];
+  // Summaries fed by keyed datasets: a MERGE may move a row to another summary key (an order to another day), so
+  // the keys of the stored rows are captured before the MERGEs and recomputed with the new ones.
+  const capturing = round
+    ? [...fed.values()].map(({ summary }) => ({ summary, keyed: sources.filter((s) => s.contract.dataset in summary.affected && s.contract.key.length) }))
+      .filter((x) => x.keyed.length)
+    : [];
+  for (const { summary } of capturing) ddl.push({ name: `ddl:summary.${affectedTable(summary)}`, sql: affectedTableDdl(o.dialect, o.names, summary) });
+  const captured = new Set(capturing.map((x) => x.summary.name));
   return {
     ...base,
     run: true,
     ddl,
     ddlKeys: [],
+    captures: capturing.flatMap(({ summary, keyed }) => keyed.map(({ contract, batches: refsOf }) => ({
+      name: `capture:summary.${summary.name}:${contract.dataset}`, sql: captureAffectedSql(o.names, summary, contract, refsOf, round!), dataset: group,
+    }))),
+    forgets: capturing.map(({ summary }) => ({ name: `forget:summary.${affectedTable(summary)}`, sql: forgetAffectedSql(o.names, summary, round!), dataset: group })),
     merges: sources.map(({ contract, batches: refsOf }) => {
       const prunable = new Set(prunableColumns(contract));
       const prune = (ranges.get(contract.dataset) ?? []).filter((r) => prunable.has(r.column));
@@ -155,15 +174,18 @@ export function planMerge(
     }),
     summaries: [...fed.values()].map(({ summary }) => {
       const feeding = sources.filter((s) => s.contract.dataset in summary.affected);
-      // Keys recomputed from batches of the scope's dataset alone lie within the days those batches span.
+      // Keys recomputed from batches of the scope's dataset alone lie within the days those batches span, as long as
+      // its rows never move to another day (appended, or a partition source that never changes for a key).
       const scope = summary.scope;
-      const range = scope && feeding.length === 1 && feeding[0].contract.dataset === scope.dataset
+      const scopeContract = scope && byName.get(scope.dataset);
+      const still = scopeContract && (!scopeContract.key.length || (scopeContract.partitionsStable && prunableColumns(scopeContract).includes(scope.column)));
+      const range = still && feeding.length === 1 && feeding[0].contract.dataset === scope.dataset
         ? ranges.get(scope.dataset)?.find((r) => r.column === scope.column)
         : undefined;
       return {
         name: `summary:summary.${summary.name}`,
         dataset: group,
-        sql: summaryMergeSql(o.names, summary, feeding, range ? { dataset: scope!.dataset, range } : undefined),
+        sql: summaryMergeSql(o.names, summary, feeding, range ? { dataset: scope!.dataset, range } : undefined, captured.has(summary.name) ? round : undefined),
       };
     }),
     views: views.map((v) => ({ name: `view:analytics.${v.name}`, sql: viewSql(o.names, v) })),

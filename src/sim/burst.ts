@@ -161,6 +161,9 @@ async function simulate(
   const learn = (plan: MergePlan) => {
     const bytesOf = (ds: string) => plan.batches.filter((b) => b.dataset === ds).reduce((n, b) => n + (rawBytes.get(`${ds}/${b.batchId}`) ?? 0), 0);
     for (const s of [...plan.ddl, ...plan.views]) statements.set(s.sql, { kind: 'ddl' });
+    // Capturing old keys reads the stored rows of the batches' keys (key columns), forgetting them deletes a few rows.
+    for (const s of plan.captures) statements.set(s.sql, { kind: 'dml', table: `capture.${s.name}`, raw: 0, reads: [s.name.split(':').pop()!], share: KEY_COLUMNS_SHARE });
+    for (const s of plan.forgets) statements.set(s.sql, { kind: 'dml', table: s.name, raw: 0, reads: [], share: 0 });
     for (const m of plan.merges) {
       const ds = m.name.replace('merge:curated.', '');
       statements.set(m.sql, { kind: 'dml', table: `curated.${ds}`, raw: bytesOf(ds), reads: [ds], share: KEY_COLUMNS_SHARE, grows: ds });
@@ -203,7 +206,7 @@ async function simulate(
   const handlers: Record<string, (input: never) => unknown> = queued
     ? {
       Enqueue: plan, TakePending: plan, FinishRound: plan, ReleaseLease: plan,
-      RunDdl: runSql, RunMerge: runSql, RunSummary: runSql, RunView: runSql, RunMaintenance: runSql,
+      RunDdl: runSql, RunCapture: runSql, RunMerge: runSql, RunSummary: runSql, RunForget: runSql, RunView: runSql, RunMaintenance: runSql,
       PublishMetrics: putMetrics, PublishFailure: putMetrics, RecordMergeScan: putMetrics, RecordSummaryScan: putMetrics,
       UpdateDiscoveryTargets: async ({ Name }: { Name: string }) => {
         if (crawler.state().State === 'RUNNING') throw new AwsError('Glue.CrawlerRunningException', `Crawler with name ${Name} is running`);

@@ -251,6 +251,20 @@ CREATE TABLE IF NOT EXISTS landfall_dev_summary.olist_delivery_daily (
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/summary/olist_delivery_daily/'
 TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd');
 
+-- ddl:summary.olist_delivery_features__affected
+CREATE TABLE IF NOT EXISTS landfall_dev_summary.olist_delivery_features__affected (
+  order_id string,
+  `_round` string
+)
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/summary/olist_delivery_features__affected/'
+TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd');
+
+-- capture:summary.olist_delivery_features:olist_customers
+INSERT INTO landfall_dev_summary.olist_delivery_features__affected
+SELECT DISTINCT "order_id", 'olist_customers-merge-20261122T060000Z-abc123-r1' AS _round FROM (
+  SELECT o.order_id FROM (SELECT * FROM landfall_dev_curated.olist_customers WHERE "customer_id" IN (SELECT "customer_id" FROM (SELECT * FROM landfall_dev_raw.olist_customers WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS n)) AS b JOIN landfall_dev_curated.olist_orders AS o ON o.customer_id = b.customer_id
+) AS x;
+
 -- merge:curated.olist_customers
 MERGE INTO landfall_dev_curated.olist_customers AS t
 USING (
@@ -270,7 +284,13 @@ MERGE INTO landfall_dev_summary.olist_delivery_features AS t
 USING (
   WITH affected AS (
     SELECT DISTINCT "order_id" FROM (
-      SELECT o.order_id FROM (SELECT * FROM landfall_dev_raw.olist_customers WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b JOIN landfall_dev_curated.olist_orders AS o ON o.customer_id = b.customer_id
+      (
+        SELECT o.order_id FROM (SELECT * FROM landfall_dev_raw.olist_customers WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b JOIN landfall_dev_curated.olist_orders AS o ON o.customer_id = b.customer_id
+      )
+      UNION ALL
+      (
+        SELECT "order_id" FROM landfall_dev_summary.olist_delivery_features__affected WHERE _round = 'olist_customers-merge-20261122T060000Z-abc123-r1'
+      )
     ) AS x
   ),
   recomputed AS (
@@ -306,6 +326,9 @@ ON t."order_id" = s."order_id"
 WHEN MATCHED AND NOT s._present THEN DELETE
 WHEN MATCHED THEN UPDATE SET "purchase_date" = s."purchase_date", "customer_state" = s."customer_state", "seller_state" = s."seller_state", "item_count" = s."item_count", "price_total" = s."price_total", "freight_total" = s."freight_total", "freight_share" = s."freight_share", "delivery_days" = s."delivery_days", "estimated_days" = s."estimated_days", "is_late" = s."is_late", "review_score" = s."review_score"
 WHEN NOT MATCHED AND s._present THEN INSERT ("order_id", "purchase_date", "customer_state", "seller_state", "item_count", "price_total", "freight_total", "freight_share", "delivery_days", "estimated_days", "is_late", "review_score") VALUES (s."order_id", s."purchase_date", s."customer_state", s."seller_state", s."item_count", s."price_total", s."freight_total", s."freight_share", s."delivery_days", s."estimated_days", s."is_late", s."review_score");
+
+-- forget:summary.olist_delivery_features__affected
+DELETE FROM landfall_dev_summary.olist_delivery_features__affected WHERE _round = 'olist_customers-merge-20261122T060000Z-abc123-r1';
 
 -- view:analytics.olist_delivery_daily
 CREATE OR REPLACE VIEW landfall_dev_analytics.olist_delivery_daily AS

@@ -119,6 +119,21 @@ CREATE TABLE IF NOT EXISTS landfall_dev_summary.olist_delivery_features (
 LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/summary/olist_delivery_features/'
 TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd');
 
+-- ddl:summary.olist_delivery_daily__affected
+CREATE TABLE IF NOT EXISTS landfall_dev_summary.olist_delivery_daily__affected (
+  purchase_date date,
+  `_round` string
+)
+LOCATION 's3://landfall-lake-123456789012-eu-west-1-dev/summary/olist_delivery_daily__affected/'
+TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd');
+
+-- capture:summary.olist_delivery_daily:olist_order_payments
+INSERT INTO landfall_dev_summary.olist_delivery_daily__affected
+SELECT DISTINCT "purchase_date", 'olist_customers-merge-20261122T060000Z-abc123-r1' AS _round FROM (
+  SELECT CAST(o.order_purchase_timestamp AS DATE) AS purchase_date
+  FROM (SELECT * FROM landfall_dev_curated.olist_order_payments WHERE ("order_id", "payment_sequential") IN (SELECT "order_id", "payment_sequential" FROM (SELECT * FROM landfall_dev_raw.olist_order_payments WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS n)) AS b JOIN landfall_dev_curated.olist_orders AS o ON o.order_id = b.order_id
+) AS x;
+
 -- merge:curated.olist_order_payments
 MERGE INTO landfall_dev_curated.olist_order_payments AS t
 USING (
@@ -138,8 +153,14 @@ MERGE INTO landfall_dev_summary.olist_delivery_daily AS t
 USING (
   WITH affected AS (
     SELECT DISTINCT "purchase_date" FROM (
-      SELECT CAST(o.order_purchase_timestamp AS DATE) AS purchase_date
-      FROM (SELECT * FROM landfall_dev_raw.olist_order_payments WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b JOIN landfall_dev_curated.olist_orders AS o ON o.order_id = b.order_id
+      (
+        SELECT CAST(o.order_purchase_timestamp AS DATE) AS purchase_date
+        FROM (SELECT * FROM landfall_dev_raw.olist_order_payments WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123') AS b JOIN landfall_dev_curated.olist_orders AS o ON o.order_id = b.order_id
+      )
+      UNION ALL
+      (
+        SELECT "purchase_date" FROM landfall_dev_summary.olist_delivery_daily__affected WHERE _round = 'olist_customers-merge-20261122T060000Z-abc123-r1'
+      )
     ) AS x
   ),
   recomputed AS (
@@ -165,6 +186,9 @@ ON t."purchase_date" = s."purchase_date"
 WHEN MATCHED AND NOT s._present THEN DELETE
 WHEN MATCHED THEN UPDATE SET "orders" = s."orders", "delivered_orders" = s."delivered_orders", "late_orders" = s."late_orders", "avg_delivery_days" = s."avg_delivery_days", "revenue" = s."revenue"
 WHEN NOT MATCHED AND s._present THEN INSERT ("purchase_date", "orders", "delivered_orders", "late_orders", "avg_delivery_days", "revenue") VALUES (s."purchase_date", s."orders", s."delivered_orders", s."late_orders", s."avg_delivery_days", s."revenue");
+
+-- forget:summary.olist_delivery_daily__affected
+DELETE FROM landfall_dev_summary.olist_delivery_daily__affected WHERE _round = 'olist_customers-merge-20261122T060000Z-abc123-r1';
 
 -- view:analytics.olist_delivery_daily
 CREATE OR REPLACE VIEW landfall_dev_analytics.olist_delivery_daily AS
