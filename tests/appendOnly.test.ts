@@ -31,7 +31,7 @@ describe('contracts without a key', () => {
       const [geo] = await rows(conn, `SELECT count(*)::INT AS n FROM (SELECT DISTINCT * FROM read_csv('${GEO}', header = true, all_varchar = true))`);
       expect((await runner.engine.query('SELECT count(*)::INT AS n FROM curated.olist_geolocation')).rows[0]).toEqual(geo);
     } finally {
-      runner.close();
+      await runner.close();
     }
     // The same batch merged again (landfall replay) appends nothing.
     expect(await replay(['--lake', lake.root, 'ad_clicks', batch], () => undefined)).toBe(0);
@@ -41,7 +41,7 @@ describe('contracts without a key', () => {
       const [csv] = await rows(conn, `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}', header = true)`);
       expect((await again.engine.query('SELECT count(*)::INT AS n FROM curated.ad_clicks')).rows[0]).toEqual(csv);
     } finally {
-      again.close();
+      await again.close();
     }
   });
 });

@@ -82,7 +82,7 @@ describe('a burst of files of one dataset', () => {
       const [got] = (await engine.query('SELECT count(*)::INT AS n, count(DISTINCT order_status)::INT AS statuses, count(DISTINCT _batch_id)::INT AS batches FROM curated.olist_orders')).rows;
       expect(got).toEqual({ ...golden, batches: FILES });
     } finally {
-      engine.close();
+      await engine.close();
     }
   });
 });

@@ -60,7 +60,7 @@ async function curated(lake: LocalLake, m: Manifest): Promise<unknown> {
     );
     return (await engine.query('SELECT count(*) AS n, sum(hash(ip, app, device, os, channel, click_time, is_attributed)) AS h FROM curated.ad_clicks')).rows;
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 

@@ -180,7 +180,7 @@ describe('the state machine converts handed-off batches (the same ASL, run by th
       const curated = (await engine.query('SELECT count(*) AS n, sum(hash(ip, app, device, os, channel, click_time, is_attributed)) AS h FROM curated.ad_clicks')).rows;
       return { steps: out.steps, curated };
     } finally {
-      engine.close();
+      await engine.close();
     }
   }
 

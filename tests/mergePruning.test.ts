@@ -86,7 +86,7 @@ describe('MERGE partition pruning', () => {
       expect(merges).toHaveLength(2);
       expect(merges[1]).toContain(`AND t."order_purchase_timestamp" BETWEEN TIMESTAMP '${lo}' AND TIMESTAMP '${hi}'\n`);
     } finally {
-      runner.close();
+      await runner.close();
     }
   });
 
@@ -110,7 +110,7 @@ describe('MERGE partition pruning', () => {
       const got = (await runner.engine.query("SELECT strftime(click_date, '%Y-%m-%d') AS d, channel::INT AS channel, clicks::INT AS clicks, installs::INT AS installs FROM summary.ad_clicks_daily ORDER BY d, channel")).rows;
       expect(got).toEqual(golden);
     } finally {
-      runner.close();
+      await runner.close();
     }
   });
 });

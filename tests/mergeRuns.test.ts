@@ -61,7 +61,7 @@ describe('local merge runs', () => {
       // Done: a second request is needed before the next maintenance.
       expect(await runner.queue.maintenanceDue('olist_orders')).toBe(false);
     } finally {
-      runner.close();
+      await runner.close();
     }
   });
 });

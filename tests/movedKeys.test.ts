@@ -69,7 +69,7 @@ describe('summaries when an update moves a key', () => {
       // Nothing captured is left behind once rounds finished.
       expect((await runner.engine.query('SELECT count(*)::INT AS n FROM summary.olist_delivery_daily__affected')).rows).toEqual([{ n: 0 }]);
     } finally {
-      runner.close();
+      await runner.close();
     }
   });
 });

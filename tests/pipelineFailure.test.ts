@@ -36,7 +36,7 @@ describe('a failing pipeline step', () => {
       expect(ok.steps).toContain('summary:summary.olist_delivery_daily');
       expect((await engine.query('SELECT count(*) AS n FROM curated.olist_orders')).rows).toEqual([{ n: '8135' }]);
     } finally {
-      engine.close();
+      await engine.close();
     }
   });
 
@@ -56,7 +56,7 @@ describe('a failing pipeline step', () => {
       expect(report.lines.some((l) => /ALARM pipeline-failed retailrocket_category_tree/.test(l))).toBe(true);
       expect(await readFile(join(lake.root, 'alarms.log'), 'utf8')).toMatch(/ALARM pipeline-failed retailrocket_category_tree/);
     } finally {
-      runner.close();
+      await runner.close();
     }
   });
 
@@ -75,7 +75,7 @@ describe('a failing pipeline step', () => {
       expect(report.lines).toContain('  ALARM reject-ratio ad_clicks 50.0% > 0.10%');
       expect((await runner.engine.query('SELECT count(*) AS n FROM curated.ad_clicks')).rows).toEqual([{ n: '1' }]);
     } finally {
-      runner.close();
+      await runner.close();
     }
   });
 });

@@ -23,7 +23,7 @@ describe('landfall replay: the recovery after a pipeline run that did not finish
       try {
         return (await engine.query('SELECT count(*)::INT AS n FROM curated.olist_orders')).rows[0];
       } finally {
-        engine.close();
+        await engine.close();
       }
     };
     expect(await count()).toEqual({ n });

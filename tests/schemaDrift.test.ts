@@ -78,7 +78,7 @@ describe('schema drift', () => {
       expect(drift.map((m) => [m.Dataset ?? null, m.SchemaDrift]).sort()).toEqual([[null, 1], ['evolving', 1]]);
       expect(out.alarms).toEqual([{ name: 'schema-drift', dataset: 'evolving', detail: 'missing name; extra colour, Extra Note (kept as extra_note); renamed area -> region (evolve: evolved)' }]);
     } finally {
-      engine.close();
+      await engine.close();
     }
   });
 
@@ -101,7 +101,7 @@ describe('schema drift', () => {
       expect(out.alarms.map((a) => a.name)).toEqual(['schema-drift']);
       expect(out.alarms[0].detail).toMatch(/\(reject: file rejected\)$/);
     } finally {
-      engine.close();
+      await engine.close();
     }
   });
 

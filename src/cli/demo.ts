@@ -65,7 +65,7 @@ export async function demo(args: string[]): Promise<number> {
       say(formatResult(await engine.query(q), 'table'));
     }
   } finally {
-    pipeline.close();
+    await pipeline.close();
   }
   const lakeArg = values.lake === '.landfall' ? '' : ` --lake ${values.lake}`;
   say(`\nTry your own: npx landfall query${lakeArg} "SELECT * FROM analytics.retailrocket_funnel_daily ORDER BY event_date LIMIT 10"`);

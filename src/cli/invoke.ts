@@ -92,7 +92,7 @@ export async function invoke(args: string[]): Promise<number> {
       );
       process.stdout.write(`${JSON.stringify({ steps: out.steps, alarms: out.alarms })}\n`);
     } finally {
-      runner.close();
+      await runner.close();
     }
     return 0;
   }

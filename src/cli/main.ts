@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { formatResult, type OutputFormat } from './format.ts';
-import { LocalPipelineRunner } from './pipelineRunner.ts';
+import { LocalPipelineRunner, waitingFor } from './pipelineRunner.ts';
 import { expandPaths, type FileOutcome } from './runFiles.ts';
 
 const USAGE = `landfall: CSV files in, a typed, queryable Parquet lake out (locally: no AWS account, no Docker, no network)
@@ -115,7 +115,7 @@ async function run(args: string[]): Promise<number> {
     result = await pipeline.run(files, values.dataset, say);
     for (const l of await pipeline.freshness()) say(l);
   } finally {
-    pipeline.close();
+    await pipeline.close();
   }
   return reportOutcomes(result.outcomes, result.mergeFailed);
 }
@@ -137,7 +137,7 @@ async function maintain(args: string[]): Promise<number> {
     for (const l of lines) process.stdout.write(`${l}\n`);
     return failed ? 1 : 0;
   } finally {
-    runner.close();
+    await runner.close();
   }
 }
 
@@ -147,12 +147,12 @@ async function query(args: string[]): Promise<number> {
   if (!['table', 'csv', 'json'].includes(format)) throw new Error(`--format must be table, csv or json, not "${format}"`);
   if (positionals.length !== 1) throw new Error('give the SQL as one argument, in quotes');
   const lake = await openLocalLake(lakeOptions(values));
-  const engine = await DuckDbEngine.open(lake.root);
+  const engine = await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root) });
   try {
     await engine.attachRaw(lake.lake, lake.contracts);
     process.stdout.write(`${formatResult(await engine.query(positionals[0]), format)}\n`);
   } finally {
-    engine.close();
+    await engine.close();
   }
   return 0;
 }

@@ -40,7 +40,7 @@ export class LocalPipelineRunner {
   }
 
   static async open(lake: LocalLake): Promise<LocalPipelineRunner> {
-    return new LocalPipelineRunner(lake, await DuckDbEngine.open(lake.root));
+    return new LocalPipelineRunner(lake, await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root) }));
   }
 
   /** Files ingested one by one, then every dataset's merge run: what `landfall run` and the demo do. */
@@ -124,6 +124,9 @@ export class LocalPipelineRunner {
         ],
         failed: true,
       };
+    } finally {
+      // Held only for the pipeline's steps: another landfall command (a query, a run) gets the warehouse between them.
+      await this.engine.release();
     }
   }
 
@@ -139,9 +142,14 @@ export class LocalPipelineRunner {
     return lines.map((l) => `  ${l}`);
   }
 
-  close(): void {
-    this.engine.close();
+  close(): Promise<void> {
+    return this.engine.close();
   }
+}
+
+/** What a command says when another landfall process holds the warehouse. */
+export function waitingFor(root: string): (holder: string) => void {
+  return (holder) => process.stderr.write(`waiting for the warehouse ${join(root, 'warehouse.duckdb')}: ${holder} holds it (another landfall command); this one goes on when it lets go\n`);
 }
 
 /** `<dataset>: N batch(es) merged in one MERGE` and what the run wrote, one line per round. */

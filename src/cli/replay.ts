@@ -47,6 +47,6 @@ export async function replay(args: string[], out: (line: string) => void = (l) =
     for (const l of report.lines) out(l);
     return report.failed ? 1 : 0;
   } finally {
-    runner.close();
+    await runner.close();
   }
 }

@@ -11,27 +11,75 @@ export interface QueryResult {
   rows: Record<string, unknown>[];
 }
 
+/** How long a command waits for the warehouse another landfall process holds, and what it says meanwhile. */
+export interface WarehouseWait {
+  timeoutMs?: number;
+  /** Told once, when the warehouse turns out to be held: by which process, if DuckDB says. */
+  onWait?: (holder: string) => void;
+}
+
 /**
  * The local query engine and catalog: a DuckDB database file in the lake folder (`warehouse.duckdb`) holding the
  * curated and summary tables and the analytics views, with `raw.<dataset>` views over the Parquet files of
  * published batches only. Locally it plays Athena, and refreshing the raw views plays the Glue crawler.
+ *
+ * DuckDB lets one process at a time open the file. The engine opens it when a statement first needs it, waits
+ * (saying who holds it) while another landfall command does, and `release()` closes it again: `landfall run`
+ * holds the warehouse only for its pipeline steps, never while it converts, so a `landfall query` gets in between.
  */
 export class DuckDbEngine {
-  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
+  private open_: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | null = null;
 
-  static async open(root: string): Promise<DuckDbEngine> {
-    const extensionDir = join(root, '.duckdb', 'extensions');
-    await mkdir(extensionDir, { recursive: true });
-    // Offline by design: no extension may be downloaded (docs/libraries.md).
-    const instance = await DuckDBInstance.create(join(root, 'warehouse.duckdb'), {
-      extension_directory: extensionDir,
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
+  private constructor(private readonly root: string, private readonly wait: WarehouseWait) {}
+
+  static async open(root: string, wait: WarehouseWait = {}): Promise<DuckDbEngine> {
+    await mkdir(join(root, '.duckdb', 'extensions'), { recursive: true });
+    return new DuckDbEngine(root, wait);
+  }
+
+  private connection(): Promise<DuckDBConnection> {
+    this.open_ ??= this.connect().catch((err) => {
+      this.open_ = null;
+      throw err;
     });
-    const conn = await instance.connect();
-    // Timestamps are UTC wall-clock everywhere; a session time zone must not shift them.
-    await conn.run("SET TimeZone = 'UTC'");
-    return new DuckDbEngine(instance, conn);
+    return this.open_.then((o) => o.conn);
+  }
+
+  private async connect(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+    const file = join(this.root, 'warehouse.duckdb');
+    const deadline = Date.now() + (this.wait.timeoutMs ?? 30 * 60_000);
+    let told = false;
+    for (;;) {
+      try {
+        // Offline by design: no extension may be downloaded (docs/libraries.md).
+        const instance = await DuckDBInstance.create(file, {
+          extension_directory: join(this.root, '.duckdb', 'extensions'),
+          autoinstall_known_extensions: 'false',
+          autoload_known_extensions: 'false',
+        });
+        const conn = await instance.connect();
+        // Timestamps are UTC wall-clock everywhere; a session time zone must not shift them.
+        await conn.run("SET TimeZone = 'UTC'");
+        return { instance, conn };
+      } catch (err) {
+        const message = (err as Error).message;
+        if (!/Conflicting lock is held|Could not set lock on file/i.test(message)) throw err;
+        if (Date.now() > deadline) throw new Error(`the warehouse ${file} is still held by another process (${holderOf(message)}); stop it or try again`, { cause: err });
+        if (!told) this.wait.onWait?.(holderOf(message));
+        told = true;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  /** Closes the warehouse file, so that another process may open it; the next statement opens it again. */
+  async release(): Promise<void> {
+    const open = this.open_;
+    this.open_ = null;
+    if (!open) return;
+    const { instance, conn } = await open;
+    conn.closeSync();
+    instance.closeSync();
   }
 
   /** (Re)creates `raw.<dataset>` for every contract from the manifests in the lake. */
@@ -41,7 +89,8 @@ export class DuckDbEngine {
 
   /** The local crawler: `raw.<dataset>` over the Parquet files of the dataset's published batches. */
   async refreshRaw(lake: FolderStore, c: Contract): Promise<{ files: number; partitions: string[] }> {
-    await this.conn.run('CREATE SCHEMA IF NOT EXISTS raw');
+    const conn = await this.connection();
+    await conn.run('CREATE SCHEMA IF NOT EXISTS raw');
     const files: string[] = [];
     const partitions = new Set<string>();
     for await (const o of lake.list(`manifests/${c.dataset}/`)) {
@@ -57,7 +106,7 @@ export class DuckDbEngine {
       // The contract's columns, as Athena's raw table (DDL from the contract) shows them: columns a drifted file
       // brought along (schemaDrift: evolve) stay in its Parquet file until the contract adds them.
       const cols = [...c.columns.map((col) => `"${col.name}"`), '_batch_id', '_source_key', '_source_line', '_ingested_at', 'ingest_date'];
-      await this.conn.run(
+      await conn.run(
         `CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} FROM read_parquet([${list}], hive_partitioning = true, hive_types = {'ingest_date': DATE}, union_by_name = true)`,
       );
     } else {
@@ -66,24 +115,29 @@ export class DuckDbEngine {
         'CAST(NULL AS VARCHAR) AS _batch_id', 'CAST(NULL AS VARCHAR) AS _source_key',
         'CAST(NULL AS BIGINT) AS _source_line', 'CAST(NULL AS TIMESTAMPTZ) AS _ingested_at', 'CAST(NULL AS DATE) AS ingest_date',
       ];
-      await this.conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} WHERE false`);
+      await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} WHERE false`);
     }
     return { files: files.length, partitions: [...partitions].sort() };
   }
 
   async run(sql: string): Promise<void> {
-    await this.conn.run(sql);
+    await (await this.connection()).run(sql);
   }
 
   async query(sql: string): Promise<QueryResult> {
-    const reader = await this.conn.runAndReadAll(sql);
+    const reader = await (await this.connection()).runAndReadAll(sql);
     return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
   }
 
-  close(): void {
-    this.conn.closeSync();
-    this.instance.closeSync();
+  close(): Promise<void> {
+    return this.release();
   }
+}
+
+/** "PID 1234" from DuckDB's lock error, or that it did not say. */
+function holderOf(message: string): string {
+  const pid = /PID (\d+)/.exec(message)?.[1];
+  return pid ? `process ${pid}` : 'another process';
 }
 
 export function sqlString(s: string): string {
