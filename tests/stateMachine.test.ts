@@ -61,6 +61,19 @@ describe('statemachines/pipeline.asl.json', () => {
     expect(new PipelineFailedError('d', 'b', 'e', 'c').name).toBe('PipelineFailedError');
   });
 
+  it('bounds every task: Athena statements by 2 hours, the functions by their own timeout (the local interpreter would stop a task after 60 s)', async () => {
+    const t = await readTemplate();
+    const timeout = (id: string) => (t.Resources[id].Properties!.Timeout ?? (t.Globals as { Function: { Timeout: number } }).Function.Timeout) as number;
+    walk(definition, (o) => {
+      if (o.Type !== 'Task') return;
+      const resource = String(o.Resource);
+      expect(o.TimeoutSeconds, resource).toBeTypeOf('number');
+      if (resource.includes(':athena:')) expect(o.TimeoutSeconds).toBe(7200);
+      if (resource === '${PlanFunctionArn}') expect(o.TimeoutSeconds).toBeGreaterThan(timeout('PlanFunction'));
+      if (resource === '${ConvertFunctionArn}') expect(o.TimeoutSeconds).toBeGreaterThan(timeout('ConvertFunction'));
+    });
+  });
+
   it('retries a failed MERGE with full jitter (a commit conflict with an outside writer), and waits only for the merge window, never for a crawler', () => {
     const states = definition.States.Pipeline.Branches[0].States;
     const merge = states.Merges.ItemProcessor.States.RunMerge;

@@ -36,6 +36,10 @@ export interface ScaleOptions {
   /** Time budget of each continued gzip invocation (ms); 0: a quarter of the uninterrupted run's time. */
   budgetMs: number;
   rangeMb: number;
+  /** Sizes (MB) of the inputs `landfall run` converts and merges end to end, for its peak RSS. */
+  runMbs: number[];
+  /** The warehouse's memory limit for those runs (MB). */
+  warehouseMb: number;
   log: (line: string) => void;
 }
 
@@ -167,6 +171,17 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
     const equal = same(sums, wholeGz);
     ok &&= equal && invocations >= 3;
     o.log(`gzip continued: ${invocations} invocations of <= ${(budget / 1000).toFixed(0)} s each (+ publish ${pub.seconds.toFixed(1)} s), ${seconds.toFixed(0)} s in total vs ${whole.seconds.toFixed(0)} s uninterrupted; peak RSS <= ${mb(Math.max(...peaks))}; rows and column checksums ${equal ? 'EQUAL to' : 'DIFFERENT from'} one pass (${sums.rows} rows)`);
+  }
+  // landfall run end to end (conversion, then the MERGE by key in DuckDB with its memory limit): one process.
+  for (const runMb of o.runMbs) {
+    const f = await input(o.dir, `events-${runMb}m`, runMb);
+    const work = join(o.dir, 'work-run');
+    await rm(work, { recursive: true, force: true });
+    const out = await step(work, ['run', f, t, String(o.warehouseMb)]);
+    const merged = out.result.curated === out.result.rows && !out.result.mergeFailed;
+    const under = out.peakRssBytes < 1024 ** 3;
+    ok &&= merged && under;
+    o.log(`landfall run ${gb((await stat(f)).size)} (warehouse limit ${o.warehouseMb} MB): ${out.seconds.toFixed(0)} s, ${out.result.rows} rows converted, ${out.result.curated} merged by key; peak RSS ${mb(out.peakRssBytes)} (${under ? 'under' : 'OVER'} 1 GB)`);
   }
   const [a, b] = rss;
   o.log(`peak RSS: ${mb(a[2].peakRssBytes)} at ${gb(a[1])}, ${mb(b[2].peakRssBytes)} at ${gb(b[1])} (${((b[2].peakRssBytes / a[2].peakRssBytes - 1) * 100).toFixed(0)}%)`);

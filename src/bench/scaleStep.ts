@@ -5,12 +5,14 @@
  *   start   <work> <key> <threads> <budgetMs>         the ingest function's part: plans, converts until the budget
  *   segment <work> <batchId> <segment> <threads> <budgetMs>   one convert-function run of a segment
  *   publish <work> <batchId> <threads>                the publish step
+ *   run     <work> <file> <threads> <warehouseMb>     `landfall run` end to end: convert, then MERGE by key and views
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { handleConvertTask } from '../convert/convertTask.ts';
 import { runSegment } from '../convert/batch.ts';
 import { ingestObject, openedBatch, startIngest, type IngestContext } from '../convert/ingestObject.ts';
+import { LocalPipelineRunner } from '../cli/pipelineRunner.ts';
 import { ingestContext, openLocalLake } from '../wiring/local.ts';
 import { EVENTS } from './benchData.ts';
 
@@ -40,6 +42,22 @@ if (step === 'whole') {
   const ctx = await context(threads, RANGE);
   const { contract, batch } = await openedBatch(ctx, EVENTS.dataset, batchId);
   result = await runSegment(ctx, contract, batch, Number(segment), Number(budget) > 0 ? Date.now() + Number(budget) : undefined);
+} else if (step === 'run') {
+  const [file, threads, warehouseMb] = args;
+  const contracts = join(work, 'contracts');
+  await mkdir(contracts, { recursive: true });
+  // Keyed, so that the MERGE deduplicates (a window over every row) and joins: DuckDB's heaviest local work.
+  await writeFile(join(contracts, `${EVENTS.dataset}.yaml`), `${EVENTS.contract}key: [event_id]\n`);
+  const lake = await openLocalLake({ root: join(work, 'lake'), contractsDir: contracts, settings: { threads: Number(threads), rangeBytes: 0 }, warehouseMemoryMb: Number(warehouseMb) });
+  const runner = await LocalPipelineRunner.open(lake);
+  try {
+    const lines: string[] = [];
+    const { outcomes, mergeFailed } = await runner.run([file], EVENTS.dataset, (l) => lines.push(l));
+    const curated = mergeFailed ? null : (await runner.engine.query(`SELECT count(*)::BIGINT AS n FROM curated.${EVENTS.dataset}`)).rows[0].n;
+    result = { rows: outcomes[0].result?.manifest.rowsWritten, curated: Number(curated), mergeFailed, ...(mergeFailed ? { lines } : {}) };
+  } finally {
+    await runner.close();
+  }
 } else if (step === 'publish') {
   const [batchId, threads] = args;
   result = await handleConvertTask(await context(threads, RANGE), { action: 'publish', dataset: EVENTS.dataset, batchId });

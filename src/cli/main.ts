@@ -29,14 +29,17 @@ usage:
                                                     a burst of uploads through the real state machine against simulated AWS
                                                     services (their documented rules, public prices) on a simulated clock
   landfall scale [--plain-mb 5120] [--gzip-mb 2048] [--range-mb 1024] [--budget-s N] [--threads 2] [--dir DIR]
+                 [--run-mb 512,5120] [--warehouse-mb 512]
                                                     large files end to end, each step in its own process: byte ranges and a gzip
-                                                    (--gzip-mb compressed) over time-limited runs vs one pass (rows, checksums, RSS)
+                                                    (--gzip-mb compressed) over time-limited runs vs one pass (rows, checksums, RSS),
+                                                    and landfall run end to end (convert and MERGE) with its peak RSS
 
 options:
   --lake DIR        the local lake folder (default .landfall)
   --contracts DIR   dataset contracts (default: the built-in contracts/)
   --target-mb N     target Parquet file size in MB (default 200)
   --range-mb N      plain files over 1.5 x N MB are converted as byte ranges by the state machine's Map (default 1024; 0: never)
+  --warehouse-mb N  DuckDB's memory limit for merges, summaries and queries; beyond it, it spills to disk (default 512)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -83,12 +86,15 @@ export async function main(argv: string[]): Promise<number> {
 
 export const commonOptions = {
   lake: { type: 'string', default: '.landfall' },
+  'warehouse-mb': { type: 'string' },
   contracts: { type: 'string' },
   'target-mb': { type: 'string' },
   'range-mb': { type: 'string' },
 } as const;
 
-export function lakeOptions(values: { lake?: string; contracts?: string; 'target-mb'?: string; 'range-mb'?: string }) {
+export function lakeOptions(values: { lake?: string; contracts?: string; 'target-mb'?: string; 'range-mb'?: string; 'warehouse-mb'?: string }) {
+  const warehouse = values['warehouse-mb'] !== undefined ? Number(values['warehouse-mb']) : undefined;
+  if (warehouse !== undefined && !(warehouse >= 64)) throw new Error(`--warehouse-mb must be at least 64 (MB), not "${values['warehouse-mb']}"`);
   const target = values['target-mb'] !== undefined ? Number(values['target-mb']) : undefined;
   if (target !== undefined && !(target > 0)) throw new Error(`--target-mb must be a positive number, not "${values['target-mb']}"`);
   const range = values['range-mb'] !== undefined ? Number(values['range-mb']) : undefined;
@@ -96,6 +102,7 @@ export function lakeOptions(values: { lake?: string; contracts?: string; 'target
   return {
     root: values.lake ?? '.landfall',
     contractsDir: values.contracts,
+    ...(warehouse ? { warehouseMemoryMb: warehouse } : {}),
     settings: {
       ...(target ? { targetFileBytes: Math.round(target * 1024 * 1024) } : {}),
       ...(range !== undefined ? { rangeBytes: Math.round(range * 1024 * 1024) } : {}),
@@ -147,7 +154,7 @@ async function query(args: string[]): Promise<number> {
   if (!['table', 'csv', 'json'].includes(format)) throw new Error(`--format must be table, csv or json, not "${format}"`);
   if (positionals.length !== 1) throw new Error('give the SQL as one argument, in quotes');
   const lake = await openLocalLake(lakeOptions(values));
-  const engine = await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root) });
+  const engine = await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root), memoryMb: lake.warehouseMemoryMb });
   try {
     await engine.attachRaw(lake.lake, lake.contracts);
     process.stdout.write(`${formatResult(await engine.query(positionals[0]), format)}\n`);
@@ -166,6 +173,8 @@ async function scale(args: string[]): Promise<number> {
       'small-mb': { type: 'string', default: '200' },
       'range-mb': { type: 'string', default: '1024' },
       'budget-s': { type: 'string', default: '0' },
+      'run-mb': { type: 'string', default: '512,5120' },
+      'warehouse-mb': { type: 'string', default: '512' },
       threads: { type: 'string', default: '2' },
       dir: { type: 'string', default: '.landfall/scale' },
     },
@@ -179,6 +188,7 @@ async function scale(args: string[]): Promise<number> {
   const ok = await runScaleCheck({
     dir: values.dir, plainMb: num('plain-mb'), gzipMb: num('gzip-mb'), smallMb: num('small-mb'), rangeMb: num('range-mb'),
     budgetMs: num('budget-s') * 1000, threads: num('threads'), log: (s) => process.stdout.write(`${s}\n`),
+    runMbs: (values['run-mb'] ?? '').split(',').filter(Boolean).map(Number), warehouseMb: num('warehouse-mb'),
   });
   return ok ? 0 : 1;
 }

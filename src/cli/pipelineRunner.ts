@@ -40,7 +40,7 @@ export class LocalPipelineRunner {
   }
 
   static async open(lake: LocalLake): Promise<LocalPipelineRunner> {
-    return new LocalPipelineRunner(lake, await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root) }));
+    return new LocalPipelineRunner(lake, await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root), memoryMb: lake.warehouseMemoryMb }));
   }
 
   /** Files ingested one by one, then every dataset's merge run: what `landfall run` and the demo do. */

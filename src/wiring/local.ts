@@ -14,12 +14,20 @@ export interface LocalLake {
   lake: FolderStore;
   contracts: Contract[];
   settings: IngestSettings;
+  /** DuckDB's memory limit for the warehouse (MB); beyond it, it spills to `.duckdb/tmp/` in the lake folder. */
+  warehouseMemoryMb: number;
 }
 
+/** The warehouse's default memory limit: with conversion's ~0.5 GB, `landfall run` stays under 1 GB. */
+export const DEFAULT_WAREHOUSE_MB = 512;
+
 /** Composition root for the laptop: two folders play the landing and lake buckets. */
-export async function openLocalLake(options: { root: string; contractsDir?: string; settings?: Partial<IngestSettings> }): Promise<LocalLake> {
+export async function openLocalLake(
+  options: { root: string; contractsDir?: string; settings?: Partial<IngestSettings>; warehouseMemoryMb?: number },
+): Promise<LocalLake> {
   const root = resolve(options.root);
   return {
+    warehouseMemoryMb: options.warehouseMemoryMb ?? DEFAULT_WAREHOUSE_MB,
     root,
     landing: new FolderStore(join(root, 'landing'), 'landing'),
     lake: new FolderStore(join(root, 'lake'), 'lake'),

@@ -16,6 +16,8 @@ export interface WarehouseWait {
   timeoutMs?: number;
   /** Told once, when the warehouse turns out to be held: by which process, if DuckDB says. */
   onWait?: (holder: string) => void;
+  /** DuckDB's memory limit (MB); beyond it, MERGEs and summaries spill to `.duckdb/tmp/` (default: DuckDB's, 80% of RAM). */
+  memoryMb?: number;
 }
 
 /**
@@ -60,6 +62,12 @@ export class DuckDbEngine {
         const conn = await instance.connect();
         // Timestamps are UTC wall-clock everywhere; a session time zone must not shift them.
         await conn.run("SET TimeZone = 'UTC'");
+        if (this.wait.memoryMb) {
+          // Bounded memory: what does not fit spills to the lake folder. Insertion order is not needed for MERGEs.
+          await conn.run(`SET memory_limit = '${Math.floor(this.wait.memoryMb)}MB'`);
+          await conn.run(`SET temp_directory = '${join(this.root, '.duckdb', 'tmp').replace(/'/g, "''")}'`);
+          await conn.run('SET preserve_insertion_order = false');
+        }
         return { instance, conn };
       } catch (err) {
         const message = (err as Error).message;
