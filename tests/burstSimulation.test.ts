@@ -24,6 +24,11 @@ describe('a burst of 1,000 files over 13 datasets', () => {
     expect(r.executions).toBeLessThan(50);
   });
 
+  it('a day of 10,000 files with a 15-minute merge window: runs hand over before the 4-hour timeout, none fails', async () => {
+    const r = await runBurst({ contracts, files: 10_000, datasets: 13, design: 'queued', withinSeconds: 86_400, mergeWindowSeconds: 900 });
+    expect(r).toMatchObject({ batchesPublished: 10_000, batchesMerged: 10_000, failedExecutions: 0, failures: {} });
+  }, 120_000);
+
   it('is the same on every run (seeded uploads, simulated time)', async () => {
     const a = await runBurst({ contracts, files: 200, datasets: 5, design: 'queued', seed: 7 });
     const b = await runBurst({ contracts, files: 200, datasets: 5, design: 'queued', seed: 7 });

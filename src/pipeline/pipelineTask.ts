@@ -34,7 +34,11 @@ export type PipelineTask =
   /** The next round of a merge run: every pending batch of the dataset's group (up to the cap), planned as one merge per dataset. */
   | { action: 'take'; dataset: string; holder: string }
   /** The round's batches are merged (and its DDL ran): record it, give the lease up, and say whether more batches wait. */
-  | { action: 'finish'; dataset: string; holder: string; taken: TakenBatch[]; ddl?: string[]; maintained?: boolean; rounds?: number }
+  | {
+    action: 'finish'; dataset: string; holder: string; taken: TakenBatch[]; ddl?: string[]; maintained?: boolean; rounds?: number;
+    /** When the execution started ($$.Execution.StartTime). */
+    startedAt?: string;
+  }
   /** The run failed: give the lease up so that the next batch starts a new run (its batches stay pending). */
   | { action: 'release'; dataset: string; holder: string }
   /** The daily schedule: every merge group's next round maintains its tables; a run is started for each group. */
@@ -99,8 +103,10 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
       }
       {
         const r = await ctx.queue.finish(task.dataset, task.holder, task.taken, task.maintained === true);
-        if (!r.more || (task.rounds ?? 0) + 1 < MAX_ROUNDS_PER_RUN || !ctx.starter) return r;
-        // Many rounds in: a new execution goes on with the batches still waiting (this one's history would fill up).
+        const old = task.startedAt !== undefined && Date.now() - Date.parse(task.startedAt) > MAX_RUN_MS;
+        if (!r.more || ((task.rounds ?? 0) + 1 < MAX_ROUNDS_PER_RUN && !old) || !ctx.starter) return r;
+        // Many rounds or hours in: a new execution goes on with the batches still waiting (this one's history would
+        // fill up, or it would time out).
         await ctx.queue.release(task.dataset, task.holder);
         return { more: false, handedOver: await ctx.queue.kick(task.dataset, ctx.starter) };
       }
@@ -117,6 +123,9 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
  * about 170 history events, and an execution holds 25,000 (Step Functions quotas).
  */
 export const MAX_ROUNDS_PER_RUN = 100;
+
+/** How long a merge run keeps taking rounds before it hands over: half the state machine's 4-hour timeout. */
+export const MAX_RUN_MS = 2 * 3_600_000;
 
 /** The round a group's run is in, until it finishes: its id tags the summary keys captured before its MERGEs. */
 const roundKey = (group: string) => `pipeline/_rounds/${group}.json`;

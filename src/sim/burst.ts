@@ -8,7 +8,7 @@ import { manifestKey, type Manifest } from '../convert/manifest.ts';
 import { ASL_FILE, LOCAL_SUBSTITUTIONS, substituteDefinition } from '../pipeline/localPipeline.ts';
 import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
-import { handlePipelineTask, type PipelineTask } from '../pipeline/pipelineTask.ts';
+import { handlePipelineTask, type PipelineTask, type PlanContext } from '../pipeline/pipelineTask.ts';
 import { planMerge, type MergePlan } from '../pipeline/planMerge.ts';
 import { athenaDialect, type CatalogNames } from '../pipeline/sqlDialect.ts';
 import type { MergeLease, PipelineStarter } from '../ports.ts';
@@ -137,7 +137,7 @@ async function simulate(
   const dynamo = { reads: 0, writes: 0 };
   const groups = mergeGroups(o.contracts);
   const queue = new MergeQueue(lake, countingLease(new MemoryMergeLease(() => sim.now()), dynamo), () => new Date(sim.now()), groups);
-  const planCtx = { lake, contracts: o.contracts, dialect: athenaDialect('s3://landfall-lake-sim'), names: NAMES, queue, rememberDdl: true, lakeUri: 's3://landfall-lake-sim' };
+  const planCtx: PlanContext = { lake, contracts: o.contracts, dialect: athenaDialect('s3://landfall-lake-sim'), names: NAMES, queue, rememberDdl: true, lakeUri: 's3://landfall-lake-sim' };
   const athena = new AthenaSim(sim);
   const crawler = new GlueCrawlerSim(sim, () => 60_000 + rand() * 60_000);
   const queued = o.design === 'queued';
@@ -263,6 +263,8 @@ async function simulate(
     startMerge: async (input, name) => startExecution(input, name),
     isRunning: async (name) => { counters.sfnRequests += 1; return running.has(name); },
   };
+  // The plan function starts merge runs too (the daily maintenance, a run handing over).
+  planCtx.starter = starter;
 
   let batchSeq = 0;
   const ingest = async (file: { key: string; dataset: string; bytes: number }) => {
