@@ -69,7 +69,7 @@ export async function demo(args: string[]): Promise<number> {
   }
   const lakeArg = values.lake === '.landfall' ? '' : ` --lake ${values.lake}`;
   say(`\nTry your own: npx landfall query${lakeArg} "SELECT * FROM analytics.retailrocket_funnel_daily ORDER BY event_date LIMIT 10"`);
-  say('Schemas: raw (every landed row), curated (deduplicated, upserted), summary (recomputed per batch), analytics (views)');
+  say('Schemas: raw (every landed row), curated (upserted by key, newest wins; appended without a key), summary (recomputed for the keys each merge touches), analytics (views)');
   say(`Drop your files: npx landfall run${lakeArg} path/to/file.csv   (contracts in contracts/ say how each dataset is read)`);
   return reportOutcomes(result.outcomes, result.mergeFailed);
 }
