@@ -99,11 +99,46 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
     expect(rates).toEqual([{ ok: true }]);
   });
 
+  it('summary.olist_delivery_features equals the figures DuckDB computes from the CSV files', async () => {
+    const conn = await duck();
+    // Reviews as curated keeps them: one per (review_id, order_id), the latest answer winning, then the last line.
+    const expected = await rows(conn, `
+      WITH o AS (SELECT * FROM ${csv('olist_orders_dataset.csv')} WHERE order_status = 'delivered' AND order_delivered_customer_date IS NOT NULL),
+           items AS (SELECT order_id, count(*) AS n, sum(CAST(price AS DECIMAL(12,2))) AS price, sum(CAST(freight_value AS DECIMAL(12,2))) AS freight
+                     FROM ${csv('olist_order_items_dataset.csv')} GROUP BY order_id),
+           first_seller AS (SELECT i.order_id, min(s.seller_state) AS seller_state FROM ${csv('olist_order_items_dataset.csv')} AS i
+                            JOIN ${csv('olist_sellers_dataset.csv')} AS s USING (seller_id) WHERE i.order_item_id = 1 GROUP BY i.order_id),
+           r AS (SELECT *, row_number() OVER (PARTITION BY review_id, order_id ORDER BY review_answer_timestamp DESC NULLS LAST, line DESC) AS rn
+                 FROM (SELECT *, row_number() OVER () AS line FROM ${csv('olist_order_reviews_dataset.csv')})),
+           scores AS (SELECT order_id, avg(review_score::DOUBLE) AS score FROM r WHERE rn = 1 GROUP BY order_id)
+      SELECT o.order_id, CAST(o.order_purchase_timestamp AS DATE)::VARCHAR AS purchase_date, c.customer_state, fs.seller_state,
+             items.n::BIGINT AS item_count, CAST(items.price AS DECIMAL(18,2))::VARCHAR AS price_total, CAST(items.freight AS DECIMAL(18,2))::VARCHAR AS freight_total,
+             round(CASE WHEN items.price > 0 THEN items.freight::DOUBLE / items.price::DOUBLE END, 9) AS freight_share,
+             round(epoch(o.order_delivered_customer_date - o.order_purchase_timestamp) / 86400.0, 9) AS delivery_days,
+             round(epoch(o.order_estimated_delivery_date - o.order_purchase_timestamp) / 86400.0, 9) AS estimated_days,
+             o.order_delivered_customer_date::DATE > o.order_estimated_delivery_date::DATE AS is_late,
+             round(scores.score, 9) AS review_score
+      FROM o LEFT JOIN ${csv('olist_customers_dataset.csv')} AS c USING (customer_id)
+        LEFT JOIN items USING (order_id) LEFT JOIN first_seller AS fs USING (order_id) LEFT JOIN scores USING (order_id)
+      ORDER BY o.order_id`);
+    const actual = (await runner.engine.query(`
+      SELECT order_id, purchase_date::VARCHAR AS purchase_date, customer_state, seller_state, item_count, price_total::VARCHAR AS price_total,
+             freight_total::VARCHAR AS freight_total, round(freight_share, 9) AS freight_share, round(delivery_days, 9) AS delivery_days,
+             round(estimated_days, 9) AS estimated_days, is_late, round(review_score, 9) AS review_score
+      FROM summary.olist_delivery_features ORDER BY order_id`)).rows;
+    expect(actual.length).toBeGreaterThan(5000);
+    expect(actual).toEqual(expected);
+  });
+
   it('publishes QuickSight views over the summaries', async () => {
     const views = (await runner.engine.query("SELECT view_name FROM duckdb_views() WHERE schema_name = 'analytics' ORDER BY 1")).rows;
     expect(views).toEqual(['ad_clicks_daily', 'olist_delivery_daily', 'olist_delivery_features'].map((view_name) => ({ view_name })));
     const [row] = (await runner.engine.query('SELECT count(*) AS n, count(DISTINCT order_id) AS d FROM analytics.olist_delivery_features')).rows;
     expect(row).toEqual({ n: expect.any(String), d: (row as { n: string }).n });
+    // The view shows the summary's rows (not an empty table equal to itself).
+    const [summary] = (await runner.engine.query('SELECT count(*) AS n FROM summary.olist_delivery_features')).rows;
+    expect(Number((row as { n: string }).n)).toBeGreaterThan(5000);
+    expect(row).toMatchObject(summary as object);
   });
 
   it('running the same files again leaves every curated and summary table unchanged', async () => {
