@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
 import type { IngestContext, IngestResult, StartedIngest } from '../convert/ingestObject.ts';
+import { queueBatch } from '../convert/objectCreated.ts';
 import { readManifest } from '../convert/manifest.ts';
 import { formatAlarm, type Alarm } from '../pipeline/alarms.ts';
 import { checkFreshness } from '../pipeline/freshness.ts';
@@ -69,9 +70,8 @@ export class LocalPipelineRunner {
     }
     const m = r.manifest;
     if (m.status === 'unmatched') return { lines: [], failed: false };
-    const queued = await this.queue.enqueue({ dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey });
+    const queued = await queueBatch(this.queue, this.starter, { dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey });
     if (queued === 'already-merged') return { lines: ['  pipeline:   already merged'], failed: false };
-    await this.queue.kick(m.dataset, this.starter);
     return { lines: [`  pipeline:   queued for the merge run of ${m.dataset}`], failed: false };
   }
 
@@ -155,11 +155,10 @@ export function waitingFor(root: string): (holder: string) => void {
 /** `<dataset>: N batch(es) merged in one MERGE` and what the run wrote, one line per round. */
 function describeRounds(dataset: string, out: PipelineOutcome): string[] {
   const maintained = out.rounds.filter((p) => p.maintain).map((p) => `${dataset}: maintained (${p.maintenance.map((m) => m.sql).join('; ') || 'nothing to do'})`);
+  const written = [...new Set(out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, '')))];
   return [...maintained, ...out.rounds.filter((p) => p.taken.length).map((p) => {
     const merged = p.batches.filter((b) => b.status === 'published').length;
-    const written = out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''));
-    const unique = [...new Set(written)];
     const skipped = p.batches.length - merged;
-    return `${dataset}${p.merges.length > 1 ? ` (with ${p.merges.length - 1} dataset(s) sharing its summaries)` : ''}: ${merged} batch(es) merged, one MERGE per dataset${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${unique.join(', ') || 'nothing to merge'}`;
+    return `${dataset}${p.merges.length > 1 ? ` (with ${p.merges.length - 1} dataset(s) sharing its summaries)` : ''}: ${merged} batch(es) merged, one MERGE per dataset${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${written.join(', ') || 'nothing to merge'}`;
   })];
 }

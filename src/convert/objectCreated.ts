@@ -150,9 +150,10 @@ async function ingestOne(ctx: IngestContext, key: string, options: IngestEventOp
   };
 }
 
-async function queueBatch(
+/** A converted batch waits for its dataset's merge run, which is started unless one is running (or it was merged). */
+export async function queueBatch(
   queue: MergeQueue, pipeline: PipelineStarter, b: { dataset: string; batchId: string; manifestKey: string },
-): Promise<IngestSummary['pipeline']> {
+): Promise<'merge-started' | 'merge-running' | 'already-merged'> {
   if ((await queue.enqueue(b)) === 'already-merged') return 'already-merged';
   return queue.kick(b.dataset, pipeline);
 }

@@ -75,9 +75,7 @@ export interface LocalPipelineDeps {
 }
 
 export interface PipelineOutcome {
-  /** The last round's plan (null when the execution only queued its batch, or found nothing to take). */
-  plan: MergePlan | null;
-  /** Every round of the merge run, in order. */
+  /** Every round of the merge run, in order (none when the execution only queued its batch). */
   rounds: MergePlan[];
   alarms: Alarm[];
   steps: string[];
@@ -213,5 +211,5 @@ export async function runPipelineLocally(
     }
     throw err;
   }
-  return { plan: rounds.at(-1) ?? null, rounds, alarms, steps };
+  return { rounds, alarms, steps };
 }

@@ -65,14 +65,7 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
         maintenance = [];
         for (const m of maintenanceSteps(options, group.datasets)) if (!ctx.rememberDdl || !m.ddl || (await ctx.lake.head(ddlKey(m.ddl)))) maintenance.push(m);
       }
-      // The range each published dataset's batches span in its prunable columns, from the raw files' footers.
-      const ranges = new Map<string, ColumnRange[]>();
-      for (const ds of new Set(manifests.filter((m) => m.status === 'published').map((m) => m.dataset))) {
-        const contract = ctx.contracts.find((c) => c.dataset === ds);
-        const files = manifests.filter((m) => m.dataset === ds && m.status === 'published').flatMap((m) => m.files);
-        const columns = contract ? [...new Set([...prunableColumns(contract), ...scopeColumns(ctx.contracts, ds)])] : [];
-        if (contract) ranges.set(ds, await columnRanges(ctx.lake, contract, files, columns));
-      }
+      const ranges = await roundRanges(ctx, manifests);
       // A round that failed half-way captured old summary keys under its id: the next attempt keeps using it.
       const open = await readJson<{ round: string }>(ctx.lake, roundKey(group.name));
       const round = open?.round ?? `${task.holder}-${Date.now().toString(36)}`;
@@ -126,6 +119,21 @@ export const MAX_ROUNDS_PER_RUN = 100;
 
 /** How long a merge run keeps taking rounds before it hands over: half the state machine's 4-hour timeout. */
 export const MAX_RUN_MS = 2 * 3_600_000;
+
+/**
+ * The range each published dataset's batches span in the columns a MERGE prunes by or a summary is scoped by,
+ * from the raw files' footers (no read at all for a dataset with neither).
+ */
+async function roundRanges(ctx: PlanContext, manifests: Manifest[]): Promise<Map<string, ColumnRange[]>> {
+  const ranges = new Map<string, ColumnRange[]>();
+  const published = manifests.filter((m) => m.status === 'published');
+  for (const contract of ctx.contracts.filter((c) => published.some((m) => m.dataset === c.dataset))) {
+    const files = published.filter((m) => m.dataset === contract.dataset).flatMap((m) => m.files);
+    const columns = [...new Set([...prunableColumns(contract), ...scopeColumns(ctx.contracts, contract.dataset)])];
+    ranges.set(contract.dataset, await columnRanges(ctx.lake, contract, files, columns));
+  }
+  return ranges;
+}
 
 /** The round a group's run is in, until it finishes: its id tags the summary keys captured before its MERGEs. */
 const roundKey = (group: string) => `pipeline/_rounds/${group}.json`;

@@ -4,7 +4,7 @@ import FakeTimers from '@sinonjs/fake-timers';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
 import type { Contract } from '../contracts/contract.ts';
-import { manifestKey, type Manifest } from '../convert/manifest.ts';
+import { manifestKey, readManifest } from '../convert/manifest.ts';
 import { ASL_FILE, LOCAL_SUBSTITUTIONS, substituteDefinition } from '../pipeline/localPipeline.ts';
 import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
@@ -146,7 +146,7 @@ async function simulate(
   const ingestFn = new LambdaSim(sim, 'ingest', 3008, queued ? o.ingestMaxConcurrency ?? 10 : 1000);
   const planFn = new LambdaSim(sim, 'plan', 512, 1000);
   const landing = new SqsQueueSim<{ key: string; dataset: string; bytes: number }>(sim, 5_400_000, 3);
-  const counters = { maxScan: 0, cloudwatch: 0, sfnRequests: 0, transitions: 0, executions: 0, failed: 0, published: 0, mergeStatements: 0, lastMerged: start };
+  const counters = { maxScan: 0, cloudwatch: 0, transitions: 0, executions: 0, failed: 0, published: 0, mergeStatements: 0, lastMerged: start };
   const running = new Set<string>();
   const executionsDone: Promise<void>[] = [];
   const rawBytes = new Map<string, number>(); // `${dataset}/${batch}` -> Parquet bytes
@@ -217,7 +217,7 @@ async function simulate(
     : {
       // The per-batch design: a plan of one batch, a crawl, one MERGE per batch.
       PlanBatch: (input: { dataset: string; batchId: string; manifestKey: string }) => planFn.invoke(PLAN_MS, async () => {
-        const m = JSON.parse(Buffer.concat(await collect(lake.read(input.manifestKey))).toString('utf8')) as Manifest;
+        const m = (await readManifest(lake, input.manifestKey))!;
         const p = planMerge({ contracts: o.contracts, dialect: planCtx.dialect, names: NAMES }, m.dataset, [m]);
         learn(p);
         return {
@@ -240,7 +240,6 @@ async function simulate(
     };
 
   const startExecution = (input: object, name: string) => {
-    counters.sfnRequests += 1;
     counters.executions += 1;
     running.add(name);
     const execution = machine.run(input as never, {
@@ -261,7 +260,7 @@ async function simulate(
   const starter: PipelineStarter = {
     start: async () => 'started',
     startMerge: async (input, name) => startExecution(input, name),
-    isRunning: async (name) => { counters.sfnRequests += 1; return running.has(name); },
+    isRunning: async (name) => running.has(name),
   };
   // The plan function starts merge runs too (the daily maintenance, a run handing over).
   planCtx.starter = starter;
@@ -388,9 +387,4 @@ async function simulate(
   };
 }
 
-async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  for await (const c of it) out.push(c);
-  return out;
-}
 
