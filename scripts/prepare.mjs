@@ -3,12 +3,10 @@
 // at once. A production install has no devDependencies, hence no AssemblyScript: `sam build` runs one
 // (`npm install --production` in a copy of the project, for each function) and only bundles there; the runtime
 // layer carries the compiled core (layers/runtime/Makefile). So without the compiler this step says so and succeeds.
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
 let compiler = true;
 try {
-  require.resolve('assemblyscript/asc');
+  // AssemblyScript exports `./asc` for `import` only: require.resolve would say it is missing when it is there.
+  import.meta.resolve('assemblyscript/asc');
 } catch {
   compiler = false;
 }
