@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DATA, tempDir } from './helpers.ts';
+import { lakeAt, SHARED_DATA, tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
 
@@ -21,6 +21,7 @@ async function landfall(...args: string[]): Promise<{ code: number; stdout: stri
 describe('the landfall command', () => {
   it('runs a folder of real files, then answers SQL over raw.<dataset> in table, csv and json', async () => {
     const lake = await tempDir();
+    lakeAt(lake); // its manifests are reconciled against their files after the test
     const run = await landfall('run', '--lake', lake, join(SHARED_DATA, 'olist/sample_bravida'));
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('olist_orders_dataset.csv -> olist_orders');
@@ -39,6 +40,7 @@ describe('the landfall command', () => {
 
   it('run --range-mb converts a file as byte ranges through the state machine\'s Map, then merges it', async () => {
     const lake = await tempDir();
+    lakeAt(lake); // its manifests are reconciled against their files after the test
     const run = await landfall('run', '--lake', lake, '--range-mb', '1', join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'));
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/rows read 100000, written 100000, rejected 0/);
@@ -50,6 +52,7 @@ describe('the landfall command', () => {
 
   it('exits non-zero and says why when a file matches no contract', async () => {
     const lake = await tempDir();
+    lakeAt(lake); // its manifests are reconciled against their files after the test
     const file = join(await tempDir(), 'unknown_export.csv');
     await writeFile(file, 'a,b\n1,2\n');
     const r = await landfall('run', '--lake', lake, file, join(SHARED_DATA, 'retailrocket/category_tree.csv'));
@@ -61,6 +64,7 @@ describe('the landfall command', () => {
 
   it('--dataset names the contract for a file whose name says nothing', async () => {
     const lake = await tempDir();
+    lakeAt(lake); // its manifests are reconciled against their files after the test
     const r = await landfall('run', '--lake', lake, '--dataset', 'retailrocket_category_tree', join(SHARED_DATA, 'retailrocket/category_tree.csv'));
     expect(r.code).toBe(0);
     const unknown = await landfall('run', '--lake', lake, '--dataset', 'nope', join(SHARED_DATA, 'retailrocket/category_tree.csv'));
@@ -70,6 +74,7 @@ describe('the landfall command', () => {
 
   it('reports SQL errors and usage errors clearly', async () => {
     const lake = await tempDir();
+    lakeAt(lake); // its manifests are reconciled against their files after the test
     const bad = await landfall('query', '--lake', lake, 'SELECT * FROM raw.no_such_table');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/landfall query: .*no_such_table/);
@@ -80,6 +85,7 @@ describe('the landfall command', () => {
 
   it('demo --small generates, ingests and queries every dataset, and a second run changes nothing', async () => {
     const lake = await tempDir();
+    lakeAt(lake); // its manifests are reconciled against their files after the test
     const first = await landfall('demo', '--small', '--lake', lake);
     expect(first.code).toBe(0);
     for (const ds of ['olist_orders', 'olist_order_reviews', 'olist_geolocation', 'retailrocket_events', 'ad_clicks']) expect(first.stdout).toContain(`-> ${ds}`);

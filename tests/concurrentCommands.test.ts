@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { duck, rows, SHARED_DATA, tempDir } from './helpers.ts';
+import { duck, lakeAt, rows, SHARED_DATA, tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
 const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
@@ -26,6 +26,7 @@ async function landfall(...args: string[]): Promise<{ code: number; stdout: stri
 describe('two landfall commands on one lake', () => {
   it('a run waits for the warehouse another process holds, says which, and finishes', async () => {
     const lake = await tempDir();
+    lakeAt(lake); // its manifests are reconciled against their files after the test
     expect((await landfall('run', '--lake', lake, join(SHARED_DATA, 'retailrocket/category_tree.csv'))).code).toBe(0);
     // Another process holds the warehouse for 3 s.
     const holder = spawn(process.execPath, ['--input-type=module', '-e', `
@@ -45,6 +46,7 @@ describe('two landfall commands on one lake', () => {
 
   it('a query runs while another run converts, and three runs of one file started together all finish with one copy of its rows', async () => {
     const lake = await tempDir();
+    lakeAt(lake); // its manifests are reconciled against their files after the test
     // 30 copies of the clicks (about 120 MB): seconds of conversion.
     const body = (await readFile(CLICKS, 'utf8')).trimEnd().split('\n');
     const big = join(await tempDir(), 'train_sample.csv');

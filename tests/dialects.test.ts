@@ -26,14 +26,14 @@ describe('dialect options on real and written files', () => {
   it('quarantines Latin-1 text under a UTF-8 contract, saying which encoding to declare', async () => {
     const lake = await tempLake({}, await contractsDir({ uspop: uspop('utf-8') }));
     const r = await ingestFile(lake, USPOP_LATIN1, 'uspop');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ rowsRead: 100, rowsWritten: 99, rowsRejected: 1, rejectsByReason: { 'invalid-utf8': 1 } });
   });
 
   it('reads Latin-1 text as UTF-8 under encoding: latin1, as DuckDB does with encoding latin-1', async () => {
     const lake = await tempLake({}, await contractsDir({ uspop: uspop('latin1') }));
     const r = await ingestFile(lake, USPOP_LATIN1, 'uspop');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ rowsWritten: 100, rowsRejected: 0 });
     const conn = await duck();
     const expected = await rows(conn, `SELECT City AS city, Population AS population FROM read_csv('${USPOP_LATIN1}', encoding = 'latin-1', header = true) ORDER BY ALL`);
@@ -63,7 +63,7 @@ columns:
       '3;"UPS";2/30/2017;1499169600;0.25;true', // no February 30th
     ].join('\n'));
     const r = await ingestFile(lake, file, 'shipments');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, commentLines: 1, rejectsByReason: { 'invalid-value': 1 } });
     const conn = await duck();
     const got = await rows(conn, `SELECT id, carrier, shipped::VARCHAR AS shipped, scanned_at::VARCHAR AS scanned_at, weight_kg::VARCHAR AS weight_kg, fragile

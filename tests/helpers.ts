@@ -1,11 +1,15 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { ingestObject, type IngestResult } from '#src/convert/ingestObject.ts';
 import type { IngestSettings } from '#src/convert/ingestObject.ts';
+import { readManifest, type Manifest } from '#src/convert/manifest.ts';
+import { FolderStore } from '#src/adapters/local/FolderStore.ts';
+import type { ObjectStore } from '#src/ports.ts';
 import { ingestContext, openLocalLake, type LocalLake } from '#src/wiring/local.ts';
 
 /** ../shared/data beside the checkout: tests read the real files there and never copy them into the project. */
@@ -22,9 +26,40 @@ export async function tempDir(prefix = 'landfall-test-'): Promise<string> {
   return d;
 }
 
+/**
+ * A lake in a temporary folder. After each test, every manifest that appeared in any lake the test file opened is
+ * reconciled against its files (expectReconciled), so no test that ingests into one can skip the check.
+ */
 export async function tempLake(settings: Partial<IngestSettings> = {}, contractsDir?: string): Promise<LocalLake> {
-  return openLocalLake({ root: await tempDir(), settings, contractsDir });
+  const lake = await openLocalLake({ root: await tempDir(), settings, contractsDir });
+  openedLakes.set(lake.lake, new Set());
+  return lake;
 }
+
+/** Has every manifest that appears in `store` reconciled after each test, as for a lake from tempLake. */
+export function reconcileAfterEach(store: ObjectStore): ObjectStore {
+  if (!openedLakes.has(store)) openedLakes.set(store, new Set());
+  return store;
+}
+
+/** The lake folder of a `--lake DIR` (the CLI) or LANDFALL_LOCAL_LAKE (a function run locally), checked after each test. */
+export function lakeAt(root: string): ObjectStore {
+  return reconcileAfterEach(new FolderStore(join(root, 'lake'), 'lake'));
+}
+
+/** The lakes opened in this file, with the manifests already reconciled (manifests never change once written). */
+const openedLakes = new Map<ObjectStore, Set<string>>();
+afterEach(async () => {
+  for (const [store, checked] of openedLakes) {
+    for await (const o of store.list('manifests/')) {
+      if (checked.has(o.key) || !o.key.endsWith('.json')) continue;
+      const m = await readManifest(store, o.key);
+      if (m) await expectReconciled(store, m);
+      checked.add(o.key);
+    }
+  }
+});
+
 
 /** Drops a file into the lake's landing zone under `<dataset>/` and ingests it, as `landfall run` does. */
 export async function ingestFile(lake: LocalLake, file: string, dataset: string, keyName = basename(file)): Promise<IngestResult> {
@@ -52,11 +87,79 @@ export function sqlList(paths: string[]): string {
   return `[${paths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')}]`;
 }
 
-/** Checks the promise of every ingest: rows read = written + rejected, and the files hold exactly those rows. */
-export function expectReconciled(r: IngestResult): void {
-  const m = r.manifest;
-  if (m.rowsRead !== m.rowsWritten + m.rowsRejected) throw new Error(`read ${m.rowsRead} != ${m.rowsWritten} + ${m.rowsRejected}`);
-  const inFiles = m.files.reduce((n, f) => n + f.rows, 0);
-  if (inFiles !== m.rowsWritten) throw new Error(`files hold ${inFiles} rows, manifest says ${m.rowsWritten}`);
-  if ((m.quarantine?.rows ?? 0) !== m.rowsRejected) throw new Error(`quarantine holds ${m.quarantine?.rows} rows, manifest says ${m.rowsRejected}`);
+/**
+ * Checks the promise of every ingest against the files themselves, not the manifest's own sums: DuckDB counts the
+ * rows of each Parquet file, csv-parse reads the quarantine file (one row per reject, its reason and line), and a
+ * file kept whole in quarantine has the source's bytes. rows read = written + rejected must hold for what is there.
+ */
+export async function expectReconciled(store: ObjectStore, r: IngestResult | Manifest): Promise<void> {
+  const m = 'manifest' in r ? r.manifest : r;
+  const where = `batch ${m.batchId} of ${m.dataset}`;
+  if (m.rowsRead !== m.rowsWritten + m.rowsRejected) throw new Error(`${where}: read ${m.rowsRead} != ${m.rowsWritten} + ${m.rowsRejected}`);
+  if (m.status !== 'published') {
+    if (m.files.length || m.rowsRead) throw new Error(`${where}: ${m.status} but lists ${m.files.length} files and ${m.rowsRead} rows`);
+    const kept = m.quarantine && (await store.head(m.quarantine.key));
+    if (!kept || kept.size !== m.source.size) throw new Error(`${where}: the file kept whole in quarantine has ${kept ? kept.size : 'no'} bytes, the source ${m.source.size}`);
+    return;
+  }
+  const conn = await sharedDuck();
+  let written = 0;
+  for (const f of m.files) {
+    const path = await localPath(store, f.key);
+    const [row] = await rows(conn, `SELECT count(*)::BIGINT AS n FROM read_parquet('${path.replace(/'/g, "''")}')`);
+    const n = Number(row.n);
+    if (n !== f.rows) throw new Error(`${where}: ${f.key} holds ${n} rows, the manifest says ${f.rows}`);
+    written += n;
+  }
+  if (written !== m.rowsWritten) throw new Error(`${where}: the Parquet files hold ${written} rows, the manifest says ${m.rowsWritten}`);
+  const rejects = m.quarantine ? await quarantineRows(store, m.quarantine.key) : [];
+  if (rejects.length !== m.rowsRejected) throw new Error(`${where}: the quarantine file holds ${rejects.length} rows, the manifest says ${m.rowsRejected}`);
+  if (m.quarantine && m.quarantine.rows !== rejects.length) throw new Error(`${where}: the quarantine entry says ${m.quarantine.rows} rows, the file holds ${rejects.length}`);
+  const byReason: Record<string, number> = {};
+  for (const q of rejects) byReason[q.reason] = (byReason[q.reason] ?? 0) + 1;
+  const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).filter(([, v]) => v > 0).sort());
+  if (sorted(byReason) !== sorted(m.rejectsByReason)) throw new Error(`${where}: quarantine reasons ${sorted(byReason)} != manifest ${sorted(m.rejectsByReason)}`);
+}
+
+/** Reconciles every manifest in the lake (however its batches got there); fails on a lake without manifests. */
+export async function expectLakeReconciled(store: ObjectStore): Promise<number> {
+  let n = 0;
+  for await (const o of store.list('manifests/')) {
+    if (!o.key.endsWith('.json')) continue;
+    const m = await readManifest(store, o.key);
+    if (!m) throw new Error(`${o.key} vanished while the lake was read`);
+    await expectReconciled(store, m);
+    n++;
+  }
+  if (!n) throw new Error(`no manifests under ${store.name}/manifests/: nothing was ingested`);
+  return n;
+}
+
+export interface QuarantineRow { line: number; column: string; reason: string; message: string; record: string }
+
+/** The quarantine CSV as rows, read by csv-parse (not by our own tokenizer). */
+export async function quarantineRows(store: ObjectStore, key: string): Promise<QuarantineRow[]> {
+  const parts: Uint8Array[] = [];
+  for await (const c of store.read(key)) parts.push(c);
+  const records = parse(Buffer.concat(parts), { columns: true, relax_quotes: false }) as Record<string, string>[];
+  return records.map((r, i) => {
+    const line = Number(r.line);
+    if (!Number.isInteger(line) || line < 1 || !r.reason || !r.message) throw new Error(`${key}: row ${i + 1} is not a reject (${JSON.stringify(r).slice(0, 200)})`);
+    return { line, column: r.column, reason: r.reason, message: r.message, record: r.record };
+  });
+}
+
+let shared: Promise<DuckDBConnection> | null = null;
+function sharedDuck(): Promise<DuckDBConnection> {
+  return (shared ??= duck());
+}
+
+/** A file path for the object: the folder store's own, or a copy for other stores. */
+async function localPath(store: ObjectStore, key: string): Promise<string> {
+  if (store instanceof FolderStore) return store.path(key);
+  const parts: Uint8Array[] = [];
+  for await (const c of store.read(key)) parts.push(c);
+  const file = join(await tempDir('landfall-reconcile-'), basename(key));
+  await writeFile(file, Buffer.concat(parts));
+  return file;
 }

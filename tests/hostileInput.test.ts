@@ -57,7 +57,7 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     const bomb = gzipSync(Buffer.concat([Buffer.from('id,note\n1,before\n'), Buffer.alloc(512 << 20, 'A'), Buffer.from('\n2,after\n')]), { level: 9 });
     expect(bomb.length).toBeLessThan(1 << 20);
     const r = await ingestFile(lake, await drop(dir, 'notes.csv.gz', bomb), 'notes');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, rejectsByReason: { 'record-too-large': 1 } });
     const conn = await duck();
     const [q] = await rows(conn, `SELECT line, reason, message, length(record) AS kept FROM read_csv('${lake.lake.path(r.manifest.quarantine!.key)}', header = true, all_varchar = true, max_line_size = 4000000)`);
@@ -71,12 +71,12 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     const big = `id,note\n1,small\n2,"${'x'.repeat(100 << 20)}"\n3,small\n`;
     const strict = await notesLake();
     const r = await ingestFile(strict.lake, await drop(strict.dir, 'notes.csv', big), 'notes');
-    expectReconciled(r);
+    await expectReconciled(strict.lake.lake, r);
     expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, rejectsByReason: { 'record-too-large': 1 } });
 
     const roomy = await notesLake('dialect: { maxRecordBytes: 134217728 }\n');
     const w = await ingestFile(roomy.lake, await drop(roomy.dir, 'notes.csv', big), 'notes');
-    expectReconciled(w);
+    await expectReconciled(roomy.lake.lake, w);
     expect(w.manifest).toMatchObject({ rowsWritten: 3, rowsRejected: 0 });
     const conn = await duck();
     const lengths = await rows(conn, `SELECT id, length(note) AS n FROM read_parquet(${sqlList(w.manifest.files.map((f) => roomy.lake.lake.path(f.key)))}) ORDER BY id`);
@@ -109,7 +109,7 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     // The same file under a contract that allows it converts every row.
     const allowed = await notesLake('limits: { maxInflation: 2000 }\n');
     const ok = await ingestFile(allowed.lake, file, 'notes');
-    expectReconciled(ok);
+    await expectReconciled(allowed.lake.lake, ok);
     expect(ok.manifest.rowsWritten).toBe(1_000_000);
   });
 

@@ -31,7 +31,7 @@ describe('landfall infer drafts contracts from samples', () => {
     await writeFile(join(dir, `${dataset}.yaml`), yaml);
     const lake = await tempLake({}, dir);
     const r = await ingestFile(lake, path, dataset);
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     const [{ n }] = await rows(await duck(), `SELECT count(*) AS n FROM read_csv('${path}', header = true, all_varchar = true)`);
     expect(r.manifest).toMatchObject({ status: 'published', rowsRejected: 0, rowsWritten: Number(n) });
   });

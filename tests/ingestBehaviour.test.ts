@@ -35,7 +35,7 @@ describe('ingesting dirty files: every row is written or quarantined with its re
       '"1,2,3,4,5,2017-11-07 09:30:38,,0', // unterminated quote at end of file (line 9)
     ].join('\n');
     const r = await ingestFile(lake, await writeTemp('clicks_dirty.csv', csv), 'ad_clicks');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ status: 'published', rowsRead: 8, rowsWritten: 2, rowsRejected: 6 });
     expect(r.manifest.rejectsByReason).toEqual({ 'ragged-row': 1, 'invalid-value': 2, 'null-not-allowed': 1, 'check-allowed': 1, 'unterminated-quote': 1 });
     expect(r.manifest.rejectThresholdExceeded).toBe(true);
@@ -58,7 +58,7 @@ describe('ingesting dirty files: every row is written or quarantined with its re
     const lake = await tempLake();
     const csv = `${CLICKS_HEADER}\n1,2,3,4,5,"2017-11-07 09:30:38,,0\n2,2,3,4,5,2017-11-07 09:30:39,,0\n3,2,3,4,5,2017-11-07 09:30:40,,0\n`;
     const r = await ingestFile(lake, await writeTemp('clicks_quote.csv', csv), 'ad_clicks');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, rejectsByReason: { 'unterminated-quote': 1 } });
   });
 
@@ -99,7 +99,7 @@ describe('ingesting dirty files: every row is written or quarantined with its re
   ])('publishes a manifest with zero rows for %s', async (_what, content) => {
     const lake = await tempLake();
     const r = await ingestFile(lake, await writeTemp('clicks_empty.csv', content), 'ad_clicks');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ status: 'published', rowsRead: 0, rowsWritten: 0, rowsRejected: 0, files: [], quarantine: null });
   });
 
@@ -158,7 +158,7 @@ describe('exactly-once effect and file sizing', () => {
       await writeFile(lake.landing.path('ad_clicks/train_sample.csv'), await readFile(file));
       // A fixed clock: the lineage column _ingested_at is the only thing that may differ between runs.
       const r = await ingestObject({ ...ingestContext(lake), now: () => new Date('2026-11-22T06:00:00Z') }, 'ad_clicks/train_sample.csv');
-      expectReconciled(r);
+      await expectReconciled(lake.lake, r);
       expect(r.manifest.files.length).toBeGreaterThan(1);
       const files = await Promise.all(r.manifest.files.map(async (f) => createHash('sha256').update(await readFile(lake.lake.path(f.key))).digest('hex')));
       digests.push(files);
@@ -170,7 +170,7 @@ describe('exactly-once effect and file sizing', () => {
   it('rolls to a new Parquet file near the target size; all rows survive, in order', async () => {
     const lake = await tempLake({ targetFileBytes: 256 * 1024, batchBytes: 32 * 1024, rowGroupBatches: 2 });
     const r = await ingestFile(lake, join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'), 'ad_clicks');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     const files = r.manifest.files;
     expect(files.length).toBeGreaterThan(3);
     for (const f of files.slice(0, -1)) {

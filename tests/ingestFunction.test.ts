@@ -6,7 +6,7 @@ import type { S3Event } from 'aws-lambda';
 import type { IngestSummary } from '#src/convert/objectCreated.ts';
 // @ts-expect-error plain JS build script, no type declarations
 import { buildFunctions, buildLayer } from '../scripts/build.mjs';
-import { SHARED_DATA, tempDir } from './helpers.ts';
+import { lakeAt, SHARED_DATA, tempDir } from './helpers.ts';
 
 /** Real files behind the keys of the sample events in events/ (the keys are what S3 would send, URL-encoded). */
 const FILES: Record<string, string> = {
@@ -28,6 +28,7 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
     const layer = await buildLayer(join(dir, 'opt'));
     const [fn] = await buildFunctions(join(dir, 'dist'));
     lakeRoot = join(dir, 'lake');
+    lakeAt(lakeRoot); // its manifests are reconciled against their files after each test
     for (const [key, file] of Object.entries(FILES)) {
       const dest = join(lakeRoot, 'landing', key);
       await mkdir(dirname(dest), { recursive: true });

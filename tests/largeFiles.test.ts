@@ -62,7 +62,7 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
     await drop(ranged.lake, 'bench_events/events.csv', body);
     const a = await ingestObject(whole.ctx, 'bench_events/events.csv');
     const b = await ingestObject(ranged.ctx, 'bench_events/events.csv');
-    expectReconciled(b);
+    await expectReconciled(ranged.lake.lake, b);
     expect(a.manifest.conversion).toBeUndefined();
     const { segments, runs } = b.manifest.conversion!;
     expect(segments).toBeGreaterThanOrEqual(5);
@@ -90,7 +90,7 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
     await drop(ranged.lake, 'notes/n.csv', body);
     const a = await ingestObject(whole.ctx, 'notes/n.csv');
     const b = await ingestObject(ranged.ctx, 'notes/n.csv');
-    expectReconciled(b);
+    await expectReconciled(ranged.lake.lake, b);
     expect(b.manifest.conversion?.replanned).toMatch(/sequential pass/);
     expect(b.manifest.rowsWritten).toBe(40_001);
     expect(await checksums(ranged.lake.root, b)).toEqual(await checksums(whole.lake.root, a));
@@ -106,7 +106,7 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
     await drop(ranged.lake, 'notes/q.csv', body);
     const a = await ingestObject(whole.ctx, 'notes/q.csv');
     const b = await ingestObject(ranged.ctx, 'notes/q.csv');
-    expectReconciled(b);
+    await expectReconciled(ranged.lake.lake, b);
     expect(b.manifest.conversion?.replanned).toBeUndefined();
     expect(b.manifest.conversion?.segments).toBeGreaterThan(3);
     expect(await checksums(ranged.lake.root, b)).toEqual(await checksums(whole.lake.root, a));
@@ -137,7 +137,7 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
     // Staged files are not visible under raw/ before the manifest is published.
     expect(await listKeys(runs.lake.lake, 'raw/')).toEqual([]);
     const b = await ingestObject(runs.ctx, 'bench_events/events.csv.gz');
-    expectReconciled(b);
+    await expectReconciled(runs.lake.lake, b);
     expect(b.manifest.conversion?.runs).toBe(invocations);
     expect(b.manifest.source.compression).toBe('gzip');
     expect(await checksums(runs.lake.root, b)).toEqual(await checksums(whole.lake.root, a));

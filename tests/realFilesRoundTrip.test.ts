@@ -43,7 +43,7 @@ describe('real files round-trip through Landfall into Parquet that DuckDB reads 
   it.each(CASES)('%s', async (file, dataset) => {
     const path = join(SHARED_DATA, file);
     const result = await ingestFile(lake, path, dataset);
-    expectReconciled(result);
+    await expectReconciled(lake.lake, result);
     const m = result.manifest;
     expect(m.status).toBe('published');
     expect(m.rowsRejected).toBe(0);

@@ -41,7 +41,7 @@ describe('schema drift', () => {
   it('evolve: converts the file, nulls for the missing column, extra columns kept as strings, all recorded', async () => {
     const lake = await lakeWith({ 'evolving/d.csv': DRIFTED });
     const r = await ingestObject(ingestContext(lake), 'evolving/d.csv');
-    expectReconciled(r);
+    await expectReconciled(lake.lake, r);
     expect(r.manifest.status).toBe('published');
     expect(r.manifest.rowsWritten).toBe(500);
     expect(r.manifest.header.reordered).toBe(true);

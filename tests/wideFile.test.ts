@@ -36,7 +36,7 @@ describe('a wide file (320 columns, gzip)', () => {
     await writeFile(join(contracts, 'wide.yaml'), `dataset: wide\ncolumns:\n${cols.map((c) => `  - { name: ${c.name}, type: "${c.type}" }`).join('\n')}\n`);
     const lake = await tempLake({ batchBytes: 64 * 1024, rowGroupBatches: 16 }, contracts);
     const res = await ingestFile(lake, join(dir, 'wide.csv.gz'), 'wide');
-    expectReconciled(res);
+    await expectReconciled(lake.lake, res);
     expect(res.manifest).toMatchObject({ rowsWritten: 3000, rowsRejected: 0, source: { compression: 'gzip' } });
     const conn = await duck();
     const agg = (from: string) => `SELECT ${cols.map((c) => `count(${c.name})::VARCHAR || '|' || coalesce(min(${c.name})::VARCHAR, '') || '|' || coalesce(max(${c.name})::VARCHAR, '') || '|' || coalesce(sum(hash(${c.name}))::VARCHAR, '') AS ${c.name}`).join(', ')} FROM ${from}`;

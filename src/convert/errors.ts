@@ -11,11 +11,21 @@ export class HeaderMismatchError extends Error {
   }
 }
 
-/** rowsRead != rowsWritten + rowsRejected: the manifest is refused rather than published. */
+/**
+ * The counts do not prove that every row was written or quarantined (rowsRead != rowsWritten + rowsRejected, or
+ * the files hold other counts than the totals): the manifest is refused rather than published.
+ */
 export class ReconciliationError extends Error {
   override readonly name = 'ReconciliationError';
-  constructor(readonly rowsRead: number, readonly rowsWritten: number, readonly rowsRejected: number) {
-    super(`row counts do not reconcile: read ${rowsRead} != written ${rowsWritten} + rejected ${rowsRejected}; the manifest was not published`);
+  constructor(
+    readonly rowsRead: number, readonly rowsWritten: number, readonly rowsRejected: number,
+    readonly inFiles: number, readonly inQuarantine: number,
+  ) {
+    super(
+      `row counts do not reconcile: read ${rowsRead} != written ${rowsWritten} + rejected ${rowsRejected}` +
+        ` (the Parquet files hold ${inFiles} rows, the quarantine file ${inQuarantine}); the manifest was not published.` +
+        ' This is a bug in the conversion: report it with the batch\'s staging records, then retry the object',
+    );
   }
 }
 

@@ -69,7 +69,7 @@ export function assertReconciled(m: Pick<Manifest, 'rowsRead' | 'rowsWritten' | 
   const inFiles = m.files.reduce((n, f) => n + f.rows, 0);
   const inQuarantine = m.quarantine?.rows ?? 0;
   if (m.rowsRead !== m.rowsWritten + m.rowsRejected || inFiles !== m.rowsWritten || inQuarantine !== m.rowsRejected) {
-    throw new ReconciliationError(m.rowsRead, inFiles, inQuarantine);
+    throw new ReconciliationError(m.rowsRead, m.rowsWritten, m.rowsRejected, inFiles, inQuarantine);
   }
 }
 
