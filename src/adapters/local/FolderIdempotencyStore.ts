@@ -21,9 +21,10 @@ const LOCK_STALE_MS = 10_000;
  * succeeds under the same condition as DynamoDBPersistenceLayer's (no record, an expired one, or an
  * in-progress one whose in-progress expiry has passed), checked under a lock file created with O_EXCL, so
  * concurrent processes sharing the folder see the same outcome as concurrent Lambdas sharing the table.
+ * `now` is the clock the conditions are checked against (milliseconds; a test moves it past a record's expiry).
  */
 export class FolderIdempotencyStore extends BasePersistenceLayer {
-  constructor(private readonly dir: string) {
+  constructor(private readonly dir: string, private readonly now: () => number = Date.now) {
     super();
   }
 
@@ -40,7 +41,7 @@ export class FolderIdempotencyStore extends BasePersistenceLayer {
   protected async _putRecord(record: IdempotencyRecord): Promise<void> {
     await this.locked(record.idempotencyKey, async () => {
       const old = await this.read(record.idempotencyKey);
-      const now = Date.now();
+      const now = this.now();
       const free = !old
         || (old.expiryTimestamp !== undefined && old.expiryTimestamp < now / 1000)
         || (old.status === 'INPROGRESS' && old.inProgressExpiryTimestamp !== undefined && old.inProgressExpiryTimestamp < now);
