@@ -135,17 +135,18 @@ export async function expectLakeReconciled(store: ObjectStore): Promise<number> 
   return n;
 }
 
-export interface QuarantineRow { line: number; column: string; reason: string; message: string; record: string }
+export interface QuarantineRow { line: number; column: string; reason: string; message: string; record: string; bytes: Buffer }
 
-/** The quarantine CSV as rows, read by csv-parse (not by our own tokenizer). */
+/** The quarantine CSV as rows, read by csv-parse (not by our own tokenizer); `bytes` is the record as it came in. */
 export async function quarantineRows(store: ObjectStore, key: string): Promise<QuarantineRow[]> {
   const parts: Uint8Array[] = [];
   for await (const c of store.read(key)) parts.push(c);
-  const records = parse(Buffer.concat(parts), { columns: true, relax_quotes: false }) as Record<string, string>[];
+  const [header, ...records] = parse(Buffer.concat(parts), { encoding: null }) as unknown as Buffer[][];
+  if (header?.map(String).join(',') !== 'line,column,reason,message,record') throw new Error(`${key}: not a quarantine file (header ${header?.map(String)})`);
   return records.map((r, i) => {
-    const line = Number(r.line);
-    if (!Number.isInteger(line) || line < 1 || !r.reason || !r.message) throw new Error(`${key}: row ${i + 1} is not a reject (${JSON.stringify(r).slice(0, 200)})`);
-    return { line, column: r.column, reason: r.reason, message: r.message, record: r.record };
+    const [line, column, reason, message] = r.slice(0, 4).map((b) => b.toString('utf8'));
+    if (r.length !== 5 || !/^[1-9]\d*$/.test(line) || !reason || !message) throw new Error(`${key}: row ${i + 1} is not a reject (${r.map(String).join(',').slice(0, 200)})`);
+    return { line: Number(line), column, reason, message, record: r[4].toString('utf8'), bytes: r[4] };
   });
 }
 

@@ -106,6 +106,13 @@ function grow<T extends Int32Array | Float64Array | Uint32Array | Uint8Array>(ol
 
 type Range = { min?: number; max?: number };
 
+/** buf[s, e) against `ref`, byte by byte (for UTF-8, code-point order). */
+function compareBytes(buf: Uint8Array, s: number, e: number, ref: Uint8Array): number {
+  const n = Math.min(e - s, ref.length);
+  for (let k = 0; k < n; k++) if (buf[s + k] !== ref[k]) return buf[s + k] - ref[k];
+  return e - s - ref.length;
+}
+
 export class StringBuilder extends ColumnBuilder {
   readonly arrowType = new Utf8();
   private offsets = new Int32Array(513);
@@ -117,6 +124,8 @@ export class StringBuilder extends ColumnBuilder {
   private readonly allowed?: Uint8Array[];
   private readonly pattern?: RegExp;
   private readonly range: { min?: string; max?: string };
+  /** The range's bounds as UTF-8: values compare by bytes, which is code-point order, as Athena and DuckDB compare varchar. */
+  private readonly rangeBytes: { min?: Uint8Array; max?: Uint8Array };
 
   constructor(column: Column, encoding: 'utf-8' | 'latin1') {
     super(column);
@@ -125,6 +134,10 @@ export class StringBuilder extends ColumnBuilder {
     this.allowed = column.checks?.allowed?.map((v) => enc.encode(String(v)));
     this.pattern = column.checks?.pattern !== undefined ? new RegExp(column.checks.pattern, 'u') : undefined;
     this.range = { min: column.checks?.min?.toString(), max: column.checks?.max?.toString() };
+    this.rangeBytes = {
+      min: this.range.min !== undefined ? enc.encode(this.range.min) : undefined,
+      max: this.range.max !== undefined ? enc.encode(this.range.max) : undefined,
+    };
   }
 
   append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
@@ -165,7 +178,8 @@ export class StringBuilder extends ColumnBuilder {
       if (this.pattern && !this.pattern.test(text)) {
         return { reason: 'check-pattern', message: `"${text}" does not match ${this.pattern}` };
       }
-      if ((this.range.min !== undefined && text < this.range.min) || (this.range.max !== undefined && text > this.range.max)) {
+      const { min, max } = this.rangeBytes;
+      if ((min && compareBytes(buf, s, e, min) < 0) || (max && compareBytes(buf, s, e, max) > 0)) {
         return { reason: 'check-range', message: `"${text}" is outside [${this.range.min ?? ''}, ${this.range.max ?? ''}]` };
       }
     }

@@ -87,6 +87,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   private fieldIsString: boolean[] = [];
   private awaitingHeader: boolean;
   private bomChecked: boolean;
+  private bomHead: Uint8Array | null = null;
   private lines = new Uint32Array(1024);
   private rows = 0;
   private batchRows = 0;
@@ -132,12 +133,16 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   push(chunk: Uint8Array): DecodeOutput {
     this.stats.bytesRead += chunk.length;
     if (!this.bomChecked) {
-      if (chunk.length < 3 && this.tok.carried + chunk.length < 3) {
-        this.tok.push(chunk);
+      // The first three bytes decide whether there is a BOM: held back until they have all arrived.
+      const held = this.bomHead ? Buffer.concat([this.bomHead, chunk]) : chunk;
+      if (held.length < 3) {
+        this.bomHead = held.slice();
         return this.take();
       }
+      this.bomHead = null;
       this.bomChecked = true;
-      if (this.tok.carried === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+      chunk = held;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
         chunk = chunk.subarray(3);
         this.tok.offset = 3;
       }
@@ -147,6 +152,12 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   }
 
   end(): DecodeOutput {
+    if (this.bomHead) {
+      // Fewer than three bytes in all: no BOM.
+      this.bomChecked = true;
+      this.tok.push(this.bomHead);
+      this.bomHead = null;
+    }
     this.tok.end();
     if (this.rows > 0) this.cutBatch();
     return this.take();
@@ -171,10 +182,6 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       return;
     }
     this.stats.rowsRead++;
-    if (recEnd - recStart > this.contract.dialect.maxRecordBytes) {
-      this.reject(buf, recStart, recEnd, line, null, 'record-too-large', REJECT_MESSAGES.tooLarge(recEnd - recStart, this.contract.dialect.maxRecordBytes));
-      return;
-    }
     // A stray quote usually causes the wrong field count too: report the cause, not the symptom.
     if (tok.problem === RecordProblem.StrayQuote) {
       const col = this.contract.columns[this.fieldToColumn[tok.problemField]];

@@ -2,7 +2,7 @@
  * RFC 4180 tokenizer over bytes. It finds records and field boundaries and hands each complete record to
  * a sink; it never decodes text. Records may span chunks: the unfinished tail is carried to the next push.
  */
-import { lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from './rejectMessages.ts';
+import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from './rejectMessages.ts';
 
 export const enum FieldKind {
   Plain = 0,
@@ -40,6 +40,8 @@ export interface RecordSink {
 
 const LF = 10;
 const CR = 13;
+/** parseRecord: the record is longer than maxRecordBytes (see dropOverlong). */
+const OVERLONG = -2;
 
 export class CsvTokenizer {
   starts = new Int32Array(256);
@@ -57,7 +59,8 @@ export class CsvTokenizer {
   /** Do not rescan an unfinished record until the carried bytes have doubled (keeps huge fields linear). */
   private rescanAt = 0;
   /** An oversized line being skipped up to its line break: its first bytes are kept for quarantine. */
-  private skipping: { head: Uint8Array; bytes: number; line: number } | null = null;
+  /** An oversized line being skipped to its end: its head is quarantined, or nothing when it is a comment. */
+  private skipping: { head: Uint8Array; bytes: number; line: number; comment?: boolean } | null = null;
 
   constructor(private readonly d: TokenizerDialect, private readonly sink: RecordSink) {}
 
@@ -96,24 +99,20 @@ export class CsvTokenizer {
     }
     let p = 0;
     const n = buf.length;
+    let overlong = false;
     while (p < n) {
       const next = this.parseRecord(buf, p, final);
+      if (next === OVERLONG) overlong = true;
       if (next < 0) break;
       this.offset += next - p;
       p = next;
     }
     if (p < n) {
       const rest = buf.slice(p);
-      if (!final && rest.length > this.d.maxRecordBytes) {
-        if (lineBreakIndex(rest) < 0) {
-          // One physical line larger than the limit: keep its head for quarantine, skip the rest of it.
-          this.skipping = { head: rest.slice(0, Math.min(this.d.maxRecordBytes, QUARANTINE_HEAD_BYTES)), bytes: 0, line: this.line };
-          this.consume(rest, final);
-          return;
-        }
-        const skipped = this.dropFirstLine(rest, 'record-too-large', REJECT_MESSAGES.overlongRecord(this.d.maxRecordBytes));
-        this.offset += skipped;
-        if (skipped < rest.length) this.consume(rest.subarray(skipped), final);
+      // A CR at the end may be the record's own line break (waiting for a possible LF): it does not count.
+      const length = rest.length - (rest[rest.length - 1] === CR ? 1 : 0);
+      if (overlong || (!final && length > this.d.maxRecordBytes)) {
+        this.dropOverlong(rest, final);
         return;
       }
       this.pending = rest;
@@ -123,25 +122,52 @@ export class CsvTokenizer {
     }
   }
 
-  /** Skips bytes of an oversized line up to and including its line break; returns what follows it. */
+  /**
+   * `rest` starts with a record over maxRecordBytes (complete, or still arriving): its first physical line is
+   * quarantined and reading goes on at the next line, decided by that line alone so that any chunking gives the
+   * same rejects. A line over the limit keeps its first bytes and is skipped to its end; a shorter first line of a
+   * longer record (a quoted field with line breaks) is quarantined whole.
+   */
+  private dropOverlong(rest: Uint8Array, final: boolean): void {
+    const lineEnd = lineBreakIndex(rest);
+    if (lineEnd < 0 || lineEnd > this.d.maxRecordBytes) {
+      const comment = rest[0] === this.d.comment;
+      this.skipping = { head: rest.slice(0, comment ? 0 : Math.min(this.d.maxRecordBytes, QUARANTINE_HEAD_BYTES)), bytes: 0, line: this.line, comment };
+      this.consume(rest, final);
+      return;
+    }
+    if (afterLineBreak(rest, lineEnd, final) < 0) {
+      // The line ends in a CR that may be the first half of a CR LF: decide when the next chunk comes.
+      this.pending = rest;
+      this.rescanAt = 0;
+      return;
+    }
+    const skipped = this.dropFirstLine(rest, 'record-too-large', REJECT_MESSAGES.overlongRecord(this.d.maxRecordBytes));
+    this.offset += skipped;
+    if (skipped < rest.length) this.consume(rest.subarray(skipped), final);
+  }
+
+  /**
+   * Skips bytes of an oversized line up to and including its line break; returns what follows it. A CR at the end
+   * of the bytes so far is kept (carried) until the next chunk shows whether an LF follows it.
+   */
   private skip(buf: Uint8Array, final: boolean): Uint8Array {
     const s = this.skipping!;
-    let e = lineBreakIndex(buf);
-    if (e < 0) e = buf.length;
-    if (e === buf.length && !final) {
-      s.bytes += buf.length;
-      this.offset += buf.length;
+    const b = lineBreakIndex(buf);
+    const e = b < 0 ? buf.length : afterLineBreak(buf, b, final);
+    if (e < 0 || (b < 0 && !final)) {
+      const upTo = b < 0 ? buf.length : b;
+      s.bytes += upTo;
+      this.offset += upTo;
+      if (upTo < buf.length) this.pending = buf.slice(upTo);
       return buf.subarray(buf.length);
     }
-    if (e < buf.length) e += buf[e] === CR && buf[e + 1] === LF ? 2 : 1;
     s.bytes += e;
     this.offset += e;
     this.skipping = null;
     this.line++;
-    this.sink.broken(
-      s.head, s.line, 'record-too-large',
-      REJECT_MESSAGES.overlongLine(s.bytes, this.d.maxRecordBytes, s.head.length),
-    );
+    if (s.comment) this.sink.comment(s.line);
+    else this.sink.broken(s.head, s.line, 'record-too-large', REJECT_MESSAGES.overlongLine(s.bytes, this.d.maxRecordBytes, s.head.length));
     return buf.subarray(e);
   }
 
@@ -158,7 +184,10 @@ export class CsvTokenizer {
     return e;
   }
 
-  /** Parses one record starting at `p`; returns the offset after it, or -1 when it is not complete yet. */
+  /**
+   * Parses one record starting at `p`; returns the offset after it, -1 when it is not complete yet, or OVERLONG
+   * (nothing consumed) when it is longer than maxRecordBytes.
+   */
   private parseRecord(buf: Uint8Array, recStart: number, final: boolean): number {
     const n = buf.length;
     const D = this.d.delimiter;
@@ -193,6 +222,8 @@ export class CsvTokenizer {
         for (;;) {
           if (p >= n) {
             if (!final) return -1;
+            // What is left is longer than a record may be: over the limit, as it would be found while streaming.
+            if (n - recStart > this.d.maxRecordBytes) return OVERLONG;
             const dropped = this.dropFirstLine(buf.subarray(recStart), 'unterminated-quote', REJECT_MESSAGES.unterminated(nf));
             return recStart + dropped;
           }
@@ -239,6 +270,7 @@ export class CsvTokenizer {
       nf++;
       if (p >= n) {
         if (!final) return -1;
+        if (p - recStart > this.d.maxRecordBytes) return OVERLONG;
         this.sink.record(buf, this, nf, recStart, p, this.line);
         this.line += newlines;
         return p;
@@ -252,6 +284,7 @@ export class CsvTokenizer {
         if (p + 1 >= n && !final) return -1;
         p += buf[p + 1] === LF ? 2 : 1;
       }
+      if (recEnd - recStart > this.d.maxRecordBytes) return OVERLONG;
       this.sink.record(buf, this, nf, recStart, recEnd, this.line);
       this.line += newlines + 1;
       return p;

@@ -1,6 +1,5 @@
 /** Reject messages, one place for the reference decoder, its tokenizer and the WASM core's wrapper, so that all say the same. */
 export const REJECT_MESSAGES = {
-  tooLarge: (bytes: number, max: number) => `is ${bytes} bytes, over dialect.maxRecordBytes (${max})`,
   strayQuote: (field: number) => `field ${field + 1} has a quote inside an unquoted field or text after a closing quote`,
   ragged: (fields: number, columns: number) => `has ${fields} field${fields === 1 ? '' : 's'}, the contract has ${columns} columns`,
   nullNotAllowed: 'is empty but the column is not nullable',
@@ -21,4 +20,14 @@ export function lineBreakIndex(buf: Uint8Array): number {
   const lf = buf.indexOf(10);
   const cr = buf.indexOf(13);
   return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+}
+
+/**
+ * The index just after the line break at `b` (CR, LF or CR LF), or -1 when `b` is a CR at the end of the bytes so
+ * far and more may follow (an LF in the next chunk belongs to the same break).
+ */
+export function afterLineBreak(buf: Uint8Array, b: number, final: boolean): number {
+  if (buf[b] !== 13) return b + 1;
+  if (b + 1 < buf.length) return buf[b + 1] === 10 ? b + 2 : b + 1;
+  return final ? b + 1 : -1;
 }

@@ -8,7 +8,7 @@ import { createColumnBuilder, isoToDays, isoToMicros, StringBuilder, type Column
 import { matchHeader, validUtf8Prefix, type CsvDecoder, type DecodedBatch, type DecodeOutput, type DecodeStats, type DecoderOptions, type RejectedRecord, type RejectReason } from './csvDecoder.ts';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from './csvTokenizer.ts';
 import { BrokenHeaderError } from './errors.ts';
-import { lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from './rejectMessages.ts';
+import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from './rejectMessages.ts';
 import { parseFloat64 } from './numbers.ts';
 import { compileTemporalFormat } from './temporal.ts';
 
@@ -69,15 +69,17 @@ interface CsvCore {
   statBlankLines(): number;
   statCommentLines(): number;
   addRowsRead(n: number): void;
+  addCommentLine(): void;
 }
 
 const TYPE = { string: 0, int32: 1, int64: 2, float64: 3, decimal: 4, boolean: 5, date: 6, timestamp: 7 } as const;
 const STATUS_BATCH_FULL = 1;
 const STATUS_HEADER = 2;
 const STATUS_UNTERMINATED = 3;
+const STATUS_OVERLONG = 4;
 const REASONS: Record<number, RejectReason> = {
   1: 'invalid-value', 2: 'null-not-allowed', 3: 'check-allowed', 4: 'check-range', 5: 'check-pattern', 6: 'invalid-utf8',
-  10: 'ragged-row', 11: 'stray-quote', 12: 'record-too-large',
+  10: 'ragged-row', 11: 'stray-quote',
 };
 const REASON_CODES = Object.fromEntries(Object.entries(REASONS).map(([k, v]) => [v, Number(k)])) as Record<RejectReason, number>;
 // Column record layout (wasm/assembly/csv.ts, COL = 128 bytes).
@@ -132,9 +134,11 @@ export class WasmCsvDecoder implements CsvDecoder {
   private fieldToColumn: number[];
   private headerPending: boolean;
   private bomChecked: boolean;
+  private bomHead: Uint8Array | null = null;
   private inLen = 0;
   private rescanAt = 0;
-  private skipping: { head: Uint8Array; bytes: number; line: number } | null = null;
+  /** An oversized line being skipped to its end: its head is quarantined, or nothing when it is a comment. */
+  private skipping: { head: Uint8Array; bytes: number; line: number; comment?: boolean } | null = null;
   private out: DecodeOutput = { batches: [], rejects: [] };
   /** Bytes of the stream pushed so far (a BOM included): the region starts at `pushed - inLen`. */
   private pushed = 0;
@@ -144,11 +148,14 @@ export class WasmCsvDecoder implements CsvDecoder {
   private readonly headerOnly: boolean;
   private readonly quote: number;
   private readonly escape: number;
+  /** The comment character's byte, or -1. */
+  private readonly comment: number;
 
   constructor(private readonly contract: Contract, options: WasmDecoderOptions = {}) {
     const d = contract.dialect;
     this.quote = d.quote.charCodeAt(0);
     this.escape = (d.escape ?? d.quote).charCodeAt(0);
+    this.comment = d.comment ? d.comment.charCodeAt(0) : -1;
     this.maxRecordBytes = d.maxRecordBytes;
     this.headerOnly = options.headerOnly ?? false;
     this.oracle = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
@@ -208,24 +215,43 @@ export class WasmCsvDecoder implements CsvDecoder {
 
   push(chunk: Uint8Array): DecodeOutput {
     this.stats.bytesRead += chunk.length;
-    this.pushed += chunk.length;
     if (!this.bomChecked) {
-      if (!(chunk.length < 3 && this.inLen + chunk.length < 3)) {
-        this.bomChecked = true;
-        if (this.inLen === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-          chunk = chunk.subarray(3);
-          this.core.setBase(3);
-        }
+      // The first three bytes decide whether there is a BOM: held back until they have all arrived.
+      const held = this.bomHead ? Buffer.concat([this.bomHead, chunk]) : chunk;
+      if (held.length < 3) {
+        this.bomHead = held.slice();
+        return this.take();
+      }
+      this.bomHead = null;
+      this.bomChecked = true;
+      chunk = held;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+        this.pushed += 3;
+        chunk = chunk.subarray(3);
+        this.core.setBase(3);
       }
     }
+    this.append(chunk);
+    return this.take();
+  }
+
+  /** Adds bytes to the region and parses when enough have come since the last try. */
+  private append(chunk: Uint8Array): void {
+    this.pushed += chunk.length;
     const addr = this.core.reserveInput(this.inLen + chunk.length);
     this.bytes().set(chunk, addr + this.inLen);
     this.inLen += chunk.length;
     if (this.inLen >= this.rescanAt) this.consume(false);
-    return this.take();
   }
 
   end(): DecodeOutput {
+    if (this.bomHead) {
+      // Fewer than three bytes in all: no BOM.
+      const head = this.bomHead;
+      this.bomHead = null;
+      this.bomChecked = true;
+      this.append(head);
+    }
     this.consume(true);
     if (this.core.getRows() > 0) this.cutBatch();
     return this.take();
@@ -307,7 +333,7 @@ export class WasmCsvDecoder implements CsvDecoder {
       this.skip(final);
       if (this.skipping) return;
     }
-    this.run(final);
+    const overlong = this.run(final);
     const p = this.core.getPos();
     const rest = this.inLen - p;
     this.core.compact(p, this.inLen);
@@ -316,26 +342,43 @@ export class WasmCsvDecoder implements CsvDecoder {
       this.rescanAt = 0;
       return;
     }
-    if (!final && rest > this.maxRecordBytes) {
-      const addr = this.core.reserveInput(rest);
-      const region = this.bytes().subarray(addr, addr + rest);
-      if (lineBreakIndex(region) < 0) {
-        // One physical line larger than the limit: keep its head for quarantine, skip the rest of it.
-        this.skipping = { head: region.slice(0, Math.min(this.maxRecordBytes, QUARANTINE_HEAD_BYTES)), bytes: 0, line: this.core.getLine() };
-        this.skip(final);
-        return;
-      }
-      const len = this.core.firstLineLength(0, rest);
-      this.broken(region.slice(0, len), this.core.getLine(), 'record-too-large', REJECT_MESSAGES.overlongRecord(this.maxRecordBytes));
-      this.dropped(len);
-      if (this.inLen > 0) this.consume(final);
+    // A CR at the end may be the record's own line break (waiting for a possible LF): it does not count.
+    const length = rest - (this.bytes()[this.core.inputAddress() + rest - 1] === 13 ? 1 : 0);
+    if (overlong || (!final && length > this.maxRecordBytes)) {
+      this.dropOverlong(final);
       return;
     }
     this.rescanAt = rest * 2;
   }
 
-  /** Runs the core over the region until it needs more input. */
-  private run(final: boolean): void {
+  /**
+   * The region starts with a record over maxRecordBytes (complete, or still arriving): its first physical line is
+   * quarantined and reading goes on at the next line, decided by that line alone so that any chunking gives the
+   * same rejects. A line over the limit keeps its first bytes and is skipped to its end; a shorter first line of a
+   * longer record (a quoted field with line breaks) is quarantined whole.
+   */
+  private dropOverlong(final: boolean): void {
+    const addr = this.core.reserveInput(this.inLen);
+    const region = this.bytes().subarray(addr, addr + this.inLen);
+    const lineEnd = lineBreakIndex(region);
+    if (lineEnd < 0 || lineEnd > this.maxRecordBytes) {
+      const comment = region[0] === this.comment;
+      this.skipping = { head: region.slice(0, comment ? 0 : Math.min(this.maxRecordBytes, QUARANTINE_HEAD_BYTES)), bytes: 0, line: this.core.getLine(), comment };
+      this.skip(final);
+    } else if (afterLineBreak(region, lineEnd, final) < 0) {
+      // The line ends in a CR that may be the first half of a CR LF: decide when the next chunk comes.
+      this.rescanAt = 0;
+      return;
+    } else {
+      const len = this.core.firstLineLength(0, this.inLen);
+      this.broken(region.slice(0, len), this.core.getLine(), 'record-too-large', REJECT_MESSAGES.overlongRecord(this.maxRecordBytes));
+      this.dropped(len);
+    }
+    if (!this.skipping && this.inLen > 0) this.consume(final);
+  }
+
+  /** Runs the core over the region until it needs more input; true when it stopped at a record over the limit. */
+  private run(final: boolean): boolean {
     const core = this.core;
     this.markValidUtf8();
     for (;;) {
@@ -353,31 +396,35 @@ export class WasmCsvDecoder implements CsvDecoder {
         core.setLine(core.getLine() + 1);
         core.setPos(p + len);
       } else {
-        return;
+        return status === STATUS_OVERLONG;
       }
     }
   }
 
-  /** Skips an oversized line up to its line break (the region starts inside it). */
+  /**
+   * Skips an oversized line up to its line break (the region starts inside it). A CR at the end of the region
+   * stays there until the next chunk shows whether an LF follows it.
+   */
   private skip(final: boolean): void {
     const s = this.skipping!;
     const addr = this.core.inputAddress();
     const region = this.bytes().subarray(addr, addr + this.inLen);
-    let e = lineBreakIndex(region);
-    if (e < 0) e = this.inLen;
-    if (e === this.inLen && !final) {
-      s.bytes += this.inLen;
-      this.core.compact(this.inLen, this.inLen);
-      this.inLen = 0;
+    const b = lineBreakIndex(region);
+    const e = b < 0 ? this.inLen : afterLineBreak(region, b, final);
+    if (e < 0 || (b < 0 && !final)) {
+      const upTo = b < 0 ? this.inLen : b;
+      s.bytes += upTo;
+      this.core.compact(upTo, this.inLen);
+      this.inLen -= upTo;
       return;
     }
-    if (e < this.inLen) e += region[e] === 13 && e + 1 < this.inLen && region[e + 1] === 10 ? 2 : 1;
     s.bytes += e;
     this.core.compact(e, this.inLen);
     this.inLen -= e;
     this.skipping = null;
     this.core.setLine(this.core.getLine() + 1);
-    this.broken(s.head, s.line, 'record-too-large', REJECT_MESSAGES.overlongLine(s.bytes, this.maxRecordBytes, s.head.length));
+    if (s.comment) this.core.addCommentLine();
+    else this.broken(s.head, s.line, 'record-too-large', REJECT_MESSAGES.overlongLine(s.bytes, this.maxRecordBytes, s.head.length));
   }
 
   /** The first `len` bytes of the region were quarantined as one broken line. */
@@ -455,8 +502,6 @@ export class WasmCsvDecoder implements CsvDecoder {
     const reason = REASONS[code];
     const columnOf = (f: number) => this.contract.columns[this.fieldToColumn[f]]?.name ?? null;
     switch (reason) {
-      case 'record-too-large':
-        return { line, column: null, reason, raw, message: REJECT_MESSAGES.tooLarge(raw.length, this.maxRecordBytes) };
       case 'stray-quote':
         return { line, column: columnOf(field), reason, raw, message: REJECT_MESSAGES.strayQuote(field) };
       case 'ragged-row':

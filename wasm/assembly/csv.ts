@@ -34,12 +34,13 @@ const R_RANGE: i32 = 4;
 const R_UTF8: i32 = 6;
 const R_RAGGED: i32 = 10;
 const R_STRAY: i32 = 11;
-const R_TOO_LARGE: i32 = 12;
 
 const S_NEED_MORE: i32 = 0;
 const S_BATCH_FULL: i32 = 1;
 const S_HEADER: i32 = 2;
 const S_UNTERMINATED: i32 = 3;
+/** A record over maxRecordBytes starts at `pos`: the wrapper quarantines its first line (as while streaming). */
+const S_OVERLONG: i32 = 4;
 
 const K_PLAIN: u8 = 0;
 const K_QUOTED: u8 = 1;
@@ -366,6 +367,8 @@ export function statRowsRejected(): f64 { return rowsRejected; }
 export function statBlankLines(): f64 { return blankLines; }
 export function statCommentLines(): f64 { return commentLines; }
 export function addRowsRead(n: f64): void { rowsRead += n; rowsRejected += n; }
+/** A comment line the wrapper skipped (one longer than maxRecordBytes, never buffered whole). */
+export function addCommentLine(): void { commentLines += 1; }
 
 /** Null count of column c over the batch (rows without their validity bit). */
 export function nullCount(c: i32): i32 {
@@ -446,6 +449,10 @@ export function parse(len: i32, final: bool): i32 {
       pos = <i32>(p - inPtr);
       return S_UNTERMINATED;
     }
+    if (next == 2) {
+      pos = <i32>(p - inPtr);
+      return S_OVERLONG;
+    }
     p = next;
     if (recordStatus) {
       pos = <i32>(p - inPtr);
@@ -458,7 +465,10 @@ export function parse(len: i32, final: bool): i32 {
   return S_NEED_MORE;
 }
 
-/** One record from `recStart`: the address after it, 0 when incomplete, 1 for an unterminated quote (final). */
+/**
+ * One record from `recStart`: the address after it, 0 when incomplete, 1 for an unterminated quote (final), 2 for
+ * a record over maxRecordBytes (nothing of it is consumed, however it arrived in chunks).
+ */
 function parseRecord(recStart: usize, end: usize, final: bool): usize {
   let p = recStart;
   let newlines: i32 = 0;
@@ -493,6 +503,8 @@ function parseRecord(recStart: usize, end: usize, final: bool): usize {
         p = nextQuotedStop(p, end);
         if (p >= end) {
           if (!final) return 0;
+          // What is left is longer than a record may be: over the limit, as it would be found while streaming.
+          if (<i64>(end - recStart) > <i64>maxRecordBytes) return 2;
           brokenField = nf;
           return 1;
         }
@@ -557,6 +569,7 @@ function parseRecord(recStart: usize, end: usize, final: bool): usize {
     nf++;
     if (p >= end) {
       if (!final) return 0;
+      if (<i64>(p - recStart) > <i64>maxRecordBytes) return 2;
       record(nf, recStart, p);
       line += <f64>newlines;
       return p;
@@ -573,6 +586,7 @@ function parseRecord(recStart: usize, end: usize, final: bool): usize {
       if (p + 1 >= end && !final) return 0;
       p += p + 1 < end && load<u8>(p + 1) == LF ? 2 : 1;
     }
+    if (<i64>(recEnd - recStart) > <i64>maxRecordBytes) return 2;
     record(nf, recStart, recEnd);
     line += <f64>(newlines + 1);
     return p;
@@ -608,10 +622,6 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     return;
   }
   rowsRead += 1;
-  if (<i64>(recEnd - recStart) > <i64>maxRecordBytes) {
-    addReject(recStart, recEnd, -1, R_TOO_LARGE, 0);
-    return;
-  }
   if (problem) {
     addReject(recStart, recEnd, problemField, R_STRAY, 0);
     return;
