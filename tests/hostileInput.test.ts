@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { publishBatch, RESUME_GRACE_MS, runSegment } from '#src/convert/batch.ts';
@@ -131,4 +134,37 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     expect(m.problem).toMatchObject({ code: 'resume-too-slow' });
     expect(m.problem!.message).toMatch(/re-inflating the gzip stream up to byte \d+, where the previous run stopped, took the whole invocation/);
   });
+});
+
+describe('bounded memory, measured: peak RSS of the ingest in its own process', () => {
+  const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
+  const WORKER = fileURLToPath(new URL('./fixtures/ingestWorker.ts', import.meta.url));
+
+  /** Ingests `body` as notes/<name> in a fresh lake, in a child process; its summary and peak RSS. */
+  async function peak(name: string, body: Uint8Array | string, extra = ''): Promise<{ rowsWritten: number; rowsRejected: number; maxRssMb: number }> {
+    const { lake, dir } = await notesLake(extra);
+    await mkdir(join(lake.landing.root, 'notes'), { recursive: true });
+    await writeFile(lake.landing.path(`notes/${name}`), body);
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', TSX, WORKER, lake.root, `notes/${name}`, '0'], {
+      env: { ...process.env, CONTRACTS_DIR: join(dir, 'contracts') },
+    });
+    return JSON.parse(stdout.trim().split('\n').pop()!);
+  }
+
+  it('a 512 MB line inside 1 MB of gzip and a 200 MB quoted field cost what a 128 MB line and a 50 MB field cost: memory follows the record limit', async () => {
+    // A 1 MB record limit: memory is bounded by a few times the limit, so anything held whole would show.
+    const limit = 'dialect: { maxRecordBytes: 1048576 }\nlimits: { maxInflation: 10000 }\n';
+    const bomb = (mb: number) => gzipSync(Buffer.concat([Buffer.from('id,note\n1,before\n'), Buffer.alloc(mb << 20, 'A'), Buffer.from('\n2,after\n')]), { level: 9 });
+    const small = await peak('small.csv', 'id,note\n1,a\n2,b\n', limit);
+    const line128 = await peak('bomb.csv.gz', bomb(128), limit);
+    const line512 = await peak('bomb.csv.gz', bomb(512), limit);
+    const field = (mb: number) => `id,note\n1,small\n2,"${'x'.repeat(mb << 20)}"\n3,small\n`;
+    const field50 = await peak('field.csv', field(50), limit);
+    const field200 = await peak('field.csv', field(200), limit);
+    console.log(`peak RSS: small file ${small.maxRssMb} MB, 128 MB line ${line128.maxRssMb} MB, 512 MB line ${line512.maxRssMb} MB, 50 MB field ${field50.maxRssMb} MB, 200 MB field ${field200.maxRssMb} MB`);
+    for (const r of [line128, line512, field50, field200]) expect(r).toMatchObject({ rowsWritten: 2, rowsRejected: 1 });
+    expect(Math.abs(line512.maxRssMb - line128.maxRssMb)).toBeLessThan(16);
+    expect(line512.maxRssMb - small.maxRssMb).toBeLessThan(48);
+    expect(Math.abs(field200.maxRssMb - field50.maxRssMb)).toBeLessThan(16);
+  }, 120_000);
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ingestObject } from '../convert/ingestObject.ts';
 import { openLocalLake, ingestContext } from '../wiring/local.ts';
 import { EVENTS, WIDE } from './benchData.ts';
+import { peakRssBytes } from './peakRss.ts';
 
 const [engine, file, workDir, threads, name] = process.argv.slice(2);
 const spec = [EVENTS, WIDE].find((d) => d.name === name) ?? EVENTS;
@@ -48,4 +49,4 @@ async function duckdb(): Promise<{ rows: number; outBytes: number; files: number
 await rm(workDir, { recursive: true, force: true });
 await mkdir(workDir, { recursive: true });
 const r = engine === 'duckdb' ? await duckdb() : await landfall();
-process.stdout.write(`${JSON.stringify({ engine, seconds: timed, ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ engine, seconds: timed, ...r, peakRssBytes: peakRssBytes() })}\n`);

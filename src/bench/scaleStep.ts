@@ -10,6 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { handleConvertTask } from '../convert/convertTask.ts';
+import { peakRssBytes } from './peakRss.ts';
 import { runSegment } from '../convert/batch.ts';
 import { ingestObject, openedBatch, startIngest, type IngestContext } from '../convert/ingestObject.ts';
 import { LocalPipelineRunner } from '../cli/pipelineRunner.ts';
@@ -65,4 +66,4 @@ if (step === 'whole') {
   throw new Error(`unknown step ${step}`);
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-process.stdout.write(`${JSON.stringify({ step, result, seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ step, result, seconds, peakRssBytes: peakRssBytes() })}\n`);
