@@ -7,7 +7,7 @@ import { S3Store } from '#src/adapters/aws/S3Store.ts';
 import { loadContracts } from '#src/contracts/loadContracts.ts';
 import { ingestS3Event } from '#src/convert/objectCreated.ts';
 import { BUILTIN_CONTRACTS, resolveSettings } from '#src/wiring/local.ts';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { S3Event } from 'aws-lambda';
 import { duck, rows, SHARED_DATA, tempDir } from './helpers.ts';
 
@@ -26,8 +26,12 @@ describe('S3Store on a real S3 protocol (s3rver on 127.0.0.1)', () => {
   let s3: S3Client;
   const events: S3Event[] = [];
 
+  /** The SDK commands the client sent, with their input (the S3 protocol as S3Store speaks it). */
+  const sent: { command: string; input: Record<string, unknown> }[] = [];
+
   beforeAll(async () => {
     server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: await tempDir('landfall-s3rver-'), configureBuckets: [{ name: 'landing', configs: [] }, { name: 'lake', configs: [] }] });
+    (server as unknown as { middleware: unknown[] }).middleware.unshift(abortMultipartUpload(server));
     const { port } = await server.run();
     server.on('event', (e: S3Event) => events.push(e));
     s3 = new S3Client({
@@ -38,6 +42,10 @@ describe('S3Store on a real S3 protocol (s3rver on 127.0.0.1)', () => {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    s3.middlewareStack.add((next, context) => async (args) => {
+      sent.push({ command: context.commandName as string, input: args.input as Record<string, unknown> });
+      return next(args);
+    }, { step: 'initialize', name: 'recordCommands' });
   });
 
   afterAll(async () => {
@@ -46,6 +54,7 @@ describe('S3Store on a real S3 protocol (s3rver on 127.0.0.1)', () => {
   });
 
   it('streams a 320 MB object in through multipart upload and reads it back, whole and by ranges', async () => {
+    sent.length = 0;
     const store = new S3Store(s3, 'landing', 16 * 1024 * 1024);
     const w = store.write('big/events.csv');
     const hash = createHash('sha256');
@@ -56,6 +65,17 @@ describe('S3Store on a real S3 protocol (s3rver on 127.0.0.1)', () => {
       await w.write(block);
     }
     expect(await w.complete()).toEqual({ bytes: 320 * 1024 * 1024 });
+    // One multipart upload of twenty 16 MB parts, numbered in order; never a single PUT.
+    const commands = sent.map((c) => c.command);
+    expect(commands[0]).toBe('CreateMultipartUploadCommand');
+    expect(commands.at(-1)).toBe('CompleteMultipartUploadCommand');
+    expect(commands).not.toContain('PutObjectCommand');
+    const parts = sent.filter((c) => c.command === 'UploadPartCommand').map((c) => c.input as { PartNumber: number; Body: Uint8Array; UploadId: string });
+    expect(parts.map((p) => p.PartNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(parts.map((p) => p.Body.byteLength)).toEqual(Array(20).fill(16 * 1024 * 1024));
+    const completed = sent.at(-1)!.input as { UploadId: string; MultipartUpload: { Parts: { PartNumber: number }[] } };
+    expect(completed.MultipartUpload.Parts.map((p) => p.PartNumber)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(new Set(parts.map((p) => p.UploadId))).toEqual(new Set([completed.UploadId]));
     const info = await store.head('big/events.csv');
     expect(info).toMatchObject({ key: 'big/events.csv', size: 320 * 1024 * 1024 });
     expect(info!.etag).toMatch(/^[0-9a-f]{32}(-\d+)?$/);
@@ -85,12 +105,25 @@ describe('S3Store on a real S3 protocol (s3rver on 127.0.0.1)', () => {
     expect(await rows(conn, `SELECT count(*) AS n, sum(i) AS s FROM read_parquet('${copy}')`)).toEqual([{ n: '2600000', s: String((2600000n * 2599999n) / 2n) }]);
   });
 
-  it('an aborted upload leaves no object behind', async () => {
+  it('an aborted upload leaves no object and no parts behind', async () => {
+    sent.length = 0;
     const lake = new S3Store(s3, 'lake', 5 * 1024 * 1024);
     const w = lake.write('raw/aborted.parquet');
     await w.write(Buffer.alloc(12 * 1024 * 1024, 1));
+    // Two 5 MB parts reach the server before the abort.
+    const uploads = uploadsDir(server, 'lake');
+    await until(async () => (await partFiles(uploads)).length === 2);
     await w.abort();
     expect(await lake.head('raw/aborted.parquet')).toBeNull();
+    expect(await partFiles(uploads)).toEqual([]);
+    const created = sent.find((c) => c.command === 'CreateMultipartUploadCommand')!;
+    const aborted = sent.filter((c) => c.command === 'AbortMultipartUploadCommand');
+    expect(aborted).toHaveLength(1);
+    expect(aborted[0].input).toMatchObject({ Bucket: 'lake', Key: 'raw/aborted.parquet' });
+    expect(aborted[0].input.UploadId).toEqual(expect.any(String));
+    expect(sent.filter((c) => c.command === 'UploadPartCommand').every((c) => c.input.UploadId === aborted[0].input.UploadId)).toBe(true);
+    expect(created.input).toMatchObject({ Bucket: 'lake', Key: 'raw/aborted.parquet' });
+    expect(sent.map((c) => c.command)).not.toContain('CompleteMultipartUploadCommand');
   });
 
   it('moves an object by server-side copy and delete (keys with spaces and unicode), and a repeated move does nothing', async () => {
@@ -136,3 +169,40 @@ describe('S3Store on a real S3 protocol (s3rver on 127.0.0.1)', () => {
     expect(again).toMatchObject({ batchId: summary.batchId, alreadyIngested: true });
   });
 });
+
+/**
+ * AbortMultipartUpload, which s3rver 3.7 lacks (it answers 405), added in front of its routes as AWS documents it:
+ * DELETE /{bucket}/{key}?uploadId=ID removes the upload's parts and answers 204, or NoSuchUpload (404).
+ */
+function abortMultipartUpload(server: S3rver) {
+  return async (ctx: { method: string; path: string; query: Record<string, unknown>; status: number; body: unknown; type: string }, next: () => Promise<void>) => {
+    if (ctx.method !== 'DELETE' || typeof ctx.query.uploadId !== 'string') return next();
+    const dir = join(uploadsDir(server, ctx.path.split('/')[1]), ctx.query.uploadId);
+    if (!(await stat(dir).catch(() => null))) {
+      ctx.status = 404;
+      ctx.type = 'application/xml';
+      ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+      return;
+    }
+    await rm(dir, { recursive: true });
+    ctx.status = 204;
+  };
+}
+
+/** Where s3rver's filesystem store keeps a bucket's multipart uploads (one folder per upload id, a file per part). */
+function uploadsDir(server: S3rver, bucket: string): string {
+  return (server as unknown as { store: { getResourcePath(b: string, k: undefined, r: string): string } }).store.getResourcePath(bucket, undefined, 'uploads');
+}
+
+async function partFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && /^\d+$/.test(e.name)).map((e) => e.name);
+}
+
+async function until(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

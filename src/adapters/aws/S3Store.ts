@@ -51,8 +51,10 @@ export class S3Store implements ObjectStore {
         return { bytes };
       },
       abort: async () => {
-        await upload.abort().catch(() => undefined);
-        body.destroy();
+        // Failing the body (not Upload.abort(), whose promise settles before anything is sent) makes the upload
+        // finish the parts in flight, send AbortMultipartUpload, and only then reject: no part is left behind.
+        body.destroy(new Error('the writer aborted the upload'));
+        await done.catch(() => undefined);
       },
     };
   }
