@@ -197,6 +197,7 @@ describe('the state machine converts handed-off batches (the same ASL, run by th
     const out = await pipeline(lake, ctx, handOff);
     expect(out.steps.filter((s) => s.startsWith('ConvertSegment:')).sort()).toEqual(handOff.convert.segments.map((i) => `ConvertSegment:${i}`).sort());
     expect(out.steps).toContain('PublishBatch');
+    expect(expected.curated).toEqual([{ n: '100000', h: expect.any(String) }]);
     expect(out.curated).toEqual(expected.curated);
     const m = (await readManifest(lake.lake, handOff.manifestKey))!;
     expect(m.conversion?.segments).toBe(handOff.convert.segments.length);
@@ -215,6 +216,7 @@ describe('the state machine converts handed-off batches (the same ASL, run by th
     const out = await pipeline(lake, ctx, handOff, 1);
     const runs = out.steps.filter((s) => s === 'ConvertSegment:0').length;
     expect(runs).toBeGreaterThanOrEqual(3);
+    expect(expected.curated).toEqual([{ n: '100000', h: expect.any(String) }]);
     expect(out.curated).toEqual(expected.curated);
     const m = (await readManifest(lake.lake, handOff.manifestKey))!;
     expect(m.conversion?.runs).toBe(runs + 1);
