@@ -9,8 +9,11 @@ const MAGIC = new TextEncoder().encode('PAR1');
 
 interface PageIndexes {
   columnIndex?: Uint8Array;
-  offsetIndex?: ThriftStruct;
+  offsetIndex?: Uint8Array;
 }
+
+/** Bytes finish() adds to each column chunk's metadata: the page indexes' offsets and lengths (four varints). */
+const INDEX_FIELDS_BYTES = 24;
 
 /**
  * Joins Parquet files written with the same schema and writer settings (one per row group, encoded on
@@ -26,6 +29,10 @@ export class ParquetStitcher {
   private readonly rowGroups: ThriftStruct[] = [];
   private readonly indexes: PageIndexes[][] = [];
   private rows = 0n;
+  /** What finish() will write after the row groups (page indexes, footer, tail), as estimated so far. */
+  private tail = 0;
+  /** The part of `tail` that does not grow with the row groups: the footer's schema and metadata, length, magic. */
+  private base = 0;
 
   /** `write` receives the output bytes in order. */
   constructor(private readonly write: (bytes: Uint8Array) => Promise<void>) {}
@@ -33,6 +40,20 @@ export class ParquetStitcher {
   /** Bytes written so far (the footer not included). */
   get size(): number {
     return this.pos;
+  }
+
+  /**
+   * The file's size if finished now: the bytes written plus the page indexes and the footer that finish() adds
+   * (each row group's metadata as encoded, plus the index offsets it will get). Small row groups carry a footer
+   * that is a good part of the file, so a file rolled by size must count it.
+   */
+  get finishedSize(): number {
+    return this.pos + this.tail;
+  }
+
+  /** The part of finishedSize paid once per file, whatever its row groups (0 before the first part). */
+  get fixedSize(): number {
+    return this.base + (this.pos ? MAGIC.length : 0);
   }
 
   /** Appends every row group of a complete Parquet file, given whole or as the chunks it was written in. */
@@ -64,14 +85,17 @@ export class ParquetStitcher {
         const meta = field(c, CHUNK.meta)?.value as ThriftStruct;
         if (field(meta, META.bloomFilterOffset)) throw new Error('ParquetStitcher: bloom filters are not supported');
         for (const id of [META.dataPageOffset, META.indexPageOffset, META.dictionaryPageOffset]) shiftI64(meta, id, delta);
-        pageIndexes.push({
+        const indexes = {
           columnIndex: slice(file, c, CHUNK.columnIndexOffset, CHUNK.columnIndexLength),
           offsetIndex: movedOffsetIndex(file, c, delta),
-        });
+        };
+        pageIndexes.push(indexes);
+        this.tail += (indexes.columnIndex?.length ?? 0) + (indexes.offsetIndex?.length ?? 0) + INDEX_FIELDS_BYTES;
         c.fields = c.fields.filter((f) => f.id < CHUNK.offsetIndexOffset || f.id > CHUNK.columnIndexLength);
       }
       shiftI64(g, ROW_GROUP.fileOffset, delta);
       setField(g, ROW_GROUP.ordinal, TType.I16, this.rowGroups.length);
+      this.tail += encode(g).length;
       this.rows += field(g, ROW_GROUP.numRows)?.value as bigint;
       this.rowGroups.push(g);
       this.indexes.push(pageIndexes);
@@ -86,9 +110,8 @@ export class ParquetStitcher {
       for (let g = 0; g < this.rowGroups.length; g++) {
         const columns = columnsOf(this.rowGroups[g]);
         for (let c = 0; c < columns.length; c++) {
-          const index = this.indexes[g][c][kind];
-          if (!index) continue;
-          const bytes = index instanceof Uint8Array ? index : encode(index);
+          const bytes = this.indexes[g][c][kind];
+          if (!bytes) continue;
           setField(columns[c], offsetId, TType.I64, BigInt(this.pos));
           setField(columns[c], lengthId, TType.I32, bytes.length);
           await this.emit(bytes);
@@ -116,6 +139,9 @@ export class ParquetStitcher {
     if (!this.template) {
       this.template = footer;
       this.schemaBytes = schema;
+      // The footer without its row groups (schema, key-value metadata), the list header, the length and magic.
+      this.base = encode({ fields: footer.fields.filter((f) => f.id !== FILE.rowGroups) }).length + 5 + 8;
+      this.tail += this.base;
     } else if (Buffer.compare(schema, this.schemaBytes!) !== 0) {
       throw new Error('ParquetStitcher: parts have different schemas');
     }
@@ -181,12 +207,12 @@ function slice(file: Chunked, chunk: ThriftStruct, offsetId: number, lengthId: n
 }
 
 /** The chunk's offset index with its page locations (absolute file offsets) moved by `delta`. */
-function movedOffsetIndex(file: Chunked, chunk: ThriftStruct, delta: bigint): ThriftStruct | undefined {
+function movedOffsetIndex(file: Chunked, chunk: ThriftStruct, delta: bigint): Uint8Array | undefined {
   const bytes = slice(file, chunk, CHUNK.offsetIndexOffset, CHUNK.offsetIndexLength);
   if (!bytes) return undefined;
   const index = new ThriftReader(bytes).readStruct();
   for (const loc of ((field(index, 1)?.value as ThriftList | undefined)?.items ?? []) as ThriftStruct[]) shiftI64(loc, 1, delta);
-  return index;
+  return encode(index);
 }
 
 function encode(s: ThriftStruct): Uint8Array {

@@ -309,17 +309,19 @@ class StitchedFile {
     this.rows += rows;
     part.catch(() => undefined); // surfaced through the appends, in order
     const appended = this.last().then(async () => {
-      const before = this.stitcher.size;
+      const grown = () => this.stitcher.finishedSize - this.stitcher.fixedSize;
+      const before = grown();
       await this.stitcher.append(await part);
-      this.sizes.push(this.stitcher.size - before);
+      this.sizes.push(grown() - before);
     });
     appended.catch(() => undefined); // awaited later (estimate, close); a failure must not go unhandled meanwhile
     this.appended.push(appended);
   }
 
   /**
-   * The file's estimated size once `known` row groups are appended: their exact size plus their average
-   * for each later one; null while none is known.
+   * The file's estimated size, finished, once `known` row groups are appended: what the file costs once (the
+   * footer's schema and metadata), the size of those row groups with their share of the footer and page
+   * indexes, and their average for each later one; null while none is known.
    */
   async estimate(known: number): Promise<{ bytes: number; perRowGroup: number } | null> {
     if (known < 1) return null;
@@ -327,7 +329,7 @@ class StitchedFile {
     let bytes = 0;
     for (let i = 0; i < known; i++) bytes += this.sizes[i];
     const perRowGroup = bytes / known;
-    return { bytes: bytes + perRowGroup * (this.groups - known), perRowGroup };
+    return { bytes: this.stitcher.fixedSize + bytes + perRowGroup * (this.groups - known), perRowGroup };
   }
 
   private last(): Promise<void> {
