@@ -34,7 +34,7 @@ export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
   await cp(await buildWasm(), join(layerDir, 'wasm', 'csv.wasm'));
   // The Parquet encoder thread runs from the layer, self-contained; it reads the .wasm beside it (workerData).
   await build({
-    entryPoints: [join(root, 'src', 'convert', 'parquetEncoder.worker.mjs')],
+    entryPoints: [join(root, 'src', 'parquet', 'parquetEncoder.worker.mjs')],
     outfile: join(layerDir, 'wasm', 'parquet-encoder.worker.mjs'),
     bundle: true,
     platform: 'node',

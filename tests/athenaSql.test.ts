@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import pkg from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { loadContracts } from '#src/contracts/loadContracts.ts';
-import type { Manifest } from '#src/convert/manifest.ts';
+import type { Manifest } from '#src/ingest/manifest.ts';
 import { planMerge } from '#src/pipeline/planMerge.ts';
 import { athenaDialect } from '#src/pipeline/sqlDialect.ts';
 import { BUILTIN_CONTRACTS } from '#src/wiring/local.ts';

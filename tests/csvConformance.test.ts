@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HeaderMismatchError } from '#src/convert/errors.ts';
+import { HeaderMismatchError } from '#src/decode/errors.ts';
 import { readAvaSnapshots } from './avaSnapshot.ts';
 import { decode, stringContract } from './decodeStrings.ts';
 import { SHARED_DATA } from './helpers.ts';

@@ -1,7 +1,7 @@
 import { makeVector } from 'apache-arrow';
 import { contractSchema, type Contract, type ContractInput } from '#src/contracts/contract.ts';
-import { JsCsvDecoder, type CsvDecoder, type DecodeOutput, type DecodeStats, type RejectedRecord } from '#src/convert/csvDecoder.ts';
-import { WasmCsvDecoder } from '#src/convert/wasmDecoder.ts';
+import { JsCsvDecoder, type CsvDecoder, type DecodeOutput, type DecodeStats, type RejectedRecord } from '#src/decode/csvDecoder.ts';
+import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
 
 /** An all-string contract for parser tests: `names` become columns c0..cn with those headers. */
 export function stringContract(names: string[], dialect: ContractInput['dialect'] = {}): Contract {

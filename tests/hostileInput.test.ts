@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { publishBatch, RESUME_GRACE_MS, runSegment } from '#src/convert/batch.ts';
-import { batchIdFor, ingestObject, openedBatch, startIngest } from '#src/convert/ingestObject.ts';
+import { publishBatch, RESUME_GRACE_MS, runSegment } from '#src/ingest/batch.ts';
+import { batchIdFor, ingestObject, openedBatch, startIngest } from '#src/ingest/ingestObject.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 

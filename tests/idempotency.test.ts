@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ingestS3Event } from '#src/convert/objectCreated.ts';
+import { ingestS3Event } from '#src/flow/objectCreated.ts';
 import { idempotencyFromConfig } from '#src/wiring/aws.ts';
 import { ingestContext } from '#src/wiring/local.ts';
-import { readManifest } from '#src/convert/manifest.ts';
+import { readManifest } from '#src/ingest/manifest.ts';
 import type { ObjectStore } from '#src/ports.ts';
 import { duck, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ingestObject } from '#src/convert/ingestObject.ts';
+import { ingestObject } from '#src/ingest/ingestObject.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 

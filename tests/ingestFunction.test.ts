@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { S3Event } from 'aws-lambda';
-import type { IngestSummary } from '#src/convert/objectCreated.ts';
+import type { IngestSummary } from '#src/flow/objectCreated.ts';
 // @ts-expect-error plain JS build script, no type declarations
 import { buildFunctions, buildLayer } from '../scripts/build.mjs';
 import { lakeAt, SHARED_DATA, tempDir } from './helpers.ts';

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { EVENTS } from '#src/bench/benchData.ts';
-import { openBatch, readBatch, runSegment } from '#src/convert/batch.ts';
-import { batchIdFor, ingestObject, openedBatch, startIngest, type IngestContext, type IngestResult } from '#src/convert/ingestObject.ts';
-import type { IngestSettings } from '#src/convert/ingestObject.ts';
+import { openBatch, readBatch, runSegment } from '#src/ingest/batch.ts';
+import { batchIdFor, ingestObject, openedBatch, startIngest } from '#src/ingest/ingestObject.ts';
+import { type IngestContext, type IngestResult } from '#src/ingest/context.ts';
+import type { IngestSettings } from '#src/ingest/context.ts';
 import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
-import { readManifest } from '#src/convert/manifest.ts';
-import { runPipelineLocally, type PipelineInput } from '#src/pipeline/localPipeline.ts';
+import { readManifest } from '#src/ingest/manifest.ts';
+import { runPipelineLocally, type PipelineInput } from '#src/adapters/local/localPipeline.ts';
 import { ingestContext, type LocalLake } from '#src/wiring/local.ts';
 import { duck, expectReconciled, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 

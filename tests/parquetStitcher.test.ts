@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as pw from 'parquet-wasm/esm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ParquetStitcher, readFooter } from '#src/convert/ParquetStitcher.ts';
-import { field, ThriftReader, ThriftWriter, type ThriftList, type ThriftStruct } from '#src/convert/thriftCompact.ts';
+import { ParquetStitcher, readFooter } from '#src/parquet/ParquetStitcher.ts';
+import { field, ThriftReader, ThriftWriter, type ThriftList, type ThriftStruct } from '#src/parquet/thriftCompact.ts';
 import { duck, rows, sqlList, tempDir } from './helpers.ts';
 
 beforeAll(() => {

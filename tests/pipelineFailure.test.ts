@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
 import { PipelineFailedError } from '#src/pipeline/errors.ts';
-import { runPipelineLocally } from '#src/pipeline/localPipeline.ts';
+import { runPipelineLocally } from '#src/adapters/local/localPipeline.ts';
 import { ingestFile, SHARED_DATA, tempLake } from './helpers.ts';
 
 describe('a failing pipeline step', () => {

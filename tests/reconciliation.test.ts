@@ -6,10 +6,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { handleConvertTask } from '#src/convert/convertTask.ts';
-import { ReconciliationError } from '#src/convert/errors.ts';
-import { ingestObject, startIngest, type IngestContext } from '#src/convert/ingestObject.ts';
-import { readManifest, type Manifest } from '#src/convert/manifest.ts';
+import { handleConvertTask } from '#src/ingest/convertTask.ts';
+import { ReconciliationError } from '#src/ingest/errors.ts';
+import { ingestObject, startIngest } from '#src/ingest/ingestObject.ts';
+import { type IngestContext } from '#src/ingest/context.ts';
+import { readManifest, type Manifest } from '#src/ingest/manifest.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { expectReconciled, quarantineRows, SHARED_DATA, tempLake } from './helpers.ts';
 

@@ -10,9 +10,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contractSchema, type Contract } from '#src/contracts/contract.ts';
-import { JsCsvDecoder, type CsvDecoder } from '#src/convert/csvDecoder.ts';
-import { ingestObject } from '#src/convert/ingestObject.ts';
-import { WasmCsvDecoder } from '#src/convert/wasmDecoder.ts';
+import { JsCsvDecoder, type CsvDecoder } from '#src/decode/csvDecoder.ts';
+import { ingestObject } from '#src/ingest/ingestObject.ts';
+import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { duck, quarantineRows, rows, sqlList, tempDir, tempLake } from './helpers.ts';
 

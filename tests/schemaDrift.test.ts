@@ -7,8 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
-import { ingestObject } from '#src/convert/ingestObject.ts';
-import { runPipelineLocally } from '#src/pipeline/localPipeline.ts';
+import { ingestObject } from '#src/ingest/ingestObject.ts';
+import { runPipelineLocally } from '#src/adapters/local/localPipeline.ts';
 import { ingestContext, type LocalLake } from '#src/wiring/local.ts';
 import { duck, expectReconciled, rows, sqlList, tempDir, tempLake } from './helpers.ts';
 

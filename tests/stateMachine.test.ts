@@ -6,7 +6,7 @@ import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as glue from '@aws-sdk/client-glue';
 import * as lambda from '@aws-sdk/client-lambda';
 import { PipelineFailedError, QueryFailedError } from '#src/pipeline/errors.ts';
-import { ASL_FILE, LOCAL_SUBSTITUTIONS, substituteDefinition } from '#src/pipeline/localPipeline.ts';
+import { ASL_FILE, LOCAL_SUBSTITUTIONS, substituteDefinition } from '#src/adapters/local/localPipeline.ts';
 import { readTemplate } from '#src/cli/samTemplate.ts';
 
 const text = await readFile(ASL_FILE, 'utf8');
@@ -91,7 +91,7 @@ const scanned = () => ({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Stati
 
 /** The ASL run by the local interpreter with the plan tasks stubbed: which states an execution goes through. */
 async function route(input: object, plan: Record<string, (task: Record<string, unknown>) => unknown>) {
-  await import('#src/pipeline/localPipeline.ts'); // installs the Promise.withResolvers polyfill the interpreter needs on Node 20
+  await import('#src/adapters/local/localPipeline.ts'); // installs the Promise.withResolvers polyfill the interpreter needs on Node 20
   const { StateMachine } = await import('aws-local-stepfunctions');
   const machine = new StateMachine(JSON.parse(substituteDefinition(text, LOCAL_SUBSTITUTIONS)));
   const calls: string[] = [];

@@ -2,8 +2,8 @@ import { makeVector } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contractSchema, type Contract } from '#src/contracts/contract.ts';
-import { JsCsvDecoder, type CsvDecoder, type DecodeOutput } from '#src/convert/csvDecoder.ts';
-import { WasmCsvDecoder } from '#src/convert/wasmDecoder.ts';
+import { JsCsvDecoder, type CsvDecoder, type DecodeOutput } from '#src/decode/csvDecoder.ts';
+import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
 
 /**
  * The WASM core against the JavaScript reference decoder: for random contracts (every type, checks, null

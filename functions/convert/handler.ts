@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { handleConvertTask, type ConvertTask, type ConvertTaskResult } from '#src/convert/convertTask.ts';
+import { handleConvertTask, type ConvertTask, type ConvertTaskResult } from '#src/ingest/convertTask.ts';
 import { ingestConfigFromEnv, ingestContextFromConfig } from '#src/wiring/aws.ts';
 
 const logger = new Logger({ serviceName: 'landfall-convert' });

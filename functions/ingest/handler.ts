@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ingestS3Event, ingestSqsEvent, isSqsEvent, type IngestSummary } from '#src/convert/objectCreated.ts';
+import { ingestS3Event, ingestSqsEvent, isSqsEvent, type IngestSummary } from '#src/flow/objectCreated.ts';
 import { idempotencyFromConfig, ingestConfigFromEnv, ingestContextFromConfig, mergeQueueFromConfig, pipelineStarterFromConfig } from '#src/wiring/aws.ts';
 
 const logger = new Logger({ serviceName: 'landfall-ingest' });

@@ -4,7 +4,7 @@
  */
 import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ingestObject } from '../convert/ingestObject.ts';
+import { ingestObject } from '../ingest/ingestObject.ts';
 import { openLocalLake, ingestContext } from '../wiring/local.ts';
 import { EVENTS, WIDE } from './benchData.ts';
 import { peakRssBytes } from './peakRss.ts';

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGzip, gzipSync } from 'node:zlib';
-import type { Manifest } from '../convert/manifest.ts';
+import type { Manifest } from '../ingest/manifest.ts';
 import { EVENTS } from './benchData.ts';
 
 const STEP = fileURLToPath(new URL('./scaleStep.ts', import.meta.url));

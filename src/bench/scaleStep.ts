@@ -9,10 +9,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { handleConvertTask } from '../convert/convertTask.ts';
+import { handleConvertTask } from '../ingest/convertTask.ts';
 import { peakRssBytes } from './peakRss.ts';
-import { runSegment } from '../convert/batch.ts';
-import { ingestObject, openedBatch, startIngest, type IngestContext } from '../convert/ingestObject.ts';
+import { runSegment } from '../ingest/batch.ts';
+import { ingestObject, openedBatch, startIngest } from '../ingest/ingestObject.ts';
+import { type IngestContext } from '../ingest/context.ts';
 import { LocalPipelineRunner } from '../cli/pipelineRunner.ts';
 import { ingestContext, openLocalLake } from '../wiring/local.ts';
 import { EVENTS } from './benchData.ts';

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { generateDemoData } from '../demo/generateDemoData.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { bytes, formatResult } from './format.ts';
-import { commonOptions, lakeOptions, reportOutcomes } from './main.ts';
+import { commonOptions, lakeOptions, reportOutcomes } from './options.ts';
 import { LocalPipelineRunner } from './pipelineRunner.ts';
 
 export const DEMO_QUERIES: [string, string][] = [

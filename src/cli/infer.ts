@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { columnName, inferContract } from '../contracts/inferContract.ts';
 import { parseContract } from '../contracts/loadContracts.ts';
-import { openSource } from '../convert/sourceStream.ts';
+import { openSource } from '../ingest/sourceStream.ts';
 
 const SAMPLE_BYTES = 16 * 1024 * 1024;
 

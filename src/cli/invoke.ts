@@ -79,7 +79,7 @@ export async function invoke(args: string[]): Promise<number> {
   if (resource.Type === 'AWS::Serverless::StateMachine') {
     const { openLocalLake, ingestContext } = await import('../wiring/local.ts');
     const { LocalPipelineRunner } = await import('./pipelineRunner.ts');
-    const { runPipelineLocally } = await import('../pipeline/localPipeline.ts');
+    const { runPipelineLocally } = await import('../adapters/local/localPipeline.ts');
     const local = await openLocalLake({ root: lake });
     const runner = await LocalPipelineRunner.open(local);
     try {

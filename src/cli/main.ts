@@ -3,7 +3,8 @@ import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { formatResult, type OutputFormat } from './format.ts';
 import { LocalPipelineRunner, waitingFor } from './pipelineRunner.ts';
-import { expandPaths, type FileOutcome } from './runFiles.ts';
+import { commonOptions, lakeOptions, reportOutcomes } from './options.ts';
+import { expandPaths } from './runFiles.ts';
 
 const USAGE = `landfall: CSV files in, a typed, queryable Parquet lake out (locally: no AWS account, no Docker, no network)
 
@@ -84,32 +85,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export const commonOptions = {
-  lake: { type: 'string', default: '.landfall' },
-  'warehouse-mb': { type: 'string' },
-  contracts: { type: 'string' },
-  'target-mb': { type: 'string' },
-  'range-mb': { type: 'string' },
-} as const;
-
-export function lakeOptions(values: { lake?: string; contracts?: string; 'target-mb'?: string; 'range-mb'?: string; 'warehouse-mb'?: string }) {
-  const warehouse = values['warehouse-mb'] !== undefined ? Number(values['warehouse-mb']) : undefined;
-  if (warehouse !== undefined && !(warehouse >= 64)) throw new Error(`--warehouse-mb must be at least 64 (MB), not "${values['warehouse-mb']}"`);
-  const target = values['target-mb'] !== undefined ? Number(values['target-mb']) : undefined;
-  if (target !== undefined && !(target > 0)) throw new Error(`--target-mb must be a positive number, not "${values['target-mb']}"`);
-  const range = values['range-mb'] !== undefined ? Number(values['range-mb']) : undefined;
-  if (range !== undefined && !(range >= 0)) throw new Error(`--range-mb must be a number of MB (0: never cut), not "${values['range-mb']}"`);
-  return {
-    root: values.lake ?? '.landfall',
-    contractsDir: values.contracts,
-    ...(warehouse ? { warehouseMemoryMb: warehouse } : {}),
-    settings: {
-      ...(target ? { targetFileBytes: Math.round(target * 1024 * 1024) } : {}),
-      ...(range !== undefined ? { rangeBytes: Math.round(range * 1024 * 1024) } : {}),
-    },
-  };
-}
-
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...commonOptions, dataset: { type: 'string' } } });
   if (!positionals.length) throw new Error('name at least one file or folder to ingest');
@@ -125,14 +100,6 @@ async function run(args: string[]): Promise<number> {
     await pipeline.close();
   }
   return reportOutcomes(result.outcomes, result.mergeFailed);
-}
-
-export function reportOutcomes(outcomes: FileOutcome[], mergeFailed = false): number {
-  const failed = outcomes.filter((o) => o.error || (o.result && o.result.manifest.status !== 'published'));
-  const pipelineFailed = outcomes.filter((o) => o.pipelineFailed);
-  if (failed.length) process.stderr.write(`\n${failed.length} of ${outcomes.length} file(s) could not be converted; see the reasons above.\n`);
-  if (pipelineFailed.length || mergeFailed) process.stderr.write('\nthe pipeline failed; see PIPELINE FAILED above.\n');
-  return failed.length || pipelineFailed.length || mergeFailed ? 1 : 0;
 }
 
 async function maintain(args: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { manifestKey, readManifest } from '../convert/manifest.ts';
+import { manifestKey, readManifest } from '../ingest/manifest.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { LocalPipelineRunner } from './pipelineRunner.ts';
 

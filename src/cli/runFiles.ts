@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { matchesFileName } from '../contracts/matchContract.ts';
-import { ingestObject, startIngest, type IngestContext, type IngestResult, type StartedIngest } from '../convert/ingestObject.ts';
+import { ingestObject, startIngest, type StartedIngest } from '../ingest/ingestObject.ts';
+import { type IngestContext, type IngestResult } from '../ingest/context.ts';
 import { describeDrift } from '../pipeline/alarms.ts';
 import { ingestContext, type LocalLake } from '../wiring/local.ts';
 import { bytes } from './format.ts';

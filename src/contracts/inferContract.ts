@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
-import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../convert/csvTokenizer.ts';
-import { parseFloat64, parseInteger } from '../convert/numbers.ts';
-import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../convert/temporal.ts';
+import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
+import { parseFloat64, parseInteger } from '../csv/numbers.ts';
+import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../csv/temporal.ts';
 
 export interface InferOptions {
   dataset: string;

@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { contractSchema, parseColumnType, type Contract } from './contract.ts';
 import { ContractError } from './errors.ts';
-import { compileTemporalFormat } from '../convert/temporal.ts';
+import { compileTemporalFormat } from '../csv/temporal.ts';
 
 /** Loads and validates every `*.yaml` / `*.yml` / `*.json` contract of a folder, sorted by dataset name. */
 export async function loadContracts(dir: string): Promise<Contract[]> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contractSchema } from '../contracts/contract.ts';
-import type { Manifest } from '../convert/manifest.ts';
+import type { Manifest } from '../ingest/manifest.ts';
 import { formatAlarm, metricAlarms, staleDatasets } from './alarms.ts';
 
 const contract = (dataset: string, every?: string) =>

@@ -1,5 +1,5 @@
 import type { Contract } from '../contracts/contract.ts';
-import type { Manifest } from '../convert/manifest.ts';
+import type { Manifest } from '../ingest/manifest.ts';
 import type { MetricDatum } from './metrics.ts';
 
 /** An alarm in ALARM state, as the SNS topic would be told. */

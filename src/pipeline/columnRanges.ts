@@ -1,5 +1,5 @@
 import type { Contract } from '../contracts/contract.ts';
-import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../convert/thriftCompact.ts';
+import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../parquet/thriftCompact.ts';
 import type { ObjectStore } from '../ports.ts';
 
 /** The range of a column's values over some Parquet files: as SQL literals, and raw (microseconds, or days for a date). */

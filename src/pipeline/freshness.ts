@@ -1,5 +1,5 @@
 import type { Contract } from '../contracts/contract.ts';
-import { readManifest, type Manifest } from '../convert/manifest.ts';
+import { readManifest, type Manifest } from '../ingest/manifest.ts';
 import type { ObjectStore } from '../ports.ts';
 import { staleDatasets, type Alarm } from './alarms.ts';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Contract } from '../contracts/contract.ts';
-import { readManifest, type Manifest } from '../convert/manifest.ts';
+import { readManifest, type Manifest } from '../ingest/manifest.ts';
 import type { ObjectStore, PipelineStarter } from '../ports.ts';
 import { columnRanges, prunableColumns, scopeColumns, type ColumnRange } from './columnRanges.ts';
 import { readJson, type MergeQueue, type TakenBatch } from './mergeQueue.ts';

@@ -1,5 +1,5 @@
 import type { Contract, Summary } from '../contracts/contract.ts';
-import type { Manifest } from '../convert/manifest.ts';
+import type { Manifest } from '../ingest/manifest.ts';
 import { describeDrift } from './alarms.ts';
 import { prunableColumns, type ColumnRange } from './columnRanges.ts';
 import type { TakenBatch } from './mergeQueue.ts';

@@ -20,7 +20,7 @@ import { S3Store } from '../adapters/aws/S3Store.ts';
 import { FolderIdempotencyStore } from '../adapters/local/FolderIdempotencyStore.ts';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
 import { loadContracts } from '../contracts/loadContracts.ts';
-import type { IngestContext } from '../convert/ingestObject.ts';
+import type { IngestContext } from '../ingest/context.ts';
 import { resolveSettings } from './local.ts';
 
 /** The ingest function's configuration, read from the environment once per cold start. */

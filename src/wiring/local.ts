@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadContracts } from '../contracts/loadContracts.ts';
 import type { Contract } from '../contracts/contract.ts';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
-import { DEFAULT_SETTINGS, type IngestContext, type IngestSettings } from '../convert/ingestObject.ts';
+import { DEFAULT_SETTINGS, type IngestContext, type IngestSettings } from '../ingest/context.ts';
 
 /** The built-in contracts shipped with Landfall. */
 export const BUILTIN_CONTRACTS = fileURLToPath(new URL('../../contracts', import.meta.url));

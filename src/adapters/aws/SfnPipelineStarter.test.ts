@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { executionName, MAX_ATTEMPTS, SfnPipelineStarter } from './SfnPipelineStarter.ts';
+import { executionName } from '../../pipeline/executionName.ts';
+import { MAX_ATTEMPTS, SfnPipelineStarter } from './SfnPipelineStarter.ts';
 
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:landfall-dev-pipeline';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:landfall-dev-pipeline';

@@ -1,17 +1,9 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { executionName } from '../../pipeline/executionName.ts';
 import type { PipelineStarter } from '../../ports.ts';
 
 /** Step Functions keeps a name for 90 days after its execution ends: this many attempts of one batch at the most. */
 export const MAX_ATTEMPTS = 20;
-
-/**
- * Execution names are derived from the batch, so Step Functions itself refuses a duplicate start; a later attempt
- * (after a failed, timed-out or aborted one) is suffixed `-r2`, `-r3`, ... Names are at most 80 characters.
- */
-export function executionName(dataset: string, batchId: string, attempt = 1): string {
-  const suffix = attempt > 1 ? `-r${attempt}` : '';
-  return `${dataset.slice(0, 80 - batchId.length - 1 - suffix.length)}-${batchId}${suffix}`;
-}
 
 /** An attempt that ended without merging: the batch needs another. */
 const ENDED_UNFINISHED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);

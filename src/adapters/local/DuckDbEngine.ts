@@ -2,7 +2,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../../contracts/contract.ts';
-import { readManifest } from '../../convert/manifest.ts';
+import { readManifest } from '../../ingest/manifest.ts';
 import type { FolderStore } from './FolderStore.ts';
 import { duckdbDialect } from '../../pipeline/sqlDialect.ts';
 

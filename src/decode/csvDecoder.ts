@@ -2,9 +2,10 @@ import { Int64, makeData, type Data } from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import type { Contract } from '../contracts/contract.ts';
 import { createColumnBuilder, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
-import { CsvTokenizer, FieldKind, RecordProblem, unescapeField, type RecordSink } from './csvTokenizer.ts';
+import { CsvTokenizer, FieldKind, RecordProblem, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
+import { headerDrift } from '../contracts/drift.ts';
 import { BrokenHeaderError, HeaderMismatchError } from './errors.ts';
-import { REJECT_MESSAGES } from './rejectMessages.ts';
+import { REJECT_MESSAGES } from '../csv/rejectMessages.ts';
 
 /** Contract columns of a run of rows, plus each row's source line. */
 export interface DecodedBatch {
@@ -334,10 +335,6 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   }
 }
 
-function normalize(name: string): string {
-  return name.trim().toLowerCase();
-}
-
 /**
  * Maps the header's fields to contract columns (case and surrounding spaces ignored, any order); throws
  * HeaderMismatchError naming what is missing, unexpected or duplicated.
@@ -369,47 +366,3 @@ export function matchHeader(contract: Contract, names: string[]): HeaderMatch {
   return { fieldToColumn, reordered: fieldToColumn.some((c, f) => c !== f), missing };
 }
 
-export interface HeaderDrift {
-  /** Contract columns (names) the header lacks. */
-  missing: string[];
-  /** Header names the contract lacks. */
-  extra: string[];
-  duplicates: string[];
-  /** Columns found under an alias: the column's name and the header text. */
-  renamed: { column: string; header: string }[];
-  fieldToColumn: number[];
-}
-
-export function headerDrift(contract: Contract, names: string[]): HeaderDrift {
-  const wanted = contract.columns.map((c) => [c.header ?? c.name, ...c.aliases].map(normalize));
-  const found = names.map(normalize);
-  const duplicates = found.filter((n, i) => found.indexOf(n) !== i);
-  const fieldToColumn = found.map((n) => wanted.findIndex((w) => w.includes(n)));
-  const missing = contract.columns.filter((_, c) => !fieldToColumn.includes(c)).map((c) => c.header ?? c.name);
-  const extra = names.filter((_, f) => fieldToColumn[f] < 0);
-  const renamed = names
-    .map((h, f) => ({ column: contract.columns[fieldToColumn[f]]?.name, header: h, f }))
-    .filter((r) => r.column !== undefined && wanted[fieldToColumn[r.f]][0] !== found[r.f])
-    .map(({ column, header }) => ({ column: column!, header }));
-  return { missing, extra, duplicates, renamed, fieldToColumn };
-}
-
-/**
- * The contract a drifted file is converted with: its columns, then one nullable string column per extra
- * header name (named as an identifier; the header text kept as `header`).
- */
-export function evolveContract(contract: Contract, extra: string[]): Contract {
-  if (!extra.length) return contract;
-  const taken = new Set(contract.columns.map((c) => c.name));
-  const added = extra.map((h) => {
-    let base = h.normalize('NFKD').replace(/[^\x00-\x7f]/g, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'column';
-    if (!/^[a-z_]/.test(base)) base = `c_${base}`;
-    let name = base;
-    for (let i = 2; taken.has(name) || RESERVED.has(name); i++) name = `${base}_${i}`;
-    taken.add(name);
-    return { name, header: h, aliases: [], type: 'string', nullable: true, trim: false } as Contract['columns'][number];
-  });
-  return { ...contract, columns: [...contract.columns, ...added] };
-}
-
-const RESERVED = new Set(['_batch_id', '_source_key', '_source_line', '_ingested_at', 'ingest_date']);

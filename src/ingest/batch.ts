@@ -1,16 +1,18 @@
 import type { Contract } from '../contracts/contract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
-import { rawSchema, toRecordBatch } from './arrowSchema.ts';
-import type { DecodeOutput } from './csvDecoder.ts';
-import { BrokenHeaderError, HeaderMismatchError, InflationLimitError, NotCsvError, ObjectTooLargeError, ResumeTooSlowError, SourceReadError } from './errors.ts';
-import { quarantineWhole, type IngestContext } from './ingestObject.ts';
+import { rawSchema, toRecordBatch } from '../decode/arrowSchema.ts';
+import type { DecodeOutput } from '../decode/csvDecoder.ts';
+import { BrokenHeaderError, HeaderMismatchError } from '../decode/errors.ts';
+import { InflationLimitError, NotCsvError, ObjectTooLargeError, ResumeTooSlowError, SourceReadError } from './errors.ts';
+import { quarantineWhole } from './quarantineWhole.ts';
+import type { IngestContext } from './context.ts';
 import { assertReconciled, manifestKey, rawSymlinkBody, rawSymlinkKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
-import { RollingParquetWriter, type OutputFile } from './RollingParquetWriter.ts';
+import { RollingParquetWriter, type OutputFile } from '../parquet/RollingParquetWriter.ts';
 import { isGzip, openSource } from './sourceStream.ts';
-import { evolveContract, headerDrift } from './csvDecoder.ts';
-import { WasmCsvDecoder } from './wasmDecoder.ts';
-import { plainColumns, rowGroupBatchesFor } from './writerTuning.ts';
+import { batchContract, evolveContract, headerDrift, type BatchDrift } from '../contracts/drift.ts';
+import { WasmCsvDecoder } from '../decode/wasmDecoder.ts';
+import { plainColumns, rowGroupBatchesFor } from '../parquet/writerTuning.ts';
 
 /**
  * A batch (one landing object) is converted in segments, each in one or more runs, and published once:
@@ -50,21 +52,6 @@ export interface BatchRecord {
   replanned?: string;
   /** How the file's header differs from the contract (read once, before any run). */
   drift?: BatchDrift;
-}
-
-export interface BatchDrift {
-  /** Contract columns the file lacks (null in every row under schemaDrift: evolve). */
-  missing: string[];
-  /** Header names the contract lacks, and the column each is kept in (under evolve). */
-  extra: { header: string; column: string }[];
-  /** Columns found under one of their aliases. */
-  renamed: { column: string; header: string }[];
-  policy: 'reject' | 'evolve';
-}
-
-/** The contract a batch's runs convert with: under evolve, with a nullable string column per extra header name. */
-export function batchContract(contract: Contract, batch: Pick<BatchRecord, 'drift'>): Contract {
-  return contract.schemaDrift === 'evolve' && batch.drift?.extra.length ? evolveContract(contract, batch.drift.extra.map((e) => e.header)) : contract;
 }
 
 interface Counts {

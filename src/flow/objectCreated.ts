@@ -3,8 +3,10 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { MergeQueue } from '../pipeline/mergeQueue.ts';
 import type { PipelineStarter } from '../ports.ts';
-import { SourceReadError } from './errors.ts';
-import { ingestObject, startIngest, type IngestContext } from './ingestObject.ts';
+import { SourceReadError } from '../ingest/errors.ts';
+import { ingestObject, startIngest } from '../ingest/ingestObject.ts';
+import { type IngestContext } from '../ingest/context.ts';
+import { deadlineFor } from '../ingest/deadline.ts';
 
 export interface ObjectCreatedRecord {
   bucket: string;
@@ -56,14 +58,6 @@ export interface IngestEventOptions {
 
 /** Lambda's longest invocation. */
 const MAX_INVOCATION_MS = 15 * 60_000;
-
-/** Time kept back from an invocation's budget to close the files in flight and write the run's record. */
-export const TIME_RESERVE_MS = 90_000;
-
-/** The deadline for converting in an invocation with `remaining` ms left: the reserve, but at most half of it. */
-export function deadlineFor(remaining: number, now = Date.now()): number {
-  return now + Math.max(remaining - TIME_RESERVE_MS, remaining / 2);
-}
 
 interface ObjectIdentity {
   bucket: string;

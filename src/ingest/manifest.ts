@@ -1,8 +1,8 @@
 import type { Contract } from '../contracts/contract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { ReconciliationError } from './errors.ts';
-import type { BatchDrift } from './batch.ts';
-import type { OutputFile } from './RollingParquetWriter.ts';
+import type { BatchDrift } from '../contracts/drift.ts';
+import type { OutputFile } from '../parquet/RollingParquetWriter.ts';
 
 export type BatchStatus =
   /** Converted: rows are in raw Parquet or in quarantine. */

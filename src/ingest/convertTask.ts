@@ -1,7 +1,8 @@
 import { publishBatch, runSegment } from './batch.ts';
-import { openedBatch, type IngestContext } from './ingestObject.ts';
+import { openedBatch } from './ingestObject.ts';
+import { type IngestContext } from './context.ts';
 import { manifestKey, readManifest, type Manifest } from './manifest.ts';
-import { deadlineFor } from './objectCreated.ts';
+import { deadlineFor } from './deadline.ts';
 
 /** The convert function's input, as the state machine's ConvertSegment and PublishBatch states send it. */
 export type ConvertTask =

@@ -4,8 +4,8 @@ import {
 } from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import { parseColumnType, type Column, type ColumnType } from '../contracts/contract.ts';
-import { parseBigInt, parseBoolean, parseDecimal, parseFloat64, parseInteger, isNaNLiteral } from './numbers.ts';
-import { compileTemporalFormat, parseDate, parseTimestampMicros, type TemporalFormat } from './temporal.ts';
+import { parseBigInt, parseBoolean, parseDecimal, parseFloat64, parseInteger, isNaNLiteral } from '../csv/numbers.ts';
+import { compileTemporalFormat, parseDate, parseTimestampMicros, type TemporalFormat } from '../csv/temporal.ts';
 
 /** Why one value was refused; the decoder turns it into a quarantine reason naming line and column. */
 export type ValueProblem = { reason: RejectReason; message: string };

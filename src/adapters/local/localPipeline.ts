@@ -1,23 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
-import type { Contract } from '../contracts/contract.ts';
-import { handleConvertTask, type ConvertTask } from '../convert/convertTask.ts';
-import type { ConvertInput, IngestContext } from '../convert/ingestObject.ts';
-import type { FolderStore } from '../adapters/local/FolderStore.ts';
-import { executionName } from '../adapters/aws/SfnPipelineStarter.ts';
-import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
-import { metricAlarms, type Alarm } from './alarms.ts';
-import { PipelineFailedError, QueryFailedError } from './errors.ts';
-import { mergeGroups } from './mergeGroups.ts';
-import { MergeQueue, mergeExecutionName } from './mergeQueue.ts';
-import { toEmf, type MetricDatum } from './metrics.ts';
-import { handlePipelineTask, type PipelineTask } from './pipelineTask.ts';
-import type { MergePlan } from './planMerge.ts';
-import { duckdbDialect, LOCAL_CATALOG } from './sqlDialect.ts';
+import type { DuckDbEngine } from './DuckDbEngine.ts';
+import type { Contract } from '../../contracts/contract.ts';
+import { handleConvertTask, type ConvertTask } from '../../ingest/convertTask.ts';
+import type { ConvertInput } from '../../ingest/ingestObject.ts';
+import type { IngestContext } from '../../ingest/context.ts';
+import type { FolderStore } from './FolderStore.ts';
+import { executionName } from '../../pipeline/executionName.ts';
+import { MemoryMergeLease } from './MemoryMergeLease.ts';
+import { metricAlarms, type Alarm } from '../../pipeline/alarms.ts';
+import { PipelineFailedError, QueryFailedError } from '../../pipeline/errors.ts';
+import { mergeGroups } from '../../pipeline/mergeGroups.ts';
+import { MergeQueue, mergeExecutionName } from '../../pipeline/mergeQueue.ts';
+import { toEmf, type MetricDatum } from '../../pipeline/metrics.ts';
+import { handlePipelineTask, type PipelineTask } from '../../pipeline/pipelineTask.ts';
+import type { MergePlan } from '../../pipeline/planMerge.ts';
+import { duckdbDialect, LOCAL_CATALOG } from '../../pipeline/sqlDialect.ts';
 
-export const ASL_FILE = fileURLToPath(new URL('../../statemachines/pipeline.asl.json', import.meta.url));
+export const ASL_FILE = fileURLToPath(new URL('../../../statemachines/pipeline.asl.json', import.meta.url));
 
 /** Values for the ASL's ${Placeholders} when it runs locally (DefinitionSubstitutions fill them on AWS). */
 export const LOCAL_SUBSTITUTIONS: Record<string, string> = {

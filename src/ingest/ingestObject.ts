@@ -1,53 +1,13 @@
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
-import { basename } from 'node:path';
 import type { Contract } from '../contracts/contract.ts';
 import { UnknownDatasetError } from '../contracts/errors.ts';
 import { matchContract } from '../contracts/matchContract.ts';
-import type { ObjectInfo, ObjectStore } from '../ports.ts';
+import type { ObjectInfo } from '../ports.ts';
 import { openBatch, publishBatch, readBatch, runSegment, wholeFileProblem, type BatchRecord } from './batch.ts';
+import type { IngestContext, IngestResult } from './context.ts';
 import { ObjectTooLargeError, SourceReadError } from './errors.ts';
-import { manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
-
-export interface IngestSettings {
-  /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
-  targetFileBytes: number;
-  /** Input bytes per record batch: the unit handed to parquet-wasm, which bounds conversion memory. */
-  batchBytes: number;
-  /** Record batches per Parquet row group: bigger row groups compress better and suit Athena (fewer for wide tables: writerTuning.ts). */
-  rowGroupBatches: number;
-  /**
-   * 1: decode and encode on one thread; N >= 2: this thread decodes while N encoder threads each encode whole
-   * row groups (Lambda: the vCPUs its memory size gives). The files are byte-identical at any setting.
-   */
-  threads: number;
-  /** Plain files larger than 1.5 x this are converted as byte ranges of about this size (0: never). */
-  rangeBytes: number;
-}
-
-export const DEFAULT_SETTINGS: IngestSettings = {
-  targetFileBytes: 200 * 1024 * 1024, batchBytes: 4 * 1024 * 1024, rowGroupBatches: 16, threads: availableParallelism(), rangeBytes: 1024 * 1024 * 1024,
-};
-
-export interface IngestContext {
-  landing: ObjectStore;
-  lake: ObjectStore;
-  contracts: Contract[];
-  settings: IngestSettings;
-  now: () => Date;
-  /** Where the Parquet encoder thread's script and parquet-wasm's .wasm are (Lambda: the layer); default: beside the source. */
-  encoder?: { workerPath?: string; wasmPath?: string };
-  /** The compiled CSV core (Lambda: the layer's /opt/wasm/csv.wasm); default: wasm/build beside the source. */
-  csvWasmPath?: string;
-  onProgress?: (p: { key: string; storedBytes: number; size: number }) => void;
-}
-
-export interface IngestResult {
-  manifest: Manifest;
-  manifestKey: string;
-  /** The same object (key, etag, version) had been ingested before: nothing was written this time. */
-  alreadyIngested: boolean;
-}
+import { manifestKey, readManifest } from './manifest.ts';
+import { quarantineWhole } from './quarantineWhole.ts';
 
 /** Batch ids are derived from the object's identity, so a redelivered event names the same outputs. */
 export function batchIdFor(bucket: string, info: ObjectInfo): string {
@@ -131,51 +91,4 @@ export async function openedBatch(ctx: IngestContext, dataset: string, batchId: 
   const batch = await readBatch(ctx.lake, dataset, batchId);
   if (!batch) throw new Error(`batch ${batchId} of ${dataset} has no record under staging/: was it published already, or never started?`);
   return { contract, batch };
-}
-
-/** Keeps the whole object, byte for byte, under quarantine/ and publishes a manifest that says why. */
-export async function quarantineWhole(
-  ctx: IngestContext, info: ObjectInfo, batchId: string, started: Date, dataset: string,
-  status: 'rejected' | 'unmatched', problem: { code: string; message: string }, contract?: Contract, drift?: Manifest['drift'],
-): Promise<IngestResult> {
-  const ingestDate = started.toISOString().slice(0, 10);
-  const mKey = manifestKey(dataset, batchId);
-  const previous = await readManifest(ctx.lake, mKey);
-  if (previous) return { manifest: previous, manifestKey: mKey, alreadyIngested: true };
-  const qKey = `quarantine/${dataset}/ingest_date=${ingestDate}/${batchId}/${basename(info.key)}`;
-  const out = ctx.lake.write(qKey);
-  try {
-    for await (const chunk of ctx.landing.read(info.key)) await out.write(chunk);
-  } catch (err) {
-    await out.abort();
-    throw err;
-  }
-  const { bytes } = await out.complete();
-  const manifest: Manifest = {
-    manifestVersion: 1,
-    batchId,
-    dataset,
-    status,
-    problem,
-    source: { ...info, bucket: ctx.landing.name, compression: 'none' },
-    ingestDate,
-    startedAt: started.toISOString(),
-    finishedAt: ctx.now().toISOString(),
-    rowsRead: 0,
-    rowsWritten: 0,
-    rowsRejected: 0,
-    blankLines: 0,
-    commentLines: 0,
-    rejectsByReason: {},
-    rejectRatio: 0,
-    maxRejectRatio: contract?.quality.maxRejectRatio ?? 0,
-    rejectThresholdExceeded: false,
-    files: [],
-    quarantine: { key: qKey, rows: 0, bytes },
-    header: { found: null, reordered: false },
-    schema: contract ? schemaOf(contract) : [],
-    ...(drift ? { drift } : {}),
-  };
-  await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
-  return { manifest, manifestKey: mKey, alreadyIngested: false };
 }

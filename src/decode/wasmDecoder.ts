@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { parseColumnType, type Contract } from '../contracts/contract.ts';
 import { createColumnBuilder, isoToDays, isoToMicros, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
 import { matchHeader, validUtf8Prefix, type CsvDecoder, type DecodedBatch, type DecodeOutput, type DecodeStats, type DecoderOptions, type RejectedRecord, type RejectReason } from './csvDecoder.ts';
-import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from './csvTokenizer.ts';
+import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
 import { BrokenHeaderError } from './errors.ts';
-import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from './rejectMessages.ts';
-import { parseFloat64 } from './numbers.ts';
-import { compileTemporalFormat } from './temporal.ts';
+import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from '../csv/rejectMessages.ts';
+import { parseFloat64 } from '../csv/numbers.ts';
+import { compileTemporalFormat } from '../csv/temporal.ts';
 
 /** The part of the WebAssembly JS API used here (the Node typings in use do not declare it). */
 interface WasmMemory { readonly buffer: ArrayBuffer }

@@ -1,5 +1,5 @@
 import type { ObjectStore, ObjectWriter } from '../ports.ts';
-import type { RejectedRecord } from './csvDecoder.ts';
+import type { RejectedRecord } from '../decode/csvDecoder.ts';
 
 const enc = new TextEncoder();
 const HEADER = enc.encode('line,column,reason,message,record\n');

@@ -1,0 +1,70 @@
+import type { Contract } from './contract.ts';
+
+/**
+ * Schema drift: how a file's header differs from its contract, and the contract a drifted file is converted with
+ * under `schemaDrift: evolve`.
+ */
+
+export interface HeaderDrift {
+  /** Contract columns (names) the header lacks. */
+  missing: string[];
+  /** Header names the contract lacks. */
+  extra: string[];
+  duplicates: string[];
+  /** Columns found under an alias: the column's name and the header text. */
+  renamed: { column: string; header: string }[];
+  fieldToColumn: number[];
+}
+
+export function headerDrift(contract: Contract, names: string[]): HeaderDrift {
+  const wanted = contract.columns.map((c) => [c.header ?? c.name, ...c.aliases].map(normalize));
+  const found = names.map(normalize);
+  const duplicates = found.filter((n, i) => found.indexOf(n) !== i);
+  const fieldToColumn = found.map((n) => wanted.findIndex((w) => w.includes(n)));
+  const missing = contract.columns.filter((_, c) => !fieldToColumn.includes(c)).map((c) => c.header ?? c.name);
+  const extra = names.filter((_, f) => fieldToColumn[f] < 0);
+  const renamed = names
+    .map((h, f) => ({ column: contract.columns[fieldToColumn[f]]?.name, header: h, f }))
+    .filter((r) => r.column !== undefined && wanted[fieldToColumn[r.f]][0] !== found[r.f])
+    .map(({ column, header }) => ({ column: column!, header }));
+  return { missing, extra, duplicates, renamed, fieldToColumn };
+}
+
+/**
+ * The contract a drifted file is converted with: its columns, then one nullable string column per extra
+ * header name (named as an identifier; the header text kept as `header`).
+ */
+export function evolveContract(contract: Contract, extra: string[]): Contract {
+  if (!extra.length) return contract;
+  const taken = new Set(contract.columns.map((c) => c.name));
+  const added = extra.map((h) => {
+    let base = h.normalize('NFKD').replace(/[^\x00-\x7f]/g, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'column';
+    if (!/^[a-z_]/.test(base)) base = `c_${base}`;
+    let name = base;
+    for (let i = 2; taken.has(name) || RESERVED.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return { name, header: h, aliases: [], type: 'string', nullable: true, trim: false } as Contract['columns'][number];
+  });
+  return { ...contract, columns: [...contract.columns, ...added] };
+}
+
+const RESERVED = new Set(['_batch_id', '_source_key', '_source_line', '_ingested_at', 'ingest_date']);
+
+export interface BatchDrift {
+  /** Contract columns the file lacks (null in every row under schemaDrift: evolve). */
+  missing: string[];
+  /** Header names the contract lacks, and the column each is kept in (under evolve). */
+  extra: { header: string; column: string }[];
+  /** Columns found under one of their aliases. */
+  renamed: { column: string; header: string }[];
+  policy: 'reject' | 'evolve';
+}
+
+/** The contract a batch's runs convert with: under evolve, with a nullable string column per extra header name. */
+export function batchContract(contract: Contract, batch: { drift?: BatchDrift }): Contract {
+  return contract.schemaDrift === 'evolve' && batch.drift?.extra.length ? evolveContract(contract, batch.drift.extra.map((e) => e.header)) : contract;
+}
+
+function normalize(name: string): string {
+  return name.trim().toLowerCase();
+}

@@ -1,0 +1,44 @@
+import { availableParallelism } from 'node:os';
+import type { Contract } from '../contracts/contract.ts';
+import type { ObjectStore } from '../ports.ts';
+import type { Manifest } from './manifest.ts';
+
+export interface IngestSettings {
+  /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
+  targetFileBytes: number;
+  /** Input bytes per record batch: the unit handed to parquet-wasm, which bounds conversion memory. */
+  batchBytes: number;
+  /** Record batches per Parquet row group: bigger row groups compress better and suit Athena (fewer for wide tables: writerTuning.ts). */
+  rowGroupBatches: number;
+  /**
+   * 1: decode and encode on one thread; N >= 2: this thread decodes while N encoder threads each encode whole
+   * row groups (Lambda: the vCPUs its memory size gives). The files are byte-identical at any setting.
+   */
+  threads: number;
+  /** Plain files larger than 1.5 x this are converted as byte ranges of about this size (0: never). */
+  rangeBytes: number;
+}
+
+export const DEFAULT_SETTINGS: IngestSettings = {
+  targetFileBytes: 200 * 1024 * 1024, batchBytes: 4 * 1024 * 1024, rowGroupBatches: 16, threads: availableParallelism(), rangeBytes: 1024 * 1024 * 1024,
+};
+
+export interface IngestContext {
+  landing: ObjectStore;
+  lake: ObjectStore;
+  contracts: Contract[];
+  settings: IngestSettings;
+  now: () => Date;
+  /** Where the Parquet encoder thread's script and parquet-wasm's .wasm are (Lambda: the layer); default: beside the source. */
+  encoder?: { workerPath?: string; wasmPath?: string };
+  /** The compiled CSV core (Lambda: the layer's /opt/wasm/csv.wasm); default: wasm/build beside the source. */
+  csvWasmPath?: string;
+  onProgress?: (p: { key: string; storedBytes: number; size: number }) => void;
+}
+
+export interface IngestResult {
+  manifest: Manifest;
+  manifestKey: string;
+  /** The same object (key, etag, version) had been ingested before: nothing was written this time. */
+  alreadyIngested: boolean;
+}

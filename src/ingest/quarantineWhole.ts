@@ -1,0 +1,52 @@
+import { basename } from 'node:path';
+import type { Contract } from '../contracts/contract.ts';
+import type { ObjectInfo } from '../ports.ts';
+import type { IngestContext, IngestResult } from './context.ts';
+import { manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
+
+/** Keeps the whole object, byte for byte, under quarantine/ and publishes a manifest that says why. */
+export async function quarantineWhole(
+  ctx: IngestContext, info: ObjectInfo, batchId: string, started: Date, dataset: string,
+  status: 'rejected' | 'unmatched', problem: { code: string; message: string }, contract?: Contract, drift?: Manifest['drift'],
+): Promise<IngestResult> {
+  const ingestDate = started.toISOString().slice(0, 10);
+  const mKey = manifestKey(dataset, batchId);
+  const previous = await readManifest(ctx.lake, mKey);
+  if (previous) return { manifest: previous, manifestKey: mKey, alreadyIngested: true };
+  const qKey = `quarantine/${dataset}/ingest_date=${ingestDate}/${batchId}/${basename(info.key)}`;
+  const out = ctx.lake.write(qKey);
+  try {
+    for await (const chunk of ctx.landing.read(info.key)) await out.write(chunk);
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  const { bytes } = await out.complete();
+  const manifest: Manifest = {
+    manifestVersion: 1,
+    batchId,
+    dataset,
+    status,
+    problem,
+    source: { ...info, bucket: ctx.landing.name, compression: 'none' },
+    ingestDate,
+    startedAt: started.toISOString(),
+    finishedAt: ctx.now().toISOString(),
+    rowsRead: 0,
+    rowsWritten: 0,
+    rowsRejected: 0,
+    blankLines: 0,
+    commentLines: 0,
+    rejectsByReason: {},
+    rejectRatio: 0,
+    maxRejectRatio: contract?.quality.maxRejectRatio ?? 0,
+    rejectThresholdExceeded: false,
+    files: [],
+    quarantine: { key: qKey, rows: 0, bytes },
+    header: { found: null, reordered: false },
+    schema: contract ? schemaOf(contract) : [],
+    ...(drift ? { drift } : {}),
+  };
+  await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
+  return { manifest, manifestKey: mKey, alreadyIngested: false };
+}
