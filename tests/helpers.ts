@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach } from 'vitest';
 import { ingestObject } from '#src/ingest/ingestObject.ts';
-import { type IngestResult } from '#src/ingest/context.ts';
+import type { IngestResult } from '#src/ingest/context.ts';
 import type { IngestSettings } from '#src/ingest/context.ts';
 import { readManifest, type Manifest } from '#src/ingest/manifest.ts';
 import { FolderStore } from '#src/adapters/local/FolderStore.ts';

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { EVENTS } from '#src/bench/benchData.ts';
 import { openBatch, readBatch, runSegment } from '#src/ingest/batch.ts';
 import { batchIdFor, ingestObject, openedBatch, startIngest } from '#src/ingest/ingestObject.ts';
-import { type IngestContext, type IngestResult } from '#src/ingest/context.ts';
+import type { IngestContext, IngestResult } from '#src/ingest/context.ts';
 import type { IngestSettings } from '#src/ingest/context.ts';
 import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
 import { readManifest } from '#src/ingest/manifest.ts';

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { copyFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ingestObject } from '#src/ingest/ingestObject.ts';
-import { rawSymlinkKey } from '#src/ingest/manifest.ts';
+import { rawSymlinkKey } from '#src/lake/layout.ts';
 import type { ObjectStore } from '#src/ports.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { duck, rows, SHARED_DATA, sqlList, tempLake } from './helpers.ts';

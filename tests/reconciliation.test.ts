@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { handleConvertTask } from '#src/ingest/convertTask.ts';
 import { ReconciliationError } from '#src/ingest/errors.ts';
 import { ingestObject, startIngest } from '#src/ingest/ingestObject.ts';
-import { type IngestContext } from '#src/ingest/context.ts';
+import type { IngestContext } from '#src/ingest/context.ts';
 import { readManifest, type Manifest } from '#src/ingest/manifest.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { expectReconciled, quarantineRows, SHARED_DATA, tempLake } from './helpers.ts';

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { Manifest } from '../ingest/manifest.ts';
+import { SOURCE_LINE } from '../lake/layout.ts';
 import { EVENTS } from './benchData.ts';
 
 const STEP = fileURLToPath(new URL('./scaleStep.ts', import.meta.url));
@@ -85,7 +86,7 @@ async function checksums(work: string, manifestKey: string): Promise<{ rows: str
   const files = m.files.map((f) => `'${join(work, 'lake', 'lake', f.key)}'`).join(', ');
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const conn = await db.connect();
-  const cols = [...EVENTS.columns, '_source_line'];
+  const cols = [...EVENTS.columns, SOURCE_LINE];
   const sql = `SELECT count(*)::VARCHAR AS n, ${cols.map((c) => `count(${c})::VARCHAR || ':' || sum(hash(${c})::HUGEINT)::VARCHAR AS ${c}`).join(', ')} FROM read_parquet([${files}])`;
   const row = (await conn.runAndReadAll(sql)).getRowObjectsJson()[0] as Record<string, string>;
   conn.closeSync();

@@ -13,7 +13,7 @@ import { handleConvertTask } from '../ingest/convertTask.ts';
 import { peakRssBytes } from './peakRss.ts';
 import { runSegment } from '../ingest/batch.ts';
 import { ingestObject, openedBatch, startIngest } from '../ingest/ingestObject.ts';
-import { type IngestContext } from '../ingest/context.ts';
+import type { IngestContext } from '../ingest/context.ts';
 import { LocalPipelineRunner } from '../cli/pipelineRunner.ts';
 import { ingestContext, openLocalLake } from '../wiring/local.ts';
 import { EVENTS } from './benchData.ts';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { manifestKey, readManifest } from '../ingest/manifest.ts';
+import { readManifest } from '../ingest/manifest.ts';
+import { manifestKey } from '../lake/layout.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { LocalPipelineRunner } from './pipelineRunner.ts';
 

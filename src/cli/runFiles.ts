@@ -2,7 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { matchesFileName } from '../contracts/matchContract.ts';
 import { ingestObject, startIngest, type StartedIngest } from '../ingest/ingestObject.ts';
-import { type IngestContext, type IngestResult } from '../ingest/context.ts';
+import type { IngestContext, IngestResult } from '../ingest/context.ts';
+import { UNMATCHED } from '../lake/layout.ts';
 import { describeDrift } from '../pipeline/alarms.ts';
 import { ingestContext, type LocalLake } from '../wiring/local.ts';
 import { bytes } from './format.ts';
@@ -40,7 +41,7 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
 /** The landing key a file is dropped under: `<dataset>/<name>`, or `_unmatched/<name>` when no contract claims it. */
 export function landingKeyFor(lake: LocalLake, file: string, dataset?: string): string {
   const name = basename(file);
-  const ds = dataset ?? lake.contracts.find((c) => matchesFileName(c, name))?.dataset ?? '_unmatched';
+  const ds = dataset ?? lake.contracts.find((c) => matchesFileName(c, name))?.dataset ?? UNMATCHED;
   return `${ds}/${name}`;
 }
 

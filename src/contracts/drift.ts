@@ -1,3 +1,4 @@
+import { RESERVED_COLUMNS } from '../lake/layout.ts';
 import type { Contract } from './contract.ts';
 
 /**
@@ -41,14 +42,13 @@ export function evolveContract(contract: Contract, extra: string[]): Contract {
     let base = h.normalize('NFKD').replace(/[^\x00-\x7f]/g, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'column';
     if (!/^[a-z_]/.test(base)) base = `c_${base}`;
     let name = base;
-    for (let i = 2; taken.has(name) || RESERVED.has(name); i++) name = `${base}_${i}`;
+    for (let i = 2; taken.has(name) || RESERVED_COLUMNS.has(name); i++) name = `${base}_${i}`;
     taken.add(name);
     return { name, header: h, aliases: [], type: 'string', nullable: true, trim: false } as Contract['columns'][number];
   });
   return { ...contract, columns: [...contract.columns, ...added] };
 }
 
-const RESERVED = new Set(['_batch_id', '_source_key', '_source_line', '_ingested_at', 'ingest_date']);
 
 export interface BatchDrift {
   /** Contract columns the file lacks (null in every row under schemaDrift: evolve). */

@@ -4,6 +4,7 @@ import {
 } from 'apache-arrow';
 import { createColumnBuilder } from './columnBuilders.ts';
 import type { Contract } from '../contracts/contract.ts';
+import { BATCH_ID, INGESTED_AT, SOURCE_KEY, SOURCE_LINE } from '../lake/layout.ts';
 import type { DecodedBatch } from './csvDecoder.ts';
 
 export interface Lineage {
@@ -18,10 +19,10 @@ export function rawSchema(contract: Contract): Schema {
   const fields = contract.columns.map((c) => new Field(c.name, createColumnBuilder(c, 'utf-8').arrowType, c.nullable));
   return new Schema([
     ...fields,
-    new Field('_batch_id', dictionaryUtf8(0), false),
-    new Field('_source_key', dictionaryUtf8(1), false),
-    new Field('_source_line', new Int64(), false),
-    new Field('_ingested_at', new TimestampMicrosecond('UTC'), false),
+    new Field(BATCH_ID, dictionaryUtf8(0), false),
+    new Field(SOURCE_KEY, dictionaryUtf8(1), false),
+    new Field(SOURCE_LINE, new Int64(), false),
+    new Field(INGESTED_AT, new TimestampMicrosecond('UTC'), false),
   ]);
 }
 

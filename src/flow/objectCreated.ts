@@ -5,7 +5,7 @@ import type { MergeQueue } from '../pipeline/mergeQueue.ts';
 import type { PipelineStarter } from '../ports.ts';
 import { SourceReadError } from '../ingest/errors.ts';
 import { ingestObject, startIngest } from '../ingest/ingestObject.ts';
-import { type IngestContext } from '../ingest/context.ts';
+import type { IngestContext } from '../ingest/context.ts';
 import { deadlineFor } from '../ingest/deadline.ts';
 
 export interface ObjectCreatedRecord {

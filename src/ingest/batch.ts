@@ -6,7 +6,8 @@ import { BrokenHeaderError, HeaderMismatchError } from '../decode/errors.ts';
 import { InflationLimitError, NotCsvError, ObjectTooLargeError, ResumeTooSlowError, SourceReadError } from './errors.ts';
 import { quarantineWhole } from './quarantineWhole.ts';
 import type { IngestContext } from './context.ts';
-import { assertReconciled, manifestKey, rawSymlinkBody, rawSymlinkKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
+import { assertReconciled, rawSymlinkBody, readManifest, schemaOf, type Manifest } from './manifest.ts';
+import { BATCH_ID, manifestKey, quarantineKey, rawFileKey, rawSymlinkKey, SOURCE_KEY, SOURCE_LINE, stagingPrefix } from '../lake/layout.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter, type OutputFile } from '../parquet/RollingParquetWriter.ts';
 import { isGzip, openSource } from './sourceStream.ts';
@@ -82,10 +83,6 @@ export interface SegmentRecord {
   runs: RunRecord[];
   /** The object cannot be converted at all (header mismatch, not CSV, unreadable): it is quarantined whole. */
   problem?: { code: string; message: string };
-}
-
-export function stagingPrefix(dataset: string, batchId: string): string {
-  return `staging/${dataset}/${batchId}/`;
 }
 
 const batchKey = (b: { dataset: string; batchId: string }) => `${stagingPrefix(b.dataset, b.batchId)}batch.json`;
@@ -326,7 +323,10 @@ async function convertRun(
     (n) => `${stage}${runTag}-${pad(n, 4)}.parquet`,
     ctx.settings.targetFileBytes,
     rowGroupBatches,
-    () => ({ rowGroupRows: rowGroupRows * rowGroupBatches, plainColumns: plain, metadata: { 'landfall.batch_id': batch.batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset } }),
+    () => ({
+      rowGroupRows: rowGroupRows * rowGroupBatches, plainColumns: plain, deltaColumns: [SOURCE_LINE], noStatisticsColumns: [BATCH_ID, SOURCE_KEY],
+      metadata: { 'landfall.batch_id': batch.batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset },
+    }),
     { ...ctx.encoder, threads: ctx.settings.threads },
   );
   const quarantine = new QuarantineWriter(ctx.lake, `${stage}${runTag}-quarantine.csv`);
@@ -498,15 +498,14 @@ export async function publishBatch(ctx: IngestContext, contract: Contract, batch
   }
   const runs = segments.flatMap((s) => s.runs);
   const ingestDate = batch.startedAt.slice(0, 10);
-  const partition = `${batch.dataset}/ingest_date=${ingestDate}`;
   const files: OutputFile[] = [];
   for (const f of runs.flatMap((r) => r.files)) {
-    const key = `raw/${partition}/${batch.batchId}-${pad(files.length, 4)}.parquet`;
+    const key = rawFileKey(batch.dataset, ingestDate, batch.batchId, files.length);
     await ctx.lake.move(f.key, key);
     files.push({ ...f, key });
   }
   const parts = runs.map((r) => r.quarantine).filter((q): q is OutputFile => q !== null);
-  const quarantine = await joinQuarantine(ctx.lake, parts, `quarantine/${partition}/${batch.batchId}.csv`);
+  const quarantine = await joinQuarantine(ctx.lake, parts, quarantineKey(batch.dataset, ingestDate, batch.batchId));
   const sum = (k: keyof Counts) => runs.reduce((n, r) => n + r[k], 0);
   const rejectsByReason: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.rejectsByReason)) rejectsByReason[k] = (rejectsByReason[k] ?? 0) + v;

@@ -1,7 +1,8 @@
 import { publishBatch, runSegment } from './batch.ts';
 import { openedBatch } from './ingestObject.ts';
-import { type IngestContext } from './context.ts';
-import { manifestKey, readManifest, type Manifest } from './manifest.ts';
+import type { IngestContext } from './context.ts';
+import { readManifest, type Manifest } from './manifest.ts';
+import { manifestKey } from '../lake/layout.ts';
 import { deadlineFor } from './deadline.ts';
 
 /** The convert function's input, as the state machine's ConvertSegment and PublishBatch states send it. */

@@ -6,7 +6,8 @@ import type { ObjectInfo } from '../ports.ts';
 import { openBatch, publishBatch, readBatch, runSegment, wholeFileProblem, type BatchRecord } from './batch.ts';
 import type { IngestContext, IngestResult } from './context.ts';
 import { ObjectTooLargeError, SourceReadError } from './errors.ts';
-import { manifestKey, readManifest } from './manifest.ts';
+import { readManifest } from './manifest.ts';
+import { manifestKey, UNMATCHED } from '../lake/layout.ts';
 import { quarantineWhole } from './quarantineWhole.ts';
 
 /** Batch ids are derived from the object's identity, so a redelivered event names the same outputs. */
@@ -70,7 +71,7 @@ async function beginIngest(ctx: IngestContext, key: string, dataset?: string): P
     if (!contract) throw new UnknownDatasetError(dataset, ctx.contracts.map((c) => c.dataset));
   } else {
     const m = matchContract(ctx.contracts, key);
-    if (!m.contract) return quarantineWhole(ctx, info, batchId, ctx.now(), '_unmatched', 'unmatched', { code: m.reason, message: m.detail });
+    if (!m.contract) return quarantineWhole(ctx, info, batchId, ctx.now(), UNMATCHED, 'unmatched', { code: m.reason, message: m.detail });
     contract = m.contract;
   }
   const mKey = manifestKey(contract.dataset, batchId);

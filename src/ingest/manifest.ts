@@ -3,6 +3,7 @@ import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { ReconciliationError } from './errors.ts';
 import type { BatchDrift } from '../contracts/drift.ts';
 import type { OutputFile } from '../parquet/RollingParquetWriter.ts';
+import { LINEAGE } from '../lake/layout.ts';
 
 export type BatchStatus =
   /** Converted: rows are in raw Parquet or in quarantine. */
@@ -48,18 +49,11 @@ export interface Manifest {
   drift?: BatchDrift;
 }
 
-export function manifestKey(dataset: string, batchId: string): string {
-  return `manifests/${dataset}/${batchId}.json`;
-}
-
 /**
- * The batch's symlink file: the S3 URIs of its raw Parquet files, one per line, written after they are all in
- * place. Athena's raw tables read these (SymlinkTextInputFormat), so a reader sees a batch whole or not at all.
+ * The batch's symlink file (layout.ts: rawSymlinkKey): the S3 URIs of its raw Parquet files, one per line, written
+ * after they are all in place. Athena's raw tables read these (SymlinkTextInputFormat), so a reader sees a batch
+ * whole or not at all.
  */
-export function rawSymlinkKey(dataset: string, ingestDate: string, batchId: string): string {
-  return `symlinks/${dataset}/ingest_date=${ingestDate}/${batchId}.txt`;
-}
-
 export function rawSymlinkBody(bucket: string, files: { key: string }[]): string {
   return files.map((f) => `s3://${bucket}/${f.key}\n`).join('');
 }
@@ -76,10 +70,7 @@ export function assertReconciled(m: Pick<Manifest, 'rowsRead' | 'rowsWritten' | 
 export function schemaOf(contract: Contract): Manifest['schema'] {
   return [
     ...contract.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })),
-    { name: '_batch_id', type: 'string', nullable: false },
-    { name: '_source_key', type: 'string', nullable: false },
-    { name: '_source_line', type: 'int64', nullable: false },
-    { name: '_ingested_at', type: 'timestamp', nullable: false },
+    ...LINEAGE.map((c) => ({ name: c.name, type: c.type, nullable: false })),
   ];
 }
 

@@ -1,8 +1,10 @@
 import { basename } from 'node:path';
 import type { Contract } from '../contracts/contract.ts';
+import { quarantineWholeKey } from '../lake/layout.ts';
 import type { ObjectInfo } from '../ports.ts';
 import type { IngestContext, IngestResult } from './context.ts';
-import { manifestKey, readManifest, schemaOf, type Manifest } from './manifest.ts';
+import { readManifest, schemaOf, type Manifest } from './manifest.ts';
+import { manifestKey } from '../lake/layout.ts';
 
 /** Keeps the whole object, byte for byte, under quarantine/ and publishes a manifest that says why. */
 export async function quarantineWhole(
@@ -13,7 +15,7 @@ export async function quarantineWhole(
   const mKey = manifestKey(dataset, batchId);
   const previous = await readManifest(ctx.lake, mKey);
   if (previous) return { manifest: previous, manifestKey: mKey, alreadyIngested: true };
-  const qKey = `quarantine/${dataset}/ingest_date=${ingestDate}/${batchId}/${basename(info.key)}`;
+  const qKey = quarantineWholeKey(dataset, ingestDate, batchId, basename(info.key));
   const out = ctx.lake.write(qKey);
   try {
     for await (const chunk of ctx.landing.read(info.key)) await out.write(chunk);

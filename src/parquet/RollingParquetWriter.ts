@@ -12,6 +12,10 @@ export interface ParquetTuning {
   metadata: Record<string, string>;
   /** Columns written without a dictionary (nearly unique values: see writerTuning.ts). */
   plainColumns?: string[];
+  /** Integer columns that rise steadily (source line numbers): delta-encoded, no dictionary. */
+  deltaColumns?: string[];
+  /** Columns without statistics (one value per file: min/max tell a reader nothing and cost encoding time). */
+  noStatisticsColumns?: string[];
 }
 
 export interface OutputFile {

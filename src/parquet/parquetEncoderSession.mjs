@@ -8,16 +8,13 @@ function writerProperties(pw, t) {
     .setCompression(pw.Compression.ZSTD)
     .setDictionaryEnabled(true)
     .setStatisticsEnabled(pw.EnabledStatistics.Page)
-    .setMaxRowGroupSize(Math.max(1, t.rowGroupRows))
-    // Source line numbers rise by one per row: delta encoding stores them in almost nothing.
-    .setColumnDictionaryEnabled('_source_line', false)
-    .setColumnEncoding('_source_line', pw.Encoding.DELTA_BINARY_PACKED)
-    .setCreatedBy('landfall')
-    .setKeyValueMetadata(new Map(Object.entries(t.metadata)))
-    // The lineage strings are one value per file: min/max statistics over every row cost a quarter of the
-    // encoding time and tell a reader nothing the file's metadata does not.
-    .setColumnStatisticsEnabled('_batch_id', pw.EnabledStatistics.None)
-    .setColumnStatisticsEnabled('_source_key', pw.EnabledStatistics.None);
+    .setMaxRowGroupSize(Math.max(1, t.rowGroupRows));
+  // Numbers that rise by one per row (source lines): delta encoding stores them in almost nothing.
+  for (const c of t.deltaColumns ?? []) b = b.setColumnDictionaryEnabled(c, false).setColumnEncoding(c, pw.Encoding.DELTA_BINARY_PACKED);
+  b = b.setCreatedBy('landfall').setKeyValueMetadata(new Map(Object.entries(t.metadata)));
+  // One value per file (the lineage strings): min/max statistics over every row cost a quarter of the encoding
+  // time and tell a reader nothing the file's metadata does not.
+  for (const c of t.noStatisticsColumns ?? []) b = b.setColumnStatisticsEnabled(c, pw.EnabledStatistics.None);
   for (const c of t.plainColumns ?? []) b = b.setColumnDictionaryEnabled(c, false);
   return b.build();
 }

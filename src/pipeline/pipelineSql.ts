@@ -1,14 +1,10 @@
 import type { Contract, Summary, View } from '../contracts/contract.ts';
+import { BATCH_ID, INGESTED_AT, LINEAGE, SOURCE_KEY, SOURCE_LINE } from '../lake/layout.ts';
 import { wholeDays, type ColumnRange } from './columnRanges.ts';
 import type { CatalogNames, ColumnDef, SqlDialect } from './sqlDialect.ts';
 
 /** Lineage columns of every raw row, carried into the curated tables. */
-export const CURATED_LINEAGE: ColumnDef[] = [
-  { name: '_batch_id', type: 'string' },
-  { name: '_source_key', type: 'string' },
-  { name: '_source_line', type: 'int64' },
-  { name: '_ingested_at', type: 'timestamp' },
-];
+export const CURATED_LINEAGE: ColumnDef[] = LINEAGE.map((c) => ({ name: c.name, type: c.type }));
 
 /** Identifiers in generated SQL come from validated contracts; this guards the few that come from manifests. */
 export function safeLiteral(value: string, what: string): string {
@@ -60,12 +56,12 @@ export function batchRows(names: CatalogNames, c: Contract, batches: BatchRef[])
   const dates = [...new Set(batches.map((b) => b.ingestDate))].sort().map((d) => `DATE ${safeLiteral(d, 'ingest date')}`);
   const ids = batches.map((b) => safeLiteral(b.batchId, 'batch id'));
   const date = dates.length === 1 ? `ingest_date = ${dates[0]}` : `ingest_date IN (${dates.join(', ')})`;
-  const id = ids.length === 1 ? `_batch_id = ${ids[0]}` : `_batch_id IN (${ids.join(', ')})`;
+  const id = ids.length === 1 ? `${BATCH_ID} = ${ids[0]}` : `${BATCH_ID} IN (${ids.join(', ')})`;
   return `(SELECT * FROM ${names.raw}.${c.dataset} WHERE ${date} AND ${id})`;
 }
 
 /** The lineage that names a row of the lake: its batch and the line its record starts on. */
-const ROW_IDENTITY = ['_batch_id', '_source_line'];
+const ROW_IDENTITY = [BATCH_ID, SOURCE_LINE];
 
 /**
  * ONE MERGE of a dataset's pending batches into the curated table.
@@ -82,8 +78,8 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], 
   const all = [...cols, ...CURATED_LINEAGE.map((x) => x.name)];
   const append = !c.key.length && c.dedupe !== 'exact';
   const key = c.key.length ? c.key : append ? ROW_IDENTITY : cols;
-  const order = [...(c.version ? [`${q(c.version)} DESC NULLS LAST`] : []), '_ingested_at DESC', '_batch_id DESC', '_source_line DESC'].join(', ');
-  const select = `SELECT ${cols.map(q).join(', ')}, _batch_id, _source_key, _source_line, CAST(_ingested_at AS TIMESTAMP) AS _ingested_at`;
+  const order = [...(c.version ? [`${q(c.version)} DESC NULLS LAST`] : []), `${INGESTED_AT} DESC`, `${BATCH_ID} DESC`, `${SOURCE_LINE} DESC`].join(', ');
+  const select = `SELECT ${cols.map(q).join(', ')}, ${BATCH_ID}, ${SOURCE_KEY}, ${SOURCE_LINE}, CAST(${INGESTED_AT} AS TIMESTAMP) AS ${INGESTED_AT}`;
   const source = append
     ? [select, `FROM ${batchRows(names, c, batches)} AS b`]
     : [

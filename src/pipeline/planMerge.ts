@@ -8,6 +8,7 @@ import {
   affectedTable, affectedTableDdl, captureAffectedSql, datasetDdl, forgetAffectedSql, mergeSql, summaryDdl, summaryMergeSql, viewSql, type BatchRef,
 } from './pipelineSql.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
+import { quarantinePrefix, rawPrefix, UNMATCHED } from '../lake/layout.ts';
 
 export interface SqlStep {
   name: string;
@@ -196,8 +197,8 @@ export function planMerge(
 export function discoveryTargets(contracts: Contract[], lakeUri: string): { Path: string }[] {
   const base = lakeUri.replace(/\/+$/, '');
   return [
-    { Path: `${base}/quarantine/_unmatched/` },
-    ...contracts.filter((c) => c.schemaDrift === 'evolve').map((c) => ({ Path: `${base}/raw/${c.dataset}/` })).sort((a, b) => a.Path.localeCompare(b.Path)),
+    { Path: `${base}/${quarantinePrefix(UNMATCHED)}` },
+    ...contracts.filter((c) => c.schemaDrift === 'evolve').map((c) => ({ Path: `${base}/${rawPrefix(c.dataset)}` })).sort((a, b) => a.Path.localeCompare(b.Path)),
   ];
 }
 

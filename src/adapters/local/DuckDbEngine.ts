@@ -5,6 +5,7 @@ import type { Contract } from '../../contracts/contract.ts';
 import { readManifest } from '../../ingest/manifest.ts';
 import type { FolderStore } from './FolderStore.ts';
 import { duckdbDialect } from '../../pipeline/sqlDialect.ts';
+import { INGEST_DATE, LINEAGE, manifestPrefix } from '../../lake/layout.ts';
 
 export interface QueryResult {
   columns: string[];
@@ -101,7 +102,7 @@ export class DuckDbEngine {
     await conn.run('CREATE SCHEMA IF NOT EXISTS raw');
     const files: string[] = [];
     const partitions = new Set<string>();
-    for await (const o of lake.list(`manifests/${c.dataset}/`)) {
+    for await (const o of lake.list(manifestPrefix(c.dataset))) {
       if (!o.key.endsWith('.json')) continue;
       const m = await readManifest(lake, o.key);
       if (m?.status !== 'published' || !m.files.length) continue;
@@ -113,15 +114,15 @@ export class DuckDbEngine {
       const list = files.map(sqlString).join(', ');
       // The contract's columns, as Athena's raw table (DDL from the contract) shows them: columns a drifted file
       // brought along (schemaDrift: evolve) stay in its Parquet file until the contract adds them.
-      const cols = [...c.columns.map((col) => `"${col.name}"`), '_batch_id', '_source_key', '_source_line', '_ingested_at', 'ingest_date'];
+      const cols = [...c.columns.map((col) => `"${col.name}"`), ...LINEAGE.map((l) => l.name), INGEST_DATE];
       await conn.run(
-        `CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} FROM read_parquet([${list}], hive_partitioning = true, hive_types = {'ingest_date': DATE}, union_by_name = true)`,
+        `CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} FROM read_parquet([${list}], hive_partitioning = true, hive_types = {'${INGEST_DATE}': DATE}, union_by_name = true)`,
       );
     } else {
       const cols = [
         ...c.columns.map((col) => `CAST(NULL AS ${duckdbDialect.type(col.type)}) AS ${col.name}`),
-        'CAST(NULL AS VARCHAR) AS _batch_id', 'CAST(NULL AS VARCHAR) AS _source_key',
-        'CAST(NULL AS BIGINT) AS _source_line', 'CAST(NULL AS TIMESTAMPTZ) AS _ingested_at', 'CAST(NULL AS DATE) AS ingest_date',
+        ...LINEAGE.map((l) => `CAST(NULL AS ${l.type === 'timestamp' ? 'TIMESTAMPTZ' : duckdbDialect.type(l.type)}) AS ${l.name}`),
+        `CAST(NULL AS DATE) AS ${INGEST_DATE}`,
       ];
       await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} WHERE false`);
     }
