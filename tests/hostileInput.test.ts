@@ -124,7 +124,7 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     const ctx = ingestContext(lake);
     // The first run's budget is spent at once: it stops after its first inflated chunk.
     const first = await startIngest(ctx, key, Date.now());
-    expect('convert' in first).toBe(true);
+    expect(first.kind).toBe('handedOff');
     const { contract, batch } = await openedBatch(ctx, 'ad_clicks', batchIdFor('landing', (await lake.landing.head(key))!));
     // The next run is already past its deadline and the grace while still skipping to where the first one stopped.
     expect(await runSegment(ctx, contract, batch, 0, Date.now() - RESUME_GRACE_MS - 1)).toMatchObject({ done: true });
@@ -163,8 +163,10 @@ describe('bounded memory, measured: peak RSS of the ingest in its own process', 
     const field200 = await peak('field.csv', field(200), limit);
     console.log(`peak RSS: small file ${small.maxRssMb} MB, 128 MB line ${line128.maxRssMb} MB, 512 MB line ${line512.maxRssMb} MB, 50 MB field ${field50.maxRssMb} MB, 200 MB field ${field200.maxRssMb} MB`);
     for (const r of [line128, line512, field50, field200]) expect(r).toMatchObject({ rowsWritten: 2, rowsRejected: 1 });
-    expect(Math.abs(line512.maxRssMb - line128.maxRssMb)).toBeLessThan(16);
+    // Memory must not grow with the line or the field (held whole, 4x more bytes would cost 150-380 MB more); the
+    // slack covers garbage not yet collected, which varies from run to run by about 16 MB.
+    expect(line512.maxRssMb - line128.maxRssMb).toBeLessThan(32);
     expect(line512.maxRssMb - small.maxRssMb).toBeLessThan(48);
-    expect(Math.abs(field200.maxRssMb - field50.maxRssMb)).toBeLessThan(16);
+    expect(field200.maxRssMb - field50.maxRssMb).toBeLessThan(32);
   }, 120_000);
 });
