@@ -127,7 +127,7 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
     // The ingest function's first run, then the state machine's loop: every run gets a budget already spent,
     // so each stops after its first inflated chunk (1 MB) at the next record boundary.
     const first = await startIngest(runs.ctx, 'bench_events/events.csv.gz', Date.now());
-    expect('convert' in first && first.convert).toEqual({ segments: [0] });
+    expect(first.kind === 'handedOff' && first.convert).toEqual({ segments: [0] });
     const info = (await runs.lake.landing.head('bench_events/events.csv.gz'))!;
     const batchId = batchIdFor('landing', info);
     const { contract, batch } = await openedBatch(runs.ctx, 'bench_events', batchId);
@@ -193,7 +193,7 @@ describe('the state machine converts handed-off batches (the same ASL, run by th
 
     const { lake, ctx } = await clicksLake({ rangeBytes: 1024 * 1024 }, body, 'ad_clicks/c.csv');
     const handOff = await startIngest(ctx, 'ad_clicks/c.csv');
-    if (!('convert' in handOff)) throw new Error('expected a hand-off to the state machine');
+    if (handOff.kind !== 'handedOff') throw new Error('expected a hand-off to the state machine');
     expect(handOff.convert.segments.length).toBeGreaterThanOrEqual(3);
     const out = await pipeline(lake, ctx, handOff);
     expect(out.steps.filter((s) => s.startsWith('ConvertSegment:')).sort()).toEqual(handOff.convert.segments.map((i) => `ConvertSegment:${i}`).sort());
@@ -213,7 +213,7 @@ describe('the state machine converts handed-off batches (the same ASL, run by th
     const { lake, ctx } = await clicksLake({}, gz, 'ad_clicks/c.csv.gz');
     // The ingest function's own run had almost no time: it converts up to the first boundary and hands off.
     const handOff = await startIngest(ctx, 'ad_clicks/c.csv.gz', Date.now());
-    if (!('convert' in handOff)) throw new Error('expected a hand-off to the state machine');
+    if (handOff.kind !== 'handedOff') throw new Error('expected a hand-off to the state machine');
     const out = await pipeline(lake, ctx, handOff, 1);
     const runs = out.steps.filter((s) => s === 'ConvertSegment:0').length;
     expect(runs).toBeGreaterThanOrEqual(3);

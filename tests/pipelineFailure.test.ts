@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
+import { settled } from '#src/ingest/ingestObject.ts';
 import { PipelineFailedError } from '#src/pipeline/errors.ts';
 import { runPipelineLocally } from '#src/adapters/local/localPipeline.ts';
 import { ingestFile, SHARED_DATA, tempLake } from './helpers.ts';
@@ -49,7 +50,7 @@ describe('a failing pipeline step', () => {
       // A curated table whose shape no longer fits the contract: the DDL is skipped (IF NOT EXISTS), the MERGE fails.
       await runner.engine.run('CREATE TABLE curated.retailrocket_category_tree (category_id BIGINT)');
       const r = await ingestFile(lake, join(SHARED_DATA, 'retailrocket/category_tree.csv'), 'retailrocket_category_tree');
-      expect((await runner.afterIngest(r)).lines).toEqual(['  pipeline:   queued for the merge run of retailrocket_category_tree']);
+      expect((await runner.afterIngest(settled(r))).lines).toEqual(['  pipeline:   queued for the merge run of retailrocket_category_tree']);
       const report = await runner.mergeWaiting();
       expect(report.failed).toBe(true);
       expect(report.lines[0]).toMatch(/PIPELINE FAILED \(States\.TaskFailed\): merge:curated\.retailrocket_category_tree: /);
@@ -69,7 +70,7 @@ describe('a failing pipeline step', () => {
       const file = join(lake.root, 'clicks.csv');
       await writeFile(file, 'ip,app,device,os,channel,click_time,attributed_time,is_attributed\n1,2,3,4,5,2017-11-07 09:30:38,,0\n1,x,3,4,5,2017-11-07 09:30:38,,0\n');
       const r = await ingestFile(lake, file, 'ad_clicks');
-      await runner.afterIngest(r);
+      await runner.afterIngest(settled(r));
       const report = await runner.mergeWaiting();
       expect(report.failed).toBe(false);
       expect(report.lines).toContain('  ALARM reject-ratio ad_clicks 50.0% > 0.10%');

@@ -35,7 +35,7 @@ describe('reconciliation: rows read = written + quarantined, proven by the files
   it('publishing refuses a batch whose run counts do not add up, and writes no manifest', async () => {
     const { lake, ctx } = await clicksLake(1024 * 1024, await dirtyClicks());
     const started = await startIngest(ctx, 'ad_clicks/c.csv');
-    if (!('convert' in started)) throw new Error('expected byte ranges handed off');
+    if (started.kind !== 'handedOff') throw new Error('expected byte ranges handed off');
     for (const segment of started.convert.segments) await handleConvertTask(ctx, { action: 'segment', dataset: 'ad_clicks', batchId: started.batchId, segment });
     // A bug that loses a row between the decoder and the writer would leave rowsWritten one short of the rows read.
     const key = `staging/ad_clicks/${started.batchId}/segment-0001.json`;

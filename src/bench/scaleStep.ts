@@ -38,7 +38,7 @@ if (step === 'whole') {
 } else if (step === 'start') {
   const [key, threads, budget] = args;
   const r = await startIngest(await context(threads, RANGE), key, Date.now() + Number(budget));
-  result = 'convert' in r ? { handOff: r } : { manifestKey: r.manifestKey, rows: r.manifest.rowsWritten };
+  result = r.kind === 'handedOff' ? { handOff: r } : { manifestKey: r.manifestKey, rows: r.manifest.rowsWritten };
 } else if (step === 'segment') {
   const [batchId, segment, threads, budget] = args;
   const ctx = await context(threads, RANGE);

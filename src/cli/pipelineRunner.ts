@@ -64,7 +64,7 @@ export class LocalPipelineRunner {
 
   /** After each ingest: queue a converted batch and start its dataset's merge run, or run a handed-off batch's execution. */
   async afterIngest(r: StartedIngest, ingest?: IngestContext): Promise<PipelineReport> {
-    if ('convert' in r) {
+    if (r.kind === 'handedOff') {
       const out = await this.execute(r, ingest);
       const manifest = await readManifest(this.lake.lake, r.manifestKey);
       return { ...out, result: manifest ? { manifest, manifestKey: r.manifestKey, alreadyIngested: false } : undefined };

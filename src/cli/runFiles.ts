@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { matchesFileName } from '../contracts/matchContract.ts';
-import { ingestObject, startIngest, type StartedIngest } from '../ingest/ingestObject.ts';
+import { arrive } from '../flow/arrive.ts';
+import { ingestObject, type StartedIngest } from '../ingest/ingestObject.ts';
 import type { IngestContext, IngestResult } from '../ingest/context.ts';
 import { UNMATCHED } from '../lake/layout.ts';
 import { describeDrift } from '../pipeline/alarms.ts';
@@ -57,18 +58,16 @@ export async function runFiles(
     const started = Date.now();
     try {
       const ctx = ingestContext(lake, (p) => progress.update(p.storedBytes));
-      const begun = await startIngest(ctx, key, undefined, dataset);
+      const after = (r: StartedIngest) => (afterIngest ? afterIngest(r, ctx) : Promise.resolve({ lines: [], failed: false }));
+      const { started: begun, pipeline } = await arrive(ctx, key, { handedOff: after, settled: after }, { dataset });
       let result: IngestResult;
-      let pipeline: Awaited<ReturnType<AfterIngest>> | undefined;
-      if (!('convert' in begun)) result = begun;
+      if (begun.kind !== 'handedOff') result = begun;
       else if (afterIngest) {
-        pipeline = await afterIngest(begun, ctx);
         if (!pipeline.result) throw new Error(`batch ${begun.batchId} was handed to the state machine but not published:\n${pipeline.lines.join('\n')}`);
         result = pipeline.result;
       } else result = await ingestObject(ctx, key, dataset);
       progress.stop();
       log(describe(lake, file, result, (Date.now() - started) / 1000));
-      pipeline ??= afterIngest ? await afterIngest(result, ctx) : { lines: [], failed: false };
       for (const l of pipeline.lines) log(l);
       outcomes.push({ file, result, pipelineFailed: pipeline.failed });
     } catch (err) {

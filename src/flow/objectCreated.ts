@@ -4,8 +4,9 @@ import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { MergeQueue } from '../pipeline/mergeQueue.ts';
 import type { PipelineStarter } from '../ports.ts';
 import { SourceReadError } from '../ingest/errors.ts';
-import { ingestObject, startIngest } from '../ingest/ingestObject.ts';
-import type { IngestContext } from '../ingest/context.ts';
+import { ingestObject } from '../ingest/ingestObject.ts';
+import { arrive } from './arrive.ts';
+import type { IngestContext, IngestResult } from '../ingest/context.ts';
 import { deadlineFor } from '../ingest/deadline.ts';
 
 export interface ObjectCreatedRecord {
@@ -115,32 +116,41 @@ export async function ingestS3Event(ctx: IngestContext, event: S3Event, options:
 
 /** One object: converted here (within the time left) and published, or handed to the state machine. */
 async function ingestOne(ctx: IngestContext, key: string, options: IngestEventOptions): Promise<IngestSummary> {
-  const { pipeline } = options;
+  const { pipeline, queue } = options;
   const deadline = options.remainingMs && pipeline ? deadlineFor(options.remainingMs()) : undefined;
-  let r = await startIngest(ctx, key, deadline);
-  if ('convert' in r) {
+  const { started, pipeline: status } = await arrive<IngestSummary['pipeline']>(ctx, key, {
+    handedOff: async (h) => (pipeline ? pipeline.start(h) : 'not-started'),
+    settled: async (s) => {
+      const m = s.manifest;
+      if (m.status === 'unmatched') {
+        // A file no contract claims: the next discovery crawl shows its columns (a contract can be drafted from them).
+        if (queue && !s.alreadyIngested) await queue.requestDiscovery();
+        return 'not-started';
+      }
+      // Queued again on a redelivered event too: a crash between ingest and queue must not strand a batch. A batch
+      // rejected whole is not merged, but its metrics (rejects, schema drift) are published by the merge run.
+      return pipeline && queue ? queueBatch(queue, pipeline, { dataset: m.dataset, batchId: m.batchId, manifestKey: s.manifestKey }) : 'not-started';
+    },
+  }, { deadline });
+  if (started.kind === 'handedOff') {
     if (pipeline) {
-      const started = await pipeline.start(r);
       return {
-        key, dataset: r.dataset, batchId: r.batchId, status: 'converting', alreadyIngested: false,
-        rowsRead: 0, rowsWritten: 0, rowsRejected: 0, files: 0, manifest: r.manifestKey, pipeline: started,
+        key, dataset: started.dataset, batchId: started.batchId, status: 'converting', alreadyIngested: false,
+        rowsRead: 0, rowsWritten: 0, rowsRejected: 0, files: 0, manifest: started.manifestKey, pipeline: status,
       };
     }
     // No state machine to hand to (landfall invoke): finish every segment here.
-    r = await ingestObject(ctx, key);
+    return summaryOf(key, await ingestObject(ctx, key), 'not-started');
   }
+  return summaryOf(key, started, status);
+}
+
+function summaryOf(key: string, r: IngestResult, pipeline: IngestSummary['pipeline']): IngestSummary {
   const m = r.manifest;
-  // Queued again on a redelivered event too: a crash between ingest and queue must not strand a batch. A batch
-  // rejected whole is not merged, but its metrics (rejects, schema drift) are published by the merge run.
-  const started = pipeline && options.queue && m.status !== 'unmatched'
-    ? await queueBatch(options.queue, pipeline, { dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey })
-    : 'not-started';
-  // A file no contract claims: the next discovery crawl shows its columns (a contract can be drafted from them).
-  if (m.status === 'unmatched' && options.queue && !r.alreadyIngested) await options.queue.requestDiscovery();
   return {
     key, dataset: m.dataset, batchId: m.batchId, status: m.status, alreadyIngested: r.alreadyIngested,
     rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length, manifest: r.manifestKey,
-    pipeline: started,
+    pipeline,
   };
 }
 

@@ -40,7 +40,29 @@ export interface ConvertInput {
   segments: number[];
 }
 
-export type StartedIngest = IngestResult | { dataset: string; batchId: string; manifestKey: string; convert: ConvertInput };
+/** A batch the ingest function does not finish: the state machine converts `convert.segments`, then publishes. */
+export interface HandedOff {
+  kind: 'handedOff';
+  dataset: string;
+  batchId: string;
+  manifestKey: string;
+  convert: ConvertInput;
+}
+
+/** An object whose ingest is over: its manifest is published. */
+export type Settled = IngestResult & {
+  /** published: converted now; duplicate: ingested before, nothing written; rejectedWhole: kept whole in quarantine. */
+  kind: 'published' | 'duplicate' | 'rejectedWhole';
+};
+
+/** What starting an object's ingest came to. */
+export type StartedIngest = Settled | HandedOff;
+
+/** The kind of a finished ingest, from its result. */
+export function settled(r: IngestResult): Settled {
+  const kind = r.alreadyIngested ? 'duplicate' : r.manifest.status === 'published' ? 'published' : 'rejectedWhole';
+  return { kind, ...r };
+}
 
 /**
  * The ingest function's part: a small object is converted and published here; a batch of several ranges, or
@@ -49,15 +71,17 @@ export type StartedIngest = IngestResult | { dataset: string; batchId: string; m
  */
 export async function startIngest(ctx: IngestContext, key: string, deadline?: number, dataset?: string): Promise<StartedIngest> {
   const begun = await beginIngest(ctx, key, dataset);
-  if ('manifest' in begun) return begun;
+  if ('manifest' in begun) return settled(begun);
   const { contract, batch } = begun;
-  const handOff = { dataset: contract.dataset, batchId: batch.batchId, manifestKey: manifestKey(contract.dataset, batch.batchId) };
-  if (batch.segments.length > 1) return { ...handOff, convert: { segments: batch.segments.map((s) => s.index) } };
+  const handOff = (segments: number[]): HandedOff => ({
+    kind: 'handedOff', dataset: contract.dataset, batchId: batch.batchId, manifestKey: manifestKey(contract.dataset, batch.batchId), convert: { segments },
+  });
+  if (batch.segments.length > 1) return handOff(batch.segments.map((s) => s.index));
   const progress = await runSegment(ctx, contract, batch, 0, deadline);
-  if (!progress.done) return { ...handOff, convert: { segments: [0] } };
+  if (!progress.done) return handOff([0]);
   const out = await publishBatch(ctx, contract, batch);
-  if (out.status === 'replanned') return { ...handOff, convert: { segments: out.segments } };
-  return { manifest: out.manifest, manifestKey: out.manifestKey, alreadyIngested: false };
+  if (out.status === 'replanned') return handOff(out.segments);
+  return settled({ manifest: out.manifest, manifestKey: out.manifestKey, alreadyIngested: false });
 }
 
 /** Looks the object up, finds its contract, and returns its published manifest or its (new or earlier) batch. */

@@ -1,6 +1,6 @@
 import type { Contract } from '../contracts/contract.ts';
 import type { Manifest } from '../ingest/manifest.ts';
-import type { MetricDatum } from './metrics.ts';
+import type { MetricDatum } from '../ports.ts';
 
 /** An alarm in ALARM state, as the SNS topic would be told. */
 export interface Alarm {

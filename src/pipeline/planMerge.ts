@@ -3,7 +3,7 @@ import type { Manifest } from '../ingest/manifest.ts';
 import { describeDrift } from './alarms.ts';
 import { prunableColumns, type ColumnRange } from './columnRanges.ts';
 import type { TakenBatch } from './mergeQueue.ts';
-import type { MetricDatum } from './metrics.ts';
+import type { MetricDatum } from '../ports.ts';
 import {
   affectedTable, affectedTableDdl, captureAffectedSql, datasetDdl, forgetAffectedSql, mergeSql, summaryDdl, summaryMergeSql, viewSql, type BatchRef,
 } from './pipelineSql.ts';
