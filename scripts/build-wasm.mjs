@@ -18,8 +18,19 @@ export async function buildWasm({ force = false } = {}) {
   }
   await mkdir(dirname(output), { recursive: true });
   const { error, stderr } = await asc.main([
-    source, '-o', output, '-t', output.replace(/\.wasm$/, '.wat'),
-    '-O3', '--runtime', 'minimal', '--noAssert', '--enable', 'simd', '--initialMemory', '4',
+    source,
+    '-o',
+    output,
+    '-t',
+    output.replace(/\.wasm$/, '.wat'),
+    '-O3',
+    '--runtime',
+    'minimal',
+    '--noAssert',
+    '--enable',
+    'simd',
+    '--initialMemory',
+    '4',
   ]);
   if (error) {
     throw new Error(`AssemblyScript build of ${source} failed: ${error.message}\n${stderr.toString()}`);

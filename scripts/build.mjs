@@ -12,8 +12,31 @@ import { buildWasm } from './build-wasm.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** CloudFormation short tags (!Ref, !Sub, ...) read as plain values: only Metadata is needed here. */
-const cfnTags = ['Ref', 'Sub', 'GetAtt', 'If', 'Join', 'Select', 'Split', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'GetAZs', 'Base64', 'Cidr', 'Condition']
-  .flatMap((name) => ['scalar', 'seq', 'map'].map((collection) => ({ tag: `!${name}`, collection: collection === 'scalar' ? undefined : collection, resolve: (v) => v })));
+const cfnTags = [
+  'Ref',
+  'Sub',
+  'GetAtt',
+  'If',
+  'Join',
+  'Select',
+  'Split',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'FindInMap',
+  'ImportValue',
+  'GetAZs',
+  'Base64',
+  'Cidr',
+  'Condition',
+].flatMap((name) =>
+  ['scalar', 'seq', 'map'].map((collection) => ({
+    tag: `!${name}`,
+    collection: collection === 'scalar' ? undefined : collection,
+    resolve: (v) => v,
+  })),
+);
 
 export async function functionsFromTemplate() {
   const template = parse(await readFile(join(root, 'template.yaml'), 'utf8'), { customTags: cfnTags });
@@ -51,7 +74,9 @@ export async function buildFunctions(dir = join(root, 'dist'), only) {
     if (only && !only.includes(fn.id)) continue;
     const p = fn.props;
     const ext = (p.OutExtension ?? []).map((s) => s.split('=')).find(([from]) => from === '.js')?.[1] ?? '.js';
-    const banner = Object.fromEntries((p.Banner ?? []).map((b) => [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)]));
+    const banner = Object.fromEntries(
+      (p.Banner ?? []).map((b) => [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)]),
+    );
     const outfile = join(dir, fn.id, `${fn.handler.split('.')[0]}${ext}`);
     await build({
       entryPoints: p.EntryPoints.map((e) => join(root, e)),

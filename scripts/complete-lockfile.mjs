@@ -16,7 +16,11 @@ for (const [key, entry] of Object.entries(lock.packages)) {
     const m = /-(darwin|linux|win32)-(x64|arm64)(-musl)?$/.exec(name);
     if (!m) continue;
     lock.packages[target] = {
-      version, cpu: [m[2]], license: 'MIT', optional: true, os: [m[1]],
+      version,
+      cpu: [m[2]],
+      license: 'MIT',
+      optional: true,
+      os: [m[1]],
       ...(m[1] === 'linux' ? { libc: [m[3] ? 'musl' : 'glibc'] } : {}),
     };
     added.push(`${target} (for ${key})`);

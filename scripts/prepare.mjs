@@ -14,5 +14,7 @@ if (compiler) {
   const { buildWasm } = await import('./build-wasm.mjs');
   console.log(`csv core: ${await buildWasm()}`);
 } else {
-  console.log('landfall: production install (no AssemblyScript): the CSV core is not compiled here; the runtime layer carries it.');
+  console.log(
+    'landfall: production install (no AssemblyScript): the CSV core is not compiled here; the runtime layer carries it.',
+  );
 }

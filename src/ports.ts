@@ -49,7 +49,11 @@ export interface PipelineStarter {
  */
 export interface MergeLease {
   /** Takes the lease when it is free, lapsed or already this holder's; otherwise says who holds it. */
-  acquire(dataset: string, holder: string, ttlSeconds: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }>;
+  acquire(
+    dataset: string,
+    holder: string,
+    ttlSeconds: number,
+  ): Promise<{ acquired: true } | { acquired: false; heldBy: string }>;
   /** Takes the lease from a holder that is known to have ended, only if that holder still has it. */
   takeOver(dataset: string, from: string, holder: string, ttlSeconds: number): Promise<boolean>;
   /** Gives the lease up, only if `holder` has it. */

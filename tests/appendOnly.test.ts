@@ -22,14 +22,25 @@ describe('contracts without a key', () => {
       batch = outcomes[0].result!.manifest.batchId;
       const conn = await duck();
       const [csv] = await rows(conn, `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}', header = true)`);
-      const [repeat] = await rows(conn, `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}', header = true) WHERE ip = 871 AND channel = 178 AND click_time = TIMESTAMP '2017-11-08 10:00:05'`);
+      const [repeat] = await rows(
+        conn,
+        `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}', header = true) WHERE ip = 871 AND channel = 178 AND click_time = TIMESTAMP '2017-11-08 10:00:05'`,
+      );
       expect(repeat.n).toBeGreaterThan(1);
-      const count = async (where = '') => (await runner.engine.query(`SELECT count(*)::INT AS n FROM curated.ad_clicks ${where}`)).rows[0];
+      const count = async (where = '') =>
+        (await runner.engine.query(`SELECT count(*)::INT AS n FROM curated.ad_clicks ${where}`)).rows[0];
       expect(await count()).toEqual(csv);
-      expect(await count("WHERE ip = 871 AND channel = 178 AND click_time = TIMESTAMP '2017-11-08 10:00:05'")).toEqual(repeat);
+      expect(await count("WHERE ip = 871 AND channel = 178 AND click_time = TIMESTAMP '2017-11-08 10:00:05'")).toEqual(
+        repeat,
+      );
       // olist_geolocation says dedupe: exact: identical rows are one.
-      const [geo] = await rows(conn, `SELECT count(*)::INT AS n FROM (SELECT DISTINCT * FROM read_csv('${GEO}', header = true, all_varchar = true))`);
-      expect((await runner.engine.query('SELECT count(*)::INT AS n FROM curated.olist_geolocation')).rows[0]).toEqual(geo);
+      const [geo] = await rows(
+        conn,
+        `SELECT count(*)::INT AS n FROM (SELECT DISTINCT * FROM read_csv('${GEO}', header = true, all_varchar = true))`,
+      );
+      expect((await runner.engine.query('SELECT count(*)::INT AS n FROM curated.olist_geolocation')).rows[0]).toEqual(
+        geo,
+      );
     } finally {
       await runner.close();
     }

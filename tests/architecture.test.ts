@@ -39,7 +39,9 @@ const IMPORTS = [
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(REPO, dir), { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.(ts|mts|mjs)$/.test(e.name) && !/\.test\.ts$/.test(e.name) && !e.name.endsWith('.d.mts'))
+    .filter(
+      (e) => e.isFile() && /\.(ts|mts|mjs)$/.test(e.name) && !/\.test\.ts$/.test(e.name) && !e.name.endsWith('.d.mts'),
+    )
     .map((e) => relative(REPO, join(e.parentPath, e.name)).split(sep).join('/'));
 }
 
@@ -61,10 +63,18 @@ function importGraph(): Map<string, string[]> {
       for (const m of text.matchAll(re)) {
         const spec = m[1];
         if (spec.startsWith('#src/')) targets.push(`src/${spec.slice(5)}`);
-        else if (spec.startsWith('.')) targets.push(normalize(join(dirname(file), spec)).split(sep).join('/'));
+        else if (spec.startsWith('.'))
+          targets.push(
+            normalize(join(dirname(file), spec))
+              .split(sep)
+              .join('/'),
+          );
       }
     }
-    graph.set(file, targets.filter((t) => t.startsWith('src/') || t.startsWith('functions/')));
+    graph.set(
+      file,
+      targets.filter((t) => t.startsWith('src/') || t.startsWith('functions/')),
+    );
   }
   return graph;
 }
@@ -112,15 +122,27 @@ describe('the layering of src/', () => {
   it('reads the imports of every source file (the check itself works)', () => {
     expect(graph.size).toBeGreaterThan(80);
     expect(graph.get('src/ingest/batch.ts')).toContain('src/decode/wasmDecoder.ts');
-    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
   });
 
-  it('spells the lineage columns and the lake\'s key prefixes only in src/lake/layout.ts', () => {
+  it("spells the lineage columns and the lake's key prefixes only in src/lake/layout.ts", () => {
     const spelled: string[] = [];
     for (const file of graph.keys()) {
       if (file === 'src/lake/layout.ts' || !file.startsWith('src/')) continue;
       const text = readFileSync(join(REPO, file), 'utf8').replace(/^\s*(\/\/|\*|\/\*\*).*$/gm, '');
-      for (const m of text.matchAll(/['`](_batch_id|_source_key|_source_line|_ingested_at|(?:raw|quarantine|manifests|staging|symlinks)\/)/g)) spelled.push(`${file}: ${m[1]}`);
+      for (const m of text.matchAll(
+        /['`](_batch_id|_source_key|_source_line|_ingested_at|(?:raw|quarantine|manifests|staging|symlinks)\/)/g,
+      ))
+        spelled.push(`${file}: ${m[1]}`);
     }
     expect(spelled).toEqual([]);
   });

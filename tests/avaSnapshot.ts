@@ -18,8 +18,17 @@ export function readAvaSnapshots(file: string): Map<string, Map<string, unknown>
     block = [];
   };
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith('## ')) { flush(); title = line.slice(3).trim(); label = ''; continue; }
-    if (line.startsWith('> ')) { flush(); label = line.slice(2).trim(); continue; }
+    if (line.startsWith('## ')) {
+      flush();
+      title = line.slice(3).trim();
+      label = '';
+      continue;
+    }
+    if (line.startsWith('> ')) {
+      flush();
+      label = line.slice(2).trim();
+      continue;
+    }
     if (label && (line.startsWith('    ') || (line === '' && block.length))) block.push(line.slice(4));
   }
   flush();

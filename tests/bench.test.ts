@@ -12,15 +12,41 @@ describe('landfall bench', () => {
     const dir = await tempDir();
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [BIN, 'bench', '--events-mb', '3', '--wide-mb', '2', '--threads', '1,2', '--no-cold-start', '--json', '--dir', dir],
+      [
+        BIN,
+        'bench',
+        '--events-mb',
+        '3',
+        '--wide-mb',
+        '2',
+        '--threads',
+        '1,2',
+        '--no-cold-start',
+        '--json',
+        '--dir',
+        dir,
+      ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
     const report = JSON.parse(stdout) as {
       machine: { cores: number };
-      results: { input: string; threads: number; sameRows: boolean; sameValues: boolean; landfall: { rows: number; threads: number }; duckdb: { rows: number }; ratios: Record<string, number> }[];
+      results: {
+        input: string;
+        threads: number;
+        sameRows: boolean;
+        sameValues: boolean;
+        landfall: { rows: number; threads: number };
+        duckdb: { rows: number };
+        ratios: Record<string, number>;
+      }[];
     };
     expect(report.machine.cores).toBeGreaterThan(0);
-    expect(report.results.map((r) => `${r.input}/${r.threads}`)).toEqual(['events/1', 'events/2', 'wide-300/1', 'wide-300/2']);
+    expect(report.results.map((r) => `${r.input}/${r.threads}`)).toEqual([
+      'events/1',
+      'events/2',
+      'wide-300/1',
+      'wide-300/2',
+    ]);
     for (const r of report.results) {
       expect(r.landfall.rows).toBeGreaterThanOrEqual(1000);
       expect(r.landfall.rows).toBe(r.duckdb.rows);

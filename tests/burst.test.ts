@@ -24,8 +24,17 @@ const FILES = 24;
 function s3Event(bucket: string, keys: string[]): S3Event {
   return {
     Records: keys.map((key) => ({
-      eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: '2026-11-29T08:00:00Z', eventName: 'ObjectCreated:Put',
-      s3: { s3SchemaVersion: '1.0', configurationId: 'landing', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key, size: 1, eTag: 'e', sequencer: '1' } },
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'us-east-1',
+      eventTime: '2026-11-29T08:00:00Z',
+      eventName: 'ObjectCreated:Put',
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'landing',
+        bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+        object: { key, size: 1, eTag: 'e', sequencer: '1' },
+      },
     })),
   } as unknown as S3Event;
 }
@@ -47,15 +56,23 @@ describe('a burst of files of one dataset', () => {
     const started: { dataset: string; name: string }[] = [];
     const starter: PipelineStarter = {
       start: () => Promise.reject(new Error('no file here is handed off')),
-      startMerge: async ({ dataset }, name) => { started.push({ dataset, name }); },
+      startMerge: async ({ dataset }, name) => {
+        started.push({ dataset, name });
+      },
       isRunning: async (name) => started.some((s) => s.name === name),
     };
     const queue = new MergeQueue(lake.lake, new MemoryMergeLease(), () => new Date(), mergeGroups(lake.contracts));
     const ctx = ingestContext(lake);
     const idempotency = new FolderIdempotencyStore(join(lake.root, 'idempotency'));
     // Events of 3 objects each, every event delivered twice at the same time (S3 delivers at least once).
-    const events = Array.from({ length: FILES / 3 }, (_, i) => s3Event(lake.landing.name, keys.slice(i * 3, i * 3 + 3)));
-    const summaries: IngestSummary[] = (await Promise.all([...events, ...events].map((e) => ingestS3Event(ctx, e, { idempotency, queue, pipeline: starter })))).flat();
+    const events = Array.from({ length: FILES / 3 }, (_, i) =>
+      s3Event(lake.landing.name, keys.slice(i * 3, i * 3 + 3)),
+    );
+    const summaries: IngestSummary[] = (
+      await Promise.all(
+        [...events, ...events].map((e) => ingestS3Event(ctx, e, { idempotency, queue, pipeline: starter })),
+      )
+    ).flat();
 
     const converted = summaries.filter((s) => s.status === 'published' && !s.alreadyIngested);
     expect(converted).toHaveLength(FILES);
@@ -78,8 +95,15 @@ describe('a burst of files of one dataset', () => {
       expect(await queue.pending('olist_orders')).toEqual([]);
 
       const conn = await duck();
-      const [golden] = await rows(conn, `SELECT count(*)::INT AS n, count(DISTINCT order_status)::INT AS statuses FROM read_csv('${ORDERS}', header = true, all_varchar = true)`);
-      const [got] = (await engine.query('SELECT count(*)::INT AS n, count(DISTINCT order_status)::INT AS statuses, count(DISTINCT _batch_id)::INT AS batches FROM curated.olist_orders')).rows;
+      const [golden] = await rows(
+        conn,
+        `SELECT count(*)::INT AS n, count(DISTINCT order_status)::INT AS statuses FROM read_csv('${ORDERS}', header = true, all_varchar = true)`,
+      );
+      const [got] = (
+        await engine.query(
+          'SELECT count(*)::INT AS n, count(DISTINCT order_status)::INT AS statuses, count(DISTINCT _batch_id)::INT AS batches FROM curated.olist_orders',
+        )
+      ).rows;
       expect(got).toEqual({ ...golden, batches: FILES });
     } finally {
       await engine.close();

@@ -13,7 +13,15 @@ const contracts = await loadContracts(BUILTIN_CONTRACTS);
 describe('a burst of 1,000 files over 13 datasets', () => {
   it('merges every batch exactly once, fails no execution, within 200 MERGEs, 50 crawls, 30 simulated minutes and $2', async () => {
     const r = await runBurst({ contracts, files: 1000, datasets: 13, design: 'queued' });
-    expect(r).toMatchObject({ files: 1000, datasets: 13, batchesPublished: 1000, batchesMerged: 1000, failedExecutions: 0, deadLetters: 0, commitConflicts: 0 });
+    expect(r).toMatchObject({
+      files: 1000,
+      datasets: 13,
+      batchesPublished: 1000,
+      batchesMerged: 1000,
+      failedExecutions: 0,
+      deadLetters: 0,
+      commitConflicts: 0,
+    });
     expect(r.crawlerRuns).toBeLessThanOrEqual(50);
     expect(r.mergeStatements).toBeLessThanOrEqual(200);
     expect(r.mergeStatements).toBeGreaterThanOrEqual(13);
@@ -25,7 +33,14 @@ describe('a burst of 1,000 files over 13 datasets', () => {
   });
 
   it('a day of 10,000 files with a 15-minute merge window: runs hand over before the 4-hour timeout, none fails', async () => {
-    const r = await runBurst({ contracts, files: 10_000, datasets: 13, design: 'queued', withinSeconds: 86_400, mergeWindowSeconds: 900 });
+    const r = await runBurst({
+      contracts,
+      files: 10_000,
+      datasets: 13,
+      design: 'queued',
+      withinSeconds: 86_400,
+      mergeWindowSeconds: 900,
+    });
     expect(r).toMatchObject({ batchesPublished: 10_000, batchesMerged: 10_000, failedExecutions: 0, failures: {} });
   }, 120_000);
 
@@ -49,7 +64,17 @@ describe('a burst of 1,000 files over 13 datasets', () => {
     expect(await burst(['--files', '100', '--datasets', '4', '--json'], (l) => lines.push(l))).toBe(0);
     expect(lines).toHaveLength(1);
     const r = JSON.parse(lines[0]);
-    for (const k of ['files', 'batchesPublished', 'batchesMerged', 'mergeStatements', 'crawlerRuns', 'commitConflicts', 'failedExecutions', 'lastMergedAfterSeconds', 'costUsd']) {
+    for (const k of [
+      'files',
+      'batchesPublished',
+      'batchesMerged',
+      'mergeStatements',
+      'crawlerRuns',
+      'commitConflicts',
+      'failedExecutions',
+      'lastMergedAfterSeconds',
+      'costUsd',
+    ]) {
       expect(typeof r[k], k).toBe('number');
     }
     expect(r).toMatchObject({ files: 100, datasets: 4, batchesMerged: 100 });

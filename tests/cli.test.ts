@@ -10,7 +10,9 @@ const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
 
 async function landfall(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -27,21 +29,42 @@ describe('the landfall command', () => {
     expect(run.stdout).toContain('olist_orders_dataset.csv -> olist_orders');
     expect(run.stdout).toMatch(/rows read 8135, written 8135, rejected 0/);
 
-    const json = await landfall('query', '--lake', lake, '--format', 'json', 'SELECT order_status, count(*) AS n FROM raw.olist_orders GROUP BY 1 ORDER BY n DESC LIMIT 1');
+    const json = await landfall(
+      'query',
+      '--lake',
+      lake,
+      '--format',
+      'json',
+      'SELECT order_status, count(*) AS n FROM raw.olist_orders GROUP BY 1 ORDER BY n DESC LIMIT 1',
+    );
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([{ order_status: 'delivered', n: expect.any(String) }]);
 
-    const csv = await landfall('query', '--lake', lake, '--format', 'csv', 'SELECT count(*) AS n FROM raw.olist_customers');
+    const csv = await landfall(
+      'query',
+      '--lake',
+      lake,
+      '--format',
+      'csv',
+      'SELECT count(*) AS n FROM raw.olist_customers',
+    );
     expect(csv.stdout.trim()).toBe('n\n8135');
 
     const table = await landfall('query', '--lake', lake, 'SELECT count(*) AS n FROM raw.ad_clicks');
     expect(table.stdout).toContain('(1 row)');
   });
 
-  it('run --range-mb converts a file as byte ranges through the state machine\'s Map, then merges it', async () => {
+  it("run --range-mb converts a file as byte ranges through the state machine's Map, then merges it", async () => {
     const lake = await tempDir();
     lakeAt(lake); // its manifests are reconciled against their files after the test
-    const run = await landfall('run', '--lake', lake, '--range-mb', '1', join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'));
+    const run = await landfall(
+      'run',
+      '--lake',
+      lake,
+      '--range-mb',
+      '1',
+      join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'),
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/rows read 100000, written 100000, rejected 0/);
     expect(run.stdout).toMatch(/converted: +4 byte range\(s\) in 4 run\(s\) by the state machine's Map/);
@@ -65,9 +88,23 @@ describe('the landfall command', () => {
   it('--dataset names the contract for a file whose name says nothing', async () => {
     const lake = await tempDir();
     lakeAt(lake); // its manifests are reconciled against their files after the test
-    const r = await landfall('run', '--lake', lake, '--dataset', 'retailrocket_category_tree', join(SHARED_DATA, 'retailrocket/category_tree.csv'));
+    const r = await landfall(
+      'run',
+      '--lake',
+      lake,
+      '--dataset',
+      'retailrocket_category_tree',
+      join(SHARED_DATA, 'retailrocket/category_tree.csv'),
+    );
     expect(r.code).toBe(0);
-    const unknown = await landfall('run', '--lake', lake, '--dataset', 'nope', join(SHARED_DATA, 'retailrocket/category_tree.csv'));
+    const unknown = await landfall(
+      'run',
+      '--lake',
+      lake,
+      '--dataset',
+      'nope',
+      join(SHARED_DATA, 'retailrocket/category_tree.csv'),
+    );
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toContain('no contract named "nope"');
   });
@@ -88,7 +125,8 @@ describe('the landfall command', () => {
     lakeAt(lake); // its manifests are reconciled against their files after the test
     const first = await landfall('demo', '--small', '--lake', lake);
     expect(first.code).toBe(0);
-    for (const ds of ['olist_orders', 'olist_order_reviews', 'olist_geolocation', 'retailrocket_events', 'ad_clicks']) expect(first.stdout).toContain(`-> ${ds}`);
+    for (const ds of ['olist_orders', 'olist_order_reviews', 'olist_geolocation', 'retailrocket_events', 'ad_clicks'])
+      expect(first.stdout).toContain(`-> ${ds}`);
     expect(first.stdout).toContain('What was quarantined, and why');
     expect(first.stdout).toMatch(/olist_orders\s+\| ragged-row\s+\| 1/);
     const second = await landfall('demo', '--small', '--lake', lake);

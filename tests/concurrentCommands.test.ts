@@ -15,7 +15,9 @@ const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
 
 async function landfall(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; endedAt: number }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr, endedAt: Date.now() };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -29,18 +31,40 @@ describe('two landfall commands on one lake', () => {
     lakeAt(lake); // its manifests are reconciled against their files after the test
     expect((await landfall('run', '--lake', lake, join(SHARED_DATA, 'retailrocket/category_tree.csv'))).code).toBe(0);
     // Another process holds the warehouse for 3 s.
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       import { DuckDBInstance } from '@duckdb/node-api';
       const db = await DuckDBInstance.create(${JSON.stringify(join(lake, 'warehouse.duckdb'))});
       const c = await db.connect();
       process.stdout.write('holding\\n');
       setTimeout(() => { c.closeSync(); db.closeSync(); }, 3000);
-    `], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    `,
+      ],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    );
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
-    const run = await landfall('run', '--lake', lake, join(SHARED_DATA, 'olist/sample_bravida/olist_sellers_dataset.csv'));
+    const run = await landfall(
+      'run',
+      '--lake',
+      lake,
+      join(SHARED_DATA, 'olist/sample_bravida/olist_sellers_dataset.csv'),
+    );
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(new RegExp(`waiting for the warehouse .*warehouse\\.duckdb: process ${holder.pid} holds it`));
-    const q = await landfall('query', '--lake', lake, '--format', 'csv', 'SELECT count(*) AS n FROM curated.olist_sellers');
+    expect(run.stderr).toMatch(
+      new RegExp(`waiting for the warehouse .*warehouse\\.duckdb: process ${holder.pid} holds it`),
+    );
+    const q = await landfall(
+      'query',
+      '--lake',
+      lake,
+      '--format',
+      'csv',
+      'SELECT count(*) AS n FROM curated.olist_sellers',
+    );
     expect(q.stdout.trim().split('\n')[1]).toMatch(/^\d+$/);
   });
 
@@ -64,7 +88,14 @@ describe('two landfall commands on one lake', () => {
     expect(three.map((r) => r.code)).toEqual([0, 0, 0]);
     const conn = await duck();
     const [golden] = await rows(conn, `SELECT count(*)::VARCHAR AS n FROM read_csv('${small}', header = true)`);
-    const q = await landfall('query', '--lake', lake, '--format', 'csv', 'SELECT count(*) AS n FROM curated.olist_order_payments');
+    const q = await landfall(
+      'query',
+      '--lake',
+      lake,
+      '--format',
+      'csv',
+      'SELECT count(*) AS n FROM curated.olist_order_payments',
+    );
     expect(q.stdout.trim().split('\n')[1]).toBe(golden.n);
   });
 });

@@ -19,19 +19,24 @@ const SUITE_ERRATA: Record<string, string[]> = { location_coordinates: ['Contact
 
 describe('csv-spectrum', () => {
   const dir = 'csv-spectrum';
-  const cases = readdirSync(join(SUITES, dir, 'csvs')).filter((f) => f.endsWith('.csv')).map((f) => f.replace(/\.csv$/, ''));
+  const cases = readdirSync(join(SUITES, dir, 'csvs'))
+    .filter((f) => f.endsWith('.csv'))
+    .map((f) => f.replace(/\.csv$/, ''));
   /** location_coordinates.json holds one object, not an array of one. */
-  const expectedRows = (name: string) => [JSON.parse(readFileSync(join(SUITES, dir, 'json', `${name}.json`), 'utf8'))].flat() as Record<string, string>[];
+  const expectedRows = (name: string) =>
+    [JSON.parse(readFileSync(join(SUITES, dir, 'json', `${name}.json`), 'utf8'))].flat() as Record<string, string>[];
 
   it.each(cases.flatMap((c) => CHUNKINGS.map((ch) => [c, ch] as const)))('%s (chunks %j)', (name, chunks) => {
     let expected = expectedRows(name);
     const bytes = read(`${dir}/csvs/${name}.csv`);
     // The *_crlf files only get CR LF from git's eol attribute at checkout; the stored bytes are LF.
-    if (name.endsWith('_crlf') && !bytes.includes(13)) expected = JSON.parse(JSON.stringify(expected).replace(/\\r\\n/g, '\\n'));
+    if (name.endsWith('_crlf') && !bytes.includes(13))
+      expected = JSON.parse(JSON.stringify(expected).replace(/\\r\\n/g, '\\n'));
     const names = Object.keys(expected[0]);
     const got = decode(stringContract(names), bytes, chunks);
     expect(got.rejects).toEqual([]);
-    const drop = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !SUITE_ERRATA[name]?.includes(k)));
+    const drop = (o: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(o).filter(([k]) => !SUITE_ERRATA[name]?.includes(k)));
     expect(got.rows.map((r) => drop(Object.fromEntries(names.map((n, i) => [n, r[i]]))))).toEqual(expected.map(drop));
   });
 
@@ -59,7 +64,14 @@ describe('sineemore csv-test-data', () => {
     } else {
       const rowsExpected = expected as string[][];
       const width = Math.max(...rowsExpected.map((r) => r.length));
-      const got = decode(stringContract(Array.from({ length: width }, (_, i) => `c${i}`), { header: false }), bytes, chunks);
+      const got = decode(
+        stringContract(
+          Array.from({ length: width }, (_, i) => `c${i}`),
+          { header: false },
+        ),
+        bytes,
+        chunks,
+      );
       expect(got.rejects).toEqual([]);
       expect(got.rows).toEqual(rowsExpected);
     }
@@ -94,7 +106,9 @@ describe('sineemore csv-test-data', () => {
   it('bad-header-wrong-header fails the whole file with the missing and unexpected columns named', () => {
     for (const chunks of CHUNKINGS) {
       expect(() => decode(header, read(`${dir}/csv/bad-header-wrong-header.csv`), chunks)).toThrow(HeaderMismatchError);
-      expect(() => decode(header, read(`${dir}/csv/bad-header-wrong-header.csv`), chunks)).toThrow(/missing column\(s\) foo, bar, baz; unexpected column\(s\) qux, quux, quuz/);
+      expect(() => decode(header, read(`${dir}/csv/bad-header-wrong-header.csv`), chunks)).toThrow(
+        /missing column\(s\) foo, bar, baz; unexpected column\(s\) qux, quux, quuz/,
+      );
     }
   });
 
@@ -108,7 +122,15 @@ describe('sineemore csv-test-data', () => {
   });
 
   it('every file of the suite is one of the cases above', () => {
-    const bad = ['bad-header-less-fields', 'bad-header-more-fields', 'bad-missing-quote', 'bad-quotes-with-unescaped-quote', 'bad-unescaped-quote', 'bad-header-wrong-header', 'bad-header-no-header'];
+    const bad = [
+      'bad-header-less-fields',
+      'bad-header-more-fields',
+      'bad-missing-quote',
+      'bad-quotes-with-unescaped-quote',
+      'bad-unescaped-quote',
+      'bad-header-wrong-header',
+      'bad-header-no-header',
+    ];
     expect(files.filter((f) => f.startsWith('bad-')).sort()).toEqual(bad.sort());
     expect(valid.length).toBeGreaterThanOrEqual(10);
   });
@@ -118,49 +140,107 @@ describe('csv-parser (mafintosh) fixtures against its AVA snapshots', () => {
   const dir = 'csv-parser/test';
   const snap = (file: string) => readAvaSnapshots(join(SUITES, dir, 'snapshots', file));
   const fixture = (name: string) => read(`${dir}/fixtures/${name}.csv`);
-  const asObjects = (names: string[], rows: (string | null)[][]) => rows.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]])));
+  const asObjects = (names: string[], rows: (string | null)[][]) =>
+    rows.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]])));
 
-  type Case = { fixture: string; dialect?: Record<string, unknown>; names: string[]; headerless?: boolean; snapshot: [string, string]; labels: string[] };
+  type Case = {
+    fixture: string;
+    dialect?: Record<string, unknown>;
+    names: string[];
+    headerless?: boolean;
+    snapshot: [string, string];
+    labels: string[];
+  };
   const cases: Case[] = [
     { fixture: 'basic', names: ['a', 'b', 'c'], snapshot: ['test.js.md', 'simple csv'], labels: ['first row'] },
-    { fixture: 'newlines', names: ['a', 'b', 'c'], snapshot: ['test.js.md', 'newlines in a cell'], labels: ['first row', 'second row', 'fourth row'] },
-    { fixture: 'escape-quotes', names: ['a', 'b'], snapshot: ['test.js.md', 'raw escaped quotes'], labels: ['first row', 'second row', 'third row'] },
-    { fixture: 'quotes+newlines', names: ['a', 'b'], snapshot: ['test.js.md', 'raw escaped quotes and newlines'], labels: ['first row', 'second row', 'third row'] },
-    { fixture: 'option-quote', dialect: { quote: "'" }, names: ['a', 'b', 'c'], snapshot: ['quote.test.js.md', 'custom quote character'], labels: ['first row', 'second row'] },
-    { fixture: 'option-quote-escape', dialect: { quote: "'", escape: '\\' }, names: ['a', 'b', 'c'], snapshot: ['quote.test.js.md', 'custom quote and escape character'], labels: ['first row', 'second row', 'third row'] },
-    { fixture: 'option-quote-many', dialect: { quote: "'" }, names: ['a', 'b', 'c'], snapshot: ['quote.test.js.md', 'quote many'], labels: ['first row', 'second row', 'third row'] },
-    { fixture: 'option-escape', dialect: { escape: '\\' }, names: ['a', 'b', 'c'], snapshot: ['headers.test.js.md', 'custom escape character'], labels: ['first row', 'second row', 'third row'] },
+    {
+      fixture: 'newlines',
+      names: ['a', 'b', 'c'],
+      snapshot: ['test.js.md', 'newlines in a cell'],
+      labels: ['first row', 'second row', 'fourth row'],
+    },
+    {
+      fixture: 'escape-quotes',
+      names: ['a', 'b'],
+      snapshot: ['test.js.md', 'raw escaped quotes'],
+      labels: ['first row', 'second row', 'third row'],
+    },
+    {
+      fixture: 'quotes+newlines',
+      names: ['a', 'b'],
+      snapshot: ['test.js.md', 'raw escaped quotes and newlines'],
+      labels: ['first row', 'second row', 'third row'],
+    },
+    {
+      fixture: 'option-quote',
+      dialect: { quote: "'" },
+      names: ['a', 'b', 'c'],
+      snapshot: ['quote.test.js.md', 'custom quote character'],
+      labels: ['first row', 'second row'],
+    },
+    {
+      fixture: 'option-quote-escape',
+      dialect: { quote: "'", escape: '\\' },
+      names: ['a', 'b', 'c'],
+      snapshot: ['quote.test.js.md', 'custom quote and escape character'],
+      labels: ['first row', 'second row', 'third row'],
+    },
+    {
+      fixture: 'option-quote-many',
+      dialect: { quote: "'" },
+      names: ['a', 'b', 'c'],
+      snapshot: ['quote.test.js.md', 'quote many'],
+      labels: ['first row', 'second row', 'third row'],
+    },
+    {
+      fixture: 'option-escape',
+      dialect: { escape: '\\' },
+      names: ['a', 'b', 'c'],
+      snapshot: ['headers.test.js.md', 'custom escape character'],
+      labels: ['first row', 'second row', 'third row'],
+    },
   ];
 
-  it.each(cases.flatMap((c) => CHUNKINGS.map((ch) => [c.fixture, c, ch] as const)))('%s (chunks %j)', (_name, c, chunks) => {
-    const expected = snap(c.snapshot[0]).get(c.snapshot[1])!;
-    const got = decode(stringContract(c.names, c.dialect as never), fixture(c.fixture), chunks);
-    expect(got.rejects).toEqual([]);
-    const objects = asObjects(c.names, got.rows);
-    expect(objects).toHaveLength(c.labels.length);
-    c.labels.forEach((label, i) => expect(objects[i]).toEqual(expected.get(label)));
-  });
+  it.each(cases.flatMap((c) => CHUNKINGS.map((ch) => [c.fixture, c, ch] as const)))(
+    '%s (chunks %j)',
+    (_name, c, chunks) => {
+      const expected = snap(c.snapshot[0]).get(c.snapshot[1])!;
+      const got = decode(stringContract(c.names, c.dialect as never), fixture(c.fixture), chunks);
+      expect(got.rejects).toEqual([]);
+      const objects = asObjects(c.names, got.rows);
+      expect(objects).toHaveLength(c.labels.length);
+      c.labels.forEach((label, i) => expect(objects[i]).toEqual(expected.get(label)));
+    },
+  );
 
   it('csv-spectrum as piped through csv-parser (test.js snapshot), in every chunking', () => {
     const expected = snap('test.js.md').get('csv-spectrum')!;
     // The snapshot holds one entry per csv-spectrum file but location_coordinates (csv-parser's copy of the suite is
     // older): an empty or partial snapshot must not pass.
-    const spectrum = readdirSync(join(SUITES, 'csv-spectrum/csvs')).filter((f) => f.endsWith('.csv') && f !== 'location_coordinates.csv').map((f) => f.replace(/\.csv$/, ''));
+    const spectrum = readdirSync(join(SUITES, 'csv-spectrum/csvs'))
+      .filter((f) => f.endsWith('.csv') && f !== 'location_coordinates.csv')
+      .map((f) => f.replace(/\.csv$/, ''));
     expect([...expected.keys()].sort()).toEqual(spectrum.sort());
     for (const [name, objs] of expected) {
       const rowsExpected = objs as Record<string, string>[];
       const csv = new Uint8Array(readFileSync(join(SUITES, 'csv-spectrum/csvs', `${name}.csv`)));
       const header = new TextDecoder().decode(csv).split(/\r?\n/)[0].split(',');
       // Same CR LF caveat as above: the stored *_crlf files have LF line breaks.
-      const want = name.endsWith('_crlf') && !csv.includes(13) ? JSON.parse(JSON.stringify(rowsExpected).replace(/\\r\\n/g, '\\n')) : rowsExpected;
-      for (const chunks of CHUNKINGS) expect(asObjects(header, decode(stringContract(header), csv, chunks).rows), `${name} ${chunks}`).toEqual(want);
+      const want =
+        name.endsWith('_crlf') && !csv.includes(13)
+          ? JSON.parse(JSON.stringify(rowsExpected).replace(/\\r\\n/g, '\\n'))
+          : rowsExpected;
+      for (const chunks of CHUNKINGS)
+        expect(asObjects(header, decode(stringContract(header), csv, chunks).rows), `${name} ${chunks}`).toEqual(want);
     }
   });
 
   it('headers given by the caller (headers option)', () => {
     for (const chunks of CHUNKINGS) {
       const got = decode(stringContract(['a', 'b', 'c'], { header: false }), fixture('headers'), chunks);
-      expect(asObjects(['a', 'b', 'c'], got.rows)).toEqual(snap('headers.test.js.md').get('headers option')!.get('Snapshot 1'));
+      expect(asObjects(['a', 'b', 'c'], got.rows)).toEqual(
+        snap('headers.test.js.md').get('headers option')!.get('Snapshot 1'),
+      );
     }
   });
 
@@ -183,7 +263,10 @@ describe('csv-parser (mafintosh) fixtures against its AVA snapshots', () => {
     }
   });
 
-  it.each([['comment', '#', 'comment'], ['option-comment', '~', 'custom comment']])('skips comment lines: %s', (name, comment, title) => {
+  it.each([
+    ['comment', '#', 'comment'],
+    ['option-comment', '~', 'custom comment'],
+  ])('skips comment lines: %s', (name, comment, title) => {
     const expected = snap('skipComments.test.js.md').get(title)!.get('Snapshot 1') as unknown[];
     expect(expected.length).toBeGreaterThan(0);
     for (const chunks of CHUNKINGS) {
@@ -198,25 +281,30 @@ describe('csv-parser (mafintosh) fixtures against its AVA snapshots', () => {
     for (const chunks of CHUNKINGS) {
       const got = decode(stringContract(['a', 'b', 'c']), fixture('strict'), chunks);
       expect(asObjects(['a', 'b', 'c'], got.rows)).toEqual([s.get('first row'), s.get('second row')]);
-      expect(got.rejects.map((r) => [r.line, r.reason, new TextDecoder().decode(r.raw)])).toEqual([[4, 'ragged-row', '7,8,9,10']]);
+      expect(got.rejects.map((r) => [r.line, r.reason, new TextDecoder().decode(r.raw)])).toEqual([
+        [4, 'ragged-row', '7,8,9,10'],
+      ]);
     }
   });
 
   it.each([
     ['strict-false-less-columns', 'strict: false - less columns', ['a', 'b']],
     ['strict-false-more-columns', 'strict: false - more columns', ['a', 'b', 'c', '_3']],
-  ])('%s: csv-parser passes the broken row on with missing or extra keys; it is quarantined whole, the others kept (deliberate: see README)', (name, title, brokenKeys) => {
-    const s = snap('strictNo.test.js.md').get(title)!;
-    const broken = s.get('broken row') as Record<string, string>;
-    expect(Object.keys(broken).sort()).toEqual([...brokenKeys].sort());
-    for (const chunks of CHUNKINGS) {
-      const got = decode(stringContract(['a', 'b', 'c']), fixture(name), chunks);
-      expect(asObjects(['a', 'b', 'c'], got.rows)).toEqual([s.get('first row'), s.get('last row')]);
-      expect(got.rejects.map((r) => [r.line, r.reason])).toEqual([[3, 'ragged-row']]);
-      // The quarantined bytes hold exactly the values csv-parser gave the broken row.
-      expect(new TextDecoder().decode(got.rejects[0].raw).split(',')).toEqual(brokenKeys.map((k) => broken[k]));
-    }
-  });
+  ])(
+    '%s: csv-parser passes the broken row on with missing or extra keys; it is quarantined whole, the others kept (deliberate: see README)',
+    (name, title, brokenKeys) => {
+      const s = snap('strictNo.test.js.md').get(title)!;
+      const broken = s.get('broken row') as Record<string, string>;
+      expect(Object.keys(broken).sort()).toEqual([...brokenKeys].sort());
+      for (const chunks of CHUNKINGS) {
+        const got = decode(stringContract(['a', 'b', 'c']), fixture(name), chunks);
+        expect(asObjects(['a', 'b', 'c'], got.rows)).toEqual([s.get('first row'), s.get('last row')]);
+        expect(got.rejects.map((r) => [r.line, r.reason])).toEqual([[3, 'ragged-row']]);
+        // The quarantined bytes hold exactly the values csv-parser gave the broken row.
+        expect(new TextDecoder().decode(got.rejects[0].raw).split(',')).toEqual(brokenKeys.map((k) => broken[k]));
+      }
+    },
+  );
 
   it('empty columns (test.js assertions): three columns, a date, two empty strings', () => {
     for (const chunks of CHUNKINGS) {
@@ -234,7 +322,15 @@ describe('csv-parser (mafintosh) fixtures against its AVA snapshots', () => {
     const names = ['id', 'prop0', 'prop1', 'geojson'];
     for (const chunks of CHUNKINGS) {
       const got = decode(stringContract(names), fixture('geojson'), chunks);
-      expect(JSON.parse(got.rows[1][3]!)).toEqual({ type: 'LineString', coordinates: [[102.0, 0.0], [103.0, 1.0], [104.0, 0.0], [105.0, 1.0]] });
+      expect(JSON.parse(got.rows[1][3]!)).toEqual({
+        type: 'LineString',
+        coordinates: [
+          [102.0, 0.0],
+          [103.0, 1.0],
+          [104.0, 0.0],
+          [105.0, 1.0],
+        ],
+      });
     }
   });
 
@@ -258,10 +354,21 @@ describe('csv-parser (mafintosh) fixtures against its AVA snapshots', () => {
   });
 
   it('a record over maxRecordBytes is quarantined as record-too-large', () => {
-    const got = decode(stringContract(['a', 'b']), new TextEncoder().encode(`a,b\n1,2\n3,${'x'.repeat(300)}\n5,6\n`), [64]);
-    const small = decode(stringContract(['a', 'b'], { maxRecordBytes: 100 }), new TextEncoder().encode(`a,b\n1,2\n3,${'x'.repeat(300)}\n5,6\n`), [64]);
+    const got = decode(
+      stringContract(['a', 'b']),
+      new TextEncoder().encode(`a,b\n1,2\n3,${'x'.repeat(300)}\n5,6\n`),
+      [64],
+    );
+    const small = decode(
+      stringContract(['a', 'b'], { maxRecordBytes: 100 }),
+      new TextEncoder().encode(`a,b\n1,2\n3,${'x'.repeat(300)}\n5,6\n`),
+      [64],
+    );
     expect(got.rows).toHaveLength(3);
-    expect(small.rows).toEqual([['1', '2'], ['5', '6']]);
+    expect(small.rows).toEqual([
+      ['1', '2'],
+      ['5', '6'],
+    ]);
     expect(small.rejects.map((r) => [r.line, r.reason])).toEqual([[3, 'record-too-large']]);
   });
 });

@@ -1,6 +1,12 @@
 import { makeVector } from 'apache-arrow';
 import { contractSchema, type Contract, type ContractInput } from '#src/contracts/contract.ts';
-import { JsCsvDecoder, type CsvDecoder, type DecodeOutput, type DecodeStats, type RejectedRecord } from '#src/decode/csvDecoder.ts';
+import {
+  JsCsvDecoder,
+  type CsvDecoder,
+  type DecodeOutput,
+  type DecodeStats,
+  type RejectedRecord,
+} from '#src/decode/csvDecoder.ts';
 import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
 
 /** An all-string contract for parser tests: `names` become columns c0..cn with those headers. */
@@ -24,15 +30,23 @@ export type DecoderImpl = 'wasm' | 'js';
  * Runs a decoder over `bytes`, split into chunks of the given sizes (cycled), and reads the values back:
  * the production WASM core by default, or the JavaScript reference decoder.
  */
-export function decode(contract: Contract, bytes: Uint8Array, chunkSizes: number[] = [bytes.length || 1], batchBytes?: number, impl: DecoderImpl = 'wasm'): Decoded {
-  const decoder: CsvDecoder = impl === 'wasm' ? new WasmCsvDecoder(contract, { batchBytes }) : new JsCsvDecoder(contract, { batchBytes });
+export function decode(
+  contract: Contract,
+  bytes: Uint8Array,
+  chunkSizes: number[] = [bytes.length || 1],
+  batchBytes?: number,
+  impl: DecoderImpl = 'wasm',
+): Decoded {
+  const decoder: CsvDecoder =
+    impl === 'wasm' ? new WasmCsvDecoder(contract, { batchBytes }) : new JsCsvDecoder(contract, { batchBytes });
   const rows: (string | null)[][] = [];
   const rejects: RejectedRecord[] = [];
   const collect = (out: DecodeOutput) => {
     rejects.push(...out.rejects);
     for (const b of out.batches) {
       const cols = b.columns.map((d) => makeVector(d));
-      for (let i = 0; i < b.rowCount; i++) rows.push(cols.map((c) => (c.get(i) as unknown) === null ? null : String(c.get(i))));
+      for (let i = 0; i < b.rowCount; i++)
+        rows.push(cols.map((c) => ((c.get(i) as unknown) === null ? null : String(c.get(i)))));
     }
   };
   let p = 0;

@@ -27,7 +27,12 @@ describe('dialect options on real and written files', () => {
     const lake = await tempLake({}, await contractsDir({ uspop: uspop('utf-8') }));
     const r = await ingestFile(lake, USPOP_LATIN1, 'uspop');
     await expectReconciled(lake.lake, r);
-    expect(r.manifest).toMatchObject({ rowsRead: 100, rowsWritten: 99, rowsRejected: 1, rejectsByReason: { 'invalid-utf8': 1 } });
+    expect(r.manifest).toMatchObject({
+      rowsRead: 100,
+      rowsWritten: 99,
+      rowsRejected: 1,
+      rejectsByReason: { 'invalid-utf8': 1 },
+    });
   });
 
   it('reads Latin-1 text as UTF-8 under encoding: latin1, as DuckDB does with encoding latin-1', async () => {
@@ -36,8 +41,14 @@ describe('dialect options on real and written files', () => {
     await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ rowsWritten: 100, rowsRejected: 0 });
     const conn = await duck();
-    const expected = await rows(conn, `SELECT City AS city, Population AS population FROM read_csv('${USPOP_LATIN1}', encoding = 'latin-1', header = true) ORDER BY ALL`);
-    const actual = await rows(conn, `SELECT city, population FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY ALL`);
+    const expected = await rows(
+      conn,
+      `SELECT City AS city, Population AS population FROM read_csv('${USPOP_LATIN1}', encoding = 'latin-1', header = true) ORDER BY ALL`,
+    );
+    const actual = await rows(
+      conn,
+      `SELECT city, population FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY ALL`,
+    );
     expect(actual).toEqual(expected);
     expect(actual.some((x) => x.city === 'Õakman')).toBe(true);
   });
@@ -55,21 +66,40 @@ columns:
 `;
     const lake = await tempLake({}, await contractsDir({ shipments: contract }));
     const file = join(await tempDir(), 'shipments.csv');
-    await writeFile(file, [
-      '# exported by the warehouse system',
-      'id;carrier;shipped;scanned_at;weight_kg;fragile',
-      '1;  DHL  ;7/4/2017;1499169600;1.5;yes',
-      '2;NA;12/31/2017;\\N;;N',
-      '3;"UPS";2/30/2017;1499169600;0.25;true', // no February 30th
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        '# exported by the warehouse system',
+        'id;carrier;shipped;scanned_at;weight_kg;fragile',
+        '1;  DHL  ;7/4/2017;1499169600;1.5;yes',
+        '2;NA;12/31/2017;\\N;;N',
+        '3;"UPS";2/30/2017;1499169600;0.25;true', // no February 30th
+      ].join('\n'),
+    );
     const r = await ingestFile(lake, file, 'shipments');
     await expectReconciled(lake.lake, r);
-    expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, commentLines: 1, rejectsByReason: { 'invalid-value': 1 } });
+    expect(r.manifest).toMatchObject({
+      rowsRead: 3,
+      rowsWritten: 2,
+      rowsRejected: 1,
+      commentLines: 1,
+      rejectsByReason: { 'invalid-value': 1 },
+    });
     const conn = await duck();
-    const got = await rows(conn, `SELECT id, carrier, shipped::VARCHAR AS shipped, scanned_at::VARCHAR AS scanned_at, weight_kg::VARCHAR AS weight_kg, fragile
-      FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`);
+    const got = await rows(
+      conn,
+      `SELECT id, carrier, shipped::VARCHAR AS shipped, scanned_at::VARCHAR AS scanned_at, weight_kg::VARCHAR AS weight_kg, fragile
+      FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`,
+    );
     expect(got).toEqual([
-      { id: 1, carrier: 'DHL', shipped: '2017-07-04', scanned_at: '2017-07-04 12:00:00', weight_kg: '1.500', fragile: true },
+      {
+        id: 1,
+        carrier: 'DHL',
+        shipped: '2017-07-04',
+        scanned_at: '2017-07-04 12:00:00',
+        weight_kg: '1.500',
+        fragile: true,
+      },
       { id: 2, carrier: null, shipped: '2017-12-31', scanned_at: null, weight_kg: null, fragile: false },
     ]);
   });

@@ -23,10 +23,21 @@ const KEY = 'ad_clicks/train_sample.csv';
 
 function s3Event(bucket: string, key: string): S3Event {
   return {
-    Records: [{
-      eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: NOW.toISOString(), eventName: 'ObjectCreated:Put',
-      s3: { s3SchemaVersion: '1.0', configurationId: 'landing', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}`, ownerIdentity: { principalId: 'x' } }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 1, eTag: 'e', sequencer: '1' } },
-    }],
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: NOW.toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'landing',
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}`, ownerIdentity: { principalId: 'x' } },
+          object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 1, eTag: 'e', sequencer: '1' },
+        },
+      },
+    ],
   } as unknown as S3Event;
 }
 
@@ -46,7 +57,10 @@ async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
 
 async function fileHashes(lake: LocalLake, m: Manifest): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of m.files) out[f.key] = createHash('sha256').update(await readFile(lake.lake.path(f.key))).digest('hex');
+  for (const f of m.files)
+    out[f.key] = createHash('sha256')
+      .update(await readFile(lake.lake.path(f.key)))
+      .digest('hex');
   return out;
 }
 
@@ -58,7 +72,11 @@ async function curated(lake: LocalLake, m: Manifest): Promise<unknown> {
       { lake: lake.lake, contracts: lake.contracts, engine, now: () => NOW, emit: () => undefined },
       { dataset: m.dataset, batchId: m.batchId, manifestKey: `manifests/${m.dataset}/${m.batchId}.json` },
     );
-    return (await engine.query('SELECT count(*) AS n, sum(hash(ip, app, device, os, channel, click_time, is_attributed)) AS h FROM curated.ad_clicks')).rows;
+    return (
+      await engine.query(
+        'SELECT count(*) AS n, sum(hash(ip, app, device, os, channel, click_time, is_attributed)) AS h FROM curated.ad_clicks',
+      )
+    ).rows;
   } finally {
     await engine.close();
   }
@@ -85,17 +103,29 @@ function dyingStore(store: ObjectStore, when: { completes?: number; moves?: numb
     head: (k) => store.head(k),
     read: (k, r) => store.read(k, r),
     list: (p) => store.list(p),
-    delete: async (k) => { check(); return store.delete(k); },
-    put: async (k, b) => { check(); return store.put(k, b); },
+    delete: async (k) => {
+      check();
+      return store.delete(k);
+    },
+    put: async (k, b) => {
+      check();
+      return store.put(k, b);
+    },
     move: async (a, b) => {
       check();
-      if (when.moves !== undefined && moves++ >= when.moves) { dead = true; check(); }
+      if (when.moves !== undefined && moves++ >= when.moves) {
+        dead = true;
+        check();
+      }
       return store.move(a, b);
     },
     write: (k): ObjectWriter => {
       const w = store.write(k);
       return {
-        write: async (c) => { check(); return w.write(c); },
+        write: async (c) => {
+          check();
+          return w.write(c);
+        },
         abort: () => w.abort(),
         complete: async () => {
           check();
@@ -119,7 +149,9 @@ describe('exactly-once effect', () => {
     const results = (await Promise.all([1, 2, 3].map(() => ingestS3Event(ctx, event, { idempotency })))).flat();
     const converted = results.filter((r) => r.status === 'published' && !r.alreadyIngested);
     expect(converted).toHaveLength(1);
-    expect(results.filter((r) => r !== converted[0]).every((r) => r.status === 'in-progress-elsewhere' || r.alreadyIngested)).toBe(true);
+    expect(
+      results.filter((r) => r !== converted[0]).every((r) => r.status === 'in-progress-elsewhere' || r.alreadyIngested),
+    ).toBe(true);
 
     expect(await keys(lake.lake, 'manifests/')).toEqual([converted[0].manifest]);
     const m = (await readManifest(lake.lake, converted[0].manifest))!;
@@ -127,7 +159,10 @@ describe('exactly-once effect', () => {
     expect(m.files.length).toBeGreaterThan(2);
     const conn = await duck();
     const [golden] = await rows(conn, `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}')`);
-    const [landed] = await rows(conn, `SELECT count(*)::INT AS n FROM read_parquet([${m.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ')}])`);
+    const [landed] = await rows(
+      conn,
+      `SELECT count(*)::INT AS n FROM read_parquet([${m.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ')}])`,
+    );
     expect(landed.n).toBe(golden.n);
     expect(m.rowsWritten).toBe(golden.n);
 
@@ -146,7 +181,12 @@ describe('exactly-once effect', () => {
     const { lake, ctx } = await landedLake();
     const idempotency = new FolderIdempotencyStore(join(lake.root, 'idempotency'));
     const event = s3Event(lake.landing.name, KEY);
-    const crash = await ingestS3Event({ ...ctx, lake: dyingStore(lake.lake, { completes: 2 }) }, event, { idempotency }).then(() => null, (e: unknown) => e);
+    const crash = await ingestS3Event({ ...ctx, lake: dyingStore(lake.lake, { completes: 2 }) }, event, {
+      idempotency,
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(crash).toBeInstanceOf(SimulatedCrash);
     // What the dead run left: staged files only. Nothing under raw/, quarantine/ or manifests/ (what queries read).
     expect((await keys(lake.lake, 'staging/')).filter((k) => k.endsWith('.parquet')).length).toBe(2);
@@ -171,7 +211,10 @@ describe('exactly-once effect', () => {
 
     const { lake, ctx } = await landedLake();
     const event = s3Event(lake.landing.name, KEY);
-    const crash = await ingestS3Event({ ...ctx, lake: dyingStore(lake.lake, { moves: 1 }) }, event).then(() => null, (e: unknown) => e);
+    const crash = await ingestS3Event({ ...ctx, lake: dyingStore(lake.lake, { moves: 1 }) }, event).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(crash).toBeInstanceOf(SimulatedCrash);
     expect(await keys(lake.lake, 'manifests/')).toEqual([]);
     expect((await keys(lake.lake, 'raw/')).length).toBe(1);

@@ -61,9 +61,13 @@ afterEach(async () => {
   }
 });
 
-
 /** Drops a file into the lake's landing zone under `<dataset>/` and ingests it, as `landfall run` does. */
-export async function ingestFile(lake: LocalLake, file: string, dataset: string, keyName = basename(file)): Promise<IngestResult> {
+export async function ingestFile(
+  lake: LocalLake,
+  file: string,
+  dataset: string,
+  keyName = basename(file),
+): Promise<IngestResult> {
   const key = `${dataset}/${keyName}`;
   await mkdir(dirname(lake.landing.path(key)), { recursive: true });
   await copyFile(file, lake.landing.path(key));
@@ -96,11 +100,16 @@ export function sqlList(paths: string[]): string {
 export async function expectReconciled(store: ObjectStore, r: IngestResult | Manifest): Promise<void> {
   const m = 'manifest' in r ? r.manifest : r;
   const where = `batch ${m.batchId} of ${m.dataset}`;
-  if (m.rowsRead !== m.rowsWritten + m.rowsRejected) throw new Error(`${where}: read ${m.rowsRead} != ${m.rowsWritten} + ${m.rowsRejected}`);
+  if (m.rowsRead !== m.rowsWritten + m.rowsRejected)
+    throw new Error(`${where}: read ${m.rowsRead} != ${m.rowsWritten} + ${m.rowsRejected}`);
   if (m.status !== 'published') {
-    if (m.files.length || m.rowsRead) throw new Error(`${where}: ${m.status} but lists ${m.files.length} files and ${m.rowsRead} rows`);
+    if (m.files.length || m.rowsRead)
+      throw new Error(`${where}: ${m.status} but lists ${m.files.length} files and ${m.rowsRead} rows`);
     const kept = m.quarantine && (await store.head(m.quarantine.key));
-    if (!kept || kept.size !== m.source.size) throw new Error(`${where}: the file kept whole in quarantine has ${kept ? kept.size : 'no'} bytes, the source ${m.source.size}`);
+    if (!kept || kept.size !== m.source.size)
+      throw new Error(
+        `${where}: the file kept whole in quarantine has ${kept ? kept.size : 'no'} bytes, the source ${m.source.size}`,
+      );
     return;
   }
   const conn = await sharedDuck();
@@ -112,14 +121,23 @@ export async function expectReconciled(store: ObjectStore, r: IngestResult | Man
     if (n !== f.rows) throw new Error(`${where}: ${f.key} holds ${n} rows, the manifest says ${f.rows}`);
     written += n;
   }
-  if (written !== m.rowsWritten) throw new Error(`${where}: the Parquet files hold ${written} rows, the manifest says ${m.rowsWritten}`);
+  if (written !== m.rowsWritten)
+    throw new Error(`${where}: the Parquet files hold ${written} rows, the manifest says ${m.rowsWritten}`);
   const rejects = m.quarantine ? await quarantineRows(store, m.quarantine.key) : [];
-  if (rejects.length !== m.rowsRejected) throw new Error(`${where}: the quarantine file holds ${rejects.length} rows, the manifest says ${m.rowsRejected}`);
-  if (m.quarantine && m.quarantine.rows !== rejects.length) throw new Error(`${where}: the quarantine entry says ${m.quarantine.rows} rows, the file holds ${rejects.length}`);
+  if (rejects.length !== m.rowsRejected)
+    throw new Error(`${where}: the quarantine file holds ${rejects.length} rows, the manifest says ${m.rowsRejected}`);
+  if (m.quarantine && m.quarantine.rows !== rejects.length)
+    throw new Error(`${where}: the quarantine entry says ${m.quarantine.rows} rows, the file holds ${rejects.length}`);
   const byReason: Record<string, number> = {};
   for (const q of rejects) byReason[q.reason] = (byReason[q.reason] ?? 0) + 1;
-  const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).filter(([, v]) => v > 0).sort());
-  if (sorted(byReason) !== sorted(m.rejectsByReason)) throw new Error(`${where}: quarantine reasons ${sorted(byReason)} != manifest ${sorted(m.rejectsByReason)}`);
+  const sorted = (o: Record<string, number>) =>
+    JSON.stringify(
+      Object.entries(o)
+        .filter(([, v]) => v > 0)
+        .sort(),
+    );
+  if (sorted(byReason) !== sorted(m.rejectsByReason))
+    throw new Error(`${where}: quarantine reasons ${sorted(byReason)} != manifest ${sorted(m.rejectsByReason)}`);
 }
 
 /** Reconciles every manifest in the lake (however its batches got there); fails on a lake without manifests. */
@@ -136,17 +154,26 @@ export async function expectLakeReconciled(store: ObjectStore): Promise<number> 
   return n;
 }
 
-export interface QuarantineRow { line: number; column: string; reason: string; message: string; record: string; bytes: Buffer }
+export interface QuarantineRow {
+  line: number;
+  column: string;
+  reason: string;
+  message: string;
+  record: string;
+  bytes: Buffer;
+}
 
 /** The quarantine CSV as rows, read by csv-parse (not by our own tokenizer); `bytes` is the record as it came in. */
 export async function quarantineRows(store: ObjectStore, key: string): Promise<QuarantineRow[]> {
   const parts: Uint8Array[] = [];
   for await (const c of store.read(key)) parts.push(c);
   const [header, ...records] = parse(Buffer.concat(parts), { encoding: null }) as unknown as Buffer[][];
-  if (header?.map(String).join(',') !== 'line,column,reason,message,record') throw new Error(`${key}: not a quarantine file (header ${header?.map(String)})`);
+  if (header?.map(String).join(',') !== 'line,column,reason,message,record')
+    throw new Error(`${key}: not a quarantine file (header ${header?.map(String)})`);
   return records.map((r, i) => {
     const [line, column, reason, message] = r.slice(0, 4).map((b) => b.toString('utf8'));
-    if (r.length !== 5 || !/^[1-9]\d*$/.test(line) || !reason || !message) throw new Error(`${key}: row ${i + 1} is not a reject (${r.map(String).join(',').slice(0, 200)})`);
+    if (r.length !== 5 || !/^[1-9]\d*$/.test(line) || !reason || !message)
+      throw new Error(`${key}: row ${i + 1} is not a reject (${r.map(String).join(',').slice(0, 200)})`);
     return { line: Number(line), column, reason, message, record: r[4].toString('utf8'), bytes: r[4] };
   });
 }

@@ -19,7 +19,10 @@ async function notesLake(extra = '') {
   const dir = await tempDir();
   const contracts = join(dir, 'contracts');
   await mkdir(contracts);
-  await writeFile(join(contracts, 'notes.yaml'), `dataset: notes\n${extra}columns:\n  - { name: id, type: int64, nullable: false }\n  - { name: note, type: string }\n`);
+  await writeFile(
+    join(contracts, 'notes.yaml'),
+    `dataset: notes\n${extra}columns:\n  - { name: id, type: int64, nullable: false }\n  - { name: note, type: string }\n`,
+  );
   return { lake: await tempLake({}, contracts), dir };
 }
 
@@ -32,9 +35,16 @@ async function drop(dir: string, name: string, content: string | Uint8Array): Pr
 describe('hostile input: a clear reason, zero lost rows, bounded memory', () => {
   it('quarantines a binary file whole as not-csv instead of reading garbage as a header', async () => {
     const { lake } = await notesLake();
-    const r = await ingestFile(lake, join(SHARED_DATA, 'parquet-testing/data/alltypes_plain.parquet'), 'notes', 'export.csv');
+    const r = await ingestFile(
+      lake,
+      join(SHARED_DATA, 'parquet-testing/data/alltypes_plain.parquet'),
+      'notes',
+      'export.csv',
+    );
     expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'not-csv' }, files: [], rowsRead: 0 });
-    expect(r.manifest.problem!.message).toMatch(/notes\/export\.csv: byte \d+ \(after decompression\) is NUL, so this is a binary file or UTF-16 text/);
+    expect(r.manifest.problem!.message).toMatch(
+      /notes\/export\.csv: byte \d+ \(after decompression\) is NUL, so this is a binary file or UTF-16 text/,
+    );
     const kept = await readFile(lake.lake.path(r.manifest.quarantine!.key));
     expect(kept.equals(await readFile(join(SHARED_DATA, 'parquet-testing/data/alltypes_plain.parquet')))).toBe(true);
   });
@@ -57,17 +67,36 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
   it('survives a gzip bomb (1 MB that inflates to 512 MB of one endless line): one reject, its first 1 MB kept', async () => {
     // Allowed past the default limits.maxInflation (100x, below), to show the endless line costs no memory either.
     const { lake, dir } = await notesLake('limits: { maxInflation: 10000 }\n');
-    const bomb = gzipSync(Buffer.concat([Buffer.from('id,note\n1,before\n'), Buffer.alloc(512 << 20, 'A'), Buffer.from('\n2,after\n')]), { level: 9 });
+    const bomb = gzipSync(
+      Buffer.concat([Buffer.from('id,note\n1,before\n'), Buffer.alloc(512 << 20, 'A'), Buffer.from('\n2,after\n')]),
+      { level: 9 },
+    );
     expect(bomb.length).toBeLessThan(1 << 20);
     const r = await ingestFile(lake, await drop(dir, 'notes.csv.gz', bomb), 'notes');
     await expectReconciled(lake.lake, r);
-    expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, rejectsByReason: { 'record-too-large': 1 } });
+    expect(r.manifest).toMatchObject({
+      rowsRead: 3,
+      rowsWritten: 2,
+      rowsRejected: 1,
+      rejectsByReason: { 'record-too-large': 1 },
+    });
     const conn = await duck();
-    const [q] = await rows(conn, `SELECT line, reason, message, length(record) AS kept FROM read_csv('${lake.lake.path(r.manifest.quarantine!.key)}', header = true, all_varchar = true, max_line_size = 4000000)`);
+    const [q] = await rows(
+      conn,
+      `SELECT line, reason, message, length(record) AS kept FROM read_csv('${lake.lake.path(r.manifest.quarantine!.key)}', header = true, all_varchar = true, max_line_size = 4000000)`,
+    );
     expect(q).toMatchObject({ line: '3', reason: 'record-too-large', kept: String(1 << 20) });
-    expect(q.message).toMatch(/line of 536870913 bytes is larger than dialect\.maxRecordBytes \(16777216\); its first 1048576 bytes are kept here/);
-    const written = await rows(conn, `SELECT id, note FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`);
-    expect(written).toEqual([{ id: '1', note: 'before' }, { id: '2', note: 'after' }]);
+    expect(q.message).toMatch(
+      /line of 536870913 bytes is larger than dialect\.maxRecordBytes \(16777216\); its first 1048576 bytes are kept here/,
+    );
+    const written = await rows(
+      conn,
+      `SELECT id, note FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`,
+    );
+    expect(written).toEqual([
+      { id: '1', note: 'before' },
+      { id: '2', note: 'after' },
+    ]);
   });
 
   it('quarantines a 100 MB field over the default record limit, and writes it when the contract allows it', async () => {
@@ -75,28 +104,44 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     const strict = await notesLake();
     const r = await ingestFile(strict.lake, await drop(strict.dir, 'notes.csv', big), 'notes');
     await expectReconciled(strict.lake.lake, r);
-    expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, rejectsByReason: { 'record-too-large': 1 } });
+    expect(r.manifest).toMatchObject({
+      rowsRead: 3,
+      rowsWritten: 2,
+      rowsRejected: 1,
+      rejectsByReason: { 'record-too-large': 1 },
+    });
 
     const roomy = await notesLake('dialect: { maxRecordBytes: 134217728 }\n');
     const w = await ingestFile(roomy.lake, await drop(roomy.dir, 'notes.csv', big), 'notes');
     await expectReconciled(roomy.lake.lake, w);
     expect(w.manifest).toMatchObject({ rowsWritten: 3, rowsRejected: 0 });
     const conn = await duck();
-    const lengths = await rows(conn, `SELECT id, length(note) AS n FROM read_parquet(${sqlList(w.manifest.files.map((f) => roomy.lake.lake.path(f.key)))}) ORDER BY id`);
-    expect(lengths).toEqual([{ id: '1', n: '5' }, { id: '2', n: String(100 << 20) }, { id: '3', n: '5' }]);
+    const lengths = await rows(
+      conn,
+      `SELECT id, length(note) AS n FROM read_parquet(${sqlList(w.manifest.files.map((f) => roomy.lake.lake.path(f.key)))}) ORDER BY id`,
+    );
+    expect(lengths).toEqual([
+      { id: '1', n: '5' },
+      { id: '2', n: String(100 << 20) },
+      { id: '3', n: '5' },
+    ]);
   });
 
   it('refuses an object key that climbs out of its folder (../) in the local store, naming the key', async () => {
     const { lake } = await notesLake();
-    await expect(ingestObject(ingestContext(lake), 'notes/../../etc/passwd')).rejects.toThrow(/object key escapes the store: notes\/\.\.\/\.\.\/etc\/passwd/);
+    await expect(ingestObject(ingestContext(lake), 'notes/../../etc/passwd')).rejects.toThrow(
+      /object key escapes the store: notes\/\.\.\/\.\.\/etc\/passwd/,
+    );
   });
 
-  it('keeps an object over the contract\'s limits.maxObjectMB whole in quarantine as too-large, unread', async () => {
+  it("keeps an object over the contract's limits.maxObjectMB whole in quarantine as too-large, unread", async () => {
     const { lake, dir } = await notesLake('limits: { maxObjectMB: 0.001 }\n');
     const file = await drop(dir, 'big.csv', `id,note\n${Array.from({ length: 200 }, (_, i) => `${i},x`).join('\n')}\n`);
     const r = await ingestFile(lake, file, 'notes');
     expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'too-large' }, files: [], rowsRead: 0 });
-    expect(r.manifest.problem!.message).toMatch(/notes\/big\.csv: \d+ bytes is over the contract's limit of 1049 bytes \(limits\.maxObjectMB\)/);
+    expect(r.manifest.problem!.message).toMatch(
+      /notes\/big\.csv: \d+ bytes is over the contract's limit of 1049 bytes \(limits\.maxObjectMB\)/,
+    );
     expect((await readFile(lake.lake.path(r.manifest.quarantine!.key))).equals(await readFile(file))).toBe(true);
   });
 
@@ -106,8 +151,15 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     const bomb = gzipSync(Buffer.from(`id,note\n${'1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n'.repeat(1_000_000)}`));
     const file = await drop(dir, 'bomb.csv.gz', bomb);
     const r = await ingestFile(lake, file, 'notes');
-    expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'gzip-inflation' }, files: [], rowsWritten: 0 });
-    expect(r.manifest.problem!.message).toMatch(/inflated to over \d+ bytes from \d+ stored bytes, past the contract's limit of 100x/);
+    expect(r.manifest).toMatchObject({
+      status: 'rejected',
+      problem: { code: 'gzip-inflation' },
+      files: [],
+      rowsWritten: 0,
+    });
+    expect(r.manifest.problem!.message).toMatch(
+      /inflated to over \d+ bytes from \d+ stored bytes, past the contract's limit of 100x/,
+    );
     expect((await readFile(lake.lake.path(r.manifest.quarantine!.key))).equals(bomb)).toBe(true);
     // The same file under a contract that allows it converts every row.
     const allowed = await notesLake('limits: { maxInflation: 2000 }\n');
@@ -120,19 +172,28 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     const lake = await tempLake();
     const key = 'ad_clicks/train_sample.csv.gz';
     await mkdir(join(lake.landing.path('ad_clicks')), { recursive: true });
-    await writeFile(lake.landing.path(key), await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv.gz')));
+    await writeFile(
+      lake.landing.path(key),
+      await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv.gz')),
+    );
     const ctx = ingestContext(lake);
     // The first run's budget is spent at once: it stops after its first inflated chunk.
     const first = await startIngest(ctx, key, Date.now());
     expect(first.kind).toBe('handedOff');
-    const { contract, batch } = await openedBatch(ctx, 'ad_clicks', batchIdFor('landing', (await lake.landing.head(key))!));
+    const { contract, batch } = await openedBatch(
+      ctx,
+      'ad_clicks',
+      batchIdFor('landing', (await lake.landing.head(key))!),
+    );
     // The next run is already past its deadline and the grace while still skipping to where the first one stopped.
     expect(await runSegment(ctx, contract, batch, 0, Date.now() - RESUME_GRACE_MS - 1)).toMatchObject({ done: true });
     const out = await publishBatch(ctx, contract, batch);
     expect(out.status).toBe('rejected');
     const m = (out as { manifest: { problem?: { code: string; message: string } } }).manifest;
     expect(m.problem).toMatchObject({ code: 'resume-too-slow' });
-    expect(m.problem!.message).toMatch(/re-inflating the gzip stream up to byte \d+, where the previous run stopped, took the whole invocation/);
+    expect(m.problem!.message).toMatch(
+      /re-inflating the gzip stream up to byte \d+, where the previous run stopped, took the whole invocation/,
+    );
   });
 });
 
@@ -141,27 +202,41 @@ describe('bounded memory, measured: peak RSS of the ingest in its own process', 
   const WORKER = fileURLToPath(new URL('./fixtures/ingestWorker.ts', import.meta.url));
 
   /** Ingests `body` as notes/<name> in a fresh lake, in a child process; its summary and peak RSS. */
-  async function peak(name: string, body: Uint8Array | string, extra = ''): Promise<{ rowsWritten: number; rowsRejected: number; maxRssMb: number }> {
+  async function peak(
+    name: string,
+    body: Uint8Array | string,
+    extra = '',
+  ): Promise<{ rowsWritten: number; rowsRejected: number; maxRssMb: number }> {
     const { lake, dir } = await notesLake(extra);
     await mkdir(join(lake.landing.root, 'notes'), { recursive: true });
     await writeFile(lake.landing.path(`notes/${name}`), body);
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', TSX, WORKER, lake.root, `notes/${name}`, '0'], {
-      env: { ...process.env, CONTRACTS_DIR: join(dir, 'contracts') },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', TSX, WORKER, lake.root, `notes/${name}`, '0'],
+      {
+        env: { ...process.env, CONTRACTS_DIR: join(dir, 'contracts') },
+      },
+    );
     return JSON.parse(stdout.trim().split('\n').pop()!);
   }
 
   it('a 512 MB line inside 1 MB of gzip and a 200 MB quoted field cost what a 128 MB line and a 50 MB field cost: memory follows the record limit', async () => {
     // A 1 MB record limit: memory is bounded by a few times the limit, so anything held whole would show.
     const limit = 'dialect: { maxRecordBytes: 1048576 }\nlimits: { maxInflation: 10000 }\n';
-    const bomb = (mb: number) => gzipSync(Buffer.concat([Buffer.from('id,note\n1,before\n'), Buffer.alloc(mb << 20, 'A'), Buffer.from('\n2,after\n')]), { level: 9 });
+    const bomb = (mb: number) =>
+      gzipSync(
+        Buffer.concat([Buffer.from('id,note\n1,before\n'), Buffer.alloc(mb << 20, 'A'), Buffer.from('\n2,after\n')]),
+        { level: 9 },
+      );
     const small = await peak('small.csv', 'id,note\n1,a\n2,b\n', limit);
     const line128 = await peak('bomb.csv.gz', bomb(128), limit);
     const line512 = await peak('bomb.csv.gz', bomb(512), limit);
     const field = (mb: number) => `id,note\n1,small\n2,"${'x'.repeat(mb << 20)}"\n3,small\n`;
     const field50 = await peak('field.csv', field(50), limit);
     const field200 = await peak('field.csv', field(200), limit);
-    console.log(`peak RSS: small file ${small.maxRssMb} MB, 128 MB line ${line128.maxRssMb} MB, 512 MB line ${line512.maxRssMb} MB, 50 MB field ${field50.maxRssMb} MB, 200 MB field ${field200.maxRssMb} MB`);
+    console.log(
+      `peak RSS: small file ${small.maxRssMb} MB, 128 MB line ${line128.maxRssMb} MB, 512 MB line ${line512.maxRssMb} MB, 50 MB field ${field50.maxRssMb} MB, 200 MB field ${field200.maxRssMb} MB`,
+    );
     for (const r of [line128, line512, field50, field200]) expect(r).toMatchObject({ rowsWritten: 2, rowsRejected: 1 });
     // Memory must not grow with the line or the field (held whole, 4x more bytes would cost 150-380 MB more); the
     // slack covers garbage not yet collected, which varies from run to run by about 16 MB.

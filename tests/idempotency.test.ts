@@ -45,8 +45,10 @@ async function until(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise
 describe('idempotency records', () => {
   it('the folder store lets one of three processes run a key; the others see it in progress, then its result', async () => {
     const dir = await tempDir();
-    const run = (who: string) => promisify(execFile)(process.execPath, ['--import', TSX, WORKER, dir, who])
-      .then((r) => JSON.parse(r.stdout.trim().split('\n').pop()!) as { by?: string; error?: string });
+    const run = (who: string) =>
+      promisify(execFile)(process.execPath, ['--import', TSX, WORKER, dir, who]).then(
+        (r) => JSON.parse(r.stdout.trim().split('\n').pop()!) as { by?: string; error?: string },
+      );
     // All three wait at a barrier, then try at once; the one that runs holds the key until the other two answered.
     const workers = ['a', 'b', 'c'].map(run);
     await until(async () => (await readdir(dir)).filter((f) => f.startsWith('ready-')).length === 3);
@@ -54,7 +56,10 @@ describe('idempotency records', () => {
     const answered: { by?: string; error?: string }[] = [];
     for (const w of workers) void w.then((o) => answered.push(o));
     await until(async () => answered.length === 2);
-    expect(answered).toEqual([{ error: 'IdempotencyAlreadyInProgressError' }, { error: 'IdempotencyAlreadyInProgressError' }]);
+    expect(answered).toEqual([
+      { error: 'IdempotencyAlreadyInProgressError' },
+      { error: 'IdempotencyAlreadyInProgressError' },
+    ]);
     await writeFile(join(dir, 'release'), '');
     const outs = await Promise.all(workers);
     const ran = (await readFile(join(dir, 'ran'), 'utf8')).trim().split('\n');
@@ -70,13 +75,19 @@ describe('idempotency records', () => {
     const key = 'ad_clicks/train_sample.csv';
     await mkdir(join(lake.landing.root, 'ad_clicks'), { recursive: true });
     await copyFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'), lake.landing.path(key));
-    const invoke = (offsetMs: number, ...mode: string[]) => spawn(process.execPath, ['--import', TSX, INGEST_WORKER, lake.root, key, String(offsetMs), ...mode]);
+    const invoke = (offsetMs: number, ...mode: string[]) =>
+      spawn(process.execPath, ['--import', TSX, INGEST_WORKER, lake.root, key, String(offsetMs), ...mode]);
     const answer = async (child: ChildProcess) => {
       let out = '';
       child.stdout!.on('data', (d) => (out += d));
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);
-      return JSON.parse(out.trim().split('\n').pop()!) as { status: string; alreadyIngested?: boolean; rowsWritten: number; manifest: string };
+      return JSON.parse(out.trim().split('\n').pop()!) as {
+        status: string;
+        alreadyIngested?: boolean;
+        rowsWritten: number;
+        manifest: string;
+      };
     };
 
     // The first invocation dies half-way through the object: SIGKILL, as when Lambda's sandbox is torn down.
@@ -96,9 +107,15 @@ describe('idempotency records', () => {
     expect(retried).toMatchObject({ status: 'published', rowsWritten: 100_000 });
     expect(retried.alreadyIngested).toBeFalsy();
     const conn = await duck();
-    const [golden] = await rows(conn, `SELECT count(*)::INT AS n, sum(ip)::BIGINT AS s FROM read_csv('${join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv')}')`);
+    const [golden] = await rows(
+      conn,
+      `SELECT count(*)::INT AS n, sum(ip)::BIGINT AS s FROM read_csv('${join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv')}')`,
+    );
     const m = (await readManifest(lake.lake, retried.manifest))!;
-    const [landed] = await rows(conn, `SELECT count(*)::INT AS n, sum(ip)::BIGINT AS s FROM read_parquet(${sqlList(m.files.map((f) => lake.lake.path(f.key)))})`);
+    const [landed] = await rows(
+      conn,
+      `SELECT count(*)::INT AS n, sum(ip)::BIGINT AS s FROM read_parquet(${sqlList(m.files.map((f) => lake.lake.path(f.key)))})`,
+    );
     expect(landed).toEqual(golden);
     expect(await keys(lake.lake, 'staging/')).toEqual([]);
 
@@ -107,7 +124,14 @@ describe('idempotency records', () => {
   }, 90_000);
 
   it('on AWS: one conditional PutItem (in progress, lapsing with the invocation), then the summary saved', async () => {
-    expect(idempotencyFromConfig({ landingBucket: 'l', lakeBucket: 'k', contractsDir: '.', idempotencyTable: 'landfall-dev-idempotency' })).toBeInstanceOf(DynamoDBPersistenceLayer);
+    expect(
+      idempotencyFromConfig({
+        landingBucket: 'l',
+        lakeBucket: 'k',
+        contractsDir: '.',
+        idempotencyTable: 'landfall-dev-idempotency',
+      }),
+    ).toBeInstanceOf(DynamoDBPersistenceLayer);
     const client = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const sent: { command: string; input: Record<string, unknown> }[] = [];
     client.send = (async (c: { constructor: { name: string }; input: Record<string, unknown> }) => {
@@ -120,14 +144,21 @@ describe('idempotency records', () => {
     const key = 'olist_orders/olist_orders_dataset.csv';
     await mkdir(join(lake.landing.root, 'olist_orders'), { recursive: true });
     await copyFile(join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv'), lake.landing.path(key));
-    const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'landing' }, object: { key } } }] } as unknown as S3Event;
+    const event = {
+      Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'landing' }, object: { key } } }],
+    } as unknown as S3Event;
     const before = Date.now();
-    const [summary] = await ingestS3Event(ingestContext(lake), event, { idempotency: layer, remainingMs: () => 600_000 });
+    const [summary] = await ingestS3Event(ingestContext(lake), event, {
+      idempotency: layer,
+      remainingMs: () => 600_000,
+    });
     expect(summary.status).toBe('published');
 
     expect(sent.map((s) => s.command)).toEqual(['PutItemCommand', 'UpdateItemCommand']);
     const info = (await lake.landing.head(key))!;
-    const id = `landfall-ingest#${createHash('md5').update(JSON.stringify(['landing', key, info.etag, null])).digest('base64')}`;
+    const id = `landfall-ingest#${createHash('md5')
+      .update(JSON.stringify(['landing', key, info.etag, null]))
+      .digest('base64')}`;
     const put = sent[0].input as { TableName: string; Item: Record<string, never>; ConditionExpression: string };
     expect(put.TableName).toBe('landfall-dev-idempotency');
     const item = unmarshall(put.Item);
@@ -135,7 +166,9 @@ describe('idempotency records', () => {
     expect(item.in_progress_expiration).toBeGreaterThanOrEqual(before + 600_000);
     expect(item.in_progress_expiration).toBeLessThan(before + 600_000 + 60_000);
     expect(item.expiration).toBeGreaterThan(before / 1000 + 23 * 3600);
-    expect(put.ConditionExpression).toBe('attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)');
+    expect(put.ConditionExpression).toBe(
+      'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)',
+    );
     const update = sent[1].input as { Key: Record<string, never>; ExpressionAttributeValues: Record<string, never> };
     expect(unmarshall(update.Key)).toEqual({ id });
     const values = unmarshall(update.ExpressionAttributeValues);

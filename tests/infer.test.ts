@@ -23,30 +23,52 @@ const FILES: [string, string][] = [
 ];
 
 describe('landfall infer drafts contracts from samples', () => {
-  it.each(FILES)('%s: the draft is a valid contract that ingests the whole file with no reject', async (file, dataset) => {
-    const path = join(SHARED_DATA, file);
-    const { yaml } = inferContract(new Uint8Array(await readFile(path)), { dataset, fileName: file.split('/').pop()! });
-    parseContract(yaml, `${dataset}.yaml`);
-    const dir = await tempDir();
-    await writeFile(join(dir, `${dataset}.yaml`), yaml);
-    const lake = await tempLake({}, dir);
-    const r = await ingestFile(lake, path, dataset);
-    await expectReconciled(lake.lake, r);
-    const [{ n }] = await rows(await duck(), `SELECT count(*) AS n FROM read_csv('${path}', header = true, all_varchar = true)`);
-    expect(r.manifest).toMatchObject({ status: 'published', rowsRejected: 0, rowsWritten: Number(n) });
-  });
+  it.each(FILES)(
+    '%s: the draft is a valid contract that ingests the whole file with no reject',
+    async (file, dataset) => {
+      const path = join(SHARED_DATA, file);
+      const { yaml } = inferContract(new Uint8Array(await readFile(path)), {
+        dataset,
+        fileName: file.split('/').pop()!,
+      });
+      parseContract(yaml, `${dataset}.yaml`);
+      const dir = await tempDir();
+      await writeFile(join(dir, `${dataset}.yaml`), yaml);
+      const lake = await tempLake({}, dir);
+      const r = await ingestFile(lake, path, dataset);
+      await expectReconciled(lake.lake, r);
+      const [{ n }] = await rows(
+        await duck(),
+        `SELECT count(*) AS n FROM read_csv('${path}', header = true, all_varchar = true)`,
+      );
+      expect(r.manifest).toMatchObject({ status: 'published', rowsRejected: 0, rowsWritten: Number(n) });
+    },
+  );
 
   it('picks types, nullability, names and a key the way a reviewer would', async () => {
     const sample = new Uint8Array(await readFile(join(SHARED_DATA, FILES[0][0])));
-    const orders = parseContract(inferContract(sample, { dataset: 'orders', fileName: 'olist_orders_dataset.csv' }).yaml, 'orders.yaml');
+    const orders = parseContract(
+      inferContract(sample, { dataset: 'orders', fileName: 'olist_orders_dataset.csv' }).yaml,
+      'orders.yaml',
+    );
     expect(orders.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
-      ['order_id', 'string', false], ['customer_id', 'string', false], ['order_status', 'string', false],
-      ['order_purchase_timestamp', 'timestamp', false], ['order_approved_at', 'timestamp', true],
-      ['order_delivered_carrier_date', 'timestamp', true], ['order_delivered_customer_date', 'timestamp', true],
+      ['order_id', 'string', false],
+      ['customer_id', 'string', false],
+      ['order_status', 'string', false],
+      ['order_purchase_timestamp', 'timestamp', false],
+      ['order_approved_at', 'timestamp', true],
+      ['order_delivered_carrier_date', 'timestamp', true],
+      ['order_delivered_customer_date', 'timestamp', true],
       ['order_estimated_delivery_date', 'timestamp', false],
     ]);
     expect(orders.key).toEqual(['order_id']);
-    const sellers = parseContract(inferContract(new Uint8Array(await readFile(join(SHARED_DATA, 'olist/olist_sellers_dataset.csv'))), { dataset: 'sellers', fileName: 'x.csv' }).yaml, 'sellers.yaml');
+    const sellers = parseContract(
+      inferContract(new Uint8Array(await readFile(join(SHARED_DATA, 'olist/olist_sellers_dataset.csv'))), {
+        dataset: 'sellers',
+        fileName: 'x.csv',
+      }).yaml,
+      'sellers.yaml',
+    );
     expect(sellers.columns.find((c) => c.name === 'seller_zip_code_prefix')?.type).toBe('string'); // leading zeros kept
     expect(guessType(['0', '1', '1'])).toBe('int32');
     expect(guessType(['5000000000'])).toBe('int64');
@@ -65,8 +87,17 @@ describe('landfall infer drafts contracts from samples', () => {
     await run('--out', out, join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv.gz'));
     const c = parseContract(await readFile(join(out, 'train_sample.yaml'), 'utf8'), 'train_sample.yaml');
     expect(c.columns.map((x) => `${x.name}:${x.type}`)).toEqual([
-      'ip:int32', 'app:int32', 'device:int32', 'os:int32', 'channel:int32', 'click_time:timestamp', 'attributed_time:timestamp', 'is_attributed:int32',
+      'ip:int32',
+      'app:int32',
+      'device:int32',
+      'os:int32',
+      'channel:int32',
+      'click_time:timestamp',
+      'attributed_time:timestamp',
+      'is_attributed:int32',
     ]);
-    await expect(run('--out', out, join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv.gz'))).rejects.toThrow(/not overwriting/);
+    await expect(run('--out', out, join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv.gz'))).rejects.toThrow(
+      /not overwriting/,
+    );
   });
 });

@@ -17,7 +17,10 @@ async function writeTemp(name: string, content: string | Uint8Array): Promise<st
 
 async function quarantineRows(lakeRoot: string, key: string): Promise<Record<string, unknown>[]> {
   const conn = await duck();
-  return rows(conn, `SELECT * FROM read_csv('${join(lakeRoot, 'lake', key)}', header = true, all_varchar = true, quote = '"', escape = '"') ORDER BY line::INT`);
+  return rows(
+    conn,
+    `SELECT * FROM read_csv('${join(lakeRoot, 'lake', key)}', header = true, all_varchar = true, quote = '"', escape = '"') ORDER BY line::INT`,
+  );
 }
 
 describe('ingesting dirty files: every row is written or quarantined with its reason', () => {
@@ -37,7 +40,13 @@ describe('ingesting dirty files: every row is written or quarantined with its re
     const r = await ingestFile(lake, await writeTemp('clicks_dirty.csv', csv), 'ad_clicks');
     await expectReconciled(lake.lake, r);
     expect(r.manifest).toMatchObject({ status: 'published', rowsRead: 8, rowsWritten: 2, rowsRejected: 6 });
-    expect(r.manifest.rejectsByReason).toEqual({ 'ragged-row': 1, 'invalid-value': 2, 'null-not-allowed': 1, 'check-allowed': 1, 'unterminated-quote': 1 });
+    expect(r.manifest.rejectsByReason).toEqual({
+      'ragged-row': 1,
+      'invalid-value': 2,
+      'null-not-allowed': 1,
+      'check-allowed': 1,
+      'unterminated-quote': 1,
+    });
     expect(r.manifest.rejectThresholdExceeded).toBe(true);
     const q = await quarantineRows(lake.root, r.manifest.quarantine!.key);
     expect(q.map((x) => [x.line, x.column, x.reason])).toEqual([
@@ -59,7 +68,12 @@ describe('ingesting dirty files: every row is written or quarantined with its re
     const csv = `${CLICKS_HEADER}\n1,2,3,4,5,"2017-11-07 09:30:38,,0\n2,2,3,4,5,2017-11-07 09:30:39,,0\n3,2,3,4,5,2017-11-07 09:30:40,,0\n`;
     const r = await ingestFile(lake, await writeTemp('clicks_quote.csv', csv), 'ad_clicks');
     await expectReconciled(lake.lake, r);
-    expect(r.manifest).toMatchObject({ rowsRead: 3, rowsWritten: 2, rowsRejected: 1, rejectsByReason: { 'unterminated-quote': 1 } });
+    expect(r.manifest).toMatchObject({
+      rowsRead: 3,
+      rowsWritten: 2,
+      rowsRejected: 1,
+      rejectsByReason: { 'unterminated-quote': 1 },
+    });
   });
 
   it('quarantines a file that matches no contract whole, with reason no-contract', async () => {
@@ -69,7 +83,12 @@ describe('ingesting dirty files: every row is written or quarantined with its re
     await mkdir(join(lake.landing.root, 'somewhere'), { recursive: true });
     await writeFile(lake.landing.path(key), await readFile(file));
     const r = await ingestObject(ingestContext(lake), key);
-    expect(r.manifest).toMatchObject({ status: 'unmatched', dataset: '_unmatched', problem: { code: 'no-contract' }, rowsRead: 0 });
+    expect(r.manifest).toMatchObject({
+      status: 'unmatched',
+      dataset: '_unmatched',
+      problem: { code: 'no-contract' },
+      rowsRead: 0,
+    });
     expect(r.manifest.problem!.message).toContain('landfall infer');
     expect(await readFile(lake.lake.path(r.manifest.quarantine!.key), 'utf8')).toBe('x,y\n1,2\n');
   });
@@ -78,7 +97,9 @@ describe('ingesting dirty files: every row is written or quarantined with its re
     const lake = await tempLake();
     const r = await ingestFile(lake, await writeTemp('c.csv', 'ip,app,device\n1,2,3\n'), 'ad_clicks');
     expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'header-mismatch' } });
-    expect(r.manifest.problem!.message).toMatch(/missing column\(s\) os, channel, click_time, attributed_time, is_attributed/);
+    expect(r.manifest.problem!.message).toMatch(
+      /missing column\(s\) os, channel, click_time, attributed_time, is_attributed/,
+    );
     expect(r.manifest.files).toEqual([]);
   });
 
@@ -88,7 +109,10 @@ describe('ingesting dirty files: every row is written or quarantined with its re
     const r = await ingestFile(lake, await writeTemp('c.csv', csv), 'ad_clicks');
     expect(r.manifest).toMatchObject({ rowsWritten: 1, header: { reordered: true } });
     const conn = await duck();
-    const [row] = await rows(conn, `SELECT ip, channel, is_attributed FROM read_parquet(${sqlList([lake.lake.path(r.manifest.files[0].key)])})`);
+    const [row] = await rows(
+      conn,
+      `SELECT ip, channel, is_attributed FROM read_parquet(${sqlList([lake.lake.path(r.manifest.files[0].key)])})`,
+    );
     expect(row).toEqual({ ip: '1', channel: 5, is_attributed: 0 });
   });
 
@@ -100,7 +124,14 @@ describe('ingesting dirty files: every row is written or quarantined with its re
     const lake = await tempLake();
     const r = await ingestFile(lake, await writeTemp('clicks_empty.csv', content), 'ad_clicks');
     await expectReconciled(lake.lake, r);
-    expect(r.manifest).toMatchObject({ status: 'published', rowsRead: 0, rowsWritten: 0, rowsRejected: 0, files: [], quarantine: null });
+    expect(r.manifest).toMatchObject({
+      status: 'published',
+      rowsRead: 0,
+      rowsWritten: 0,
+      rowsRejected: 0,
+      files: [],
+      quarantine: null,
+    });
   });
 
   it('recognises gzip by its magic number, whatever the name', async () => {
@@ -113,7 +144,11 @@ describe('ingesting dirty files: every row is written or quarantined with its re
   it('rejects a truncated gzip file whole and publishes nothing of it', async () => {
     const lake = await tempLake();
     const gz = await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv.gz'));
-    const r = await ingestFile(lake, await writeTemp('train_sample.csv.gz', gz.subarray(0, gz.length >> 1)), 'ad_clicks');
+    const r = await ingestFile(
+      lake,
+      await writeTemp('train_sample.csv.gz', gz.subarray(0, gz.length >> 1)),
+      'ad_clicks',
+    );
     expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'unreadable' }, files: [] });
     expect(r.manifest.problem!.message).toMatch(/gzip stream is corrupt or truncated/);
     const raw = [];
@@ -123,8 +158,16 @@ describe('ingesting dirty files: every row is written or quarantined with its re
 
   it('strips a UTF-8 byte-order mark before the header', async () => {
     const lake = await tempLake();
-    const r = await ingestFile(lake, join(SHARED_DATA, 'olist/product_category_name_translation.csv'), 'olist_category_translation');
-    expect(r.manifest).toMatchObject({ rowsWritten: 71, rowsRejected: 0, header: { found: ['product_category_name', 'product_category_name_english'] } });
+    const r = await ingestFile(
+      lake,
+      join(SHARED_DATA, 'olist/product_category_name_translation.csv'),
+      'olist_category_translation',
+    );
+    expect(r.manifest).toMatchObject({
+      rowsWritten: 71,
+      rowsRejected: 0,
+      header: { found: ['product_category_name', 'product_category_name_english'] },
+    });
   });
 
   it('handles CR-only line endings', async () => {
@@ -157,10 +200,19 @@ describe('exactly-once effect and file sizing', () => {
       await mkdir(join(lake.landing.path('ad_clicks')), { recursive: true });
       await writeFile(lake.landing.path('ad_clicks/train_sample.csv'), await readFile(file));
       // A fixed clock: the lineage column _ingested_at is the only thing that may differ between runs.
-      const r = await ingestObject({ ...ingestContext(lake), now: () => new Date('2026-11-22T06:00:00Z') }, 'ad_clicks/train_sample.csv');
+      const r = await ingestObject(
+        { ...ingestContext(lake), now: () => new Date('2026-11-22T06:00:00Z') },
+        'ad_clicks/train_sample.csv',
+      );
       await expectReconciled(lake.lake, r);
       expect(r.manifest.files.length).toBeGreaterThan(1);
-      const files = await Promise.all(r.manifest.files.map(async (f) => createHash('sha256').update(await readFile(lake.lake.path(f.key))).digest('hex')));
+      const files = await Promise.all(
+        r.manifest.files.map(async (f) =>
+          createHash('sha256')
+            .update(await readFile(lake.lake.path(f.key)))
+            .digest('hex'),
+        ),
+      );
       digests.push(files);
     }
     expect(digests[1]).toEqual(digests[0]);
@@ -173,24 +225,44 @@ describe('exactly-once effect and file sizing', () => {
     await expectReconciled(lake.lake, r);
     const files = r.manifest.files;
     expect(files.length).toBeGreaterThan(3);
-    expect(files.map((f) => f.key.split('/').pop())).toEqual(files.map((_, i) => `${r.manifest.batchId}-${String(i).padStart(4, '0')}.parquet`));
+    expect(files.map((f) => f.key.split('/').pop())).toEqual(
+      files.map((_, i) => `${r.manifest.batchId}-${String(i).padStart(4, '0')}.parquet`),
+    );
     const conn = await duck();
     // The README's promise: every file but the last lands within half a row group of the target (a row group's
     // bytes as the file's own metadata gives them; the footer and page indexes on top are small).
-    const groupBytes = await rows(conn, `SELECT file_name, row_group_id, sum(total_compressed_size)::BIGINT AS b
-      FROM parquet_metadata(${sqlList(files.map((f) => lake.lake.path(f.key)))}) GROUP BY ALL`);
+    const groupBytes = await rows(
+      conn,
+      `SELECT file_name, row_group_id, sum(total_compressed_size)::BIGINT AS b
+      FROM parquet_metadata(${sqlList(files.map((f) => lake.lake.path(f.key)))}) GROUP BY ALL`,
+    );
     for (const f of files.slice(0, -1)) {
-      const largest = Math.max(...groupBytes.filter((g) => g.file_name === lake.lake.path(f.key)).map((g) => Number(g.b)));
+      const largest = Math.max(
+        ...groupBytes.filter((g) => g.file_name === lake.lake.path(f.key)).map((g) => Number(g.b)),
+      );
       expect(largest).toBeGreaterThan(0);
-      expect(Math.abs(f.bytes - 256 * 1024), `${f.key}: ${f.bytes} bytes, row groups up to ${largest}`).toBeLessThanOrEqual(largest / 2 + 8 * 1024);
+      expect(
+        Math.abs(f.bytes - 256 * 1024),
+        `${f.key}: ${f.bytes} bytes, row groups up to ${largest}`,
+      ).toBeLessThanOrEqual(largest / 2 + 8 * 1024);
     }
-    const [check] = await rows(conn, `SELECT count(*) AS n, bool_and(_source_line = prev + 1) AS ordered FROM (
+    const [check] = await rows(
+      conn,
+      `SELECT count(*) AS n, bool_and(_source_line = prev + 1) AS ordered FROM (
       SELECT _source_line, lag(_source_line, 1, 1) OVER (ORDER BY filename, file_row_number) AS prev
-      FROM read_parquet(${sqlList(files.map((f) => lake.lake.path(f.key)))}, filename = true, file_row_number = true))`);
+      FROM read_parquet(${sqlList(files.map((f) => lake.lake.path(f.key)))}, filename = true, file_row_number = true))`,
+    );
     expect(check).toEqual({ n: '100000', ordered: true });
     // Row groups are whole multiples of the decoder's batch: every file but the last has only full ones.
-    const groups = await rows(conn, `SELECT file_name, row_group_num_rows AS n FROM parquet_metadata(${sqlList(files.map((f) => lake.lake.path(f.key)))}) GROUP BY ALL ORDER BY ALL`);
+    const groups = await rows(
+      conn,
+      `SELECT file_name, row_group_num_rows AS n FROM parquet_metadata(${sqlList(files.map((f) => lake.lake.path(f.key)))}) GROUP BY ALL ORDER BY ALL`,
+    );
     const full = Math.max(...groups.map((g) => Number(g.n)));
-    expect(groups.filter((g) => !String(g.file_name).endsWith(files[files.length - 1].key.split('/').pop()!)).every((g) => Number(g.n) === full)).toBe(true);
+    expect(
+      groups
+        .filter((g) => !String(g.file_name).endsWith(files[files.length - 1].key.split('/').pop()!))
+        .every((g) => Number(g.n) === full),
+    ).toBe(true);
   });
 });

@@ -17,7 +17,8 @@ const FILES: Record<string, string> = {
   'uploads/mystery export.csv': 'retailrocket/category_tree.csv',
 };
 
-const event = async (name: string) => JSON.parse(await readFile(new URL(`../events/${name}`, import.meta.url), 'utf8')) as S3Event;
+const event = async (name: string) =>
+  JSON.parse(await readFile(new URL(`../events/${name}`, import.meta.url), 'utf8')) as S3Event;
 
 describe('the ingest function, bundled by esbuild as template.yaml says, run on the sample events', () => {
   let handler: (e: S3Event) => Promise<IngestSummary[]>;
@@ -49,7 +50,14 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
 
   it('converts a plain CSV put', async () => {
     const [r] = await handler(await event('s3-put-csv.json'));
-    expect(r).toMatchObject({ dataset: 'olist_orders', status: 'published', rowsRead: 8135, rowsWritten: 8135, rowsRejected: 0, files: 1 });
+    expect(r).toMatchObject({
+      dataset: 'olist_orders',
+      status: 'published',
+      rowsRead: 8135,
+      rowsWritten: 8135,
+      rowsRejected: 0,
+      files: 1,
+    });
   });
 
   it('converts a gzip put', async () => {
@@ -64,7 +72,11 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
 
   it('decodes URL-encoded keys with spaces and unicode', async () => {
     const [r] = await handler(await event('s3-put-encoded-key.json'));
-    expect(r).toMatchObject({ key: 'olist_order_reviews/2018 09/avaliações de setembro (v2).csv', dataset: 'olist_order_reviews', rowsWritten: 8225 });
+    expect(r).toMatchObject({
+      key: 'olist_order_reviews/2018 09/avaliações de setembro (v2).csv',
+      dataset: 'olist_order_reviews',
+      rowsWritten: 8225,
+    });
   });
 
   it('quarantines an object no contract claims', async () => {
@@ -78,12 +90,16 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
   });
 
   it('ingests the object of a landing queue message (an S3 event in an SQS message)', async () => {
-    const response = (await (handler as unknown as (e: unknown) => Promise<unknown>)(await event('sqs-landing.json'))) as { batchItemFailures: unknown[] };
+    const response = (await (handler as unknown as (e: unknown) => Promise<unknown>)(
+      await event('sqs-landing.json'),
+    )) as { batchItemFailures: unknown[] };
     expect(response).toEqual({ batchItemFailures: [] });
   });
 
   it("acknowledges S3's test event, sent when the bucket notification is set up", async () => {
-    const response = await (handler as unknown as (e: unknown) => Promise<unknown>)(await event('sqs-s3-test-event.json'));
+    const response = await (handler as unknown as (e: unknown) => Promise<unknown>)(
+      await event('sqs-s3-test-event.json'),
+    );
     expect(response).toEqual({ batchItemFailures: [] });
   });
 
@@ -93,8 +109,12 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
     const gone = JSON.parse(JSON.stringify(await event('sqs-landing.json')));
     gone.Records[0].messageId = 'b2';
     gone.Records[0].body = gone.Records[0].body.replace('olist_orders_dataset.csv', 'deleted-before-it-was-read.csv');
-    const response = await (handler as unknown as (e: unknown) => Promise<unknown>)({ Records: [...e.Records, ...gone.Records] });
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }, { itemIdentifier: 'b2' }] });
+    const response = await (handler as unknown as (e: unknown) => Promise<unknown>)({
+      Records: [...e.Records, ...gone.Records],
+    });
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: '059f36b4-87a3-44ab-83d2-661975830a7d' }, { itemIdentifier: 'b2' }],
+    });
   });
 
   it('refuses an event from another bucket', async () => {

@@ -58,12 +58,22 @@ describe('landfall invoke: every sample event in events/ is accepted by its hand
   it.each(Object.entries(TARGET))('%s -> %s', async (event, target) => {
     const { stdout, stderr } = await landfall('invoke', target, '--event', join(EVENTS, event), '--lake', lake);
     const result = JSON.parse(stdout.trim().split('\n').pop()!);
-    if (target === 'IngestFunction' && event.startsWith('s3-')) expect(result[0]).toMatchObject({ status: event.includes('no-contract') ? 'unmatched' : 'published' });
+    if (target === 'IngestFunction' && event.startsWith('s3-'))
+      expect(result[0]).toMatchObject({ status: event.includes('no-contract') ? 'unmatched' : 'published' });
     if (event.startsWith('sqs-')) expect(result).toEqual({ batchItemFailures: [] });
-    if (target === 'ConvertFunction') expect(result).toMatchObject({ status: 'published', manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json' });
+    if (target === 'ConvertFunction')
+      expect(result).toMatchObject({
+        status: 'published',
+        manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json',
+      });
     // Each invoke is a process of its own (a lease of its own): the queued batch is planned by the next one.
     if (event === 'plan-enqueue.json') expect(result).toEqual({ lead: true });
-    if (event === 'plan-take.json') expect(result).toMatchObject({ dataset: 'olist_customers', run: true, taken: ['olist_orders/b114aa6e6951410800c29'] });
+    if (event === 'plan-take.json')
+      expect(result).toMatchObject({
+        dataset: 'olist_customers',
+        run: true,
+        taken: ['olist_orders/b114aa6e6951410800c29'],
+      });
     if (target === 'FreshnessFunction') expect(result).toEqual([]);
     // The batch's execution queues it and leads the merge; the merge run after it finds nothing left to take.
     if (event === 'pipeline-input.json') expect(result.steps).toContain('merge:curated.olist_orders');

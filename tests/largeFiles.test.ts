@@ -25,7 +25,10 @@ async function benchLake(settings: Partial<IngestSettings>) {
   const contracts = await tempDir('landfall-contracts-');
   await writeFile(join(contracts, 'bench_events.yaml'), EVENTS.contract);
   await writeFile(join(contracts, 'notes.yaml'), NOTES_CONTRACT);
-  const lake = await tempLake({ threads: 1, targetFileBytes: 2 * 1024 * 1024, rowGroupBatches: 2, batchBytes: 256 * 1024, ...settings }, contracts);
+  const lake = await tempLake(
+    { threads: 1, targetFileBytes: 2 * 1024 * 1024, rowGroupBatches: 2, batchBytes: 256 * 1024, ...settings },
+    contracts,
+  );
   const ctx: IngestContext = { ...ingestContext(lake), now: () => NOW };
   return { lake, ctx };
 }
@@ -46,7 +49,9 @@ async function drop(lake: Awaited<ReturnType<typeof benchLake>>['lake'], key: st
 async function checksums(lakeRoot: string, r: IngestResult): Promise<Record<string, unknown>> {
   const conn = await duck();
   const files = r.manifest.files.map((f) => join(lakeRoot, 'lake', f.key));
-  const cols = (await rows(conn, `DESCRIBE SELECT * FROM read_parquet(${sqlList(files)})`)).map((c) => String(c.column_name));
+  const cols = (await rows(conn, `DESCRIBE SELECT * FROM read_parquet(${sqlList(files)})`)).map((c) =>
+    String(c.column_name),
+  );
   const sums = cols.map((c) => `sum(hash("${c}"))::VARCHAR AS "${c}"`).join(', ');
   return (await rows(conn, `SELECT count(*)::VARCHAR AS n, ${sums} FROM read_parquet(${sqlList(files)})`))[0];
 }
@@ -72,7 +77,9 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
     expect(b.manifest.rowsWritten).toBe(a.manifest.rowsWritten);
     expect(await checksums(ranged.lake.root, b)).toEqual(await checksums(whole.lake.root, a));
     // Published under final names, numbered in order; nothing left in staging.
-    expect(b.manifest.files.map((f) => f.key.split('/').pop())).toEqual(b.manifest.files.map((_, i) => `${b.manifest.batchId}-${String(i).padStart(4, '0')}.parquet`));
+    expect(b.manifest.files.map((f) => f.key.split('/').pop())).toEqual(
+      b.manifest.files.map((_, i) => `${b.manifest.batchId}-${String(i).padStart(4, '0')}.parquet`),
+    );
     expect(await listKeys(ranged.lake.lake, 'staging/')).toEqual([]);
   }, 120_000);
 
@@ -145,7 +152,7 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
     expect(await readBatch(runs.lake.lake, 'bench_events', batchId)).toBeNull();
   }, 120_000);
 
-  it('replans a batch read back from staging, so a retry uses the first attempt\'s start time', async () => {
+  it("replans a batch read back from staging, so a retry uses the first attempt's start time", async () => {
     const { lake, ctx } = await benchLake({});
     await drop(lake, 'notes/r.csv', 'id,note,amount\n1,a,1.00\n');
     const info = (await lake.landing.head('notes/r.csv'))!;
@@ -177,8 +184,23 @@ describe('the state machine converts handed-off batches (the same ASL, run by th
   async function pipeline(lake: LocalLake, ctx: IngestContext, input: PipelineInput, runBudgetMs?: number) {
     const engine = await DuckDbEngine.open(lake.root);
     try {
-      const out = await runPipelineLocally({ lake: lake.lake, contracts: lake.contracts, engine, now: () => NOW2, emit: () => undefined, ingest: ctx, runBudgetMs }, input);
-      const curated = (await engine.query('SELECT count(*) AS n, sum(hash(ip, app, device, os, channel, click_time, is_attributed)) AS h FROM curated.ad_clicks')).rows;
+      const out = await runPipelineLocally(
+        {
+          lake: lake.lake,
+          contracts: lake.contracts,
+          engine,
+          now: () => NOW2,
+          emit: () => undefined,
+          ingest: ctx,
+          runBudgetMs,
+        },
+        input,
+      );
+      const curated = (
+        await engine.query(
+          'SELECT count(*) AS n, sum(hash(ip, app, device, os, channel, click_time, is_attributed)) AS h FROM curated.ad_clicks',
+        )
+      ).rows;
       return { steps: out.steps, curated };
     } finally {
       await engine.close();
@@ -189,14 +211,20 @@ describe('the state machine converts handed-off batches (the same ASL, run by th
     const body = await readFile(CLICKS);
     const ref = await clicksLake({ rangeBytes: 0 }, body, 'ad_clicks/c.csv');
     const r = await ingestObject(ref.ctx, 'ad_clicks/c.csv');
-    const expected = await pipeline(ref.lake, ref.ctx, { dataset: 'ad_clicks', batchId: r.manifest.batchId, manifestKey: r.manifestKey });
+    const expected = await pipeline(ref.lake, ref.ctx, {
+      dataset: 'ad_clicks',
+      batchId: r.manifest.batchId,
+      manifestKey: r.manifestKey,
+    });
 
     const { lake, ctx } = await clicksLake({ rangeBytes: 1024 * 1024 }, body, 'ad_clicks/c.csv');
     const handOff = await startIngest(ctx, 'ad_clicks/c.csv');
     if (handOff.kind !== 'handedOff') throw new Error('expected a hand-off to the state machine');
     expect(handOff.convert.segments.length).toBeGreaterThanOrEqual(3);
     const out = await pipeline(lake, ctx, handOff);
-    expect(out.steps.filter((s) => s.startsWith('ConvertSegment:')).sort()).toEqual(handOff.convert.segments.map((i) => `ConvertSegment:${i}`).sort());
+    expect(out.steps.filter((s) => s.startsWith('ConvertSegment:')).sort()).toEqual(
+      handOff.convert.segments.map((i) => `ConvertSegment:${i}`).sort(),
+    );
     expect(out.steps).toContain('PublishBatch');
     expect(expected.curated).toEqual([{ n: '100000', h: expect.any(String) }]);
     expect(out.curated).toEqual(expected.curated);
@@ -208,7 +236,11 @@ describe('the state machine converts handed-off batches (the same ASL, run by th
     const gz = gzipSync(await readFile(CLICKS));
     const ref = await clicksLake({}, gz, 'ad_clicks/c.csv.gz');
     const r = await ingestObject(ref.ctx, 'ad_clicks/c.csv.gz');
-    const expected = await pipeline(ref.lake, ref.ctx, { dataset: 'ad_clicks', batchId: r.manifest.batchId, manifestKey: r.manifestKey });
+    const expected = await pipeline(ref.lake, ref.ctx, {
+      dataset: 'ad_clicks',
+      batchId: r.manifest.batchId,
+      manifestKey: r.manifestKey,
+    });
 
     const { lake, ctx } = await clicksLake({}, gz, 'ad_clicks/c.csv.gz');
     // The ingest function's own run had almost no time: it converts up to the first boundary and hands off.

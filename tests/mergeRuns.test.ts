@@ -24,7 +24,7 @@ async function cut(file: string, parts: number, dir: string, name: string): Prom
 }
 
 describe('local merge runs', () => {
-  it('landfall run of 40 files of 3 datasets runs one merge run per group, every batch merged by it, with DuckDB\'s answers', async () => {
+  it("landfall run of 40 files of 3 datasets runs one merge run per group, every batch merged by it, with DuckDB's answers", async () => {
     const lake = await tempLake({ threads: 1 });
     const dir = await tempDir();
     await mkdir(dir, { recursive: true });
@@ -48,11 +48,15 @@ describe('local merge runs', () => {
       // Every batch was merged by one of exactly two runs.
       const holders = new Set<string>();
       for (const ds of ['olist_orders', 'olist_order_payments', 'olist_products']) {
-        for await (const o of lake.lake.list(`pipeline/${ds}/merged/`)) holders.add(JSON.parse(await readFile(lake.lake.path(o.key), 'utf8')).mergedBy);
+        for await (const o of lake.lake.list(`pipeline/${ds}/merged/`))
+          holders.add(JSON.parse(await readFile(lake.lake.path(o.key), 'utf8')).mergedBy);
       }
       expect(holders.size).toBe(2);
       const conn = await duck();
-      const [golden] = await rows(conn, `SELECT count(DISTINCT order_id)::INT AS n FROM read_csv('${join(OLIST, 'olist_orders_dataset.csv')}', header = true, all_varchar = true)`);
+      const [golden] = await rows(
+        conn,
+        `SELECT count(DISTINCT order_id)::INT AS n FROM read_csv('${join(OLIST, 'olist_orders_dataset.csv')}', header = true, all_varchar = true)`,
+      );
       expect((await runner.engine.query('SELECT count(*)::INT AS n FROM curated.olist_orders')).rows).toEqual([golden]);
 
       const maintained = await runner.maintain();

@@ -10,14 +10,16 @@ import { field, ThriftReader, ThriftWriter, type ThriftList, type ThriftStruct }
 import { duck, rows, sqlList, tempDir } from './helpers.ts';
 
 beforeAll(() => {
-  pw.initSync({ module: readFileSync(createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')) });
+  pw.initSync({
+    module: readFileSync(createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')),
+  });
 });
 
 function part(start: number, n: number, extra = false): Table {
   const cols: Record<string, unknown> = {
     id: BigInt64Array.from({ length: n }, (_, i) => BigInt(start + i)),
     city: Array.from({ length: n }, (_, i) => ['Recife', 'São Paulo', 'Curitiba', null][(start + i) % 4]),
-    amount: Float64Array.from({ length: n }, (_, i) => ((start + i) * 7919) % 100_003 / 100),
+    amount: Float64Array.from({ length: n }, (_, i) => (((start + i) * 7919) % 100_003) / 100),
     note: Array.from({ length: n }, (_, i) => ((start + i) % 5 ? `note ${(start + i) * 31}` : null)),
   };
   if (extra) cols.more = Int32Array.from({ length: n }, (_, i) => i);
@@ -36,7 +38,9 @@ function encodeFile(t: Table): Uint8Array {
 
 async function stitch(parts: Uint8Array[]): Promise<Uint8Array> {
   const out: Uint8Array[] = [];
-  const s = new ParquetStitcher(async (b) => { out.push(b.slice()); });
+  const s = new ParquetStitcher(async (b) => {
+    out.push(b.slice());
+  });
   for (const p of parts) await s.append(p);
   const size = await s.finish();
   const file = Buffer.concat(out);
@@ -68,22 +72,44 @@ describe('ParquetStitcher', () => {
   it('joins files encoded separately into one file with the rows of all, in order', async () => {
     const sizes = [20_000, 35_000, 2]; // 2: one row would make `note` all null, a different Arrow type
     let start = 0;
-    const parts = sizes.map((n) => { const p = encodeFile(part(start, n)); start += n; return p; });
+    const parts = sizes.map((n) => {
+      const p = encodeFile(part(start, n));
+      start += n;
+      return p;
+    });
     const dir = await tempDir();
-    const partPaths = await Promise.all(parts.map(async (p, i) => { const f = join(dir, `part${i}.parquet`); await writeFile(f, p); return f; }));
+    const partPaths = await Promise.all(
+      parts.map(async (p, i) => {
+        const f = join(dir, `part${i}.parquet`);
+        await writeFile(f, p);
+        return f;
+      }),
+    );
     const stitched = join(dir, 'stitched.parquet');
     await writeFile(stitched, await stitch(parts));
 
     const conn = await duck();
-    const expected = await rows(conn, `SELECT id, city, amount, note FROM read_parquet(${sqlList(partPaths)}, filename = true, file_row_number = true) ORDER BY filename, file_row_number`);
-    const got = await rows(conn, `SELECT id, city, amount, note FROM read_parquet('${stitched}', file_row_number = true) ORDER BY file_row_number`);
+    const expected = await rows(
+      conn,
+      `SELECT id, city, amount, note FROM read_parquet(${sqlList(partPaths)}, filename = true, file_row_number = true) ORDER BY filename, file_row_number`,
+    );
+    const got = await rows(
+      conn,
+      `SELECT id, city, amount, note FROM read_parquet('${stitched}', file_row_number = true) ORDER BY file_row_number`,
+    );
     expect(got.length).toBe(55_002);
     expect(got).toEqual(expected);
-    const groups = await rows(conn, `SELECT row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('${stitched}') GROUP BY ALL ORDER BY ALL`);
+    const groups = await rows(
+      conn,
+      `SELECT row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('${stitched}') GROUP BY ALL ORDER BY ALL`,
+    );
     expect(groups.map((g) => Number(g.n))).toEqual(sizes);
     // Statistics survive: DuckDB prunes on them.
-    const [filtered] = await rows(conn, `SELECT count(*) AS n, min(id) AS lo FROM read_parquet('${stitched}') WHERE id >= 54000`);
-    expect(filtered).toEqual({ n: "1002", lo: "54000" });
+    const [filtered] = await rows(
+      conn,
+      `SELECT count(*) AS n, min(id) AS lo FROM read_parquet('${stitched}') WHERE id >= 54000`,
+    );
+    expect(filtered).toEqual({ n: '1002', lo: '54000' });
   });
 
   it('moves every page offset and page index to where its part landed', async () => {

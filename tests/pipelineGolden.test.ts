@@ -24,7 +24,11 @@ async function fingerprint(runner: LocalPipelineRunner): Promise<Record<string, 
   );
   const out: Record<string, string> = {};
   for (const { t } of tables.rows as { t: string }[]) {
-    const [r] = (await runner.engine.query(`SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(x))::VARCHAR, '') AS f FROM ${t} AS x`)).rows;
+    const [r] = (
+      await runner.engine.query(
+        `SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(x))::VARCHAR, '') AS f FROM ${t} AS x`,
+      )
+    ).rows;
     out[t] = String((r as { f: string }).f);
   }
   // Equal fingerprints prove nothing about empty tables: every curated and summary table here has rows (the
@@ -42,7 +46,16 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
   beforeAll(async () => {
     lake = await tempLake();
     runner = await LocalPipelineRunner.open(lake);
-    const files = ['olist_customers', 'olist_geolocation', 'olist_order_items', 'olist_order_payments', 'olist_order_reviews', 'olist_orders', 'olist_products', 'olist_sellers']
+    const files = [
+      'olist_customers',
+      'olist_geolocation',
+      'olist_order_items',
+      'olist_order_payments',
+      'olist_order_reviews',
+      'olist_orders',
+      'olist_products',
+      'olist_sellers',
+    ]
       .map((n) => join(OLIST, `${n}_dataset.csv`))
       .concat(join(OLIST, 'product_category_name_translation.csv'), CLICKS);
     await ingestAll(lake, runner, files);
@@ -71,7 +84,9 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
 
   it('summary.olist_delivery_daily equals the figures DuckDB computes from the CSV files', async () => {
     const conn = await duck();
-    const expected = await rows(conn, `
+    const expected = await rows(
+      conn,
+      `
       WITH o AS (SELECT * FROM ${csv('olist_orders_dataset.csv')}),
            paid AS (SELECT order_id, sum(CAST(payment_value AS DECIMAL(12,2))) AS v FROM ${csv('olist_order_payments_dataset.csv')} GROUP BY order_id),
            d AS (SELECT o.*, order_status = 'delivered' AND order_delivered_customer_date IS NOT NULL AS delivered FROM o)
@@ -82,32 +97,46 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
              round(avg(epoch(order_delivered_customer_date - order_purchase_timestamp) / 86400.0) FILTER (WHERE delivered), 9) AS avg_delivery_days,
              coalesce(sum(paid.v), 0)::DECIMAL(18,2)::VARCHAR AS revenue
       FROM d LEFT JOIN paid USING (order_id)
-      GROUP BY 1 ORDER BY 1`);
-    const actual = (await runner.engine.query(`
+      GROUP BY 1 ORDER BY 1`,
+    );
+    const actual = (
+      await runner.engine.query(`
       SELECT purchase_date::VARCHAR AS purchase_date, orders, delivered_orders, late_orders, round(avg_delivery_days, 9) AS avg_delivery_days, revenue::VARCHAR AS revenue
-      FROM summary.olist_delivery_daily ORDER BY 1`)).rows;
+      FROM summary.olist_delivery_daily ORDER BY 1`)
+    ).rows;
     expect(actual.length).toBeGreaterThan(500);
     expect(actual).toEqual(expected);
   });
 
   it('summary.ad_clicks_daily equals the figures DuckDB computes from train_sample.csv (every row counts: the contract has no key, so clicks are appended)', async () => {
     const conn = await duck();
-    const expected = await rows(conn, `
+    const expected = await rows(
+      conn,
+      `
       SELECT CAST(click_time AS DATE)::VARCHAR AS click_date, channel::INTEGER AS channel, count(*)::BIGINT AS clicks,
              count(*) FILTER (WHERE is_attributed = 1)::BIGINT AS installs
-      FROM read_csv('${CLICKS}', header = true) GROUP BY ALL ORDER BY 1, 2`);
-    const actual = (await runner.engine.query(
-      'SELECT click_date::VARCHAR AS click_date, channel, clicks, installs FROM summary.ad_clicks_daily ORDER BY 1, 2',
-    )).rows;
+      FROM read_csv('${CLICKS}', header = true) GROUP BY ALL ORDER BY 1, 2`,
+    );
+    const actual = (
+      await runner.engine.query(
+        'SELECT click_date::VARCHAR AS click_date, channel, clicks, installs FROM summary.ad_clicks_daily ORDER BY 1, 2',
+      )
+    ).rows;
     expect(actual).toEqual(expected);
-    const rates = (await runner.engine.query('SELECT bool_and(abs(install_rate - installs / clicks) < 1e-12) AS ok FROM summary.ad_clicks_daily')).rows;
+    const rates = (
+      await runner.engine.query(
+        'SELECT bool_and(abs(install_rate - installs / clicks) < 1e-12) AS ok FROM summary.ad_clicks_daily',
+      )
+    ).rows;
     expect(rates).toEqual([{ ok: true }]);
   });
 
   it('summary.olist_delivery_features equals the figures DuckDB computes from the CSV files', async () => {
     const conn = await duck();
     // Reviews as curated keeps them: one per (review_id, order_id), the latest answer winning, then the last line.
-    const expected = await rows(conn, `
+    const expected = await rows(
+      conn,
+      `
       WITH o AS (SELECT * FROM ${csv('olist_orders_dataset.csv')} WHERE order_status = 'delivered' AND order_delivered_customer_date IS NOT NULL),
            items AS (SELECT order_id, count(*) AS n, sum(CAST(price AS DECIMAL(12,2))) AS price, sum(CAST(freight_value AS DECIMAL(12,2))) AS freight
                      FROM ${csv('olist_order_items_dataset.csv')} GROUP BY order_id),
@@ -125,20 +154,31 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
              round(scores.score, 9) AS review_score
       FROM o LEFT JOIN ${csv('olist_customers_dataset.csv')} AS c USING (customer_id)
         LEFT JOIN items USING (order_id) LEFT JOIN first_seller AS fs USING (order_id) LEFT JOIN scores USING (order_id)
-      ORDER BY o.order_id`);
-    const actual = (await runner.engine.query(`
+      ORDER BY o.order_id`,
+    );
+    const actual = (
+      await runner.engine.query(`
       SELECT order_id, purchase_date::VARCHAR AS purchase_date, customer_state, seller_state, item_count, price_total::VARCHAR AS price_total,
              freight_total::VARCHAR AS freight_total, round(freight_share, 9) AS freight_share, round(delivery_days, 9) AS delivery_days,
              round(estimated_days, 9) AS estimated_days, is_late, round(review_score, 9) AS review_score
-      FROM summary.olist_delivery_features ORDER BY order_id`)).rows;
+      FROM summary.olist_delivery_features ORDER BY order_id`)
+    ).rows;
     expect(actual.length).toBeGreaterThan(5000);
     expect(actual).toEqual(expected);
   });
 
   it('publishes QuickSight views over the summaries', async () => {
-    const views = (await runner.engine.query("SELECT view_name FROM duckdb_views() WHERE schema_name = 'analytics' ORDER BY 1")).rows;
-    expect(views).toEqual(['ad_clicks_daily', 'olist_delivery_daily', 'olist_delivery_features'].map((view_name) => ({ view_name })));
-    const [row] = (await runner.engine.query('SELECT count(*) AS n, count(DISTINCT order_id) AS d FROM analytics.olist_delivery_features')).rows;
+    const views = (
+      await runner.engine.query("SELECT view_name FROM duckdb_views() WHERE schema_name = 'analytics' ORDER BY 1")
+    ).rows;
+    expect(views).toEqual(
+      ['ad_clicks_daily', 'olist_delivery_daily', 'olist_delivery_features'].map((view_name) => ({ view_name })),
+    );
+    const [row] = (
+      await runner.engine.query(
+        'SELECT count(*) AS n, count(DISTINCT order_id) AS d FROM analytics.olist_delivery_features',
+      )
+    ).rows;
     expect(row).toEqual({ n: expect.any(String), d: (row as { n: string }).n });
     // The view shows the summary's rows (not an empty table equal to itself).
     const [summary] = (await runner.engine.query('SELECT count(*) AS n FROM summary.olist_delivery_features')).rows;
@@ -156,19 +196,31 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
 
   it('upserts: newer versions of some keys update exactly those rows; older versions update none', async () => {
     const conn = await duck();
-    const picked = await rows(conn, `SELECT * FROM ${csv('olist_order_reviews_dataset.csv')} WHERE review_comment_message IS NULL ORDER BY review_id LIMIT 3`);
-    const header = 'review_id,order_id,review_score,review_comment_title,review_comment_message,review_creation_date,review_answer_timestamp';
+    const picked = await rows(
+      conn,
+      `SELECT * FROM ${csv('olist_order_reviews_dataset.csv')} WHERE review_comment_message IS NULL ORDER BY review_id LIMIT 3`,
+    );
+    const header =
+      'review_id,order_id,review_score,review_comment_title,review_comment_message,review_creation_date,review_answer_timestamp';
     const line = (r: Record<string, unknown>, score: number, answered: string) =>
       [r.review_id, r.order_id, score, '', `revised ${answered}`, String(r.review_creation_date), answered].join(',');
     const dir = await tempDir();
-    const before = (await runner.engine.query('SELECT count(*) AS n, sum(review_score) AS s FROM curated.olist_order_reviews')).rows[0];
+    const before = (
+      await runner.engine.query('SELECT count(*) AS n, sum(review_score) AS s FROM curated.olist_order_reviews')
+    ).rows[0];
 
     const newer = join(dir, 'olist_order_reviews_dataset_newer.csv');
     await writeFile(newer, [header, ...picked.map((r) => line(r, 1, '2030-01-01 00:00:00'))].join('\n'));
     await ingestAll(lake, runner, [newer]);
-    const updated = (await runner.engine.query("SELECT review_id, review_score FROM curated.olist_order_reviews WHERE review_comment_message LIKE 'revised %' ORDER BY 1")).rows;
+    const updated = (
+      await runner.engine.query(
+        "SELECT review_id, review_score FROM curated.olist_order_reviews WHERE review_comment_message LIKE 'revised %' ORDER BY 1",
+      )
+    ).rows;
     expect(updated).toEqual(picked.map((r) => ({ review_id: r.review_id, review_score: 1 })));
-    expect((await runner.engine.query('SELECT count(*) AS n FROM curated.olist_order_reviews')).rows[0]).toEqual({ n: (before as { n: string }).n });
+    expect((await runner.engine.query('SELECT count(*) AS n FROM curated.olist_order_reviews')).rows[0]).toEqual({
+      n: (before as { n: string }).n,
+    });
 
     const older = join(dir, 'olist_order_reviews_dataset_older.csv');
     await writeFile(older, [header, ...picked.map((r) => line(r, 5, '2000-01-01 00:00:00'))].join('\n'));
@@ -206,17 +258,22 @@ describe('summary.retailrocket_funnel_daily against DuckDB over the events CSVs 
       await ingestAll(lake, runner, [first]);
       await ingestAll(lake, runner, [second]);
       const conn = await duck();
-      const expected = await rows(conn, `
+      const expected = await rows(
+        conn,
+        `
         SELECT CAST(make_timestamp(timestamp * 1000) AS DATE)::VARCHAR AS event_date, count(DISTINCT visitorid) AS visitors,
                count(*) FILTER (WHERE event = 'view') AS views, count(*) FILTER (WHERE event = 'addtocart') AS add_to_carts,
                count(*) FILTER (WHERE event = 'transaction') AS transactions,
                round(count(*) FILTER (WHERE event = 'transaction') / count(*) FILTER (WHERE event = 'view'), 9) AS rate
         FROM read_csv([${[first, second].map((f) => `'${f}'`).join(', ')}], header = true, columns = {'timestamp': 'BIGINT', 'visitorid': 'BIGINT', 'event': 'VARCHAR', 'itemid': 'BIGINT', 'transactionid': 'BIGINT'})
         WHERE event IN ('view', 'addtocart', 'transaction')
-        GROUP BY 1 ORDER BY 1`);
-      const actual = (await runner.engine.query(`
+        GROUP BY 1 ORDER BY 1`,
+      );
+      const actual = (
+        await runner.engine.query(`
         SELECT event_date::VARCHAR AS event_date, visitors, views, add_to_carts, transactions, round(view_to_transaction_rate, 9) AS rate
-        FROM summary.retailrocket_funnel_daily ORDER BY event_date`)).rows;
+        FROM summary.retailrocket_funnel_daily ORDER BY event_date`)
+      ).rows;
       expect(expected).toHaveLength(10);
       expect(actual).toEqual(expected);
     } finally {

@@ -19,8 +19,16 @@ const KEY = 'ad_clicks/train_sample.csv';
 function recording(store: ObjectStore, log: string[]): ObjectStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === 'put') return async (key: string, body: Uint8Array | string) => { await target.put(key, body); log.push(key); };
-      if (prop === 'move') return async (from: string, to: string) => { await target.move(from, to); log.push(to); };
+      if (prop === 'put')
+        return async (key: string, body: Uint8Array | string) => {
+          await target.put(key, body);
+          log.push(key);
+        };
+      if (prop === 'move')
+        return async (from: string, to: string) => {
+          await target.move(from, to);
+          log.push(to);
+        };
       const v = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? v.bind(target) : v;
     },
@@ -28,7 +36,7 @@ function recording(store: ObjectStore, log: string[]): ObjectStore {
 }
 
 describe('raw tables read batches through symlink files', () => {
-  it('lists exactly the batch\'s Parquet files, after all of them are in raw/ and before the manifest', async () => {
+  it("lists exactly the batch's Parquet files, after all of them are in raw/ and before the manifest", async () => {
     const lake = await tempLake({ threads: 1, targetFileBytes: 256 * 1024, rowGroupBatches: 2 });
     await mkdir(dirname(lake.landing.path(KEY)), { recursive: true });
     await copyFile(CLICKS, lake.landing.path(KEY));

@@ -31,7 +31,12 @@ function aggregates(c: Contract, from: string): string {
   const parts = c.columns.flatMap((col) => {
     const n = col.name;
     const checksum = `sum(hash(${n})::HUGEINT)`;
-    return [`count(${n}) AS "${n}:count"`, `min(${n})::VARCHAR AS "${n}:min"`, `max(${n})::VARCHAR AS "${n}:max"`, `${checksum}::VARCHAR AS "${n}:hash"`];
+    return [
+      `count(${n}) AS "${n}:count"`,
+      `min(${n})::VARCHAR AS "${n}:min"`,
+      `max(${n})::VARCHAR AS "${n}:max"`,
+      `${checksum}::VARCHAR AS "${n}:hash"`,
+    ];
   });
   return `SELECT count(*) AS rows, ${parts.join(', ')} FROM ${from}`;
 }

@@ -36,7 +36,8 @@ describe('reconciliation: rows read = written + quarantined, proven by the files
     const { lake, ctx } = await clicksLake(1024 * 1024, await dirtyClicks());
     const started = await startIngest(ctx, 'ad_clicks/c.csv');
     if (started.kind !== 'handedOff') throw new Error('expected byte ranges handed off');
-    for (const segment of started.convert.segments) await handleConvertTask(ctx, { action: 'segment', dataset: 'ad_clicks', batchId: started.batchId, segment });
+    for (const segment of started.convert.segments)
+      await handleConvertTask(ctx, { action: 'segment', dataset: 'ad_clicks', batchId: started.batchId, segment });
     // A bug that loses a row between the decoder and the writer would leave rowsWritten one short of the rows read.
     const key = `staging/ad_clicks/${started.batchId}/segment-0001.json`;
     const seg = JSON.parse(await readFile(lake.lake.path(key), 'utf8')) as { runs: { rowsWritten: number }[] };
@@ -45,7 +46,9 @@ describe('reconciliation: rows read = written + quarantined, proven by the files
 
     const publish = handleConvertTask(ctx, { action: 'publish', dataset: 'ad_clicks', batchId: started.batchId });
     await expect(publish).rejects.toBeInstanceOf(ReconciliationError);
-    await expect(publish).rejects.toThrow(/row counts do not reconcile: read 100003 != written 99999 \+ rejected 3 \(the Parquet files hold 100000 rows, the quarantine file 3\); the manifest was not published/);
+    await expect(publish).rejects.toThrow(
+      /row counts do not reconcile: read 100003 != written 99999 \+ rejected 3 \(the Parquet files hold 100000 rows, the quarantine file 3\); the manifest was not published/,
+    );
     expect(await readManifest(lake.lake, started.manifestKey)).toBeNull();
   }, 60_000);
 
@@ -70,12 +73,18 @@ describe('reconciliation: rows read = written + quarantined, proven by the files
     await lake.lake.put('elsewhere/short.csv', shorter);
     const lost: Manifest = structuredClone(r.manifest);
     lost.quarantine = { ...lost.quarantine!, key: 'elsewhere/short.csv', rows: 3 };
-    await expect(expectReconciled(lake.lake, lost)).rejects.toThrow(/the quarantine file holds 2 rows, the manifest says 3/);
+    await expect(expectReconciled(lake.lake, lost)).rejects.toThrow(
+      /the quarantine file holds 2 rows, the manifest says 3/,
+    );
 
     // Reasons are counted from the quarantine file too.
     const renamed: Manifest = structuredClone(r.manifest);
     const [reason] = Object.keys(renamed.rejectsByReason);
-    renamed.rejectsByReason = { ...renamed.rejectsByReason, [reason]: renamed.rejectsByReason[reason] - 1, 'ragged-row-x': 1 };
+    renamed.rejectsByReason = {
+      ...renamed.rejectsByReason,
+      [reason]: renamed.rejectsByReason[reason] - 1,
+      'ragged-row-x': 1,
+    };
     await expect(expectReconciled(lake.lake, renamed)).rejects.toThrow(/quarantine reasons/);
   }, 60_000);
 });

@@ -50,28 +50,128 @@ columns:
 
 const GOOD = '1,1.50,open,ABC,bob,2020-01-01,0.5,true';
 const LONG = `14,1.50,open,ABC,${'b'.repeat(300)},2020-01-01,0.5,true`;
-const NOT_UTF8 = Buffer.concat([Buffer.from('15,1.50,open,ABC,b'), Buffer.from([0xff, 0xfe]), Buffer.from(',2020-01-01,0.5,true')]);
+const NOT_UTF8 = Buffer.concat([
+  Buffer.from('15,1.50,open,ABC,b'),
+  Buffer.from([0xff, 0xfe]),
+  Buffer.from(',2020-01-01,0.5,true'),
+]);
 
 /** Each bad record, the line it is on, and what a person reading the contract expects to be told. */
 const CASES: { record: Buffer; line: number; column: string | null; reason: string; message: string }[] = [
-  { line: 3, record: Buffer.from('x1,1.50,open,ABC,bob,2020-01-01,0.5,true'), column: 'id', reason: 'invalid-value', message: '"x1" is not an int32' },
-  { line: 4, record: Buffer.from('2147483648,1.50,open,ABC,bob,2020-01-01,0.5,true'), column: 'id', reason: 'invalid-value', message: '"2147483648" is not an int32' },
-  { line: 5, record: Buffer.from(',1.50,open,ABC,bob,2020-01-01,0.5,true'), column: 'id', reason: 'null-not-allowed', message: 'is empty but the column is not nullable' },
-  { line: 6, record: Buffer.from('3,-1.00,open,ABC,bob,2020-01-01,0.5,true'), column: 'amount', reason: 'check-range', message: '-1.00 is outside [0, ]' },
-  { line: 7, record: Buffer.from('5,1.50,closed,ABC,bob,2020-01-01,0.5,true'), column: 'status', reason: 'check-allowed', message: '"closed" is not one of the allowed values' },
-  { line: 8, record: Buffer.from('6,1.50,open,AB1,bob,2020-01-01,0.5,true'), column: 'code', reason: 'check-pattern', message: '"AB1" does not match /^[A-Z]{3}$/u' },
-  { line: 9, record: Buffer.from('7,1.50,open,ABC,zed,2020-01-01,0.5,true'), column: 'name', reason: 'check-range', message: '"zed" is outside [b, x]' },
-  { line: 10, record: Buffer.from('8,1.50,open,ABC,bob,1999-12-31,0.5,true'), column: 'day', reason: 'check-range', message: '1999-12-31 is outside [2000-01-01, ]' },
-  { line: 11, record: Buffer.from('9,1.50,open,ABC,bob,2020-02-30,0.5,true'), column: 'day', reason: 'invalid-value', message: '"2020-02-30" is not a date in format iso' },
-  { line: 12, record: Buffer.from('10,1.50,open,ABC,bob,2020-01-01,1e5x,true'), column: 'ratio', reason: 'invalid-value', message: '"1e5x" is not a float64' },
-  { line: 13, record: Buffer.from('11,1.50,open,ABC,bob,2020-01-01,0.5,maybe'), column: 'flag', reason: 'invalid-value', message: '"maybe" is not a boolean (true/false, 1/0, yes/no)' },
-  { line: 14, record: Buffer.from('12,1.50,open,ABC,bob'), column: null, reason: 'ragged-row', message: 'has 5 fields, the contract has 8 columns' },
-  { line: 15, record: Buffer.from('13,1.50,open,A"BC,bob,2020-01-01,0.5,true'), column: 'code', reason: 'stray-quote', message: 'field 4 has a quote inside an unquoted field or text after a closing quote' },
+  {
+    line: 3,
+    record: Buffer.from('x1,1.50,open,ABC,bob,2020-01-01,0.5,true'),
+    column: 'id',
+    reason: 'invalid-value',
+    message: '"x1" is not an int32',
+  },
+  {
+    line: 4,
+    record: Buffer.from('2147483648,1.50,open,ABC,bob,2020-01-01,0.5,true'),
+    column: 'id',
+    reason: 'invalid-value',
+    message: '"2147483648" is not an int32',
+  },
+  {
+    line: 5,
+    record: Buffer.from(',1.50,open,ABC,bob,2020-01-01,0.5,true'),
+    column: 'id',
+    reason: 'null-not-allowed',
+    message: 'is empty but the column is not nullable',
+  },
+  {
+    line: 6,
+    record: Buffer.from('3,-1.00,open,ABC,bob,2020-01-01,0.5,true'),
+    column: 'amount',
+    reason: 'check-range',
+    message: '-1.00 is outside [0, ]',
+  },
+  {
+    line: 7,
+    record: Buffer.from('5,1.50,closed,ABC,bob,2020-01-01,0.5,true'),
+    column: 'status',
+    reason: 'check-allowed',
+    message: '"closed" is not one of the allowed values',
+  },
+  {
+    line: 8,
+    record: Buffer.from('6,1.50,open,AB1,bob,2020-01-01,0.5,true'),
+    column: 'code',
+    reason: 'check-pattern',
+    message: '"AB1" does not match /^[A-Z]{3}$/u',
+  },
+  {
+    line: 9,
+    record: Buffer.from('7,1.50,open,ABC,zed,2020-01-01,0.5,true'),
+    column: 'name',
+    reason: 'check-range',
+    message: '"zed" is outside [b, x]',
+  },
+  {
+    line: 10,
+    record: Buffer.from('8,1.50,open,ABC,bob,1999-12-31,0.5,true'),
+    column: 'day',
+    reason: 'check-range',
+    message: '1999-12-31 is outside [2000-01-01, ]',
+  },
+  {
+    line: 11,
+    record: Buffer.from('9,1.50,open,ABC,bob,2020-02-30,0.5,true'),
+    column: 'day',
+    reason: 'invalid-value',
+    message: '"2020-02-30" is not a date in format iso',
+  },
+  {
+    line: 12,
+    record: Buffer.from('10,1.50,open,ABC,bob,2020-01-01,1e5x,true'),
+    column: 'ratio',
+    reason: 'invalid-value',
+    message: '"1e5x" is not a float64',
+  },
+  {
+    line: 13,
+    record: Buffer.from('11,1.50,open,ABC,bob,2020-01-01,0.5,maybe'),
+    column: 'flag',
+    reason: 'invalid-value',
+    message: '"maybe" is not a boolean (true/false, 1/0, yes/no)',
+  },
+  {
+    line: 14,
+    record: Buffer.from('12,1.50,open,ABC,bob'),
+    column: null,
+    reason: 'ragged-row',
+    message: 'has 5 fields, the contract has 8 columns',
+  },
+  {
+    line: 15,
+    record: Buffer.from('13,1.50,open,A"BC,bob,2020-01-01,0.5,true'),
+    column: 'code',
+    reason: 'stray-quote',
+    message: 'field 4 has a quote inside an unquoted field or text after a closing quote',
+  },
   // A line over the limit: its first 200 bytes are kept, whatever the chunking.
-  { line: 16, record: Buffer.from(LONG.slice(0, 200)), column: null, reason: 'record-too-large', message: `line of ${LONG.length + 1} bytes is larger than dialect.maxRecordBytes (200); its first 200 bytes are kept here` },
-  { line: 17, record: NOT_UTF8, column: 'name', reason: 'invalid-utf8', message: 'is not valid UTF-8 (set dialect.encoding: latin1 if the file is Latin-1)' },
+  {
+    line: 16,
+    record: Buffer.from(LONG.slice(0, 200)),
+    column: null,
+    reason: 'record-too-large',
+    message: `line of ${LONG.length + 1} bytes is larger than dialect.maxRecordBytes (200); its first 200 bytes are kept here`,
+  },
+  {
+    line: 17,
+    record: NOT_UTF8,
+    column: 'name',
+    reason: 'invalid-utf8',
+    message: 'is not valid UTF-8 (set dialect.encoding: latin1 if the file is Latin-1)',
+  },
   // A quote never closed: its first line is quarantined and reading goes on at the next line (LAST, a good row).
-  { line: 18, record: Buffer.from('16,1.50,open,"ABC,bob,2020-01-01,0.5,true'), column: null, reason: 'unterminated-quote', message: 'quoted field 4 is never closed' },
+  {
+    line: 18,
+    record: Buffer.from('16,1.50,open,"ABC,bob,2020-01-01,0.5,true'),
+    column: null,
+    reason: 'unterminated-quote',
+    message: 'quoted field 4 is never closed',
+  },
 ];
 const LAST = '17,2.00,shipped,XYZ,wes,2021-06-30,-1e-3,no';
 
@@ -94,8 +194,22 @@ describe('reject reasons, against answers written by hand', () => {
       for (const chunk of [1 << 20, 1, 7, 64, 199, 200, 201, 337, 338]) {
         const decoder = make(contractSchema.parse(ORDERS));
         const { rejects, batches } = decodeAll(decoder, ordersFile(), chunk);
-        expect(rejects.map((r) => ({ line: r.line, column: r.column, reason: r.reason, message: r.message, record: Buffer.from(r.raw) }))).toEqual(
-          CASES.map((c) => ({ line: c.line, column: c.column, reason: c.reason, message: c.message, record: c.record })),
+        expect(
+          rejects.map((r) => ({
+            line: r.line,
+            column: r.column,
+            reason: r.reason,
+            message: r.message,
+            record: Buffer.from(r.raw),
+          })),
+        ).toEqual(
+          CASES.map((c) => ({
+            line: c.line,
+            column: c.column,
+            reason: c.reason,
+            message: c.message,
+            record: c.record,
+          })),
         );
         expect(decoder.stats).toMatchObject({ rowsRead: 2 + CASES.length, rowsWritten: 2, rowsRejected: CASES.length });
         expect(batches.reduce((n, b) => n + b.rowCount, 0)).toBe(2);
@@ -107,17 +221,42 @@ describe('reject reasons, against answers written by hand', () => {
     const x = 'x'.repeat(60);
     const text = `id,amount,status,code,name,day,ratio,flag\n${GOOD}\n18,1.50,open,ABC,"${x}\n${x}\n${x}\n${x}",2020-01-01,0.5,true\n${LAST}\n`;
     const want = [
-      { line: 3, column: null, reason: 'record-too-large', message: 'record is larger than dialect.maxRecordBytes (200 bytes)', record: `18,1.50,open,ABC,"${x}` },
+      {
+        line: 3,
+        column: null,
+        reason: 'record-too-large',
+        message: 'record is larger than dialect.maxRecordBytes (200 bytes)',
+        record: `18,1.50,open,ABC,"${x}`,
+      },
       { line: 4, column: null, reason: 'ragged-row', message: 'has 1 field, the contract has 8 columns', record: x },
       { line: 5, column: null, reason: 'ragged-row', message: 'has 1 field, the contract has 8 columns', record: x },
-      { line: 6, column: 'id', reason: 'stray-quote', message: 'field 1 has a quote inside an unquoted field or text after a closing quote', record: `${x}",2020-01-01,0.5,true` },
+      {
+        line: 6,
+        column: 'id',
+        reason: 'stray-quote',
+        message: 'field 1 has a quote inside an unquoted field or text after a closing quote',
+        record: `${x}",2020-01-01,0.5,true`,
+      },
     ];
     for (const [name, make] of DECODERS) {
       for (const chunk of [1 << 20, 1, 5, 61, 62, 200, 201, 255, 256]) {
         const decoder = make(contractSchema.parse(ORDERS));
         const { rejects } = decodeAll(decoder, Buffer.from(text), chunk);
-        expect(rejects.map((r) => ({ line: r.line, column: r.column, reason: r.reason, message: r.message, record: Buffer.from(r.raw).toString() })), `${name}, chunks of ${chunk}`).toEqual(want);
-        expect(decoder.stats, `${name}, chunks of ${chunk}`).toMatchObject({ rowsRead: 6, rowsWritten: 2, rowsRejected: 4 });
+        expect(
+          rejects.map((r) => ({
+            line: r.line,
+            column: r.column,
+            reason: r.reason,
+            message: r.message,
+            record: Buffer.from(r.raw).toString(),
+          })),
+          `${name}, chunks of ${chunk}`,
+        ).toEqual(want);
+        expect(decoder.stats, `${name}, chunks of ${chunk}`).toMatchObject({
+          rowsRead: 6,
+          rowsWritten: 2,
+          rowsRejected: 4,
+        });
       }
     }
   });
@@ -130,14 +269,36 @@ describe('reject reasons, against answers written by hand', () => {
     await writeFile(lake.landing.path('orders/o.csv'), ordersFile());
     const r = await ingestObject(ingestContext(lake), 'orders/o.csv');
     const q = await quarantineRows(lake.lake, r.manifest.quarantine!.key);
-    expect(q.map((x) => ({ line: x.line, column: x.column || null, reason: x.reason, message: x.message, record: x.bytes }))).toEqual(
+    expect(
+      q.map((x) => ({ line: x.line, column: x.column || null, reason: x.reason, message: x.message, record: x.bytes })),
+    ).toEqual(
       CASES.map((c) => ({ line: c.line, column: c.column, reason: c.reason, message: c.message, record: c.record })),
     );
     const conn = await duck();
     const written = `SELECT id, amount::VARCHAR AS amount, status, code, name, day::VARCHAR AS day, ratio, flag, _source_line AS line FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`;
     expect(await rows(conn, written)).toEqual([
-      { id: 1, amount: '1.50', status: 'open', code: 'ABC', name: 'bob', day: '2020-01-01', ratio: 0.5, flag: true, line: '2' },
-      { id: 17, amount: '2.00', status: 'shipped', code: 'XYZ', name: 'wes', day: '2021-06-30', ratio: -0.001, flag: false, line: '19' },
+      {
+        id: 1,
+        amount: '1.50',
+        status: 'open',
+        code: 'ABC',
+        name: 'bob',
+        day: '2020-01-01',
+        ratio: 0.5,
+        flag: true,
+        line: '2',
+      },
+      {
+        id: 17,
+        amount: '2.00',
+        status: 'shipped',
+        code: 'XYZ',
+        name: 'wes',
+        day: '2021-06-30',
+        ratio: -0.001,
+        flag: false,
+        line: '19',
+      },
     ]);
   });
 });
@@ -145,18 +306,27 @@ describe('reject reasons, against answers written by hand', () => {
 /** Numeric text as exports write it: integers, decimals, exponents, up to 40 significant digits. */
 const floatText = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
-  fc.tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 1, max: 21 })).map(([x, k]) => x.toPrecision(k)),
-  fc.tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 20 })).map(([x, k]) => x.toExponential(k)),
-  fc.tuple(
-    fc.constantFrom('', '-', '+'),
-    fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 25 }),
-    fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 25 })),
-    fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '-', '+'), fc.integer({ min: 0, max: 330 }))),
-  ).map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `${exp[0]}${exp[1]}${exp[2]}`}`),
+  fc
+    .tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 1, max: 21 }))
+    .map(([x, k]) => x.toPrecision(k)),
+  fc
+    .tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 20 }))
+    .map(([x, k]) => x.toExponential(k)),
+  fc
+    .tuple(
+      fc.constantFrom('', '-', '+'),
+      fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 25 }),
+      fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 25 })),
+      fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '-', '+'), fc.integer({ min: 0, max: 330 }))),
+    )
+    .map(
+      ([sign, int, frac, exp]) =>
+        `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `${exp[0]}${exp[1]}${exp[2]}`}`,
+    ),
 );
 
 describe('values against independent oracles', () => {
-  it('float64 text parses to exactly what V8\'s Number() gives, in both decoders', () => {
+  it("float64 text parses to exactly what V8's Number() gives, in both decoders", () => {
     const contract = contractSchema.parse({ dataset: 'f', columns: [{ name: 'x', type: 'float64' }] });
     fc.assert(
       fc.property(fc.array(floatText, { minLength: 1, maxLength: 40 }), (texts) => {
@@ -165,8 +335,12 @@ describe('values against independent oracles', () => {
           const { rejects, batches } = decodeAll(make(contract), bytes, 1 << 20);
           expect(rejects, name).toEqual([]);
           const got = batches.flatMap((b) => Array.from(makeVector(b.columns[0]) as Iterable<number>));
-          expect(got.map((v, i) => Object.is(v, Number(texts[i])) || `${texts[i]} -> ${v}, Number() says ${Number(texts[i])}`), name)
-            .toEqual(texts.map(() => true));
+          expect(
+            got.map(
+              (v, i) => Object.is(v, Number(texts[i])) || `${texts[i]} -> ${v}, Number() says ${Number(texts[i])}`,
+            ),
+            name,
+          ).toEqual(texts.map(() => true));
         }
       }),
       { numRuns: 300 },
@@ -177,24 +351,33 @@ describe('values against independent oracles', () => {
     const unit = fc.constantFrom('a', 'b', 'm', 'x', 'z', 'A', 'é', 'ÿ', '日', 'ｚ', '😀', '0');
     const value = fc.string({ unit, minLength: 1, maxLength: 4 });
     fc.assert(
-      fc.property(fc.array(value, { minLength: 1, maxLength: 30 }), fc.array(value, { minLength: 1, maxLength: 4 }), value, value, (values, allowed, lo, hi) => {
-        const [min, max] = codePointOrder(lo, hi) <= 0 ? [lo, hi] : [hi, lo];
-        const pattern = '^[a-zé日]{1,3}$';
-        const cases: [Record<string, unknown>, (v: string) => boolean, string][] = [
-          [{ allowed }, (v) => allowed.includes(v), 'check-allowed'],
-          [{ pattern }, (v) => new RegExp(pattern, 'u').test(v), 'check-pattern'],
-          [{ min, max }, (v) => codePointOrder(v, min) >= 0 && codePointOrder(v, max) <= 0, 'check-range'],
-        ];
-        for (const [checks, ok, reason] of cases) {
-          const contract = contractSchema.parse({ dataset: 's', columns: [{ name: 'v', type: 'string', checks }] });
-          const bytes = new TextEncoder().encode(`v\n${values.join('\n')}\n`);
-          const want = values.flatMap((v, i) => (ok(v) ? [] : [{ line: i + 2, reason }]));
-          for (const [name, make] of DECODERS) {
-            const { rejects } = decodeAll(make(contract), bytes, 1 << 20);
-            expect(rejects.map((r) => ({ line: r.line, reason: r.reason })), `${name}, ${JSON.stringify(checks)}`).toEqual(want);
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 30 }),
+        fc.array(value, { minLength: 1, maxLength: 4 }),
+        value,
+        value,
+        (values, allowed, lo, hi) => {
+          const [min, max] = codePointOrder(lo, hi) <= 0 ? [lo, hi] : [hi, lo];
+          const pattern = '^[a-zé日]{1,3}$';
+          const cases: [Record<string, unknown>, (v: string) => boolean, string][] = [
+            [{ allowed }, (v) => allowed.includes(v), 'check-allowed'],
+            [{ pattern }, (v) => new RegExp(pattern, 'u').test(v), 'check-pattern'],
+            [{ min, max }, (v) => codePointOrder(v, min) >= 0 && codePointOrder(v, max) <= 0, 'check-range'],
+          ];
+          for (const [checks, ok, reason] of cases) {
+            const contract = contractSchema.parse({ dataset: 's', columns: [{ name: 'v', type: 'string', checks }] });
+            const bytes = new TextEncoder().encode(`v\n${values.join('\n')}\n`);
+            const want = values.flatMap((v, i) => (ok(v) ? [] : [{ line: i + 2, reason }]));
+            for (const [name, make] of DECODERS) {
+              const { rejects } = decodeAll(make(contract), bytes, 1 << 20);
+              expect(
+                rejects.map((r) => ({ line: r.line, reason: r.reason })),
+                `${name}, ${JSON.stringify(checks)}`,
+              ).toEqual(want);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 400 },
     );
   });

@@ -13,11 +13,16 @@ describe('landfall replay: the recovery after a pipeline run that did not finish
     const { manifest } = await ingestFile(lake, ORDERS, 'olist_orders', 'olist_orders_dataset.csv');
     const lines: string[] = [];
     expect(await replay(['--lake', lake.root, 'olist_orders', manifest.batchId], (l) => lines.push(l))).toBe(0);
-    expect(lines[0]).toBe(`replayed olist_orders batch ${manifest.batchId} (with any other pending batch of olist_orders)`);
+    expect(lines[0]).toBe(
+      `replayed olist_orders batch ${manifest.batchId} (with any other pending batch of olist_orders)`,
+    );
     expect(lines.join('\n')).toContain('curated.olist_orders');
 
     const conn = await duck();
-    const [{ n }] = await rows(conn, `SELECT count(DISTINCT order_id)::INT AS n FROM read_csv('${ORDERS}', all_varchar = true)`);
+    const [{ n }] = await rows(
+      conn,
+      `SELECT count(DISTINCT order_id)::INT AS n FROM read_csv('${ORDERS}', all_varchar = true)`,
+    );
     const count = async () => {
       const engine = await DuckDbEngine.open(lake.root);
       try {
@@ -33,6 +38,8 @@ describe('landfall replay: the recovery after a pipeline run that did not finish
 
   it('names the missing manifest and what to do for a batch that was never published', async () => {
     const lake = await tempLake();
-    await expect(replay(['--lake', lake.root, 'olist_orders', 'b0000000000000000000'], () => {})).rejects.toThrow(/no manifest manifests\/olist_orders\/b0000000000000000000\.json .*run its file again/);
+    await expect(replay(['--lake', lake.root, 'olist_orders', 'b0000000000000000000'], () => {})).rejects.toThrow(
+      /no manifest manifests\/olist_orders\/b0000000000000000000\.json .*run its file again/,
+    );
   });
 });

@@ -21,7 +21,13 @@ const SAMPLES: [string, string][] = [
 ];
 
 /** Loads a built handler in a fresh Node process, with the environment Lambda would give it, and calls it once. */
-async function invokeBuilt(fn: BuiltFunction, t: Template, layer: string, lake: string, event: string): Promise<unknown> {
+async function invokeBuilt(
+  fn: BuiltFunction,
+  t: Template,
+  layer: string,
+  lake: string,
+  event: string,
+): Promise<unknown> {
   const env = { PATH: process.env.PATH, ...(await localEnvironment(t, fn.id, lake, { layerDir: layer })) };
   const [file, exported] = fn.handler.split('.');
   const runner = `
@@ -31,7 +37,11 @@ async function invokeBuilt(fn: BuiltFunction, t: Template, layer: string, lake: 
     process.stdout.write('\\n' + JSON.stringify(await mod[${JSON.stringify(exported)}](event, context)) + '\\n');`;
   const script = join(dirname(fn.dir), `invoke-${fn.id}.mjs`);
   await writeFile(script, runner);
-  const { stdout } = await promisify(execFile)(process.execPath, [script], { env, cwd: dirname(fn.dir), maxBuffer: 1 << 26 });
+  const { stdout } = await promisify(execFile)(process.execPath, [script], {
+    env,
+    cwd: dirname(fn.dir),
+    maxBuffer: 1 << 26,
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
@@ -55,12 +65,21 @@ describe('sam build, replayed on a copy of the committed tree (npm install --pro
 
     const lake = join(work, 'lake');
     await mkdir(join(lake, 'landing', 'olist_orders'), { recursive: true });
-    await copyFile(join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv'), join(lake, 'landing', 'olist_orders', 'olist_orders_dataset.csv'));
-    for (const [id, event] of SAMPLES) results.set(id, await invokeBuilt(built.find((f) => f.id === id)!, t, layer, lake, event));
+    await copyFile(
+      join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv'),
+      join(lake, 'landing', 'olist_orders', 'olist_orders_dataset.csv'),
+    );
+    for (const [id, event] of SAMPLES)
+      results.set(id, await invokeBuilt(built.find((f) => f.id === id)!, t, layer, lake, event));
   }, 300_000);
 
   it('builds every function of the template, with the esbuild the production install brought', () => {
-    expect(built.map((f) => f.id).sort()).toEqual(Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function').map(([id]) => id).sort());
+    expect(built.map((f) => f.id).sort()).toEqual(
+      Object.entries(t.Resources)
+        .filter(([, r]) => r.Type === 'AWS::Serverless::Function')
+        .map(([id]) => id)
+        .sort(),
+    );
     for (const f of built) expect(f.esbuild.startsWith(join(scratch, 'node_modules'))).toBe(true);
   });
 
@@ -71,12 +90,22 @@ describe('sam build, replayed on a copy of the committed tree (npm install --pro
   it('fills the layer with the contracts, both WebAssembly modules and the encoder thread', async () => {
     const files = await listFiles(layer);
     const contracts = (await listFiles(join(REPO, 'contracts'))).filter((f) => /\.ya?ml$/.test(f));
-    expect(files).toEqual([...contracts.map((c) => `contracts/${c}`), 'wasm/csv.wasm', 'wasm/parquet-encoder.worker.mjs', 'wasm/parquet_wasm_bg.wasm'].sort());
+    expect(files).toEqual(
+      [
+        ...contracts.map((c) => `contracts/${c}`),
+        'wasm/csv.wasm',
+        'wasm/parquet-encoder.worker.mjs',
+        'wasm/parquet_wasm_bg.wasm',
+      ].sort(),
+    );
   });
 
   it('each built handler, with the built layer as /opt, answers its sample event', () => {
     expect(results.get('IngestFunction')).toMatchObject([{ status: 'published', dataset: 'olist_orders' }]);
-    expect(results.get('ConvertFunction')).toMatchObject({ status: 'published', manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json' });
+    expect(results.get('ConvertFunction')).toMatchObject({
+      status: 'published',
+      manifestKey: 'manifests/olist_orders/b114aa6e6951410800c29.json',
+    });
     expect(results.get('PlanFunction')).toEqual({ lead: true });
     expect(results.get('FreshnessFunction')).toEqual([]);
     const ingest = (results.get('IngestFunction') as { rowsWritten: number; rowsRejected: number }[])[0];

@@ -34,7 +34,8 @@ export function esbuildArgs(buildProperties: Record<string, unknown>, outdir: st
   if (!('minify' in p)) args.push('--minify');
   for (const k of BOOLEAN) if (p[k] === true) args.push(`--${k.replace(/_/g, '-')}`);
   for (const k of SINGLE) if (k in p) args.push(`--${k.replace(/_/g, '-')}=${String(p[k])}`);
-  for (const k of MULTI) for (const v of (p[k] as string[] | undefined) ?? []) args.push(`--${k.replace(/_/g, '-')}:${v}`);
+  for (const k of MULTI)
+    for (const v of (p[k] as string[] | undefined) ?? []) args.push(`--${k.replace(/_/g, '-')}:${v}`);
   return [...args, ...(p.entry_points as string[])];
 }
 
@@ -43,14 +44,26 @@ async function copyTree(from: string, to: string, excluded: string[]): Promise<v
   await cp(from, to, { recursive: true, filter: (src) => !excluded.includes(basename(src)) || src === from });
 }
 
-export interface BuiltFunction { id: string; dir: string; handler: string; esbuild: string }
+export interface BuiltFunction {
+  id: string;
+  dir: string;
+  handler: string;
+  esbuild: string;
+}
 
 /**
  * Builds every esbuild function of the template in `source` (a checkout) into `out/<LogicalId>/`, as SAM does.
  * All functions share one CodeUri (`./`) and the same install, so the scratch folder is installed once.
  */
-export async function samBuildFunctions(t: Template, source: string, out: string, scratch: string): Promise<BuiltFunction[]> {
-  const fns = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild');
+export async function samBuildFunctions(
+  t: Template,
+  source: string,
+  out: string,
+  scratch: string,
+): Promise<BuiltFunction[]> {
+  const fns = Object.entries(t.Resources).filter(
+    ([, r]) => r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild',
+  );
   const codeUris = new Set(fns.map(([, r]) => r.Properties!.CodeUri));
   if (codeUris.size !== 1) throw new Error(`the replay expects one shared CodeUri, not ${[...codeUris].join(', ')}`);
   const codeDir = join(source, String([...codeUris][0]));
@@ -64,7 +77,9 @@ export async function samBuildFunctions(t: Template, source: string, out: string
   const { stdout: root } = await run('npm', ['root'], { cwd: scratch });
   const esbuild = join(root.trim(), '.bin', 'esbuild');
   await stat(esbuild).catch(() => {
-    throw new Error(`sam build would find no esbuild: ${esbuild} is missing after the production install (esbuild must be a dependency)`);
+    throw new Error(
+      `sam build would find no esbuild: ${esbuild} is missing after the production install (esbuild must be a dependency)`,
+    );
   });
   const built: BuiltFunction[] = [];
   for (const [id, r] of fns) {
@@ -77,9 +92,16 @@ export async function samBuildFunctions(t: Template, source: string, out: string
 }
 
 /** Builds a `BuildMethod: makefile` layer of the template into `out/<LogicalId>/` (what Lambda mounts at /opt). */
-export async function samBuildLayer(t: Template, id: string, source: string, out: string, scratch: string): Promise<string> {
+export async function samBuildLayer(
+  t: Template,
+  id: string,
+  source: string,
+  out: string,
+  scratch: string,
+): Promise<string> {
   const layer = t.Resources[id];
-  if (layer?.Metadata?.BuildMethod !== 'makefile') throw new Error(`${id} has no BuildMethod makefile: sam build would zip its folder as it is`);
+  if (layer?.Metadata?.BuildMethod !== 'makefile')
+    throw new Error(`${id} has no BuildMethod makefile: sam build would zip its folder as it is`);
   const contentDir = join(source, String(layer.Properties!.ContentUri));
   await copyTree(contentDir, scratch, ['.aws-sam', '.git']);
   const artifacts = join(out, id);
@@ -94,7 +116,10 @@ export async function samBuildLayer(t: Template, id: string, source: string, out
 
 /** The files git would commit (tracked, plus new ones not ignored), copied from the working tree. */
 export async function copyCommittable(repo: string, to: string): Promise<void> {
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repo, maxBuffer: 1 << 26 });
+  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: repo,
+    maxBuffer: 1 << 26,
+  });
   for (const f of stdout.split('\0').filter(Boolean)) {
     const from = join(repo, f);
     if (!(await stat(from).catch(() => null))) continue; // deleted in the working tree
@@ -104,5 +129,8 @@ export async function copyCommittable(repo: string, to: string): Promise<void> {
 }
 
 export async function listFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
 }

@@ -13,31 +13,154 @@ import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
  */
 
 /** Checks on one column in four: enough to compare their rejects, few enough to leave rows. */
-const rarely = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+const rarely = <T>(a: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
 
 type ColSpec = { type: string; nullable: boolean; trim: boolean; format?: string; checks?: Record<string, unknown> };
 
 const columnSpec: fc.Arbitrary<ColSpec> = fc.oneof(
-  fc.record({ type: fc.constant('string'), nullable: fc.boolean(), trim: fc.boolean(), checks: rarely(fc.constantFrom({ allowed: ['a', 'b', 'é'] }, { pattern: '^[a-z]{1,3}$' }, { min: 'b', max: 'x' })) }),
-  fc.record({ type: fc.constantFrom('int32', 'int64', 'float64'), nullable: fc.boolean(), trim: fc.boolean(), checks: rarely(fc.constantFrom({ min: 0 }, { min: -5, max: 1000 }, { allowed: [0, 1, -1, 2147483647] })) }),
-  fc.record({ type: fc.constantFrom('decimal(12,2)', 'decimal(38,10)', 'decimal(5,0)', 'decimal(18,4)'), nullable: fc.boolean(), trim: fc.boolean(), checks: rarely(fc.constant({ min: 0 })) }),
-  fc.record({ type: fc.constant('boolean'), nullable: fc.boolean(), trim: fc.boolean(), checks: rarely(fc.constant({ allowed: [true] })) }),
-  fc.record({ type: fc.constant('date'), nullable: fc.boolean(), trim: fc.boolean(), format: fc.constantFrom('iso', 'M/D/YYYY', 'epoch_s', 'DD.MM.YYYY'), checks: rarely(fc.constant({ min: '2000-01-01' })) }),
-  fc.record({ type: fc.constant('timestamp'), nullable: fc.boolean(), trim: fc.boolean(), format: fc.constantFrom('iso', 'M/D/YYYY H:mm', 'epoch_s', 'epoch_ms', 'YYYY-MM-DD HH:mm:ss.SSS'), checks: rarely(fc.constant({ max: '2030-01-01T00:00:00Z' })) }),
+  fc.record({
+    type: fc.constant('string'),
+    nullable: fc.boolean(),
+    trim: fc.boolean(),
+    checks: rarely(fc.constantFrom({ allowed: ['a', 'b', 'é'] }, { pattern: '^[a-z]{1,3}$' }, { min: 'b', max: 'x' })),
+  }),
+  fc.record({
+    type: fc.constantFrom('int32', 'int64', 'float64'),
+    nullable: fc.boolean(),
+    trim: fc.boolean(),
+    checks: rarely(fc.constantFrom({ min: 0 }, { min: -5, max: 1000 }, { allowed: [0, 1, -1, 2147483647] })),
+  }),
+  fc.record({
+    type: fc.constantFrom('decimal(12,2)', 'decimal(38,10)', 'decimal(5,0)', 'decimal(18,4)'),
+    nullable: fc.boolean(),
+    trim: fc.boolean(),
+    checks: rarely(fc.constant({ min: 0 })),
+  }),
+  fc.record({
+    type: fc.constant('boolean'),
+    nullable: fc.boolean(),
+    trim: fc.boolean(),
+    checks: rarely(fc.constant({ allowed: [true] })),
+  }),
+  fc.record({
+    type: fc.constant('date'),
+    nullable: fc.boolean(),
+    trim: fc.boolean(),
+    format: fc.constantFrom('iso', 'M/D/YYYY', 'epoch_s', 'DD.MM.YYYY'),
+    checks: rarely(fc.constant({ min: '2000-01-01' })),
+  }),
+  fc.record({
+    type: fc.constant('timestamp'),
+    nullable: fc.boolean(),
+    trim: fc.boolean(),
+    format: fc.constantFrom('iso', 'M/D/YYYY H:mm', 'epoch_s', 'epoch_ms', 'YYYY-MM-DD HH:mm:ss.SSS'),
+    checks: rarely(fc.constant({ max: '2030-01-01T00:00:00Z' })),
+  }),
 );
 
 /** Values close to each type's edges, plus junk that must be refused the same way. */
 const valueText = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(
-    '0', '-0', '1', '-1', '+7', '42', '2147483647', '2147483648', '-2147483648', '-2147483649', '9007199254740991', '9007199254740993',
-    '9223372036854775807', '9223372036854775808', '-9223372036854775808', '00000000000000000000012', '123456789012345678901',
-    '1.5', '-0.25', '.5', '5.', '1e3', '1E-7', '3.141592653589793238', 'NaN', 'nan', '-inf', 'Infinity', '1.005', '999.995', '0.00000001',
-    '12345678901234567890.1234567890', '-99999.99', 'true', 'FALSE', 'yes', 'n', 'T', '2',
-    '2020-02-29', '2019-02-29', '2021-12-31T23:59:59Z', '2021-12-31 23:59:59.123456', '2021-06-01T12:00:00+02:00', '2021-06-01T12:00:00.5-0330',
-    '0001-01-01', '-0044-03-15', '9999-12-31', '2021-13-01', '3/7/2021', '12/31/1999 23:59', '31.12.1999', '2021-06-01 07:08:09.123',
-    '1609459200', '-86400', '1609459200123', '99999999999999999', '', ' ', ' 12 ', '\t3\t', 'NULL', 'NA', 'a', 'b', 'é', 'x', 'abcd', 'zz',
-  ) },
-  { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom('a', '1', '-', '.', ',', ';', '"', '\\', '\n', '\r', ' ', 'é', '日', '😀', '#', 'e', '\t', '|'), maxLength: 10 }) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      '0',
+      '-0',
+      '1',
+      '-1',
+      '+7',
+      '42',
+      '2147483647',
+      '2147483648',
+      '-2147483648',
+      '-2147483649',
+      '9007199254740991',
+      '9007199254740993',
+      '9223372036854775807',
+      '9223372036854775808',
+      '-9223372036854775808',
+      '00000000000000000000012',
+      '123456789012345678901',
+      '1.5',
+      '-0.25',
+      '.5',
+      '5.',
+      '1e3',
+      '1E-7',
+      '3.141592653589793238',
+      'NaN',
+      'nan',
+      '-inf',
+      'Infinity',
+      '1.005',
+      '999.995',
+      '0.00000001',
+      '12345678901234567890.1234567890',
+      '-99999.99',
+      'true',
+      'FALSE',
+      'yes',
+      'n',
+      'T',
+      '2',
+      '2020-02-29',
+      '2019-02-29',
+      '2021-12-31T23:59:59Z',
+      '2021-12-31 23:59:59.123456',
+      '2021-06-01T12:00:00+02:00',
+      '2021-06-01T12:00:00.5-0330',
+      '0001-01-01',
+      '-0044-03-15',
+      '9999-12-31',
+      '2021-13-01',
+      '3/7/2021',
+      '12/31/1999 23:59',
+      '31.12.1999',
+      '2021-06-01 07:08:09.123',
+      '1609459200',
+      '-86400',
+      '1609459200123',
+      '99999999999999999',
+      '',
+      ' ',
+      ' 12 ',
+      '\t3\t',
+      'NULL',
+      'NA',
+      'a',
+      'b',
+      'é',
+      'x',
+      'abcd',
+      'zz',
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.string({
+      unit: fc.constantFrom(
+        'a',
+        '1',
+        '-',
+        '.',
+        ',',
+        ';',
+        '"',
+        '\\',
+        '\n',
+        '\r',
+        ' ',
+        'é',
+        '日',
+        '😀',
+        '#',
+        'e',
+        '\t',
+        '|',
+      ),
+      maxLength: 10,
+    }),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
 );
 
@@ -68,40 +191,83 @@ function validValue(c: ColSpec): fc.Arbitrary<string> {
   const k = c.checks ?? {};
   if (t === 'string' && k.allowed) return fc.constantFrom(...(k.allowed as string[]));
   if (t === 'string' && k.pattern) return fc.stringMatching(new RegExp(k.pattern as string));
-  if (t === 'string' && k.min !== undefined) return fc.tuple(fc.constantFrom('b', 'c', 'm', 'w'), fc.string({ unit: fc.constantFrom('a', 'z', 'é', ' '), maxLength: 5 })).map(([a, b]) => a + b);
+  if (t === 'string' && k.min !== undefined)
+    return fc
+      .tuple(
+        fc.constantFrom('b', 'c', 'm', 'w'),
+        fc.string({ unit: fc.constantFrom('a', 'z', 'é', ' '), maxLength: 5 }),
+      )
+      .map(([a, b]) => a + b);
   if (k.allowed) return fc.constantFrom(...(k.allowed as unknown[]).map((v) => (v === true ? 'true' : String(v))));
-  if ((t === 'int32' || t === 'int64') && k.min !== undefined) return fc.integer({ min: k.min as number, max: (k.max as number | undefined) ?? 2147483647 }).map(String);
-  if (t === 'float64' && k.min !== undefined) return fc.double({ min: k.min as number, max: (k.max as number | undefined) ?? 1e300, noNaN: true }).map(String);
-  if (t.startsWith('decimal') && k.min !== undefined) return fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.nat(99)).map(([a, b]) => `${a}.${String(b).padStart(2, '0')}`);
-  if (t === 'string') return fc.string({ unit: fc.constantFrom('a', 'b', 'x', ' ', ',', ';', '"', '\\', '\n', '\r\n', 'é', '日', '😀', '\t', '|', '#'), maxLength: 12 });
+  if ((t === 'int32' || t === 'int64') && k.min !== undefined)
+    return fc.integer({ min: k.min as number, max: (k.max as number | undefined) ?? 2147483647 }).map(String);
+  if (t === 'float64' && k.min !== undefined)
+    return fc.double({ min: k.min as number, max: (k.max as number | undefined) ?? 1e300, noNaN: true }).map(String);
+  if (t.startsWith('decimal') && k.min !== undefined)
+    return fc
+      .tuple(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.nat(99))
+      .map(([a, b]) => `${a}.${String(b).padStart(2, '0')}`);
+  if (t === 'string')
+    return fc.string({
+      unit: fc.constantFrom('a', 'b', 'x', ' ', ',', ';', '"', '\\', '\n', '\r\n', 'é', '日', '😀', '\t', '|', '#'),
+      maxLength: 12,
+    });
   if (t === 'int32') return fc.integer().map(String);
-  if (t === 'int64') return fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String), fc.integer({ min: -1000, max: 1000 }).map(String));
-  if (t === 'float64') return fc.oneof(fc.double().map(String), fc.integer().map((i) => (i / 100).toFixed(2)), fc.integer().map((i) => `${i}e-3`));
+  if (t === 'int64')
+    return fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+      fc.integer({ min: -1000, max: 1000 }).map(String),
+    );
+  if (t === 'float64')
+    return fc.oneof(
+      fc.double().map(String),
+      fc.integer().map((i) => (i / 100).toFixed(2)),
+      fc.integer().map((i) => `${i}e-3`),
+    );
   if (t.startsWith('decimal')) {
     // Up to the column's precision, with up to its scale of fraction digits (fewer too), near its edges as well.
     const [p, scale] = t.slice(8, -1).split(',').map(Number);
     const top = 10n ** BigInt(p) - 1n;
-    return fc.tuple(fc.oneof(fc.bigInt({ min: -top, max: top }), fc.bigInt({ min: -1000n, max: 1000n })), fc.nat(scale)).map(([v, drop]) => {
-      const sc = scale - drop;
-      const digits = (v < 0n ? -v : v) / 10n ** BigInt(drop);
-      const str = digits.toString().padStart(sc + 1, '0');
-      return `${v < 0n ? '-' : ''}${sc ? `${str.slice(0, str.length - sc)}.${str.slice(str.length - sc)}` : str}`;
-    });
+    return fc
+      .tuple(fc.oneof(fc.bigInt({ min: -top, max: top }), fc.bigInt({ min: -1000n, max: 1000n })), fc.nat(scale))
+      .map(([v, drop]) => {
+        const sc = scale - drop;
+        const digits = (v < 0n ? -v : v) / 10n ** BigInt(drop);
+        const str = digits.toString().padStart(sc + 1, '0');
+        return `${v < 0n ? '-' : ''}${sc ? `${str.slice(0, str.length - sc)}.${str.slice(str.length - sc)}` : str}`;
+      });
   }
   if (t === 'boolean') return fc.constantFrom('true', 'false', 'TRUE', '0', '1', 'y', 'No');
-  const lo = k.min !== undefined ? `${k.min}T00:00:00Z` : t === 'date' ? '1000-01-01T00:00:00Z' : '1700-01-01T00:00:00Z';
-  const hi = k.max !== undefined ? '2029-12-31T23:59:59Z' : t === 'date' ? '9999-12-31T23:59:59Z' : '2200-01-01T00:00:00Z';
+  const lo =
+    k.min !== undefined ? `${k.min}T00:00:00Z` : t === 'date' ? '1000-01-01T00:00:00Z' : '1700-01-01T00:00:00Z';
+  const hi =
+    k.max !== undefined ? '2029-12-31T23:59:59Z' : t === 'date' ? '9999-12-31T23:59:59Z' : '2200-01-01T00:00:00Z';
   const date = fc.date({ min: new Date(lo), max: new Date(hi), noInvalidDate: true });
   return date.map((d) => {
-    const [Y, M, D, h, m, s, ms] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()];
+    const [Y, M, D, h, m, s, ms] = [
+      d.getUTCFullYear(),
+      d.getUTCMonth() + 1,
+      d.getUTCDate(),
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      d.getUTCMilliseconds(),
+    ];
     switch (c.format) {
-      case 'M/D/YYYY': return `${M}/${D}/${Y}`;
-      case 'DD.MM.YYYY': return `${pad(D)}.${pad(M)}.${Y}`;
-      case 'epoch_s': return String(Math.floor(d.getTime() / 1000));
-      case 'epoch_ms': return String(d.getTime());
-      case 'M/D/YYYY H:mm': return `${M}/${D}/${Y} ${h}:${pad(m)}`;
-      case 'YYYY-MM-DD HH:mm:ss.SSS': return `${Y}-${pad(M)}-${pad(D)} ${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms, 3)}`;
-      default: return t === 'date' ? d.toISOString().slice(0, 10) : d.toISOString();
+      case 'M/D/YYYY':
+        return `${M}/${D}/${Y}`;
+      case 'DD.MM.YYYY':
+        return `${pad(D)}.${pad(M)}.${Y}`;
+      case 'epoch_s':
+        return String(Math.floor(d.getTime() / 1000));
+      case 'epoch_ms':
+        return String(d.getTime());
+      case 'M/D/YYYY H:mm':
+        return `${M}/${D}/${Y} ${h}:${pad(m)}`;
+      case 'YYYY-MM-DD HH:mm:ss.SSS':
+        return `${Y}-${pad(M)}-${pad(D)} ${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms, 3)}`;
+      default:
+        return t === 'date' ? d.toISOString().slice(0, 10) : d.toISOString();
     }
   });
 }
@@ -111,14 +277,25 @@ const csvCase = fc.tuple(fc.array(columnSpec, { minLength: 1, maxLength: 6 }), d
     cols: fc.constant(cols),
     d: fc.constant(d),
     rows: fc.array(
-      fc.tuple(
-        fc.tuple(...cols.map((c) => fc.tuple(fc.oneof({ weight: 15, arbitrary: validValue(c) }, { weight: 1, arbitrary: valueText }), fc.nat(9)))),
-        fc.nat(19),
-      ).map(([fields, ragged]) => (ragged === 0 ? fields.slice(1) : ragged === 1 ? [...fields, fields[0]] : fields)),
+      fc
+        .tuple(
+          fc.tuple(
+            ...cols.map((c) =>
+              fc.tuple(
+                fc.oneof({ weight: 15, arbitrary: validValue(c) }, { weight: 1, arbitrary: valueText }),
+                fc.nat(9),
+              ),
+            ),
+          ),
+          fc.nat(19),
+        )
+        .map(([fields, ragged]) => (ragged === 0 ? fields.slice(1) : ragged === 1 ? [...fields, fields[0]] : fields)),
       { minLength: 1, maxLength: 30 },
     ),
     eol: fc.constantFrom('\n', '\r\n', '\r'),
-    extras: fc.array(fc.constantFrom('', '\n', '#comment\n', '"unterminated', 'a"b', '\xff\xfe', '\n\n'), { maxLength: 3 }),
+    extras: fc.array(fc.constantFrom('', '\n', '#comment\n', '"unterminated', 'a"b', '\xff\xfe', '\n\n'), {
+      maxLength: 3,
+    }),
     bom: fc.boolean(),
     chunks: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }),
     batchBytes: fc.integer({ min: 1, max: 400 }),
@@ -139,7 +316,10 @@ function encode(text: string, latin1: boolean): Uint8Array {
     const parts = text.split('\xff\xfe');
     const enc = parts.map((p) => new TextEncoder().encode(p));
     const out: number[] = [];
-    enc.forEach((b, i) => { if (i) out.push(0xff, 0xfe); out.push(...b); });
+    enc.forEach((b, i) => {
+      if (i) out.push(0xff, 0xfe);
+      out.push(...b);
+    });
     return new Uint8Array(out);
   }
   return Uint8Array.from(text, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 63));
@@ -161,7 +341,11 @@ function run(decoder: CsvDecoder, bytes: Uint8Array, chunks: number[]) {
     for (const b of out.batches) {
       const cols = b.columns.map((d) => {
         const v = makeVector(d);
-        return { type: String(d.type), nullCount: d.nullCount, values: Array.from({ length: b.rowCount }, (_, i) => show(v.get(i))) };
+        return {
+          type: String(d.type),
+          nullCount: d.nullCount,
+          values: Array.from({ length: b.rowCount }, (_, i) => show(v.get(i))),
+        };
       });
       batches.push({ rowCount: b.rowCount, cols, lines: Array.from(makeVector(b.sourceLines)).map(show) });
     }
@@ -226,14 +410,26 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
   it('maps drifted headers the same (schemaDrift: evolve, a permuted subset of the columns, ragged rows among them)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 2, max: 8 }).chain((n) => fc.tuple(fc.constant(n), fc.shuffledSubarray([...Array(n).keys()], { minLength: 1 }), fc.array(fc.array(fc.integer({ min: -999, max: 999 }), { minLength: 0, maxLength: 9 }), { maxLength: 60 }))),
+        fc
+          .integer({ min: 2, max: 8 })
+          .chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.shuffledSubarray([...Array(n).keys()], { minLength: 1 }),
+              fc.array(fc.array(fc.integer({ min: -999, max: 999 }), { minLength: 0, maxLength: 9 }), {
+                maxLength: 60,
+              }),
+            ),
+          ),
         fc.integer({ min: 1, max: 64 }),
         ([n, fields, rows], chunk) => {
           const contract = contractSchema.parse({
-            dataset: 'drift', schemaDrift: 'evolve',
+            dataset: 'drift',
+            schemaDrift: 'evolve',
             columns: Array.from({ length: n }, (_, i) => ({ name: `c${i}`, type: i % 2 ? 'string' : 'int32' })),
           });
-          const text = [fields.map((i) => `c${i}`).join(','), ...rows.map((r) => r.map(String).join(','))].join('\n') + '\n';
+          const text =
+            [fields.map((i) => `c${i}`).join(','), ...rows.map((r) => r.map(String).join(','))].join('\n') + '\n';
           const bytes = new TextEncoder().encode(text);
           const js = outcome(() => new JsCsvDecoder(contract, { batchBytes: 256 }), bytes, [chunk]);
           const wasm = outcome(() => new WasmCsvDecoder(contract, { batchBytes: 256 }), bytes, [chunk]);
@@ -247,19 +443,37 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
 
   it('reads long files the same in big chunks (batches cut by bytes, then by the first batch row count)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer(), fc.double({ noNaN: false }), fc.string({ maxLength: 20 }), fc.date({ noInvalidDate: true })), { minLength: 200, maxLength: 2000 }), fc.integer({ min: 100, max: 5000 }), (rows, batchBytes) => {
-        const contract = contractSchema.parse({
-          dataset: 'long',
-          columns: [
-            { name: 'i', type: 'int64' }, { name: 'f', type: 'float64' }, { name: 's', type: 'string' }, { name: 't', type: 'timestamp' },
-          ],
-        });
-        const text = 'i,f,s,t\n' + rows.map(([i, f, s, t]) => `${i},${f},"${s.replace(/"/g, '""')}",${t.toISOString()}`).join('\n') + '\n';
-        const bytes = new TextEncoder().encode(text);
-        const js = outcome(() => new JsCsvDecoder(contract, { batchBytes }), bytes, [65536]);
-        const wasm = outcome(() => new WasmCsvDecoder(contract, { batchBytes }), bytes, [65536]);
-        expect(wasm).toEqual(js);
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer(),
+            fc.double({ noNaN: false }),
+            fc.string({ maxLength: 20 }),
+            fc.date({ noInvalidDate: true }),
+          ),
+          { minLength: 200, maxLength: 2000 },
+        ),
+        fc.integer({ min: 100, max: 5000 }),
+        (rows, batchBytes) => {
+          const contract = contractSchema.parse({
+            dataset: 'long',
+            columns: [
+              { name: 'i', type: 'int64' },
+              { name: 'f', type: 'float64' },
+              { name: 's', type: 'string' },
+              { name: 't', type: 'timestamp' },
+            ],
+          });
+          const text =
+            'i,f,s,t\n' +
+            rows.map(([i, f, s, t]) => `${i},${f},"${s.replace(/"/g, '""')}",${t.toISOString()}`).join('\n') +
+            '\n';
+          const bytes = new TextEncoder().encode(text);
+          const js = outcome(() => new JsCsvDecoder(contract, { batchBytes }), bytes, [65536]);
+          const wasm = outcome(() => new WasmCsvDecoder(contract, { batchBytes }), bytes, [65536]);
+          expect(wasm).toEqual(js);
+        },
+      ),
       { numRuns: 30 },
     );
   });

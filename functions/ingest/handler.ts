@@ -1,7 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ingestS3Event, ingestSqsEvent, isSqsEvent, type IngestSummary } from '#src/flow/objectCreated.ts';
-import { idempotencyFromConfig, ingestConfigFromEnv, ingestContextFromConfig, mergeQueueFromConfig, pipelineStarterFromConfig } from '#src/wiring/aws.ts';
+import {
+  idempotencyFromConfig,
+  ingestConfigFromEnv,
+  ingestContextFromConfig,
+  mergeQueueFromConfig,
+  pipelineStarterFromConfig,
+} from '#src/wiring/aws.ts';
 
 const logger = new Logger({ serviceName: 'landfall-ingest' });
 const config = ingestConfigFromEnv(process.env);
@@ -18,15 +24,30 @@ const queue = mergeQueueFromConfig(config, ctx.lake, ctx.contracts);
  */
 export async function handler(event: S3Event, context?: Context): Promise<IngestSummary[]>;
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
-export async function handler(event: S3Event | SQSEvent, context?: Context): Promise<IngestSummary[] | SQSBatchResponse> {
-  const options = { pipeline, queue, idempotency, remainingMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : undefined };
+export async function handler(
+  event: S3Event | SQSEvent,
+  context?: Context,
+): Promise<IngestSummary[] | SQSBatchResponse> {
+  const options = {
+    pipeline,
+    queue,
+    idempotency,
+    remainingMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : undefined,
+  };
   if (isSqsEvent(event)) {
     const { batchItemFailures, ingested, failed } = await ingestSqsEvent(ctx, event, options);
-    for (const r of ingested) logger.info(r.status === 'converting' ? 'object handed to the state machine to convert' : 'object ingested', { ...r });
-    for (const f of failed) logger.error('ingest failed; SQS delivers the message again, then moves it to the dead-letter queue', { ...f });
+    for (const r of ingested)
+      logger.info(r.status === 'converting' ? 'object handed to the state machine to convert' : 'object ingested', {
+        ...r,
+      });
+    for (const f of failed)
+      logger.error('ingest failed; SQS delivers the message again, then moves it to the dead-letter queue', { ...f });
     return { batchItemFailures };
   }
   const results = await ingestS3Event(ctx, event, options);
-  for (const r of results) logger.info(r.status === 'converting' ? 'object handed to the state machine to convert' : 'object ingested', { ...r });
+  for (const r of results)
+    logger.info(r.status === 'converting' ? 'object handed to the state machine to convert' : 'object ingested', {
+      ...r,
+    });
   return results;
 }

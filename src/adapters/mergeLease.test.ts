@@ -33,11 +33,14 @@ afterAll(async () => {
 /** The table template.yaml defines (MergeLeaseTable): key `dataset`. */
 async function dynamoLease(): Promise<MergeLease> {
   const name = `leases-${++tables}`;
-  await db.send(new CreateTableCommand({
-    TableName: name, BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'dataset', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'dataset', KeyType: 'HASH' }],
-  }));
+  await db.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'dataset', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'dataset', KeyType: 'HASH' }],
+    }),
+  );
   return new DynamoMergeLease(db, name, now);
 }
 

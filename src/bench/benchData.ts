@@ -24,7 +24,14 @@ export const BENCH_DUCK_COLUMNS = `{'event_id': 'BIGINT', 'event_time': 'TIMESTA
 
 const TYPES = ['view', 'view', 'view', 'view', 'click', 'click', 'add_to_cart', 'purchase', 'search', 'share'];
 const COUNTRIES = ['BR', 'US', 'DE', 'FR', 'IN', 'GB', 'MX', 'JP', 'ES', 'IT', 'CA', 'AR'];
-const REFERRERS = ['https://www.google.com/', 'https://www.facebook.com/', 'https://t.co/x', '', 'newsletter "weekly", issue 12', 'https://duckduckgo.com/?q=landfall'];
+const REFERRERS = [
+  'https://www.google.com/',
+  'https://www.facebook.com/',
+  'https://t.co/x',
+  '',
+  'newsletter "weekly", issue 12',
+  'https://duckduckgo.com/?q=landfall',
+];
 
 /** One benchmark input: how to generate it, and its schema for Landfall (a contract) and for DuckDB. */
 export interface BenchDataset {
@@ -42,17 +49,45 @@ export const EVENTS: BenchDataset = {
   dataset: 'bench_events',
   contract: BENCH_CONTRACT,
   duckColumns: BENCH_DUCK_COLUMNS,
-  columns: ['event_id', 'event_time', 'user_id', 'event_type', 'item_id', 'price', 'quantity', 'country', 'is_mobile', 'referrer'],
+  columns: [
+    'event_id',
+    'event_time',
+    'user_id',
+    'event_type',
+    'item_id',
+    'price',
+    'quantity',
+    'country',
+    'is_mobile',
+    'referrer',
+  ],
   generate: (path, bytes) => generateBenchCsv(path, bytes),
 };
 
 /** The wide input: 300 columns cycling through six types, as exported feature tables and ad logs are. */
 const WIDE_TYPES = [
-  { type: 'int64', duck: 'BIGINT' }, { type: 'float64', duck: 'DOUBLE' }, { type: 'string', duck: 'VARCHAR' },
-  { type: 'int32', duck: 'INTEGER' }, { type: 'timestamp', duck: 'TIMESTAMP' }, { type: '"decimal(12,2)"', duck: 'DECIMAL(12,2)' },
+  { type: 'int64', duck: 'BIGINT' },
+  { type: 'float64', duck: 'DOUBLE' },
+  { type: 'string', duck: 'VARCHAR' },
+  { type: 'int32', duck: 'INTEGER' },
+  { type: 'timestamp', duck: 'TIMESTAMP' },
+  { type: '"decimal(12,2)"', duck: 'DECIMAL(12,2)' },
 ];
 const WIDE_COLUMNS = Array.from({ length: 300 }, (_, i) => `c${String(i).padStart(3, '0')}`);
-const CATEGORIES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu'];
+const CATEGORIES = [
+  'alpha',
+  'beta',
+  'gamma',
+  'delta',
+  'epsilon',
+  'zeta',
+  'eta',
+  'theta',
+  'iota',
+  'kappa',
+  'lambda',
+  'mu',
+];
 
 export const WIDE: BenchDataset = {
   name: 'wide-300',
@@ -60,20 +95,27 @@ export const WIDE: BenchDataset = {
   contract: `dataset: bench_wide\ndescription: Generated 300-column table for the benchmark.\ncolumns:\n${WIDE_COLUMNS.map((c, i) => `  - { name: ${c}, type: ${WIDE_TYPES[i % 6].type} }`).join('\n')}\n`,
   duckColumns: `{${WIDE_COLUMNS.map((c, i) => `'${c}': '${WIDE_TYPES[i % 6].duck}'`).join(', ')}}`,
   columns: WIDE_COLUMNS,
-  generate: (path, bytes) => writeRows(path, bytes, WIDE_COLUMNS.join(','), (r) => {
-    const t = Date.UTC(2024, 0, 1) + r.int(0, 365 * 86400) * 1000;
-    return WIDE_COLUMNS.map((_, i) => {
-      if (r.next() < 0.05) return '';
-      switch (i % 6) {
-        case 0: return String(r.int(1, 1_000_000_000));
-        case 1: return (r.int(-1_000_000, 1_000_000) / 1000).toString();
-        case 2: return CATEGORIES[r.int(0, 11)];
-        case 3: return String(r.int(0, 500));
-        case 4: return new Date(t + i * 1000).toISOString().replace('T', ' ').slice(0, 19);
-        default: return (r.int(0, 10_000_000) / 100).toFixed(2);
-      }
-    }).join(',');
-  }),
+  generate: (path, bytes) =>
+    writeRows(path, bytes, WIDE_COLUMNS.join(','), (r) => {
+      const t = Date.UTC(2024, 0, 1) + r.int(0, 365 * 86400) * 1000;
+      return WIDE_COLUMNS.map((_, i) => {
+        if (r.next() < 0.05) return '';
+        switch (i % 6) {
+          case 0:
+            return String(r.int(1, 1_000_000_000));
+          case 1:
+            return (r.int(-1_000_000, 1_000_000) / 1000).toString();
+          case 2:
+            return CATEGORIES[r.int(0, 11)];
+          case 3:
+            return String(r.int(0, 500));
+          case 4:
+            return new Date(t + i * 1000).toISOString().replace('T', ' ').slice(0, 19);
+          default:
+            return (r.int(0, 10_000_000) / 100).toFixed(2);
+        }
+      }).join(',');
+    }),
 };
 
 /** Writes rows of `row()` after `header` until about `bytes` (deterministic); reuses an existing file of that size. */
@@ -96,7 +138,11 @@ async function writeRows(path: string, bytes: number, header: string, row: (r: R
 }
 
 /** Writes about `bytes` of CSV (deterministic for a given size); reuses an existing file of the same size. */
-export async function generateBenchCsv(path: string, bytes: number, onProgress?: (done: number) => void): Promise<number> {
+export async function generateBenchCsv(
+  path: string,
+  bytes: number,
+  onProgress?: (done: number) => void,
+): Promise<number> {
   const existing = await stat(path).catch(() => null);
   if (existing && Math.abs(existing.size - bytes) < 1024 * 1024) return existing.size;
   const r = new Random(42);

@@ -18,7 +18,11 @@ async function landfall(): Promise<{ rows: number; outBytes: number; files: numb
   const contracts = join(workDir, 'contracts');
   await mkdir(contracts, { recursive: true });
   await writeFile(join(contracts, `${spec.dataset}.yaml`), spec.contract);
-  const lake = await openLocalLake({ root: join(workDir, 'lake'), contractsDir: contracts, settings: { threads: Number(threads ?? 2) } });
+  const lake = await openLocalLake({
+    root: join(workDir, 'lake'),
+    contractsDir: contracts,
+    settings: { threads: Number(threads ?? 2) },
+  });
   const key = `${spec.dataset}/input.csv`;
   await mkdir(join(lake.landing.root, spec.dataset), { recursive: true });
   // A hard link: the landing copy of a multi-GB file costs nothing.
@@ -28,7 +32,11 @@ async function landfall(): Promise<{ rows: number; outBytes: number; files: numb
   const started = process.hrtime.bigint();
   const r = await ingestObject(ingestContext(lake), key);
   timed = Number(process.hrtime.bigint() - started) / 1e9;
-  return { rows: r.manifest.rowsWritten, outBytes: r.manifest.files.reduce((n, f) => n + f.bytes, 0), files: r.manifest.files.length };
+  return {
+    rows: r.manifest.rowsWritten,
+    outBytes: r.manifest.files.reduce((n, f) => n + f.bytes, 0),
+    files: r.manifest.files.length,
+  };
 }
 
 async function duckdb(): Promise<{ rows: number; outBytes: number; files: number }> {
@@ -36,11 +44,18 @@ async function duckdb(): Promise<{ rows: number; outBytes: number; files: number
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const ext = join(workDir, 'duckdb-ext');
   await mkdir(ext, { recursive: true });
-  const db = await DuckDBInstance.create(':memory:', { threads: threads ?? '1', extension_directory: ext, autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const db = await DuckDBInstance.create(':memory:', {
+    threads: threads ?? '1',
+    extension_directory: ext,
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
   const conn = await db.connect();
   const out = join(workDir, 'duckdb.parquet');
   const started = process.hrtime.bigint();
-  await conn.run(`COPY (SELECT * FROM read_csv('${file}', header = true, auto_detect = false, columns = ${spec.duckColumns})) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`);
+  await conn.run(
+    `COPY (SELECT * FROM read_csv('${file}', header = true, auto_detect = false, columns = ${spec.duckColumns})) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`,
+  );
   timed = Number(process.hrtime.bigint() - started) / 1e9;
   const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${out}')`)).getRows()[0][0]);
   return { rows, outBytes: (await stat(out)).size, files: 1 };

@@ -42,14 +42,31 @@ const CONVERT = fileURLToPath(new URL('./convertOnce.ts', import.meta.url));
 const COLD_START = fileURLToPath(new URL('./coldStart.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
 
-async function convert(engine: 'landfall' | 'duckdb', file: string, work: string, threads: number, dataset: BenchDataset): Promise<RunResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', TSX, CONVERT, engine, file, work, String(threads), dataset.name], { maxBuffer: 1 << 24 });
+async function convert(
+  engine: 'landfall' | 'duckdb',
+  file: string,
+  work: string,
+  threads: number,
+  dataset: BenchDataset,
+): Promise<RunResult> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', TSX, CONVERT, engine, file, work, String(threads), dataset.name],
+    { maxBuffer: 1 << 24 },
+  );
   return { ...JSON.parse(stdout.trim().split('\n').pop()!), threads } as RunResult;
 }
 
 /** Both outputs must hold the same rows: count, and per column count, min, max and a value checksum. */
-async function compareOutputs(landfallGlob: string, duckFile: string, cols: string[]): Promise<{ sameRows: boolean; sameValues: boolean }> {
-  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+async function compareOutputs(
+  landfallGlob: string,
+  duckFile: string,
+  cols: string[],
+): Promise<{ sameRows: boolean; sameValues: boolean }> {
+  const db = await DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
   const conn = await db.connect();
   const agg = (from: string) =>
     `SELECT count(*)::VARCHAR AS n, ${cols.map((c) => `count(${c})::VARCHAR || min(${c})::VARCHAR || max(${c})::VARCHAR || sum(hash(${c})::HUGEINT)::VARCHAR AS ${c}`).join(', ')} FROM ${from}`;
@@ -67,8 +84,20 @@ export async function measureColdStart(dir: string): Promise<ColdStart> {
   const [fn] = await buildFunctions(join(dir, 'cold', 'dist'), ['IngestFunction']);
   const script = join(dir, 'cold', 'coldStart.mjs');
   const { build } = await import('esbuild');
-  await build({ entryPoints: [COLD_START], outfile: script, bundle: false, platform: 'node', format: 'esm', logLevel: 'warning' });
-  const { stdout } = await promisify(execFile)(process.execPath, [script, fn.outfile, layer, join(dir, 'cold', 'lake', String(Date.now()))]);
+  await build({
+    entryPoints: [COLD_START],
+    outfile: script,
+    bundle: false,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning',
+  });
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    script,
+    fn.outfile,
+    layer,
+    join(dir, 'cold', 'lake', String(Date.now())),
+  ]);
   return JSON.parse(stdout.trim().split('\n').pop()!) as ColdStart;
 }
 
@@ -87,7 +116,10 @@ export async function runBenchmark(o: BenchOptions): Promise<PairResult[]> {
   const dir = resolve(o.dir);
   await mkdir(dir, { recursive: true });
   const results: PairResult[] = [];
-  const inputs = [{ spec: EVENTS, mb: o.eventsMb }, { spec: WIDE, mb: o.wideMb }].filter((i) => i.mb > 0);
+  const inputs = [
+    { spec: EVENTS, mb: o.eventsMb },
+    { spec: WIDE, mb: o.wideMb },
+  ].filter((i) => i.mb > 0);
   for (const { spec, mb } of inputs) {
     const file = join(dir, `${spec.name}-${mb}mb.csv`);
     o.log(`generating ${file} (${mb} MB, reused when present)`);
@@ -98,7 +130,11 @@ export async function runBenchmark(o: BenchOptions): Promise<PairResult[]> {
       const landfall = await convert('landfall', file, work('landfall'), threads, spec);
       o.log(`  ${spec.name}, ${threads} thread${threads > 1 ? 's' : ''}: duckdb...`);
       const duckdb = await convert('duckdb', file, work('duckdb'), threads, spec);
-      const check = await compareOutputs(join(work('landfall'), 'lake', 'lake', 'raw', spec.dataset, '*', '*.parquet'), join(work('duckdb'), 'duckdb.parquet'), spec.columns);
+      const check = await compareOutputs(
+        join(work('landfall'), 'lake', 'lake', 'raw', spec.dataset, '*', '*.parquet'),
+        join(work('duckdb'), 'duckdb.parquet'),
+        spec.columns,
+      );
       const ratios = {
         throughput: duckdb.seconds / landfall.seconds,
         size: landfall.outBytes / duckdb.outBytes,
@@ -113,30 +149,42 @@ export async function runBenchmark(o: BenchOptions): Promise<PairResult[]> {
 }
 
 export function machineInfo() {
-  return { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, date: new Date().toISOString().slice(0, 10) };
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+    node: process.version,
+    date: new Date().toISOString().slice(0, 10),
+  };
 }
 
 export function formatBenchmark(results: PairResult[], cold?: ColdStart): string {
   const mbps = (r: PairResult, x: RunResult) => (r.inputBytes / 1024 / 1024 / x.seconds).toFixed(1);
   const lines = [
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${bytes(totalmem())} memory, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
-    ...(cold ? [`cold start of the bundled ingest function: import ${cold.importMs.toFixed(0)} ms, first converted row ${cold.firstRowMs.toFixed(0)} ms after the import began`] : []),
+    ...(cold
+      ? [
+          `cold start of the bundled ingest function: import ${cold.importMs.toFixed(0)} ms, first converted row ${cold.firstRowMs.toFixed(0)} ms after the import began`,
+        ]
+      : []),
     '',
     'input            | threads | MB/s landfall / duckdb | output landfall / duckdb | peak RSS landfall / duckdb | ratios: speed | size | RSS  | same rows',
     '-----------------+---------+------------------------+--------------------------+----------------------------+---------------+------+------+----------',
   ];
   for (const r of results) {
-    lines.push([
-      `${r.input} ${bytes(r.inputBytes)}`.padEnd(16),
-      String(r.threads).padStart(7),
-      `${mbps(r, r.landfall)} / ${mbps(r, r.duckdb)}`.padStart(22),
-      `${bytes(r.landfall.outBytes)} / ${bytes(r.duckdb.outBytes)}`.padStart(24),
-      `${bytes(r.landfall.peakRssBytes)} / ${bytes(r.duckdb.peakRssBytes)}`.padStart(26),
-      r.ratios.throughput.toFixed(2).padStart(13),
-      r.ratios.size.toFixed(2).padStart(4),
-      r.ratios.peakRss.toFixed(2).padStart(4),
-      r.sameRows && r.sameValues ? 'yes' : r.sameRows ? 'rows only' : 'NO',
-    ].join(' | '));
+    lines.push(
+      [
+        `${r.input} ${bytes(r.inputBytes)}`.padEnd(16),
+        String(r.threads).padStart(7),
+        `${mbps(r, r.landfall)} / ${mbps(r, r.duckdb)}`.padStart(22),
+        `${bytes(r.landfall.outBytes)} / ${bytes(r.duckdb.outBytes)}`.padStart(24),
+        `${bytes(r.landfall.peakRssBytes)} / ${bytes(r.duckdb.peakRssBytes)}`.padStart(26),
+        r.ratios.throughput.toFixed(2).padStart(13),
+        r.ratios.size.toFixed(2).padStart(4),
+        r.ratios.peakRss.toFixed(2).padStart(4),
+        r.sameRows && r.sameValues ? 'yes' : r.sameRows ? 'rows only' : 'NO',
+      ].join(' | '),
+    );
   }
   return lines.join('\n');
 }

@@ -45,9 +45,14 @@ export interface ScaleOptions {
 }
 
 async function step(work: string, args: string[], env: Record<string, string> = {}): Promise<StepOut> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', TSX, STEP, args[0], work, ...args.slice(1)], {
-    maxBuffer: 1 << 24, env: { ...process.env, ...env },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', TSX, STEP, args[0], work, ...args.slice(1)],
+    {
+      maxBuffer: 1 << 24,
+      env: { ...process.env, ...env },
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').pop()!) as StepOut;
 }
 
@@ -67,7 +72,8 @@ async function input(dir: string, name: string, mb: number, gzip = false): Promi
   if (!have || Math.abs(have.size - want) > 1024 * 1024) await EVENTS.generate(csv, want);
   if (!gzip) return csv;
   const gz = `${csv}.gz`;
-  if (!(await stat(gz).catch(() => null))) await pipeline(createReadStream(csv), createGzip({ level: 6 }), createWriteStream(gz));
+  if (!(await stat(gz).catch(() => null)))
+    await pipeline(createReadStream(csv), createGzip({ level: 6 }), createWriteStream(gz));
   return gz;
 }
 
@@ -81,10 +87,16 @@ async function land(work: string, file: string): Promise<string> {
   return key;
 }
 
-async function checksums(work: string, manifestKey: string): Promise<{ rows: string; columns: Record<string, string> }> {
+async function checksums(
+  work: string,
+  manifestKey: string,
+): Promise<{ rows: string; columns: Record<string, string> }> {
   const m = JSON.parse(await readFile(join(work, 'lake', 'lake', manifestKey), 'utf8')) as Manifest;
   const files = m.files.map((f) => `'${join(work, 'lake', 'lake', f.key)}'`).join(', ');
-  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  const db = await DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
   const conn = await db.connect();
   const cols = [...EVENTS.columns, SOURCE_LINE];
   const sql = `SELECT count(*)::VARCHAR AS n, ${cols.map((c) => `count(${c})::VARCHAR || ':' || sum(hash(${c})::HUGEINT)::VARCHAR AS ${c}`).join(', ')} FROM read_parquet([${files}])`;
@@ -117,7 +129,9 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
     const key = await land(work, f);
     const out = await step(work, ['whole', key, t]);
     rss.push([f, (await stat(f)).size, out]);
-    o.log(`uninterrupted ${gb((await stat(f)).size)} plain: ${out.seconds.toFixed(0)} s, ${out.result.rows} rows, peak RSS ${mb(out.peakRssBytes)}`);
+    o.log(
+      `uninterrupted ${gb((await stat(f)).size)} plain: ${out.seconds.toFixed(0)} s, ${out.result.rows} rows, peak RSS ${mb(out.peakRssBytes)}`,
+    );
   }
   const wholePlain = await checksums(join(o.dir, 'work-whole'), rss[1][2].result.manifestKey as string);
 
@@ -127,7 +141,9 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
     const key = await land(work, plain);
     const start = await step(work, ['start', key, t, '0'], env);
     const handOff = start.result.handOff as { batchId: string; manifestKey: string; convert: { segments: number[] } };
-    o.log(`  planning (the ingest function's part): ${start.seconds.toFixed(1)} s, ${handOff.convert.segments.length} ranges, peak RSS ${mb(start.peakRssBytes)}`);
+    o.log(
+      `  planning (the ingest function's part): ${start.seconds.toFixed(1)} s, ${handOff.convert.segments.length} ranges, peak RSS ${mb(start.peakRssBytes)}`,
+    );
     const peaks = [start.peakRssBytes];
     let seconds = start.seconds;
     for (const s of handOff.convert.segments) {
@@ -141,7 +157,9 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
     const sums = await checksums(work, handOff.manifestKey);
     const equal = same(sums, wholePlain);
     ok &&= equal;
-    o.log(`ranges: ${handOff.convert.segments.length} ranges, ${status(pub.result)}; ${seconds.toFixed(0)} s in total one after another (in parallel on AWS: the longest range), peak RSS per invocation <= ${mb(Math.max(...peaks))}; rows and column checksums ${equal ? 'EQUAL to' : 'DIFFERENT from'} one pass (${sums.rows} rows)`);
+    o.log(
+      `ranges: ${handOff.convert.segments.length} ranges, ${status(pub.result)}; ${seconds.toFixed(0)} s in total one after another (in parallel on AWS: the longest range), peak RSS per invocation <= ${mb(Math.max(...peaks))}; rows and column checksums ${equal ? 'EQUAL to' : 'DIFFERENT from'} one pass (${sums.rows} rows)`,
+    );
   }
 
   // Gzip: uninterrupted, then continued over time-limited invocations.
@@ -150,7 +168,9 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
     const key = await land(work, gz);
     const whole = await step(work, ['whole', key, t]);
     const wholeGz = await checksums(work, whole.result.manifestKey as string);
-    o.log(`uninterrupted ${gb((await stat(gz)).size)} gzip (${gb((await stat(gz.slice(0, -3))).size)} inflated): ${whole.seconds.toFixed(0)} s, peak RSS ${mb(whole.peakRssBytes)}`);
+    o.log(
+      `uninterrupted ${gb((await stat(gz)).size)} gzip (${gb((await stat(gz.slice(0, -3))).size)} inflated): ${whole.seconds.toFixed(0)} s, peak RSS ${mb(whole.peakRssBytes)}`,
+    );
     const budget = o.budgetMs || Math.ceil((whole.seconds * 1000) / 4);
     const cwork = join(o.dir, 'work-gzip-runs');
     const ckey = await land(cwork, gz);
@@ -164,14 +184,18 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
       invocations++;
       seconds += out.seconds;
       peaks.push(out.peakRssBytes);
-      o.log(`  invocation ${invocations}: ${out.seconds.toFixed(0)} s, ${out.result.rowsRead} rows so far, peak RSS ${mb(out.peakRssBytes)}`);
+      o.log(
+        `  invocation ${invocations}: ${out.seconds.toFixed(0)} s, ${out.result.rowsRead} rows so far, peak RSS ${mb(out.peakRssBytes)}`,
+      );
       if (out.result.done) break;
     }
     const pub = await step(cwork, ['publish', handOff.batchId, t], env);
     const sums = await checksums(cwork, handOff.manifestKey);
     const equal = same(sums, wholeGz);
     ok &&= equal && invocations >= 3;
-    o.log(`gzip continued: ${invocations} invocations of <= ${(budget / 1000).toFixed(0)} s each (+ publish ${pub.seconds.toFixed(1)} s), ${seconds.toFixed(0)} s in total vs ${whole.seconds.toFixed(0)} s uninterrupted; peak RSS <= ${mb(Math.max(...peaks))}; rows and column checksums ${equal ? 'EQUAL to' : 'DIFFERENT from'} one pass (${sums.rows} rows)`);
+    o.log(
+      `gzip continued: ${invocations} invocations of <= ${(budget / 1000).toFixed(0)} s each (+ publish ${pub.seconds.toFixed(1)} s), ${seconds.toFixed(0)} s in total vs ${whole.seconds.toFixed(0)} s uninterrupted; peak RSS <= ${mb(Math.max(...peaks))}; rows and column checksums ${equal ? 'EQUAL to' : 'DIFFERENT from'} one pass (${sums.rows} rows)`,
+    );
   }
   // landfall run end to end (conversion, then the MERGE by key in DuckDB with its memory limit): one process.
   for (const runMb of o.runMbs) {
@@ -182,10 +206,14 @@ export async function runScaleCheck(o: ScaleOptions): Promise<boolean> {
     const merged = out.result.curated === out.result.rows && !out.result.mergeFailed;
     const under = out.peakRssBytes < 1024 ** 3;
     ok &&= merged && under;
-    o.log(`landfall run ${gb((await stat(f)).size)} (warehouse limit ${o.warehouseMb} MB): ${out.seconds.toFixed(0)} s, ${out.result.rows} rows converted, ${out.result.curated} merged by key; peak RSS ${mb(out.peakRssBytes)} (${under ? 'under' : 'OVER'} 1 GB)`);
+    o.log(
+      `landfall run ${gb((await stat(f)).size)} (warehouse limit ${o.warehouseMb} MB): ${out.seconds.toFixed(0)} s, ${out.result.rows} rows converted, ${out.result.curated} merged by key; peak RSS ${mb(out.peakRssBytes)} (${under ? 'under' : 'OVER'} 1 GB)`,
+    );
   }
   const [a, b] = rss;
-  o.log(`peak RSS: ${mb(a[2].peakRssBytes)} at ${gb(a[1])}, ${mb(b[2].peakRssBytes)} at ${gb(b[1])} (${((b[2].peakRssBytes / a[2].peakRssBytes - 1) * 100).toFixed(0)}%)`);
+  o.log(
+    `peak RSS: ${mb(a[2].peakRssBytes)} at ${gb(a[1])}, ${mb(b[2].peakRssBytes)} at ${gb(b[1])} (${((b[2].peakRssBytes / a[2].peakRssBytes - 1) * 100).toFixed(0)}%)`,
+  );
   o.log(ok ? 'scale check: OK' : 'scale check: FAILED');
   return ok;
 }

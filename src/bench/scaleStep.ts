@@ -24,7 +24,11 @@ async function context(threads: string, rangeBytes: number): Promise<IngestConte
   const contracts = join(work, 'contracts');
   await mkdir(contracts, { recursive: true });
   await writeFile(join(contracts, `${EVENTS.dataset}.yaml`), EVENTS.contract);
-  const lake = await openLocalLake({ root: join(work, 'lake'), contractsDir: contracts, settings: { threads: Number(threads), rangeBytes } });
+  const lake = await openLocalLake({
+    root: join(work, 'lake'),
+    contractsDir: contracts,
+    settings: { threads: Number(threads), rangeBytes },
+  });
   return ingestContext(lake);
 }
 
@@ -43,26 +47,48 @@ if (step === 'whole') {
   const [batchId, segment, threads, budget] = args;
   const ctx = await context(threads, RANGE);
   const { contract, batch } = await openedBatch(ctx, EVENTS.dataset, batchId);
-  result = await runSegment(ctx, contract, batch, Number(segment), Number(budget) > 0 ? Date.now() + Number(budget) : undefined);
+  result = await runSegment(
+    ctx,
+    contract,
+    batch,
+    Number(segment),
+    Number(budget) > 0 ? Date.now() + Number(budget) : undefined,
+  );
 } else if (step === 'run') {
   const [file, threads, warehouseMb] = args;
   const contracts = join(work, 'contracts');
   await mkdir(contracts, { recursive: true });
   // Keyed, so that the MERGE deduplicates (a window over every row) and joins: DuckDB's heaviest local work.
   await writeFile(join(contracts, `${EVENTS.dataset}.yaml`), `${EVENTS.contract}key: [event_id]\n`);
-  const lake = await openLocalLake({ root: join(work, 'lake'), contractsDir: contracts, settings: { threads: Number(threads), rangeBytes: 0 }, warehouseMemoryMb: Number(warehouseMb) });
+  const lake = await openLocalLake({
+    root: join(work, 'lake'),
+    contractsDir: contracts,
+    settings: { threads: Number(threads), rangeBytes: 0 },
+    warehouseMemoryMb: Number(warehouseMb),
+  });
   const runner = await LocalPipelineRunner.open(lake);
   try {
     const lines: string[] = [];
     const { outcomes, mergeFailed } = await runner.run([file], EVENTS.dataset, (l) => lines.push(l));
-    const curated = mergeFailed ? null : (await runner.engine.query(`SELECT count(*)::BIGINT AS n FROM curated.${EVENTS.dataset}`)).rows[0].n;
-    result = { rows: outcomes[0].result?.manifest.rowsWritten, curated: Number(curated), mergeFailed, ...(mergeFailed ? { lines } : {}) };
+    const curated = mergeFailed
+      ? null
+      : (await runner.engine.query(`SELECT count(*)::BIGINT AS n FROM curated.${EVENTS.dataset}`)).rows[0].n;
+    result = {
+      rows: outcomes[0].result?.manifest.rowsWritten,
+      curated: Number(curated),
+      mergeFailed,
+      ...(mergeFailed ? { lines } : {}),
+    };
   } finally {
     await runner.close();
   }
 } else if (step === 'publish') {
   const [batchId, threads] = args;
-  result = await handleConvertTask(await context(threads, RANGE), { action: 'publish', dataset: EVENTS.dataset, batchId });
+  result = await handleConvertTask(await context(threads, RANGE), {
+    action: 'publish',
+    dataset: EVENTS.dataset,
+    batchId,
+  });
 } else {
   throw new Error(`unknown step ${step}`);
 }

@@ -8,7 +8,10 @@ import { BUILTIN_CONTRACTS } from '../wiring/local.ts';
  * datasets dropped within S seconds (default a minute), through the real state machine definition, run by the local interpreter against the simulated
  * AWS services of src/sim/awsRules.ts on a simulated clock. Prints what happened and what it cost.
  */
-export async function burst(args: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
+export async function burst(
+  args: string[],
+  out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -25,15 +28,23 @@ export async function burst(args: string[], out: (s: string) => void = (s) => pr
   });
   const count = (name: 'files' | 'datasets' | 'max-concurrency' | 'seed' | 'within' | 'merge-window', min: number) => {
     const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} takes a whole number of at least ${min}, not "${values[name]}"`);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} takes a whole number of at least ${min}, not "${values[name]}"`);
     return n;
   };
   const design = values.design as BurstDesign;
-  if (design !== 'queued' && design !== 'per-batch') throw new Error(`--design is queued (merge runs per dataset group) or per-batch (the former design), not "${values.design}"`);
+  if (design !== 'queued' && design !== 'per-batch')
+    throw new Error(
+      `--design is queued (merge runs per dataset group) or per-batch (the former design), not "${values.design}"`,
+    );
   const result = await runBurst({
     contracts: await loadContracts(values.contracts ?? BUILTIN_CONTRACTS),
-    files: count('files', 1), datasets: count('datasets', 1), design,
-    ingestMaxConcurrency: count('max-concurrency', 2), seed: count('seed', 0), withinSeconds: count('within', 1),
+    files: count('files', 1),
+    datasets: count('datasets', 1),
+    design,
+    ingestMaxConcurrency: count('max-concurrency', 2),
+    seed: count('seed', 0),
+    withinSeconds: count('within', 1),
     mergeWindowSeconds: count('merge-window', 0),
   });
   out(values.json ? JSON.stringify(result) : describe(result));
@@ -47,6 +58,9 @@ export function describe(r: BurstResult): string {
     `  batches published ${r.batchesPublished}, merged ${r.batchesMerged}; the last merged after ${minutes(r.lastMergedAfterSeconds)}`,
     `  MERGE statements ${r.mergeStatements}, Iceberg commit conflicts ${r.commitConflicts}, crawler runs ${r.crawlerRuns}`,
     `  executions ${r.executions} (failed ${r.failedExecutions}), state transitions ${r.stateTransitions}, dead letters ${r.deadLetters}`,
-    `  cost $${r.costUsd.toFixed(2)}: ${Object.entries(r.costByService).filter(([, v]) => v > 0).map(([k, v]) => `${k} $${v.toFixed(3)}`).join(', ')}`,
+    `  cost $${r.costUsd.toFixed(2)}: ${Object.entries(r.costByService)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} $${v.toFixed(3)}`)
+      .join(', ')}`,
   ].join('\n');
 }

@@ -12,7 +12,12 @@ export function formatResult(r: QueryResult, format: OutputFormat): string {
   const widths = r.columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((row) => row[i].length))));
   const fit = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
   const line = (row: string[]) => row.map((s, i) => fit(s.replace(/\s/g, ' '), widths[i])).join(' | ');
-  return [line(r.columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line), `(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`].join('\n');
+  return [
+    line(r.columns),
+    widths.map((w) => '-'.repeat(w)).join('-+-'),
+    ...cells.map(line),
+    `(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`,
+  ].join('\n');
 }
 
 function cellText(v: unknown): string {

@@ -18,7 +18,15 @@ export async function infer(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new Error('name one file to draft a contract from');
   const file = positionals[0];
   const name = basename(file);
-  const dataset = values.dataset ?? columnName(name.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '').replace(/_dataset$/, ''), 0);
+  const dataset =
+    values.dataset ??
+    columnName(
+      name
+        .replace(/\.gz$/i, '')
+        .replace(/\.[^.]+$/, '')
+        .replace(/_dataset$/, ''),
+      0,
+    );
   const parts: Uint8Array[] = [];
   let size = 0;
   const state = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };
@@ -27,16 +35,24 @@ export async function infer(args: string[]): Promise<number> {
     size += chunk.length;
     if (size >= SAMPLE_BYTES) break;
   }
-  const { yaml, rowsSampled } = inferContract(Buffer.concat(parts), { dataset, fileName: name, maxRows: Number(values.rows) });
+  const { yaml, rowsSampled } = inferContract(Buffer.concat(parts), {
+    dataset,
+    fileName: name,
+    maxRows: Number(values.rows),
+  });
   parseContract(yaml, `${dataset}.yaml`); // the draft must at least be a valid contract
   if (values.out) {
     const target = join(values.out, `${dataset}.yaml`);
     if (existsSync(target)) throw new Error(`${target} exists; not overwriting it (choose --dataset or another --out)`);
     await writeFile(target, yaml);
-    process.stderr.write(`drafted ${target} from ${rowsSampled} rows; review it, then: npx landfall run --contracts ${values.out} ${file}\n`);
+    process.stderr.write(
+      `drafted ${target} from ${rowsSampled} rows; review it, then: npx landfall run --contracts ${values.out} ${file}\n`,
+    );
   } else {
     process.stdout.write(yaml);
-    process.stderr.write(`drafted from ${rowsSampled} rows of ${name}; save it as contracts/${dataset}.yaml and review it\n`);
+    process.stderr.write(
+      `drafted from ${rowsSampled} rows of ${name}; save it as contracts/${dataset}.yaml and review it\n`,
+    );
   }
   return 0;
 }

@@ -11,7 +11,12 @@ const LAYER = join(ROOT, 'layers', 'runtime');
 const ENV_FILE = join(ROOT, 'events', 'env.json');
 
 /** Stand-ins for the pseudo parameters, like `sam local invoke` uses. */
-const PSEUDO: Record<string, string> = { 'AWS::AccountId': '123456789012', 'AWS::Region': 'us-east-1', 'AWS::Partition': 'aws', 'AWS::StackName': 'landfall-local' };
+const PSEUDO: Record<string, string> = {
+  'AWS::AccountId': '123456789012',
+  'AWS::Region': 'us-east-1',
+  'AWS::Partition': 'aws',
+  'AWS::StackName': 'landfall-local',
+};
 
 /**
  * Environment values as the deployed function would see them, resolved locally: parameters take their defaults,
@@ -19,9 +24,14 @@ const PSEUDO: Record<string, string> = { 'AWS::AccountId': '123456789012', 'AWS:
  * something only AWS has (the state machine) is left out, so the function runs without it. `layerDir` stands
  * for /opt (default: layers/runtime as `npm run build` fills it).
  */
-export function resolveEnvironment(t: Template, variables: Record<string, unknown>, layerDir = LAYER): Record<string, string> {
+export function resolveEnvironment(
+  t: Template,
+  variables: Record<string, unknown>,
+  layerDir = LAYER,
+): Record<string, string> {
   const value = (v: unknown): string | undefined => {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v).replace(/^\/opt(?=\/|$)/, layerDir);
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      return String(v).replace(/^\/opt(?=\/|$)/, layerDir);
     const o = v as Record<string, unknown>;
     if ('Ref' in o) {
       const name = String(o.Ref);
@@ -50,11 +60,20 @@ export function resolveEnvironment(t: Template, variables: Record<string, unknow
  * then the local lake.
  */
 export async function localEnvironment(
-  t: Template, id: string, lake: string, options: { layerDir?: string; envFile?: string } = {},
+  t: Template,
+  id: string,
+  lake: string,
+  options: { layerDir?: string; envFile?: string } = {},
 ): Promise<Record<string, string>> {
   const envFile = options.envFile ?? (existsSync(ENV_FILE) ? ENV_FILE : undefined);
-  const overrides = envFile ? ((JSON.parse(await readFile(envFile, 'utf8')) as Record<string, Record<string, string>>)[id] ?? {}) : {};
-  return { ...resolveEnvironment(t, t.Resources[id].Properties?.Environment?.Variables ?? {}, options.layerDir), ...overrides, LANDFALL_LOCAL_LAKE: lake };
+  const overrides = envFile
+    ? ((JSON.parse(await readFile(envFile, 'utf8')) as Record<string, Record<string, string>>)[id] ?? {})
+    : {};
+  return {
+    ...resolveEnvironment(t, t.Resources[id].Properties?.Environment?.Variables ?? {}, options.layerDir),
+    ...overrides,
+    LANDFALL_LOCAL_LAKE: lake,
+  };
 }
 
 /**
@@ -66,13 +85,20 @@ export async function invoke(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { event: { type: 'string', short: 'e' }, lake: { type: 'string', default: '.landfall' }, 'env-vars': { type: 'string', short: 'n' } },
+    options: {
+      event: { type: 'string', short: 'e' },
+      lake: { type: 'string', default: '.landfall' },
+      'env-vars': { type: 'string', short: 'n' },
+    },
   });
   const [id] = positionals;
   const t = await readTemplate();
   const resource = id ? t.Resources[id] : undefined;
-  const runnable = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function' || r.Type === 'AWS::Serverless::StateMachine').map(([k]) => k);
-  if (!resource || !runnable.includes(id)) throw new Error(`name one of ${runnable.join(', ')}${id ? ` (not "${id}")` : ''}`);
+  const runnable = Object.entries(t.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Serverless::Function' || r.Type === 'AWS::Serverless::StateMachine')
+    .map(([k]) => k);
+  if (!resource || !runnable.includes(id))
+    throw new Error(`name one of ${runnable.join(', ')}${id ? ` (not "${id}")` : ''}`);
   const event = values.event ? JSON.parse(await readFile(values.event, 'utf8')) : {};
   const lake = resolve(values.lake);
 
@@ -85,8 +111,13 @@ export async function invoke(args: string[]): Promise<number> {
     try {
       const out = await runPipelineLocally(
         {
-          lake: local.lake, contracts: local.contracts, engine: runner.engine, now: () => new Date(), emit: (l) => process.stdout.write(`${l}\n`),
-          ingest: ingestContext(local), queue: runner.queue,
+          lake: local.lake,
+          contracts: local.contracts,
+          engine: runner.engine,
+          now: () => new Date(),
+          emit: (l) => process.stdout.write(`${l}\n`),
+          ingest: ingestContext(local),
+          queue: runner.queue,
         },
         event,
       );

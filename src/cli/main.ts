@@ -47,10 +47,14 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
-      case 'run': return await run(rest);
-      case 'query': return await query(rest);
-      case 'bench': return await bench(rest);
-      case 'scale': return await scale(rest);
+      case 'run':
+        return await run(rest);
+      case 'query':
+        return await query(rest);
+      case 'bench':
+        return await bench(rest);
+      case 'scale':
+        return await scale(rest);
       case 'infer': {
         const { infer } = await import('./infer.ts');
         return await infer(rest);
@@ -67,12 +71,16 @@ export async function main(argv: string[]): Promise<number> {
         const { demo } = await import('./demo.ts');
         return await demo(rest);
       }
-      case 'maintain': return await maintain(rest);
+      case 'maintain':
+        return await maintain(rest);
       case 'burst': {
         const { burst } = await import('./burst.ts');
         return await burst(rest);
       }
-      case undefined: case 'help': case '--help': case '-h':
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
         process.stdout.write(USAGE);
         return command === undefined ? 2 : 0;
       default:
@@ -86,7 +94,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...commonOptions, dataset: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...commonOptions, dataset: { type: 'string' } },
+  });
   if (!positionals.length) throw new Error('name at least one file or folder to ingest');
   const lake = await openLocalLake(lakeOptions(values));
   const files = await expandPaths(positionals);
@@ -116,12 +128,20 @@ async function maintain(args: string[]): Promise<number> {
 }
 
 async function query(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...commonOptions, format: { type: 'string', default: 'table' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...commonOptions, format: { type: 'string', default: 'table' } },
+  });
   const format = values.format as OutputFormat;
-  if (!['table', 'csv', 'json'].includes(format)) throw new Error(`--format must be table, csv or json, not "${format}"`);
+  if (!['table', 'csv', 'json'].includes(format))
+    throw new Error(`--format must be table, csv or json, not "${format}"`);
   if (positionals.length !== 1) throw new Error('give the SQL as one argument, in quotes');
   const lake = await openLocalLake(lakeOptions(values));
-  const engine = await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root), memoryMb: lake.warehouseMemoryMb });
+  const engine = await DuckDbEngine.open(lake.root, {
+    onWait: waitingFor(lake.root),
+    memoryMb: lake.warehouseMemoryMb,
+  });
   try {
     await engine.attachRaw(lake.lake, lake.contracts);
     process.stdout.write(`${formatResult(await engine.query(positionals[0]), format)}\n`);
@@ -153,9 +173,16 @@ async function scale(args: string[]): Promise<number> {
   };
   const { runScaleCheck } = await import('../bench/scaleCheck.ts');
   const ok = await runScaleCheck({
-    dir: values.dir, plainMb: num('plain-mb'), gzipMb: num('gzip-mb'), smallMb: num('small-mb'), rangeMb: num('range-mb'),
-    budgetMs: num('budget-s') * 1000, threads: num('threads'), log: (s) => process.stdout.write(`${s}\n`),
-    runMbs: (values['run-mb'] ?? '').split(',').filter(Boolean).map(Number), warehouseMb: num('warehouse-mb'),
+    dir: values.dir,
+    plainMb: num('plain-mb'),
+    gzipMb: num('gzip-mb'),
+    smallMb: num('small-mb'),
+    rangeMb: num('range-mb'),
+    budgetMs: num('budget-s') * 1000,
+    threads: num('threads'),
+    log: (s) => process.stdout.write(`${s}\n`),
+    runMbs: (values['run-mb'] ?? '').split(',').filter(Boolean).map(Number),
+    warehouseMb: num('warehouse-mb'),
   });
   return ok ? 0 : 1;
 }
@@ -172,11 +199,12 @@ async function bench(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const list = (s: string, what: string) => s.split(',').map((x) => {
-    const n = Number(x);
-    if (!(n > 0)) throw new Error(`--${what} takes positive numbers separated by commas, not "${s}"`);
-    return n;
-  });
+  const list = (s: string, what: string) =>
+    s.split(',').map((x) => {
+      const n = Number(x);
+      if (!(n > 0)) throw new Error(`--${what} takes positive numbers separated by commas, not "${s}"`);
+      return n;
+    });
   const { runBenchmark, formatBenchmark, measureColdStart, machineInfo } = await import('../bench/runBenchmark.ts');
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const mb = (name: 'events-mb' | 'wide-mb') => {
@@ -189,7 +217,17 @@ async function bench(args: string[]): Promise<number> {
     log('cold start of the bundled ingest function...');
     cold = await measureColdStart(values.dir);
   }
-  const results = await runBenchmark({ dir: values.dir, eventsMb: mb('events-mb'), wideMb: mb('wide-mb'), threads: list(values.threads, 'threads'), log });
-  process.stdout.write(values.json ? `${JSON.stringify({ machine: machineInfo(), coldStart: cold, results }, null, 2)}\n` : `${formatBenchmark(results, cold)}\n`);
+  const results = await runBenchmark({
+    dir: values.dir,
+    eventsMb: mb('events-mb'),
+    wideMb: mb('wide-mb'),
+    threads: list(values.threads, 'threads'),
+    log,
+  });
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ machine: machineInfo(), coldStart: cold, results }, null, 2)}\n`
+      : `${formatBenchmark(results, cold)}\n`,
+  );
   return results.every((r) => r.sameRows && r.sameValues) ? 0 : 1;
 }

@@ -9,7 +9,12 @@ import { readManifest } from '../ingest/manifest.ts';
 import { formatAlarm, type Alarm } from '../pipeline/alarms.ts';
 import { checkFreshness } from '../pipeline/freshness.ts';
 import { PipelineFailedError } from '../pipeline/errors.ts';
-import { runPipelineLocally, type MergeRunInput, type PipelineInput, type PipelineOutcome } from '../adapters/local/localPipeline.ts';
+import {
+  runPipelineLocally,
+  type MergeRunInput,
+  type PipelineInput,
+  type PipelineOutcome,
+} from '../adapters/local/localPipeline.ts';
 import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
 import { handlePipelineTask } from '../pipeline/pipelineTask.ts';
@@ -37,16 +42,26 @@ export class LocalPipelineRunner {
   readonly queue: MergeQueue;
   private readonly waiting: { dataset: string; name: string }[] = [];
 
-  private constructor(private readonly lake: LocalLake, readonly engine: DuckDbEngine) {
+  private constructor(
+    private readonly lake: LocalLake,
+    readonly engine: DuckDbEngine,
+  ) {
     this.queue = new MergeQueue(lake.lake, new MemoryMergeLease(), () => new Date(), mergeGroups(lake.contracts));
   }
 
   static async open(lake: LocalLake): Promise<LocalPipelineRunner> {
-    return new LocalPipelineRunner(lake, await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root), memoryMb: lake.warehouseMemoryMb }));
+    return new LocalPipelineRunner(
+      lake,
+      await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root), memoryMb: lake.warehouseMemoryMb }),
+    );
   }
 
   /** Files ingested one by one, then every dataset's merge run: what `landfall run` and the demo do. */
-  async run(files: string[], dataset: string | undefined, log: (s: string) => void): Promise<{ outcomes: FileOutcome[]; mergeFailed: boolean }> {
+  async run(
+    files: string[],
+    dataset: string | undefined,
+    log: (s: string) => void,
+  ): Promise<{ outcomes: FileOutcome[]; mergeFailed: boolean }> {
     const outcomes = await runFiles(this.lake, files, dataset, log, (r, ctx) => this.afterIngest(r, ctx));
     const merged = await this.mergeWaiting();
     for (const l of merged.lines) log(l);
@@ -67,11 +82,18 @@ export class LocalPipelineRunner {
     if (r.kind === 'handedOff') {
       const out = await this.execute(r, ingest);
       const manifest = await readManifest(this.lake.lake, r.manifestKey);
-      return { ...out, result: manifest ? { manifest, manifestKey: r.manifestKey, alreadyIngested: false } : undefined };
+      return {
+        ...out,
+        result: manifest ? { manifest, manifestKey: r.manifestKey, alreadyIngested: false } : undefined,
+      };
     }
     const m = r.manifest;
     if (m.status === 'unmatched') return { lines: [], failed: false };
-    const queued = await queueBatch(this.queue, this.starter, { dataset: m.dataset, batchId: m.batchId, manifestKey: r.manifestKey });
+    const queued = await queueBatch(this.queue, this.starter, {
+      dataset: m.dataset,
+      batchId: m.batchId,
+      manifestKey: r.manifestKey,
+    });
     if (queued === 'already-merged') return { lines: ['  pipeline:   already merged'], failed: false };
     return { lines: [`  pipeline:   queued for the merge run of ${m.dataset}`], failed: false };
   }
@@ -87,7 +109,14 @@ export class LocalPipelineRunner {
    * the runs. DuckDB has no per-table compaction: a maintained round runs CHECKPOINT.
    */
   async maintain(): Promise<{ lines: string[]; failed: boolean }> {
-    const ctx = { lake: this.lake.lake, contracts: this.lake.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, queue: this.queue, starter: this.starter };
+    const ctx = {
+      lake: this.lake.lake,
+      contracts: this.lake.contracts,
+      dialect: duckdbDialect,
+      names: LOCAL_CATALOG,
+      queue: this.queue,
+      starter: this.starter,
+    };
     await handlePipelineTask(ctx, { action: 'schedule-maintenance' });
     return this.mergeWaiting();
   }
@@ -106,11 +135,23 @@ export class LocalPipelineRunner {
     return { lines, failed };
   }
 
-  private async execute(input: PipelineInput | MergeRunInput, ingest?: IngestContext, name?: string): Promise<PipelineReport> {
+  private async execute(
+    input: PipelineInput | MergeRunInput,
+    ingest?: IngestContext,
+    name?: string,
+  ): Promise<PipelineReport> {
     const emf: string[] = [];
     try {
       const out = await runPipelineLocally(
-        { lake: this.lake.lake, contracts: this.lake.contracts, engine: this.engine, now: () => new Date(), emit: (l) => emf.push(l), ingest, queue: this.queue },
+        {
+          lake: this.lake.lake,
+          contracts: this.lake.contracts,
+          engine: this.engine,
+          now: () => new Date(),
+          emit: (l) => emf.push(l),
+          ingest,
+          queue: this.queue,
+        },
         input,
         name,
       );
@@ -139,7 +180,11 @@ export class LocalPipelineRunner {
   private async record(alarms: Alarm[], emf: string[]): Promise<string[]> {
     if (emf.length) await appendFile(join(this.lake.root, 'metrics.emf.log'), emf.map((l) => `${l}\n`).join(''));
     const lines = alarms.map(formatAlarm);
-    if (lines.length) await appendFile(join(this.lake.root, 'alarms.log'), lines.map((l) => `${new Date().toISOString()} ${l}\n`).join(''));
+    if (lines.length)
+      await appendFile(
+        join(this.lake.root, 'alarms.log'),
+        lines.map((l) => `${new Date().toISOString()} ${l}\n`).join(''),
+      );
     return lines.map((l) => `  ${l}`);
   }
 
@@ -150,16 +195,28 @@ export class LocalPipelineRunner {
 
 /** What a command says when another landfall process holds the warehouse. */
 export function waitingFor(root: string): (holder: string) => void {
-  return (holder) => process.stderr.write(`waiting for the warehouse ${join(root, 'warehouse.duckdb')}: ${holder} holds it (another landfall command); this one goes on when it lets go\n`);
+  return (holder) =>
+    process.stderr.write(
+      `waiting for the warehouse ${join(root, 'warehouse.duckdb')}: ${holder} holds it (another landfall command); this one goes on when it lets go\n`,
+    );
 }
 
 /** `<dataset>: N batch(es) merged in one MERGE` and what the run wrote, one line per round. */
 function describeRounds(dataset: string, out: PipelineOutcome): string[] {
-  const maintained = out.rounds.filter((p) => p.maintain).map((p) => `${dataset}: maintained (${p.maintenance.map((m) => m.sql).join('; ') || 'nothing to do'})`);
-  const written = [...new Set(out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, '')))];
-  return [...maintained, ...out.rounds.filter((p) => p.taken.length).map((p) => {
-    const merged = p.batches.filter((b) => b.status === 'published').length;
-    const skipped = p.batches.length - merged;
-    return `${dataset}${p.merges.length > 1 ? ` (with ${p.merges.length - 1} dataset(s) sharing its summaries)` : ''}: ${merged} batch(es) merged, one MERGE per dataset${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${written.join(', ') || 'nothing to merge'}`;
-  })];
+  const maintained = out.rounds
+    .filter((p) => p.maintain)
+    .map((p) => `${dataset}: maintained (${p.maintenance.map((m) => m.sql).join('; ') || 'nothing to do'})`);
+  const written = [
+    ...new Set(out.steps.filter((s) => /^(merge|summary|view):/.test(s)).map((s) => s.replace(/^[a-z]+:/, ''))),
+  ];
+  return [
+    ...maintained,
+    ...out.rounds
+      .filter((p) => p.taken.length)
+      .map((p) => {
+        const merged = p.batches.filter((b) => b.status === 'published').length;
+        const skipped = p.batches.length - merged;
+        return `${dataset}${p.merges.length > 1 ? ` (with ${p.merges.length - 1} dataset(s) sharing its summaries)` : ''}: ${merged} batch(es) merged, one MERGE per dataset${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${written.join(', ') || 'nothing to merge'}`;
+      }),
+  ];
 }

@@ -10,14 +10,21 @@ export class Progress {
   private readonly started = Date.now();
   private lastDecile = -1;
 
-  constructor(private readonly label: string, private readonly total: number) {}
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+  ) {}
 
   update(done: number): void {
     if (Date.now() - this.started < 1000) return;
     if (process.stderr.isTTY) {
       if (!this.bar) {
         this.bar = new cliProgress.SingleBar(
-          { format: `  ${this.label} [{bar}] {percentage}% | {doneText} of {totalText} | {speed}`, stream: process.stderr, hideCursor: true },
+          {
+            format: `  ${this.label} [{bar}] {percentage}% | {doneText} of {totalText} | {speed}`,
+            stream: process.stderr,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         this.bar.start(this.total, 0, this.payload(done));
@@ -28,7 +35,9 @@ export class Progress {
     const decile = Math.floor((done / Math.max(1, this.total)) * 10);
     if (decile > this.lastDecile) {
       this.lastDecile = decile;
-      process.stderr.write(`  ${this.label}: ${decile * 10}% (${bytes(done)} of ${bytes(this.total)}, ${this.payload(done).speed})\n`);
+      process.stderr.write(
+        `  ${this.label}: ${decile * 10}% (${bytes(done)} of ${bytes(this.total)}, ${this.payload(done).speed})\n`,
+      );
     }
   }
 

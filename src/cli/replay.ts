@@ -12,14 +12,24 @@ import { LocalPipelineRunner } from './pipelineRunner.ts';
  * kept 90 days), with the input of the batch's first execution if it had one, marked `again`: the execution
  * queues the batch again and leads its dataset's merge run, or leaves it to the run that is going.
  */
-export async function replay(args: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function replay(
+  args: string[],
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { lake: { type: 'string', default: '.landfall' }, contracts: { type: 'string' }, 'state-machine': { type: 'string' } },
+    options: {
+      lake: { type: 'string', default: '.landfall' },
+      contracts: { type: 'string' },
+      'state-machine': { type: 'string' },
+    },
   });
   const [dataset, batchId] = positionals;
-  if (!dataset || !batchId) throw new Error('usage: landfall replay [--lake DIR | --state-machine ARN] DATASET BATCH (the batch id is in the manifest, the alarm and the execution name)');
+  if (!dataset || !batchId)
+    throw new Error(
+      'usage: landfall replay [--lake DIR | --state-machine ARN] DATASET BATCH (the batch id is in the manifest, the alarm and the execution name)',
+    );
 
   if (values['state-machine']) {
     const { SFNClient } = await import('@aws-sdk/client-sfn');
@@ -39,7 +49,10 @@ export async function replay(args: string[], out: (line: string) => void = (l) =
   const lake = await openLocalLake({ root: values.lake, contractsDir: values.contracts });
   const key = manifestKey(dataset, batchId);
   const manifest = await readManifest(lake.lake, key);
-  if (!manifest) throw new Error(`no manifest ${key} in ${lake.root}: the batch was never published (run its file again with landfall run)`);
+  if (!manifest)
+    throw new Error(
+      `no manifest ${key} in ${lake.root}: the batch was never published (run its file again with landfall run)`,
+    );
   const runner = await LocalPipelineRunner.open(lake);
   try {
     await runner.requeue({ dataset, batchId, manifestKey: key });

@@ -21,7 +21,10 @@ export interface FileOutcome {
  * What runs after each ingest (the local pipeline); returns lines to print. Given a batch the ingest handed off
  * (byte ranges), it converts it first, as the state machine does on AWS, and returns the published result.
  */
-export type AfterIngest = (r: StartedIngest, ctx: IngestContext) => Promise<{ lines: string[]; failed: boolean; result?: IngestResult }>;
+export type AfterIngest = (
+  r: StartedIngest,
+  ctx: IngestContext,
+) => Promise<{ lines: string[]; failed: boolean; result?: IngestResult }>;
 
 /** Every file under the given paths (folders recursively, hidden files skipped), in a stable order. */
 export async function expandPaths(paths: string[]): Promise<string[]> {
@@ -31,7 +34,12 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
     if (!s) throw new Error(`${p}: no such file or folder`);
     if (s.isDirectory()) {
       const entries = await readdir(p, { recursive: true, withFileTypes: true });
-      out.push(...entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => join(e.parentPath, e.name)).sort());
+      out.push(
+        ...entries
+          .filter((e) => e.isFile() && !e.name.startsWith('.'))
+          .map((e) => join(e.parentPath, e.name))
+          .sort(),
+      );
     } else {
       out.push(p);
     }
@@ -48,7 +56,11 @@ export function landingKeyFor(lake: LocalLake, file: string, dataset?: string): 
 
 /** Drops each file into the local landing zone and ingests it, printing what happened to every row. */
 export async function runFiles(
-  lake: LocalLake, files: string[], dataset: string | undefined, log: (s: string) => void, afterIngest?: AfterIngest,
+  lake: LocalLake,
+  files: string[],
+  dataset: string | undefined,
+  log: (s: string) => void,
+  afterIngest?: AfterIngest,
 ): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = [];
   for (const file of files) {
@@ -58,12 +70,16 @@ export async function runFiles(
     const started = Date.now();
     try {
       const ctx = ingestContext(lake, (p) => progress.update(p.storedBytes));
-      const after = (r: StartedIngest) => (afterIngest ? afterIngest(r, ctx) : Promise.resolve({ lines: [], failed: false }));
+      const after = (r: StartedIngest) =>
+        afterIngest ? afterIngest(r, ctx) : Promise.resolve({ lines: [], failed: false });
       const { started: begun, pipeline } = await arrive(ctx, key, { handedOff: after, settled: after }, { dataset });
       let result: IngestResult;
       if (begun.kind !== 'handedOff') result = begun;
       else if (afterIngest) {
-        if (!pipeline.result) throw new Error(`batch ${begun.batchId} was handed to the state machine but not published:\n${pipeline.lines.join('\n')}`);
+        if (!pipeline.result)
+          throw new Error(
+            `batch ${begun.batchId} was handed to the state machine but not published:\n${pipeline.lines.join('\n')}`,
+          );
         result = pipeline.result;
       } else result = await ingestObject(ctx, key, dataset);
       progress.stop();
@@ -93,20 +109,31 @@ function describe(lake: LocalLake, file: string, r: IngestResult, secs: number):
     const written = m.files.reduce((n, f) => n + f.bytes, 0);
     lines.push(
       `  rows read ${m.rowsRead}, written ${m.rowsWritten}, rejected ${m.rowsRejected}` +
-        (r.alreadyIngested ? '' : `  (${bytes(m.source.size)}${m.source.compression === 'gzip' ? ' gzip' : ''} in ${secs.toFixed(1)} s)`),
+        (r.alreadyIngested
+          ? ''
+          : `  (${bytes(m.source.size)}${m.source.compression === 'gzip' ? ' gzip' : ''} in ${secs.toFixed(1)} s)`),
     );
     if (m.conversion) {
       const c = m.conversion;
-      lines.push(`  converted:  ${c.segments} byte range(s) in ${c.runs} run(s) by the state machine's Map${c.replanned ? `; ${c.replanned}` : ''}`);
+      lines.push(
+        `  converted:  ${c.segments} byte range(s) in ${c.runs} run(s) by the state machine's Map${c.replanned ? `; ${c.replanned}` : ''}`,
+      );
     }
     if (m.drift) lines.push(`  drift:      ${describeDrift(m.drift)}`);
-    if (m.files.length) lines.push(`  raw:        ${m.files.length} Parquet file(s), ${bytes(written)} in ${rel(dirname(m.files[0].key))}/`);
+    if (m.files.length)
+      lines.push(
+        `  raw:        ${m.files.length} Parquet file(s), ${bytes(written)} in ${rel(dirname(m.files[0].key))}/`,
+      );
     if (m.quarantine) {
-      const reasons = Object.entries(m.rejectsByReason).map(([k, v]) => `${k} ${v}`).join(', ');
+      const reasons = Object.entries(m.rejectsByReason)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       lines.push(`  quarantine: ${rel(m.quarantine.key)} (${reasons})`);
     }
     if (m.rejectThresholdExceeded) {
-      lines.push(`  WARNING: ${(m.rejectRatio * 100).toFixed(2)}% of rows rejected, over the contract's ${(m.maxRejectRatio * 100).toFixed(2)}%: look at the quarantine file`);
+      lines.push(
+        `  WARNING: ${(m.rejectRatio * 100).toFixed(2)}% of rows rejected, over the contract's ${(m.maxRejectRatio * 100).toFixed(2)}%: look at the quarantine file`,
+      );
     }
   }
   lines.push(`  manifest:   ${rel(r.manifestKey)}`);

@@ -15,7 +15,10 @@ export const columnTypeSchema = z.union([
 
 const checksSchema = z
   .object({
-    allowed: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+    allowed: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(1)
+      .optional(),
     min: z.union([z.number(), z.string()]).optional(),
     max: z.union([z.number(), z.string()]).optional(),
     pattern: z.string().optional(),
@@ -58,7 +61,11 @@ const dialectSchema = z
     /** Lines starting with this character are skipped (counted in the manifest). */
     comment: singleByte('comment').optional(),
     /** A record larger than this is quarantined, so one broken quote cannot swallow the rest of a file. */
-    maxRecordBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    maxRecordBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
   })
   .strict();
 
@@ -89,7 +96,10 @@ export const summarySchema = z
      * `${curated}.<dataset>` only within the days the batches span (partitions pruned), not the whole table; only
      * for a dataset whose rows never move to another day (without a key, or with partitionsStable).
      */
-    scope: z.object({ dataset: identifier, column: identifier, grain: z.literal('day') }).strict().optional(),
+    scope: z
+      .object({ dataset: identifier, column: identifier, grain: z.literal('day') })
+      .strict()
+      .optional(),
   })
   .strict();
 

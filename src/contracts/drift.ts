@@ -39,7 +39,13 @@ export function evolveContract(contract: Contract, extra: string[]): Contract {
   if (!extra.length) return contract;
   const taken = new Set(contract.columns.map((c) => c.name));
   const added = extra.map((h) => {
-    let base = h.normalize('NFKD').replace(/[^\x00-\x7f]/g, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'column';
+    let base =
+      h
+        .normalize('NFKD')
+        .replace(/[^\x00-\x7f]/g, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9_]+/g, '_')
+        .replace(/^_+|_+$/g, '') || 'column';
     if (!/^[a-z_]/.test(base)) base = `c_${base}`;
     let name = base;
     for (let i = 2; taken.has(name) || RESERVED_COLUMNS.has(name); i++) name = `${base}_${i}`;
@@ -48,7 +54,6 @@ export function evolveContract(contract: Contract, extra: string[]): Contract {
   });
   return { ...contract, columns: [...contract.columns, ...added] };
 }
-
 
 export interface BatchDrift {
   /** Contract columns the file lacks (null in every row under schemaDrift: evolve). */
@@ -62,7 +67,12 @@ export interface BatchDrift {
 
 /** The contract a batch's runs convert with: under evolve, with a nullable string column per extra header name. */
 export function batchContract(contract: Contract, batch: { drift?: BatchDrift }): Contract {
-  return contract.schemaDrift === 'evolve' && batch.drift?.extra.length ? evolveContract(contract, batch.drift.extra.map((e) => e.header)) : contract;
+  return contract.schemaDrift === 'evolve' && batch.drift?.extra.length
+    ? evolveContract(
+        contract,
+        batch.drift.extra.map((e) => e.header),
+      )
+    : contract;
 }
 
 function normalize(name: string): string {

@@ -13,7 +13,10 @@ export class ContractError extends Error {
 /** `--dataset NAME` names no contract. */
 export class UnknownDatasetError extends Error {
   override readonly name = 'UnknownDatasetError';
-  constructor(readonly dataset: string, known: string[]) {
+  constructor(
+    readonly dataset: string,
+    known: string[],
+  ) {
     super(`no contract named "${dataset}"; known datasets: ${known.join(', ')}`);
   }
 }

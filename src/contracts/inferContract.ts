@@ -17,8 +17,13 @@ const DELIMITERS = [',', ';', '\t', '|'];
 
 /** Lower snake_case, as contracts (and Athena) want column names. */
 export function columnName(header: string, i: number): string {
-  const n = header.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const n = header
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (!n) return `column_${i + 1}`;
   return /^[0-9]/.test(n) ? `c_${n}` : n;
 }
@@ -31,7 +36,10 @@ function guessDelimiter(sample: Uint8Array): string {
   let most = 1;
   for (const d of DELIMITERS) {
     const n = line.split(d).length;
-    if (n > most) { best = d; most = n; }
+    if (n > most) {
+      best = d;
+      most = n;
+    }
   }
   return best;
 }
@@ -56,10 +64,24 @@ function sampleRecords(sample: Uint8Array, delimiter: string, maxRows: number): 
       }
       records.push(row);
     },
-    broken() { /* a sample may end in the middle of a record */ },
-    comment() { /* no comments in a draft */ },
+    broken() {
+      /* a sample may end in the middle of a record */
+    },
+    comment() {
+      /* no comments in a draft */
+    },
   };
-  const tok = new CsvTokenizer({ delimiter: delimiter.charCodeAt(0), quote: 34, escape: 34, comment: -1, maxRecordBytes: 1 << 30, strictQuotes: false }, sink);
+  const tok = new CsvTokenizer(
+    {
+      delimiter: delimiter.charCodeAt(0),
+      quote: 34,
+      escape: 34,
+      comment: -1,
+      maxRecordBytes: 1 << 30,
+      strictQuotes: false,
+    },
+    sink,
+  );
   const start = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf ? 3 : 0;
   tok.push(sample.subarray(start));
   return records;
@@ -75,7 +97,8 @@ export function guessType(values: string[]): Guess {
   if (all((_, v) => /^(true|false|yes|no)$/i.test(v))) return 'boolean';
   const ints = all((b, v) => !/^[+-]?0\d/.test(v) && Number.isFinite(parseInteger(b, 0, b.length)));
   if (ints) return all((b) => Math.abs(parseInteger(b, 0, b.length)) <= 2147483647) ? 'int32' : 'int64';
-  if (all((b, v) => !/^[+-]?0\d/.test(v) && /[0-9]/.test(v) && !Number.isNaN(parseFloat64(b, 0, b.length)))) return 'float64';
+  if (all((b, v) => !/^[+-]?0\d/.test(v) && /[0-9]/.test(v) && !Number.isNaN(parseFloat64(b, 0, b.length))))
+    return 'float64';
   if (all((b) => !Number.isNaN(parseDate(b, 0, b.length, ISO)) && b.length === 10)) return 'date';
   if (all((b) => !Number.isNaN(parseTimestampMicros(b, 0, b.length, ISO)))) return 'timestamp';
   return 'string';
@@ -93,7 +116,9 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
   if (!header) throw new Error(`${o.fileName}: no header row to name the columns from`);
   const data = rows.slice(0, maxRows).filter((r) => r.length === header.length);
   const names = header.map((h, i) => columnName(h ?? '', i));
-  names.forEach((n, i) => { if (names.indexOf(n) !== i) names[i] = `${n}_${i + 1}`; });
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) names[i] = `${n}_${i + 1}`;
+  });
   const columns = header.map((h, i) => {
     const values = data.map((r) => r[i]).filter((v): v is string => v !== null);
     const col: Record<string, unknown> = { name: names[i] };

@@ -28,15 +28,33 @@ describe('dataset contracts', () => {
   it('loads all thirteen built-in contracts', async () => {
     const contracts = await loadContracts(BUILTIN_CONTRACTS);
     expect(contracts.map((c) => c.dataset)).toEqual([
-      'ad_clicks', 'olist_category_translation', 'olist_customers', 'olist_geolocation', 'olist_order_items', 'olist_order_payments',
-      'olist_order_reviews', 'olist_orders', 'olist_products', 'olist_sellers', 'retailrocket_category_tree', 'retailrocket_events',
+      'ad_clicks',
+      'olist_category_translation',
+      'olist_customers',
+      'olist_geolocation',
+      'olist_order_items',
+      'olist_order_payments',
+      'olist_order_reviews',
+      'olist_orders',
+      'olist_products',
+      'olist_sellers',
+      'retailrocket_category_tree',
+      'retailrocket_events',
       'retailrocket_item_properties',
     ]);
   });
 
   it('fills in the documented defaults', () => {
     const c = parseContract(minimal, 'shop_orders.yaml');
-    expect(c.dialect).toMatchObject({ delimiter: ',', quote: '"', header: true, encoding: 'utf-8', nullTokens: [''], bom: 'strip', strictQuotes: false });
+    expect(c.dialect).toMatchObject({
+      delimiter: ',',
+      quote: '"',
+      header: true,
+      encoding: 'utf-8',
+      nullTokens: [''],
+      bom: 'strip',
+      strictQuotes: false,
+    });
     expect(c.columns[1]).toMatchObject({ nullable: true, trim: false });
     expect(c.quality.maxRejectRatio).toBe(0.01);
   });
@@ -59,12 +77,14 @@ surprise: 1
     }
     expect(error).toBeInstanceOf(ContractError);
     expect(error!.message).toContain('contracts/shop_orders.yaml');
-    expect(error!.problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^columns\[0\] \(id\)\.type: /),
-      expect.stringMatching(/^columns\[1\] \(Amount\)\.name: must be lower_snake_case/),
-      expect.stringMatching(/^dialect\.delimiter: delimiter must be one ASCII character/),
-      expect.stringMatching(/^\(top level\): Unrecognized key: "surprise"/),
-    ]));
+    expect(error!.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^columns\[0\] \(id\)\.type: /),
+        expect.stringMatching(/^columns\[1\] \(Amount\)\.name: must be lower_snake_case/),
+        expect.stringMatching(/^dialect\.delimiter: delimiter must be one ASCII character/),
+        expect.stringMatching(/^\(top level\): Unrecognized key: "surprise"/),
+      ]),
+    );
   });
 
   it('checks references between fields once the shape is right', () => {
@@ -95,9 +115,11 @@ surprise: 1
   });
 
   it('refuses a bad date format, a bad regex and a dataset name that is not the file name', () => {
-    const text = minimal.replace('key: [id]', '').concat(
-      '  - { name: day, type: date, format: "DD.MM.YYYY-QQ" }\n  - { name: code, type: string, checks: { pattern: "([a-z" } }\n',
-    );
+    const text = minimal
+      .replace('key: [id]', '')
+      .concat(
+        '  - { name: day, type: date, format: "DD.MM.YYYY-QQ" }\n  - { name: code, type: string, checks: { pattern: "([a-z" } }\n',
+      );
     const p = problems(text, 'other_name.yaml');
     expect(p).toEqual([
       expect.stringMatching(/^columns\[2\] \(day\)\.format: unknown format letter "Q"/),
@@ -110,13 +132,17 @@ surprise: 1
     const dir = await mkdtemp(join(tmpdir(), 'contracts-'));
     await writeFile(join(dir, 'shop_orders.yaml'), minimal);
     await writeFile(join(dir, 'shop_orders.yml'), minimal);
-    await expect(loadContracts(dir)).rejects.toThrow(/shop_orders\.yml: invalid dataset contract\n {2}- dataset "shop_orders" is also declared in shop_orders\.yaml/);
+    await expect(loadContracts(dir)).rejects.toThrow(
+      /shop_orders\.yml: invalid dataset contract\n {2}- dataset "shop_orders" is also declared in shop_orders\.yaml/,
+    );
   });
 
   it('matches landing keys by prefix first, then by file name, and reports no match with what to do', async () => {
     const contracts = await loadContracts(BUILTIN_CONTRACTS);
     expect(matchContract(contracts, 'olist_orders/any-name.csv').contract?.dataset).toBe('olist_orders');
-    expect(matchContract(contracts, 'exports/2024/olist_order_items_dataset.csv.gz').contract?.dataset).toBe('olist_order_items');
+    expect(matchContract(contracts, 'exports/2024/olist_order_items_dataset.csv.gz').contract?.dataset).toBe(
+      'olist_order_items',
+    );
     expect(matchContract(contracts, 'exports/train_sample.csv').contract?.dataset).toBe('ad_clicks');
     const none = matchContract(contracts, 'exports/unknown.csv');
     expect(none).toMatchObject({ reason: 'no-contract' });

@@ -90,24 +90,34 @@ function semanticProblems(c: Contract): string[] {
       problems.push(`partitionBy[${i}]: "${p}" must be a column or year(col), month(col), day(col)`);
     }
   });
-  if (c.dedupe && c.key.length) problems.push('dedupe: exact is for contracts without a key (with a key, rows are upserted by it)');
-  if (c.partitionsStable && !c.partitionBy.length) problems.push('partitionsStable: true needs partitionBy (there is no partition to look in)');
+  if (c.dedupe && c.key.length)
+    problems.push('dedupe: exact is for contracts without a key (with a key, rows are upserted by it)');
+  if (c.partitionsStable && !c.partitionBy.length)
+    problems.push('partitionsStable: true needs partitionBy (there is no partition to look in)');
   c.summaries.forEach((sm, i) => {
     const cols = new Set(sm.columns.map((col) => col.name));
     sm.key.forEach((k) => {
       if (!cols.has(k)) problems.push(`summaries[${i}] (${sm.name}).key: "${k}" is not one of its columns`);
     });
-    if (!Object.keys(sm.affected).length) problems.push(`summaries[${i}] (${sm.name}).affected: name at least one source dataset`);
-    if (sm.scope && !(sm.scope.dataset in sm.affected)) problems.push(`summaries[${i}] (${sm.name}).scope.dataset: "${sm.scope.dataset}" is not one of its affected datasets`);
+    if (!Object.keys(sm.affected).length)
+      problems.push(`summaries[${i}] (${sm.name}).affected: name at least one source dataset`);
+    if (sm.scope && !(sm.scope.dataset in sm.affected))
+      problems.push(
+        `summaries[${i}] (${sm.name}).scope.dataset: "${sm.scope.dataset}" is not one of its affected datasets`,
+      );
     for (const text of [sm.sql, ...Object.values(sm.affected)]) {
       for (const m of text.matchAll(/\$\{([^}]*)\}/g)) {
-        if (!['curated', 'summary', 'batch'].includes(m[1])) problems.push(`summaries[${i}] (${sm.name}): unknown placeholder \${${m[1]}} (use \${curated}, \${summary}, \${batch})`);
+        if (!['curated', 'summary', 'batch'].includes(m[1]))
+          problems.push(
+            `summaries[${i}] (${sm.name}): unknown placeholder \${${m[1]}} (use \${curated}, \${summary}, \${batch})`,
+          );
       }
     }
   });
   const q = c.dialect.quote;
   if (c.dialect.delimiter === q) problems.push('dialect.delimiter: must differ from dialect.quote');
-  if (c.dialect.delimiter === '\n' || c.dialect.delimiter === '\r') problems.push('dialect.delimiter: cannot be a line break');
+  if (c.dialect.delimiter === '\n' || c.dialect.delimiter === '\r')
+    problems.push('dialect.delimiter: cannot be a line break');
   return problems;
 }
 

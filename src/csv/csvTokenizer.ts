@@ -62,7 +62,10 @@ export class CsvTokenizer {
   /** An oversized line being skipped to its end: its head is quarantined, or nothing when it is a comment. */
   private skipping: { head: Uint8Array; bytes: number; line: number; comment?: boolean } | null = null;
 
-  constructor(private readonly d: TokenizerDialect, private readonly sink: RecordSink) {}
+  constructor(
+    private readonly d: TokenizerDialect,
+    private readonly sink: RecordSink,
+  ) {}
 
   /** Feeds bytes; complete records go to the sink. */
   push(chunk: Uint8Array): void {
@@ -132,7 +135,12 @@ export class CsvTokenizer {
     const lineEnd = lineBreakIndex(rest);
     if (lineEnd < 0 || lineEnd > this.d.maxRecordBytes) {
       const comment = rest[0] === this.d.comment;
-      this.skipping = { head: rest.slice(0, comment ? 0 : Math.min(this.d.maxRecordBytes, QUARANTINE_HEAD_BYTES)), bytes: 0, line: this.line, comment };
+      this.skipping = {
+        head: rest.slice(0, comment ? 0 : Math.min(this.d.maxRecordBytes, QUARANTINE_HEAD_BYTES)),
+        bytes: 0,
+        line: this.line,
+        comment,
+      };
       this.consume(rest, final);
       return;
     }
@@ -167,7 +175,13 @@ export class CsvTokenizer {
     this.skipping = null;
     this.line++;
     if (s.comment) this.sink.comment(s.line);
-    else this.sink.broken(s.head, s.line, 'record-too-large', REJECT_MESSAGES.overlongLine(s.bytes, this.d.maxRecordBytes, s.head.length));
+    else
+      this.sink.broken(
+        s.head,
+        s.line,
+        'record-too-large',
+        REJECT_MESSAGES.overlongLine(s.bytes, this.d.maxRecordBytes, s.head.length),
+      );
     return buf.subarray(e);
   }
 
@@ -224,14 +238,22 @@ export class CsvTokenizer {
             if (!final) return -1;
             // What is left is longer than a record may be: over the limit, as it would be found while streaming.
             if (n - recStart > this.d.maxRecordBytes) return OVERLONG;
-            const dropped = this.dropFirstLine(buf.subarray(recStart), 'unterminated-quote', REJECT_MESSAGES.unterminated(nf));
+            const dropped = this.dropFirstLine(
+              buf.subarray(recStart),
+              'unterminated-quote',
+              REJECT_MESSAGES.unterminated(nf),
+            );
             return recStart + dropped;
           }
           const c = buf[p];
           if (c === Q) {
             if (E === Q) {
               if (p + 1 >= n && !final) return -1;
-              if (buf[p + 1] === Q) { escaped = true; p += 2; continue; }
+              if (buf[p + 1] === Q) {
+                escaped = true;
+                p += 2;
+                continue;
+              }
             }
             break;
           }
@@ -250,7 +272,10 @@ export class CsvTokenizer {
         this.kinds[nf] = escaped ? FieldKind.QuotedEscaped : FieldKind.Quoted;
         p++;
         if (p < n && buf[p] !== D && buf[p] !== LF && buf[p] !== CR) {
-          if (this.problem === RecordProblem.None) { this.problem = RecordProblem.StrayQuote; this.problemField = nf; }
+          if (this.problem === RecordProblem.None) {
+            this.problem = RecordProblem.StrayQuote;
+            this.problemField = nf;
+          }
           while (p < n && buf[p] !== D && buf[p] !== LF && buf[p] !== CR) p++;
           this.starts[nf] = fs;
           this.ends[nf] = p;
@@ -260,7 +285,10 @@ export class CsvTokenizer {
         while (p < n) {
           const c = buf[p];
           if (c === D || c === LF || c === CR) break;
-          if (c === Q && this.d.strictQuotes && this.problem === RecordProblem.None) { this.problem = RecordProblem.StrayQuote; this.problemField = nf; }
+          if (c === Q && this.d.strictQuotes && this.problem === RecordProblem.None) {
+            this.problem = RecordProblem.StrayQuote;
+            this.problemField = nf;
+          }
           p++;
         }
         this.starts[nf] = fs;
@@ -276,7 +304,10 @@ export class CsvTokenizer {
         return p;
       }
       const c = buf[p];
-      if (c === D) { p++; continue; }
+      if (c === D) {
+        p++;
+        continue;
+      }
       const recEnd = p;
       if (c === LF) {
         p++;
@@ -293,14 +324,27 @@ export class CsvTokenizer {
 
   private growFields(): void {
     const size = this.starts.length * 2;
-    const s = new Int32Array(size); s.set(this.starts); this.starts = s;
-    const e = new Int32Array(size); e.set(this.ends); this.ends = e;
-    const k = new Uint8Array(size); k.set(this.kinds); this.kinds = k;
+    const s = new Int32Array(size);
+    s.set(this.starts);
+    this.starts = s;
+    const e = new Int32Array(size);
+    e.set(this.ends);
+    this.ends = e;
+    const k = new Uint8Array(size);
+    k.set(this.kinds);
+    this.kinds = k;
   }
 }
 
 /** Copies a quoted field's content without its escapes into `out`; returns the length. */
-export function unescapeField(buf: Uint8Array, s: number, e: number, quote: number, escape: number, out: Uint8Array): number {
+export function unescapeField(
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  quote: number,
+  escape: number,
+  out: Uint8Array,
+): number {
   let o = 0;
   for (let p = s; p < e; p++) {
     const c = buf[p];

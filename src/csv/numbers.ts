@@ -1,13 +1,19 @@
 /** Number parsing straight from CSV bytes. Every parser returns NaN for anything that is not a clean value. */
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 const latin1 = new TextDecoder('latin1');
 
 /** Integer in [-2^53, 2^53]; larger magnitudes go through `parseBigInt`. */
 export function parseInteger(buf: Uint8Array, s: number, e: number): number {
   let p = s;
   let neg = false;
-  if (p < e && (buf[p] === 45 || buf[p] === 43)) { neg = buf[p] === 45; p++; }
+  if (p < e && (buf[p] === 45 || buf[p] === 43)) {
+    neg = buf[p] === 45;
+    p++;
+  }
   if (p === e || e - p > 15) return e - p > 15 ? parseLongInteger(buf, s, e) : NaN;
   let v = 0;
   for (; p < e; p++) {
@@ -42,7 +48,10 @@ const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf
 export function parseFloat64(buf: Uint8Array, s: number, e: number): number {
   let p = s;
   let neg = false;
-  if (p < e && (buf[p] === 45 || buf[p] === 43)) { neg = buf[p] === 45; p++; }
+  if (p < e && (buf[p] === 45 || buf[p] === 43)) {
+    neg = buf[p] === 45;
+    p++;
+  }
   let mant = 0;
   let nd = 0;
   let scale = 0;
@@ -88,10 +97,19 @@ export function isNaNLiteral(buf: Uint8Array, s: number, e: number): boolean {
  * Decimal as an unscaled integer of `scale` fractional digits, rounded half away from zero.
  * Returns a number while exact (|v| < 2^53), a bigint beyond, null when malformed or over `precision`.
  */
-export function parseDecimal(buf: Uint8Array, s: number, e: number, precision: number, scale: number): number | bigint | null {
+export function parseDecimal(
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  precision: number,
+  scale: number,
+): number | bigint | null {
   let p = s;
   let neg = false;
-  if (p < e && (buf[p] === 45 || buf[p] === 43)) { neg = buf[p] === 45; p++; }
+  if (p < e && (buf[p] === 45 || buf[p] === 43)) {
+    neg = buf[p] === 45;
+    p++;
+  }
   const intStart = p;
   while (p < e && buf[p] >= 48 && buf[p] <= 57) p++;
   const intEnd = p;
@@ -133,8 +151,17 @@ export function parseBoolean(buf: Uint8Array, s: number, e: number): 0 | 1 | -1 
     if (c === 48 || c === 102 || c === 110) return 0;
     return -1;
   }
-  if (n === 4 && c === 116 && (buf[s + 1] | 32) === 114 && (buf[s + 2] | 32) === 117 && (buf[s + 3] | 32) === 101) return 1;
-  if (n === 5 && c === 102 && (buf[s + 1] | 32) === 97 && (buf[s + 2] | 32) === 108 && (buf[s + 3] | 32) === 115 && (buf[s + 4] | 32) === 101) return 0;
+  if (n === 4 && c === 116 && (buf[s + 1] | 32) === 114 && (buf[s + 2] | 32) === 117 && (buf[s + 3] | 32) === 101)
+    return 1;
+  if (
+    n === 5 &&
+    c === 102 &&
+    (buf[s + 1] | 32) === 97 &&
+    (buf[s + 2] | 32) === 108 &&
+    (buf[s + 3] | 32) === 115 &&
+    (buf[s + 4] | 32) === 101
+  )
+    return 0;
   if (n === 3 && c === 121 && (buf[s + 1] | 32) === 101 && (buf[s + 2] | 32) === 115) return 1;
   if (n === 2 && c === 110 && (buf[s + 1] | 32) === 111) return 0;
   return -1;

@@ -46,7 +46,9 @@ export function compileTemporalFormat(format: string | undefined): TemporalForma
     } else {
       const code = format.charCodeAt(i);
       if (/[A-Za-z]/.test(format[i])) {
-        throw new Error(`unknown format letter "${format[i]}" in "${format}" (use YYYY MM M DD D HH H mm m ss s S, iso, epoch_s or epoch_ms)`);
+        throw new Error(
+          `unknown format letter "${format[i]}" in "${format}" (use YYYY MM M DD D HH H mm m ss s S, iso, epoch_s or epoch_ms)`,
+        );
       }
       parts.push({ literal: code });
       i++;
@@ -78,8 +80,15 @@ function daysInMonth(y: number, m: number): number {
 const out = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, micros: 0, offsetMinutes: 0, hasTime: false };
 
 function reset(): void {
-  out.year = 0; out.month = 0; out.day = 0; out.hour = 0; out.minute = 0; out.second = 0;
-  out.micros = 0; out.offsetMinutes = 0; out.hasTime = false;
+  out.year = 0;
+  out.month = 0;
+  out.day = 0;
+  out.hour = 0;
+  out.minute = 0;
+  out.second = 0;
+  out.micros = 0;
+  out.offsetMinutes = 0;
+  out.hasTime = false;
 }
 
 function digits(buf: Uint8Array, p: number, e: number, n: number): number {
@@ -98,23 +107,30 @@ function parseIso(buf: Uint8Array, s: number, e: number, allowTime: boolean): bo
   reset();
   let p = s;
   let sign = 1;
-  if (buf[p] === 45 /* - */) { sign = -1; p++; }
+  if (buf[p] === 45 /* - */) {
+    sign = -1;
+    p++;
+  }
   const y = digits(buf, p, e, 4);
   if (y < 0 || buf[p + 4] !== 45) return false;
   const mo = digits(buf, p + 5, e, 2);
   if (mo < 0 || buf[p + 7] !== 45) return false;
   const d = digits(buf, p + 8, e, 2);
   if (d < 0) return false;
-  out.year = sign * y; out.month = mo; out.day = d;
+  out.year = sign * y;
+  out.month = mo;
+  out.day = d;
   p += 10;
   if (p === e) return validDate();
-  if (!allowTime || (buf[p] !== 84 /* T */ && buf[p] !== 32 /* space */)) return false;
+  if (!allowTime || (buf[p] !== 84 /* T */ && buf[p] !== 32) /* space */) return false;
   p++;
   const h = digits(buf, p, e, 2);
   if (h < 0 || buf[p + 2] !== 58) return false;
   const mi = digits(buf, p + 3, e, 2);
   if (mi < 0) return false;
-  out.hour = h; out.minute = mi; out.hasTime = true;
+  out.hour = h;
+  out.minute = mi;
+  out.hasTime = true;
   p += 5;
   if (p < e && buf[p] === 58) {
     const sec = digits(buf, p + 1, e, 2);
@@ -203,7 +219,10 @@ function validTime(): boolean {
 function parseEpoch(buf: Uint8Array, s: number, e: number): number {
   let p = s;
   let neg = false;
-  if (buf[p] === 45) { neg = true; p++; }
+  if (buf[p] === 45) {
+    neg = true;
+    p++;
+  }
   if (p === e || e - p > 16) return NaN;
   let v = 0;
   for (; p < e; p++) {

@@ -1,6 +1,17 @@
 import {
-  Dictionary, Field, Int32, Int64, RecordBatch, Schema, Struct, TimestampMicrosecond, Utf8, makeData, makeVector,
-  type Data, type DataType,
+  Dictionary,
+  Field,
+  Int32,
+  Int64,
+  RecordBatch,
+  Schema,
+  Struct,
+  TimestampMicrosecond,
+  Utf8,
+  makeData,
+  makeVector,
+  type Data,
+  type DataType,
 } from 'apache-arrow';
 import { createColumnBuilder } from './columnBuilders.ts';
 import type { Contract } from '../contracts/contract.ts';
@@ -33,7 +44,13 @@ function dictionaryUtf8(id: number): Dictionary<Utf8, Int32> {
 /** Constant strings as a one-entry dictionary: a few bytes per batch however many rows. */
 function constantString(type: Dictionary<Utf8, Int32>, value: string, length: number): Data {
   const bytes = new TextEncoder().encode(value);
-  const dictionary = makeData({ type: new Utf8(), length: 1, nullCount: 0, valueOffsets: new Int32Array([0, bytes.length]), data: bytes });
+  const dictionary = makeData({
+    type: new Utf8(),
+    length: 1,
+    nullCount: 0,
+    valueOffsets: new Int32Array([0, bytes.length]),
+    data: bytes,
+  });
   // apache-arrow's typings reject Int32Array indices for dictionaries although the runtime takes them.
   const props = { type, length, nullCount: 0, data: new Int32Array(length), dictionary: makeVector(dictionary) };
   return makeData(props as never) as Data;
@@ -43,7 +60,10 @@ function constantTimestamp(type: DataType, micros: number, length: number): Data
   const words = new Uint32Array(length * 2);
   const hi = Math.floor(micros / 4294967296);
   const lo = micros - hi * 4294967296;
-  for (let i = 0; i < length; i++) { words[i * 2] = lo; words[i * 2 + 1] = hi; }
+  for (let i = 0; i < length; i++) {
+    words[i * 2] = lo;
+    words[i * 2 + 1] = hi;
+  }
   return makeData({ type: type as TimestampMicrosecond, length, nullCount: 0, data: new BigInt64Array(words.buffer) });
 }
 

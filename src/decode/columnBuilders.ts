@@ -1,6 +1,15 @@
 import {
-  Bool, DateDay, Decimal, Float64, Int32, Int64, TimestampMicrosecond, Utf8, makeData,
-  type Data, type DataType,
+  Bool,
+  DateDay,
+  Decimal,
+  Float64,
+  Int32,
+  Int64,
+  TimestampMicrosecond,
+  Utf8,
+  makeData,
+  type Data,
+  type DataType,
 } from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import { parseColumnType, type Column, type ColumnType } from '../contracts/contract.ts';
@@ -10,7 +19,12 @@ import { compileTemporalFormat, parseDate, parseTimestampMicros, type TemporalFo
 /** Why one value was refused; the decoder turns it into a quarantine reason naming line and column. */
 export type ValueProblem = { reason: RejectReason; message: string };
 export type RejectReason =
-  | 'invalid-value' | 'null-not-allowed' | 'check-allowed' | 'check-range' | 'check-pattern' | 'invalid-utf8';
+  | 'invalid-value'
+  | 'null-not-allowed'
+  | 'check-allowed'
+  | 'check-range'
+  | 'check-pattern'
+  | 'invalid-utf8';
 
 const TWO32 = 4294967296;
 const latin1 = new TextDecoder('latin1');
@@ -93,7 +107,10 @@ function latin1ToUtf8(buf: Uint8Array, s: number, e: number): Uint8Array {
   for (let p = s; p < e; p++) {
     const c = buf[p];
     if (c < 0x80) out[o++] = c;
-    else { out[o++] = 0xc0 | (c >> 6); out[o++] = 0x80 | (c & 0x3f); }
+    else {
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 0x3f);
+    }
   }
   return out.subarray(0, o);
 }
@@ -146,7 +163,10 @@ export class StringBuilder extends ColumnBuilder {
       return this.appendUtf8(bytes, 0, bytes.length);
     }
     if (this.checkUtf8 && !isUtf8(buf.subarray(s, e))) {
-      return { reason: 'invalid-utf8', message: 'is not valid UTF-8 (set dialect.encoding: latin1 if the file is Latin-1)' };
+      return {
+        reason: 'invalid-utf8',
+        message: 'is not valid UTF-8 (set dialect.encoding: latin1 if the file is Latin-1)',
+      };
     }
     return this.appendUtf8(buf, s, e);
   }
@@ -156,7 +176,8 @@ export class StringBuilder extends ColumnBuilder {
     if (problem) return problem;
     this.reserve();
     const n = e - s;
-    if (this.used + n > this.bytes.length) this.bytes = grow(this.bytes, Math.max(this.bytes.length * 2, this.used + n));
+    if (this.used + n > this.bytes.length)
+      this.bytes = grow(this.bytes, Math.max(this.bytes.length * 2, this.used + n));
     if (n < 16) {
       for (let k = 0; k < n; k++) this.bytes[this.used + k] = buf[s + k];
     } else {
@@ -171,7 +192,10 @@ export class StringBuilder extends ColumnBuilder {
   /** The contract's checks (allowed, pattern, range) on UTF-8 bytes; the WASM core calls this for checked columns. */
   check(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     if (this.allowed && !this.allowed.some((a) => a.length === e - s && a.every((b, k) => buf[s + k] === b))) {
-      return { reason: 'check-allowed', message: `"${utf8.decode(buf.subarray(s, e))}" is not one of the allowed values` };
+      return {
+        reason: 'check-allowed',
+        message: `"${utf8.decode(buf.subarray(s, e))}" is not one of the allowed values`,
+      };
     }
     if (this.pattern || this.range.min !== undefined || this.range.max !== undefined) {
       const text = utf8.decode(buf.subarray(s, e));
@@ -180,7 +204,10 @@ export class StringBuilder extends ColumnBuilder {
       }
       const { min, max } = this.rangeBytes;
       if ((min && compareBytes(buf, s, e, min) < 0) || (max && compareBytes(buf, s, e, max) > 0)) {
-        return { reason: 'check-range', message: `"${text}" is outside [${this.range.min ?? ''}, ${this.range.max ?? ''}]` };
+        return {
+          reason: 'check-range',
+          message: `"${text}" is outside [${this.range.min ?? ''}, ${this.range.max ?? ''}]`,
+        };
       }
     }
     return null;
@@ -236,7 +263,10 @@ abstract class FixedBuilder<T extends Int32Array | Float64Array | Uint32Array> e
 
   protected checkNumber(v: number, buf: Uint8Array, s: number, e: number): ValueProblem | null {
     if (this.allowed && !this.allowed.has(v)) {
-      return { reason: 'check-allowed', message: `${latin1.decode(buf.subarray(s, e))} is not one of the allowed values` };
+      return {
+        reason: 'check-allowed',
+        message: `${latin1.decode(buf.subarray(s, e))} is not one of the allowed values`,
+      };
     }
     if ((this.range.min !== undefined && v < this.range.min) || (this.range.max !== undefined && v > this.range.max)) {
       return {
@@ -260,7 +290,9 @@ export class Int32Builder extends FixedBuilder<Int32Array> {
   readonly arrowType = new Int32();
   protected values = new Int32Array(512);
   protected readonly wordsPerValue = 1;
-  constructor(column: Column) { super(column, Number); }
+  constructor(column: Column) {
+    super(column, Number);
+  }
 
   append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     const v = parseInteger(buf, s, e);
@@ -275,7 +307,13 @@ export class Int32Builder extends FixedBuilder<Int32Array> {
   }
 
   protected data(): Data {
-    return makeData({ type: this.arrowType, length: this.length, nullCount: this.nullCount, nullBitmap: this.nullBitmap(), data: this.valuesSlice() });
+    return makeData({
+      type: this.arrowType,
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(),
+      data: this.valuesSlice(),
+    });
   }
 }
 
@@ -284,7 +322,9 @@ export class Int64Builder extends FixedBuilder<Uint32Array> {
   readonly arrowType: DataType = new Int64();
   protected values = new Uint32Array(1024);
   protected readonly wordsPerValue = 2;
-  constructor(column: Column, toNumber: (v: string | number) => number = Number) { super(column, toNumber); }
+  constructor(column: Column, toNumber: (v: string | number) => number = Number) {
+    super(column, toNumber);
+  }
 
   append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     const v = parseInteger(buf, s, e);
@@ -331,7 +371,9 @@ export class Float64Builder extends FixedBuilder<Float64Array> {
   readonly arrowType = new Float64();
   protected values = new Float64Array(512);
   protected readonly wordsPerValue = 1;
-  constructor(column: Column) { super(column, Number); }
+  constructor(column: Column) {
+    super(column, Number);
+  }
 
   append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     const v = parseFloat64(buf, s, e);
@@ -346,7 +388,13 @@ export class Float64Builder extends FixedBuilder<Float64Array> {
   }
 
   protected data(): Data {
-    return makeData({ type: this.arrowType, length: this.length, nullCount: this.nullCount, nullBitmap: this.nullBitmap(), data: this.valuesSlice() });
+    return makeData({
+      type: this.arrowType,
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(),
+      data: this.valuesSlice(),
+    });
   }
 }
 
@@ -355,7 +403,11 @@ export class DecimalBuilder extends FixedBuilder<Uint32Array> {
   protected values = new Uint32Array(2048);
   protected readonly wordsPerValue = 4;
 
-  constructor(column: Column, private readonly precision: number, private readonly scale: number) {
+  constructor(
+    column: Column,
+    private readonly precision: number,
+    private readonly scale: number,
+  ) {
     super(column, Number);
     this.arrowType = new Decimal(scale, precision, 128);
   }
@@ -384,7 +436,13 @@ export class DecimalBuilder extends FixedBuilder<Uint32Array> {
   }
 
   protected data(): Data {
-    return makeData({ type: this.arrowType, length: this.length, nullCount: this.nullCount, nullBitmap: this.nullBitmap(), data: this.valuesSlice() });
+    return makeData({
+      type: this.arrowType,
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(),
+      data: this.valuesSlice(),
+    });
   }
 }
 
@@ -413,7 +471,13 @@ export class BooleanBuilder extends ColumnBuilder {
   }
 
   protected data(): Data {
-    return makeData({ type: this.arrowType, length: this.length, nullCount: this.nullCount, nullBitmap: this.nullBitmap(), data: this.bits.slice(0, (this.length + 7) >> 3) });
+    return makeData({
+      type: this.arrowType,
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(),
+      data: this.bits.slice(0, (this.length + 7) >> 3),
+    });
   }
 
   protected override reset(): void {
@@ -436,7 +500,8 @@ export class DateBuilder extends FixedBuilder<Int32Array> {
   append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     const v = parseDate(buf, s, e, this.format);
     // Arrow date32 holds int32 days; a larger epoch value would wrap silently.
-    if (!(v >= -2147483648 && v <= 2147483647)) return this.invalid(buf, s, e, `a date in format ${this.column.format ?? 'iso'}`);
+    if (!(v >= -2147483648 && v <= 2147483647))
+      return this.invalid(buf, s, e, `a date in format ${this.column.format ?? 'iso'}`);
     const problem = this.checkNumber(v, buf, s, e);
     if (problem) return problem;
     this.reserve();
@@ -447,7 +512,13 @@ export class DateBuilder extends FixedBuilder<Int32Array> {
   }
 
   protected data(): Data {
-    return makeData({ type: this.arrowType, length: this.length, nullCount: this.nullCount, nullBitmap: this.nullBitmap(), data: this.valuesSlice() });
+    return makeData({
+      type: this.arrowType,
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(),
+      data: this.valuesSlice(),
+    });
   }
 }
 
@@ -488,13 +559,21 @@ export function isoToMicros(v: string | number): number {
 export function createColumnBuilder(column: Column, encoding: 'utf-8' | 'latin1'): ColumnBuilder {
   const type: ColumnType = parseColumnType(column.type);
   switch (type.kind) {
-    case 'string': return new StringBuilder(column, encoding);
-    case 'int32': return new Int32Builder(column);
-    case 'int64': return new Int64Builder(column);
-    case 'float64': return new Float64Builder(column);
-    case 'decimal': return new DecimalBuilder(column, type.precision, type.scale);
-    case 'boolean': return new BooleanBuilder(column);
-    case 'date': return new DateBuilder(column);
-    case 'timestamp': return new TimestampBuilder(column);
+    case 'string':
+      return new StringBuilder(column, encoding);
+    case 'int32':
+      return new Int32Builder(column);
+    case 'int64':
+      return new Int64Builder(column);
+    case 'float64':
+      return new Float64Builder(column);
+    case 'decimal':
+      return new DecimalBuilder(column, type.precision, type.scale);
+    case 'boolean':
+      return new BooleanBuilder(column);
+    case 'date':
+      return new DateBuilder(column);
+    case 'timestamp':
+      return new TimestampBuilder(column);
   }
 }

@@ -15,8 +15,16 @@ export interface DecodedBatch {
 }
 
 export type RejectReason =
-  | 'ragged-row' | 'stray-quote' | 'unterminated-quote' | 'record-too-large'
-  | 'invalid-value' | 'null-not-allowed' | 'check-allowed' | 'check-range' | 'check-pattern' | 'invalid-utf8';
+  | 'ragged-row'
+  | 'stray-quote'
+  | 'unterminated-quote'
+  | 'record-too-large'
+  | 'invalid-value'
+  | 'null-not-allowed'
+  | 'check-allowed'
+  | 'check-range'
+  | 'check-pattern'
+  | 'invalid-utf8';
 
 export interface RejectedRecord {
   line: number;
@@ -74,7 +82,14 @@ export function validUtf8Prefix(buf: Uint8Array): number {
 /** The TypeScript implementation: a byte tokenizer feeding typed column builders. */
 export class JsCsvDecoder implements CsvDecoder, RecordSink {
   readonly stats: DecodeStats = {
-    rowsRead: 0, rowsWritten: 0, rowsRejected: 0, blankLines: 0, commentLines: 0, bytesRead: 0, header: null, reordered: false,
+    rowsRead: 0,
+    rowsWritten: 0,
+    rowsRejected: 0,
+    blankLines: 0,
+    commentLines: 0,
+    bytesRead: 0,
+    header: null,
+    reordered: false,
   };
   private readonly tok: CsvTokenizer;
   private readonly builders: ColumnBuilder[];
@@ -104,7 +119,10 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   private utf8ValidEnd = 0;
   private currentBuf: Uint8Array | null = null;
 
-  constructor(private readonly contract: Contract, options: DecoderOptions = {}) {
+  constructor(
+    private readonly contract: Contract,
+    options: DecoderOptions = {},
+  ) {
     const d = contract.dialect;
     this.quote = d.quote.charCodeAt(0);
     this.escape = (d.escape ?? d.quote).charCodeAt(0);
@@ -186,11 +204,27 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     // A stray quote usually causes the wrong field count too: report the cause, not the symptom.
     if (tok.problem === RecordProblem.StrayQuote) {
       const col = this.contract.columns[this.fieldToColumn[tok.problemField]];
-      this.reject(buf, recStart, recEnd, line, col?.name ?? null, 'stray-quote', REJECT_MESSAGES.strayQuote(tok.problemField));
+      this.reject(
+        buf,
+        recStart,
+        recEnd,
+        line,
+        col?.name ?? null,
+        'stray-quote',
+        REJECT_MESSAGES.strayQuote(tok.problemField),
+      );
       return;
     }
     if (nf !== this.fieldBuilders.length) {
-      this.reject(buf, recStart, recEnd, line, null, 'ragged-row', REJECT_MESSAGES.ragged(nf, this.fieldBuilders.length));
+      this.reject(
+        buf,
+        recStart,
+        recEnd,
+        line,
+        null,
+        'ragged-row',
+        REJECT_MESSAGES.ragged(nf, this.fieldBuilders.length),
+      );
       return;
     }
     const row = this.rows;
@@ -216,7 +250,12 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
         while (e > s && (src[e - 1] === 32 || src[e - 1] === 9)) e--;
       }
       const isString = this.fieldIsString[f];
-      const isNull = kind === FieldKind.Plain ? (this.onlyEmptyIsNull ? e === s : this.isNullToken(src, s, e)) : e === s && !isString;
+      const isNull =
+        kind === FieldKind.Plain
+          ? this.onlyEmptyIsNull
+            ? e === s
+            : this.isNullToken(src, s, e)
+          : e === s && !isString;
       if (isNull) {
         if (!this.fieldNullable[f]) {
           this.rollback(row);
@@ -242,7 +281,11 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     }
     this.lines[this.rows++] = line;
     this.stats.rowsWritten++;
-    if (this.batchRows ? this.rows === this.batchRows : tok.offset + (recEnd - recStart) >= this.batchBytes || this.rows >= this.maxBatchRows) {
+    if (
+      this.batchRows
+        ? this.rows === this.batchRows
+        : tok.offset + (recEnd - recStart) >= this.batchBytes || this.rows >= this.maxBatchRows
+    ) {
       if (!this.batchRows) this.batchRows = this.rows;
       this.cutBatch();
     }
@@ -319,7 +362,15 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     for (const b of this.builders) if (b.length > row) b.truncate(row);
   }
 
-  private reject(buf: Uint8Array, s: number, e: number, line: number, column: string | null, reason: RejectReason, message: string): void {
+  private reject(
+    buf: Uint8Array,
+    s: number,
+    e: number,
+    line: number,
+    column: string | null,
+    reason: RejectReason,
+    message: string,
+  ): void {
     this.stats.rowsRejected++;
     this.out.rejects.push({ line, column, reason, message, raw: buf.slice(s, e) });
   }
@@ -330,7 +381,11 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     const words = new Uint32Array(rowCount * 2);
     for (let i = 0; i < rowCount; i++) words[i * 2] = this.lines[i];
     const lines = new BigInt64Array(words.buffer);
-    this.out.batches.push({ rowCount, columns, sourceLines: makeData({ type: new Int64(), length: rowCount, nullCount: 0, data: lines }) });
+    this.out.batches.push({
+      rowCount,
+      columns,
+      sourceLines: makeData({ type: new Int64(), length: rowCount, nullCount: 0, data: lines }),
+    });
     this.rows = 0;
   }
 }
@@ -359,10 +414,16 @@ export function matchHeader(contract: Contract, names: string[]): HeaderMatch {
   }
   const notNullable = d.missing.filter((m) => !contract.columns.find((c) => c.name === m)!.nullable);
   if (notNullable.length || d.extra.length) {
-    throw new HeaderMismatchError(d.missing, d.extra, [], notNullable.length ? ` (${notNullable.join(', ')} cannot be null, so schemaDrift: evolve cannot fill ${notNullable.length > 1 ? 'them' : 'it'})` : '');
+    throw new HeaderMismatchError(
+      d.missing,
+      d.extra,
+      [],
+      notNullable.length
+        ? ` (${notNullable.join(', ')} cannot be null, so schemaDrift: evolve cannot fill ${notNullable.length > 1 ? 'them' : 'it'})`
+        : '',
+    );
   }
   const fieldToColumn = d.fieldToColumn;
   const missing = contract.columns.map((_, c) => c).filter((c) => !fieldToColumn.includes(c));
   return { fieldToColumn, reordered: fieldToColumn.some((c, f) => c !== f), missing };
 }
-

@@ -1,11 +1,31 @@
 import {
-  Bool, DateDay, Decimal, Float64, Int32, Int64, TimestampMicrosecond, Utf8, makeData, type Data, type DataType,
+  Bool,
+  DateDay,
+  Decimal,
+  Float64,
+  Int32,
+  Int64,
+  TimestampMicrosecond,
+  Utf8,
+  makeData,
+  type Data,
+  type DataType,
 } from 'apache-arrow';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseColumnType, type Contract } from '../contracts/contract.ts';
 import { createColumnBuilder, isoToDays, isoToMicros, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
-import { matchHeader, validUtf8Prefix, type CsvDecoder, type DecodedBatch, type DecodeOutput, type DecodeStats, type DecoderOptions, type RejectedRecord, type RejectReason } from './csvDecoder.ts';
+import {
+  matchHeader,
+  validUtf8Prefix,
+  type CsvDecoder,
+  type DecodedBatch,
+  type DecodeOutput,
+  type DecodeStats,
+  type DecoderOptions,
+  type RejectedRecord,
+  type RejectReason,
+} from './csvDecoder.ts';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
 import { BrokenHeaderError } from './errors.ts';
 import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from '../csv/rejectMessages.ts';
@@ -13,7 +33,9 @@ import { parseFloat64 } from '../csv/numbers.ts';
 import { compileTemporalFormat } from '../csv/temporal.ts';
 
 /** The part of the WebAssembly JS API used here (the Node typings in use do not declare it). */
-interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
@@ -25,7 +47,16 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 interface CsvCore {
   memory: WasmMemory;
   init(columns: number): void;
-  setDialect(d: number, q: number, e: number, c: number, strict: number, maxRecord: number, latin1: number, header: number): void;
+  setDialect(
+    d: number,
+    q: number,
+    e: number,
+    c: number,
+    strict: number,
+    maxRecord: number,
+    latin1: number,
+    header: number,
+  ): void;
   setBatching(bytes: number, maxRows: number): void;
   allocNullTokens(count: number, bytes: number): number;
   setColumn(c: number, type: number, nullable: number, trim: number, jsCheck: number): void;
@@ -78,10 +109,19 @@ const STATUS_HEADER = 2;
 const STATUS_UNTERMINATED = 3;
 const STATUS_OVERLONG = 4;
 const REASONS: Record<number, RejectReason> = {
-  1: 'invalid-value', 2: 'null-not-allowed', 3: 'check-allowed', 4: 'check-range', 5: 'check-pattern', 6: 'invalid-utf8',
-  10: 'ragged-row', 11: 'stray-quote',
+  1: 'invalid-value',
+  2: 'null-not-allowed',
+  3: 'check-allowed',
+  4: 'check-range',
+  5: 'check-pattern',
+  6: 'invalid-utf8',
+  10: 'ragged-row',
+  11: 'stray-quote',
 };
-const REASON_CODES = Object.fromEntries(Object.entries(REASONS).map(([k, v]) => [v, Number(k)])) as Record<RejectReason, number>;
+const REASON_CODES = Object.fromEntries(Object.entries(REASONS).map(([k, v]) => [v, Number(k)])) as Record<
+  RejectReason,
+  number
+>;
 // Column record layout (wasm/assembly/csv.ts, COL = 128 bytes).
 const C_VALUES = 80;
 const C_VALIDITY = 84;
@@ -104,7 +144,9 @@ export function csvCoreModule(path = defaultCsvWasmPath()): WasmModule {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new Error(`the CSV core ${path} is missing: build it with "npm run build:wasm" (npm ci runs it)`, { cause: err });
+    throw new Error(`the CSV core ${path} is missing: build it with "npm run build:wasm" (npm ci runs it)`, {
+      cause: err,
+    });
   }
   compiled = { path, module: new WebAssemblyApi.Module(bytes) };
   return compiled.module;
@@ -124,7 +166,14 @@ export interface WasmDecoderOptions extends DecoderOptions {
  */
 export class WasmCsvDecoder implements CsvDecoder {
   readonly stats: DecodeStats = {
-    rowsRead: 0, rowsWritten: 0, rowsRejected: 0, blankLines: 0, commentLines: 0, bytesRead: 0, header: null, reordered: false,
+    rowsRead: 0,
+    rowsWritten: 0,
+    rowsRejected: 0,
+    blankLines: 0,
+    commentLines: 0,
+    bytesRead: 0,
+    header: null,
+    reordered: false,
   };
   private readonly core: CsvCore;
   private readonly types: DataType[];
@@ -151,7 +200,10 @@ export class WasmCsvDecoder implements CsvDecoder {
   /** The comment character's byte, or -1. */
   private readonly comment: number;
 
-  constructor(private readonly contract: Contract, options: WasmDecoderOptions = {}) {
+  constructor(
+    private readonly contract: Contract,
+    options: WasmDecoderOptions = {},
+  ) {
     const d = contract.dialect;
     this.quote = d.quote.charCodeAt(0);
     this.escape = (d.escape ?? d.quote).charCodeAt(0);
@@ -178,8 +230,14 @@ export class WasmCsvDecoder implements CsvDecoder {
     const ncols = contract.columns.length;
     core.init(ncols);
     core.setDialect(
-      d.delimiter.charCodeAt(0), this.quote, this.escape, d.comment ? d.comment.charCodeAt(0) : -1,
-      d.strictQuotes ? 1 : 0, Math.min(d.maxRecordBytes, 0x7fffffff), d.encoding === 'latin1' ? 1 : 0, d.header ? 1 : 0,
+      d.delimiter.charCodeAt(0),
+      this.quote,
+      this.escape,
+      d.comment ? d.comment.charCodeAt(0) : -1,
+      d.strictQuotes ? 1 : 0,
+      Math.min(d.maxRecordBytes, 0x7fffffff),
+      d.encoding === 'latin1' ? 1 : 0,
+      d.header ? 1 : 0,
     );
     core.setBatching(options.batchBytes ?? 16 * 1024 * 1024, options.maxBatchRows ?? 1 << 20);
     if (!(d.nullTokens.length === 1 && d.nullTokens[0] === '')) this.setNullTokens(d.nullTokens);
@@ -207,7 +265,8 @@ export class WasmCsvDecoder implements CsvDecoder {
    * (a record start) on, which is physical line `line`. Used for byte ranges and for continuing a suspended run.
    */
   continueAt(offset: number, line: number): void {
-    if (this.headerPending || this.inLen > 0 || this.skipping) throw new Error('continueAt: the header must have been read and nothing else pushed');
+    if (this.headerPending || this.inLen > 0 || this.skipping)
+      throw new Error('continueAt: the header must have been read and nothing else pushed');
     this.bomChecked = true;
     this.pushed = offset;
     this.core.setLine(line);
@@ -283,7 +342,13 @@ export class WasmCsvDecoder implements CsvDecoder {
     const core = this.core;
     const kind = this.kinds[c];
     const checks = column.checks;
-    const jsCheck = kind === TYPE.string && checks !== undefined && (checks.allowed !== undefined || checks.pattern !== undefined || checks.min !== undefined || checks.max !== undefined);
+    const jsCheck =
+      kind === TYPE.string &&
+      checks !== undefined &&
+      (checks.allowed !== undefined ||
+        checks.pattern !== undefined ||
+        checks.min !== undefined ||
+        checks.max !== undefined);
     core.setColumn(c, kind, column.nullable ? 1 : 0, column.trim ? 1 : 0, jsCheck ? 1 : 0);
     const t = parseColumnType(column.type);
     if (t.kind === 'decimal') core.setDecimal(c, t.precision, t.scale, 10 ** t.scale);
@@ -292,7 +357,9 @@ export class WasmCsvDecoder implements CsvDecoder {
       const parts = f.kind === 'pattern' ? f.parts : [];
       const addr = core.setFormat(c, { iso: 0, epoch_s: 1, epoch_ms: 2, pattern: 3 }[f.kind], parts.length);
       const words = new Int32Array(core.memory.buffer, addr, parts.length * 4);
-      parts.forEach((p, i) => words.set('literal' in p ? [0, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max], i * 4));
+      parts.forEach((p, i) =>
+        words.set('literal' in p ? [0, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max], i * 4),
+      );
     }
     if (kind === TYPE.string || !checks) return;
     if (t.kind === 'boolean') {
@@ -363,7 +430,12 @@ export class WasmCsvDecoder implements CsvDecoder {
     const lineEnd = lineBreakIndex(region);
     if (lineEnd < 0 || lineEnd > this.maxRecordBytes) {
       const comment = region[0] === this.comment;
-      this.skipping = { head: region.slice(0, comment ? 0 : Math.min(this.maxRecordBytes, QUARANTINE_HEAD_BYTES)), bytes: 0, line: this.core.getLine(), comment };
+      this.skipping = {
+        head: region.slice(0, comment ? 0 : Math.min(this.maxRecordBytes, QUARANTINE_HEAD_BYTES)),
+        bytes: 0,
+        line: this.core.getLine(),
+        comment,
+      };
       this.skip(final);
     } else if (afterLineBreak(region, lineEnd, final) < 0) {
       // The line ends in a CR that may be the first half of a CR LF: decide when the next chunk comes.
@@ -371,7 +443,12 @@ export class WasmCsvDecoder implements CsvDecoder {
       return;
     } else {
       const len = this.core.firstLineLength(0, this.inLen);
-      this.broken(region.slice(0, len), this.core.getLine(), 'record-too-large', REJECT_MESSAGES.overlongRecord(this.maxRecordBytes));
+      this.broken(
+        region.slice(0, len),
+        this.core.getLine(),
+        'record-too-large',
+        REJECT_MESSAGES.overlongRecord(this.maxRecordBytes),
+      );
       this.dropped(len);
     }
     if (!this.skipping && this.inLen > 0) this.consume(final);
@@ -392,7 +469,12 @@ export class WasmCsvDecoder implements CsvDecoder {
         const p = core.getPos();
         const len = core.firstLineLength(p, this.inLen);
         const addr = core.inputAddress();
-        this.broken(this.bytes().slice(addr + p, addr + p + len), core.getLine(), 'unterminated-quote', REJECT_MESSAGES.unterminated(core.getBrokenField()));
+        this.broken(
+          this.bytes().slice(addr + p, addr + p + len),
+          core.getLine(),
+          'unterminated-quote',
+          REJECT_MESSAGES.unterminated(core.getBrokenField()),
+        );
         core.setLine(core.getLine() + 1);
         core.setPos(p + len);
       } else {
@@ -424,7 +506,13 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.skipping = null;
     this.core.setLine(this.core.getLine() + 1);
     if (s.comment) this.core.addCommentLine();
-    else this.broken(s.head, s.line, 'record-too-large', REJECT_MESSAGES.overlongLine(s.bytes, this.maxRecordBytes, s.head.length));
+    else
+      this.broken(
+        s.head,
+        s.line,
+        'record-too-large',
+        REJECT_MESSAGES.overlongLine(s.bytes, this.maxRecordBytes, s.head.length),
+      );
   }
 
   /** The first `len` bytes of the region were quarantined as one broken line. */
@@ -434,7 +522,12 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.core.setLine(this.core.getLine() + 1);
   }
 
-  private broken(raw: Uint8Array, line: number, reason: 'unterminated-quote' | 'record-too-large', detail: string): void {
+  private broken(
+    raw: Uint8Array,
+    line: number,
+    reason: 'unterminated-quote' | 'record-too-large',
+    detail: string,
+  ): void {
     if (this.headerPending) throw new BrokenHeaderError(line, detail);
     let end = raw.length;
     while (end > 0 && (raw[end - 1] === 10 || raw[end - 1] === 13)) end--;
@@ -492,7 +585,9 @@ export class WasmCsvDecoder implements CsvDecoder {
       const o = i * 32;
       const line = view.getFloat64(o, true);
       const raw = mem.slice(input + view.getInt32(o + 8, true), input + view.getInt32(o + 12, true));
-      this.out.rejects.push(this.describe(line, raw, view.getInt32(o + 16, true), view.getInt32(o + 20, true), view.getInt32(o + 24, true)));
+      this.out.rejects.push(
+        this.describe(line, raw, view.getInt32(o + 16, true), view.getInt32(o + 20, true), view.getInt32(o + 24, true)),
+      );
     }
     core.clearRejects();
   }
@@ -513,7 +608,13 @@ export class WasmCsvDecoder implements CsvDecoder {
         const problem = this.referenceProblem(raw, field, c);
         return problem
           ? { line, column: columnOf(field), reason: problem.reason, message: problem.message, raw }
-          : { line, column: columnOf(field), reason, raw, message: `was refused by the WASM core (${reason}) but the reference parser accepts it: please report this line` };
+          : {
+              line,
+              column: columnOf(field),
+              reason,
+              raw,
+              message: `was refused by the WASM core (${reason}) but the reference parser accepts it: please report this line`,
+            };
       }
     }
   }
@@ -536,7 +637,17 @@ export class WasmCsvDecoder implements CsvDecoder {
       comment: () => {},
     };
     const d = this.contract.dialect;
-    const tok = new CsvTokenizer({ delimiter: d.delimiter.charCodeAt(0), quote: this.quote, escape: this.escape, comment: -1, maxRecordBytes: Infinity, strictQuotes: d.strictQuotes }, sink);
+    const tok = new CsvTokenizer(
+      {
+        delimiter: d.delimiter.charCodeAt(0),
+        quote: this.quote,
+        escape: this.escape,
+        comment: -1,
+        maxRecordBytes: Infinity,
+        strictQuotes: d.strictQuotes,
+      },
+      sink,
+    );
     tok.push(raw);
     tok.end();
     let v = fields[field] ?? new Uint8Array(0);
@@ -570,7 +681,12 @@ export class WasmCsvDecoder implements CsvDecoder {
           const offsets = words[a + C_OFFSETS / 4];
           const data = words[a + C_DATA / 4];
           const used = words[a + C_USED / 4];
-          return makeData({ ...common, type: type as Utf8, valueOffsets: new Int32Array(buffer, offsets, rows + 1).slice(), data: mem.slice(data, data + used) });
+          return makeData({
+            ...common,
+            type: type as Utf8,
+            valueOffsets: new Int32Array(buffer, offsets, rows + 1).slice(),
+            data: mem.slice(data, data + used),
+          });
         }
         case TYPE.int32:
           return makeData({ ...common, type: type as Int32, data: new Int32Array(buffer, values, rows).slice() });
@@ -579,16 +695,29 @@ export class WasmCsvDecoder implements CsvDecoder {
         case TYPE.int64:
           return makeData({ ...common, type: type as Int64, data: new BigInt64Array(buffer, values, rows).slice() });
         case TYPE.timestamp:
-          return makeData({ ...common, type: type as TimestampMicrosecond, data: new BigInt64Array(buffer, values, rows).slice() });
+          return makeData({
+            ...common,
+            type: type as TimestampMicrosecond,
+            data: new BigInt64Array(buffer, values, rows).slice(),
+          });
         case TYPE.float64:
           return makeData({ ...common, type: type as Float64, data: new Float64Array(buffer, values, rows).slice() });
         case TYPE.decimal:
-          return makeData({ ...common, type: type as Decimal, data: new Uint32Array(buffer, values, rows * 4).slice() });
+          return makeData({
+            ...common,
+            type: type as Decimal,
+            data: new Uint32Array(buffer, values, rows * 4).slice(),
+          });
         default:
           return makeData({ ...common, type: type as Bool, data: mem.slice(values, values + ((rows + 7) >> 3)) });
       }
     });
-    const sourceLines = makeData({ type: new Int64(), length: rows, nullCount: 0, data: new BigInt64Array(buffer, core.linesAddress(), rows).slice() });
+    const sourceLines = makeData({
+      type: new Int64(),
+      length: rows,
+      nullCount: 0,
+      data: new BigInt64Array(buffer, core.linesAddress(), rows).slice(),
+    });
     const batch: DecodedBatch = { rowCount: rows, columns, sourceLines };
     this.out.batches.push(batch);
     core.resetBatch();

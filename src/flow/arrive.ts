@@ -15,8 +15,14 @@ export interface ArrivalPipeline<R> {
  * pipeline, by its kind.
  */
 export async function arrive<R>(
-  ctx: IngestContext, key: string, pipeline: ArrivalPipeline<R>, options: { deadline?: number; dataset?: string } = {},
+  ctx: IngestContext,
+  key: string,
+  pipeline: ArrivalPipeline<R>,
+  options: { deadline?: number; dataset?: string } = {},
 ): Promise<{ started: StartedIngest; pipeline: R }> {
   const started = await startIngest(ctx, key, options.deadline, options.dataset);
-  return { started, pipeline: started.kind === 'handedOff' ? await pipeline.handedOff(started) : await pipeline.settled(started) };
+  return {
+    started,
+    pipeline: started.kind === 'handedOff' ? await pipeline.handedOff(started) : await pipeline.settled(started),
+  };
 }

@@ -1,4 +1,8 @@
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { MergeQueue } from '../pipeline/mergeQueue.ts';
@@ -71,24 +75,30 @@ interface ObjectIdentity {
  * Ingests every object of an S3 ObjectCreated event. All records are attempted; if any failed, the first
  * error is thrown afterwards so that Lambda retries the event (ingest is idempotent per object).
  */
-export async function ingestS3Event(ctx: IngestContext, event: S3Event, options: IngestEventOptions = {}): Promise<IngestSummary[]> {
+export async function ingestS3Event(
+  ctx: IngestContext,
+  event: S3Event,
+  options: IngestEventOptions = {},
+): Promise<IngestSummary[]> {
   const out: IngestSummary[] = [];
   const errors: Error[] = [];
   const convert = (id: ObjectIdentity) => ingestOne(ctx, id.key, options);
   const once = options.idempotency
     ? makeIdempotent(convert, {
-      persistenceStore: options.idempotency,
-      keyPrefix: 'landfall-ingest',
-      config: new IdempotencyConfig({
-        eventKeyJmesPath: '[bucket, key, etag, versionId]',
-        expiresAfterSeconds: 24 * 3600,
-        // A repeated delivery gets the first delivery's summary back, marked as such; nothing ran again.
-        responseHook: (response) => ({ ...(response as object), alreadyIngested: true }) as never,
-        // The in-progress record lapses when the invocation would have ended, so that a retry after a crash can
-        // take over; outside Lambda, after Lambda's longest invocation.
-        lambdaContext: { getRemainingTimeInMillis: options.remainingMs ?? (() => MAX_INVOCATION_MS) } as unknown as Context,
-      }),
-    })
+        persistenceStore: options.idempotency,
+        keyPrefix: 'landfall-ingest',
+        config: new IdempotencyConfig({
+          eventKeyJmesPath: '[bucket, key, etag, versionId]',
+          expiresAfterSeconds: 24 * 3600,
+          // A repeated delivery gets the first delivery's summary back, marked as such; nothing ran again.
+          responseHook: (response) => ({ ...(response as object), alreadyIngested: true }) as never,
+          // The in-progress record lapses when the invocation would have ended, so that a retry after a crash can
+          // take over; outside Lambda, after Lambda's longest invocation.
+          lambdaContext: {
+            getRemainingTimeInMillis: options.remainingMs ?? (() => MAX_INVOCATION_MS),
+          } as unknown as Context,
+        }),
+      })
     : convert;
   for (const rec of objectCreatedRecords(event)) {
     if (rec.bucket !== ctx.landing.name) {
@@ -102,8 +112,17 @@ export async function ingestS3Event(ctx: IngestContext, event: S3Event, options:
     } catch (err) {
       if (err instanceof IdempotencyAlreadyInProgressError) {
         out.push({
-          key: rec.key, dataset: '', batchId: '', status: 'in-progress-elsewhere', alreadyIngested: true,
-          rowsRead: 0, rowsWritten: 0, rowsRejected: 0, files: 0, manifest: '', pipeline: 'not-started',
+          key: rec.key,
+          dataset: '',
+          batchId: '',
+          status: 'in-progress-elsewhere',
+          alreadyIngested: true,
+          rowsRead: 0,
+          rowsWritten: 0,
+          rowsRejected: 0,
+          files: 0,
+          manifest: '',
+          pipeline: 'not-started',
         });
         continue;
       }
@@ -118,25 +137,41 @@ export async function ingestS3Event(ctx: IngestContext, event: S3Event, options:
 async function ingestOne(ctx: IngestContext, key: string, options: IngestEventOptions): Promise<IngestSummary> {
   const { pipeline, queue } = options;
   const deadline = options.remainingMs && pipeline ? deadlineFor(options.remainingMs()) : undefined;
-  const { started, pipeline: status } = await arrive<IngestSummary['pipeline']>(ctx, key, {
-    handedOff: async (h) => (pipeline ? pipeline.start(h) : 'not-started'),
-    settled: async (s) => {
-      const m = s.manifest;
-      if (m.status === 'unmatched') {
-        // A file no contract claims: the next discovery crawl shows its columns (a contract can be drafted from them).
-        if (queue && !s.alreadyIngested) await queue.requestDiscovery();
-        return 'not-started';
-      }
-      // Queued again on a redelivered event too: a crash between ingest and queue must not strand a batch. A batch
-      // rejected whole is not merged, but its metrics (rejects, schema drift) are published by the merge run.
-      return pipeline && queue ? queueBatch(queue, pipeline, { dataset: m.dataset, batchId: m.batchId, manifestKey: s.manifestKey }) : 'not-started';
+  const { started, pipeline: status } = await arrive<IngestSummary['pipeline']>(
+    ctx,
+    key,
+    {
+      handedOff: async (h) => (pipeline ? pipeline.start(h) : 'not-started'),
+      settled: async (s) => {
+        const m = s.manifest;
+        if (m.status === 'unmatched') {
+          // A file no contract claims: the next discovery crawl shows its columns (a contract can be drafted from them).
+          if (queue && !s.alreadyIngested) await queue.requestDiscovery();
+          return 'not-started';
+        }
+        // Queued again on a redelivered event too: a crash between ingest and queue must not strand a batch. A batch
+        // rejected whole is not merged, but its metrics (rejects, schema drift) are published by the merge run.
+        return pipeline && queue
+          ? queueBatch(queue, pipeline, { dataset: m.dataset, batchId: m.batchId, manifestKey: s.manifestKey })
+          : 'not-started';
+      },
     },
-  }, { deadline });
+    { deadline },
+  );
   if (started.kind === 'handedOff') {
     if (pipeline) {
       return {
-        key, dataset: started.dataset, batchId: started.batchId, status: 'converting', alreadyIngested: false,
-        rowsRead: 0, rowsWritten: 0, rowsRejected: 0, files: 0, manifest: started.manifestKey, pipeline: status,
+        key,
+        dataset: started.dataset,
+        batchId: started.batchId,
+        status: 'converting',
+        alreadyIngested: false,
+        rowsRead: 0,
+        rowsWritten: 0,
+        rowsRejected: 0,
+        files: 0,
+        manifest: started.manifestKey,
+        pipeline: status,
       };
     }
     // No state machine to hand to (landfall invoke): finish every segment here.
@@ -148,15 +183,25 @@ async function ingestOne(ctx: IngestContext, key: string, options: IngestEventOp
 function summaryOf(key: string, r: IngestResult, pipeline: IngestSummary['pipeline']): IngestSummary {
   const m = r.manifest;
   return {
-    key, dataset: m.dataset, batchId: m.batchId, status: m.status, alreadyIngested: r.alreadyIngested,
-    rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length, manifest: r.manifestKey,
+    key,
+    dataset: m.dataset,
+    batchId: m.batchId,
+    status: m.status,
+    alreadyIngested: r.alreadyIngested,
+    rowsRead: m.rowsRead,
+    rowsWritten: m.rowsWritten,
+    rowsRejected: m.rowsRejected,
+    files: m.files.length,
+    manifest: r.manifestKey,
     pipeline,
   };
 }
 
 /** A converted batch waits for its dataset's merge run, which is started unless one is running (or it was merged). */
 export async function queueBatch(
-  queue: MergeQueue, pipeline: PipelineStarter, b: { dataset: string; batchId: string; manifestKey: string },
+  queue: MergeQueue,
+  pipeline: PipelineStarter,
+  b: { dataset: string; batchId: string; manifestKey: string },
 ): Promise<'merge-started' | 'merge-running' | 'already-merged'> {
   if ((await queue.enqueue(b)) === 'already-merged') return 'already-merged';
   return queue.kick(b.dataset, pipeline);
@@ -168,7 +213,11 @@ export async function queueBatch(
  * Messages that fail are reported back to SQS (partial batch response): retried after the visibility timeout,
  * then moved to the dead-letter queue.
  */
-export async function ingestSqsEvent(ctx: IngestContext, event: SQSEvent, options: IngestEventOptions = {}): Promise<SQSBatchResponse & { ingested: IngestSummary[]; failed: { messageId: string; error: string }[] }> {
+export async function ingestSqsEvent(
+  ctx: IngestContext,
+  event: SQSEvent,
+  options: IngestEventOptions = {},
+): Promise<SQSBatchResponse & { ingested: IngestSummary[]; failed: { messageId: string; error: string }[] }> {
   const failed: { messageId: string; error: string }[] = [];
   const ingested: IngestSummary[] = [];
   for (const m of event.Records) {

@@ -12,7 +12,10 @@ export class QuarantineWriter {
   private out: ObjectWriter | null = null;
   rows = 0;
 
-  constructor(private readonly store: ObjectStore, readonly key: string) {}
+  constructor(
+    private readonly store: ObjectStore,
+    readonly key: string,
+  ) {}
 
   async write(rejects: RejectedRecord[]): Promise<void> {
     if (!rejects.length) return;
@@ -22,7 +25,11 @@ export class QuarantineWriter {
     }
     const parts: Uint8Array[] = [];
     for (const r of rejects) {
-      parts.push(enc.encode(`${r.line},${csvText(r.column ?? '')},${r.reason},${csvText(r.message)},"`), quoteBytes(r.raw), enc.encode('"\n'));
+      parts.push(
+        enc.encode(`${r.line},${csvText(r.column ?? '')},${r.reason},${csvText(r.message)},"`),
+        quoteBytes(r.raw),
+        enc.encode('"\n'),
+      );
     }
     await this.out.write(Buffer.concat(parts));
     this.rows += rejects.length;

@@ -3,11 +3,26 @@ import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from '../decode/arrowSchema.ts';
 import type { DecodeOutput } from '../decode/csvDecoder.ts';
 import { BrokenHeaderError, HeaderMismatchError } from '../decode/errors.ts';
-import { InflationLimitError, NotCsvError, ObjectTooLargeError, ResumeTooSlowError, SourceReadError } from './errors.ts';
+import {
+  InflationLimitError,
+  NotCsvError,
+  ObjectTooLargeError,
+  ResumeTooSlowError,
+  SourceReadError,
+} from './errors.ts';
 import { quarantineWhole } from './quarantineWhole.ts';
 import type { IngestContext } from './context.ts';
 import { assertReconciled, rawSymlinkBody, readManifest, schemaOf, type Manifest } from './manifest.ts';
-import { BATCH_ID, manifestKey, quarantineKey, rawFileKey, rawSymlinkKey, SOURCE_KEY, SOURCE_LINE, stagingPrefix } from '../lake/layout.ts';
+import {
+  BATCH_ID,
+  manifestKey,
+  quarantineKey,
+  rawFileKey,
+  rawSymlinkKey,
+  SOURCE_KEY,
+  SOURCE_LINE,
+  stagingPrefix,
+} from '../lake/layout.ts';
 import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter, type OutputFile } from '../parquet/RollingParquetWriter.ts';
 import { isGzip, openSource } from './sourceStream.ts';
@@ -108,7 +123,12 @@ async function readSegment(lake: ObjectStore, batch: BatchRecord, index: number)
  * The batch's record: read back when an earlier attempt wrote it (so a retry uses the same start time and
  * plan), written otherwise. A plain object larger than 1.5 ranges is planned as byte ranges.
  */
-export async function openBatch(ctx: IngestContext, contract: Contract, info: ObjectInfo, batchId: string): Promise<BatchRecord> {
+export async function openBatch(
+  ctx: IngestContext,
+  contract: Contract,
+  info: ObjectInfo,
+  batchId: string,
+): Promise<BatchRecord> {
   const previous = await readBatch(ctx.lake, contract.dataset, batchId);
   if (previous) return previous;
   const head = info.size ? await firstBytes(ctx.landing, info.key, 2) : new Uint8Array();
@@ -129,7 +149,10 @@ export async function openBatch(ctx: IngestContext, contract: Contract, info: Ob
         const evolved = evolveContract(contract, d.extra);
         batch.drift = {
           missing: d.missing,
-          extra: d.extra.map((header, i) => ({ header, column: evolved.columns[contract.columns.length + i]?.name ?? header })),
+          extra: d.extra.map((header, i) => ({
+            header,
+            column: evolved.columns[contract.columns.length + i]?.name ?? header,
+          })),
           renamed: d.renamed,
           policy: contract.schemaDrift,
         };
@@ -180,12 +203,18 @@ async function firstBytes(store: ObjectStore, key: string, n: number): Promise<U
  * falls back to one sequential pass.
  */
 async function planRanges(
-  ctx: IngestContext, contract: Contract, info: ObjectInfo, rangeBytes: number,
+  ctx: IngestContext,
+  contract: Contract,
+  info: ObjectInfo,
+  rangeBytes: number,
 ): Promise<{ segments: SegmentSpec[]; headerEnd: number } | { reason: string }> {
   const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath, headerOnly: true });
   let headerEnd: number | null = probe.headerEnd;
   let read = 0;
-  for await (const chunk of ctx.landing.read(info.key, { start: 0, end: Math.min(info.size, contract.dialect.maxRecordBytes + 1) })) {
+  for await (const chunk of ctx.landing.read(info.key, {
+    start: 0,
+    end: Math.min(info.size, contract.dialect.maxRecordBytes + 1),
+  })) {
     if (read === 0) {
       const cr = chunk.indexOf(13);
       if (cr >= 0 && cr + 1 < chunk.length && chunk[cr + 1] !== 10) return { reason: 'CR-only line endings' };
@@ -207,7 +236,9 @@ async function planRanges(
   }
   if (!starts.length) return { reason: 'no line breaks to cut at' };
   const bounds = [0, ...starts];
-  const counts = await mapLimit(bounds, 4, (from, i) => countLineFeedsIn(ctx.landing, info.key, from, bounds[i + 1] ?? from));
+  const counts = await mapLimit(bounds, 4, (from, i) =>
+    countLineFeedsIn(ctx.landing, info.key, from, bounds[i + 1] ?? from),
+  );
   const segments: SegmentSpec[] = [];
   let lines = 1;
   bounds.forEach((start, i) => {
@@ -263,16 +294,36 @@ export interface SegmentProgress {
  * Runs segment `index` of the batch until its end or until `deadline` (ms since the epoch), whichever comes
  * first. A finished segment is not run again.
  */
-export async function runSegment(ctx: IngestContext, contract: Contract, batch: BatchRecord, index: number, deadline?: number): Promise<SegmentProgress> {
+export async function runSegment(
+  ctx: IngestContext,
+  contract: Contract,
+  batch: BatchRecord,
+  index: number,
+  deadline?: number,
+): Promise<SegmentProgress> {
   const seg = await readSegment(ctx.lake, batch, index);
-  const report = (): SegmentProgress => ({ segment: index, done: seg.done, runs: seg.runs.length, rowsRead: seg.runs.reduce((n, r) => n + r.rowsRead, 0) });
+  const report = (): SegmentProgress => ({
+    segment: index,
+    done: seg.done,
+    runs: seg.runs.length,
+    rowsRead: seg.runs.reduce((n, r) => n + r.rowsRead, 0),
+  });
   if (seg.done) return report();
   const spec = batch.segments[index];
   if (!spec) throw new Error(`batch ${batch.batchId} has no segment ${index}`);
   const last = seg.runs.at(-1);
   const from = last?.suspendedAt ?? (spec.start > 0 ? { offset: spec.start, line: spec.line } : null);
   try {
-    const run = await convertRun(ctx, batchContract(contract, batch), batch, spec, seg.runs.length, from, deadline, batch.headerEnd ?? seg.runs[0]?.headerEnd ?? null);
+    const run = await convertRun(
+      ctx,
+      batchContract(contract, batch),
+      batch,
+      spec,
+      seg.runs.length,
+      from,
+      deadline,
+      batch.headerEnd ?? seg.runs[0]?.headerEnd ?? null,
+    );
     seg.runs.push(run);
     seg.done = run.suspendedAt === null;
   } catch (err) {
@@ -290,11 +341,18 @@ export function wholeFileProblem(err: unknown, contract: Contract): { code: stri
   if (err instanceof ObjectTooLargeError) return { code: 'too-large', message: err.message };
   if (err instanceof InflationLimitError) return { code: 'gzip-inflation', message: err.message };
   if (err instanceof ResumeTooSlowError) return { code: 'resume-too-slow', message: err.message };
-  if (err instanceof HeaderMismatchError || err instanceof BrokenHeaderError || err instanceof SourceReadError || err instanceof NotCsvError) {
-    const code = err instanceof SourceReadError ? 'unreadable' : err instanceof NotCsvError ? 'not-csv' : 'header-mismatch';
-    const next = code === 'header-mismatch'
-      ? ' Fix the file, or update contracts/' + contract.dataset + '.yaml if the columns really changed.'
-      : '';
+  if (
+    err instanceof HeaderMismatchError ||
+    err instanceof BrokenHeaderError ||
+    err instanceof SourceReadError ||
+    err instanceof NotCsvError
+  ) {
+    const code =
+      err instanceof SourceReadError ? 'unreadable' : err instanceof NotCsvError ? 'not-csv' : 'header-mismatch';
+    const next =
+      code === 'header-mismatch'
+        ? ' Fix the file, or update contracts/' + contract.dataset + '.yaml if the columns really changed.'
+        : '';
     return { code, message: err.message + next };
   }
   return null;
@@ -305,8 +363,14 @@ export const RESUME_GRACE_MS = 60_000;
 
 /** One run: decode from `from` (or the start) to the segment's end or the deadline, into staged files. */
 async function convertRun(
-  ctx: IngestContext, contract: Contract, batch: BatchRecord, spec: SegmentSpec, part: number,
-  from: { offset: number; line: number } | null, deadline: number | undefined, knownHeaderEnd: number | null,
+  ctx: IngestContext,
+  contract: Contract,
+  batch: BatchRecord,
+  spec: SegmentSpec,
+  part: number,
+  from: { offset: number; line: number } | null,
+  deadline: number | undefined,
+  knownHeaderEnd: number | null,
 ): Promise<RunRecord> {
   const info = batch.source;
   const started = new Date(batch.startedAt);
@@ -324,8 +388,15 @@ async function convertRun(
     ctx.settings.targetFileBytes,
     rowGroupBatches,
     () => ({
-      rowGroupRows: rowGroupRows * rowGroupBatches, plainColumns: plain, deltaColumns: [SOURCE_LINE], noStatisticsColumns: [BATCH_ID, SOURCE_KEY],
-      metadata: { 'landfall.batch_id': batch.batchId, 'landfall.source_key': info.key, 'landfall.dataset': contract.dataset },
+      rowGroupRows: rowGroupRows * rowGroupBatches,
+      plainColumns: plain,
+      deltaColumns: [SOURCE_LINE],
+      noStatisticsColumns: [BATCH_ID, SOURCE_KEY],
+      metadata: {
+        'landfall.batch_id': batch.batchId,
+        'landfall.source_key': info.key,
+        'landfall.dataset': contract.dataset,
+      },
     }),
     { ...ctx.encoder, threads: ctx.settings.threads },
   );
@@ -336,7 +407,10 @@ async function convertRun(
     await quarantine.write(out.rejects);
     for (const b of out.batches) {
       rowGroupRows = decoder.rowsPerBatch || b.rowCount;
-      plain ??= plainColumns(contract.columns.map((c) => c.name), b);
+      plain ??= plainColumns(
+        contract.columns.map((c) => c.name),
+        b,
+      );
       await writer.write(toRecordBatch(schema, b, lineage));
     }
   };
@@ -367,7 +441,8 @@ async function convertRun(
         if (!resumed) {
           // Skipping goes on past the deadline (a run must progress), but not into the time the invocation
           // keeps in reserve: a run that cannot even reach its start fails the batch clearly instead of being killed.
-          if (deadline !== undefined && Date.now() >= deadline + RESUME_GRACE_MS) throw new ResumeTooSlowError(info.key, from!.offset);
+          if (deadline !== undefined && Date.now() >= deadline + RESUME_GRACE_MS)
+            throw new ResumeTooSlowError(info.key, from!.offset);
           // Before `from`: the header's bytes are decoded (to map columns), the rest is skipped.
           const headerEnd = knownHeaderEnd ?? 0;
           if (at < headerEnd) {
@@ -375,7 +450,9 @@ async function convertRun(
             if (at + chunk.length < headerEnd) continue;
             const flushed = decoder.flush();
             if (!flushed || flushed.pending || decoder.headerEnd !== headerEnd) {
-              throw new Error(`${info.key}: the header read again ends at ${decoder.headerEnd}, not ${headerEnd} as in the first run; the object changed`);
+              throw new Error(
+                `${info.key}: the header read again ends at ${decoder.headerEnd}, not ${headerEnd} as in the first run; the object changed`,
+              );
             }
           }
           if (at + chunk.length <= from!.offset) continue;
@@ -398,8 +475,15 @@ async function convertRun(
       }
     } catch (err) {
       if (wholeFileProblem(err, contract)) throw err;
-      if ((err as NodeJS.ErrnoException).code?.startsWith('Z_') || /unexpected end of file|incorrect header check/i.test(String(err))) {
-        throw new SourceReadError(info.key, `the gzip stream is corrupt or truncated (${(err as Error).message}); upload the complete file again`, { cause: err });
+      if (
+        (err as NodeJS.ErrnoException).code?.startsWith('Z_') ||
+        /unexpected end of file|incorrect header check/i.test(String(err))
+      ) {
+        throw new SourceReadError(
+          info.key,
+          `the gzip stream is corrupt or truncated (${(err as Error).message}); upload the complete file again`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -416,9 +500,19 @@ async function convertRun(
     const quarantined = await quarantine.close();
     const s = decoder.stats;
     return {
-      rowsRead: s.rowsRead, rowsWritten: s.rowsWritten, rowsRejected: s.rowsRejected, blankLines: s.blankLines, commentLines: s.commentLines,
-      files, quarantine: quarantined, rejectsByReason, header: s.header, reordered: s.reordered,
-      headerEnd: decoder.headerEnd, suspendedAt, rangeEnd,
+      rowsRead: s.rowsRead,
+      rowsWritten: s.rowsWritten,
+      rowsRejected: s.rowsRejected,
+      blankLines: s.blankLines,
+      commentLines: s.commentLines,
+      files,
+      quarantine: quarantined,
+      rejectsByReason,
+      header: s.header,
+      reordered: s.reordered,
+      headerEnd: decoder.headerEnd,
+      suspendedAt,
+      rangeEnd,
     };
   } catch (err) {
     await writer.abort();
@@ -432,8 +526,12 @@ async function convertRun(
  * skips to `from`; for a plain object continued at `from`, only the header's bytes and then `[from, end)`.
  */
 function decodedStream(
-  ctx: IngestContext, info: BatchRecord['source'], from: { offset: number } | null, end: number | null,
-  headerEnd: number | null, progress: { compression: 'gzip' | 'none'; storedBytes: number },
+  ctx: IngestContext,
+  info: BatchRecord['source'],
+  from: { offset: number } | null,
+  end: number | null,
+  headerEnd: number | null,
+  progress: { compression: 'gzip' | 'none'; storedBytes: number },
 ): { chunks: AsyncIterable<Uint8Array>; skipped: () => number } {
   const landing = ctx.landing;
   if (info.compression === 'gzip' || from === null) {
@@ -470,16 +568,35 @@ export type PublishOutcome =
  * their final names (`raw/<dataset>/ingest_date=<d>/<batch>-<n>.parquet`, numbered in order over all runs),
  * joins the quarantine parts, and writes the manifest last. Safe to repeat after a crash at any point.
  */
-export async function publishBatch(ctx: IngestContext, contract: Contract, batch: BatchRecord): Promise<PublishOutcome> {
+export async function publishBatch(
+  ctx: IngestContext,
+  contract: Contract,
+  batch: BatchRecord,
+): Promise<PublishOutcome> {
   const mKey = manifestKey(batch.dataset, batch.batchId);
   const existing = await readManifest(ctx.lake, mKey);
-  if (existing) return { status: existing.status === 'published' ? 'published' : 'rejected', manifest: existing, manifestKey: mKey };
+  if (existing)
+    return {
+      status: existing.status === 'published' ? 'published' : 'rejected',
+      manifest: existing,
+      manifestKey: mKey,
+    };
   const segments = await Promise.all(batch.segments.map((s) => readSegment(ctx.lake, batch, s.index)));
   const open = segments.filter((s) => !s.done).map((s) => s.index);
   if (open.length) throw new Error(`batch ${batch.batchId}: segments ${open.join(', ')} are not converted yet`);
   const problem = segments.find((s) => s.problem)?.problem;
   if (problem) {
-    const r = await quarantineWhole(ctx, batch.source, batch.batchId, new Date(batch.startedAt), contract.dataset, 'rejected', problem, contract, batch.drift);
+    const r = await quarantineWhole(
+      ctx,
+      batch.source,
+      batch.batchId,
+      new Date(batch.startedAt),
+      contract.dataset,
+      'rejected',
+      problem,
+      contract,
+      batch.drift,
+    );
     await dropStaging(ctx.lake, batch);
     return { status: 'rejected', manifest: r.manifest, manifestKey: r.manifestKey };
   }
@@ -491,7 +608,12 @@ export async function publishBatch(ctx: IngestContext, contract: Contract, batch
         ? `a record runs across byte ${batch.segments[i + 1].start} (a quoted field with a line break): converted in one sequential pass instead`
         : `line numbers disagree at byte ${batch.segments[i + 1].start} (${end.line} vs ${nextLine}: line breaks inside quoted fields): converted in one sequential pass instead`;
       await dropStaging(ctx.lake, batch);
-      const single: BatchRecord = { ...batch, headerEnd: null, segments: [{ index: 0, start: 0, end: null, line: 1 }], replanned: reason };
+      const single: BatchRecord = {
+        ...batch,
+        headerEnd: null,
+        segments: [{ index: 0, start: 0, end: null, line: 1 }],
+        replanned: reason,
+      };
       await ctx.lake.put(batchKey(single), JSON.stringify(single, null, 2));
       return { status: 'replanned', segments: [0], reason };
     }
@@ -508,7 +630,8 @@ export async function publishBatch(ctx: IngestContext, contract: Contract, batch
   const quarantine = await joinQuarantine(ctx.lake, parts, quarantineKey(batch.dataset, ingestDate, batch.batchId));
   const sum = (k: keyof Counts) => runs.reduce((n, r) => n + r[k], 0);
   const rejectsByReason: Record<string, number> = {};
-  for (const r of runs) for (const [k, v] of Object.entries(r.rejectsByReason)) rejectsByReason[k] = (rejectsByReason[k] ?? 0) + v;
+  for (const r of runs)
+    for (const [k, v] of Object.entries(r.rejectsByReason)) rejectsByReason[k] = (rejectsByReason[k] ?? 0) + v;
   const rowsRead = sum('rowsRead');
   const rowsRejected = sum('rowsRejected');
   const rejectRatio = rowsRead ? rowsRejected / rowsRead : 0;
@@ -536,11 +659,18 @@ export async function publishBatch(ctx: IngestContext, contract: Contract, batch
     schema: schemaOf(batchContract(contract, batch)),
     ...(batch.drift ? { drift: batch.drift } : {}),
     ...(segments.length > 1 || runs.length > 1 || batch.replanned
-      ? { conversion: { segments: segments.length, runs: runs.length, ...(batch.replanned ? { replanned: batch.replanned } : {}) } }
+      ? {
+          conversion: {
+            segments: segments.length,
+            runs: runs.length,
+            ...(batch.replanned ? { replanned: batch.replanned } : {}),
+          },
+        }
       : {}),
   };
   assertReconciled(manifest);
-  if (files.length) await ctx.lake.put(rawSymlinkKey(batch.dataset, ingestDate, batch.batchId), rawSymlinkBody(ctx.lake.name, files));
+  if (files.length)
+    await ctx.lake.put(rawSymlinkKey(batch.dataset, ingestDate, batch.batchId), rawSymlinkBody(ctx.lake.name, files));
   await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
   await dropStaging(ctx.lake, batch);
   return { status: 'published', manifest, manifestKey: mKey };

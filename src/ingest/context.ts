@@ -20,7 +20,11 @@ export interface IngestSettings {
 }
 
 export const DEFAULT_SETTINGS: IngestSettings = {
-  targetFileBytes: 200 * 1024 * 1024, batchBytes: 4 * 1024 * 1024, rowGroupBatches: 16, threads: availableParallelism(), rangeBytes: 1024 * 1024 * 1024,
+  targetFileBytes: 200 * 1024 * 1024,
+  batchBytes: 4 * 1024 * 1024,
+  rowGroupBatches: 16,
+  threads: availableParallelism(),
+  rangeBytes: 1024 * 1024 * 1024,
 };
 
 export interface IngestContext {

@@ -12,11 +12,22 @@ export type ConvertTask =
 
 export type ConvertTaskResult =
   | { done: boolean; segment: number; runs: number; rowsRead: number }
-  | { status: 'published' | 'rejected'; manifestKey: string; rowsRead: number; rowsWritten: number; rowsRejected: number; files: number }
+  | {
+      status: 'published' | 'rejected';
+      manifestKey: string;
+      rowsRead: number;
+      rowsWritten: number;
+      rowsRejected: number;
+      files: number;
+    }
   | { status: 'replanned'; segments: number[]; reason: string };
 
 /** Runs one convert step; `remainingMs` (the invocation's time left) bounds a segment run. */
-export async function handleConvertTask(ctx: IngestContext, task: ConvertTask, remainingMs?: number): Promise<ConvertTaskResult> {
+export async function handleConvertTask(
+  ctx: IngestContext,
+  task: ConvertTask,
+  remainingMs?: number,
+): Promise<ConvertTaskResult> {
   // A step retried after the batch was published finds its manifest (the staging records are gone by then).
   const mKey = manifestKey(task.dataset, task.batchId);
   const published = await readManifest(ctx.lake, mKey);
@@ -36,5 +47,12 @@ export async function handleConvertTask(ctx: IngestContext, task: ConvertTask, r
 }
 
 function summary(status: 'published' | 'rejected', manifestKey: string, m: Manifest): ConvertTaskResult {
-  return { status, manifestKey, rowsRead: m.rowsRead, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected, files: m.files.length };
+  return {
+    status,
+    manifestKey,
+    rowsRead: m.rowsRead,
+    rowsWritten: m.rowsWritten,
+    rowsRejected: m.rowsRejected,
+    files: m.files.length,
+  };
 }

@@ -5,13 +5,16 @@
 export class ReconciliationError extends Error {
   override readonly name = 'ReconciliationError';
   constructor(
-    readonly rowsRead: number, readonly rowsWritten: number, readonly rowsRejected: number,
-    readonly inFiles: number, readonly inQuarantine: number,
+    readonly rowsRead: number,
+    readonly rowsWritten: number,
+    readonly rowsRejected: number,
+    readonly inFiles: number,
+    readonly inQuarantine: number,
   ) {
     super(
       `row counts do not reconcile: read ${rowsRead} != written ${rowsWritten} + rejected ${rowsRejected}` +
         ` (the Parquet files hold ${inFiles} rows, the quarantine file ${inQuarantine}); the manifest was not published.` +
-        ' This is a bug in the conversion: report it with the batch\'s staging records, then retry the object',
+        " This is a bug in the conversion: report it with the batch's staging records, then retry the object",
     );
   }
 }
@@ -19,7 +22,11 @@ export class ReconciliationError extends Error {
 /** The object could not be read as a whole (truncated gzip, storage error): nothing of it is published. */
 export class SourceReadError extends Error {
   override readonly name = 'SourceReadError';
-  constructor(readonly key: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly key: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${key}: ${message}`, options);
   }
 }
@@ -27,10 +34,14 @@ export class SourceReadError extends Error {
 /** The object is larger than its contract's limits.maxObjectMB: kept whole in quarantine, never converted. */
 export class ObjectTooLargeError extends Error {
   override readonly name = 'ObjectTooLargeError';
-  constructor(readonly key: string, readonly size: number, readonly maxBytes: number) {
+  constructor(
+    readonly key: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
     super(
       `${key}: ${size} bytes is over the contract's limit of ${maxBytes} bytes (limits.maxObjectMB); ` +
-      'split the export into smaller files, or raise the limit in the contract if files this large are expected',
+        'split the export into smaller files, or raise the limit in the contract if files this large are expected',
     );
   }
 }
@@ -38,10 +49,15 @@ export class ObjectTooLargeError extends Error {
 /** A gzip object inflated past limits.maxInflation times its stored size (a gzip bomb, or a limit set too low). */
 export class InflationLimitError extends Error {
   override readonly name = 'InflationLimitError';
-  constructor(readonly key: string, readonly stored: number, readonly inflated: number, readonly maxInflation: number) {
+  constructor(
+    readonly key: string,
+    readonly stored: number,
+    readonly inflated: number,
+    readonly maxInflation: number,
+  ) {
     super(
       `${key}: the gzip stream inflated to over ${inflated} bytes from ${stored} stored bytes, past the contract's limit of ` +
-      `${maxInflation}x (limits.maxInflation); if the file is genuine, raise the limit in the contract and upload it again`,
+        `${maxInflation}x (limits.maxInflation); if the file is genuine, raise the limit in the contract and upload it again`,
     );
   }
 }
@@ -49,10 +65,13 @@ export class InflationLimitError extends Error {
 /** A gzip run could not even skip to where the previous run stopped before its time ran out: no run can progress. */
 export class ResumeTooSlowError extends Error {
   override readonly name = 'ResumeTooSlowError';
-  constructor(readonly key: string, readonly offset: number) {
+  constructor(
+    readonly key: string,
+    readonly offset: number,
+  ) {
     super(
       `${key}: re-inflating the gzip stream up to byte ${offset}, where the previous run stopped, took the whole invocation, ` +
-      'so no later run could progress; upload the file uncompressed (plain files are converted in parallel byte ranges) or split it',
+        'so no later run could progress; upload the file uncompressed (plain files are converted in parallel byte ranges) or split it',
     );
   }
 }
@@ -60,10 +79,13 @@ export class ResumeTooSlowError extends Error {
 /** The object is not CSV text at all (NUL bytes near the start: a binary file, or UTF-16): quarantined whole. */
 export class NotCsvError extends Error {
   override readonly name = 'NotCsvError';
-  constructor(readonly key: string, readonly offset: number) {
+  constructor(
+    readonly key: string,
+    readonly offset: number,
+  ) {
     super(
       `${key}: byte ${offset} (after decompression) is NUL, so this is a binary file or UTF-16 text, not CSV; ` +
-      'upload the CSV export itself (UTF-8 or Latin-1, optionally gzipped)',
+        'upload the CSV export itself (UTF-8 or Latin-1, optionally gzipped)',
     );
   }
 }

@@ -12,7 +12,9 @@ import { quarantineWhole } from './quarantineWhole.ts';
 
 /** Batch ids are derived from the object's identity, so a redelivered event names the same outputs. */
 export function batchIdFor(bucket: string, info: ObjectInfo): string {
-  const h = createHash('sha256').update(`${bucket}\n${info.key}\n${info.etag}\n${info.versionId ?? ''}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${bucket}\n${info.key}\n${info.etag}\n${info.versionId ?? ''}`)
+    .digest('hex');
   return `b${h.slice(0, 20)}`;
 }
 
@@ -30,7 +32,8 @@ export async function ingestObject(ctx: IngestContext, key: string, dataset?: st
       while (!(await runSegment(ctx, contract, batch, s.index)).done);
     }
     const out = await publishBatch(ctx, contract, batch);
-    if (out.status !== 'replanned') return { manifest: out.manifest, manifestKey: out.manifestKey, alreadyIngested: false };
+    if (out.status !== 'replanned')
+      return { manifest: out.manifest, manifestKey: out.manifestKey, alreadyIngested: false };
     batch = (await readBatch(ctx.lake, contract.dataset, batch.batchId))!;
   }
 }
@@ -69,12 +72,21 @@ export function settled(r: IngestResult): Settled {
  * one whose conversion reaches `deadline` (ms since the epoch), is handed to the state machine (`convert`),
  * whose Map runs the segments and loops each until it is done, then publishes.
  */
-export async function startIngest(ctx: IngestContext, key: string, deadline?: number, dataset?: string): Promise<StartedIngest> {
+export async function startIngest(
+  ctx: IngestContext,
+  key: string,
+  deadline?: number,
+  dataset?: string,
+): Promise<StartedIngest> {
   const begun = await beginIngest(ctx, key, dataset);
   if ('manifest' in begun) return settled(begun);
   const { contract, batch } = begun;
   const handOff = (segments: number[]): HandedOff => ({
-    kind: 'handedOff', dataset: contract.dataset, batchId: batch.batchId, manifestKey: manifestKey(contract.dataset, batch.batchId), convert: { segments },
+    kind: 'handedOff',
+    dataset: contract.dataset,
+    batchId: batch.batchId,
+    manifestKey: manifestKey(contract.dataset, batch.batchId),
+    convert: { segments },
   });
   if (batch.segments.length > 1) return handOff(batch.segments.map((s) => s.index));
   const progress = await runSegment(ctx, contract, batch, 0, deadline);
@@ -85,17 +97,29 @@ export async function startIngest(ctx: IngestContext, key: string, deadline?: nu
 }
 
 /** Looks the object up, finds its contract, and returns its published manifest or its (new or earlier) batch. */
-async function beginIngest(ctx: IngestContext, key: string, dataset?: string): Promise<IngestResult | { contract: Contract; batch: BatchRecord }> {
+async function beginIngest(
+  ctx: IngestContext,
+  key: string,
+  dataset?: string,
+): Promise<IngestResult | { contract: Contract; batch: BatchRecord }> {
   const info = await ctx.landing.head(key);
   if (!info) throw new SourceReadError(key, `no such object in ${ctx.landing.name}`);
   const batchId = batchIdFor(ctx.landing.name, info);
   let contract: Contract | undefined;
   if (dataset !== undefined) {
     contract = ctx.contracts.find((c) => c.dataset === dataset);
-    if (!contract) throw new UnknownDatasetError(dataset, ctx.contracts.map((c) => c.dataset));
+    if (!contract)
+      throw new UnknownDatasetError(
+        dataset,
+        ctx.contracts.map((c) => c.dataset),
+      );
   } else {
     const m = matchContract(ctx.contracts, key);
-    if (!m.contract) return quarantineWhole(ctx, info, batchId, ctx.now(), UNMATCHED, 'unmatched', { code: m.reason, message: m.detail });
+    if (!m.contract)
+      return quarantineWhole(ctx, info, batchId, ctx.now(), UNMATCHED, 'unmatched', {
+        code: m.reason,
+        message: m.detail,
+      });
     contract = m.contract;
   }
   const mKey = manifestKey(contract.dataset, batchId);
@@ -110,10 +134,21 @@ async function beginIngest(ctx: IngestContext, key: string, dataset?: string): P
 }
 
 /** Finds the contract and batch record of a batch being converted (the convert function's steps). */
-export async function openedBatch(ctx: IngestContext, dataset: string, batchId: string): Promise<{ contract: Contract; batch: BatchRecord }> {
+export async function openedBatch(
+  ctx: IngestContext,
+  dataset: string,
+  batchId: string,
+): Promise<{ contract: Contract; batch: BatchRecord }> {
   const contract = ctx.contracts.find((c) => c.dataset === dataset);
-  if (!contract) throw new UnknownDatasetError(dataset, ctx.contracts.map((c) => c.dataset));
+  if (!contract)
+    throw new UnknownDatasetError(
+      dataset,
+      ctx.contracts.map((c) => c.dataset),
+    );
   const batch = await readBatch(ctx.lake, dataset, batchId);
-  if (!batch) throw new Error(`batch ${batchId} of ${dataset} has no record under staging/: was it published already, or never started?`);
+  if (!batch)
+    throw new Error(
+      `batch ${batchId} of ${dataset} has no record under staging/: was it published already, or never started?`,
+    );
   return { contract, batch };
 }

@@ -59,7 +59,9 @@ export function rawSymlinkBody(bucket: string, files: { key: string }[]): string
 }
 
 /** Refuses a manifest whose counts do not prove that every row was written or quarantined. */
-export function assertReconciled(m: Pick<Manifest, 'rowsRead' | 'rowsWritten' | 'rowsRejected' | 'files' | 'quarantine'>): void {
+export function assertReconciled(
+  m: Pick<Manifest, 'rowsRead' | 'rowsWritten' | 'rowsRejected' | 'files' | 'quarantine'>,
+): void {
   const inFiles = m.files.reduce((n, f) => n + f.rows, 0);
   const inQuarantine = m.quarantine?.rows ?? 0;
   if (m.rowsRead !== m.rowsWritten + m.rowsRejected || inFiles !== m.rowsWritten || inQuarantine !== m.rowsRejected) {

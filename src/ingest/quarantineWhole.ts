@@ -8,8 +8,15 @@ import { manifestKey } from '../lake/layout.ts';
 
 /** Keeps the whole object, byte for byte, under quarantine/ and publishes a manifest that says why. */
 export async function quarantineWhole(
-  ctx: IngestContext, info: ObjectInfo, batchId: string, started: Date, dataset: string,
-  status: 'rejected' | 'unmatched', problem: { code: string; message: string }, contract?: Contract, drift?: Manifest['drift'],
+  ctx: IngestContext,
+  info: ObjectInfo,
+  batchId: string,
+  started: Date,
+  dataset: string,
+  status: 'rejected' | 'unmatched',
+  problem: { code: string; message: string },
+  contract?: Contract,
+  drift?: Manifest['drift'],
 ): Promise<IngestResult> {
   const ingestDate = started.toISOString().slice(0, 10);
   const mKey = manifestKey(dataset, batchId);

@@ -1,9 +1,25 @@
-import { field, setField, shiftI64, ThriftReader, ThriftWriter, TType, type ThriftList, type ThriftStruct } from './thriftCompact.ts';
+import {
+  field,
+  setField,
+  shiftI64,
+  ThriftReader,
+  ThriftWriter,
+  TType,
+  type ThriftList,
+  type ThriftStruct,
+} from './thriftCompact.ts';
 
 // Parquet footer field ids (parquet-format's parquet.thrift).
 const FILE = { schema: 2, numRows: 3, rowGroups: 4, keyValueMetadata: 5 } as const;
 const ROW_GROUP = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const;
-const CHUNK = { fileOffset: 2, meta: 3, offsetIndexOffset: 4, offsetIndexLength: 5, columnIndexOffset: 6, columnIndexLength: 7 } as const;
+const CHUNK = {
+  fileOffset: 2,
+  meta: 3,
+  offsetIndexOffset: 4,
+  offsetIndexLength: 5,
+  columnIndexOffset: 6,
+  columnIndexLength: 7,
+} as const;
 const META = { dataPageOffset: 9, indexPageOffset: 10, dictionaryPageOffset: 11, bloomFilterOffset: 14 } as const;
 const MAGIC = new TextEncoder().encode('PAR1');
 
@@ -63,7 +79,8 @@ export class ParquetStitcher {
     const footerLen = footerLength(file.slice(0, 4), tail);
     const footer = new ThriftReader(file.slice(file.length - 8 - footerLen, file.length - 8)).readStruct();
     this.checkSchema(footer);
-    const groups = (field(footer, FILE.rowGroups)?.value as ThriftList | undefined)?.items as ThriftStruct[] | undefined ?? [];
+    const groups =
+      ((field(footer, FILE.rowGroups)?.value as ThriftList | undefined)?.items as ThriftStruct[] | undefined) ?? [];
     if (!groups.length) return;
     let dataEnd = file.length - 8 - footerLen;
     for (const g of groups) {
@@ -84,7 +101,8 @@ export class ParquetStitcher {
         if (fo && (fo.value as bigint) > 0n) fo.value = (fo.value as bigint) + delta;
         const meta = field(c, CHUNK.meta)?.value as ThriftStruct;
         if (field(meta, META.bloomFilterOffset)) throw new Error('ParquetStitcher: bloom filters are not supported');
-        for (const id of [META.dataPageOffset, META.indexPageOffset, META.dictionaryPageOffset]) shiftI64(meta, id, delta);
+        for (const id of [META.dataPageOffset, META.indexPageOffset, META.dictionaryPageOffset])
+          shiftI64(meta, id, delta);
         const indexes = {
           columnIndex: slice(file, c, CHUNK.columnIndexOffset, CHUNK.columnIndexLength),
           offsetIndex: movedOffsetIndex(file, c, delta),
@@ -106,7 +124,10 @@ export class ParquetStitcher {
   async finish(): Promise<number> {
     if (!this.template) return 0;
     // Like parquet-rs: every column index, then every offset index, then the footer.
-    for (const [kind, offsetId, lengthId] of [['columnIndex', CHUNK.columnIndexOffset, CHUNK.columnIndexLength], ['offsetIndex', CHUNK.offsetIndexOffset, CHUNK.offsetIndexLength]] as const) {
+    for (const [kind, offsetId, lengthId] of [
+      ['columnIndex', CHUNK.columnIndexOffset, CHUNK.columnIndexLength],
+      ['offsetIndex', CHUNK.offsetIndexOffset, CHUNK.offsetIndexLength],
+    ] as const) {
       for (let g = 0; g < this.rowGroups.length; g++) {
         const columns = columnsOf(this.rowGroups[g]);
         for (let c = 0; c < columns.length; c++) {
@@ -124,7 +145,12 @@ export class ParquetStitcher {
     // parquet-wasm passes key-value metadata through a hash map seeded per instance: sort it, so that the
     // same input gives the same bytes whichever thread encoded the first row group.
     const kv = field(footer, FILE.keyValueMetadata)?.value as ThriftList | undefined;
-    kv?.items.sort((a, b) => Buffer.compare(field(a as ThriftStruct, 1)!.value as Uint8Array, field(b as ThriftStruct, 1)!.value as Uint8Array));
+    kv?.items.sort((a, b) =>
+      Buffer.compare(
+        field(a as ThriftStruct, 1)!.value as Uint8Array,
+        field(b as ThriftStruct, 1)!.value as Uint8Array,
+      ),
+    );
     const bytes = encode(footer);
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, bytes.length, true);
@@ -155,14 +181,18 @@ export class ParquetStitcher {
 
 /** The footer length from a file's first 4 and last 8 bytes. */
 function footerLength(head: Uint8Array, tail: Uint8Array): number {
-  if (Buffer.compare(head, MAGIC) !== 0 || Buffer.compare(tail.subarray(4), MAGIC) !== 0) throw new Error('not a Parquet file (no PAR1 magic at both ends)');
+  if (Buffer.compare(head, MAGIC) !== 0 || Buffer.compare(tail.subarray(4), MAGIC) !== 0)
+    throw new Error('not a Parquet file (no PAR1 magic at both ends)');
   return new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
 }
 
 /** The FileMetaData of a complete Parquet file. */
 export function readFooter(file: Uint8Array): ThriftStruct {
   if (file.length < 12) throw new Error('not a Parquet file (too short)');
-  return new ThriftReader(file, file.length - 8 - footerLength(file.subarray(0, 4), file.subarray(file.length - 8))).readStruct();
+  return new ThriftReader(
+    file,
+    file.length - 8 - footerLength(file.subarray(0, 4), file.subarray(file.length - 8)),
+  ).readStruct();
 }
 
 /** A file held as the chunks it was written in: read without joining them (a row group's data is large). */
@@ -211,7 +241,8 @@ function movedOffsetIndex(file: Chunked, chunk: ThriftStruct, delta: bigint): Ui
   const bytes = slice(file, chunk, CHUNK.offsetIndexOffset, CHUNK.offsetIndexLength);
   if (!bytes) return undefined;
   const index = new ThriftReader(bytes).readStruct();
-  for (const loc of ((field(index, 1)?.value as ThriftList | undefined)?.items ?? []) as ThriftStruct[]) shiftI64(loc, 1, delta);
+  for (const loc of ((field(index, 1)?.value as ThriftList | undefined)?.items ?? []) as ThriftStruct[])
+    shiftI64(loc, 1, delta);
   return encode(index);
 }
 

@@ -92,7 +92,10 @@ export class RollingParquetWriter {
     if (!this.group) return;
     const g = this.group;
     this.group = null;
-    this.current!.add(g.end().finally(() => this.pool?.give(g.encoder)), g.rows);
+    this.current!.add(
+      g.end().finally(() => this.pool?.give(g.encoder)),
+      g.rows,
+    );
   }
 
   private async roll(): Promise<void> {
@@ -125,7 +128,9 @@ let parquetWasm: Promise<typeof import('parquet-wasm/esm')> | null = null;
 /** parquet-wasm in this thread, read and compiled once per process (not once per file). */
 function loadParquetWasm(wasmPath?: string): Promise<typeof import('parquet-wasm/esm')> {
   parquetWasm ??= import('parquet-wasm/esm').then((pw) => {
-    pw.initSync({ module: readFileSync(wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')) });
+    pw.initSync({
+      module: readFileSync(wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')),
+    });
     return pw;
   });
   return parquetWasm;
@@ -178,7 +183,9 @@ export class ParquetEncoderThread implements ParquetEncoder {
   private failure: Error | null = null;
 
   constructor(options: { workerPath?: string; wasmPath?: string } = {}) {
-    const url = options.workerPath ? pathToFileURL(options.workerPath) : new URL('./parquetEncoder.worker.mjs', import.meta.url);
+    const url = options.workerPath
+      ? pathToFileURL(options.workerPath)
+      : new URL('./parquetEncoder.worker.mjs', import.meta.url);
     this.worker = new Worker(url, { workerData: { wasmPath: options.wasmPath } });
     this.worker.on('message', (m: EncoderMessage) => {
       if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
@@ -208,7 +215,11 @@ export class ParquetEncoderThread implements ParquetEncoder {
   }
 }
 
-type EncoderMessage = { t: 'pulled' } | { t: 'chunk'; bytes: Uint8Array } | { t: 'closed' } | { t: 'error'; message: string };
+type EncoderMessage =
+  | { t: 'pulled' }
+  | { t: 'chunk'; bytes: Uint8Array }
+  | { t: 'closed' }
+  | { t: 'error'; message: string };
 
 /** The encoders (one per thread, or one inline), each given to one row group at a time. */
 class EncoderPool {
@@ -252,7 +263,10 @@ class RowGroupJob {
   batches = 0;
   rows = 0;
 
-  constructor(readonly encoder: ParquetEncoder, tuning: ParquetTuning) {
+  constructor(
+    readonly encoder: ParquetEncoder,
+    tuning: ParquetTuning,
+  ) {
     encoder.onMessage((m) => {
       if (m.t === 'pulled') this.pulled++;
       else if (m.t === 'chunk') this.chunks.push(m.bytes);
@@ -265,7 +279,9 @@ class RowGroupJob {
   private async until(cond: () => boolean): Promise<void> {
     while (!cond()) {
       if (this.encoder.error) throw this.encoder.error;
-      await new Promise<void>((r) => { this.wake = r; });
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
     }
     if (this.encoder.error) throw this.encoder.error;
   }
@@ -299,7 +315,10 @@ class StitchedFile {
   private readonly appended: Promise<void>[] = [];
   private rows = 0;
 
-  constructor(store: ObjectStore, private readonly key: string) {
+  constructor(
+    store: ObjectStore,
+    private readonly key: string,
+  ) {
     this.out = store.write(key);
     this.stitcher = new ParquetStitcher((b) => this.out.write(b));
   }

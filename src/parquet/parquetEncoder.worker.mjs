@@ -6,7 +6,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as pw from 'parquet-wasm/esm';
 import { createEncoderSession } from './parquetEncoderSession.mjs';
 
-const wasmPath = workerData?.wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
+const wasmPath =
+  workerData?.wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
 pw.initSync({ module: readFileSync(wasmPath) });
 
-parentPort.on('message', createEncoderSession(pw, (m, transfer) => parentPort.postMessage(m, transfer)));
+parentPort.on(
+  'message',
+  createEncoderSession(pw, (m, transfer) => parentPort.postMessage(m, transfer)),
+);

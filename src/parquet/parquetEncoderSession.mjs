@@ -10,7 +10,8 @@ function writerProperties(pw, t) {
     .setStatisticsEnabled(pw.EnabledStatistics.Page)
     .setMaxRowGroupSize(Math.max(1, t.rowGroupRows));
   // Numbers that rise by one per row (source lines): delta encoding stores them in almost nothing.
-  for (const c of t.deltaColumns ?? []) b = b.setColumnDictionaryEnabled(c, false).setColumnEncoding(c, pw.Encoding.DELTA_BINARY_PACKED);
+  for (const c of t.deltaColumns ?? [])
+    b = b.setColumnDictionaryEnabled(c, false).setColumnEncoding(c, pw.Encoding.DELTA_BINARY_PACKED);
   b = b.setCreatedBy('landfall').setKeyValueMetadata(new Map(Object.entries(t.metadata)));
   // One value per file (the lineage strings): min/max statistics over every row cost a quarter of the encoding
   // time and tell a reader nothing the file's metadata does not.
@@ -34,7 +35,10 @@ export function createEncoderSession(pw, post) {
       {
         pull: async (controller) => {
           post({ t: 'pulled' });
-          while (!queue.length && !closed) await new Promise((r) => { waiting = r; });
+          while (!queue.length && !closed)
+            await new Promise((r) => {
+              waiting = r;
+            });
           if (queue.length) {
             const ipc = queue.shift();
             const table = pw.Table.fromIPCStream(ipc);
@@ -60,8 +64,15 @@ export function createEncoderSession(pw, post) {
     })();
     done.catch((err) => post({ t: 'error', message: String(err?.message ?? err) }));
     session = {
-      push(ipc) { queue.push(ipc); waiting?.(); },
-      close() { closed = true; waiting?.(); return done; },
+      push(ipc) {
+        queue.push(ipc);
+        waiting?.();
+      },
+      close() {
+        closed = true;
+        waiting?.();
+        return done;
+      },
     };
   }
 

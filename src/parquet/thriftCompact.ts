@@ -5,18 +5,45 @@
  */
 
 export const enum TType {
-  True = 1, False = 2, Byte = 3, I16 = 4, I32 = 5, I64 = 6, Double = 7, Binary = 8, List = 9, Set = 10, Map = 11, Struct = 12,
+  True = 1,
+  False = 2,
+  Byte = 3,
+  I16 = 4,
+  I32 = 5,
+  I64 = 6,
+  Double = 7,
+  Binary = 8,
+  List = 9,
+  Set = 10,
+  Map = 11,
+  Struct = 12,
 }
 
 export type ThriftValue = boolean | number | bigint | Uint8Array | ThriftList | ThriftMap | ThriftStruct;
-export interface ThriftField { id: number; type: TType; value: ThriftValue }
-export interface ThriftStruct { fields: ThriftField[] }
-export interface ThriftList { elemType: TType; items: ThriftValue[] }
-export interface ThriftMap { keyType: TType; valueType: TType; entries: [ThriftValue, ThriftValue][] }
+export interface ThriftField {
+  id: number;
+  type: TType;
+  value: ThriftValue;
+}
+export interface ThriftStruct {
+  fields: ThriftField[];
+}
+export interface ThriftList {
+  elemType: TType;
+  items: ThriftValue[];
+}
+export interface ThriftMap {
+  keyType: TType;
+  valueType: TType;
+  entries: [ThriftValue, ThriftValue][];
+}
 
 export class ThriftReader {
   pos: number;
-  constructor(private readonly bytes: Uint8Array, start = 0) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    start = 0,
+  ) {
     this.pos = start;
   }
 
@@ -37,10 +64,16 @@ export class ThriftReader {
 
   private value(type: TType): ThriftValue {
     switch (type) {
-      case TType.True: case TType.False: return this.byte() === 1; // only inside lists: one byte per bool
-      case TType.Byte: return (this.byte() << 24) >> 24;
-      case TType.I16: case TType.I32: return this.zigzag32();
-      case TType.I64: return this.zigzag64();
+      case TType.True:
+      case TType.False:
+        return this.byte() === 1; // only inside lists: one byte per bool
+      case TType.Byte:
+        return (this.byte() << 24) >> 24;
+      case TType.I16:
+      case TType.I32:
+        return this.zigzag32();
+      case TType.I64:
+        return this.zigzag64();
       case TType.Double: {
         const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, 8).getFloat64(0, true);
         this.pos += 8;
@@ -54,7 +87,8 @@ export class ThriftReader {
         this.pos += n;
         return v;
       }
-      case TType.List: case TType.Set: {
+      case TType.List:
+      case TType.Set: {
         const head = this.byte();
         const n = head >> 4 === 15 ? Number(this.varint()) : head >> 4;
         const elemType = (head & 0x0f) as TType;
@@ -72,8 +106,10 @@ export class ThriftReader {
         for (let i = 0; i < n; i++) entries.push([this.value(keyType), this.value(valueType)]);
         return { keyType, valueType, entries };
       }
-      case TType.Struct: return this.readStruct();
-      default: throw new Error(`thrift: unknown type ${type as number} at byte ${this.pos}`);
+      case TType.Struct:
+        return this.readStruct();
+      default:
+        throw new Error(`thrift: unknown type ${type as number} at byte ${this.pos}`);
     }
   }
 
@@ -130,9 +166,17 @@ export class ThriftWriter {
 
   private value(type: TType, v: ThriftValue): void {
     switch (type) {
-      case TType.True: case TType.False: this.byte(v ? 1 : 2); return;
-      case TType.Byte: this.byte((v as number) & 0xff); return;
-      case TType.I16: case TType.I32: this.varint(BigInt((((v as number) << 1) ^ ((v as number) >> 31)) >>> 0)); return;
+      case TType.True:
+      case TType.False:
+        this.byte(v ? 1 : 2);
+        return;
+      case TType.Byte:
+        this.byte((v as number) & 0xff);
+        return;
+      case TType.I16:
+      case TType.I32:
+        this.varint(BigInt((((v as number) << 1) ^ ((v as number) >> 31)) >>> 0));
+        return;
       case TType.I64: {
         const x = BigInt.asIntN(64, v as bigint);
         this.varint(BigInt.asUintN(64, (x << 1n) ^ (x >> 63n)));
@@ -152,7 +196,8 @@ export class ThriftWriter {
         this.len += b.length;
         return;
       }
-      case TType.List: case TType.Set: {
+      case TType.List:
+      case TType.Set: {
         const l = v as ThriftList;
         const n = l.items.length;
         if (n < 15) this.byte((n << 4) | l.elemType);
@@ -174,8 +219,11 @@ export class ThriftWriter {
         }
         return;
       }
-      case TType.Struct: this.writeStruct(v as ThriftStruct); return;
-      default: throw new Error(`thrift: unknown type ${type as number}`);
+      case TType.Struct:
+        this.writeStruct(v as ThriftStruct);
+        return;
+      default:
+        throw new Error(`thrift: unknown type ${type as number}`);
     }
   }
 

@@ -6,7 +6,12 @@ import { makeVector, type Data } from 'apache-arrow';
  * timestamps, amounts). Measured on the benchmark's events table: dictionaries off for its five nearly
  * unique columns made encoding 30% faster and the files 11% smaller.
  */
-export function plainColumns(names: string[], batch: { columns: Data[] }, sample = 20_000, maxDistinctRatio = 0.25): string[] {
+export function plainColumns(
+  names: string[],
+  batch: { columns: Data[] },
+  sample = 20_000,
+  maxDistinctRatio = 0.25,
+): string[] {
   return names.filter((_, i) => distinctRatio(batch.columns[i], sample) > maxDistinctRatio);
 }
 

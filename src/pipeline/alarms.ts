@@ -15,16 +15,24 @@ export function formatAlarm(a: Alarm): string {
 
 /** The alarms template.yaml defines on the pipeline's metrics, evaluated on one execution's metric data. */
 export function metricAlarms(
-  data: MetricDatum[], context: { dataset: string; rejectRatio?: number; maxRejectRatio?: number; cause?: string; drift?: string },
+  data: MetricDatum[],
+  context: { dataset: string; rejectRatio?: number; maxRejectRatio?: number; cause?: string; drift?: string },
 ): Alarm[] {
   const alarms: Alarm[] = [];
-  const sum = (name: string) => data.filter((d) => d.MetricName === name && !d.Dimensions?.length).reduce((n, d) => n + d.Value, 0);
-  if (sum('PipelineFailed') >= 1) alarms.push({ name: 'pipeline-failed', dataset: context.dataset, detail: context.cause ?? '' });
+  const sum = (name: string) =>
+    data.filter((d) => d.MetricName === name && !d.Dimensions?.length).reduce((n, d) => n + d.Value, 0);
+  if (sum('PipelineFailed') >= 1)
+    alarms.push({ name: 'pipeline-failed', dataset: context.dataset, detail: context.cause ?? '' });
   if (sum('RejectThresholdExceeded') >= 1) {
     const pct = (x = 0) => `${(x * 100).toFixed(x * 100 < 10 ? 2 : 1)}%`;
-    alarms.push({ name: 'reject-ratio', dataset: context.dataset, detail: `${pct(context.rejectRatio)} > ${pct(context.maxRejectRatio)}` });
+    alarms.push({
+      name: 'reject-ratio',
+      dataset: context.dataset,
+      detail: `${pct(context.rejectRatio)} > ${pct(context.maxRejectRatio)}`,
+    });
   }
-  if (sum('SchemaDrift') >= 1) alarms.push({ name: 'schema-drift', dataset: context.dataset, detail: context.drift ?? '' });
+  if (sum('SchemaDrift') >= 1)
+    alarms.push({ name: 'schema-drift', dataset: context.dataset, detail: context.drift ?? '' });
   return alarms;
 }
 
@@ -32,7 +40,9 @@ export function metricAlarms(
 export function describeDrift(d: NonNullable<Manifest['drift']>): string {
   const parts = [
     d.missing.length ? `missing ${d.missing.join(', ')}` : '',
-    d.extra.length ? `extra ${d.extra.map((e) => (d.policy === 'evolve' && e.column !== e.header ? `${e.header} (kept as ${e.column})` : e.header)).join(', ')}` : '',
+    d.extra.length
+      ? `extra ${d.extra.map((e) => (d.policy === 'evolve' && e.column !== e.header ? `${e.header} (kept as ${e.column})` : e.header)).join(', ')}`
+      : '',
     d.renamed.length ? `renamed ${d.renamed.map((r) => `${r.header} -> ${r.column}`).join(', ')}` : '',
   ].filter(Boolean);
   const done = d.missing.length || d.extra.length ? (d.policy === 'evolve' ? 'evolved' : 'file rejected') : 'accepted';
@@ -64,6 +74,12 @@ export function staleDatasets(contracts: Contract[], manifests: Manifest[], now:
     if (age <= durationMs(c.refresh.expectedEvery)) return [];
     const hours = age / 3_600_000;
     const ago = hours >= 48 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours)}h`;
-    return [{ name: 'stale-dataset' as const, dataset: c.dataset, detail: `last refreshed ${ago} ago > ${c.refresh.expectedEvery}` }];
+    return [
+      {
+        name: 'stale-dataset' as const,
+        dataset: c.dataset,
+        detail: `last refreshed ${ago} ago > ${c.refresh.expectedEvery}`,
+      },
+    ];
   });
 }

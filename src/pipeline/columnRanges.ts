@@ -40,12 +40,21 @@ export function partitionSource(entry: string): string {
 export function prunableColumns(c: Contract): string[] {
   if (!c.partitionBy.length || !(c.partitionsStable || !c.key.length)) return [];
   const types = new Map(c.columns.map((col) => [col.name, col.type]));
-  return [...new Set(c.partitionBy.map(partitionSource))].filter((col) => types.get(col) === 'timestamp' || types.get(col) === 'date');
+  return [...new Set(c.partitionBy.map(partitionSource))].filter(
+    (col) => types.get(col) === 'timestamp' || types.get(col) === 'date',
+  );
 }
 
 /** The columns of `dataset` that summaries scope their reads by (summaries[].scope). */
 export function scopeColumns(contracts: Contract[], dataset: string): string[] {
-  return [...new Set(contracts.flatMap((c) => c.summaries).filter((s) => s.scope?.dataset === dataset).map((s) => s.scope!.column))];
+  return [
+    ...new Set(
+      contracts
+        .flatMap((c) => c.summaries)
+        .filter((s) => s.scope?.dataset === dataset)
+        .map((s) => s.scope!.column),
+    ),
+  ];
 }
 
 async function bytesOf(store: ObjectStore, key: string, start: number, end: number): Promise<Uint8Array> {
@@ -57,7 +66,8 @@ async function bytesOf(store: ObjectStore, key: string, start: number, end: numb
 /** A Parquet file's footer (`end` exclusive, as ObjectStore ranges are), read with two ranged GETs (its length, then the footer), never the whole file. */
 export async function readParquetFooter(store: ObjectStore, key: string, size: number): Promise<ThriftStruct> {
   const tail = await bytesOf(store, key, size - 8, size);
-  if (new TextDecoder().decode(tail.subarray(4)) !== 'PAR1') throw new Error(`${key} is not a Parquet file (no PAR1 at its end)`);
+  if (new TextDecoder().decode(tail.subarray(4)) !== 'PAR1')
+    throw new Error(`${key} is not a Parquet file (no PAR1 at its end)`);
   const length = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
   return new ThriftReader(await bytesOf(store, key, size - 8 - length, size - 8)).readStruct();
 }
@@ -70,7 +80,9 @@ function fileRange(footer: ThriftStruct, column: string): { min: bigint; max: bi
     for (const chunk of (field(rg, ROW_GROUP_COLUMNS)!.value as ThriftList).items as ThriftStruct[]) {
       const meta = field(chunk, CHUNK_META)?.value as ThriftStruct | undefined;
       if (!meta) return null;
-      const path = (field(meta, META.path)!.value as ThriftList).items.map((p) => new TextDecoder().decode(p as Uint8Array));
+      const path = (field(meta, META.path)!.value as ThriftList).items.map((p) =>
+        new TextDecoder().decode(p as Uint8Array),
+      );
       if (path.length !== 1 || path[0] !== column) continue;
       const stats = field(meta, META.statistics)?.value as ThriftStruct | undefined;
       const lo = stats && field(stats, STATS.minValue)?.value;
@@ -108,7 +120,12 @@ function literal(type: 'timestamp' | 'date', v: bigint): string {
  * The range of each of `columns` (date or timestamp) over a round's raw files of one dataset, from their footers'
  * statistics; a column any file lacks statistics for is left out (then nothing is pruned by it).
  */
-export async function columnRanges(store: ObjectStore, c: Contract, files: { key: string; bytes: number }[], columns: string[]): Promise<ColumnRange[]> {
+export async function columnRanges(
+  store: ObjectStore,
+  c: Contract,
+  files: { key: string; bytes: number }[],
+  columns: string[],
+): Promise<ColumnRange[]> {
   const types = new Map(c.columns.map((col) => [col.name, col.type]));
   columns = columns.filter((col) => types.get(col) === 'timestamp' || types.get(col) === 'date');
   if (!columns.length || !files.length) return [];
@@ -121,8 +138,15 @@ export async function columnRanges(store: ObjectStore, c: Contract, files: { key
     const max = ranges.reduce((m, r) => (r!.max > m ? r!.max : m), ranges[0]!.max);
     const nullable = c.columns.find((col) => col.name === column)!.nullable !== false;
     const type = types.get(column) as 'timestamp' | 'date';
-    out.push({ column, type, min: literal(type, min), max: literal(type, max), minValue: min, maxValue: max, nullable });
+    out.push({
+      column,
+      type,
+      min: literal(type, min),
+      max: literal(type, max),
+      minValue: min,
+      maxValue: max,
+      nullable,
+    });
   }
   return out;
 }
-

@@ -6,7 +6,11 @@
 /** A SQL step failed (Athena's .sync integration fails the task with States.TaskFailed). */
 export class QueryFailedError extends Error {
   override readonly name = 'States.TaskFailed';
-  constructor(readonly step: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly step: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${step}: ${message}`, options);
   }
 }

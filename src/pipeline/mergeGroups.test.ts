@@ -6,7 +6,17 @@ import { mergeGroups } from './mergeGroups.ts';
 describe('merge groups', () => {
   it('put the datasets that feed a common summary in one group, named after its first dataset, and every other dataset alone', async () => {
     const groups = mergeGroups(await loadContracts(BUILTIN_CONTRACTS));
-    const olist = { name: 'olist_customers', datasets: ['olist_customers', 'olist_order_items', 'olist_order_payments', 'olist_order_reviews', 'olist_orders', 'olist_sellers'] };
+    const olist = {
+      name: 'olist_customers',
+      datasets: [
+        'olist_customers',
+        'olist_order_items',
+        'olist_order_payments',
+        'olist_order_reviews',
+        'olist_orders',
+        'olist_sellers',
+      ],
+    };
     for (const d of olist.datasets) expect(groups(d)).toEqual(olist);
     expect(groups('ad_clicks')).toEqual({ name: 'ad_clicks', datasets: ['ad_clicks'] });
     expect(groups('olist_products')).toEqual({ name: 'olist_products', datasets: ['olist_products'] });

@@ -53,7 +53,7 @@ describe('the merge queue', () => {
     expect((await q.pending('orders')).map((b) => b.batchId)).toEqual(['b1']);
   });
 
-  it('a batch queued while a run merges is taken by that run\'s next round (the kicker lost the lease)', async () => {
+  it("a batch queued while a run merges is taken by that run's next round (the kicker lost the lease)", async () => {
     const { q } = await queue();
     const { s, started } = starter();
     await q.enqueue(batch('b1'));
@@ -64,7 +64,13 @@ describe('the merge queue', () => {
     await q.enqueue(batch('b2'));
     expect(await q.kick('orders', s)).toBe('merge-running');
     expect(started).toHaveLength(1);
-    expect(await q.finish('orders', run, round1.map((b) => `orders/${b.batchId}` as const))).toEqual({ more: true });
+    expect(
+      await q.finish(
+        'orders',
+        run,
+        round1.map((b) => `orders/${b.batchId}` as const),
+      ),
+    ).toEqual({ more: true });
     expect((await q.take('orders', run)).map((b) => b.batchId)).toEqual(['b2']);
     expect(await q.finish('orders', run, ['orders/b2'])).toEqual({ more: false });
   });
@@ -105,7 +111,7 @@ describe('the merge queue', () => {
     expect(started).toHaveLength(1);
   });
 
-  it('a lease held by a run that never ends lapses after the state machine\'s timeout', async () => {
+  it("a lease held by a run that never ends lapses after the state machine's timeout", async () => {
     const { q } = await queue();
     const { s, started } = starter(new Set(['stuck']));
     expect(await q.lead('orders', 'stuck')).toBe(true);

@@ -56,7 +56,10 @@ export class MergeQueue {
   async enqueue(b: Omit<PendingBatch, 'queuedAt'>): Promise<'pending' | 'already-merged'> {
     if (await this.lake.head(mergedKey(b.dataset, b.batchId))) return 'already-merged';
     if (!(await this.lake.head(pendingKey(b.dataset, b.batchId)))) {
-      await this.lake.put(pendingKey(b.dataset, b.batchId), JSON.stringify({ ...b, queuedAt: this.now().toISOString() }));
+      await this.lake.put(
+        pendingKey(b.dataset, b.batchId),
+        JSON.stringify({ ...b, queuedAt: this.now().toISOString() }),
+      );
     }
     return 'pending';
   }
@@ -73,7 +76,9 @@ export class MergeQueue {
     for (const d of this.groups(dataset).datasets) {
       for await (const o of this.lake.list(`pipeline/${d}/pending/`)) if (o.key.endsWith('.json')) keys.push(o.key);
     }
-    const all = (await Promise.all(keys.map((k) => readJson<PendingBatch>(this.lake, k)))).filter((b): b is PendingBatch => b !== null);
+    const all = (await Promise.all(keys.map((k) => readJson<PendingBatch>(this.lake, k)))).filter(
+      (b): b is PendingBatch => b !== null,
+    );
     all.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.batchId.localeCompare(b.batchId));
     return all.slice(0, limit);
   }
@@ -87,7 +92,10 @@ export class MergeQueue {
 
   /** Asks the group's next round to maintain its tables (the daily schedule), then its run takes it like a batch. */
   async requestMaintenance(dataset: string): Promise<void> {
-    await this.lake.put(maintenanceKey(this.groups(dataset).name), JSON.stringify({ requestedAt: this.now().toISOString() }));
+    await this.lake.put(
+      maintenanceKey(this.groups(dataset).name),
+      JSON.stringify({ requestedAt: this.now().toISOString() }),
+    );
   }
 
   async maintenanceDue(dataset: string): Promise<boolean> {
@@ -139,7 +147,10 @@ export class MergeQueue {
     if (maintained) await this.lake.delete(maintenanceKey(this.groups(dataset).name));
     for (const t of taken) {
       const [d, id] = t.split('/');
-      await this.lake.put(mergedKey(d, id), JSON.stringify({ dataset: d, batchId: id, mergedBy: holder, mergedAt: this.now().toISOString() }));
+      await this.lake.put(
+        mergedKey(d, id),
+        JSON.stringify({ dataset: d, batchId: id, mergedBy: holder, mergedAt: this.now().toISOString() }),
+      );
       await this.lake.delete(pendingKey(d, id));
     }
     await this.lease.release(this.groups(dataset).name, holder);
@@ -177,7 +188,10 @@ export class MergeQueue {
 
 /** `<dataset>-merge-<UTC time>-<random>`: at most 80 characters of letters, digits, `-` and `_`, as Step Functions wants. */
 export function mergeExecutionName(dataset: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const tail = `-merge-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
   return `${dataset.slice(0, 80 - tail.length)}${tail}`;
 }

@@ -41,7 +41,13 @@ export function datasetDdl(d: SqlDialect, names: CatalogNames, c: Contract): str
 }
 
 export function summaryDdl(d: SqlDialect, names: CatalogNames, s: Summary): string {
-  return d.createManagedTable(names.summary, s.name, s.columns.map((c) => ({ name: c.name, type: c.type })), 'summary', []);
+  return d.createManagedTable(
+    names.summary,
+    s.name,
+    s.columns.map((c) => ({ name: c.name, type: c.type })),
+    'summary',
+    [],
+  );
 }
 
 /** A published batch, as the SQL of a merge names it. */
@@ -53,7 +59,9 @@ export interface BatchRef {
 /** The raw rows of some batches; the partition predicate lets Athena read only their ingest_date folders. */
 export function batchRows(names: CatalogNames, c: Contract, batches: BatchRef[]): string {
   if (!batches.length) throw new Error(`no batches of ${c.dataset} to read`);
-  const dates = [...new Set(batches.map((b) => b.ingestDate))].sort().map((d) => `DATE ${safeLiteral(d, 'ingest date')}`);
+  const dates = [...new Set(batches.map((b) => b.ingestDate))]
+    .sort()
+    .map((d) => `DATE ${safeLiteral(d, 'ingest date')}`);
   const ids = batches.map((b) => safeLiteral(b.batchId, 'batch id'));
   const date = dates.length === 1 ? `ingest_date = ${dates[0]}` : `ingest_date IN (${dates.join(', ')})`;
   const id = ids.length === 1 ? `${BATCH_ID} = ${ids[0]}` : `${BATCH_ID} IN (${ids.join(', ')})`;
@@ -78,25 +86,34 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], 
   const all = [...cols, ...CURATED_LINEAGE.map((x) => x.name)];
   const append = !c.key.length && c.dedupe !== 'exact';
   const key = c.key.length ? c.key : append ? ROW_IDENTITY : cols;
-  const order = [...(c.version ? [`${q(c.version)} DESC NULLS LAST`] : []), `${INGESTED_AT} DESC`, `${BATCH_ID} DESC`, `${SOURCE_LINE} DESC`].join(', ');
+  const order = [
+    ...(c.version ? [`${q(c.version)} DESC NULLS LAST`] : []),
+    `${INGESTED_AT} DESC`,
+    `${BATCH_ID} DESC`,
+    `${SOURCE_LINE} DESC`,
+  ].join(', ');
   const select = `SELECT ${cols.map(q).join(', ')}, ${BATCH_ID}, ${SOURCE_KEY}, ${SOURCE_LINE}, CAST(${INGESTED_AT} AS TIMESTAMP) AS ${INGESTED_AT}`;
   const source = append
     ? [select, `FROM ${batchRows(names, c, batches)} AS b`]
     : [
-      select,
-      'FROM (',
-      `  SELECT *, row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order}) AS _rn`,
-      `  FROM ${batchRows(names, c, batches)} AS b`,
-      ') AS d',
-      'WHERE _rn = 1',
-    ];
+        select,
+        'FROM (',
+        `  SELECT *, row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order}) AS _rn`,
+        `  FROM ${batchRows(names, c, batches)} AS b`,
+        ') AS d',
+        'WHERE _rn = 1',
+      ];
   // With stable partition sources, a stored row of an incoming key lies within the range the incoming rows span:
   // a predicate on the target alone, which Athena pushes into the Iceberg scan (partitions and files pruned).
-  const prune = ranges.map((r) => (r.nullable
-    ? `(t.${q(r.column)} BETWEEN ${r.min} AND ${r.max} OR t.${q(r.column)} IS NULL)`
-    : `t.${q(r.column)} BETWEEN ${r.min} AND ${r.max}`));
+  const prune = ranges.map((r) =>
+    r.nullable
+      ? `(t.${q(r.column)} BETWEEN ${r.min} AND ${r.max} OR t.${q(r.column)} IS NULL)`
+      : `t.${q(r.column)} BETWEEN ${r.min} AND ${r.max}`,
+  );
   const on = [
-    ...(c.key.length || append ? key.map((k) => `t.${q(k)} = s.${q(k)}`) : key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM s.${q(k)}`)),
+    ...(c.key.length || append
+      ? key.map((k) => `t.${q(k)} = s.${q(k)}`)
+      : key.map((k) => `t.${q(k)} IS NOT DISTINCT FROM s.${q(k)}`)),
     ...prune,
   ].join(' AND ');
   const lines = [
@@ -108,9 +125,16 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], 
   ];
   if (c.key.length) {
     const cond = c.version ? ` AND (s.${q(c.version)} >= t.${q(c.version)} OR t.${q(c.version)} IS NULL)` : '';
-    lines.push(`WHEN MATCHED${cond} THEN UPDATE SET ${all.filter((x) => !c.key.includes(x)).map((x) => `${q(x)} = s.${q(x)}`).join(', ')}`);
+    lines.push(
+      `WHEN MATCHED${cond} THEN UPDATE SET ${all
+        .filter((x) => !c.key.includes(x))
+        .map((x) => `${q(x)} = s.${q(x)}`)
+        .join(', ')}`,
+    );
   }
-  lines.push(`WHEN NOT MATCHED THEN INSERT (${all.map(q).join(', ')}) VALUES (${all.map((x) => `s.${q(x)}`).join(', ')})`);
+  lines.push(
+    `WHEN NOT MATCHED THEN INSERT (${all.map(q).join(', ')}) VALUES (${all.map((x) => `s.${q(x)}`).join(', ')})`,
+  );
   return lines.join('\n');
 }
 
@@ -120,31 +144,41 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], 
  * inserted, keys that no longer have any are deleted.
  */
 export function summaryMergeSql(
-  names: CatalogNames, s: Summary, sources: { contract: Contract; batches: BatchRef[] }[], scoped?: { dataset: string; range: ColumnRange },
+  names: CatalogNames,
+  s: Summary,
+  sources: { contract: Contract; batches: BatchRef[] }[],
+  scoped?: { dataset: string; range: ColumnRange },
   captured?: string,
 ): string {
   const parts = sources.map(({ contract, batches }) => {
     const affectedSql = s.affected[contract.dataset];
-    if (!affectedSql) throw new Error(`summary ${s.name} does not declare how a batch of ${contract.dataset} affects it`);
+    if (!affectedSql)
+      throw new Error(`summary ${s.name} does not declare how a batch of ${contract.dataset} affects it`);
     return substitute(affectedSql.trim(), names, batchRows(names, contract, batches));
   });
   // The keys of the rows the round's MERGEs replaced, captured before them (an order moved to another day).
-  if (captured) parts.push(`SELECT ${s.key.map(q).join(', ')} FROM ${names.summary}.${affectedTable(s)} WHERE _round = ${safeLiteral(captured, 'round id')}`);
+  if (captured)
+    parts.push(
+      `SELECT ${s.key.map(q).join(', ')} FROM ${names.summary}.${affectedTable(s)} WHERE _round = ${safeLiteral(captured, 'round id')}`,
+    );
   const affected = parts.length === 1 ? parts[0] : parts.map((p) => `(\n${indent(p, 2)}\n)`).join('\nUNION ALL\n');
   // A scoped summary reads its scope's table only within the whole days the round's rows span.
   const scopedBody = scoped
-    ? s.sql.trim().replace(
-      new RegExp(`\\$\\{curated\\}\\.${scoped.dataset}(?![a-z0-9_])`, 'g'),
-      `(SELECT * FROM ${names.curated}.${scoped.dataset} WHERE ${wholeDays(scoped.range, q(scoped.range.column))})`,
-    )
+    ? s.sql
+        .trim()
+        .replace(
+          new RegExp(`\\$\\{curated\\}\\.${scoped.dataset}(?![a-z0-9_])`, 'g'),
+          `(SELECT * FROM ${names.curated}.${scoped.dataset} WHERE ${wholeDays(scoped.range, q(scoped.range.column))})`,
+        )
     : s.sql.trim();
   const body = substitute(scopedBody, names);
   const cols = s.columns.map((c) => c.name);
   const values = cols.filter((c) => !s.key.includes(c));
   const join = s.key.map((k) => `r.${q(k)} = a.${q(k)}`).join(' AND ');
-  const keyIn = s.key.length === 1
-    ? `${q(s.key[0])} IN (SELECT ${q(s.key[0])} FROM affected)`
-    : `(${s.key.map(q).join(', ')}) IN (SELECT ${s.key.map(q).join(', ')} FROM affected)`;
+  const keyIn =
+    s.key.length === 1
+      ? `${q(s.key[0])} IN (SELECT ${q(s.key[0])} FROM affected)`
+      : `(${s.key.map(q).join(', ')}) IN (SELECT ${s.key.map(q).join(', ')} FROM affected)`;
   return [
     `MERGE INTO ${names.summary}.${s.name} AS t`,
     'USING (',
@@ -175,14 +209,29 @@ export function affectedTable(s: Summary): string {
 
 /** The affected-keys table of a summary: its key columns and the round that captured them. */
 export function affectedTableDdl(d: SqlDialect, names: CatalogNames, s: Summary): string {
-  return d.createManagedTable(names.summary, affectedTable(s), [...s.columns.filter((c) => s.key.includes(c.name)).map((c) => ({ name: c.name, type: c.type })), { name: '_round', type: 'string' }], 'summary', []);
+  return d.createManagedTable(
+    names.summary,
+    affectedTable(s),
+    [
+      ...s.columns.filter((c) => s.key.includes(c.name)).map((c) => ({ name: c.name, type: c.type })),
+      { name: '_round', type: 'string' },
+    ],
+    'summary',
+    [],
+  );
 }
 
 /**
  * Before a round's MERGE replaces rows of `source`: the summary keys of the stored rows its batches will replace,
  * found by the summary's own `affected` query run over those stored rows (their values before the MERGE).
  */
-export function captureAffectedSql(names: CatalogNames, s: Summary, source: Contract, batches: BatchRef[], round: string): string {
+export function captureAffectedSql(
+  names: CatalogNames,
+  s: Summary,
+  source: Contract,
+  batches: BatchRef[],
+  round: string,
+): string {
   const key = source.key.map(q);
   const tuple = key.length === 1 ? key[0] : `(${key.join(', ')})`;
   const stored = `(SELECT * FROM ${names.curated}.${source.dataset} WHERE ${tuple} IN (SELECT ${key.join(', ')} FROM ${batchRows(names, source, batches)} AS n))`;
@@ -204,5 +253,8 @@ export function viewSql(names: CatalogNames, v: View): string {
 }
 
 function indent(text: string, n: number): string {
-  return text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+  return text
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
 }

@@ -18,11 +18,15 @@ describe('finishing a round', () => {
     const queue = new MergeQueue(lake, new MemoryMergeLease(), () => new Date());
     const started: string[] = [];
     const starter: PipelineStarter = {
-      start: async () => 'started', isRunning: async (n) => started.includes(n),
-      startMerge: async (_, name) => { started.push(name); },
+      start: async () => 'started',
+      isRunning: async (n) => started.includes(n),
+      startMerge: async (_, name) => {
+        started.push(name);
+      },
     };
     const ctx = { lake, contracts, dialect: athenaDialect('s3://lake'), names: LOCAL_CATALOG, queue, starter };
-    const finish = (rounds: number) => handlePipelineTask(ctx, { action: 'finish', dataset: 'ad_clicks', holder: 'run-1', taken: [], rounds });
+    const finish = (rounds: number) =>
+      handlePipelineTask(ctx, { action: 'finish', dataset: 'ad_clicks', holder: 'run-1', taken: [], rounds });
     await queue.enqueue({ dataset: 'ad_clicks', batchId: 'b1', manifestKey: 'manifests/ad_clicks/b1.json' });
     expect(await queue.lead('ad_clicks', 'run-1')).toBe(true);
     expect(await finish(MAX_ROUNDS_PER_RUN - 2)).toEqual({ more: true });
@@ -30,6 +34,8 @@ describe('finishing a round', () => {
     expect(await finish(MAX_ROUNDS_PER_RUN - 1)).toEqual({ more: false, handedOver: 'merge-started' });
     expect(started).toEqual([expect.stringMatching(/^ad_clicks-merge-/)]);
     // The new execution holds the lease now; the old one cannot take another round.
-    await expect(handlePipelineTask(ctx, { action: 'take', dataset: 'ad_clicks', holder: 'run-1' })).rejects.toThrow(/held by ad_clicks-merge-/);
+    await expect(handlePipelineTask(ctx, { action: 'take', dataset: 'ad_clicks', holder: 'run-1' })).rejects.toThrow(
+      /held by ad_clicks-merge-/,
+    );
   });
 });

@@ -30,21 +30,34 @@ export type PipelineTask =
    * A batch the state machine published (handed off by the ingest function), or one to merge again (`again`:
    * landfall replay): queue it, and lead its dataset's merge if free. `batch` is the execution's input.
    */
-  | { action: 'enqueue'; batch: { dataset: string; batchId: string; manifestKey: string; again?: boolean }; holder: string }
+  | {
+      action: 'enqueue';
+      batch: { dataset: string; batchId: string; manifestKey: string; again?: boolean };
+      holder: string;
+    }
   /** The next round of a merge run: every pending batch of the dataset's group (up to the cap), planned as one merge per dataset. */
   | { action: 'take'; dataset: string; holder: string }
   /** The round's batches are merged (and its DDL ran): record it, give the lease up, and say whether more batches wait. */
   | {
-    action: 'finish'; dataset: string; holder: string; taken: TakenBatch[]; ddl?: string[]; maintained?: boolean; rounds?: number;
-    /** When the execution started ($$.Execution.StartTime). */
-    startedAt?: string;
-  }
+      action: 'finish';
+      dataset: string;
+      holder: string;
+      taken: TakenBatch[];
+      ddl?: string[];
+      maintained?: boolean;
+      rounds?: number;
+      /** When the execution started ($$.Execution.StartTime). */
+      startedAt?: string;
+    }
   /** The run failed: give the lease up so that the next batch starts a new run (its batches stay pending). */
   | { action: 'release'; dataset: string; holder: string }
   /** The daily schedule: every merge group's next round maintains its tables; a run is started for each group. */
   | { action: 'schedule-maintenance' };
 
-export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): Promise<{ lead: boolean } | MergePlan | { more: boolean } | object> {
+export async function handlePipelineTask(
+  ctx: PlanContext,
+  task: PipelineTask,
+): Promise<{ lead: boolean } | MergePlan | { more: boolean } | object> {
   switch (task.action) {
     case 'enqueue': {
       const { dataset, batchId, manifestKey, again } = task.batch;
@@ -56,14 +69,17 @@ export async function handlePipelineTask(ctx: PlanContext, task: PipelineTask): 
     }
     case 'take': {
       const pending = await ctx.queue.take(task.dataset, task.holder);
-      const manifests = await Promise.all(pending.map((p) => manifestOf(ctx.lake, p.manifestKey, p.dataset, p.batchId)));
+      const manifests = await Promise.all(
+        pending.map((p) => manifestOf(ctx.lake, p.manifestKey, p.dataset, p.batchId)),
+      );
       const group = ctx.queue.groups(task.dataset);
       const options = { contracts: ctx.contracts, dialect: ctx.dialect, names: ctx.names };
       let maintenance: MaintenanceStep[] | undefined;
       if (await ctx.queue.maintenanceDue(task.dataset)) {
         // Only tables that exist can be maintained: on AWS those whose DDL ran (a dataset that never had a batch has none).
         maintenance = [];
-        for (const m of maintenanceSteps(options, group.datasets)) if (!ctx.rememberDdl || !m.ddl || (await ctx.lake.head(ddlKey(m.ddl)))) maintenance.push(m);
+        for (const m of maintenanceSteps(options, group.datasets))
+          if (!ctx.rememberDdl || !m.ddl || (await ctx.lake.head(ddlKey(m.ddl)))) maintenance.push(m);
       }
       const ranges = await roundRanges(ctx, manifests);
       // A round that failed half-way captured old summary keys under its id: the next attempt keeps using it.
@@ -146,6 +162,7 @@ function ddlKey(sql: string): string {
 async function manifestOf(lake: ObjectStore, key: string, dataset: string, batchId: string): Promise<Manifest> {
   const m = await readManifest(lake, key);
   if (!m) throw new Error(`no manifest at ${key} in ${lake.name}`);
-  if (m.batchId !== batchId || m.dataset !== dataset) throw new Error(`manifest ${key} is for ${m.dataset} batch ${m.batchId}, not ${dataset} batch ${batchId}`);
+  if (m.batchId !== batchId || m.dataset !== dataset)
+    throw new Error(`manifest ${key} is for ${m.dataset} batch ${m.batchId}, not ${dataset} batch ${batchId}`);
   return m;
 }

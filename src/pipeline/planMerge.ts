@@ -5,7 +5,16 @@ import { prunableColumns, type ColumnRange } from './columnRanges.ts';
 import type { TakenBatch } from './mergeQueue.ts';
 import type { MetricDatum } from '../ports.ts';
 import {
-  affectedTable, affectedTableDdl, captureAffectedSql, datasetDdl, forgetAffectedSql, mergeSql, summaryDdl, summaryMergeSql, viewSql, type BatchRef,
+  affectedTable,
+  affectedTableDdl,
+  captureAffectedSql,
+  datasetDdl,
+  forgetAffectedSql,
+  mergeSql,
+  summaryDdl,
+  summaryMergeSql,
+  viewSql,
+  type BatchRef,
 } from './pipelineSql.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
 import { quarantinePrefix, rawPrefix, UNMATCHED } from '../lake/layout.ts';
@@ -82,7 +91,9 @@ export interface PlanOptions {
 
 /** Summaries (from any contract) that a batch of `dataset` changes. */
 export function summariesFedBy(contracts: Contract[], dataset: string): { owner: Contract; summary: Summary }[] {
-  return contracts.flatMap((owner) => owner.summaries.filter((s) => dataset in s.affected).map((summary) => ({ owner, summary })));
+  return contracts.flatMap((owner) =>
+    owner.summaries.filter((s) => dataset in s.affected).map((summary) => ({ owner, summary })),
+  );
 }
 
 const refs = (sql: string, zone: 'curated' | 'summary') =>
@@ -93,8 +104,14 @@ const refs = (sql: string, zone: 'curated' | 'summary') =>
  * maintenance of the group's tables when given (`maintenanceSteps`, less the tables that do not exist).
  */
 export function planMerge(
-  o: PlanOptions, group: string, manifests: Manifest[],
-  { maintenance, ranges = new Map(), round }: { maintenance?: MaintenanceStep[]; ranges?: Map<string, ColumnRange[]>; round?: string } = {},
+  o: PlanOptions,
+  group: string,
+  manifests: Manifest[],
+  {
+    maintenance,
+    ranges = new Map(),
+    round,
+  }: { maintenance?: MaintenanceStep[]; ranges?: Map<string, ColumnRange[]>; round?: string } = {},
 ): MergePlan {
   const byName = new Map(o.contracts.map((c) => [c.dataset, c]));
   const contractOf = (ds: string) => {
@@ -106,22 +123,50 @@ export function planMerge(
   const maintained = new Set((maintenance ?? []).filter((m) => m.ddl).map((m) => m.name)).size;
   const base = {
     crawl: { start: false, targets: [] as { Path: string }[] },
-    dataset: group, batches, taken: batches.map((b) => `${b.dataset}/${b.batchId}` as TakenBatch), maintain: Boolean(maintenance), maintenance: maintenance ?? [],
+    dataset: group,
+    batches,
+    taken: batches.map((b) => `${b.dataset}/${b.batchId}` as TakenBatch),
+    maintain: Boolean(maintenance),
+    maintenance: maintenance ?? [],
     metricData: [
       ...metricData(batches),
-      ...(maintenance ? [{ MetricName: 'TablesMaintained', Unit: 'Count', Value: maintained, Dimensions: [{ Name: 'Dataset', Value: group }] }] : []),
+      ...(maintenance
+        ? [
+            {
+              MetricName: 'TablesMaintained',
+              Unit: 'Count',
+              Value: maintained,
+              Dimensions: [{ Name: 'Dataset', Value: group }],
+            },
+          ]
+        : []),
     ],
   };
   // Each dataset with converted batches, in name order: one MERGE each.
-  const sources = [...new Set(manifests.filter((m) => m.status === 'published').map((m) => m.dataset))].sort().map((ds) => ({
-    contract: contractOf(ds),
-    batches: manifests.filter((m) => m.dataset === ds && m.status === 'published').map((m): BatchRef => ({ batchId: m.batchId, ingestDate: m.ingestDate })),
-  }));
+  const sources = [...new Set(manifests.filter((m) => m.status === 'published').map((m) => m.dataset))]
+    .sort()
+    .map((ds) => ({
+      contract: contractOf(ds),
+      batches: manifests
+        .filter((m) => m.dataset === ds && m.status === 'published')
+        .map((m): BatchRef => ({ batchId: m.batchId, ingestDate: m.ingestDate })),
+    }));
   if (!sources.length) {
-    return { ...base, run: false, ddl: [], ddlKeys: [], captures: [], merges: [], summaries: [], forgets: [], views: [] };
+    return {
+      ...base,
+      run: false,
+      ddl: [],
+      ddlKeys: [],
+      captures: [],
+      merges: [],
+      summaries: [],
+      forgets: [],
+      views: [],
+    };
   }
   const fed = new Map<string, { owner: Contract; summary: Summary }>();
-  for (const { contract } of sources) for (const f of summariesFedBy(o.contracts, contract.dataset)) fed.set(f.summary.name, f);
+  for (const { contract } of sources)
+    for (const f of summariesFedBy(o.contracts, contract.dataset)) fed.set(f.summary.name, f);
   const owners = new Set<Contract>([...sources.map((s) => s.contract), ...[...fed.values()].map((f) => f.owner)]);
   const views = [...new Map([...owners].flatMap((c) => c.views).map((v) => [v.name, v])).values()];
 
@@ -154,24 +199,41 @@ export function planMerge(
   // Summaries fed by keyed datasets: a MERGE may move a row to another summary key (an order to another day), so
   // the keys of the stored rows are captured before the MERGEs and recomputed with the new ones.
   const capturing = round
-    ? [...fed.values()].map(({ summary }) => ({ summary, keyed: sources.filter((s) => s.contract.dataset in summary.affected && s.contract.key.length) }))
-      .filter((x) => x.keyed.length)
+    ? [...fed.values()]
+        .map(({ summary }) => ({
+          summary,
+          keyed: sources.filter((s) => s.contract.dataset in summary.affected && s.contract.key.length),
+        }))
+        .filter((x) => x.keyed.length)
     : [];
-  for (const { summary } of capturing) ddl.push({ name: `ddl:summary.${affectedTable(summary)}`, sql: affectedTableDdl(o.dialect, o.names, summary) });
+  for (const { summary } of capturing)
+    ddl.push({ name: `ddl:summary.${affectedTable(summary)}`, sql: affectedTableDdl(o.dialect, o.names, summary) });
   const captured = new Set(capturing.map((x) => x.summary.name));
   return {
     ...base,
     run: true,
     ddl,
     ddlKeys: [],
-    captures: capturing.flatMap(({ summary, keyed }) => keyed.map(({ contract, batches: refsOf }) => ({
-      name: `capture:summary.${summary.name}:${contract.dataset}`, sql: captureAffectedSql(o.names, summary, contract, refsOf, round!), dataset: group,
-    }))),
-    forgets: capturing.map(({ summary }) => ({ name: `forget:summary.${affectedTable(summary)}`, sql: forgetAffectedSql(o.names, summary, round!), dataset: group })),
+    captures: capturing.flatMap(({ summary, keyed }) =>
+      keyed.map(({ contract, batches: refsOf }) => ({
+        name: `capture:summary.${summary.name}:${contract.dataset}`,
+        sql: captureAffectedSql(o.names, summary, contract, refsOf, round!),
+        dataset: group,
+      })),
+    ),
+    forgets: capturing.map(({ summary }) => ({
+      name: `forget:summary.${affectedTable(summary)}`,
+      sql: forgetAffectedSql(o.names, summary, round!),
+      dataset: group,
+    })),
     merges: sources.map(({ contract, batches: refsOf }) => {
       const prunable = new Set(prunableColumns(contract));
       const prune = (ranges.get(contract.dataset) ?? []).filter((r) => prunable.has(r.column));
-      return { name: `merge:curated.${contract.dataset}`, sql: mergeSql(o.names, contract, refsOf, prune), dataset: contract.dataset };
+      return {
+        name: `merge:curated.${contract.dataset}`,
+        sql: mergeSql(o.names, contract, refsOf, prune),
+        dataset: contract.dataset,
+      };
     }),
     summaries: [...fed.values()].map(({ summary }) => {
       const feeding = sources.filter((s) => s.contract.dataset in summary.affected);
@@ -179,14 +241,24 @@ export function planMerge(
       // its rows never move to another day (appended, or a partition source that never changes for a key).
       const scope = summary.scope;
       const scopeContract = scope && byName.get(scope.dataset);
-      const still = scopeContract && (!scopeContract.key.length || (scopeContract.partitionsStable && prunableColumns(scopeContract).includes(scope.column)));
-      const range = still && feeding.length === 1 && feeding[0].contract.dataset === scope.dataset
-        ? ranges.get(scope.dataset)?.find((r) => r.column === scope.column)
-        : undefined;
+      const still =
+        scopeContract &&
+        (!scopeContract.key.length ||
+          (scopeContract.partitionsStable && prunableColumns(scopeContract).includes(scope.column)));
+      const range =
+        still && feeding.length === 1 && feeding[0].contract.dataset === scope.dataset
+          ? ranges.get(scope.dataset)?.find((r) => r.column === scope.column)
+          : undefined;
       return {
         name: `summary:summary.${summary.name}`,
         dataset: group,
-        sql: summaryMergeSql(o.names, summary, feeding, range ? { dataset: scope!.dataset, range } : undefined, captured.has(summary.name) ? round : undefined),
+        sql: summaryMergeSql(
+          o.names,
+          summary,
+          feeding,
+          range ? { dataset: scope!.dataset, range } : undefined,
+          captured.has(summary.name) ? round : undefined,
+        ),
       };
     }),
     views: views.map((v) => ({ name: `view:analytics.${v.name}`, sql: viewSql(o.names, v) })),
@@ -198,7 +270,10 @@ export function discoveryTargets(contracts: Contract[], lakeUri: string): { Path
   const base = lakeUri.replace(/\/+$/, '');
   return [
     { Path: `${base}/${quarantinePrefix(UNMATCHED)}` },
-    ...contracts.filter((c) => c.schemaDrift === 'evolve').map((c) => ({ Path: `${base}/${rawPrefix(c.dataset)}` })).sort((a, b) => a.Path.localeCompare(b.Path)),
+    ...contracts
+      .filter((c) => c.schemaDrift === 'evolve')
+      .map((c) => ({ Path: `${base}/${rawPrefix(c.dataset)}` }))
+      .sort((a, b) => a.Path.localeCompare(b.Path)),
   ];
 }
 
@@ -211,12 +286,14 @@ export function maintenanceSteps(o: PlanOptions, datasets: string[]): Maintenanc
     const c = byName.get(ds);
     if (!c) continue;
     const ddl = datasetDdl(o.dialect, o.names, c).at(-1)!;
-    for (const sql of o.dialect.maintainTable(o.names.curated, ds)) steps.push({ name: `maintain:curated.${ds}`, sql, ddl });
+    for (const sql of o.dialect.maintainTable(o.names.curated, ds))
+      steps.push({ name: `maintain:curated.${ds}`, sql, ddl });
     for (const { summary } of summariesFedBy(o.contracts, ds)) summaries.set(summary.name, summary);
   }
   for (const s of [...summaries.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     const ddl = summaryDdl(o.dialect, o.names, s);
-    for (const sql of o.dialect.maintainTable(o.names.summary, s.name)) steps.push({ name: `maintain:summary.${s.name}`, sql, ddl });
+    for (const sql of o.dialect.maintainTable(o.names.summary, s.name))
+      steps.push({ name: `maintain:summary.${s.name}`, sql, ddl });
   }
   for (const sql of o.dialect.maintainDatabase()) steps.push({ name: 'maintain:database', sql, ddl: '' });
   return steps;
@@ -224,8 +301,15 @@ export function maintenanceSteps(o: PlanOptions, datasets: string[]): Maintenanc
 
 function outcome(m: Manifest): BatchOutcome {
   return {
-    dataset: m.dataset, batchId: m.batchId, status: m.status, ingestDate: m.ingestDate, rowsWritten: m.rowsWritten, rowsRejected: m.rowsRejected,
-    rejectRatio: m.rejectRatio, maxRejectRatio: m.maxRejectRatio, thresholdExceeded: m.rejectThresholdExceeded,
+    dataset: m.dataset,
+    batchId: m.batchId,
+    status: m.status,
+    ingestDate: m.ingestDate,
+    rowsWritten: m.rowsWritten,
+    rowsRejected: m.rowsRejected,
+    rejectRatio: m.rejectRatio,
+    maxRejectRatio: m.maxRejectRatio,
+    thresholdExceeded: m.rejectThresholdExceeded,
     ...(m.drift ? { drift: describeDrift(m.drift) } : {}),
   };
 }
@@ -247,12 +331,21 @@ export function metricData(batches: BatchOutcome[]): MetricDatum[] {
       { MetricName: 'RowsRejected', Unit: 'Count', Value: count(bs, (b) => b.rowsRejected), Dimensions: ds },
       { MetricName: 'RejectRatio', Unit: 'None', Value: Math.max(...bs.map((b) => b.rejectRatio)), Dimensions: ds },
       { MetricName: 'SchemaDrift', Unit: 'Count', Value: count(bs, drifted), Dimensions: ds },
-      { MetricName: 'BatchesMerged', Unit: 'Count', Value: count(bs, (b) => (b.status === 'published' ? 1 : 0)), Dimensions: ds },
+      {
+        MetricName: 'BatchesMerged',
+        Unit: 'Count',
+        Value: count(bs, (b) => (b.status === 'published' ? 1 : 0)),
+        Dimensions: ds,
+      },
     ];
   });
   return [
     ...perDataset,
-    { MetricName: 'RejectThresholdExceeded', Unit: 'Count', Value: count(batches, (b) => (b.thresholdExceeded ? 1 : 0)) },
+    {
+      MetricName: 'RejectThresholdExceeded',
+      Unit: 'Count',
+      Value: count(batches, (b) => (b.thresholdExceeded ? 1 : 0)),
+    },
     { MetricName: 'SchemaDrift', Unit: 'Count', Value: count(batches, drifted) },
   ];
 }

@@ -8,7 +8,12 @@ export interface CatalogNames {
   analytics: string;
 }
 
-export const LOCAL_CATALOG: CatalogNames = { raw: 'raw', curated: 'curated', summary: 'summary', analytics: 'analytics' };
+export const LOCAL_CATALOG: CatalogNames = {
+  raw: 'raw',
+  curated: 'curated',
+  summary: 'summary',
+  analytics: 'analytics',
+};
 
 export interface ColumnDef {
   name: string;
@@ -26,7 +31,13 @@ export interface SqlDialect {
   /** The raw zone's table over Parquet files, or null where the catalog maintains it (DuckDB views). */
   createRawTable(names: CatalogNames, table: string, columns: ColumnDef[]): string | null;
   /** A managed table that supports MERGE: Iceberg on Athena, a DuckDB table locally. */
-  createManagedTable(schema: string, table: string, columns: ColumnDef[], zone: 'curated' | 'summary', partitionBy: string[]): string;
+  createManagedTable(
+    schema: string,
+    table: string,
+    columns: ColumnDef[],
+    zone: 'curated' | 'summary',
+    partitionBy: string[],
+  ): string;
   createSchema(schema: string): string | null;
   /**
    * Table maintenance for a managed table: Athena compacts small files and delete files (OPTIMIZE ... BIN_PACK,
@@ -39,10 +50,22 @@ export interface SqlDialect {
 }
 
 const ATHENA_TYPES: Record<string, string> = {
-  string: 'string', int32: 'int', int64: 'bigint', float64: 'double', boolean: 'boolean', date: 'date', timestamp: 'timestamp',
+  string: 'string',
+  int32: 'int',
+  int64: 'bigint',
+  float64: 'double',
+  boolean: 'boolean',
+  date: 'date',
+  timestamp: 'timestamp',
 };
 const DUCK_TYPES: Record<string, string> = {
-  string: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP',
+  string: 'VARCHAR',
+  int32: 'INTEGER',
+  int64: 'BIGINT',
+  float64: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
 };
 
 /** The first ingest date the raw tables' partition projection knows; a query without a date predicate lists each day since. */
@@ -58,7 +81,10 @@ export function athenaDialect(lakeLocation: string): SqlDialect {
     name: 'athena',
     type,
     createSchema: () => null, // Glue databases come from template.yaml
-    maintainTable: (schema, table) => [`OPTIMIZE ${schema}.${table} REWRITE DATA USING BIN_PACK`, `VACUUM ${schema}.${table}`],
+    maintainTable: (schema, table) => [
+      `OPTIMIZE ${schema}.${table} REWRITE DATA USING BIN_PACK`,
+      `VACUUM ${schema}.${table}`,
+    ],
     maintainDatabase: () => [],
     // Symlink table with partition projection: Athena computes the ingest_date partitions from the query's
     // predicate (no crawl, no ADD PARTITION before a MERGE), and in each it reads the Parquet files that the

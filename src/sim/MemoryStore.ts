@@ -24,7 +24,9 @@ export class MemoryStore implements ObjectStore {
   write(key: string): ObjectWriter {
     const parts: Uint8Array[] = [];
     return {
-      write: async (chunk) => { parts.push(chunk.slice()); },
+      write: async (chunk) => {
+        parts.push(chunk.slice());
+      },
       complete: async () => {
         await this.put(key, Buffer.concat(parts));
         return { bytes: parts.reduce((n, p) => n + p.length, 0) };

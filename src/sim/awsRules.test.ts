@@ -1,13 +1,29 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import { describe, expect, it } from 'vitest';
 import {
-  ATHENA_ACTIVE_DML_QUOTA, AthenaSim, athenaQueryCost, crawlerCost, esmConcurrency, GlueCrawlerSim, lambdaCost, LambdaSim, PRICES, SqsQueueSim, type SimClock,
+  ATHENA_ACTIVE_DML_QUOTA,
+  AthenaSim,
+  athenaQueryCost,
+  crawlerCost,
+  esmConcurrency,
+  GlueCrawlerSim,
+  lambdaCost,
+  LambdaSim,
+  PRICES,
+  SqsQueueSim,
+  type SimClock,
 } from './awsRules.ts';
 
 /** A virtual clock of its own (not installed globally): tests move it with tickAsync. */
 function virtual() {
   const clock = FakeTimers.createClock(0);
-  const sim: SimClock = { now: () => clock.now, sleep: (ms) => new Promise<void>((resolve) => { clock.setTimeout(() => resolve(), ms); }) };
+  const sim: SimClock = {
+    now: () => clock.now,
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        clock.setTimeout(() => resolve(), ms);
+      }),
+  };
   return { clock, sim };
 }
 
@@ -49,12 +65,18 @@ describe('Athena with Iceberg tables', () => {
     const athena = new AthenaSim(sim);
     const a = athena.run({ kind: 'dml', commitsTo: 'curated.orders', bytesScanned: 0 });
     await clock.tickAsync(500);
-    const b = athena.run({ kind: 'dml', commitsTo: 'curated.orders', bytesScanned: 0 }).then(() => null, (e: Error) => e);
+    const b = athena.run({ kind: 'dml', commitsTo: 'curated.orders', bytesScanned: 0 }).then(
+      () => null,
+      (e: Error) => e,
+    );
     const c = athena.run({ kind: 'dml', commitsTo: 'curated.items', bytesScanned: 0 });
     await clock.tickAsync(5_000);
     await a;
     await c;
-    expect(await b).toMatchObject({ name: 'States.TaskFailed', message: expect.stringContaining('ICEBERG_COMMIT_ERROR') });
+    expect(await b).toMatchObject({
+      name: 'States.TaskFailed',
+      message: expect.stringContaining('ICEBERG_COMMIT_ERROR'),
+    });
     expect(athena.conflicts).toBe(1);
     // One after the other, both commit.
     const d = athena.run({ kind: 'dml', commitsTo: 'curated.orders', bytesScanned: 0 });
@@ -66,7 +88,9 @@ describe('Athena with Iceberg tables', () => {
     const { clock, sim } = virtual();
     const athena = new AthenaSim(sim);
     let done = false;
-    void athena.run({ kind: 'dml', bytesScanned: 1e9 }).then(() => { done = true; });
+    void athena.run({ kind: 'dml', bytesScanned: 1e9 }).then(() => {
+      done = true;
+    });
     await clock.tickAsync(AthenaSim.durationMs({ kind: 'dml', bytesScanned: 1e9 }) - 1);
     expect(done).toBe(false);
     await clock.tickAsync(1);
@@ -78,7 +102,9 @@ describe('Athena with Iceberg tables', () => {
     const { clock, sim } = virtual();
     const athena = new AthenaSim(sim, 10e9);
     const running = Array.from({ length: ATHENA_ACTIVE_DML_QUOTA }, () => athena.run({ kind: 'dml', bytesScanned: 0 }));
-    await expect(athena.run({ kind: 'dml', bytesScanned: 0 })).rejects.toMatchObject({ name: 'Athena.TooManyRequestsException' });
+    await expect(athena.run({ kind: 'dml', bytesScanned: 0 })).rejects.toMatchObject({
+      name: 'Athena.TooManyRequestsException',
+    });
     await clock.tickAsync(10_000);
     await Promise.all(running);
     await expect(athena.run({ kind: 'dml', bytesScanned: 11e9 })).rejects.toThrow(/BytesScannedCutoffPerQuery/);

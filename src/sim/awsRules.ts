@@ -53,7 +53,10 @@ export const ATHENA_ACTIVE_DDL_QUOTA = 20;
 
 /** An error as the Step Functions service integrations name it, so that the ASL's Retry rules apply. */
 export class AwsError extends Error {
-  constructor(override readonly name: string, message: string) {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -74,10 +77,14 @@ export class GlueCrawlerSim {
   cost = 0;
   private runningUntil = -1;
 
-  constructor(private readonly clock: SimClock, private readonly durationMs: () => number) {}
+  constructor(
+    private readonly clock: SimClock,
+    private readonly durationMs: () => number,
+  ) {}
 
   start(name: string): void {
-    if (this.clock.now() < this.runningUntil) throw new AwsError('Glue.CrawlerRunningException', `Crawler with name ${name} has already started`);
+    if (this.clock.now() < this.runningUntil)
+      throw new AwsError('Glue.CrawlerRunningException', `Crawler with name ${name} has already started`);
     const d = this.durationMs();
     this.runningUntil = this.clock.now() + d;
     this.runs += 1;
@@ -85,7 +92,9 @@ export class GlueCrawlerSim {
   }
 
   state(): { State: 'RUNNING' | 'READY'; LastCrawl?: { Status: 'SUCCEEDED' } } {
-    return this.clock.now() < this.runningUntil ? { State: 'RUNNING' } : { State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } };
+    return this.clock.now() < this.runningUntil
+      ? { State: 'RUNNING' }
+      : { State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } };
   }
 }
 
@@ -121,7 +130,10 @@ export class AthenaSim {
   private active = { dml: 0, ddl: 0 };
   private readonly lastCommit = new Map<string, number>();
 
-  constructor(private readonly clock: SimClock, private readonly cutoffBytes = 200e9) {}
+  constructor(
+    private readonly clock: SimClock,
+    private readonly cutoffBytes = 200e9,
+  ) {}
 
   static durationMs(q: AthenaQuery): number {
     return (q.kind === 'ddl' ? 1000 : 2000) + (q.bytesScanned / 100e6) * 1000;
@@ -129,17 +141,28 @@ export class AthenaSim {
 
   async run(q: AthenaQuery): Promise<void> {
     const quota = q.kind === 'dml' ? ATHENA_ACTIVE_DML_QUOTA : ATHENA_ACTIVE_DDL_QUOTA;
-    if (this.active[q.kind] >= quota) throw new AwsError('Athena.TooManyRequestsException', `active ${q.kind.toUpperCase()} queries are at the quota (${quota})`);
+    if (this.active[q.kind] >= quota)
+      throw new AwsError(
+        'Athena.TooManyRequestsException',
+        `active ${q.kind.toUpperCase()} queries are at the quota (${quota})`,
+      );
     this.active[q.kind] += 1;
     this.queries += 1;
     const started = this.clock.now();
     try {
-      if (q.bytesScanned > this.cutoffBytes) throw new AwsError('States.TaskFailed', 'Query exhausted the workgroup data usage limit (BytesScannedCutoffPerQuery)');
+      if (q.bytesScanned > this.cutoffBytes)
+        throw new AwsError(
+          'States.TaskFailed',
+          'Query exhausted the workgroup data usage limit (BytesScannedCutoffPerQuery)',
+        );
       await this.clock.sleep(AthenaSim.durationMs(q));
       if (q.commitsTo) {
         if ((this.lastCommit.get(q.commitsTo) ?? -1) > started) {
           this.conflicts += 1;
-          throw new AwsError('States.TaskFailed', `ICEBERG_COMMIT_ERROR: Failed to commit Iceberg update to table ${q.commitsTo}: a concurrent commit won`);
+          throw new AwsError(
+            'States.TaskFailed',
+            `ICEBERG_COMMIT_ERROR: Failed to commit Iceberg update to table ${q.commitsTo}: a concurrent commit won`,
+          );
         }
         this.lastCommit.set(q.commitsTo, this.clock.now());
       }
@@ -163,7 +186,11 @@ export class SqsQueueSim<T> {
   private seq = 0;
   private waiting: (() => void)[] = [];
 
-  constructor(private readonly clock: SimClock, readonly visibilityTimeoutMs: number, readonly maxReceiveCount: number) {}
+  constructor(
+    private readonly clock: SimClock,
+    readonly visibilityTimeoutMs: number,
+    readonly maxReceiveCount: number,
+  ) {}
 
   send(body: T): void {
     this.requests += 1;
@@ -210,7 +237,6 @@ export class SqsQueueSim<T> {
   get size(): number {
     return this.messages.length;
   }
-
 }
 
 /**
@@ -226,13 +252,21 @@ export class LambdaSim {
   private running = 0;
   private warm = 0;
 
-  constructor(private readonly clock: SimClock, readonly name: string, readonly memoryMb: number, readonly concurrencyLimit: number) {}
+  constructor(
+    private readonly clock: SimClock,
+    readonly name: string,
+    readonly memoryMb: number,
+    readonly concurrencyLimit: number,
+  ) {}
 
   /** Runs `work` at the end of an invocation of `durationMs` (plus a cold start on a new environment). */
   async invoke<R>(durationMs: number, work: () => Promise<R>): Promise<R> {
     if (this.running >= this.concurrencyLimit) {
       this.throttles += 1;
-      throw new AwsError('Lambda.TooManyRequestsException', `Rate Exceeded (${this.name}: ${this.concurrencyLimit} concurrent)`);
+      throw new AwsError(
+        'Lambda.TooManyRequestsException',
+        `Rate Exceeded (${this.name}: ${this.concurrencyLimit} concurrent)`,
+      );
     }
     this.running += 1;
     const cold = this.warm < this.running ? 300 : 0;

@@ -14,7 +14,17 @@ import { planMerge, type MergePlan } from '../pipeline/planMerge.ts';
 import { athenaDialect, type CatalogNames } from '../pipeline/sqlDialect.ts';
 import type { MergeLease, PipelineStarter } from '../ports.ts';
 import {
-  AthenaSim, AwsError, esmConcurrency, ESM_IDLE_POLLERS, GlueCrawlerSim, KEY_COLUMNS_SHARE, LambdaSim, PRICES, SqsQueueSim, SUMMARY_COLUMNS_SHARE, type SimClock,
+  AthenaSim,
+  AwsError,
+  esmConcurrency,
+  ESM_IDLE_POLLERS,
+  GlueCrawlerSim,
+  KEY_COLUMNS_SHARE,
+  LambdaSim,
+  PRICES,
+  SqsQueueSim,
+  SUMMARY_COLUMNS_SHARE,
+  type SimClock,
 } from './awsRules.ts';
 import { MemoryStore } from './MemoryStore.ts';
 
@@ -63,7 +73,12 @@ export interface BurstResult {
   costByService: Record<string, number>;
 }
 
-const NAMES: CatalogNames = { raw: 'landfall_sim_raw', curated: 'landfall_sim_curated', summary: 'landfall_sim_summary', analytics: 'landfall_sim_analytics' };
+const NAMES: CatalogNames = {
+  raw: 'landfall_sim_raw',
+  curated: 'landfall_sim_curated',
+  summary: 'landfall_sim_summary',
+  analytics: 'landfall_sim_analytics',
+};
 /** ASSUMPTION: the ingest function converts 40 MB of CSV a second (the benchmark), Parquet is 1/6 of the CSV. */
 const CSV_BYTES_PER_MS = 40e3;
 const PARQUET_RATIO = 6;
@@ -91,8 +106,14 @@ function countingLease(inner: MergeLease, count: { reads: number; writes: number
       if (!r.acquired) count.reads += 1;
       return r;
     },
-    takeOver: async (d, f, h, t) => { count.writes += 1; return inner.takeOver(d, f, h, t); },
-    release: async (d, h) => { count.writes += 1; return inner.release(d, h); },
+    takeOver: async (d, f, h, t) => {
+      count.writes += 1;
+      return inner.takeOver(d, f, h, t);
+    },
+    release: async (d, h) => {
+      count.writes += 1;
+      return inner.release(d, h);
+    },
   };
 }
 
@@ -109,17 +130,26 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
   const definition = JSON.parse(substituteDefinition(definitionText, substitutions)) as StateMachineDefinition;
   const machine = new StateMachine(definition);
   const start = Date.parse('2026-11-30T06:00:00Z');
-  const clock = FakeTimers.withGlobal(globalThis).install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: start });
-  const sim: SimClock = { now: () => clock.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))) };
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    now: start,
+  });
+  const sim: SimClock = {
+    now: () => clock.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  };
   try {
     let settled = false;
-    const result = simulate(o, chosen, machine, sim, rand, start).finally(() => { settled = true; });
+    const result = simulate(o, chosen, machine, sim, rand, start).finally(() => {
+      settled = true;
+    });
     let idle = 0;
     while (!settled) {
       if (clock.countTimers() === 0) {
         // Nothing scheduled: let promise chains settle; many turns with no timer and no end would be a deadlock.
         await new Promise((resolve) => setImmediate(resolve));
-        if (++idle > 10_000) throw new Error('the burst simulation stopped making progress (no timer pending, not finished)');
+        if (++idle > 10_000)
+          throw new Error('the burst simulation stopped making progress (no timer pending, not finished)');
         continue;
       }
       idle = 0;
@@ -132,22 +162,49 @@ export async function runBurst(o: BurstOptions): Promise<BurstResult> {
 }
 
 async function simulate(
-  o: BurstOptions, chosen: Contract[], machine: StateMachine, sim: SimClock, rand: () => number, start: number,
+  o: BurstOptions,
+  chosen: Contract[],
+  machine: StateMachine,
+  sim: SimClock,
+  rand: () => number,
+  start: number,
 ): Promise<BurstResult> {
   const lake = new MemoryStore('landfall-lake-sim');
   const dynamo = { reads: 0, writes: 0 };
   const groups = mergeGroups(o.contracts);
-  const queue = new MergeQueue(lake, countingLease(new MemoryMergeLease(() => sim.now()), dynamo), () => new Date(sim.now()), groups);
-  const planCtx: PlanContext = { lake, contracts: o.contracts, dialect: athenaDialect('s3://landfall-lake-sim'), names: NAMES, queue, rememberDdl: true, lakeUri: 's3://landfall-lake-sim' };
+  const queue = new MergeQueue(
+    lake,
+    countingLease(new MemoryMergeLease(() => sim.now()), dynamo),
+    () => new Date(sim.now()),
+    groups,
+  );
+  const planCtx: PlanContext = {
+    lake,
+    contracts: o.contracts,
+    dialect: athenaDialect('s3://landfall-lake-sim'),
+    names: NAMES,
+    queue,
+    rememberDdl: true,
+    lakeUri: 's3://landfall-lake-sim',
+  };
   const athena = new AthenaSim(sim);
   const crawler = new GlueCrawlerSim(sim, () => 60_000 + rand() * 60_000);
   const queued = o.design === 'queued';
   // Queued: the ingest function reads the landing queue with bounded concurrency. Per batch: S3 invokes it
   // asynchronously, up to the account's 1,000 concurrent executions.
-  const ingestFn = new LambdaSim(sim, 'ingest', 3008, queued ? o.ingestMaxConcurrency ?? 10 : 1000);
+  const ingestFn = new LambdaSim(sim, 'ingest', 3008, queued ? (o.ingestMaxConcurrency ?? 10) : 1000);
   const planFn = new LambdaSim(sim, 'plan', 512, 1000);
   const landing = new SqsQueueSim<{ key: string; dataset: string; bytes: number }>(sim, 5_400_000, 3);
-  const counters = { maxScan: 0, cloudwatch: 0, transitions: 0, executions: 0, failed: 0, published: 0, mergeStatements: 0, lastMerged: start };
+  const counters = {
+    maxScan: 0,
+    cloudwatch: 0,
+    transitions: 0,
+    executions: 0,
+    failed: 0,
+    published: 0,
+    mergeStatements: 0,
+    lastMerged: start,
+  };
   const running = new Set<string>();
   const executionsDone: Promise<void>[] = [];
   const rawBytes = new Map<string, number>(); // `${dataset}/${batch}` -> Parquet bytes
@@ -158,21 +215,47 @@ async function simulate(
   // What each SQL statement of a round reads and commits, by its text: a MERGE reads its batches' raw files and
   // the key columns of the whole curated table (the ON clause is on the key only), a summary its batches and the
   // columns it uses of the tables it reads.
-  const statements = new Map<string, { kind: 'ddl' } | { kind: 'dml'; table: string; raw: number; reads: string[]; share: number; grows?: string }>();
+  const statements = new Map<
+    string,
+    { kind: 'ddl' } | { kind: 'dml'; table: string; raw: number; reads: string[]; share: number; grows?: string }
+  >();
   const learn = (plan: MergePlan) => {
-    const bytesOf = (ds: string) => plan.batches.filter((b) => b.dataset === ds).reduce((n, b) => n + (rawBytes.get(`${ds}/${b.batchId}`) ?? 0), 0);
+    const bytesOf = (ds: string) =>
+      plan.batches.filter((b) => b.dataset === ds).reduce((n, b) => n + (rawBytes.get(`${ds}/${b.batchId}`) ?? 0), 0);
     for (const s of [...plan.ddl, ...plan.views]) statements.set(s.sql, { kind: 'ddl' });
     // Capturing old keys reads the stored rows of the batches' keys (key columns), forgetting them deletes a few rows.
-    for (const s of plan.captures) statements.set(s.sql, { kind: 'dml', table: `capture.${s.name}`, raw: 0, reads: [s.name.split(':').pop()!], share: KEY_COLUMNS_SHARE });
+    for (const s of plan.captures)
+      statements.set(s.sql, {
+        kind: 'dml',
+        table: `capture.${s.name}`,
+        raw: 0,
+        reads: [s.name.split(':').pop()!],
+        share: KEY_COLUMNS_SHARE,
+      });
     for (const s of plan.forgets) statements.set(s.sql, { kind: 'dml', table: s.name, raw: 0, reads: [], share: 0 });
     for (const m of plan.merges) {
       const ds = m.name.replace('merge:curated.', '');
-      statements.set(m.sql, { kind: 'dml', table: `curated.${ds}`, raw: bytesOf(ds), reads: [ds], share: KEY_COLUMNS_SHARE, grows: ds });
+      statements.set(m.sql, {
+        kind: 'dml',
+        table: `curated.${ds}`,
+        raw: bytesOf(ds),
+        reads: [ds],
+        share: KEY_COLUMNS_SHARE,
+        grows: ds,
+      });
     }
     for (const s of plan.summaries) {
       const reads = [...s.sql.matchAll(new RegExp(`${NAMES.curated}\\.([a-z_0-9]+)`, 'g'))].map((x) => x[1]);
-      const raw = [...new Set(plan.batches.map((b) => b.dataset))].filter((ds) => s.sql.includes(`${NAMES.raw}.${ds} `)).reduce((n, ds) => n + bytesOf(ds), 0);
-      statements.set(s.sql, { kind: 'dml', table: s.name.replace('summary:', ''), raw, reads: [...new Set(reads)], share: SUMMARY_COLUMNS_SHARE });
+      const raw = [...new Set(plan.batches.map((b) => b.dataset))]
+        .filter((ds) => s.sql.includes(`${NAMES.raw}.${ds} `))
+        .reduce((n, ds) => n + bytesOf(ds), 0);
+      statements.set(s.sql, {
+        kind: 'dml',
+        table: s.name.replace('summary:', ''),
+        raw,
+        reads: [...new Set(reads)],
+        share: SUMMARY_COLUMNS_SHARE,
+      });
     }
   };
   const runSql = async ({ QueryString }: { QueryString: string }) => {
@@ -185,7 +268,9 @@ async function simulate(
       await athena.run({ kind: 'dml', commitsTo: st.table, bytesScanned: scanned });
       if (st.grows) curatedBytes.set(st.grows, (curatedBytes.get(st.grows) ?? 0) + st.raw);
       counters.maxScan = Math.max(counters.maxScan, scanned);
-      return { QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: Math.round(scanned) } } };
+      return {
+        QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: Math.round(scanned) } },
+      };
     }
     return { QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } } };
   };
@@ -194,51 +279,89 @@ async function simulate(
     await sim.sleep(50);
     return {};
   };
-  const plan = (task: PipelineTask) => planFn.invoke(PLAN_MS, async () => {
-    const out = await handlePipelineTask(planCtx, task);
-    if (task.action === 'take') learn(out as MergePlan);
-    if (task.action === 'finish') {
-      for (const t of task.taken) merged.add(t);
-      if (task.taken.length) counters.lastMerged = sim.now();
-    }
-    return out;
-  });
+  const plan = (task: PipelineTask) =>
+    planFn.invoke(PLAN_MS, async () => {
+      const out = await handlePipelineTask(planCtx, task);
+      if (task.action === 'take') learn(out as MergePlan);
+      if (task.action === 'finish') {
+        for (const t of task.taken) merged.add(t);
+        if (task.taken.length) counters.lastMerged = sim.now();
+      }
+      return out;
+    });
 
   const handlers: Record<string, (input: never) => unknown> = queued
     ? {
-      Enqueue: plan, TakePending: plan, FinishRound: plan, ReleaseLease: plan,
-      RunDdl: runSql, RunCapture: runSql, RunMerge: runSql, RunSummary: runSql, RunForget: runSql, RunView: runSql, RunMaintenance: runSql,
-      PublishMetrics: putMetrics, PublishFailure: putMetrics, RecordMergeScan: putMetrics, RecordSummaryScan: putMetrics,
-      UpdateDiscoveryTargets: async ({ Name }: { Name: string }) => {
-        if (crawler.state().State === 'RUNNING') throw new AwsError('Glue.CrawlerRunningException', `Crawler with name ${Name} is running`);
-        return {};
-      },
-      StartDiscoveryCrawl: async ({ Name }: { Name: string }) => { crawler.start(Name); return {}; },
-    }
+        Enqueue: plan,
+        TakePending: plan,
+        FinishRound: plan,
+        ReleaseLease: plan,
+        RunDdl: runSql,
+        RunCapture: runSql,
+        RunMerge: runSql,
+        RunSummary: runSql,
+        RunForget: runSql,
+        RunView: runSql,
+        RunMaintenance: runSql,
+        PublishMetrics: putMetrics,
+        PublishFailure: putMetrics,
+        RecordMergeScan: putMetrics,
+        RecordSummaryScan: putMetrics,
+        UpdateDiscoveryTargets: async ({ Name }: { Name: string }) => {
+          if (crawler.state().State === 'RUNNING')
+            throw new AwsError('Glue.CrawlerRunningException', `Crawler with name ${Name} is running`);
+          return {};
+        },
+        StartDiscoveryCrawl: async ({ Name }: { Name: string }) => {
+          crawler.start(Name);
+          return {};
+        },
+      }
     : {
-      // The per-batch design: a plan of one batch, a crawl, one MERGE per batch.
-      PlanBatch: (input: { dataset: string; batchId: string; manifestKey: string }) => planFn.invoke(PLAN_MS, async () => {
-        const m = (await readManifest(lake, input.manifestKey))!;
-        const p = planMerge({ contracts: o.contracts, dialect: planCtx.dialect, names: NAMES }, m.dataset, [m]);
-        learn(p);
-        return {
-          dataset: m.dataset, batchId: m.batchId, run: p.run, crawler: 'landfall-sim-raw', ddl: p.ddl, merge: p.merges[0], summaries: p.summaries, views: p.views,
-          metrics: { rowsWritten: m.rowsWritten, rowsRejected: 0, rejectRatio: 0, thresholdExceeded: 0, schemaDrift: 0, merged: 1 },
-        };
-      }),
-      StartCrawler: async ({ Name }: { Name: string }) => { crawler.start(Name); return {}; },
-      GetCrawler: async ({ Name }: { Name: string }) => ({ Crawler: { Name, ...crawler.state() } }),
-      RunDdl: runSql, RunSummary: runSql, RunView: runSql,
-      Merge: async (task: { QueryString: string }) => {
-        const r = await runSql(task);
-        const ds = (statements.get(task.QueryString) as { grows?: string }).grows!;
-        const batch = /_batch_id = '([^']+)'/.exec(task.QueryString)?.[1];
-        merged.add(`${ds}/${batch}`);
-        counters.lastMerged = sim.now();
-        return r;
-      },
-      PublishMetrics: putMetrics, PublishFailure: putMetrics,
-    };
+        // The per-batch design: a plan of one batch, a crawl, one MERGE per batch.
+        PlanBatch: (input: { dataset: string; batchId: string; manifestKey: string }) =>
+          planFn.invoke(PLAN_MS, async () => {
+            const m = (await readManifest(lake, input.manifestKey))!;
+            const p = planMerge({ contracts: o.contracts, dialect: planCtx.dialect, names: NAMES }, m.dataset, [m]);
+            learn(p);
+            return {
+              dataset: m.dataset,
+              batchId: m.batchId,
+              run: p.run,
+              crawler: 'landfall-sim-raw',
+              ddl: p.ddl,
+              merge: p.merges[0],
+              summaries: p.summaries,
+              views: p.views,
+              metrics: {
+                rowsWritten: m.rowsWritten,
+                rowsRejected: 0,
+                rejectRatio: 0,
+                thresholdExceeded: 0,
+                schemaDrift: 0,
+                merged: 1,
+              },
+            };
+          }),
+        StartCrawler: async ({ Name }: { Name: string }) => {
+          crawler.start(Name);
+          return {};
+        },
+        GetCrawler: async ({ Name }: { Name: string }) => ({ Crawler: { Name, ...crawler.state() } }),
+        RunDdl: runSql,
+        RunSummary: runSql,
+        RunView: runSql,
+        Merge: async (task: { QueryString: string }) => {
+          const r = await runSql(task);
+          const ds = (statements.get(task.QueryString) as { grows?: string }).grows!;
+          const batch = /_batch_id = '([^']+)'/.exec(task.QueryString)?.[1];
+          merged.add(`${ds}/${batch}`);
+          counters.lastMerged = sim.now();
+          return r;
+        },
+        PublishMetrics: putMetrics,
+        PublishFailure: putMetrics,
+      };
 
   const startExecution = (input: object, name: string) => {
     counters.executions += 1;
@@ -250,13 +373,21 @@ async function simulate(
     const transitions = (async () => {
       for await (const e of execution.eventLogs) if (e.type === 'StateEntered') counters.transitions += 1;
     })();
-    executionsDone.push(execution.result.then(() => undefined, (err: Error & { cause?: { name?: string } }) => {
-      counters.failed += 1;
-      const name = err.cause?.name ?? err.name;
-      failures[name] = (failures[name] ?? 0) + 1;
-    })
-      .finally(() => { running.delete(name); })
-      .then(() => transitions.catch(() => undefined)));
+    executionsDone.push(
+      execution.result
+        .then(
+          () => undefined,
+          (err: Error & { cause?: { name?: string } }) => {
+            counters.failed += 1;
+            const name = err.cause?.name ?? err.name;
+            failures[name] = (failures[name] ?? 0) + 1;
+          },
+        )
+        .finally(() => {
+          running.delete(name);
+        })
+        .then(() => transitions.catch(() => undefined)),
+    );
   };
   const starter: PipelineStarter = {
     start: async () => 'started',
@@ -276,14 +407,28 @@ async function simulate(
       const rows = Math.floor(file.bytes / 120);
       const ingestDate = new Date(sim.now()).toISOString().slice(0, 10);
       const m = {
-        manifestVersion: 1, batchId, dataset: file.dataset, status: 'published', ingestDate,
+        manifestVersion: 1,
+        batchId,
+        dataset: file.dataset,
+        status: 'published',
+        ingestDate,
         source: { key: file.key, size: file.bytes, etag: batchId, bucket: 'landfall-landing-sim', compression: 'none' },
-        startedAt: new Date(sim.now()).toISOString(), finishedAt: new Date(sim.now()).toISOString(),
-        rowsRead: rows, rowsWritten: rows, rowsRejected: 0, blankLines: 0, commentLines: 0, rejectsByReason: {}, rejectRatio: 0,
-        maxRejectRatio: contract.quality.maxRejectRatio, rejectThresholdExceeded: false,
+        startedAt: new Date(sim.now()).toISOString(),
+        finishedAt: new Date(sim.now()).toISOString(),
+        rowsRead: rows,
+        rowsWritten: rows,
+        rowsRejected: 0,
+        blankLines: 0,
+        commentLines: 0,
+        rejectsByReason: {},
+        rejectRatio: 0,
+        maxRejectRatio: contract.quality.maxRejectRatio,
+        rejectThresholdExceeded: false,
         // No Parquet is written here, so the plan reads no footer: MERGEs are not pruned (KEY_COLUMNS_SHARE of the table).
         files: [],
-        quarantine: null, header: { found: null, reordered: false }, schema: [],
+        quarantine: null,
+        header: { found: null, reordered: false },
+        schema: [],
       };
       await lake.put(manifestKey(file.dataset, batchId), JSON.stringify(m));
       counters.published += 1;
@@ -300,7 +445,12 @@ async function simulate(
   // The uploads.
   const uploads = Array.from({ length: o.files }, (_, i) => {
     const dataset = chosen[i % chosen.length].dataset;
-    return { at: rand() * (o.withinSeconds ?? 60) * 1000, key: `${dataset}/export-${String(i).padStart(5, '0')}.csv`, dataset, bytes: Math.round(1e6 + rand() * 9e6) };
+    return {
+      at: rand() * (o.withinSeconds ?? 60) * 1000,
+      key: `${dataset}/export-${String(i).padStart(5, '0')}.csv`,
+      dataset,
+      bytes: Math.round(1e6 + rand() * 9e6),
+    };
   });
   let landed = 0;
   let inflight = 0;
@@ -313,12 +463,15 @@ async function simulate(
       }
       // S3 invokes the function asynchronously; Lambda retries a throttled event for up to 6 hours.
       inflight += 1;
-      const attempt = (): Promise<void> => ingest(u).catch(async (err: Error) => {
-        if (!(err instanceof AwsError)) throw err;
-        await sim.sleep(1000 + rand() * 60_000);
-        return attempt();
+      const attempt = (): Promise<void> =>
+        ingest(u).catch(async (err: Error) => {
+          if (!(err instanceof AwsError)) throw err;
+          await sim.sleep(1000 + rand() * 60_000);
+          return attempt();
+        });
+      void attempt().finally(() => {
+        inflight -= 1;
       });
-      void attempt().finally(() => { inflight -= 1; });
     }, u.at);
   }
 
@@ -328,7 +481,10 @@ async function simulate(
   const poller = async () => {
     while (polling) {
       if (landing.size && firstMessageAt === undefined) firstMessageAt = sim.now();
-      const limit = esmConcurrency(o.ingestMaxConcurrency ?? 10, firstMessageAt === undefined ? 0 : (sim.now() - firstMessageAt) / 1000);
+      const limit = esmConcurrency(
+        o.ingestMaxConcurrency ?? 10,
+        firstMessageAt === undefined ? 0 : (sim.now() - firstMessageAt) / 1000,
+      );
       if (inflight >= limit) {
         await sim.sleep(1000);
         continue;
@@ -341,7 +497,14 @@ async function simulate(
         continue;
       }
       inflight += 1;
-      void ingest(m.body).then(() => landing.delete(m.id), () => undefined).finally(() => { inflight -= 1; });
+      void ingest(m.body)
+        .then(
+          () => landing.delete(m.id),
+          () => undefined,
+        )
+        .finally(() => {
+          inflight -= 1;
+        });
       await sim.sleep(0);
     }
   };
@@ -370,7 +533,7 @@ async function simulate(
     files: o.files,
     datasets: chosen.length,
     withinSeconds: o.withinSeconds ?? 60,
-    mergeWindowSeconds: o.design === 'queued' ? o.mergeWindowSeconds ?? 60 : 0,
+    mergeWindowSeconds: o.design === 'queued' ? (o.mergeWindowSeconds ?? 60) : 0,
     batchesPublished: counters.published,
     batchesMerged: merged.size,
     mergeStatements: counters.mergeStatements,
@@ -387,5 +550,3 @@ async function simulate(
     costByService: Object.fromEntries(Object.entries(costByService).map(([k, v]) => [k, round6(v)])),
   };
 }
-
-

@@ -52,11 +52,38 @@ export interface IngestConfig {
  */
 export const FUNCTION_ENV = {
   IngestFunction: [
-    'LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'RANGE_MB',
-    'STATE_MACHINE_ARN', 'IDEMPOTENCY_TABLE', 'MERGE_LEASE_TABLE',
+    'LANDING_BUCKET',
+    'LAKE_BUCKET',
+    'CONTRACTS_DIR',
+    'PARQUET_WASM_PATH',
+    'PARQUET_WORKER_PATH',
+    'CSV_WASM_PATH',
+    'TARGET_FILE_MB',
+    'RANGE_MB',
+    'STATE_MACHINE_ARN',
+    'IDEMPOTENCY_TABLE',
+    'MERGE_LEASE_TABLE',
   ],
-  ConvertFunction: ['LANDING_BUCKET', 'LAKE_BUCKET', 'CONTRACTS_DIR', 'PARQUET_WASM_PATH', 'PARQUET_WORKER_PATH', 'CSV_WASM_PATH', 'TARGET_FILE_MB', 'RANGE_MB'],
-  PlanFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR', 'RAW_DATABASE', 'CURATED_DATABASE', 'SUMMARY_DATABASE', 'ANALYTICS_DATABASE', 'MERGE_LEASE_TABLE', 'STATE_MACHINE_ARN'],
+  ConvertFunction: [
+    'LANDING_BUCKET',
+    'LAKE_BUCKET',
+    'CONTRACTS_DIR',
+    'PARQUET_WASM_PATH',
+    'PARQUET_WORKER_PATH',
+    'CSV_WASM_PATH',
+    'TARGET_FILE_MB',
+    'RANGE_MB',
+  ],
+  PlanFunction: [
+    'LAKE_BUCKET',
+    'CONTRACTS_DIR',
+    'RAW_DATABASE',
+    'CURATED_DATABASE',
+    'SUMMARY_DATABASE',
+    'ANALYTICS_DATABASE',
+    'MERGE_LEASE_TABLE',
+    'STATE_MACHINE_ARN',
+  ],
   FreshnessFunction: ['LAKE_BUCKET', 'CONTRACTS_DIR'],
 } as const;
 
@@ -73,14 +100,18 @@ function envOf(fn: FunctionId, env: NodeJS.ProcessEnv) {
   };
   const need = (name: string) => {
     const v = get(name);
-    if (!v) throw new Error(`environment variable ${name} is not set (template.yaml sets it for the deployed function)`);
+    if (!v)
+      throw new Error(`environment variable ${name} is not set (template.yaml sets it for the deployed function)`);
     return v;
   };
   return { get, need };
 }
 
 /** The ingest function's configuration; the convert function reads the same, less the state machine and table. */
-export function ingestConfigFromEnv(env: NodeJS.ProcessEnv, fn: 'IngestFunction' | 'ConvertFunction' = 'IngestFunction'): IngestConfig {
+export function ingestConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+  fn: 'IngestFunction' | 'ConvertFunction' = 'IngestFunction',
+): IngestConfig {
   const { get, need } = envOf(fn, env);
   const megabytes = (name: string) => {
     const text = get(name);
@@ -127,15 +158,24 @@ export async function ingestContextFromConfig(c: IngestConfig): Promise<IngestCo
   };
 }
 
-export function pipelineStarterFromConfig(c: { stateMachineArn?: string; localLake?: string }): PipelineStarter | undefined {
+export function pipelineStarterFromConfig(c: {
+  stateMachineArn?: string;
+  localLake?: string;
+}): PipelineStarter | undefined {
   return c.stateMachineArn && !c.localLake ? new SfnPipelineStarter(new SFNClient({}), c.stateMachineArn) : undefined;
 }
 
 /** The lake's merge queue with the stage's DynamoDB leases (a lease of the process's own under `landfall invoke`). */
-export function mergeQueueFromConfig(c: { localLake?: string; mergeLeaseTable?: string }, lake: ObjectStore, contracts: Contract[]): MergeQueue | undefined {
+export function mergeQueueFromConfig(
+  c: { localLake?: string; mergeLeaseTable?: string },
+  lake: ObjectStore,
+  contracts: Contract[],
+): MergeQueue | undefined {
   const groups = mergeGroups(contracts);
   if (c.localLake) return new MergeQueue(lake, new MemoryMergeLease(), () => new Date(), groups);
-  return c.mergeLeaseTable ? new MergeQueue(lake, new DynamoMergeLease(new DynamoDBClient({}), c.mergeLeaseTable), () => new Date(), groups) : undefined;
+  return c.mergeLeaseTable
+    ? new MergeQueue(lake, new DynamoMergeLease(new DynamoDBClient({}), c.mergeLeaseTable), () => new Date(), groups)
+    : undefined;
 }
 
 /** Configuration of the plan and freshness functions. */
@@ -154,7 +194,12 @@ export function catalogConfigFromEnv(env: NodeJS.ProcessEnv): CatalogConfig {
   return {
     lakeBucket: need('LAKE_BUCKET'),
     contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts',
-    names: { raw: need('RAW_DATABASE'), curated: need('CURATED_DATABASE'), summary: need('SUMMARY_DATABASE'), analytics: need('ANALYTICS_DATABASE') },
+    names: {
+      raw: need('RAW_DATABASE'),
+      curated: need('CURATED_DATABASE'),
+      summary: need('SUMMARY_DATABASE'),
+      analytics: need('ANALYTICS_DATABASE'),
+    },
     mergeLeaseTable: get(LOCAL_ONLY_ENV) ? undefined : need('MERGE_LEASE_TABLE'),
     stateMachineArn: get('STATE_MACHINE_ARN'),
     localLake: get(LOCAL_ONLY_ENV),
@@ -169,11 +214,17 @@ export interface FreshnessConfig {
 
 export function freshnessConfigFromEnv(env: NodeJS.ProcessEnv): FreshnessConfig {
   const { get, need } = envOf('FreshnessFunction', env);
-  return { lakeBucket: need('LAKE_BUCKET'), contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts', localLake: get(LOCAL_ONLY_ENV) };
+  return {
+    lakeBucket: need('LAKE_BUCKET'),
+    contractsDir: get('CONTRACTS_DIR') ?? '/opt/contracts',
+    localLake: get(LOCAL_ONLY_ENV),
+  };
 }
 
 function lakeStore(c: { lakeBucket: string; localLake?: string }): ObjectStore {
-  return c.localLake ? new FolderStore(join(c.localLake, 'lake'), c.lakeBucket) : new S3Store(new S3Client({}), c.lakeBucket);
+  return c.localLake
+    ? new FolderStore(join(c.localLake, 'lake'), c.lakeBucket)
+    : new S3Store(new S3Client({}), c.lakeBucket);
 }
 
 /** Composition root of the plan function: Athena SQL over the stage's Glue databases. */
@@ -181,7 +232,12 @@ export async function planContextFromConfig(c: CatalogConfig): Promise<PlanConte
   const lake = lakeStore(c);
   const contracts = await loadContracts(c.contractsDir);
   return {
-    lake, contracts, dialect: athenaDialect(`s3://${c.lakeBucket}`), names: c.names, queue: mergeQueueFromConfig(c, lake, contracts)!, rememberDdl: true,
+    lake,
+    contracts,
+    dialect: athenaDialect(`s3://${c.lakeBucket}`),
+    names: c.names,
+    queue: mergeQueueFromConfig(c, lake, contracts)!,
+    rememberDdl: true,
     lakeUri: `s3://${c.lakeBucket}`,
     starter: pipelineStarterFromConfig({ stateMachineArn: c.stateMachineArn, localLake: c.localLake }),
   };

@@ -22,9 +22,12 @@ export interface LocalLake {
 export const DEFAULT_WAREHOUSE_MB = 512;
 
 /** Composition root for the laptop: two folders play the landing and lake buckets. */
-export async function openLocalLake(
-  options: { root: string; contractsDir?: string; settings?: Partial<IngestSettings>; warehouseMemoryMb?: number },
-): Promise<LocalLake> {
+export async function openLocalLake(options: {
+  root: string;
+  contractsDir?: string;
+  settings?: Partial<IngestSettings>;
+  warehouseMemoryMb?: number;
+}): Promise<LocalLake> {
   const root = resolve(options.root);
   return {
     warehouseMemoryMb: options.warehouseMemoryMb ?? DEFAULT_WAREHOUSE_MB,
@@ -40,10 +43,25 @@ export async function openLocalLake(
 export function resolveSettings(s: Partial<IngestSettings> = {}): IngestSettings {
   const targetFileBytes = s.targetFileBytes ?? DEFAULT_SETTINGS.targetFileBytes;
   const rowGroupBatches = s.rowGroupBatches ?? DEFAULT_SETTINGS.rowGroupBatches;
-  const batchBytes = s.batchBytes ?? Math.min(DEFAULT_SETTINGS.batchBytes, Math.max(64 * 1024, Math.floor(targetFileBytes / 2 / rowGroupBatches)));
-  return { targetFileBytes, batchBytes, rowGroupBatches, threads: s.threads ?? DEFAULT_SETTINGS.threads, rangeBytes: s.rangeBytes ?? DEFAULT_SETTINGS.rangeBytes };
+  const batchBytes =
+    s.batchBytes ??
+    Math.min(DEFAULT_SETTINGS.batchBytes, Math.max(64 * 1024, Math.floor(targetFileBytes / 2 / rowGroupBatches)));
+  return {
+    targetFileBytes,
+    batchBytes,
+    rowGroupBatches,
+    threads: s.threads ?? DEFAULT_SETTINGS.threads,
+    rangeBytes: s.rangeBytes ?? DEFAULT_SETTINGS.rangeBytes,
+  };
 }
 
 export function ingestContext(l: LocalLake, onProgress?: IngestContext['onProgress']): IngestContext {
-  return { landing: l.landing, lake: l.lake, contracts: l.contracts, settings: l.settings, now: () => new Date(), onProgress };
+  return {
+    landing: l.landing,
+    lake: l.lake,
+    contracts: l.contracts,
+    settings: l.settings,
+    now: () => new Date(),
+    onProgress,
+  };
 }

@@ -7,10 +7,12 @@ export class CloudWatchMetrics implements MetricsPublisher {
   async publish(namespace: string, data: MetricDatum[]): Promise<void> {
     // PutMetricData takes at most 1000 data points per call.
     for (let i = 0; i < data.length; i += 1000) {
-      await this.cw.send(new PutMetricDataCommand({
-        Namespace: namespace,
-        MetricData: data.slice(i, i + 1000).map((d) => ({ ...d, Unit: d.Unit as StandardUnit | undefined })),
-      }));
+      await this.cw.send(
+        new PutMetricDataCommand({
+          Namespace: namespace,
+          MetricData: data.slice(i, i + 1000).map((d) => ({ ...d, Unit: d.Unit as StandardUnit | undefined })),
+        }),
+      );
     }
   }
 }

@@ -1,5 +1,11 @@
 import {
-  CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough } from 'node:stream';
@@ -10,7 +16,11 @@ import type { ObjectInfo, ObjectStore, ObjectWriter } from '../../ports.ts';
  * the upload completes; an aborted upload leaves nothing behind.
  */
 export class S3Store implements ObjectStore {
-  constructor(private readonly s3: S3Client, readonly name: string, private readonly partBytes = 16 * 1024 * 1024) {}
+  constructor(
+    private readonly s3: S3Client,
+    readonly name: string,
+    private readonly partBytes = 16 * 1024 * 1024,
+  ) {}
 
   async head(key: string): Promise<ObjectInfo | null> {
     try {
@@ -24,18 +34,25 @@ export class S3Store implements ObjectStore {
   }
 
   async *read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
-    const r = await this.s3.send(new GetObjectCommand({
-      Bucket: this.name,
-      Key: key,
-      Range: range ? `bytes=${range.start}-${range.end - 1}` : undefined,
-    }));
+    const r = await this.s3.send(
+      new GetObjectCommand({
+        Bucket: this.name,
+        Key: key,
+        Range: range ? `bytes=${range.start}-${range.end - 1}` : undefined,
+      }),
+    );
     if (!r.Body) return;
     for await (const chunk of r.Body as AsyncIterable<Uint8Array>) yield chunk;
   }
 
   write(key: string): ObjectWriter {
     const body = new PassThrough({ highWaterMark: this.partBytes });
-    const upload = new Upload({ client: this.s3, params: { Bucket: this.name, Key: key, Body: body }, partSize: this.partBytes, queueSize: 2 });
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.name, Key: key, Body: body },
+      partSize: this.partBytes,
+      queueSize: 2,
+    });
     const done = upload.done();
     done.catch(() => undefined);
     let bytes = 0;
@@ -66,8 +83,11 @@ export class S3Store implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     let token: string | undefined;
     do {
-      const r = await this.s3.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token }));
-      for (const o of r.Contents ?? []) yield { key: o.Key!, size: o.Size ?? 0, etag: (o.ETag ?? '').replace(/"/g, '') };
+      const r = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of r.Contents ?? [])
+        yield { key: o.Key!, size: o.Size ?? 0, etag: (o.ETag ?? '').replace(/"/g, '') };
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
   }
@@ -79,9 +99,13 @@ export class S3Store implements ObjectStore {
   /** Server-side copy (one request up to 5 GB; Landfall's files are ~200 MB), then delete of the source. */
   async move(from: string, to: string): Promise<void> {
     try {
-      await this.s3.send(new CopyObjectCommand({
-        Bucket: this.name, Key: to, CopySource: `${this.name}/${from.split('/').map(encodeURIComponent).join('/')}`,
-      }));
+      await this.s3.send(
+        new CopyObjectCommand({
+          Bucket: this.name,
+          Key: to,
+          CopySource: `${this.name}/${from.split('/').map(encodeURIComponent).join('/')}`,
+        }),
+      );
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if ((e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) && (await this.head(to))) return;

@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  StartExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { executionName } from '../../pipeline/executionName.ts';
 import { MAX_ATTEMPTS, SfnPipelineStarter } from './SfnPipelineStarter.ts';
@@ -21,7 +27,8 @@ function fakeSfn() {
         if (!e) throw new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
         return e;
       }
-      if (executions.has(cmd.input.name!)) throw new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} });
+      if (executions.has(cmd.input.name!))
+        throw new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} });
       executions.set(cmd.input.name!, { status: 'RUNNING', input: cmd.input.input! });
       return { executionArn: `${EXECUTION}:${cmd.input.name}` };
     },
@@ -29,7 +36,11 @@ function fakeSfn() {
   return { client: client as unknown as SFNClient, sent, executions };
 }
 
-const input = { dataset: 'olist_orders', batchId: 'b0123456789abcdef0123', manifestKey: 'manifests/olist_orders/b0123456789abcdef0123.json' };
+const input = {
+  dataset: 'olist_orders',
+  batchId: 'b0123456789abcdef0123',
+  manifestKey: 'manifests/olist_orders/b0123456789abcdef0123.json',
+};
 const start = (name: string) => ({ stateMachineArn: MACHINE, name, input: JSON.stringify(input) });
 const describe_ = (name: string) => ({ executionArn: `${EXECUTION}:${name}` });
 
@@ -39,7 +50,11 @@ describe('starting the pipeline for a batch', () => {
     const starter = new SfnPipelineStarter(client, MACHINE);
     expect(await starter.start(input)).toBe('started');
     expect(await starter.start(input)).toBe('already-started');
-    expect(sent.map((c) => c.input)).toEqual([start('olist_orders-b0123456789abcdef0123'), start('olist_orders-b0123456789abcdef0123'), describe_('olist_orders-b0123456789abcdef0123')]);
+    expect(sent.map((c) => c.input)).toEqual([
+      start('olist_orders-b0123456789abcdef0123'),
+      start('olist_orders-b0123456789abcdef0123'),
+      describe_('olist_orders-b0123456789abcdef0123'),
+    ]);
   });
 
   it('after a failed, timed-out or aborted attempt, starts the next one (-r2, -r3); a succeeded one is left alone', async () => {
@@ -47,25 +62,43 @@ describe('starting the pipeline for a batch', () => {
     const starter = new SfnPipelineStarter(client, MACHINE);
     await starter.start(input);
     executions.get('olist_orders-b0123456789abcdef0123')!.status = 'FAILED';
-    expect(await starter.startAttempt(input)).toEqual({ status: 'started', name: 'olist_orders-b0123456789abcdef0123-r2' });
+    expect(await starter.startAttempt(input)).toEqual({
+      status: 'started',
+      name: 'olist_orders-b0123456789abcdef0123-r2',
+    });
     executions.get('olist_orders-b0123456789abcdef0123-r2')!.status = 'TIMED_OUT';
-    expect(await starter.startAttempt(input)).toEqual({ status: 'started', name: 'olist_orders-b0123456789abcdef0123-r3' });
+    expect(await starter.startAttempt(input)).toEqual({
+      status: 'started',
+      name: 'olist_orders-b0123456789abcdef0123-r3',
+    });
     executions.get('olist_orders-b0123456789abcdef0123-r3')!.status = 'SUCCEEDED';
     sent.length = 0;
-    expect(await starter.startAttempt(input)).toEqual({ status: 'already-started', name: 'olist_orders-b0123456789abcdef0123-r3' });
+    expect(await starter.startAttempt(input)).toEqual({
+      status: 'already-started',
+      name: 'olist_orders-b0123456789abcdef0123-r3',
+    });
     expect(sent.map((c) => c.input)).toEqual([
-      start('olist_orders-b0123456789abcdef0123'), describe_('olist_orders-b0123456789abcdef0123'),
-      start('olist_orders-b0123456789abcdef0123-r2'), describe_('olist_orders-b0123456789abcdef0123-r2'),
-      start('olist_orders-b0123456789abcdef0123-r3'), describe_('olist_orders-b0123456789abcdef0123-r3'),
+      start('olist_orders-b0123456789abcdef0123'),
+      describe_('olist_orders-b0123456789abcdef0123'),
+      start('olist_orders-b0123456789abcdef0123-r2'),
+      describe_('olist_orders-b0123456789abcdef0123-r2'),
+      start('olist_orders-b0123456789abcdef0123-r3'),
+      describe_('olist_orders-b0123456789abcdef0123-r3'),
     ]);
     // landfall replay: again, even after a success.
-    expect(await starter.startAttempt(input, { again: true })).toEqual({ status: 'started', name: 'olist_orders-b0123456789abcdef0123-r4' });
+    expect(await starter.startAttempt(input, { again: true })).toEqual({
+      status: 'started',
+      name: 'olist_orders-b0123456789abcdef0123-r4',
+    });
   });
 
   it(`gives up after ${MAX_ATTEMPTS} attempts with what to do`, async () => {
     const { client, executions } = fakeSfn();
-    for (let a = 1; a <= MAX_ATTEMPTS; a++) executions.set(executionName(input.dataset, input.batchId, a), { status: 'ABORTED', input: '{}' });
-    await expect(new SfnPipelineStarter(client, MACHINE).start(input)).rejects.toThrow(/20 executions; run its pipeline by hand/);
+    for (let a = 1; a <= MAX_ATTEMPTS; a++)
+      executions.set(executionName(input.dataset, input.batchId, a), { status: 'ABORTED', input: '{}' });
+    await expect(new SfnPipelineStarter(client, MACHINE).start(input)).rejects.toThrow(
+      /20 executions; run its pipeline by hand/,
+    );
   });
 
   it('reads back the input of the first attempt (what a replay starts again with)', async () => {
@@ -80,7 +113,9 @@ describe('starting the pipeline for a batch', () => {
     for (const attempt of [1, 2, MAX_ATTEMPTS]) {
       const name = executionName('a'.repeat(128), 'b0123456789abcdef0123', attempt);
       expect(name).toHaveLength(80);
-      expect(name).toMatch(attempt === 1 ? /-b0123456789abcdef0123$/ : new RegExp(`-b0123456789abcdef0123-r${attempt}$`));
+      expect(name).toMatch(
+        attempt === 1 ? /-b0123456789abcdef0123$/ : new RegExp(`-b0123456789abcdef0123-r${attempt}$`),
+      );
     }
   });
 });

@@ -1,4 +1,9 @@
-import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  StartExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { executionName } from '../../pipeline/executionName.ts';
 import type { PipelineStarter } from '../../ports.ts';
 
@@ -11,7 +16,10 @@ const ENDED_UNFINISHED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 type PipelineInput = { dataset: string; batchId: string; manifestKey: string; again?: boolean };
 
 export class SfnPipelineStarter implements PipelineStarter {
-  constructor(private readonly sfn: SFNClient, private readonly stateMachineArn: string) {}
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
 
   /**
    * Starts the batch's pipeline, once: an attempt running or succeeded means there is nothing to start; after an
@@ -23,25 +31,36 @@ export class SfnPipelineStarter implements PipelineStarter {
   }
 
   /** As `start`, and says which execution name it started or found. */
-  async startAttempt(input: PipelineInput, { again = false } = {}): Promise<{ status: 'started' | 'already-started'; name: string }> {
+  async startAttempt(
+    input: PipelineInput,
+    { again = false } = {},
+  ): Promise<{ status: 'started' | 'already-started'; name: string }> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const name = executionName(input.dataset, input.batchId, attempt);
       try {
-        await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+        await this.sfn.send(
+          new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
+        );
         return { status: 'started', name };
       } catch (err) {
         if (!(err instanceof ExecutionAlreadyExists || (err as Error).name === 'ExecutionAlreadyExists')) throw err;
       }
       const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
-      if (status === 'RUNNING' || status === 'PENDING_REDRIVE' || (status === 'SUCCEEDED' && !again)) return { status: 'already-started', name };
-      if (status !== 'SUCCEEDED' && !ENDED_UNFINISHED.has(String(status))) throw new Error(`execution ${name} is ${status}`);
+      if (status === 'RUNNING' || status === 'PENDING_REDRIVE' || (status === 'SUCCEEDED' && !again))
+        return { status: 'already-started', name };
+      if (status !== 'SUCCEEDED' && !ENDED_UNFINISHED.has(String(status)))
+        throw new Error(`execution ${name} is ${status}`);
     }
-    throw new Error(`batch ${input.batchId} of ${input.dataset} has had ${MAX_ATTEMPTS} executions; run its pipeline by hand or drop the object again under a new key`);
+    throw new Error(
+      `batch ${input.batchId} of ${input.dataset} has had ${MAX_ATTEMPTS} executions; run its pipeline by hand or drop the object again under a new key`,
+    );
   }
 
   /** A merge run under the name that holds the dataset's lease (names are unique: a refusal is an error here). */
   async startMerge(input: { dataset: string; merge: true }, name: string): Promise<void> {
-    await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+    await this.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
+    );
   }
 
   async isRunning(name: string): Promise<boolean> {
@@ -57,7 +76,9 @@ export class SfnPipelineStarter implements PipelineStarter {
 
   /** The input the batch's first execution was started with (a handed-off batch's carries its byte ranges). */
   async firstInput(dataset: string, batchId: string): Promise<PipelineInput> {
-    const out = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(executionName(dataset, batchId)) }));
+    const out = await this.sfn.send(
+      new DescribeExecutionCommand({ executionArn: this.executionArn(executionName(dataset, batchId)) }),
+    );
     return JSON.parse(out.input ?? 'null') as PipelineInput;
   }
 

@@ -9,7 +9,9 @@ describe('the local warehouse', () => {
     const root = await mkdtemp(join(tmpdir(), 'landfall-duck-'));
     const engine = await DuckDbEngine.open(root, { memoryMb: 256 });
     try {
-      const { rows } = await engine.query("SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t");
+      const { rows } = await engine.query(
+        "SELECT current_setting('memory_limit') AS m, current_setting('temp_directory') AS t",
+      );
       expect(rows[0].t).toBe(join(root, '.duckdb', 'tmp'));
       // 256 MB as DuckDB shows it (in MiB).
       expect(rows[0].m).toMatch(/^24\d\.\d MiB$/);
@@ -17,5 +19,4 @@ describe('the local warehouse', () => {
       await engine.close();
     }
   });
-
 });

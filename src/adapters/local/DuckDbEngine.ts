@@ -33,7 +33,10 @@ export interface WarehouseWait {
 export class DuckDbEngine {
   private open_: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | null = null;
 
-  private constructor(private readonly root: string, private readonly wait: WarehouseWait) {}
+  private constructor(
+    private readonly root: string,
+    private readonly wait: WarehouseWait,
+  ) {}
 
   static async open(root: string, wait: WarehouseWait = {}): Promise<DuckDbEngine> {
     await mkdir(join(root, '.duckdb', 'extensions'), { recursive: true });
@@ -73,7 +76,11 @@ export class DuckDbEngine {
       } catch (err) {
         const message = (err as Error).message;
         if (!/Conflicting lock is held|Could not set lock on file/i.test(message)) throw err;
-        if (Date.now() > deadline) throw new Error(`the warehouse ${file} is still held by another process (${holderOf(message)}); stop it or try again`, { cause: err });
+        if (Date.now() > deadline)
+          throw new Error(
+            `the warehouse ${file} is still held by another process (${holderOf(message)}); stop it or try again`,
+            { cause: err },
+          );
         if (!told) this.wait.onWait?.(holderOf(message));
         told = true;
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -121,7 +128,9 @@ export class DuckDbEngine {
     } else {
       const cols = [
         ...c.columns.map((col) => `CAST(NULL AS ${duckdbDialect.type(col.type)}) AS ${col.name}`),
-        ...LINEAGE.map((l) => `CAST(NULL AS ${l.type === 'timestamp' ? 'TIMESTAMPTZ' : duckdbDialect.type(l.type)}) AS ${l.name}`),
+        ...LINEAGE.map(
+          (l) => `CAST(NULL AS ${l.type === 'timestamp' ? 'TIMESTAMPTZ' : duckdbDialect.type(l.type)}) AS ${l.name}`,
+        ),
         `CAST(NULL AS DATE) AS ${INGEST_DATE}`,
       ];
       await conn.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${cols.join(', ')} WHERE false`);

@@ -16,7 +16,13 @@ export function toEmf(namespace: string, data: MetricDatum[], now: Date): string
     return JSON.stringify({
       _aws: {
         Timestamp: now.getTime(),
-        CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [dims.map((x) => x.Name)], Metrics: [{ Name: d.MetricName, Unit: d.Unit ?? 'None' }] }],
+        CloudWatchMetrics: [
+          {
+            Namespace: namespace,
+            Dimensions: [dims.map((x) => x.Name)],
+            Metrics: [{ Name: d.MetricName, Unit: d.Unit ?? 'None' }],
+          },
+        ],
       },
       ...Object.fromEntries(dims.map((x) => [x.Name, x.Value])),
       [d.MetricName]: d.Value,

@@ -24,7 +24,10 @@ const LOCK_STALE_MS = 10_000;
  * `now` is the clock the conditions are checked against (milliseconds; a test moves it past a record's expiry).
  */
 export class FolderIdempotencyStore extends BasePersistenceLayer {
-  constructor(private readonly dir: string, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly dir: string,
+    private readonly now: () => number = Date.now,
+  ) {
     super();
   }
 
@@ -42,10 +45,17 @@ export class FolderIdempotencyStore extends BasePersistenceLayer {
     await this.locked(record.idempotencyKey, async () => {
       const old = await this.read(record.idempotencyKey);
       const now = this.now();
-      const free = !old
-        || (old.expiryTimestamp !== undefined && old.expiryTimestamp < now / 1000)
-        || (old.status === 'INPROGRESS' && old.inProgressExpiryTimestamp !== undefined && old.inProgressExpiryTimestamp < now);
-      if (!free) throw new IdempotencyItemAlreadyExistsError(`an idempotency record exists for ${record.idempotencyKey}`, toRecord(old!));
+      const free =
+        !old ||
+        (old.expiryTimestamp !== undefined && old.expiryTimestamp < now / 1000) ||
+        (old.status === 'INPROGRESS' &&
+          old.inProgressExpiryTimestamp !== undefined &&
+          old.inProgressExpiryTimestamp < now);
+      if (!free)
+        throw new IdempotencyItemAlreadyExistsError(
+          `an idempotency record exists for ${record.idempotencyKey}`,
+          toRecord(old!),
+        );
       await this.write(fromRecord(record));
     });
   }
@@ -59,7 +69,9 @@ export class FolderIdempotencyStore extends BasePersistenceLayer {
   }
 
   private async read(key: string): Promise<StoredRecord | null> {
-    return readFile(this.file(key), 'utf8').then((t) => JSON.parse(t) as StoredRecord).catch(() => null);
+    return readFile(this.file(key), 'utf8')
+      .then((t) => JSON.parse(t) as StoredRecord)
+      .catch(() => null);
   }
 
   private async write(r: StoredRecord): Promise<void> {

@@ -12,21 +12,28 @@ const META = '.meta';
  */
 export class FolderStore implements ObjectStore {
   /** `name` plays the bucket name: it enters batch ids, so it must not depend on where the folder is. */
-  constructor(readonly root: string, readonly name: string) {}
+  constructor(
+    readonly root: string,
+    readonly name: string,
+  ) {}
 
   path(key: string): string {
     const p = join(this.root, key);
-    if (relative(this.root, p).startsWith('..') || key.split('/').includes('..')) throw new Error(`object key escapes the store: ${key}`);
+    if (relative(this.root, p).startsWith('..') || key.split('/').includes('..'))
+      throw new Error(`object key escapes the store: ${key}`);
     return p;
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
     const s = await stat(this.path(key)).catch(() => null);
     if (!s?.isFile()) return null;
-    const meta = await readFile(this.metaFile(key), 'utf8').then((t) => JSON.parse(t) as { etag: string; size: number; mtimeMs: number }).catch(() => null);
+    const meta = await readFile(this.metaFile(key), 'utf8')
+      .then((t) => JSON.parse(t) as { etag: string; size: number; mtimeMs: number })
+      .catch(() => null);
     if (meta && meta.size === s.size && meta.mtimeMs === s.mtimeMs) return { key, size: s.size, etag: meta.etag };
     const hash = createHash('md5');
-    for await (const chunk of createReadStream(this.path(key), { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(this.path(key), { highWaterMark: 1 << 20 }))
+      hash.update(chunk as Buffer);
     return this.remember(key, hash.digest('hex'));
   }
 

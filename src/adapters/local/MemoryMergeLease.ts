@@ -9,7 +9,11 @@ export class MemoryMergeLease implements MergeLease {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async acquire(dataset: string, holder: string, ttlSeconds: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }> {
+  async acquire(
+    dataset: string,
+    holder: string,
+    ttlSeconds: number,
+  ): Promise<{ acquired: true } | { acquired: false; heldBy: string }> {
     const cur = this.held.get(dataset);
     if (cur && cur.holder !== holder && cur.expiresAt > this.now()) return { acquired: false, heldBy: cur.holder };
     this.held.set(dataset, { holder, expiresAt: this.now() + ttlSeconds * 1000 });

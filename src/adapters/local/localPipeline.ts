@@ -88,18 +88,31 @@ const P = Promise as PromiseConstructor & { withResolvers?: unknown };
 P.withResolvers ??= function withResolvers<T>() {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 };
 
 let definition: StateMachineDefinition | null = null;
 
 async function loadDefinition(): Promise<StateMachineDefinition> {
-  definition ??= JSON.parse(substituteDefinition(await readFile(ASL_FILE, 'utf8'), LOCAL_SUBSTITUTIONS)) as StateMachineDefinition;
+  definition ??= JSON.parse(
+    substituteDefinition(await readFile(ASL_FILE, 'utf8'), LOCAL_SUBSTITUTIONS),
+  ) as StateMachineDefinition;
   return definition;
 }
 
-const SQL_STATES = ['RunDdl', 'RunCapture', 'RunMerge', 'RunSummary', 'RunForget', 'RunView', 'RunMaintenance'] as const;
+const SQL_STATES = [
+  'RunDdl',
+  'RunCapture',
+  'RunMerge',
+  'RunSummary',
+  'RunForget',
+  'RunView',
+  'RunMaintenance',
+] as const;
 const PLAN_STATES = ['Enqueue', 'TakePending', 'FinishRound', 'ReleaseLease'] as const;
 const RETRYING_STATES = ['ConvertSegment', 'PublishBatch', ...PLAN_STATES, ...SQL_STATES, 'PublishMetrics'];
 
@@ -115,7 +128,9 @@ function defaultName(input: PipelineInput | MergeRunInput, now: Date): string {
  * projection sees every published batch. Throws PipelineFailedError when the execution ends in Failed.
  */
 export async function runPipelineLocally(
-  deps: LocalPipelineDeps, input: PipelineInput | MergeRunInput, name = defaultName(input, deps.now()),
+  deps: LocalPipelineDeps,
+  input: PipelineInput | MergeRunInput,
+  name = defaultName(input, deps.now()),
 ): Promise<PipelineOutcome> {
   const machine = new StateMachine(await loadDefinition());
   const rounds: MergePlan[] = [];
@@ -145,10 +160,20 @@ export async function runPipelineLocally(
     for (const line of toEmf(task.Namespace, task.MetricData, deps.now())) deps.emit(line);
     const batches = rounds.at(-1)?.batches ?? [];
     const worst = batches.filter((b) => b.thresholdExceeded).sort((a, b) => b.rejectRatio - a.rejectRatio)[0];
-    const drift = batches.map((b) => b.drift).filter(Boolean).join('; ') || undefined;
-    alarms.push(...metricAlarms(task.MetricData, {
-      dataset: input.dataset, rejectRatio: worst?.rejectRatio, maxRejectRatio: worst?.maxRejectRatio, drift, ...context,
-    }));
+    const drift =
+      batches
+        .map((b) => b.drift)
+        .filter(Boolean)
+        .join('; ') || undefined;
+    alarms.push(
+      ...metricAlarms(task.MetricData, {
+        dataset: input.dataset,
+        rejectRatio: worst?.rejectRatio,
+        maxRejectRatio: worst?.maxRejectRatio,
+        drift,
+        ...context,
+      }),
+    );
     return {};
   };
 
@@ -156,7 +181,10 @@ export async function runPipelineLocally(
   let lastError = '';
   let converting: Promise<unknown> = Promise.resolve();
   const convertStep = (task: ConvertTask) => {
-    if (!deps.ingest) throw new Error(`batch ${batchId} needs converting, but the local pipeline was given no landing zone (deps.ingest)`);
+    if (!deps.ingest)
+      throw new Error(
+        `batch ${batchId} needs converting, but the local pipeline was given no landing zone (deps.ingest)`,
+      );
     const ctx = deps.ingest;
     const run = converting.then(() => handleConvertTask(ctx, task, deps.runBudgetMs));
     converting = run.catch(() => undefined);
@@ -173,7 +201,16 @@ export async function runPipelineLocally(
       if (task.action === 'take') {
         const plan = out as MergePlan;
         rounds.push(plan);
-        for (const s of [...plan.ddl, ...plan.captures, ...plan.merges, ...plan.summaries, ...plan.forgets, ...plan.views, ...plan.maintenance]) stepOfSql.set(s.sql, s.name);
+        for (const s of [
+          ...plan.ddl,
+          ...plan.captures,
+          ...plan.merges,
+          ...plan.summaries,
+          ...plan.forgets,
+          ...plan.views,
+          ...plan.maintenance,
+        ])
+          stepOfSql.set(s.sql, s.name);
       }
       steps.push(state);
       return out;
@@ -183,7 +220,8 @@ export async function runPipelineLocally(
     }
   };
   const handlers: Record<string, (input: never) => unknown> = {
-    ConvertSegment: (t: Omit<ConvertTask & { action: 'segment' }, 'action'>) => convertStep({ ...t, action: 'segment' }),
+    ConvertSegment: (t: Omit<ConvertTask & { action: 'segment' }, 'action'>) =>
+      convertStep({ ...t, action: 'segment' }),
     PublishBatch: (t: { dataset: string; batchId: string }) => convertStep({ ...t, action: 'publish' }),
     PublishMetrics: publish({}),
     // No Glue locally (a local plan never asks for a crawl): `landfall infer FILE` drafts a contract from a file instead.
@@ -209,7 +247,13 @@ export async function runPipelineLocally(
     if (err instanceof ExecutionError) {
       // The Fail state's ErrorPath/CausePath carry the failed step's error name and message.
       const e = err as ExecutionError & { cause?: { name?: string; message?: string } };
-      throw new PipelineFailedError(input.dataset, batchId || name, e.cause?.name ?? 'Error', e.cause?.message ?? e.message, alarms);
+      throw new PipelineFailedError(
+        input.dataset,
+        batchId || name,
+        e.cause?.name ?? 'Error',
+        e.cause?.message ?? e.message,
+        alarms,
+      );
     }
     throw err;
   }
