@@ -209,7 +209,7 @@ describe('csv-parser (mafintosh) fixtures against its AVA snapshots', () => {
       expect(got.rejects).toEqual([]);
       const objects = asObjects(c.names, got.rows);
       expect(objects).toHaveLength(c.labels.length);
-      c.labels.forEach((label, i) => expect(objects[i]).toEqual(expected.get(label)));
+      for (const [i, label] of c.labels.entries()) expect(objects[i]).toEqual(expected.get(label));
     },
   );
 

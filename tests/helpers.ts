@@ -180,7 +180,8 @@ export async function quarantineRows(store: ObjectStore, key: string): Promise<Q
 
 let shared: Promise<DuckDBConnection> | null = null;
 function sharedDuck(): Promise<DuckDBConnection> {
-  return (shared ??= duck());
+  shared ??= duck();
+  return shared;
 }
 
 /** A file path for the object: the folder store's own, or a copy for other stores. */

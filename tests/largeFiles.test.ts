@@ -89,7 +89,7 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
       lines.push(i % 997 === 0 ? `${i},"multi\nline\nnote ${i}",${i}.25` : `${i},plain note ${i},${i}.50`);
     }
     // A long quoted field with many line breaks where the first cut (64 KB) falls.
-    const text = lines.join('\n') + '\n';
+    const text = `${lines.join('\n')}\n`;
     const cut = text.indexOf('\n', 64 * 1024 - 2000);
     const body = `${text.slice(0, cut + 1)}99999999,"${'x\n'.repeat(3000)}",1.00\n${text.slice(cut + 1)}`;
     const whole = await benchLake({ rangeBytes: 0 });
@@ -107,7 +107,7 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
   it('keeps ranges when quoted line breaks lie between the cuts: line numbers still match one pass', async () => {
     const lines = ['id,note,amount'];
     for (let i = 0; i < 30_000; i++) lines.push(i % 1000 === 500 ? `${i},"two\nlines",1.00` : `${i},n,2.00`);
-    const body = lines.join('\n') + '\n';
+    const body = `${lines.join('\n')}\n`;
     const whole = await benchLake({ rangeBytes: 0 });
     const ranged = await benchLake({ rangeBytes: 48 * 1024 });
     await drop(whole.lake, 'notes/q.csv', body);

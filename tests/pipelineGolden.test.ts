@@ -9,7 +9,7 @@ const OLIST = join(SHARED_DATA, 'olist/sample_bravida');
 const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
 const csv = (name: string) => `read_csv('${join(OLIST, name)}', header = true)`;
 
-async function ingestAll(lake: LocalLake, runner: LocalPipelineRunner, files: string[]): Promise<string[]> {
+async function ingestAll(_lake: LocalLake, runner: LocalPipelineRunner, files: string[]): Promise<string[]> {
   const lines: string[] = [];
   const { outcomes, mergeFailed } = await runner.run(files, undefined, (l) => lines.push(l));
   expect(outcomes.filter((o) => o.error || o.pipelineFailed)).toEqual([]);
@@ -248,7 +248,7 @@ describe('summary.retailrocket_funnel_daily against DuckDB over the events CSVs 
         const event = roll < 900 ? 'view' : roll < 975 ? 'addtocart' : roll < 999 ? 'transaction' : 'click';
         lines.push(`${t},${next() % 700},${event},${next() % 3000},${event === 'transaction' ? ++txn : ''}`);
       }
-      return writeFile(join(dir, name), lines.join('\n') + '\n').then(() => join(dir, name));
+      return writeFile(join(dir, name), `${lines.join('\n')}\n`).then(() => join(dir, name));
     };
     const first = await file('events_1.csv', 0, 5, 7);
     const second = await file('events_2.csv', 4, 9, 11);

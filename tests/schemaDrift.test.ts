@@ -23,11 +23,10 @@ columns:
 `;
 
 // Reordered, \`region\` under its alias \`area\`, \`name\` missing, two columns the contract does not know.
-const DRIFTED =
-  [
-    'amount,id,area,colour,Extra Note',
-    ...Array.from({ length: 500 }, (_, i) => `${i}.25,${i},r${i % 7},c${i % 3},"note, ${i}"`),
-  ].join('\n') + '\n';
+const DRIFTED = `${[
+  'amount,id,area,colour,Extra Note',
+  ...Array.from({ length: 500 }, (_, i) => `${i}.25,${i},r${i % 7},c${i % 3},"note, ${i}"`),
+].join('\n')}\n`;
 
 async function lakeWith(files: Record<string, string>, settings = {}): Promise<LocalLake> {
   const contracts = await tempDir('landfall-contracts-');
@@ -155,11 +154,10 @@ describe('schema drift', () => {
   });
 
   it('evolve with byte ranges: every range converts with the evolved columns, the same rows as one pass', async () => {
-    const big =
-      [
-        'amount,id,area,colour,Extra Note',
-        ...Array.from({ length: 60_000 }, (_, i) => `${i}.25,${i},r${i % 7},c${i % 3},"note, ${i}"`),
-      ].join('\n') + '\n';
+    const big = `${[
+      'amount,id,area,colour,Extra Note',
+      ...Array.from({ length: 60_000 }, (_, i) => `${i}.25,${i},r${i % 7},c${i % 3},"note, ${i}"`),
+    ].join('\n')}\n`;
     const whole = await lakeWith({ 'evolving/big.csv': big }, { rangeBytes: 0 });
     const ranged = await lakeWith({ 'evolving/big.csv': big }, { rangeBytes: 512 * 1024 });
     const a = await ingestObject(ingestContext(whole), 'evolving/big.csv');

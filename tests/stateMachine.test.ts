@@ -13,10 +13,10 @@ const text = await readFile(ASL_FILE, 'utf8');
 const definition = JSON.parse(text);
 
 function walk(node: unknown, visit: (o: Record<string, unknown>) => void): void {
-  if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
+  if (Array.isArray(node)) for (const n of node) walk(n, visit);
   else if (node && typeof node === 'object') {
     visit(node as Record<string, unknown>);
-    Object.values(node).forEach((n) => walk(n, visit));
+    for (const n of Object.values(node)) walk(n, visit);
   }
 }
 

@@ -88,12 +88,12 @@ function unknownInType(spec: Spec, type: SpecType, v: unknown, path: string): st
 function allowStatements(): { where: string; Sid?: string; Action: unknown; Resource: unknown }[] {
   const out: { where: string; Sid?: string; Action: unknown; Resource: unknown }[] = [];
   const visit = (node: unknown, where: string) => {
-    if (Array.isArray(node)) node.forEach((n) => visit(n, where));
+    if (Array.isArray(node)) for (const n of node) visit(n, where);
     else if (node && typeof node === 'object') {
       const o = node as Record<string, unknown>;
       if (o.Effect === 'Allow' && 'Action' in o)
         out.push({ where, Sid: o.Sid as string | undefined, Action: o.Action, Resource: o.Resource });
-      Object.values(o).forEach((n) => visit(n, where));
+      for (const n of Object.values(o)) visit(n, where);
     }
   };
   for (const [id, r] of Object.entries(t.Resources)) visit(r.Properties, id);
@@ -380,12 +380,13 @@ describe('template.yaml: what the deployed stack tells its operators, and what i
     const asl = JSON.parse(readFileSync(new URL('../statemachines/pipeline.asl.json', import.meta.url), 'utf8'));
     expect(asl.TimeoutSeconds).toBeGreaterThan(0);
     const athena: Record<string, any>[] = [];
-    const visit = (states: Record<string, any>) =>
-      Object.values(states).forEach((s) => {
+    const visit = (states: Record<string, any>): void => {
+      for (const s of Object.values(states)) {
         if (s.Resource === 'arn:aws:states:::athena:startQueryExecution.sync') athena.push(s);
-        (s.Branches ?? []).forEach((b: { States: Record<string, any> }) => visit(b.States));
+        for (const b of (s.Branches ?? []) as { States: Record<string, any> }[]) visit(b.States);
         if (s.ItemProcessor) visit(s.ItemProcessor.States);
-      });
+      }
+    };
     visit(asl.States);
     expect(athena).toHaveLength(7);
     for (const s of athena)

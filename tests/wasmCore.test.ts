@@ -176,10 +176,10 @@ const dialect = fc.record({
 });
 
 /** Quotes a value when it needs it (and at random); one time in ten a needy value goes out raw, as dirty files do. */
-function field(v: string, delim: string, q: number, escape: string | undefined): string {
-  const needs = v.includes(delim) || /["\r\n#]/.test(v) || (escape !== undefined && v.includes(escape));
+function field(v: string, delim: string, q: number, esc: string | undefined): string {
+  const needs = v.includes(delim) || /["\r\n#]/.test(v) || (esc !== undefined && v.includes(esc));
   if (q === 0 || (!needs && q > 3)) return v;
-  const escaped = escape ? v.replace(/["\\]/g, (c) => `\\${c}`) : v.replace(/"/g, '""');
+  const escaped = esc ? v.replace(/["\\]/g, (c) => `\\${c}`) : v.replace(/"/g, '""');
   return `"${escaped}"`;
 }
 
@@ -410,17 +410,15 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
   it('maps drifted headers the same (schemaDrift: evolve, a permuted subset of the columns, ragged rows among them)', () => {
     fc.assert(
       fc.property(
-        fc
-          .integer({ min: 2, max: 8 })
-          .chain((n) =>
-            fc.tuple(
-              fc.constant(n),
-              fc.shuffledSubarray([...Array(n).keys()], { minLength: 1 }),
-              fc.array(fc.array(fc.integer({ min: -999, max: 999 }), { minLength: 0, maxLength: 9 }), {
-                maxLength: 60,
-              }),
-            ),
+        fc.integer({ min: 2, max: 8 }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.shuffledSubarray([...Array(n).keys()], { minLength: 1 }),
+            fc.array(fc.array(fc.integer({ min: -999, max: 999 }), { minLength: 0, maxLength: 9 }), {
+              maxLength: 60,
+            }),
           ),
+        ),
         fc.integer({ min: 1, max: 64 }),
         ([n, fields, rows], chunk) => {
           const contract = contractSchema.parse({
@@ -428,8 +426,7 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
             schemaDrift: 'evolve',
             columns: Array.from({ length: n }, (_, i) => ({ name: `c${i}`, type: i % 2 ? 'string' : 'int32' })),
           });
-          const text =
-            [fields.map((i) => `c${i}`).join(','), ...rows.map((r) => r.map(String).join(','))].join('\n') + '\n';
+          const text = `${[fields.map((i) => `c${i}`).join(','), ...rows.map((r) => r.map(String).join(','))].join('\n')}\n`;
           const bytes = new TextEncoder().encode(text);
           const js = outcome(() => new JsCsvDecoder(contract, { batchBytes: 256 }), bytes, [chunk]);
           const wasm = outcome(() => new WasmCsvDecoder(contract, { batchBytes: 256 }), bytes, [chunk]);

@@ -88,7 +88,7 @@ export async function demo(args: string[]): Promise<number> {
   );
   const pipeline = await LocalPipelineRunner.open(lake);
   const engine = pipeline.engine;
-  let result;
+  let result: Awaited<ReturnType<LocalPipelineRunner['run']>>;
   try {
     result = await pipeline.run(
       files.map((f) => f.path),

@@ -10,8 +10,8 @@ export function formatResult(r: QueryResult, format: OutputFormat): string {
     return [r.columns.map(q).join(','), ...cells.map((row) => row.map(q).join(','))].join('\n');
   }
   const widths = r.columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((row) => row[i].length))));
-  const fit = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
-  const line = (row: string[]) => row.map((s, i) => fit(s.replace(/\s/g, ' '), widths[i])).join(' | ');
+  const pad = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
+  const line = (row: string[]) => row.map((s, i) => pad(s.replace(/\s/g, ' '), widths[i])).join(' | ');
   return [
     line(r.columns),
     widths.map((w) => '-'.repeat(w)).join('-+-'),

@@ -104,7 +104,7 @@ async function run(args: string[]): Promise<number> {
   const files = await expandPaths(positionals);
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const pipeline = await LocalPipelineRunner.open(lake);
-  let result;
+  let result: Awaited<ReturnType<LocalPipelineRunner['run']>>;
   try {
     result = await pipeline.run(files, values.dataset, say);
     for (const l of await pipeline.freshness()) say(l);
@@ -212,7 +212,7 @@ async function bench(args: string[]): Promise<number> {
     if (!(n >= 0)) throw new Error(`--${name} takes a size in MB (0 skips that input), not "${values[name]}"`);
     return n;
   };
-  let cold;
+  let cold: Awaited<ReturnType<typeof measureColdStart>> | undefined;
   if (!values['no-cold-start']) {
     log('cold start of the bundled ingest function...');
     cold = await measureColdStart(values.dir);

@@ -42,6 +42,7 @@ export function evolveContract(contract: Contract, extra: string[]): Contract {
     let base =
       h
         .normalize('NFKD')
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: every character outside ASCII, control characters included
         .replace(/[^\x00-\x7f]/g, '')
         .toLowerCase()
         .replace(/[^a-z0-9_]+/g, '_')

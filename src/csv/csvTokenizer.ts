@@ -342,13 +342,13 @@ export function unescapeField(
   s: number,
   e: number,
   quote: number,
-  escape: number,
+  esc: number,
   out: Uint8Array,
 ): number {
   let o = 0;
   for (let p = s; p < e; p++) {
     const c = buf[p];
-    if ((c === escape || c === quote) && p + 1 < e) {
+    if ((c === esc || c === quote) && p + 1 < e) {
       out[o++] = buf[++p];
     } else {
       out[o++] = c;

@@ -1,12 +1,12 @@
 import {
-  Bool,
-  DateDay,
-  Decimal,
-  Float64,
-  Int32,
+  type Bool,
+  type DateDay,
+  type Decimal,
+  type Float64,
+  type Int32,
   Int64,
-  TimestampMicrosecond,
-  Utf8,
+  type TimestampMicrosecond,
+  type Utf8,
   makeData,
   type Data,
   type DataType,
@@ -241,7 +241,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     );
     core.setBatching(options.batchBytes ?? 16 * 1024 * 1024, options.maxBatchRows ?? 1 << 20);
     if (!(d.nullTokens.length === 1 && d.nullTokens[0] === '')) this.setNullTokens(d.nullTokens);
-    contract.columns.forEach((column, c) => this.configureColumn(column, c));
+    for (const [c, column] of contract.columns.entries()) this.configureColumn(column, c);
     this.fieldToColumn = contract.columns.map((_, i) => i);
     this.headerPending = d.header;
     if (!d.header) this.headerEnd = 0;
@@ -357,9 +357,9 @@ export class WasmCsvDecoder implements CsvDecoder {
       const parts = f.kind === 'pattern' ? f.parts : [];
       const addr = core.setFormat(c, { iso: 0, epoch_s: 1, epoch_ms: 2, pattern: 3 }[f.kind], parts.length);
       const words = new Int32Array(core.memory.buffer, addr, parts.length * 4);
-      parts.forEach((p, i) =>
-        words.set('literal' in p ? [0, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max], i * 4),
-      );
+      for (const [i, p] of parts.entries()) {
+        words.set('literal' in p ? [0, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max], i * 4);
+      }
     }
     if (kind === TYPE.string || !checks) return;
     if (t.kind === 'boolean') {
@@ -569,7 +569,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.fieldToColumn = m.fieldToColumn;
     this.stats.reordered = m.reordered;
     if (names.length !== this.contract.columns.length || m.missing.length) core.setFieldCount(names.length);
-    m.fieldToColumn.forEach((c, f) => core.setFieldMap(f, c));
+    for (const [f, c] of m.fieldToColumn.entries()) core.setFieldMap(f, c);
     for (const c of m.missing) core.setMissing(c);
     core.setHeaderDone();
   }

@@ -351,7 +351,7 @@ export function wholeFileProblem(err: unknown, contract: Contract): { code: stri
       err instanceof SourceReadError ? 'unreadable' : err instanceof NotCsvError ? 'not-csv' : 'header-mismatch';
     const next =
       code === 'header-mismatch'
-        ? ' Fix the file, or update contracts/' + contract.dataset + '.yaml if the columns really changed.'
+        ? ` Fix the file, or update contracts/${contract.dataset}.yaml if the columns really changed.`
         : '';
     return { code, message: err.message + next };
   }

@@ -134,7 +134,9 @@ export async function columnRanges(
   for (const column of columns) {
     const ranges = footers.map((ft) => fileRange(ft, column));
     if (ranges.some((r) => r === null)) continue;
+    // biome-ignore lint/complexity/useMathMinMax: bigints (Parquet statistics), which Math.min refuses
     const min = ranges.reduce((m, r) => (r!.min < m ? r!.min : m), ranges[0]!.min);
+    // biome-ignore lint/complexity/useMathMinMax: bigints, as above
     const max = ranges.reduce((m, r) => (r!.max > m ? r!.max : m), ranges[0]!.max);
     const nullable = c.columns.find((col) => col.name === column)!.nullable !== false;
     const type = types.get(column) as 'timestamp' | 'date';

@@ -27,6 +27,7 @@ export function mergeGroups(contracts: Contract[]): MergeGroups {
   };
   const union = (a: string, b: string) => {
     const [ra, rb] = [find(a), find(b)];
+    // biome-ignore lint/complexity/useMathMinMax: dataset names (strings), the smaller one becomes the root
     if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
   };
   for (const c of contracts) find(c.dataset);

@@ -8,7 +8,10 @@ import type { PipelineStarter } from '../ports.ts';
 import { DISCOVERY_WINDOW_MS, LEASE_TTL_SECONDS, MergeQueue, mergeExecutionName } from './mergeQueue.ts';
 
 let clock = Date.parse('2026-11-29T12:00:00Z');
-const tick = () => new Date((clock += 1000));
+const tick = () => {
+  clock += 1000;
+  return new Date(clock);
+};
 
 async function queue() {
   const lake = new FolderStore(await mkdtemp(join(tmpdir(), 'landfall-queue-')), 'lake');
@@ -23,7 +26,7 @@ function starter(running = new Set<string>()) {
   const started: string[] = [];
   const s: PipelineStarter = {
     start: async () => 'started',
-    startMerge: async (input, name) => {
+    startMerge: async (_input, name) => {
       started.push(name);
       running.add(name);
     },

@@ -64,7 +64,9 @@ export async function handlePipelineTask(
       const m = await manifestOf(ctx.lake, manifestKey, dataset, batchId);
       if (m.status === 'unmatched') return { lead: false };
       const b = { dataset, batchId, manifestKey };
-      const queued = again ? (await ctx.queue.requeue(b), 'pending') : await ctx.queue.enqueue(b);
+      let queued: 'pending' | 'already-merged' = 'pending';
+      if (again) await ctx.queue.requeue(b);
+      else queued = await ctx.queue.enqueue(b);
       return { lead: queued === 'pending' && (await ctx.queue.lead(dataset, task.holder)) };
     }
     case 'take': {

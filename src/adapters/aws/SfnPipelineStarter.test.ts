@@ -2,7 +2,7 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
-  StartExecutionCommand,
+  type StartExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';

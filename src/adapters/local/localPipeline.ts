@@ -33,7 +33,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
 };
 
 export function substituteDefinition(text: string, values: Record<string, string>): string {
-  return text.replace(/\$\{([A-Za-z0-9]+)\}/g, (whole, name: string) => {
+  return text.replace(/\$\{([A-Za-z0-9]+)\}/g, (_whole, name: string) => {
     if (!(name in values)) throw new Error(`no substitution for \${${name}} in the state machine definition`);
     return values[name];
   });
