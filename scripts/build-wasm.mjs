@@ -3,6 +3,8 @@
 // (the prepare script), by `npm test` and by `npm run build`; the output is not committed. Skips the compile when
 // the .wasm is newer than its source (pass --force to rebuild anyway).
 import asc from 'assemblyscript/asc';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { generate } from './gen-boundary.mjs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +14,19 @@ const source = join(root, 'wasm', 'assembly', 'csv.ts');
 const output = join(root, 'wasm', 'build', 'csv.wasm');
 
 export async function buildWasm({ force = false } = {}) {
+  // Both sides of the boundary first, from wasm/boundary.json (unchanged files are not rewritten).
+  for (const [file, text] of Object.entries(generate())) {
+    const path = join(root, file);
+    let current = null;
+    try {
+      current = readFileSync(path, 'utf8');
+    } catch {}
+    if (current !== text) writeFileSync(path, text);
+  }
   if (!force) {
-    const [src, out] = await Promise.all([stat(source), stat(output).catch(() => null)]);
+    const sources = [source, join(root, 'wasm', 'assembly', 'boundary.ts')];
+    const [out, ...srcs] = await Promise.all([stat(output).catch(() => null), ...sources.map((f) => stat(f))]);
+    const src = { mtimeMs: Math.max(...srcs.map((s) => s.mtimeMs)) };
     if (out && out.mtimeMs >= src.mtimeMs) return output;
   }
   await mkdir(dirname(output), { recursive: true });

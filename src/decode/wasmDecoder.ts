@@ -1,156 +1,31 @@
-import {
-  type Bool,
-  type DateDay,
-  type Decimal,
-  type Float64,
-  type Int32,
-  Int64,
-  type TimestampMicrosecond,
-  type Utf8,
-  makeData,
-  type Data,
-  type DataType,
-} from 'apache-arrow';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { DataType } from 'apache-arrow';
 import { parseColumnType, type Contract } from '../contracts/contract.ts';
-import { createColumnBuilder, isoToDays, isoToMicros, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
+import {
+  createColumnBuilder,
+  isoToDays,
+  isoToMicros,
+  type StringBuilder,
+  type ColumnBuilder,
+} from './columnBuilders.ts';
 import {
   matchHeader,
   validUtf8Prefix,
   type CsvDecoder,
-  type DecodedBatch,
   type DecodeOutput,
   type DecodeStats,
   type DecoderOptions,
-  type RejectedRecord,
-  type RejectReason,
 } from './csvDecoder.ts';
-import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
+import { FieldKind, unescapeField } from '../csv/csvTokenizer.ts';
 import { BrokenHeaderError } from './errors.ts';
 import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from '../csv/rejectMessages.ts';
 import { parseFloat64 } from '../csv/numbers.ts';
 import { compileTemporalFormat } from '../csv/temporal.ts';
+import { exportBatch } from './wasmArrow.ts';
+import { DIALECT, FORMAT, PART_KIND, REASON, REJECT_RECORD, STATUS, TYPE } from './wasmBoundary.ts';
+import { csvCoreModule, type CsvCore, WebAssemblyApi } from './wasmCore.ts';
+import { describeReject } from './wasmRejects.ts';
 
-/** The part of the WebAssembly JS API used here (the Node typings in use do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
-type WasmModule = { readonly __wasmModule?: never };
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-/** What wasm/assembly/csv.ts exports (numbers are i32/f64; addresses are byte offsets into `memory`). */
-interface CsvCore {
-  memory: WasmMemory;
-  init(columns: number): void;
-  setDialect(
-    d: number,
-    q: number,
-    e: number,
-    c: number,
-    strict: number,
-    maxRecord: number,
-    latin1: number,
-    header: number,
-  ): void;
-  setBatching(bytes: number, maxRows: number): void;
-  allocNullTokens(count: number, bytes: number): number;
-  setColumn(c: number, type: number, nullable: number, trim: number, jsCheck: number): void;
-  setRange(c: number, hasMin: number, min: number, hasMax: number, max: number): void;
-  allocAllowed(c: number, count: number): number;
-  setBoolAllowed(c: number, allowTrue: number, allowFalse: number): void;
-  setDecimal(c: number, precision: number, scale: number, pow10: number): void;
-  setFormat(c: number, kind: number, parts: number): number;
-  setFieldMap(f: number, c: number): void;
-  setFieldCount(n: number): void;
-  setMissing(c: number): void;
-  reserveInput(total: number): number;
-  inputAddress(): number;
-  compact(n: number, len: number): void;
-  parse(len: number, final: number): number;
-  firstLineLength(rel: number, len: number): number;
-  getPos(): number;
-  setPos(p: number): void;
-  getLine(): number;
-  setLine(l: number): void;
-  setBase(b: number): void;
-  setValidEnd(rel: number): void;
-  fieldStarts(): number;
-  fieldEnds(): number;
-  fieldKinds(): number;
-  fieldCount(): number;
-  getBrokenField(): number;
-  setHeaderDone(): void;
-  getRows(): number;
-  getBatchRows(): number;
-  linesAddress(): number;
-  columnAddress(c: number): number;
-  rejectsAddress(): number;
-  getRejectCount(): number;
-  clearRejects(): void;
-  nullCount(c: number): number;
-  resetBatch(): void;
-  statRowsRead(): number;
-  statRowsWritten(): number;
-  statRowsRejected(): number;
-  statBlankLines(): number;
-  statCommentLines(): number;
-  addRowsRead(n: number): void;
-  addCommentLine(): void;
-}
-
-const TYPE = { string: 0, int32: 1, int64: 2, float64: 3, decimal: 4, boolean: 5, date: 6, timestamp: 7 } as const;
-const STATUS_BATCH_FULL = 1;
-const STATUS_HEADER = 2;
-const STATUS_UNTERMINATED = 3;
-const STATUS_OVERLONG = 4;
-const REASONS: Record<number, RejectReason> = {
-  1: 'invalid-value',
-  2: 'null-not-allowed',
-  3: 'check-allowed',
-  4: 'check-range',
-  5: 'check-pattern',
-  6: 'invalid-utf8',
-  10: 'ragged-row',
-  11: 'stray-quote',
-};
-const REASON_CODES = Object.fromEntries(Object.entries(REASONS).map(([k, v]) => [v, Number(k)])) as Record<
-  RejectReason,
-  number
->;
-// Column record layout (wasm/assembly/csv.ts, COL = 128 bytes).
-const C_VALUES = 80;
-const C_VALIDITY = 84;
-const C_OFFSETS = 88;
-const C_DATA = 92;
-const C_USED = 100;
-const PART_KIND: Record<string, number> = { year: 1, month: 2, day: 3, hour: 4, minute: 5, second: 6, fraction: 7 };
-
-let compiled: { path: string; module: WasmModule } | null = null;
-
-/** Where `npm run build:wasm` writes the core in a checkout; Lambda reads it from the layer (CSV_WASM_PATH). */
-export function defaultCsvWasmPath(): string {
-  return fileURLToPath(new URL('../../wasm/build/csv.wasm', import.meta.url));
-}
-
-/** Compiles the core once per process (per Lambda container); each decoder gets its own instance. */
-export function csvCoreModule(path = defaultCsvWasmPath()): WasmModule {
-  if (compiled?.path === path) return compiled.module;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`the CSV core ${path} is missing: build it with "npm run build:wasm" (npm ci runs it)`, {
-      cause: err,
-    });
-  }
-  compiled = { path, module: new WebAssemblyApi.Module(bytes) };
-  return compiled.module;
-}
+const RJ = REJECT_RECORD.offsets;
 
 export interface WasmDecoderOptions extends DecoderOptions {
   /** The compiled core (default: wasm/build/csv.wasm beside the source). */
@@ -221,7 +96,7 @@ export class WasmCsvDecoder implements CsvDecoder {
         parseFloatSlow: (ptr: number, len: number) => parseFloat64(this.bytes(), ptr, ptr + len),
         checkString: (col: number, ptr: number, len: number) => {
           const problem = (this.oracle[col] as StringBuilder).check(this.bytes(), ptr, ptr + len);
-          return problem ? REASON_CODES[problem.reason] : 0;
+          return problem ? REASON[problem.reason] : 0;
         },
       },
     });
@@ -229,16 +104,18 @@ export class WasmCsvDecoder implements CsvDecoder {
     const core = this.core;
     const ncols = contract.columns.length;
     core.init(ncols);
-    core.setDialect(
-      d.delimiter.charCodeAt(0),
-      this.quote,
-      this.escape,
-      d.comment ? d.comment.charCodeAt(0) : -1,
-      d.strictQuotes ? 1 : 0,
-      Math.min(d.maxRecordBytes, 0x7fffffff),
-      d.encoding === 'latin1' ? 1 : 0,
-      d.header ? 1 : 0,
-    );
+    const dialect = new DataView(core.memory.buffer, core.dialectAddress(), DIALECT.size);
+    const set = (field: keyof typeof DIALECT.offsets, value: number) =>
+      dialect.setInt32(DIALECT.offsets[field], value, true);
+    set('delimiter', d.delimiter.charCodeAt(0));
+    set('quote', this.quote);
+    set('escape', this.escape);
+    set('comment', d.comment ? d.comment.charCodeAt(0) : -1);
+    set('strictQuotes', d.strictQuotes ? 1 : 0);
+    set('maxRecordBytes', Math.min(d.maxRecordBytes, 0x7fffffff));
+    set('latin1', d.encoding === 'latin1' ? 1 : 0);
+    set('header', d.header ? 1 : 0);
+    core.configure();
     core.setBatching(options.batchBytes ?? 16 * 1024 * 1024, options.maxBatchRows ?? 1 << 20);
     if (!(d.nullTokens.length === 1 && d.nullTokens[0] === '')) this.setNullTokens(d.nullTokens);
     for (const [c, column] of contract.columns.entries()) this.configureColumn(column, c);
@@ -355,10 +232,10 @@ export class WasmCsvDecoder implements CsvDecoder {
     if (t.kind === 'date' || t.kind === 'timestamp') {
       const f = compileTemporalFormat(column.format);
       const parts = f.kind === 'pattern' ? f.parts : [];
-      const addr = core.setFormat(c, { iso: 0, epoch_s: 1, epoch_ms: 2, pattern: 3 }[f.kind], parts.length);
+      const addr = core.setFormat(c, FORMAT[f.kind], parts.length);
       const words = new Int32Array(core.memory.buffer, addr, parts.length * 4);
       for (const [i, p] of parts.entries()) {
-        words.set('literal' in p ? [0, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max], i * 4);
+        words.set('literal' in p ? [PART_KIND.literal, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max], i * 4);
       }
     }
     if (kind === TYPE.string || !checks) return;
@@ -461,11 +338,11 @@ export class WasmCsvDecoder implements CsvDecoder {
     for (;;) {
       const status = core.parse(this.inLen, final ? 1 : 0);
       this.drainRejects();
-      if (status === STATUS_BATCH_FULL) {
+      if (status === STATUS['batch-full']) {
         this.cutBatch();
-      } else if (status === STATUS_HEADER) {
+      } else if (status === STATUS.header) {
         this.readHeader();
-      } else if (status === STATUS_UNTERMINATED) {
+      } else if (status === STATUS.unterminated) {
         const p = core.getPos();
         const len = core.firstLineLength(p, this.inLen);
         const addr = core.inputAddress();
@@ -478,7 +355,7 @@ export class WasmCsvDecoder implements CsvDecoder {
         core.setLine(core.getLine() + 1);
         core.setPos(p + len);
       } else {
-        return status === STATUS_OVERLONG;
+        return status === STATUS.overlong;
       }
     }
   }
@@ -578,148 +455,23 @@ export class WasmCsvDecoder implements CsvDecoder {
     const core = this.core;
     const count = core.getRejectCount();
     if (count === 0) return;
-    const view = new DataView(core.memory.buffer, core.rejectsAddress(), count * 32);
+    const view = new DataView(core.memory.buffer, core.rejectsAddress(), count * REJECT_RECORD.size);
     const input = core.inputAddress();
     const mem = this.bytes();
     for (let i = 0; i < count; i++) {
-      const o = i * 32;
-      const line = view.getFloat64(o, true);
-      const raw = mem.slice(input + view.getInt32(o + 8, true), input + view.getInt32(o + 12, true));
+      const o = i * REJECT_RECORD.size;
+      const int = (field: keyof typeof RJ) => view.getInt32(o + RJ[field], true);
+      const line = view.getFloat64(o + RJ.line, true);
+      const raw = mem.slice(input + int('start'), input + int('end'));
       this.out.rejects.push(
-        this.describe(line, raw, view.getInt32(o + 16, true), view.getInt32(o + 20, true), view.getInt32(o + 24, true)),
+        describeReject(this.contract, this.fieldToColumn, line, raw, int('field'), int('reason'), int('aux')),
       );
     }
     core.clearRejects();
   }
 
-  /** The reject the reference decoder would report for this record. */
-  private describe(line: number, raw: Uint8Array, field: number, code: number, aux: number): RejectedRecord {
-    const reason = REASONS[code];
-    const columnOf = (f: number) => this.contract.columns[this.fieldToColumn[f]]?.name ?? null;
-    switch (reason) {
-      case 'stray-quote':
-        return { line, column: columnOf(field), reason, raw, message: REJECT_MESSAGES.strayQuote(field) };
-      case 'ragged-row':
-        return { line, column: null, reason, raw, message: REJECT_MESSAGES.ragged(aux, this.fieldToColumn.length) };
-      case 'null-not-allowed':
-        return { line, column: columnOf(field), reason, raw, message: REJECT_MESSAGES.nullNotAllowed };
-      default: {
-        const c = this.fieldToColumn[field];
-        const problem = this.referenceProblem(raw, field, c);
-        return problem
-          ? { line, column: columnOf(field), reason: problem.reason, message: problem.message, raw }
-          : {
-              line,
-              column: columnOf(field),
-              reason,
-              raw,
-              message: `was refused by the WASM core (${reason}) but the reference parser accepts it: please report this line`,
-            };
-      }
-    }
-  }
-
-  /** Re-reads one field of a refused record with the reference tokenizer and builder to name the problem. */
-  private referenceProblem(raw: Uint8Array, field: number, c: number) {
-    const fields: Uint8Array[] = [];
-    const sink: RecordSink = {
-      record: (buf, tok, nf) => {
-        for (let f = 0; f < nf; f++) {
-          let v = buf.subarray(tok.starts[f], tok.ends[f]);
-          if (tok.kinds[f] === FieldKind.QuotedEscaped) {
-            const out = new Uint8Array(v.length);
-            v = out.subarray(0, unescapeField(buf, tok.starts[f], tok.ends[f], this.quote, this.escape, out));
-          }
-          fields.push(v);
-        }
-      },
-      broken: () => {},
-      comment: () => {},
-    };
-    const d = this.contract.dialect;
-    const tok = new CsvTokenizer(
-      {
-        delimiter: d.delimiter.charCodeAt(0),
-        quote: this.quote,
-        escape: this.escape,
-        comment: -1,
-        maxRecordBytes: Infinity,
-        strictQuotes: d.strictQuotes,
-      },
-      sink,
-    );
-    tok.push(raw);
-    tok.end();
-    let v = fields[field] ?? new Uint8Array(0);
-    if (this.contract.columns[c].trim) {
-      let s = 0;
-      let e = v.length;
-      while (s < e && (v[s] === 32 || v[s] === 9)) s++;
-      while (e > s && (v[e - 1] === 32 || v[e - 1] === 9)) e--;
-      v = v.subarray(s, e);
-    }
-    const b = createColumnBuilder(this.contract.columns[c], d.encoding);
-    if (b instanceof StringBuilder) b.checkUtf8 = true;
-    return b.append(v, 0, v.length);
-  }
-
   private cutBatch(): void {
-    const core = this.core;
-    const rows = core.getRows();
-    const buffer = core.memory.buffer;
-    const mem = new Uint8Array(buffer);
-    const words = new Int32Array(buffer);
-    const columns: Data[] = this.types.map((type, c) => {
-      const a = core.columnAddress(c) >> 2;
-      const values = words[a + C_VALUES / 4];
-      const nullCount = core.nullCount(c);
-      const validity = words[a + C_VALIDITY / 4];
-      const nullBitmap = nullCount ? mem.slice(validity, validity + ((rows + 7) >> 3)) : undefined;
-      const common = { length: rows, nullCount, nullBitmap };
-      switch (this.kinds[c]) {
-        case TYPE.string: {
-          const offsets = words[a + C_OFFSETS / 4];
-          const data = words[a + C_DATA / 4];
-          const used = words[a + C_USED / 4];
-          return makeData({
-            ...common,
-            type: type as Utf8,
-            valueOffsets: new Int32Array(buffer, offsets, rows + 1).slice(),
-            data: mem.slice(data, data + used),
-          });
-        }
-        case TYPE.int32:
-          return makeData({ ...common, type: type as Int32, data: new Int32Array(buffer, values, rows).slice() });
-        case TYPE.date:
-          return makeData({ ...common, type: type as DateDay, data: new Int32Array(buffer, values, rows).slice() });
-        case TYPE.int64:
-          return makeData({ ...common, type: type as Int64, data: new BigInt64Array(buffer, values, rows).slice() });
-        case TYPE.timestamp:
-          return makeData({
-            ...common,
-            type: type as TimestampMicrosecond,
-            data: new BigInt64Array(buffer, values, rows).slice(),
-          });
-        case TYPE.float64:
-          return makeData({ ...common, type: type as Float64, data: new Float64Array(buffer, values, rows).slice() });
-        case TYPE.decimal:
-          return makeData({
-            ...common,
-            type: type as Decimal,
-            data: new Uint32Array(buffer, values, rows * 4).slice(),
-          });
-        default:
-          return makeData({ ...common, type: type as Bool, data: mem.slice(values, values + ((rows + 7) >> 3)) });
-      }
-    });
-    const sourceLines = makeData({
-      type: new Int64(),
-      length: rows,
-      nullCount: 0,
-      data: new BigInt64Array(buffer, core.linesAddress(), rows).slice(),
-    });
-    const batch: DecodedBatch = { rowCount: rows, columns, sourceLines };
-    this.out.batches.push(batch);
-    core.resetBatch();
+    this.out.batches.push(exportBatch(this.core, this.types, this.kinds));
+    this.core.resetBatch();
   }
 }

@@ -1,11 +1,23 @@
 // Landfall's CSV core: CSV bytes in linear memory -> typed Arrow column buffers, in one pass per record.
 //
-// The TypeScript side (src/convert/wasmDecoder.ts) copies input chunks into the input region, calls parse(),
+// The TypeScript side (src/decode/wasmDecoder.ts) copies input chunks into the input region, calls parse(),
 // and copies finished batches out of the column buffers. Everything here is raw memory: no managed objects,
 // so the runtime's allocator (heap.alloc/realloc) is the only runtime feature used.
 //
-// The semantics are those of the reference decoder in src/convert/csvDecoder.ts (tokenizer, null rules,
-// number/date parsers); property tests compare the two over random input and random chunkings.
+// The semantics are those of the reference decoder in src/decode/csvDecoder.ts (tokenizer, null rules,
+// number/date parsers); property tests compare the two over random input and random chunkings. The codes and
+// memory layouts both sides use come from wasm/boundary.json (boundary.ts here, src/decode/wasmBoundary.ts there).
+
+import {
+  COL, C_ALLOWED_N, C_ALLOWED_PTR, C_ALLOW_FALSE, C_ALLOW_TRUE, C_DATA, C_DATA_CAP, C_FMT, C_FMT_N, C_FMT_PTR, C_HAS_ALLOWED,
+  C_HAS_MAX, C_HAS_MIN, C_JS_CHECK, C_MAX, C_MIN, C_NULLABLE, C_OFFSETS, C_POW10, C_PRECISION, C_SCALE, C_TRIM, C_TYPE,
+  C_USED, C_VALIDITY, C_VALUES, C_WIDTH, D_COMMENT, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
+  D_STRICT_QUOTES, DIALECT_SIZE, F_EPOCH_MS, F_EPOCH_S, F_ISO, F_PATTERN, K_ESCAPED, K_PLAIN, K_QUOTED, P_DAY, P_FRACTION,
+  P_HOUR, P_LITERAL, P_MINUTE, P_MONTH, P_YEAR, R_CHECK_ALLOWED, R_CHECK_RANGE, R_INVALID_UTF8, R_INVALID_VALUE,
+  R_NULL_NOT_ALLOWED, R_RAGGED_ROW, R_STRAY_QUOTE, REJECT_SIZE, RJ_AUX, RJ_END, RJ_FIELD, RJ_LINE, RJ_REASON, RJ_START,
+  S_BATCH_FULL, S_HEADER, S_NEED_MORE, S_OVERLONG, S_UNTERMINATED, T_BOOLEAN, T_DATE, T_DECIMAL, T_FLOAT64, T_INT32,
+  T_INT64, T_STRING, T_TIMESTAMP,
+} from './boundary';
 
 // ---- Imports: the rare cases left to JavaScript -------------------------------------------------------------
 
@@ -16,73 +28,10 @@ declare function parseFloatSlow(ptr: usize, len: i32): f64;
 @external("env", "checkString")
 declare function checkString(col: i32, ptr: usize, len: i32): i32;
 
-// ---- Codes shared with TypeScript ---------------------------------------------------------------------------
-
-const T_STRING: i32 = 0;
-const T_INT32: i32 = 1;
-const T_INT64: i32 = 2;
-const T_FLOAT64: i32 = 3;
-const T_DECIMAL: i32 = 4;
-const T_BOOL: i32 = 5;
-const T_DATE: i32 = 6;
-const T_TIMESTAMP: i32 = 7;
-
-const R_INVALID: i32 = 1;
-const R_NULL: i32 = 2;
-const R_ALLOWED: i32 = 3;
-const R_RANGE: i32 = 4;
-const R_UTF8: i32 = 6;
-const R_RAGGED: i32 = 10;
-const R_STRAY: i32 = 11;
-
-const S_NEED_MORE: i32 = 0;
-const S_BATCH_FULL: i32 = 1;
-const S_HEADER: i32 = 2;
-const S_UNTERMINATED: i32 = 3;
-/** A record over maxRecordBytes starts at `pos`: the wrapper quarantines its first line (as while streaming). */
-const S_OVERLONG: i32 = 4;
-
-const K_PLAIN: u8 = 0;
-const K_QUOTED: u8 = 1;
-const K_ESCAPED: u8 = 2;
-
-const F_ISO: i32 = 0;
-const F_EPOCH_S: i32 = 1;
-const F_EPOCH_MS: i32 = 2;
-const F_PATTERN: i32 = 3;
-
 const LF: u8 = 10;
 const CR: u8 = 13;
 
 // ---- Per-column configuration and buffers (one record of COL bytes per contract column) ---------------------
-
-const COL: usize = 128;
-const C_TYPE: usize = 0;
-const C_NULLABLE: usize = 4;
-const C_TRIM: usize = 8;
-const C_HAS_MIN: usize = 12;
-const C_HAS_MAX: usize = 13;
-const C_JS_CHECK: usize = 14;
-const C_ALLOW_TRUE: usize = 15;
-const C_ALLOW_FALSE: usize = 16;
-const C_HAS_ALLOWED: usize = 17;
-const C_MIN: usize = 24;
-const C_MAX: usize = 32;
-const C_ALLOWED_PTR: usize = 40;
-const C_ALLOWED_N: usize = 44;
-const C_POW10: usize = 48;
-const C_PRECISION: usize = 56;
-const C_SCALE: usize = 60;
-const C_FMT: usize = 64;
-const C_FMT_PTR: usize = 68;
-const C_FMT_N: usize = 72;
-const C_VALUES: usize = 80;
-const C_VALIDITY: usize = 84;
-const C_OFFSETS: usize = 88;
-const C_DATA: usize = 92;
-const C_DATA_CAP: usize = 96;
-const C_USED: usize = 100;
-const C_WIDTH: usize = 104;
 
 let cols: usize = 0;
 let ncols: i32 = 0;
@@ -99,6 +48,7 @@ let comment: i32 = -1;
 let strict: bool = false;
 let maxRecordBytes: i32 = 0;
 let latin1: bool = false;
+let dialectBuf: usize = 0;
 let onlyEmptyIsNull: bool = true;
 let nullTokens: usize = 0; // [len:i32, bytes...] entries, 4-byte aligned
 let nullTokenCount: i32 = 0;
@@ -165,24 +115,36 @@ export function init(columns: i32): void {
   rowCap = 0;
   ensureRows(1024);
   rejectCap = 64;
-  rejects = heap.alloc(<usize>rejectCap * 32);
+  rejects = heap.alloc(<usize>rejectCap * REJECT_SIZE);
   scratchCap = 4096;
   scratch = heap.alloc(<usize>scratchCap);
+  dialectBuf = heap.alloc(DIALECT_SIZE);
+  memory.fill(dialectBuf, 0, DIALECT_SIZE);
   reserveInput(1 << 16);
 }
 
-export function setDialect(d: i32, q: i32, e: i32, c: i32, strictQuotes: bool, maxRecord: i32, isLatin1: bool, header: bool): void {
+/** Where the wrapper writes the dialect (DIALECT_SIZE bytes, i32 fields at the D_* offsets) before configure(). */
+export function dialectAddress(): usize {
+  return dialectBuf;
+}
+
+/** Takes the dialect written at dialectAddress(). */
+export function configure(): void {
+  const b = dialectBuf;
+  const d = load<i32>(b + D_DELIMITER);
+  const q = load<i32>(b + D_QUOTE);
+  const strictQuotes = load<i32>(b + D_STRICT_QUOTES) != 0;
   delim = <u8>d;
   quote = <u8>q;
-  esc = <u8>e;
-  comment = c;
+  esc = <u8>load<i32>(b + D_ESCAPE);
+  comment = load<i32>(b + D_COMMENT);
   strict = strictQuotes;
-  maxRecordBytes = maxRecord;
-  latin1 = isLatin1;
-  awaitingHeader = header;
+  maxRecordBytes = load<i32>(b + D_MAX_RECORD_BYTES);
+  latin1 = load<i32>(b + D_LATIN1) != 0;
+  awaitingHeader = load<i32>(b + D_HEADER) != 0;
   vD = i8x16.splat(<i8>d);
   vQ = i8x16.splat(<i8>q);
-  vE = i8x16.splat(<i8>e);
+  vE = i8x16.splat(<i8>esc);
   vS = i8x16.splat(<i8>(strictQuotes ? q : d));
 }
 
@@ -208,7 +170,7 @@ export function setColumn(c: i32, type: i32, nullable: bool, trim: bool, jsCheck
   let width: i32 = 4;
   if (type == T_INT64 || type == T_FLOAT64 || type == T_TIMESTAMP) width = 8;
   else if (type == T_DECIMAL) width = 16;
-  else if (type == T_BOOL || type == T_STRING) width = 0;
+  else if (type == T_BOOLEAN || type == T_STRING) width = 0;
   store<i32>(p + C_WIDTH, width);
   if (type == T_STRING) {
     store<i32>(p + C_DATA_CAP, 16384);
@@ -284,7 +246,7 @@ function allocColumn(p: usize, cap: i32, oldCap: i32): void {
   const bitmapBytes = <usize>((cap + 7) >> 3) + 8;
   const oldBitmap = <usize>((oldCap + 7) >> 3) + 8;
   store<usize>(p + C_VALIDITY, reallocZero(load<usize>(p + C_VALIDITY), oldCap ? oldBitmap : 0, bitmapBytes));
-  if (type == T_BOOL) {
+  if (type == T_BOOLEAN) {
     store<usize>(p + C_VALUES, reallocZero(load<usize>(p + C_VALUES), oldCap ? oldBitmap : 0, bitmapBytes));
   } else if (type == T_STRING) {
     store<usize>(p + C_OFFSETS, reallocZero(load<usize>(p + C_OFFSETS), oldCap ? <usize>(oldCap + 1) * 4 : 0, <usize>(cap + 1) * 4));
@@ -388,7 +350,7 @@ export function resetBatch(): void {
     store<i32>(p + C_USED, 0);
     const bitmapBytes = <usize>((rows + 7) >> 3) + 8;
     memory.fill(load<usize>(p + C_VALIDITY), 0, bitmapBytes);
-    if (load<i32>(p + C_TYPE) == T_BOOL) memory.fill(load<usize>(p + C_VALUES), 0, bitmapBytes);
+    if (load<i32>(p + C_TYPE) == T_BOOLEAN) memory.fill(load<usize>(p + C_VALUES), 0, bitmapBytes);
   }
   rows = 0;
 }
@@ -598,15 +560,15 @@ function parseRecord(recStart: usize, end: usize, final: bool): usize {
 function addReject(recStart: usize, recEnd: usize, field: i32, reason: i32, aux: i32): void {
   if (rejectCount == rejectCap) {
     rejectCap *= 2;
-    rejects = heap.realloc(rejects, <usize>rejectCap * 32);
+    rejects = heap.realloc(rejects, <usize>rejectCap * REJECT_SIZE);
   }
-  const r = rejects + <usize>rejectCount * 32;
-  store<f64>(r, line);
-  store<i32>(r + 8, <i32>(recStart - inPtr));
-  store<i32>(r + 12, <i32>(recEnd - inPtr));
-  store<i32>(r + 16, field);
-  store<i32>(r + 20, reason);
-  store<i32>(r + 24, aux);
+  const r = rejects + <usize>rejectCount * REJECT_SIZE;
+  store<f64>(r + RJ_LINE, line);
+  store<i32>(r + RJ_START, <i32>(recStart - inPtr));
+  store<i32>(r + RJ_END, <i32>(recEnd - inPtr));
+  store<i32>(r + RJ_FIELD, field);
+  store<i32>(r + RJ_REASON, reason);
+  store<i32>(r + RJ_AUX, aux);
   rejectCount++;
   rowsRejected += 1;
 }
@@ -623,11 +585,11 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
   }
   rowsRead += 1;
   if (problem) {
-    addReject(recStart, recEnd, problemField, R_STRAY, 0);
+    addReject(recStart, recEnd, problemField, R_STRAY_QUOTE, 0);
     return;
   }
   if (nf != nfields) {
-    addReject(recStart, recEnd, -1, R_RAGGED, nf);
+    addReject(recStart, recEnd, -1, R_RAGGED_ROW, nf);
     return;
   }
   if (rows == rowCap) ensureRows(rows + 1);
@@ -653,7 +615,7 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     const isNull = kind == K_PLAIN ? (onlyEmptyIsNull ? e == s : isNullToken(s, e)) : e == s && type != T_STRING;
     let code: i32 = 0;
     if (isNull) {
-      if (!load<i32>(cp + C_NULLABLE)) code = R_NULL;
+      if (!load<i32>(cp + C_NULLABLE)) code = R_NULL_NOT_ALLOWED;
       else appendNull(cp, type, row);
     } else {
       code = appendValue(c, cp, type, row, s, e, rawEnd > validEnd);
@@ -735,9 +697,9 @@ function checkNumber(cp: usize, v: f64): i32 {
         break;
       }
     }
-    if (!found) return R_ALLOWED;
+    if (!found) return R_CHECK_ALLOWED;
   }
-  if ((load<u8>(cp + C_HAS_MIN) && v < load<f64>(cp + C_MIN)) || (load<u8>(cp + C_HAS_MAX) && v > load<f64>(cp + C_MAX))) return R_RANGE;
+  if ((load<u8>(cp + C_HAS_MIN) && v < load<f64>(cp + C_MIN)) || (load<u8>(cp + C_HAS_MAX) && v > load<f64>(cp + C_MAX))) return R_CHECK_RANGE;
   return 0;
 }
 
@@ -745,8 +707,8 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
   switch (type) {
     case T_STRING: return appendString(c, cp, row, s, e, checkUtf8);
     case T_INT32: {
-      if (!parseInt(s, e, false)) return R_INVALID;
-      if (intNeg ? intMag > 2147483648 : intMag > 2147483647) return R_INVALID;
+      if (!parseInt(s, e, false)) return R_INVALID_VALUE;
+      if (intNeg ? intMag > 2147483648 : intMag > 2147483647) return R_INVALID_VALUE;
       const v: i32 = intNeg ? -<i32>intMag : <i32>intMag;
       const code = checkNumber(cp, intNeg && intMag == 0 ? -0.0 : <f64>v);
       if (code) return code;
@@ -754,7 +716,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
       break;
     }
     case T_INT64: {
-      if (!parseInt(s, e, true)) return R_INVALID;
+      if (!parseInt(s, e, true)) return R_INVALID_VALUE;
       const v: i64 = intNeg ? -<i64>intMag : <i64>intMag;
       const code = checkNumber(cp, intNeg && intMag == 0 ? -0.0 : <f64>v);
       if (code) return code;
@@ -763,14 +725,14 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     }
     case T_FLOAT64: {
       const v = parseFloat64(s, e);
-      if (isNaN(v) && !isNaNLiteral(s, e)) return R_INVALID;
+      if (isNaN(v) && !isNaNLiteral(s, e)) return R_INVALID_VALUE;
       const code = checkNumber(cp, v);
       if (code) return code;
       store<f64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
       break;
     }
     case T_DECIMAL: {
-      if (!parseDecimal(s, e, load<i32>(cp + C_PRECISION), load<i32>(cp + C_SCALE))) return R_INVALID;
+      if (!parseDecimal(s, e, load<i32>(cp + C_PRECISION), load<i32>(cp + C_SCALE))) return R_INVALID_VALUE;
       const code = checkNumber(cp, decimalToF64() / load<f64>(cp + C_POW10));
       if (code) return code;
       const p = load<usize>(cp + C_VALUES) + <usize>row * 16;
@@ -778,10 +740,10 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
       store<u64>(p + 8, decHi);
       break;
     }
-    case T_BOOL: {
+    case T_BOOLEAN: {
       const v = parseBoolean(s, e);
-      if (v < 0) return R_INVALID;
-      if (load<u8>(cp + C_HAS_ALLOWED) && !load<u8>(cp + (v ? C_ALLOW_TRUE : C_ALLOW_FALSE))) return R_ALLOWED;
+      if (v < 0) return R_INVALID_VALUE;
+      if (load<u8>(cp + C_HAS_ALLOWED) && !load<u8>(cp + (v ? C_ALLOW_TRUE : C_ALLOW_FALSE))) return R_CHECK_ALLOWED;
       if (v) {
         const b = load<usize>(cp + C_VALUES) + <usize>(row >> 3);
         store<u8>(b, load<u8>(b) | <u8>(1 << <u8>(row & 7)));
@@ -793,7 +755,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     }
     case T_DATE: {
       const v = parseDate(cp, s, e);
-      if (isNaN(v) || v < -2147483648.0 || v > 2147483647.0) return R_INVALID;
+      if (isNaN(v) || v < -2147483648.0 || v > 2147483647.0) return R_INVALID_VALUE;
       const code = checkNumber(cp, v);
       if (code) return code;
       store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>v);
@@ -801,15 +763,15 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     }
     case T_TIMESTAMP: {
       const v = parseTimestamp(cp, s, e);
-      if (isNaN(v)) return R_INVALID;
-      if (!(Math.abs(v) <= 9007199254740991.0) || Math.floor(v) != v) return R_INVALID;
+      if (isNaN(v)) return R_INVALID_VALUE;
+      if (!(Math.abs(v) <= 9007199254740991.0) || Math.floor(v) != v) return R_INVALID_VALUE;
       const code = checkNumber(cp, v);
       if (code) return code;
       store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, <i64>v);
       break;
     }
     default:
-      return R_INVALID;
+      return R_INVALID_VALUE;
   }
   setValid(cp, row);
   return 0;
@@ -840,7 +802,7 @@ function appendString(c: i32, cp: usize, row: i32, s: usize, e: usize, checkUtf8
     }
     len = <i32>(o - dst);
   } else {
-    if (checkUtf8 && !validUtf8(s, e)) return R_UTF8;
+    if (checkUtf8 && !validUtf8(s, e)) return R_INVALID_UTF8;
     memory.copy(dst, s, <usize>n);
   }
   if (load<u8>(cp + C_JS_CHECK)) {
@@ -1185,7 +1147,7 @@ function parseIso(s: usize, e: usize): bool {
   return validDate() && validTime();
 }
 
-// Pattern parts: kind 0 = literal byte, 1..6 = year, month, day, hour, minute, second (min/max digits), 7 = fraction
+// Pattern parts (16 bytes each): kind, then a literal byte or the field's min and max digits
 function parsePattern(cp: usize, s: usize, e: usize): bool {
   tReset();
   let p = s;
@@ -1194,12 +1156,12 @@ function parsePattern(cp: usize, s: usize, e: usize): bool {
   for (let i = 0; i < n; i++) {
     const part = parts + <usize>i * 16;
     const kind = load<i32>(part);
-    if (kind == 0) {
+    if (kind == P_LITERAL) {
       if (at(p, e) != load<i32>(part + 4)) return false;
       p++;
       continue;
     }
-    if (kind == 7) {
+    if (kind == P_FRACTION) {
       p = parseFraction(p, e);
       if (p == 0) return false;
       continue;
@@ -1216,11 +1178,11 @@ function parsePattern(cp: usize, s: usize, e: usize): bool {
       p++;
     }
     if (k < lo) return false;
-    if (kind == 1) tYear = <f64>v;
-    else if (kind == 2) tMonth = v;
-    else if (kind == 3) tDay = v;
-    else if (kind == 4) tHour = v;
-    else if (kind == 5) tMinute = v;
+    if (kind == P_YEAR) tYear = <f64>v;
+    else if (kind == P_MONTH) tMonth = v;
+    else if (kind == P_DAY) tDay = v;
+    else if (kind == P_HOUR) tHour = v;
+    else if (kind == P_MINUTE) tMinute = v;
     else tSecond = v;
   }
   return p == e && validDate() && validTime();

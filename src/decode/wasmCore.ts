@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The part of the WebAssembly JS API used here (the Node typings in use do not declare it). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+export type WasmModule = { readonly __wasmModule?: never };
+export const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** What wasm/assembly/csv.ts exports (numbers are i32/f64; addresses are byte offsets into `memory`). */
+export interface CsvCore {
+  memory: WasmMemory;
+  init(columns: number): void;
+  dialectAddress(): number;
+  configure(): void;
+  setBatching(bytes: number, maxRows: number): void;
+  allocNullTokens(count: number, bytes: number): number;
+  setColumn(c: number, type: number, nullable: number, trim: number, jsCheck: number): void;
+  setRange(c: number, hasMin: number, min: number, hasMax: number, max: number): void;
+  allocAllowed(c: number, count: number): number;
+  setBoolAllowed(c: number, allowTrue: number, allowFalse: number): void;
+  setDecimal(c: number, precision: number, scale: number, pow10: number): void;
+  setFormat(c: number, kind: number, parts: number): number;
+  setFieldMap(f: number, c: number): void;
+  setFieldCount(n: number): void;
+  setMissing(c: number): void;
+  reserveInput(total: number): number;
+  inputAddress(): number;
+  compact(n: number, len: number): void;
+  parse(len: number, final: number): number;
+  firstLineLength(rel: number, len: number): number;
+  getPos(): number;
+  setPos(p: number): void;
+  getLine(): number;
+  setLine(l: number): void;
+  setBase(b: number): void;
+  setValidEnd(rel: number): void;
+  fieldStarts(): number;
+  fieldEnds(): number;
+  fieldKinds(): number;
+  fieldCount(): number;
+  getBrokenField(): number;
+  setHeaderDone(): void;
+  getRows(): number;
+  getBatchRows(): number;
+  linesAddress(): number;
+  columnAddress(c: number): number;
+  rejectsAddress(): number;
+  getRejectCount(): number;
+  clearRejects(): void;
+  nullCount(c: number): number;
+  resetBatch(): void;
+  statRowsRead(): number;
+  statRowsWritten(): number;
+  statRowsRejected(): number;
+  statBlankLines(): number;
+  statCommentLines(): number;
+  addRowsRead(n: number): void;
+  addCommentLine(): void;
+}
+
+let compiled: { path: string; module: WasmModule } | null = null;
+
+/** Where `npm run build:wasm` writes the core in a checkout; Lambda reads it from the layer (CSV_WASM_PATH). */
+export function defaultCsvWasmPath(): string {
+  return fileURLToPath(new URL('../../wasm/build/csv.wasm', import.meta.url));
+}
+
+/** Compiles the core once per process (per Lambda container); each decoder gets its own instance. */
+export function csvCoreModule(path = defaultCsvWasmPath()): WasmModule {
+  if (compiled?.path === path) return compiled.module;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new Error(`the CSV core ${path} is missing: build it with "npm run build:wasm" (npm ci runs it)`, {
+      cause: err,
+    });
+  }
+  compiled = { path, module: new WebAssemblyApi.Module(bytes) };
+  return compiled.module;
+}
