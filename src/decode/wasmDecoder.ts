@@ -464,7 +464,13 @@ export class WasmCsvDecoder implements CsvDecoder {
       const line = view.getFloat64(o + RJ.line, true);
       const raw = mem.slice(input + int('start'), input + int('end'));
       this.out.rejects.push(
-        describeReject(this.contract, this.fieldToColumn, line, raw, int('field'), int('reason'), int('aux')),
+        describeReject(this.contract, this.fieldToColumn, {
+          line,
+          raw,
+          field: int('field'),
+          code: int('reason'),
+          aux: int('aux'),
+        }),
       );
     }
     core.clearRejects();

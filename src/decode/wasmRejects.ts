@@ -17,12 +17,9 @@ const REASONS = Object.fromEntries(Object.entries(REASON).map(([k, v]) => [v, k]
 export function describeReject(
   contract: Contract,
   fieldToColumn: number[],
-  line: number,
-  raw: Uint8Array,
-  field: number,
-  code: number,
-  aux: number,
+  reject: { line: number; raw: Uint8Array; field: number; code: number; aux: number },
 ): RejectedRecord {
+  const { line, raw, field, code, aux } = reject;
   const reason = REASONS[code];
   const columnOf = (f: number) => contract.columns[fieldToColumn[f]]?.name ?? null;
   switch (reason) {

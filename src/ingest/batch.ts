@@ -314,16 +314,13 @@ export async function runSegment(
   const last = seg.runs.at(-1);
   const from = last?.suspendedAt ?? (spec.start > 0 ? { offset: spec.start, line: spec.line } : null);
   try {
-    const run = await convertRun(
-      ctx,
-      batchContract(contract, batch),
-      batch,
+    const run = await convertRun(ctx, batchContract(contract, batch), batch, {
       spec,
-      seg.runs.length,
+      part: seg.runs.length,
       from,
       deadline,
-      batch.headerEnd ?? seg.runs[0]?.headerEnd ?? null,
-    );
+      knownHeaderEnd: batch.headerEnd ?? seg.runs[0]?.headerEnd ?? null,
+    });
     seg.runs.push(run);
     seg.done = run.suspendedAt === null;
   } catch (err) {
@@ -362,16 +359,25 @@ export function wholeFileProblem(err: unknown, contract: Contract): { code: stri
 export const RESUME_GRACE_MS = 60_000;
 
 /** One run: decode from `from` (or the start) to the segment's end or the deadline, into staged files. */
+/** Where a run starts and stops within its segment. */
+interface RunSpec {
+  spec: SegmentSpec;
+  /** The run's number within the segment (its staged files are named by it). */
+  part: number;
+  /** Where the previous run stopped, or the range's start; null from the object's start. */
+  from: { offset: number; line: number } | null;
+  deadline: number | undefined;
+  /** Where the header ends, when an earlier run read it. */
+  knownHeaderEnd: number | null;
+}
+
 async function convertRun(
   ctx: IngestContext,
   contract: Contract,
   batch: BatchRecord,
-  spec: SegmentSpec,
-  part: number,
-  from: { offset: number; line: number } | null,
-  deadline: number | undefined,
-  knownHeaderEnd: number | null,
+  run: RunSpec,
 ): Promise<RunRecord> {
+  const { spec, part, from, deadline, knownHeaderEnd } = run;
   const info = batch.source;
   const started = new Date(batch.startedAt);
   const stage = stagingPrefix(batch.dataset, batch.batchId);
@@ -382,12 +388,11 @@ async function convertRun(
   let rowGroupRows = 0;
   let plain: string[] | undefined;
   const rowGroupBatches = rowGroupBatchesFor(schema.fields.length, ctx.settings.rowGroupBatches);
-  const writer = new RollingParquetWriter(
-    ctx.lake,
-    (n) => `${stage}${runTag}-${pad(n, 4)}.parquet`,
-    ctx.settings.targetFileBytes,
+  const writer = new RollingParquetWriter(ctx.lake, {
+    keyFor: (n) => `${stage}${runTag}-${pad(n, 4)}.parquet`,
+    targetBytes: ctx.settings.targetFileBytes,
     rowGroupBatches,
-    () => ({
+    tuning: () => ({
       rowGroupRows: rowGroupRows * rowGroupBatches,
       plainColumns: plain,
       deltaColumns: [SOURCE_LINE],
@@ -398,8 +403,8 @@ async function convertRun(
         'landfall.dataset': contract.dataset,
       },
     }),
-    { ...ctx.encoder, threads: ctx.settings.threads },
-  );
+    encoder: { ...ctx.encoder, threads: ctx.settings.threads },
+  });
   const quarantine = new QuarantineWriter(ctx.lake, `${stage}${runTag}-quarantine.csv`);
   const rejectsByReason: Record<string, number> = {};
   const handle = async (out: DecodeOutput) => {
@@ -586,17 +591,16 @@ export async function publishBatch(
   if (open.length) throw new Error(`batch ${batch.batchId}: segments ${open.join(', ')} are not converted yet`);
   const problem = segments.find((s) => s.problem)?.problem;
   if (problem) {
-    const r = await quarantineWhole(
-      ctx,
-      batch.source,
-      batch.batchId,
-      new Date(batch.startedAt),
-      contract.dataset,
-      'rejected',
+    const r = await quarantineWhole(ctx, {
+      info: batch.source,
+      batchId: batch.batchId,
+      started: new Date(batch.startedAt),
+      dataset: contract.dataset,
+      status: 'rejected',
       problem,
       contract,
-      batch.drift,
-    );
+      drift: batch.drift,
+    });
     await dropStaging(ctx.lake, batch);
     return { status: 'rejected', manifest: r.manifest, manifestKey: r.manifestKey };
   }

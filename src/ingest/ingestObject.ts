@@ -116,9 +116,13 @@ async function beginIngest(
   } else {
     const m = matchContract(ctx.contracts, key);
     if (!m.contract)
-      return quarantineWhole(ctx, info, batchId, ctx.now(), UNMATCHED, 'unmatched', {
-        code: m.reason,
-        message: m.detail,
+      return quarantineWhole(ctx, {
+        info,
+        batchId,
+        started: ctx.now(),
+        dataset: UNMATCHED,
+        status: 'unmatched',
+        problem: { code: m.reason, message: m.detail },
       });
     contract = m.contract;
   }
@@ -128,7 +132,15 @@ async function beginIngest(
   const maxBytes = Math.round(contract.limits.maxObjectMB * 1024 * 1024);
   if (info.size > maxBytes) {
     const problem = wholeFileProblem(new ObjectTooLargeError(key, info.size, maxBytes), contract)!;
-    return quarantineWhole(ctx, info, batchId, ctx.now(), contract.dataset, 'rejected', problem, contract);
+    return quarantineWhole(ctx, {
+      info,
+      batchId,
+      started: ctx.now(),
+      dataset: contract.dataset,
+      status: 'rejected',
+      problem,
+      contract,
+    });
   }
   return { contract, batch: await openBatch(ctx, contract, info, batchId) };
 }

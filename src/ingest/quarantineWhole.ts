@@ -1,23 +1,27 @@
 import { basename } from 'node:path';
 import type { Contract } from '../contracts/contract.ts';
-import { quarantineWholeKey } from '../lake/layout.ts';
+import { manifestKey, quarantineWholeKey } from '../lake/layout.ts';
 import type { ObjectInfo } from '../ports.ts';
 import type { IngestContext, IngestResult } from './context.ts';
 import { readManifest, schemaOf, type Manifest } from './manifest.ts';
-import { manifestKey } from '../lake/layout.ts';
+
+/** An object kept whole: what it is, where it belongs, and why. */
+export interface WholeObject {
+  info: ObjectInfo;
+  batchId: string;
+  /** When its batch started (the ingest date and the manifest's startedAt). */
+  started: Date;
+  dataset: string;
+  status: 'rejected' | 'unmatched';
+  problem: { code: string; message: string };
+  /** The dataset's contract, when one claims the object (its schema and reject threshold go into the manifest). */
+  contract?: Contract;
+  drift?: Manifest['drift'];
+}
 
 /** Keeps the whole object, byte for byte, under quarantine/ and publishes a manifest that says why. */
-export async function quarantineWhole(
-  ctx: IngestContext,
-  info: ObjectInfo,
-  batchId: string,
-  started: Date,
-  dataset: string,
-  status: 'rejected' | 'unmatched',
-  problem: { code: string; message: string },
-  contract?: Contract,
-  drift?: Manifest['drift'],
-): Promise<IngestResult> {
+export async function quarantineWhole(ctx: IngestContext, whole: WholeObject): Promise<IngestResult> {
+  const { info, batchId, started, dataset, status, problem, contract, drift } = whole;
   const ingestDate = started.toISOString().slice(0, 10);
   const mKey = manifestKey(dataset, batchId);
   const previous = await readManifest(ctx.lake, mKey);

@@ -39,20 +39,41 @@ const SIZE_LAG = 4;
  * boundaries. A file is closed, on a row-group boundary, when its estimated size plus half a row group reaches
  * the target, so files land near it. The same input gives byte-identical files at any thread count.
  */
+export interface RollingWriterOptions {
+  /** The key of the n-th file. */
+  keyFor: (index: number) => string;
+  /** Files are closed, on a row-group boundary, near this size. */
+  targetBytes: number;
+  /** Record batches per row group. */
+  rowGroupBatches: number;
+  /** The writer settings for the next row group (asked when it opens: the batch row count is known by then). */
+  tuning: () => ParquetTuning;
+  /** Encoder threads, and where their script and parquet-wasm are. */
+  encoder?: EncoderOptions;
+}
+
 export class RollingParquetWriter {
   private current: StitchedFile | null = null;
   private group: RowGroupJob | null = null;
   private readonly done: OutputFile[] = [];
   private pool: EncoderPool | null = null;
 
+  private readonly keyFor: (index: number) => string;
+  private readonly targetBytes: number;
+  private readonly rowGroupBatches: number;
+  private readonly tuning: () => ParquetTuning;
+  private readonly encoderOptions: EncoderOptions;
+
   constructor(
     private readonly store: ObjectStore,
-    private readonly keyFor: (index: number) => string,
-    private readonly targetBytes: number,
-    private readonly rowGroupBatches: number,
-    private readonly tuning: () => ParquetTuning,
-    private readonly encoderOptions: EncoderOptions = {},
-  ) {}
+    options: RollingWriterOptions,
+  ) {
+    this.keyFor = options.keyFor;
+    this.targetBytes = options.targetBytes;
+    this.rowGroupBatches = options.rowGroupBatches;
+    this.tuning = options.tuning;
+    this.encoderOptions = options.encoder ?? {};
+  }
 
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
