@@ -21,7 +21,7 @@ const ALLOWED: Record<string, string[] | '*'> = {
   ingest: ['csv', 'contracts', 'decode', 'lake', 'parquet', 'ports.ts'],
   pipeline: ['contracts', 'ingest', 'lake', 'parquet', 'ports.ts'],
   flow: ['contracts', 'ingest', 'lake', 'pipeline', 'ports.ts'],
-  'adapters/aws': ['contracts', 'ingest', 'lake', 'pipeline', 'ports.ts'],
+  'adapters/aws': ['contracts', 'flow', 'ingest', 'lake', 'pipeline', 'ports.ts'],
   'adapters/local': ['contracts', 'ingest', 'lake', 'parquet', 'pipeline', 'ports.ts'],
   sim: ['adapters/local', 'contracts', 'flow', 'ingest', 'lake', 'pipeline', 'ports.ts'],
   wiring: ['adapters/aws', 'adapters/local', 'contracts', 'flow', 'ingest', 'lake', 'pipeline', 'ports.ts'],

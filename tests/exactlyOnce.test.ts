@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
 import { FolderIdempotencyStore } from '#src/adapters/local/FolderIdempotencyStore.ts';
 import type { IngestContext } from '#src/ingest/context.ts';
-import { ingestS3Event } from '#src/flow/objectCreated.ts';
+import { ingestS3Event } from '#src/wiring/events.ts';
 import { readManifest, type Manifest } from '#src/ingest/manifest.ts';
 import { runPipelineLocally } from '#src/adapters/local/localPipeline.ts';
 import type { ObjectStore, ObjectWriter } from '#src/ports.ts';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ingestS3Event } from '#src/flow/objectCreated.ts';
+import { ingestS3Event } from '#src/wiring/events.ts';
 import { idempotencyFromConfig } from '#src/wiring/aws.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { readManifest } from '#src/ingest/manifest.ts';

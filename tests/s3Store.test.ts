@@ -5,7 +5,7 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '#src/adapters/aws/S3Store.ts';
 import { loadContracts } from '#src/contracts/loadContracts.ts';
-import { ingestS3Event } from '#src/flow/objectCreated.ts';
+import { ingestS3Event } from '#src/wiring/events.ts';
 import { BUILTIN_CONTRACTS, resolveSettings } from '#src/wiring/local.ts';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { S3Event } from 'aws-lambda';

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ingestS3Event, ingestSqsEvent, isSqsEvent, type IngestSummary } from '#src/flow/objectCreated.ts';
+import type { IngestSummary } from '#src/flow/objectCreated.ts';
+import { ingestS3Event, ingestSqsEvent, isSqsEvent } from '#src/wiring/events.ts';
 import {
   idempotencyFromConfig,
   ingestConfigFromEnv,

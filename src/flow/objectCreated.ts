@@ -4,7 +4,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import type { MergeQueue } from '../pipeline/mergeQueue.ts';
 import type { PipelineStarter } from '../ports.ts';
 import { SourceReadError } from '../ingest/errors.ts';
@@ -39,14 +39,6 @@ export interface IngestSummary {
   pipeline: 'started' | 'already-started' | 'not-started' | 'merge-started' | 'merge-running' | 'already-merged';
 }
 
-export function objectCreatedRecords(event: S3Event): ObjectCreatedRecord[] {
-  if (!Array.isArray(event?.Records)) throw new TypeError('not an S3 event: no Records array');
-  return event.Records.filter((r) => r.eventName?.startsWith('ObjectCreated:')).map((r) => ({
-    bucket: r.s3.bucket.name,
-    key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')),
-  }));
-}
-
 export interface IngestEventOptions {
   /** Starts the state machine for a handed-off batch or a merge run (absent: a handed-off batch is finished here). */
   pipeline?: PipelineStarter;
@@ -72,12 +64,13 @@ interface ObjectIdentity {
 }
 
 /**
- * Ingests every object of an S3 ObjectCreated event. All records are attempted; if any failed, the first
- * error is thrown afterwards so that Lambda retries the event (ingest is idempotent per object).
+ * Ingests every object of an S3 ObjectCreated event (its records, as adapters/aws/s3Events.ts reads them). All are
+ * attempted; if any failed, the first error is thrown afterwards so that Lambda retries the event (ingest is
+ * idempotent per object).
  */
-export async function ingestS3Event(
+export async function ingestObjects(
   ctx: IngestContext,
-  event: S3Event,
+  records: ObjectCreatedRecord[],
   options: IngestEventOptions = {},
 ): Promise<IngestSummary[]> {
   const out: IngestSummary[] = [];
@@ -100,7 +93,7 @@ export async function ingestS3Event(
         }),
       })
     : convert;
-  for (const rec of objectCreatedRecords(event)) {
+  for (const rec of records) {
     if (rec.bucket !== ctx.landing.name) {
       errors.push(new Error(`event for bucket ${rec.bucket}, but this function ingests ${ctx.landing.name}`));
       continue;
@@ -207,33 +200,32 @@ export async function queueBatch(
   return queue.kick(b.dataset, pipeline);
 }
 
+/** One message of the landing queue, read (adapters/aws/s3Events.ts): the S3 event's records, or why it has none. */
+export type QueueMessage = { messageId: string } & ({ records: ObjectCreatedRecord[] } | { error: string });
+
 /**
  * The landing queue: each SQS message carries an S3 event (S3 notifications to the queue, and the same messages
- * moved back from the dead-letter queue). S3's `s3:TestEvent`, sent when the notification is set up, is acknowledged.
- * Messages that fail are reported back to SQS (partial batch response): retried after the visibility timeout,
- * then moved to the dead-letter queue.
+ * moved back from the dead-letter queue). Messages that fail are reported back to SQS (partial batch response):
+ * retried after the visibility timeout, then moved to the dead-letter queue.
  */
-export async function ingestSqsEvent(
+export async function ingestMessages(
   ctx: IngestContext,
-  event: SQSEvent,
+  messages: QueueMessage[],
   options: IngestEventOptions = {},
-): Promise<SQSBatchResponse & { ingested: IngestSummary[]; failed: { messageId: string; error: string }[] }> {
+): Promise<{
+  batchItemFailures: { itemIdentifier: string }[];
+  ingested: IngestSummary[];
+  failed: { messageId: string; error: string }[];
+}> {
   const failed: { messageId: string; error: string }[] = [];
   const ingested: IngestSummary[] = [];
-  for (const m of event.Records) {
+  for (const m of messages) {
     try {
-      const body = JSON.parse(m.body) as { Event?: string } & Partial<S3Event>;
-      if (body.Event === 's3:TestEvent') continue;
-      if (!Array.isArray(body.Records)) throw new TypeError(`message ${m.messageId} carries no S3 event`);
-      ingested.push(...(await ingestS3Event(ctx, body as S3Event, options)));
+      if ('error' in m) throw new TypeError(m.error);
+      ingested.push(...(await ingestObjects(ctx, m.records, options)));
     } catch (err) {
       failed.push({ messageId: m.messageId, error: (err as Error).message });
     }
   }
   return { batchItemFailures: failed.map((f) => ({ itemIdentifier: f.messageId })), ingested, failed };
-}
-
-export function isSqsEvent(event: unknown): event is SQSEvent {
-  const first = (event as { Records?: { eventSource?: string }[] })?.Records?.[0];
-  return first?.eventSource === 'aws:sqs';
 }
