@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // s3rver answers ListObjectsV2 continuation tokens with 500 unless the legacy OpenSSL provider is loaded (LIBRARIES.md).
+    // s3rver answers ListObjectsV2 continuation tokens with 500 unless the legacy OpenSSL provider is loaded (docs/libraries.md).
     execArgv: ['--openssl-legacy-provider'],
   },
 });
