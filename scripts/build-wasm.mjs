@@ -3,8 +3,7 @@
 // (the prepare script), by `npm test` and by `npm run build`; the output is not committed. Skips the compile when
 // the .wasm is newer than its source (pass --force to rebuild anyway).
 import asc from 'assemblyscript/asc';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { generate } from './gen-boundary.mjs';
+import { writeBoundary } from './gen-boundary.mjs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +14,7 @@ const output = join(root, 'wasm', 'build', 'csv.wasm');
 
 export async function buildWasm({ force = false } = {}) {
   // Both sides of the boundary first, from wasm/boundary.json (unchanged files are not rewritten).
-  for (const [file, text] of Object.entries(generate())) {
-    const path = join(root, file);
-    let current = null;
-    try {
-      current = readFileSync(path, 'utf8');
-    } catch {}
-    if (current !== text) writeFileSync(path, text);
-  }
+  writeBoundary();
   if (!force) {
     const sources = [source, join(root, 'wasm', 'assembly', 'boundary.ts')];
     const [out, ...srcs] = await Promise.all([stat(output).catch(() => null), ...sources.map((f) => stat(f))]);

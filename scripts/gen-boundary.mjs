@@ -69,10 +69,9 @@ export function generate(spec = JSON.parse(readFileSync(join(root, 'wasm', 'boun
   return { 'wasm/assembly/boundary.ts': as.join(''), 'src/decode/wasmBoundary.ts': ts.join('') };
 }
 
-const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  const check = process.argv.includes('--check');
-  let stale = false;
+/** Writes the files that differ from what the definition gives; with `check`, only names them. Returns them. */
+export function writeBoundary({ check = false } = {}) {
+  const stale = [];
   for (const [file, text] of Object.entries(generate())) {
     const path = join(root, file);
     let current = null;
@@ -80,10 +79,18 @@ if (isMain) {
       current = readFileSync(path, 'utf8');
     } catch {}
     if (current === text) continue;
-    if (check) {
-      process.stderr.write(`${file} differs from wasm/boundary.json: run node scripts/gen-boundary.mjs\n`);
-      stale = true;
-    } else writeFileSync(path, text);
+    stale.push(file);
+    if (!check) writeFileSync(path, text);
   }
-  process.exit(stale ? 1 : 0);
+  return stale;
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const check = process.argv.includes('--check');
+  const stale = writeBoundary({ check });
+  if (check)
+    for (const file of stale)
+      process.stderr.write(`${file} differs from wasm/boundary.json: run node scripts/gen-boundary.mjs\n`);
+  process.exit(check && stale.length ? 1 : 0);
 }

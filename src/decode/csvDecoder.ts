@@ -4,6 +4,7 @@ import type { Contract } from '../contracts/contract.ts';
 import { createColumnBuilder, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
 import { CsvTokenizer, FieldKind, RecordProblem, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
 import { headerDrift } from '../contracts/drift.ts';
+import { BomProbe } from '../csv/bomProbe.ts';
 import { BrokenHeaderError, HeaderMismatchError } from './errors.ts';
 import { REJECT_MESSAGES } from '../csv/rejectMessages.ts';
 
@@ -102,8 +103,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   private fieldNullable: boolean[] = [];
   private fieldIsString: boolean[] = [];
   private awaitingHeader: boolean;
-  private bomChecked: boolean;
-  private bomHead: Uint8Array | null = null;
+  private bom: BomProbe;
   private lines = new Uint32Array(1024);
   private rows = 0;
   private batchRows = 0;
@@ -141,7 +141,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     this.fieldToColumn = contract.columns.map((_, i) => i);
     this.mapFields();
     this.awaitingHeader = d.header;
-    this.bomChecked = d.bom === 'keep';
+    this.bom = new BomProbe(d.bom === 'keep');
     this.batchBytes = options.batchBytes ?? 16 * 1024 * 1024;
     this.maxBatchRows = options.maxBatchRows ?? 1 << 20;
     const enc = new TextEncoder();
@@ -151,32 +151,16 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
 
   push(chunk: Uint8Array): DecodeOutput {
     this.stats.bytesRead += chunk.length;
-    if (!this.bomChecked) {
-      // The first three bytes decide whether there is a BOM: held back until they have all arrived.
-      const held = this.bomHead ? Buffer.concat([this.bomHead, chunk]) : chunk;
-      if (held.length < 3) {
-        this.bomHead = held.slice();
-        return this.take();
-      }
-      this.bomHead = null;
-      this.bomChecked = true;
-      chunk = held;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-        chunk = chunk.subarray(3);
-        this.tok.offset = 3;
-      }
-    }
-    this.tok.push(chunk);
+    const start = this.bom.take(chunk);
+    if (!start) return this.take();
+    if (start.bom) this.tok.offset = 3;
+    this.tok.push(start.bytes);
     return this.take();
   }
 
   end(): DecodeOutput {
-    if (this.bomHead) {
-      // Fewer than three bytes in all: no BOM.
-      this.bomChecked = true;
-      this.tok.push(this.bomHead);
-      this.bomHead = null;
-    }
+    const held = this.bom.rest();
+    if (held) this.tok.push(held);
     this.tok.end();
     if (this.rows > 0) this.cutBatch();
     return this.take();

@@ -16,6 +16,7 @@ import {
   type DecoderOptions,
 } from './csvDecoder.ts';
 import { FieldKind, unescapeField } from '../csv/csvTokenizer.ts';
+import { BomProbe } from '../csv/bomProbe.ts';
 import { BrokenHeaderError } from './errors.ts';
 import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from '../csv/rejectMessages.ts';
 import { parseFloat64 } from '../csv/numbers.ts';
@@ -57,8 +58,7 @@ export class WasmCsvDecoder implements CsvDecoder {
   private readonly oracle: ColumnBuilder[];
   private fieldToColumn: number[];
   private headerPending: boolean;
-  private bomChecked: boolean;
-  private bomHead: Uint8Array | null = null;
+  private bom: BomProbe;
   private inLen = 0;
   private rescanAt = 0;
   /** An oversized line being skipped to its end: its head is quarantined, or nothing when it is a comment. */
@@ -122,7 +122,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.fieldToColumn = contract.columns.map((_, i) => i);
     this.headerPending = d.header;
     if (!d.header) this.headerEnd = 0;
-    this.bomChecked = d.bom === 'keep';
+    this.bom = new BomProbe(d.bom === 'keep');
   }
 
   /**
@@ -144,30 +144,20 @@ export class WasmCsvDecoder implements CsvDecoder {
   continueAt(offset: number, line: number): void {
     if (this.headerPending || this.inLen > 0 || this.skipping)
       throw new Error('continueAt: the header must have been read and nothing else pushed');
-    this.bomChecked = true;
+    this.bom = new BomProbe(true);
     this.pushed = offset;
     this.core.setLine(line);
   }
 
   push(chunk: Uint8Array): DecodeOutput {
     this.stats.bytesRead += chunk.length;
-    if (!this.bomChecked) {
-      // The first three bytes decide whether there is a BOM: held back until they have all arrived.
-      const held = this.bomHead ? Buffer.concat([this.bomHead, chunk]) : chunk;
-      if (held.length < 3) {
-        this.bomHead = held.slice();
-        return this.take();
-      }
-      this.bomHead = null;
-      this.bomChecked = true;
-      chunk = held;
-      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-        this.pushed += 3;
-        chunk = chunk.subarray(3);
-        this.core.setBase(3);
-      }
+    const start = this.bom.take(chunk);
+    if (!start) return this.take();
+    if (start.bom) {
+      this.pushed += 3;
+      this.core.setBase(3);
     }
-    this.append(chunk);
+    this.append(start.bytes);
     return this.take();
   }
 
@@ -181,13 +171,8 @@ export class WasmCsvDecoder implements CsvDecoder {
   }
 
   end(): DecodeOutput {
-    if (this.bomHead) {
-      // Fewer than three bytes in all: no BOM.
-      const head = this.bomHead;
-      this.bomHead = null;
-      this.bomChecked = true;
-      this.append(head);
-    }
+    const held = this.bom.rest();
+    if (held) this.append(held);
     this.consume(true);
     if (this.core.getRows() > 0) this.cutBatch();
     return this.take();
