@@ -109,6 +109,18 @@ describe('the landfall command', () => {
     expect(unknown.stdout).toContain('no contract named "nope"');
   });
 
+  it('query --format csv writes NULL as an empty field and an empty string as "", json as null', async () => {
+    const lake = await tempDir();
+    const sql = "SELECT 1 AS id, NULL AS missing, '' AS blank, 'a,\"b' AS text";
+    const csv = await landfall('query', '--lake', lake, '--format', 'csv', sql);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.trim()).toBe('id,missing,blank,text\n1,,"","a,""b"');
+    const json = await landfall('query', '--lake', lake, '--format', 'json', sql);
+    expect(JSON.parse(json.stdout)).toEqual([{ id: 1, missing: null, blank: '', text: 'a,"b' }]);
+    const table = await landfall('query', '--lake', lake, sql);
+    expect(table.stdout).toMatch(/1\s+\| NULL\s+\|\s+\| a,"b/);
+  });
+
   it('reports SQL errors and usage errors clearly', async () => {
     const lake = await tempDir();
     lakeAt(lake); // its manifests are reconciled against their files after the test

@@ -81,6 +81,48 @@ describe('landfall infer drafts contracts from samples', () => {
     expect(columnName('orderId', 0)).toBe('order_id');
   });
 
+  it('always drafts: an empty file, header cells empty, too long or repeated, and a file without a header', async () => {
+    const draft = (text: string) =>
+      parseContract(inferContract(new TextEncoder().encode(text), { dataset: 'x', fileName: 'x.csv' }).yaml, 'x.yaml');
+    expect(draft('').columns.map((c) => c.name)).toEqual(['column_1']);
+    const long = 'a'.repeat(200);
+    const odd = draft(`id,,${long},name,Name\n1,a,b,c,d\n2,e,f,g,h\n`);
+    expect(odd.columns.map((c) => [c.name, c.header])).toEqual([
+      ['id', undefined],
+      ['column_2', ''],
+      ['column_3', long],
+      ['name', undefined],
+      ['name_5', 'Name'],
+    ]);
+    // The TalkingData sample without its header line: numbers and timestamps in the first row too.
+    const text = await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'), 'utf8');
+    const headerless = text.slice(text.indexOf('\n') + 1);
+    const c = draft(headerless);
+    expect(c.dialect.header).toBe(false);
+    expect(c.columns.map((x) => `${x.name}:${x.type}`)).toEqual([
+      'column_1:int32',
+      'column_2:int32',
+      'column_3:int32',
+      'column_4:int32',
+      'column_5:int32',
+      'column_6:timestamp',
+      'column_7:timestamp',
+      'column_8:int32',
+    ]);
+    // ... and the draft lands every line of it.
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, 'clicks.yaml'),
+      inferContract(new TextEncoder().encode(headerless), { dataset: 'clicks', fileName: 'x.csv' }).yaml,
+    );
+    await writeFile(join(dir, 'headerless.csv'), headerless);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, join(dir, 'headerless.csv'), 'clicks');
+    expect(r.manifest).toMatchObject({ status: 'published', rowsWritten: 100_000, rowsRejected: 0 });
+    // A file of text only is taken to have a header.
+    expect(draft('a,b\nx,y\n').dialect.header).toBe(true);
+  });
+
   it('the CLI writes the draft where asked, and refuses to overwrite', async () => {
     const out = await tempDir();
     const run = (...a: string[]) => promisify(execFile)(process.execPath, [BIN, 'infer', ...a]);

@@ -4,11 +4,13 @@ export type OutputFormat = 'table' | 'csv' | 'json';
 
 export function formatResult(r: QueryResult, format: OutputFormat): string {
   if (format === 'json') return JSON.stringify(r.rows, null, 2);
-  const cells = r.rows.map((row) => r.columns.map((c) => cellText(row[c])));
   if (format === 'csv') {
-    const q = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-    return [r.columns.map(q).join(','), ...cells.map((row) => row.map(q).join(','))].join('\n');
+    // As DuckDB and pandas write CSV: NULL is an empty field, an empty string a quoted one, so the two stay apart.
+    const q = (s: string) => (s === '' || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    const field = (v: unknown) => (v === null || v === undefined ? '' : q(cellText(v)));
+    return [r.columns.map(q).join(','), ...r.rows.map((row) => r.columns.map((c) => field(row[c])).join(','))].join('\n');
   }
+  const cells = r.rows.map((row) => r.columns.map((c) => cellText(row[c])));
   const widths = r.columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((row) => row[i].length))));
   const pad = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
   const line = (row: string[]) => row.map((s, i) => pad(s.replace(/\s/g, ' '), widths[i])).join(' | ');

@@ -112,32 +112,96 @@ export function guessType(values: string[]): Guess {
 export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: string; rowsSampled: number } {
   const delimiter = guessDelimiter(sample);
   const maxRows = o.maxRows ?? 10_000;
-  const [header, ...rows] = sampleRecords(sample, delimiter, maxRows);
-  if (!header) throw new Error(`${o.fileName}: no header row to name the columns from`);
-  const data = rows.slice(0, maxRows).filter((r) => r.length === header.length);
-  const names = header.map((h, i) => columnName(h ?? '', i));
-  names.forEach((n, i) => {
-    if (names.indexOf(n) !== i) names[i] = `${n}_${i + 1}`;
+  const stem = o.fileName.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
+  const records = sampleRecords(sample, delimiter, maxRows + 1);
+  const draft = (fields: Record<string, unknown>, rows: number) => ({
+    yaml: stringify(
+      {
+        dataset: o.dataset,
+        description: `Drafted by landfall infer from ${rows} rows of ${o.fileName}; review the types, key and quality rules.`,
+        match: { patterns: [`${stem}*.csv`] },
+        ...fields,
+      },
+      { lineWidth: 0, flowCollectionPadding: true },
+    ),
+    rowsSampled: rows,
   });
-  const columns = header.map((h, i) => {
+  if (!records.length) {
+    // Nothing to learn from: a draft with one text column, to be completed when a file with rows comes.
+    return draft({ columns: [{ name: 'column_1', type: 'string' }], quality: { maxRejectRatio: 0.01 } }, 0);
+  }
+  const width = modalWidth(records);
+  const first = records[0];
+  const header = hasHeader(first, records.slice(1, maxRows + 1).filter((r) => r.length === width)) && first.length === width;
+  const rows = (header ? records.slice(1) : records).slice(0, maxRows);
+  const data = rows.filter((r) => r.length === width);
+  const texts = header ? first.map((h) => h ?? '') : Array.from({ length: width }, () => '');
+  const names = headerNames(texts);
+  const columns = names.map((name, i) => {
     const values = data.map((r) => r[i]).filter((v): v is string => v !== null);
-    const col: Record<string, unknown> = { name: names[i] };
-    if (names[i] !== h) col.header = h;
+    const col: Record<string, unknown> = { name };
+    if (header && name !== texts[i]) col.header = texts[i];
     col.type = guessType(values);
     if (values.length === data.length && data.length > 0) col.nullable = false;
     return col;
   });
   const unique = (i: number) => new Set(data.map((r) => r[i])).size === data.length && data.every((r) => r[i] !== null);
   const keyIndex = names.findIndex((n, i) => (n === 'id' || n.endsWith('_id')) && unique(i));
-  const stem = o.fileName.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
-  const contract: Record<string, unknown> = {
-    dataset: o.dataset,
-    description: `Drafted by landfall infer from ${data.length} rows of ${o.fileName}; review the types, key and quality rules.`,
-    match: { patterns: [`${stem}*.csv`] },
-    ...(delimiter !== ',' ? { dialect: { delimiter } } : {}),
-    columns,
-    ...(keyIndex >= 0 ? { key: [names[keyIndex]] } : {}),
-    quality: { maxRejectRatio: 0.01 },
-  };
-  return { yaml: stringify(contract, { lineWidth: 0, flowCollectionPadding: true }), rowsSampled: data.length };
+  const dialect = { ...(delimiter !== ',' ? { delimiter } : {}), ...(header ? {} : { header: false }) };
+  return draft(
+    {
+      ...(Object.keys(dialect).length ? { dialect } : {}),
+      columns,
+      ...(keyIndex >= 0 ? { key: [names[keyIndex]] } : {}),
+      quality: { maxRejectRatio: 0.01 },
+    },
+    data.length,
+  );
+}
+
+/** The longest identifier a contract accepts for a column name. */
+const MAX_NAME = 128;
+
+/**
+ * Column names from the header's texts: snake_case; `column_<n>` where a text is empty or too long for a name;
+ * a repeated name gets the column's number. The original text is kept as `header` by the caller.
+ */
+export function headerNames(texts: string[]): string[] {
+  const names = texts.map((h, i) => {
+    const n = columnName(h, i);
+    return n.length > MAX_NAME ? `column_${i + 1}` : n;
+  });
+  const seen = new Set<string>();
+  return names.map((n, i) => {
+    const unique = seen.has(n) ? `${n}_${i + 1}` : n;
+    seen.add(unique);
+    return unique;
+  });
+}
+
+/** The number of fields most records have. */
+function modalWidth(records: (string | null)[][]): number {
+  const counts = new Map<number, number>();
+  for (const r of records) counts.set(r.length, (counts.get(r.length) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0][0];
+}
+
+/**
+ * Whether the first record names the columns rather than holding data: it does unless, in the columns whose data
+ * has a type other than text, its values mostly parse as that type too (a file of numbers and dates without a
+ * header), or it has empty cells where every data row has values. Text-only files are taken to have a header.
+ */
+export function hasHeader(first: (string | null)[], data: (string | null)[][]): boolean {
+  if (!data.length) return first.every((v) => v !== null);
+  let typed = 0;
+  let alike = 0;
+  for (let i = 0; i < first.length; i++) {
+    const values = data.map((r) => r[i]).filter((v): v is string => v !== null);
+    const type = guessType(values);
+    if (type === 'string') continue;
+    typed++;
+    const v = first[i];
+    if (v === null || guessType([v]) === type || (type === 'float64' && /^(int32|int64)$/.test(guessType([v])))) alike++;
+  }
+  return typed === 0 || alike * 2 < typed;
 }
