@@ -8,7 +8,9 @@ export function formatResult(r: QueryResult, format: OutputFormat): string {
     // As DuckDB and pandas write CSV: NULL is an empty field, an empty string a quoted one, so the two stay apart.
     const q = (s: string) => (s === '' || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
     const field = (v: unknown) => (v === null || v === undefined ? '' : q(cellText(v)));
-    return [r.columns.map(q).join(','), ...r.rows.map((row) => r.columns.map((c) => field(row[c])).join(','))].join('\n');
+    return [r.columns.map(q).join(','), ...r.rows.map((row) => r.columns.map((c) => field(row[c])).join(','))].join(
+      '\n',
+    );
   }
   const cells = r.rows.map((row) => r.columns.map((c) => cellText(row[c])));
   const widths = r.columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((row) => row[i].length))));

@@ -132,7 +132,11 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
   }
   const width = modalWidth(records);
   const first = records[0];
-  const header = hasHeader(first, records.slice(1, maxRows + 1).filter((r) => r.length === width)) && first.length === width;
+  const header =
+    hasHeader(
+      first,
+      records.slice(1, maxRows + 1).filter((r) => r.length === width),
+    ) && first.length === width;
   const rows = (header ? records.slice(1) : records).slice(0, maxRows);
   const data = rows.filter((r) => r.length === width);
   const texts = header ? first.map((h) => h ?? '') : Array.from({ length: width }, () => '');
@@ -201,7 +205,8 @@ export function hasHeader(first: (string | null)[], data: (string | null)[][]): 
     if (type === 'string') continue;
     typed++;
     const v = first[i];
-    if (v === null || guessType([v]) === type || (type === 'float64' && /^(int32|int64)$/.test(guessType([v])))) alike++;
+    if (v === null || guessType([v]) === type || (type === 'float64' && /^(int32|int64)$/.test(guessType([v]))))
+      alike++;
   }
   return typed === 0 || alike * 2 < typed;
 }
