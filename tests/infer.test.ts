@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { columnName, guessType, inferContract } from '#src/contracts/inferContract.ts';
+import { columnName, guessColumn, guessType, inferContract } from '#src/contracts/inferContract.ts';
 import { parseContract } from '#src/contracts/loadContracts.ts';
 import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
 
@@ -121,6 +121,60 @@ describe('landfall infer drafts contracts from samples', () => {
     expect(r.manifest).toMatchObject({ status: 'published', rowsWritten: 100_000, rowsRejected: 0 });
     // A file of text only is taken to have a header.
     expect(draft('a,b\nx,y\n').dialect.header).toBe(true);
+  });
+
+  it('reads dates and timestamps as exports write them, and lands an Excel re-save of the Olist orders', async () => {
+    expect(guessColumn(['2/13/2017', '12/1/2017'])).toEqual({ type: 'date', format: 'M/D/YYYY' });
+    expect(guessColumn(['13/2/2017', '1/12/2017'])).toEqual({ type: 'date', format: 'D/M/YYYY' });
+    expect(guessColumn(['07.11.2017'])).toEqual({ type: 'date', format: 'D.M.YYYY' });
+    expect(guessColumn(['2017/11/7'])).toEqual({ type: 'date', format: 'YYYY/M/D' });
+    expect(guessColumn(['2017-11-07 9:30', '2017-11-07 10:05'])).toEqual({
+      type: 'timestamp',
+      format: 'YYYY-MM-DD H:mm',
+    });
+    expect(guessColumn(['10/2/2017 10:56', '10/2/2017 9:07'])).toEqual({ type: 'timestamp', format: 'M/D/YYYY H:mm' });
+    expect(guessColumn(['2017-10-02 10:56:33'])).toEqual({ type: 'timestamp' }); // ISO 8601: no format needed
+    expect(guessColumn(['10/2/2017', 'soon'])).toEqual({ type: 'string' });
+
+    // The orders file as Excel re-saves it: M/D/YYYY H:mm, seconds dropped.
+    const dir = await tempDir();
+    const source = join(SHARED_DATA, FILES[0][0]);
+    const resaved = join(dir, 'olist_orders_dataset.csv');
+    const conn = await duck();
+    const excel = (c: string) => `strftime(${c}, '%-m/%-d/%Y %-H:%M') AS ${c}`;
+    const ts = [
+      'order_purchase_timestamp',
+      'order_approved_at',
+      'order_delivered_carrier_date',
+      'order_delivered_customer_date',
+      'order_estimated_delivery_date',
+    ];
+    await conn.run(
+      `COPY (SELECT order_id, customer_id, order_status, ${ts.map(excel).join(', ')} FROM read_csv('${source}', header = true)) TO '${resaved}' (HEADER)`,
+    );
+    const { yaml } = inferContract(new Uint8Array(await readFile(resaved)), {
+      dataset: 'orders',
+      fileName: 'olist_orders_dataset.csv',
+    });
+    const contract = parseContract(yaml, 'orders.yaml');
+    expect(contract.columns.filter((c) => c.type === 'timestamp').map((c) => [c.name, c.format])).toEqual(
+      ts.map((c) => [c, 'M/D/YYYY H:mm']),
+    );
+    await writeFile(join(dir, 'orders.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, resaved, 'orders');
+    expect(r.manifest).toMatchObject({ status: 'published', rowsRejected: 0, rowsWritten: 8135 });
+    // The values equal DuckDB's reading of the original file, to the minute.
+    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const [landed] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(epoch(order_purchase_timestamp))::BIGINT AS s, count(order_delivered_customer_date) AS d FROM read_parquet([${files}])`,
+    );
+    const [golden] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(epoch(date_trunc('minute', order_purchase_timestamp)))::BIGINT AS s, count(order_delivered_customer_date) AS d FROM read_csv('${source}', header = true)`,
+    );
+    expect(landed).toEqual(golden);
   });
 
   it('the CLI writes the draft where asked, and refuses to overwrite', async () => {

@@ -89,19 +89,51 @@ function sampleRecords(sample: Uint8Array, delimiter: string, maxRows: number): 
 
 type Guess = 'boolean' | 'int32' | 'int64' | 'float64' | 'date' | 'timestamp' | 'string';
 
+/**
+ * Date and timestamp layouts exports write, tried in this order after ISO 8601: month first before day first (a
+ * day over 12 tells them apart), with and without seconds, one-digit hours.
+ */
+const TIMESTAMP_PATTERNS = [
+  'YYYY-MM-DD H:mm:ss',
+  'YYYY-MM-DD H:mm',
+  'M/D/YYYY H:mm:ss',
+  'M/D/YYYY H:mm',
+  'D/M/YYYY H:mm:ss',
+  'D/M/YYYY H:mm',
+  'YYYY/M/D H:mm:ss',
+  'YYYY/M/D H:mm',
+  'D.M.YYYY H:mm:ss',
+  'D.M.YYYY H:mm',
+];
+const DATE_PATTERNS = ['M/D/YYYY', 'D/M/YYYY', 'YYYY/M/D', 'D.M.YYYY'];
+const COMPILED = new Map([...TIMESTAMP_PATTERNS, ...DATE_PATTERNS].map((f) => [f, compileTemporalFormat(f)]));
+
 /** The narrowest type every non-empty sample value parses as. Digit strings with leading zeros stay strings. */
 export function guessType(values: string[]): Guess {
-  if (!values.length) return 'string';
+  return guessColumn(values).type;
+}
+
+/** The type, and for dates and timestamps not in ISO 8601 the format, that every non-empty sample value fits. */
+export function guessColumn(values: string[]): { type: Guess; format?: string } {
+  if (!values.length) return { type: 'string' };
   const bytes = values.map((v) => enc.encode(v));
   const all = (test: (b: Uint8Array, v: string) => boolean) => bytes.every((b, i) => test(b, values[i]));
-  if (all((_, v) => /^(true|false|yes|no)$/i.test(v))) return 'boolean';
+  if (all((_, v) => /^(true|false|yes|no)$/i.test(v))) return { type: 'boolean' };
   const ints = all((b, v) => !/^[+-]?0\d/.test(v) && Number.isFinite(parseInteger(b, 0, b.length)));
-  if (ints) return all((b) => Math.abs(parseInteger(b, 0, b.length)) <= 2147483647) ? 'int32' : 'int64';
+  if (ints) return { type: all((b) => Math.abs(parseInteger(b, 0, b.length)) <= 2147483647) ? 'int32' : 'int64' };
   if (all((b, v) => !/^[+-]?0\d/.test(v) && /[0-9]/.test(v) && !Number.isNaN(parseFloat64(b, 0, b.length))))
-    return 'float64';
-  if (all((b) => !Number.isNaN(parseDate(b, 0, b.length, ISO)) && b.length === 10)) return 'date';
-  if (all((b) => !Number.isNaN(parseTimestampMicros(b, 0, b.length, ISO)))) return 'timestamp';
-  return 'string';
+    return { type: 'float64' };
+  if (all((b) => !Number.isNaN(parseDate(b, 0, b.length, ISO)) && b.length === 10)) return { type: 'date' };
+  if (all((b) => !Number.isNaN(parseTimestampMicros(b, 0, b.length, ISO)))) return { type: 'timestamp' };
+  for (const format of TIMESTAMP_PATTERNS) {
+    const f = COMPILED.get(format)!;
+    if (all((b) => !Number.isNaN(parseTimestampMicros(b, 0, b.length, f)))) return { type: 'timestamp', format };
+  }
+  for (const format of DATE_PATTERNS) {
+    const f = COMPILED.get(format)!;
+    if (all((b) => !Number.isNaN(parseDate(b, 0, b.length, f)))) return { type: 'date', format };
+  }
+  return { type: 'string' };
 }
 
 /**
@@ -145,7 +177,9 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
     const values = data.map((r) => r[i]).filter((v): v is string => v !== null);
     const col: Record<string, unknown> = { name };
     if (header && name !== texts[i]) col.header = texts[i];
-    col.type = guessType(values);
+    const guess = guessColumn(values);
+    col.type = guess.type;
+    if (guess.format) col.format = guess.format;
     if (values.length === data.length && data.length > 0) col.nullable = false;
     return col;
   });
