@@ -62,6 +62,20 @@ describe('landfall infer drafts contracts from samples', () => {
       ['order_estimated_delivery_date', 'timestamp', false],
     ]);
     expect(orders.key).toEqual(['order_id']);
+    // Each decision says why, with counts DuckDB finds in the file too.
+    const yaml = inferContract(sample, { dataset: 'orders', fileName: 'olist_orders_dataset.csv' }).yaml;
+    const [facts] = await rows(
+      await duck(),
+      `SELECT count(*) AS n, count(*) - count(order_approved_at) AS empty FROM read_csv('${join(SHARED_DATA, FILES[0][0])}', header = true)`,
+    );
+    expect(yaml).toContain(
+      `# delimiter ",": 8 fields in ${Number(facts.n) + 1} of ${Number(facts.n) + 1} sampled records; the first record names the columns`,
+    );
+    expect(yaml).toContain(
+      `# order_approved_at: timestamp: all ${Number(facts.n) - Number(facts.empty)} non-empty sampled values fit; ${facts.empty} of ${facts.n} empty`,
+    );
+    expect(yaml).toContain(`# order_id is unique and never empty in the ${facts.n} sampled records`);
+    expect(yaml).toContain('# order_status: string: no narrower type fits all');
     const sellers = parseContract(
       inferContract(new Uint8Array(await readFile(join(SHARED_DATA, 'olist/olist_sellers_dataset.csv'))), {
         dataset: 'sellers',

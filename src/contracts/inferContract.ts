@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { Document, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
 import { parseFloat64, parseInteger } from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../csv/temporal.ts';
@@ -146,21 +146,34 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
   const maxRows = o.maxRows ?? 10_000;
   const stem = o.fileName.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
   const records = sampleRecords(sample, delimiter, maxRows + 1);
-  const draft = (fields: Record<string, unknown>, rows: number) => ({
-    yaml: stringify(
-      {
-        dataset: o.dataset,
-        description: `Drafted by landfall infer from ${rows} rows of ${o.fileName}; review the types, key and quality rules.`,
-        match: { patterns: [`${stem}*.csv`] },
-        ...fields,
-      },
-      { lineWidth: 0, flowCollectionPadding: true },
-    ),
-    rowsSampled: rows,
-  });
+  /** The draft as YAML, each decision commented with its evidence (`notes`: key -> comment, columns by index). */
+  const draft = (
+    fields: Record<string, unknown>,
+    rows: number,
+    notes: { top?: Record<string, string>; columns?: string[] } = {},
+  ) => {
+    const doc = new Document({
+      dataset: o.dataset,
+      description: `Drafted by landfall infer from ${rows} rows of ${o.fileName}; review the types, key and quality rules.`,
+      match: { patterns: [`${stem}*.csv`] },
+      ...fields,
+    });
+    for (const [key, note] of Object.entries(notes.top ?? {})) {
+      const pair = (doc.contents as YAMLMap).items.find((p) => (p.key as Scalar).value === key);
+      if (pair) (pair.key as Scalar).commentBefore = ` ${note}`;
+    }
+    const cols = doc.get('columns', true) as YAMLSeq | undefined;
+    for (const [i, note] of (notes.columns ?? []).entries()) {
+      const item = cols?.items[i] as YAMLMap | undefined;
+      if (item) item.commentBefore = ` ${note}`;
+    }
+    return { yaml: doc.toString({ lineWidth: 0, flowCollectionPadding: true }), rowsSampled: rows };
+  };
   if (!records.length) {
     // Nothing to learn from: a draft with one text column, to be completed when a file with rows comes.
-    return draft({ columns: [{ name: 'column_1', type: 'string' }], quality: { maxRejectRatio: 0.01 } }, 0);
+    return draft({ columns: [{ name: 'column_1', type: 'string' }], quality: { maxRejectRatio: 0.01 } }, 0, {
+      top: { columns: 'the file is empty: one text column until a file with rows shows more' },
+    });
   }
   const width = modalWidth(records);
   const first = records[0];
@@ -173,6 +186,7 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
   const data = rows.filter((r) => r.length === width);
   const texts = header ? first.map((h) => h ?? '') : Array.from({ length: width }, () => '');
   const names = headerNames(texts);
+  const notes: string[] = [];
   const columns = names.map((name, i) => {
     const values = data.map((r) => r[i]).filter((v): v is string => v !== null);
     const col: Record<string, unknown> = { name };
@@ -181,11 +195,25 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
     col.type = guess.type;
     if (guess.format) col.format = guess.format;
     if (values.length === data.length && data.length > 0) col.nullable = false;
+    const empty = data.length - values.length;
+    const evidence = !values.length
+      ? 'no value in the sample'
+      : guess.type === 'string'
+        ? `no narrower type fits all ${values.length} non-empty sampled values`
+        : `all ${values.length} non-empty sampled values fit`;
+    notes.push(
+      `${name}: ${guess.type}${guess.format ? ` (${guess.format})` : ''}: ${evidence}${empty ? `; ${empty} of ${data.length} empty` : ''}`,
+    );
     return col;
   });
   const unique = (i: number) => new Set(data.map((r) => r[i])).size === data.length && data.every((r) => r[i] !== null);
   const keyIndex = names.findIndex((n, i) => (n === 'id' || n.endsWith('_id')) && unique(i));
   const dialect = { ...(delimiter !== ',' ? { delimiter } : {}), ...(header ? {} : { header: false }) };
+  const parsed = records.filter((r) => r.length === width).length;
+  const shape = `delimiter ${JSON.stringify(delimiter)}: ${width} fields in ${parsed} of ${records.length} sampled records`;
+  const headerNote = header
+    ? 'the first record names the columns'
+    : 'no header: the first record reads like the data (its values fit the typed columns, or it is empty where they are not)';
   return draft(
     {
       ...(Object.keys(dialect).length ? { dialect } : {}),
@@ -194,6 +222,16 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
       quality: { maxRejectRatio: 0.01 },
     },
     data.length,
+    {
+      top: {
+        ...(Object.keys(dialect).length ? { dialect: `${shape}; ${headerNote}` } : {}),
+        columns: Object.keys(dialect).length ? `${data.length} records sampled` : `${shape}; ${headerNote}`,
+        ...(keyIndex >= 0
+          ? { key: `${names[keyIndex]} is unique and never empty in the ${data.length} sampled records` }
+          : {}),
+      },
+      columns: notes,
+    },
   );
 }
 
