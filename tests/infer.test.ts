@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { columnName, guessColumn, guessType, inferContract } from '#src/contracts/inferContract.ts';
+import { columnName, guessColumn, guessDialect, guessType, inferContract } from '#src/contracts/inferContract.ts';
 import { parseContract } from '#src/contracts/loadContracts.ts';
 import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
 
@@ -189,6 +189,54 @@ describe('landfall infer drafts contracts from samples', () => {
       `SELECT count(*) AS n, sum(epoch(date_trunc('minute', order_purchase_timestamp)))::BIGINT AS s, count(order_delivered_customer_date) AS d FROM read_csv('${source}', header = true)`,
     );
     expect(landed).toEqual(golden);
+  });
+
+  it("chooses the delimiter and quote under which the whole sample reads consistently: ' quotes, ; and spaces", async () => {
+    const dir = await tempDir();
+    const conn = await duck();
+    const reviews = join(SHARED_DATA, 'olist/sample_bravida/olist_order_reviews_dataset.csv');
+    // The reviews (free text with commas, quotes and line breaks) written by DuckDB with ' as the quote character.
+    const quoted = join(dir, 'olist_order_reviews_dataset.csv');
+    await conn.run(
+      `COPY (SELECT * FROM read_csv('${reviews}', header = true, all_varchar = true)) TO '${quoted}' (HEADER, QUOTE '''', ESCAPE '''')`,
+    );
+    const bytes = new Uint8Array(await readFile(quoted));
+    expect(guessDialect(bytes)).toMatchObject({ delimiter: ',', quote: "'", width: 7 });
+    const { yaml } = inferContract(bytes, { dataset: 'reviews', fileName: 'olist_order_reviews_dataset.csv' });
+    expect(parseContract(yaml, 'reviews.yaml').dialect).toMatchObject({ quote: "'", escape: "'" });
+    await writeFile(join(dir, 'reviews.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, quoted, 'reviews');
+    const [{ n }] = await rows(conn, `SELECT count(*) AS n FROM read_csv('${reviews}', header = true)`);
+    expect(r.manifest).toMatchObject({ status: 'published', rowsRejected: 0, rowsWritten: Number(n) });
+    // Semicolons with commas inside the values, and spaces.
+    const semi = new TextEncoder().encode('id;price;note\n1;2,50;a, b\n2;3,10;c\n3;4,00;d, e, f\n');
+    expect(guessDialect(semi)).toMatchObject({ delimiter: ';', quote: '"', width: 3, matching: 4, records: 4 });
+    const spaced = new TextEncoder().encode('ip app device\n87540 12 1\n105560 25 1\n101424 12 1\n');
+    expect(guessDialect(spaced)).toMatchObject({ delimiter: ' ', width: 3 });
+    // The real files keep reading as they are written.
+    expect(
+      guessDialect(new Uint8Array(await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv')))),
+    ).toMatchObject({ delimiter: ',', quote: '"', width: 8 });
+  });
+
+  it('drafts a valid contract for every file of the CSV conformance suites, however odd', async () => {
+    const suites = join(SHARED_DATA, 'csv-conformance');
+    const files = (await readdir(suites, { recursive: true })).filter((f) => /\.csv$/.test(f));
+    expect(files.length).toBeGreaterThan(50);
+    const failed: string[] = [];
+    for (const f of files) {
+      try {
+        const { yaml } = inferContract(new Uint8Array(await readFile(join(suites, f))), {
+          dataset: 'suite',
+          fileName: f.split('/').pop()!,
+        });
+        parseContract(yaml, 'suite.yaml');
+      } catch (err) {
+        failed.push(`${f}: ${(err as Error).message}`);
+      }
+    }
+    expect(failed).toEqual([]);
   });
 
   it('the CLI writes the draft where asked, and refuses to overwrite', async () => {
