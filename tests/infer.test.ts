@@ -133,6 +133,20 @@ describe('landfall infer drafts contracts from samples', () => {
     const lake = await tempLake({}, dir);
     const r = await ingestFile(lake, join(dir, 'headerless.csv'), 'clicks');
     expect(r.manifest).toMatchObject({ status: 'published', rowsWritten: 100_000, rowsRejected: 0 });
+    // Booleans as exports write them, and blank trailing records (a spreadsheet's ,,,) left out of the evidence.
+    expect(guessType(['Y', 'N', 'y'])).toBe('boolean');
+    expect(guessType(['T', 'f'])).toBe('boolean');
+    const trailing = inferContract(new TextEncoder().encode(`order_id,amount\na1,1.5\na2,2.5\n${',\n'.repeat(50)}`), {
+      dataset: 'x',
+      fileName: 'x.csv',
+    }).yaml;
+    const withBlanks = parseContract(trailing, 'x.yaml');
+    expect(withBlanks.key).toEqual(['order_id']);
+    expect(withBlanks.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
+      ['order_id', 'string', false],
+      ['amount', 'float64', false],
+    ]);
+    expect(trailing).toContain('50 blank records (every field empty) left out of the evidence');
     // A file of text only is taken to have a header.
     expect(draft('a,b\nx,y\n').dialect.header).toBe(true);
   });

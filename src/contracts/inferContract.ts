@@ -155,7 +155,8 @@ export function guessColumn(values: string[]): { type: Guess; format?: string } 
   if (!values.length) return { type: 'string' };
   const bytes = values.map((v) => enc.encode(v));
   const all = (test: (b: Uint8Array, v: string) => boolean) => bytes.every((b, i) => test(b, values[i]));
-  if (all((_, v) => /^(true|false|yes|no)$/i.test(v))) return { type: 'boolean' };
+  // As exports write booleans (the decoder reads the same): true/false, yes/no, t/f, y/n in any case.
+  if (all((_, v) => /^(true|false|yes|no|t|f|y|n)$/i.test(v))) return { type: 'boolean' };
   const ints = all((b, v) => !/^[+-]?0\d/.test(v) && Number.isFinite(parseInteger(b, 0, b.length)));
   if (ints) return { type: all((b) => Math.abs(parseInteger(b, 0, b.length)) <= 2147483647) ? 'int32' : 'int64' };
   if (all((b, v) => !/^[+-]?0\d/.test(v) && /[0-9]/.test(v) && !Number.isNaN(parseFloat64(b, 0, b.length))))
@@ -221,7 +222,10 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
       records.slice(1, maxRows + 1).filter((r) => r.length === width),
     ) && first.length === width;
   const rows = (header ? records.slice(1) : records).slice(0, maxRows);
-  const data = rows.filter((r) => r.length === width);
+  // Records whose fields are all empty (a spreadsheet's trailing ,,,,, lines) say nothing about types or keys.
+  const isBlank = (r: (string | null)[]) => r.every((v) => v === null || v === '');
+  const blank = rows.filter((r) => r.length === width && isBlank(r)).length;
+  const data = rows.filter((r) => r.length === width && !isBlank(r));
   const texts = header ? first.map((h) => h ?? '') : Array.from({ length: width }, () => '');
   const names = headerNames(texts);
   const notes: string[] = [];
@@ -267,7 +271,9 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
     {
       top: {
         ...(Object.keys(dialect).length ? { dialect: `${shape}; ${headerNote}` } : {}),
-        columns: Object.keys(dialect).length ? `${data.length} records sampled` : `${shape}; ${headerNote}`,
+        columns: `${Object.keys(dialect).length ? `${data.length} records sampled` : `${shape}; ${headerNote}`}${
+          blank ? `; ${blank} blank records (every field empty) left out of the evidence` : ''
+        }`,
         ...(keyIndex >= 0
           ? { key: `${names[keyIndex]} is unique and never empty in the ${data.length} sampled records` }
           : {}),
