@@ -15,7 +15,7 @@ import { readManifest, type Manifest } from '#src/ingest/manifest.ts';
 import { runPipelineLocally } from '#src/adapters/local/localPipeline.ts';
 import type { ObjectStore, ObjectWriter } from '#src/ports.ts';
 import { ingestContext, type LocalLake } from '#src/wiring/local.ts';
-import { duck, rows, SHARED_DATA, tempLake } from './helpers.ts';
+import { duck, listKeys, rows, SHARED_DATA, tempLake } from './helpers.ts';
 
 const NOW = new Date('2026-11-21T08:00:00Z');
 const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
@@ -47,12 +47,6 @@ async function landedLake(): Promise<{ lake: LocalLake; ctx: IngestContext }> {
   await mkdir(dirname(lake.landing.path(KEY)), { recursive: true });
   await copyFile(CLICKS, lake.landing.path(KEY));
   return { lake, ctx: { ...ingestContext(lake), now: () => NOW } };
-}
-
-async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const o of store.list(prefix)) out.push(o.key);
-  return out;
 }
 
 async function fileHashes(lake: LocalLake, m: Manifest): Promise<Record<string, string>> {
@@ -153,9 +147,9 @@ describe('exactly-once effect', () => {
       results.filter((r) => r !== converted[0]).every((r) => r.status === 'in-progress-elsewhere' || r.alreadyIngested),
     ).toBe(true);
 
-    expect(await keys(lake.lake, 'manifests/')).toEqual([converted[0].manifest]);
+    expect(await listKeys(lake.lake, 'manifests/')).toEqual([converted[0].manifest]);
     const m = (await readManifest(lake.lake, converted[0].manifest))!;
-    expect((await keys(lake.lake, 'raw/')).sort()).toEqual(m.files.map((f) => f.key).sort());
+    expect((await listKeys(lake.lake, 'raw/')).sort()).toEqual(m.files.map((f) => f.key).sort());
     expect(m.files.length).toBeGreaterThan(2);
     const conn = await duck();
     const [golden] = await rows(conn, `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}')`);
@@ -169,8 +163,8 @@ describe('exactly-once effect', () => {
     // A fourth delivery, after the first finished: the first summary back, nothing written.
     const [again] = await ingestS3Event(ctx, event, { idempotency });
     expect(again).toMatchObject({ batchId: m.batchId, alreadyIngested: true });
-    expect(await keys(lake.lake, 'manifests/')).toEqual([converted[0].manifest]);
-    expect(await keys(lake.lake, 'staging/')).toEqual([]);
+    expect(await listKeys(lake.lake, 'manifests/')).toEqual([converted[0].manifest]);
+    expect(await listKeys(lake.lake, 'staging/')).toEqual([]);
   }, 60_000);
 
   it('a run killed after some output files, then retried, publishes byte-identical files and the same curated rows', async () => {
@@ -189,9 +183,9 @@ describe('exactly-once effect', () => {
     );
     expect(crash).toBeInstanceOf(SimulatedCrash);
     // What the dead run left: staged files only. Nothing under raw/, quarantine/ or manifests/ (what queries read).
-    expect((await keys(lake.lake, 'staging/')).filter((k) => k.endsWith('.parquet')).length).toBe(2);
-    expect(await keys(lake.lake, 'raw/')).toEqual([]);
-    expect(await keys(lake.lake, 'manifests/')).toEqual([]);
+    expect((await listKeys(lake.lake, 'staging/')).filter((k) => k.endsWith('.parquet')).length).toBe(2);
+    expect(await listKeys(lake.lake, 'raw/')).toEqual([]);
+    expect(await listKeys(lake.lake, 'manifests/')).toEqual([]);
 
     // Lambda retries the event, a minute later: the retry converts again from the batch record (the first
     // attempt's start time, so the same ingest date and _ingested_at; the same keys).
@@ -200,7 +194,7 @@ describe('exactly-once effect', () => {
     expect(retried).toMatchObject({ status: 'published', alreadyIngested: false, batchId: clean.batchId });
     const m = (await readManifest(lake.lake, retried.manifest))!;
     expect(await fileHashes(lake, m)).toEqual(await fileHashes(reference.lake, cleanManifest));
-    expect(await keys(lake.lake, 'staging/')).toEqual([]);
+    expect(await listKeys(lake.lake, 'staging/')).toEqual([]);
     expect(await curated(lake, m)).toEqual(await curated(reference.lake, cleanManifest));
   }, 120_000);
 
@@ -216,13 +210,13 @@ describe('exactly-once effect', () => {
       (e: unknown) => e,
     );
     expect(crash).toBeInstanceOf(SimulatedCrash);
-    expect(await keys(lake.lake, 'manifests/')).toEqual([]);
-    expect((await keys(lake.lake, 'raw/')).length).toBe(1);
+    expect(await listKeys(lake.lake, 'manifests/')).toEqual([]);
+    expect((await listKeys(lake.lake, 'raw/')).length).toBe(1);
 
     const [retried] = await ingestS3Event(ctx, event);
     const m = (await readManifest(lake.lake, retried.manifest))!;
     expect(await fileHashes(lake, m)).toEqual(await fileHashes(reference.lake, cleanManifest));
-    expect((await keys(lake.lake, 'raw/')).sort()).toEqual(m.files.map((f) => f.key).sort());
+    expect((await listKeys(lake.lake, 'raw/')).sort()).toEqual(m.files.map((f) => f.key).sort());
     expect(await curated(lake, m)).toEqual(await curated(reference.lake, cleanManifest));
   }, 120_000);
 });

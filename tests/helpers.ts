@@ -9,6 +9,7 @@ import { ingestObject } from '#src/ingest/ingestObject.ts';
 import type { IngestResult } from '#src/ingest/context.ts';
 import type { IngestSettings } from '#src/ingest/context.ts';
 import { readManifest, type Manifest } from '#src/ingest/manifest.ts';
+import { manifestPrefix } from '#src/lake/layout.ts';
 import { FolderStore } from '#src/adapters/local/FolderStore.ts';
 import type { ObjectStore } from '#src/ports.ts';
 import { ingestContext, openLocalLake, type LocalLake } from '#src/wiring/local.ts';
@@ -52,7 +53,7 @@ export function lakeAt(root: string): ObjectStore {
 const openedLakes = new Map<ObjectStore, Set<string>>();
 afterEach(async () => {
   for (const [store, checked] of openedLakes) {
-    for await (const o of store.list('manifests/')) {
+    for await (const o of store.list(manifestPrefix())) {
       if (checked.has(o.key) || !o.key.endsWith('.json')) continue;
       const m = await readManifest(store, o.key);
       if (m) await expectReconciled(store, m);
@@ -60,6 +61,22 @@ afterEach(async () => {
     }
   }
 });
+
+/** Until `ready()` says yes (polled every 20 ms), or fails after `timeoutMs`. */
+export async function until(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The keys under `prefix`, in order. */
+export async function listKeys(store: Pick<ObjectStore, 'list'>, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of store.list(prefix)) out.push(o.key);
+  return out;
+}
 
 /** Drops a file into the lake's landing zone under `<dataset>/` and ingests it, as `landfall run` does. */
 export async function ingestFile(
@@ -138,20 +155,6 @@ export async function expectReconciled(store: ObjectStore, r: IngestResult | Man
     );
   if (sorted(byReason) !== sorted(m.rejectsByReason))
     throw new Error(`${where}: quarantine reasons ${sorted(byReason)} != manifest ${sorted(m.rejectsByReason)}`);
-}
-
-/** Reconciles every manifest in the lake (however its batches got there); fails on a lake without manifests. */
-export async function expectLakeReconciled(store: ObjectStore): Promise<number> {
-  let n = 0;
-  for await (const o of store.list('manifests/')) {
-    if (!o.key.endsWith('.json')) continue;
-    const m = await readManifest(store, o.key);
-    if (!m) throw new Error(`${o.key} vanished while the lake was read`);
-    await expectReconciled(store, m);
-    n++;
-  }
-  if (!n) throw new Error(`no manifests under ${store.name}/manifests/: nothing was ingested`);
-  return n;
 }
 
 export interface QuarantineRow {

@@ -12,7 +12,6 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -21,26 +20,11 @@ import { ingestS3Event } from '#src/wiring/events.ts';
 import { idempotencyFromConfig } from '#src/wiring/aws.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { readManifest } from '#src/ingest/manifest.ts';
-import type { ObjectStore } from '#src/ports.ts';
-import { duck, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
+import { duck, listKeys, rows, SHARED_DATA, sqlList, tempDir, tempLake, until } from './helpers.ts';
 
 const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
 const WORKER = fileURLToPath(new URL('./fixtures/idempotencyWorker.ts', import.meta.url));
 const INGEST_WORKER = fileURLToPath(new URL('./fixtures/ingestWorker.ts', import.meta.url));
-
-async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const o of store.list(prefix)) out.push(o.key);
-  return out;
-}
-
-async function until(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
 
 describe('idempotency records', () => {
   it('the folder store lets one of three processes run a key; the others see it in progress, then its result', async () => {
@@ -117,7 +101,7 @@ describe('idempotency records', () => {
       `SELECT count(*)::INT AS n, sum(ip)::BIGINT AS s FROM read_parquet(${sqlList(m.files.map((f) => lake.lake.path(f.key)))})`,
     );
     expect(landed).toEqual(golden);
-    expect(await keys(lake.lake, 'staging/')).toEqual([]);
+    expect(await listKeys(lake.lake, 'staging/')).toEqual([]);
 
     // And later deliveries get that result back.
     expect(await answer(invoke(0))).toMatchObject({ status: 'published', alreadyIngested: true, rowsWritten: 100_000 });

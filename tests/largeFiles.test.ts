@@ -17,7 +17,7 @@ import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
 import { readManifest } from '#src/ingest/manifest.ts';
 import { runPipelineLocally, type PipelineInput } from '#src/adapters/local/localPipeline.ts';
 import { ingestContext, type LocalLake } from '#src/wiring/local.ts';
-import { duck, expectReconciled, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
+import { duck, expectReconciled, listKeys, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 
 const NOW = new Date('2026-11-20T10:00:00Z');
 
@@ -163,12 +163,6 @@ describe('large files: ranges and continued runs give the rows of one pass', () 
     expect(b2.startedAt).toBe(b1.startedAt);
   });
 });
-
-async function listKeys(store: { list(p: string): AsyncIterable<{ key: string }> }, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const o of store.list(prefix)) out.push(o.key);
-  return out;
-}
 
 describe('the state machine converts handed-off batches (the same ASL, run by the local interpreter)', () => {
   const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');

@@ -9,7 +9,7 @@ import { ingestS3Event } from '#src/wiring/events.ts';
 import { BUILTIN_CONTRACTS, resolveSettings } from '#src/wiring/local.ts';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { S3Event } from 'aws-lambda';
-import { duck, rows, SHARED_DATA, tempDir } from './helpers.ts';
+import { duck, rows, SHARED_DATA, tempDir, until } from './helpers.ts';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -248,12 +248,4 @@ function uploadsDir(server: S3rver, bucket: string): string {
 async function partFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile() && /^\d+$/.test(e.name)).map((e) => e.name);
-}
-
-async function until(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

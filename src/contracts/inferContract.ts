@@ -13,7 +13,6 @@ export interface InferOptions {
 const utf8 = new TextDecoder();
 const enc = new TextEncoder();
 const ISO = compileTemporalFormat('iso');
-const DELIMITERS = [',', ';', '\t', '|'];
 
 /** Lower snake_case, as contracts (and Athena) want column names. */
 export function columnName(header: string, i: number): string {

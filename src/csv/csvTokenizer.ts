@@ -2,7 +2,7 @@
  * RFC 4180 tokenizer over bytes. It finds records and field boundaries and hands each complete record to
  * a sink; it never decodes text. Records may span chunks: the unfinished tail is carried to the next push.
  */
-import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from './rejectMessages.ts';
+import { lineBreakIndex, overlongStart, REJECT_MESSAGES, type SkippedLine, skipLine } from './rejectMessages.ts';
 
 export const enum FieldKind {
   Plain = 0,
@@ -59,8 +59,8 @@ export class CsvTokenizer {
   /** Do not rescan an unfinished record until the carried bytes have doubled (keeps huge fields linear). */
   private rescanAt = 0;
   /** An oversized line being skipped up to its line break: its first bytes are kept for quarantine. */
-  /** An oversized line being skipped to its end: its head is quarantined, or nothing when it is a comment. */
-  private skipping: { head: Uint8Array; bytes: number; line: number; comment?: boolean } | null = null;
+  /** An oversized line being skipped to its end. */
+  private skipping: SkippedLine | null = null;
 
   constructor(
     private readonly d: TokenizerDialect,
@@ -132,22 +132,15 @@ export class CsvTokenizer {
    * longer record (a quoted field with line breaks) is quarantined whole.
    */
   private dropOverlong(rest: Uint8Array, final: boolean): void {
-    const lineEnd = lineBreakIndex(rest);
-    if (lineEnd < 0 || lineEnd > this.d.maxRecordBytes) {
-      const comment = rest[0] === this.d.comment;
-      this.skipping = {
-        head: rest.slice(0, comment ? 0 : Math.min(this.d.maxRecordBytes, QUARANTINE_HEAD_BYTES)),
-        bytes: 0,
-        line: this.line,
-        comment,
-      };
-      this.consume(rest, final);
-      return;
-    }
-    if (afterLineBreak(rest, lineEnd, final) < 0) {
-      // The line ends in a CR that may be the first half of a CR LF: decide when the next chunk comes.
+    const start = overlongStart(rest, this.d.maxRecordBytes, this.d.comment, this.line, final);
+    if (start === 'wait') {
       this.pending = rest;
       this.rescanAt = 0;
+      return;
+    }
+    if (start !== 'drop-line') {
+      this.skipping = start.skip;
+      this.consume(rest, final);
       return;
     }
     const skipped = this.dropFirstLine(rest, 'record-too-large', REJECT_MESSAGES.overlongRecord(this.d.maxRecordBytes));
@@ -161,17 +154,13 @@ export class CsvTokenizer {
    */
   private skip(buf: Uint8Array, final: boolean): Uint8Array {
     const s = this.skipping!;
-    const b = lineBreakIndex(buf);
-    const e = b < 0 ? buf.length : afterLineBreak(buf, b, final);
-    if (e < 0 || (b < 0 && !final)) {
-      const upTo = b < 0 ? buf.length : b;
-      s.bytes += upTo;
-      this.offset += upTo;
+    const { upTo, done } = skipLine(buf, final);
+    s.bytes += upTo;
+    this.offset += upTo;
+    if (!done) {
       if (upTo < buf.length) this.pending = buf.slice(upTo);
       return buf.subarray(buf.length);
     }
-    s.bytes += e;
-    this.offset += e;
     this.skipping = null;
     this.line++;
     if (s.comment) this.sink.comment(s.line);
@@ -182,7 +171,7 @@ export class CsvTokenizer {
         'record-too-large',
         REJECT_MESSAGES.overlongLine(s.bytes, this.d.maxRecordBytes, s.head.length),
       );
-    return buf.subarray(e);
+    return buf.subarray(upTo);
   }
 
   /**

@@ -33,3 +33,46 @@ export function afterLineBreak(buf: Uint8Array, b: number, final: boolean): numb
   if (b + 1 < buf.length) return buf[b + 1] === 10 ? b + 2 : b + 1;
   return final ? b + 1 : -1;
 }
+
+/** An oversized line being skipped to its end: its head is quarantined, or nothing when it is a comment. */
+export interface SkippedLine {
+  head: Uint8Array;
+  /** Bytes skipped so far, the line break included once reached. */
+  bytes: number;
+  line: number;
+  comment: boolean;
+}
+
+/**
+ * What to do with a record over `maxRecordBytes` that starts at `bytes[0]` (complete, or still arriving), decided
+ * by its first line alone so that every chunking gives the same rejects, in both decoders: a line over the limit is
+ * skipped to its end keeping its first bytes (nothing of a comment line); a shorter first line of a longer record
+ * is quarantined whole and reading goes on at the next line; a first line ending in a CR that may be half of a
+ * CR LF waits for the next chunk.
+ */
+export function overlongStart(
+  bytes: Uint8Array,
+  maxRecordBytes: number,
+  comment: number,
+  line: number,
+  final: boolean,
+): { skip: SkippedLine } | 'wait' | 'drop-line' {
+  const lineEnd = lineBreakIndex(bytes);
+  if (lineEnd < 0 || lineEnd > maxRecordBytes) {
+    const isComment = bytes[0] === comment;
+    const head = bytes.slice(0, isComment ? 0 : Math.min(maxRecordBytes, QUARANTINE_HEAD_BYTES));
+    return { skip: { head, bytes: 0, line, comment: isComment } };
+  }
+  return afterLineBreak(bytes, lineEnd, final) < 0 ? 'wait' : 'drop-line';
+}
+
+/**
+ * Skipping a line: how many of `bytes` belong to it (`upTo`) and whether its line break is among them (`done`). A CR
+ * at the end of the bytes so far is left for the next chunk, which shows whether an LF follows it.
+ */
+export function skipLine(bytes: Uint8Array, final: boolean): { upTo: number; done: boolean } {
+  const b = lineBreakIndex(bytes);
+  const e = b < 0 ? bytes.length : afterLineBreak(bytes, b, final);
+  if (e < 0 || (b < 0 && !final)) return { upTo: b < 0 ? bytes.length : b, done: false };
+  return { upTo: e, done: true };
+}

@@ -18,7 +18,7 @@ import {
 import { FieldKind, unescapeField } from '../csv/csvTokenizer.ts';
 import { BomProbe } from '../csv/bomProbe.ts';
 import { BrokenHeaderError } from './errors.ts';
-import { afterLineBreak, lineBreakIndex, QUARANTINE_HEAD_BYTES, REJECT_MESSAGES } from '../csv/rejectMessages.ts';
+import { overlongStart, REJECT_MESSAGES, type SkippedLine, skipLine } from '../csv/rejectMessages.ts';
 import { parseFloat64 } from '../csv/numbers.ts';
 import { compileTemporalFormat } from '../csv/temporal.ts';
 import { exportBatch } from './wasmArrow.ts';
@@ -61,8 +61,8 @@ export class WasmCsvDecoder implements CsvDecoder {
   private bom: BomProbe;
   private inLen = 0;
   private rescanAt = 0;
-  /** An oversized line being skipped to its end: its head is quarantined, or nothing when it is a comment. */
-  private skipping: { head: Uint8Array; bytes: number; line: number; comment?: boolean } | null = null;
+  /** An oversized line being skipped to its end. */
+  private skipping: SkippedLine | null = null;
   private out: DecodeOutput = { batches: [], rejects: [] };
   /** Bytes of the stream pushed so far (a BOM included): the region starts at `pushed - inLen`. */
   private pushed = 0;
@@ -289,20 +289,14 @@ export class WasmCsvDecoder implements CsvDecoder {
   private dropOverlong(final: boolean): void {
     const addr = this.core.reserveInput(this.inLen);
     const region = this.bytes().subarray(addr, addr + this.inLen);
-    const lineEnd = lineBreakIndex(region);
-    if (lineEnd < 0 || lineEnd > this.maxRecordBytes) {
-      const comment = region[0] === this.comment;
-      this.skipping = {
-        head: region.slice(0, comment ? 0 : Math.min(this.maxRecordBytes, QUARANTINE_HEAD_BYTES)),
-        bytes: 0,
-        line: this.core.getLine(),
-        comment,
-      };
-      this.skip(final);
-    } else if (afterLineBreak(region, lineEnd, final) < 0) {
-      // The line ends in a CR that may be the first half of a CR LF: decide when the next chunk comes.
+    const start = overlongStart(region, this.maxRecordBytes, this.comment, this.core.getLine(), final);
+    if (start === 'wait') {
       this.rescanAt = 0;
       return;
+    }
+    if (start !== 'drop-line') {
+      this.skipping = start.skip;
+      this.skip(final);
     } else {
       const len = this.core.firstLineLength(0, this.inLen);
       this.broken(
@@ -353,18 +347,11 @@ export class WasmCsvDecoder implements CsvDecoder {
     const s = this.skipping!;
     const addr = this.core.inputAddress();
     const region = this.bytes().subarray(addr, addr + this.inLen);
-    const b = lineBreakIndex(region);
-    const e = b < 0 ? this.inLen : afterLineBreak(region, b, final);
-    if (e < 0 || (b < 0 && !final)) {
-      const upTo = b < 0 ? this.inLen : b;
-      s.bytes += upTo;
-      this.core.compact(upTo, this.inLen);
-      this.inLen -= upTo;
-      return;
-    }
-    s.bytes += e;
-    this.core.compact(e, this.inLen);
-    this.inLen -= e;
+    const { upTo, done } = skipLine(region, final);
+    s.bytes += upTo;
+    this.core.compact(upTo, this.inLen);
+    this.inLen -= upTo;
+    if (!done) return;
     this.skipping = null;
     this.core.setLine(this.core.getLine() + 1);
     if (s.comment) this.core.addCommentLine();
