@@ -92,7 +92,7 @@ describe('sineemore csv-test-data', () => {
       expect(got.rejects.map((r) => [r.line, r.reason])).toEqual([[2, reason]]);
       const text = new TextDecoder().decode(bytes);
       expect(new TextDecoder().decode(got.rejects[0].raw)).toBe(text.slice(text.indexOf('\n') + 1));
-      expect(got.stats.rowsRead).toBe(got.stats.rowsRejected + got.stats.rowsWritten);
+      expect(got.stats.rowsRead).toBe(got.stats.rowsRejected + got.stats.rowsWritten + got.stats.rowsBlank);
     }
   });
 

@@ -112,13 +112,14 @@ export function sqlList(paths: string[]): string {
 /**
  * Checks the promise of every ingest against the files themselves, not the manifest's own sums: DuckDB counts the
  * rows of each Parquet file, csv-parse reads the quarantine file (one row per reject, its reason and line), and a
- * file kept whole in quarantine has the source's bytes. rows read = written + rejected must hold for what is there.
+ * file kept whole in quarantine has the source's bytes. rows read = written + rejected + blank must hold for what is
+ * there.
  */
 export async function expectReconciled(store: ObjectStore, r: IngestResult | Manifest): Promise<void> {
   const m = 'manifest' in r ? r.manifest : r;
   const where = `batch ${m.batchId} of ${m.dataset}`;
-  if (m.rowsRead !== m.rowsWritten + m.rowsRejected)
-    throw new Error(`${where}: read ${m.rowsRead} != ${m.rowsWritten} + ${m.rowsRejected}`);
+  if (m.rowsRead !== m.rowsWritten + m.rowsRejected + m.rowsBlank)
+    throw new Error(`${where}: read ${m.rowsRead} != ${m.rowsWritten} + ${m.rowsRejected} + blank ${m.rowsBlank}`);
   if (m.status !== 'published') {
     if (m.files.length || m.rowsRead)
       throw new Error(`${where}: ${m.status} but lists ${m.files.length} files and ${m.rowsRead} rows`);

@@ -47,7 +47,7 @@ describe('reconciliation: rows read = written + quarantined, proven by the files
     const publish = handleConvertTask(ctx, { action: 'publish', dataset: 'ad_clicks', batchId: started.batchId });
     await expect(publish).rejects.toBeInstanceOf(ReconciliationError);
     await expect(publish).rejects.toThrow(
-      /row counts do not reconcile: read 100003 != written 99999 \+ rejected 3 \(the Parquet files hold 100000 rows, the quarantine file 3\); the manifest was not published/,
+      /row counts do not reconcile: read 100003 != written 99999 \+ rejected 3 \+ blank 0 \(the Parquet files hold 100000 rows, the quarantine file 3\); the manifest was not published/,
     );
     expect(await readManifest(lake.lake, started.manifestKey)).toBeNull();
   }, 60_000);

@@ -171,6 +171,9 @@ const dialect = fc.record({
   comment: fc.constantFrom(undefined, '#'),
   strictQuotes: fc.boolean(),
   header: fc.boolean(),
+  headerRows: fc.constantFrom(1, 1, 2),
+  skipLines: fc.constantFrom(0, 0, 0, 1, 2),
+  skipInitialSpace: fc.boolean(),
   encoding: fc.constantFrom('utf-8', 'utf-8', 'latin1'),
   maxRecordBytes: fc.constantFrom(...Array(9).fill(1 << 20), 40),
 });
@@ -293,9 +296,10 @@ const csvCase = fc.tuple(fc.array(columnSpec, { minLength: 1, maxLength: 6 }), d
       { minLength: 1, maxLength: 30 },
     ),
     eol: fc.constantFrom('\n', '\r\n', '\r'),
-    extras: fc.array(fc.constantFrom('', '\n', '#comment\n', '"unterminated', 'a"b', '\xff\xfe', '\n\n'), {
+    extras: fc.array(fc.constantFrom('', '\n', '#comment\n', '"unterminated', 'a"b', '\xff\xfe', '\n\n', 'BLANK'), {
       maxLength: 3,
     }),
+    preamble: fc.array(fc.constantFrom('Report "q1', 'x,y;z', '', '#', '"a\tb"'), { minLength: 2, maxLength: 2 }),
     bom: fc.boolean(),
     chunks: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }),
     batchBytes: fc.integer({ min: 1, max: 400 }),
@@ -305,7 +309,7 @@ const csvCase = fc.tuple(fc.array(columnSpec, { minLength: 1, maxLength: 6 }), d
 function contractOf(cols: ColSpec[], d: typeof dialect extends fc.Arbitrary<infer T> ? T : never): Contract {
   return contractSchema.parse({
     dataset: 'prop',
-    dialect: { ...d, escape: d.escape, comment: d.comment },
+    dialect: { ...d, escape: d.escape, comment: d.comment, headerRows: d.header ? d.headerRows : 1 },
     columns: cols.map((c, i) => ({ name: `c${i}`, ...c, ...(c.format ? { format: c.format } : {}) })),
   });
 }
@@ -383,13 +387,16 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
     const runs = Number(process.env.LANDFALL_PROPERTY_RUNS ?? 1500);
     let withRows = 0;
     fc.assert(
-      fc.property(csvCase, ({ cols, d, rows, eol, extras, bom, chunks, batchBytes }) => {
+      fc.property(csvCase, ({ cols, d, rows, eol, extras, preamble, bom, chunks, batchBytes }) => {
         const contract = contractOf(cols, d);
-        const lines: string[] = [];
+        const lines: string[] = preamble.slice(0, d.skipLines);
+        // A group row above the names (empty cells, or one group over all: "g c0", ... would not match).
+        if (d.header && d.headerRows === 2) lines.push(cols.map(() => '').join(d.delimiter));
         if (d.header) lines.push(cols.map((_, i) => `c${i}`).join(d.delimiter));
         rows.forEach((r, i) => {
           lines.push(r.map(([v, q]) => field(v, d.delimiter, q, d.escape)).join(d.delimiter));
-          if (extras.length && i % 7 === 3) lines.push(extras[i % extras.length]);
+          const extra = extras[i % Math.max(1, extras.length)];
+          if (extras.length && i % 7 === 3) lines.push(extra === 'BLANK' ? d.delimiter.repeat(cols.length - 1) : extra);
         });
         const text = (bom ? '\ufeff' : '') + lines.join(eol) + (rows.length % 2 ? eol : '');
         const bytes = encode(text, d.encoding === 'latin1' && !bom);

@@ -109,10 +109,17 @@ function describe(lake: LocalLake, file: string, r: IngestResult, secs: number):
     const written = m.files.reduce((n, f) => n + f.bytes, 0);
     lines.push(
       `  rows read ${m.rowsRead}, written ${m.rowsWritten}, rejected ${m.rowsRejected}` +
+        (m.rowsBlank ? `, blank ${m.rowsBlank}` : '') +
         (r.alreadyIngested
           ? ''
           : `  (${bytes(m.source.size)}${m.source.compression === 'gzip' ? ' gzip' : ''} in ${secs.toFixed(1)} s)`),
     );
+    const skipped = [
+      m.preambleLines ? `${m.preambleLines} preamble` : '',
+      m.footerLines ? `${m.footerLines} footer` : '',
+      m.commentLines ? `${m.commentLines} comment` : '',
+    ].filter(Boolean);
+    if (skipped.length) lines.push(`  skipped:    ${skipped.join(', ')} line(s)`);
     if (m.conversion) {
       const c = m.conversion;
       lines.push(

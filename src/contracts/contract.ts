@@ -49,6 +49,24 @@ const dialectSchema = z
     /** Escape character inside quoted fields; the quote itself means RFC 4180 doubled quotes. */
     escape: singleByte('escape').optional(),
     header: z.boolean().default(true),
+    /**
+     * Lines above the header (a report title, export notes): skipped before anything is read, counted in the
+     * manifest as preambleLines. Physical lines, whatever they hold.
+     */
+    skipLines: z.number().int().min(0).default(0),
+    /**
+     * Records that make up the header (a spreadsheet's two-row header, the group above the field): their texts
+     * are joined per column with a space, an empty cell in an upper row taking the text to its left (a merged
+     * cell). The joined names are matched to the columns as a one-row header is.
+     */
+    headerRows: z.number().int().min(1).default(1),
+    /**
+     * Lines at the end of the file that are not data (totals, "end of report"): the last footerLines non-empty
+     * lines are left out, counted in the manifest as footerLines.
+     */
+    footerLines: z.number().int().min(0).default(0),
+    /** Spaces after a delimiter are not part of the field, so `a, "b, c"` reads as two fields, the second quoted. */
+    skipInitialSpace: z.boolean().default(false),
     encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
     nullTokens: z.array(z.string()).default(['']),
     /** strip: a UTF-8 byte-order mark at the start of the file is dropped (default). */
@@ -152,9 +170,16 @@ export const contractSchema = z
      */
     dedupe: z.literal('exact').optional(),
     quality: z
-      .object({ maxRejectRatio: z.number().min(0).max(1).default(0.01) })
+      .object({
+        maxRejectRatio: z.number().min(0).max(1).default(0.01),
+        /**
+         * A batch of fewer records (blank ones not counted) raises no reject alarm on its ratio alone (one bad row
+         * of ten is not a trend), unless every record was rejected.
+         */
+        minRows: z.number().int().min(0).default(0),
+      })
       .strict()
-      .default({ maxRejectRatio: 0.01 }),
+      .default({ maxRejectRatio: 0.01, minRows: 0 }),
     refresh: z.object({ expectedEvery: durationSchema }).strict().optional(),
     /**
      * What one landing object may cost, whoever uploaded it: an object larger than maxObjectMB, or a gzip that

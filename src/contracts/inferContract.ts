@@ -2,6 +2,7 @@ import { Document, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
 import { parseFloat64, parseInteger } from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../csv/temporal.ts';
+import { joinHeaderRows } from '../csv/headerRows.ts';
 
 export interface InferOptions {
   dataset: string;
@@ -33,9 +34,15 @@ const QUOTE_CANDIDATES = ['"', "'"];
 /** Records of the sample the dialect is chosen on. */
 const DIALECT_SAMPLE_RECORDS = 2000;
 
-export interface DialectGuess {
+/** How records are cut: what the tokenizer needs to read a sample as the decoder will. */
+export interface ReadDialect {
   delimiter: string;
   quote: string;
+  /** Spaces after a delimiter are not part of the next field. */
+  skipInitialSpace: boolean;
+}
+
+export interface DialectGuess extends ReadDialect {
   /** The number of fields most records have, and how many of the sampled records have it. */
   width: number;
   matching: number;
@@ -43,51 +50,68 @@ export interface DialectGuess {
 }
 
 /**
- * The delimiter and quote character under which the sample reads most consistently (after CleverCSV's data
- * consistency: a pattern score that rewards records of one width with more than one field, times a type score:
- * the share of cells that are empty, numbers, dates or text with no stray quote character in it).
+ * The delimiter, quote character and treatment of spaces after delimiters under which the sample reads most
+ * consistently (after CleverCSV's data consistency: a pattern score that rewards records of one width with more
+ * than one field, times a type score: the share of cells that are empty, numbers, dates or text with no stray
+ * quote character in it). Ties go to the simpler reading (comma, double quote, spaces kept).
  */
-export function guessDialect(whole: Uint8Array): DialectGuess {
+export function guessDialect(whole: Uint8Array, complete = true): DialectGuess {
   // The first 256 KB (to a line break) are enough to tell, and ten readings of 16 MB would take seconds.
   const cut = whole.length > 1 << 18 ? whole.lastIndexOf(10, 1 << 18) : -1;
   const sample = cut > 0 ? whole.subarray(0, cut + 1) : whole;
+  const final = complete && cut <= 0;
   let best: (DialectGuess & { score: number }) | null = null;
-  for (const quote of QUOTE_CANDIDATES) {
-    for (const delimiter of DELIMITER_CANDIDATES) {
-      const records = sampleRecords(sample, delimiter, DIALECT_SAMPLE_RECORDS, quote);
-      if (!records.length) continue;
-      const widths = new Map<number, number>();
-      for (const r of records) widths.set(r.length, (widths.get(r.length) ?? 0) + 1);
-      const pattern = [...widths].reduce((sum, [w, n]) => sum + (n * (w - 1)) / w, 0) / widths.size / records.length;
-      let cells = 0;
-      let known = 0;
-      for (const r of records) {
-        for (const v of r) {
-          cells++;
-          if (v === null || !/['"]/.test(v) || guessType([v]) !== 'string') known++;
+  for (const skipInitialSpace of [false, true]) {
+    for (const quote of QUOTE_CANDIDATES) {
+      for (const delimiter of DELIMITER_CANDIDATES) {
+        if (skipInitialSpace && delimiter === ' ') continue;
+        const d = { delimiter, quote, skipInitialSpace };
+        const { records } = sampleRecords(sample, d, DIALECT_SAMPLE_RECORDS, final);
+        if (!records.length) continue;
+        const widths = new Map<number, number>();
+        for (const r of records) widths.set(r.length, (widths.get(r.length) ?? 0) + 1);
+        const pattern = [...widths].reduce((sum, [w, n]) => sum + (n * (w - 1)) / w, 0) / widths.size / records.length;
+        let cells = 0;
+        let known = 0;
+        for (const r of records) {
+          for (const v of r) {
+            cells++;
+            if (v === null || !/['"]/.test(v) || guessType([v]) !== 'string') known++;
+          }
         }
-      }
-      const score = pattern * (cells ? known / cells : 0);
-      const width = modalWidth(records);
-      if (!best || score > best.score + 1e-9) {
-        best = { delimiter, quote, width, matching: widths.get(width)!, records: records.length, score };
+        const score = pattern * (cells ? known / cells : 0);
+        const width = modalWidth(records);
+        if (!best || score > best.score + 1e-9) {
+          best = { ...d, width, matching: widths.get(width)!, records: records.length, score };
+        }
       }
     }
   }
-  if (!best) return { delimiter: ',', quote: '"', width: 0, matching: 0, records: 0 };
+  if (!best) return { delimiter: ',', quote: '"', skipInitialSpace: false, width: 0, matching: 0, records: 0 };
   const { score: _score, ...guess } = best;
   return guess;
 }
 
-/** Reads the first records of a sample as strings (empty unquoted fields as null). */
-function sampleRecords(sample: Uint8Array, delimiter: string, maxRows: number, quote = '"'): (string | null)[][] {
-  const q = quote.charCodeAt(0);
-  const records: (string | null)[][] = [];
+type Row = (string | null)[];
+
+/**
+ * Reads the first records of a sample as strings (empty unquoted fields as null), with the physical line each
+ * starts on. `final`: the sample is the end of the file, so its last record may lack a line break.
+ */
+function sampleRecords(
+  sample: Uint8Array,
+  d: ReadDialect,
+  maxRows: number,
+  final: boolean,
+): { records: Row[]; lines: number[] } {
+  const q = d.quote.charCodeAt(0);
+  const records: Row[] = [];
+  const lines: number[] = [];
   const scratch = new Uint8Array(1 << 16);
   const sink: RecordSink = {
-    record(buf, tok, nf) {
+    record(buf, tok, nf, _s, _e, line) {
       if (records.length > maxRows) return;
-      const row: (string | null)[] = [];
+      const row: Row = [];
       for (let f = 0; f < nf; f++) {
         const s = tok.starts[f];
         const e = tok.ends[f];
@@ -99,6 +123,7 @@ function sampleRecords(sample: Uint8Array, delimiter: string, maxRows: number, q
         }
       }
       records.push(row);
+      lines.push(line);
     },
     broken() {
       /* a sample may end in the middle of a record */
@@ -109,18 +134,20 @@ function sampleRecords(sample: Uint8Array, delimiter: string, maxRows: number, q
   };
   const tok = new CsvTokenizer(
     {
-      delimiter: delimiter.charCodeAt(0),
+      delimiter: d.delimiter.charCodeAt(0),
       quote: q,
       escape: q,
       comment: -1,
       maxRecordBytes: 1 << 30,
       strictQuotes: false,
+      skipInitialSpace: d.skipInitialSpace,
     },
     sink,
   );
   const start = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf ? 3 : 0;
   tok.push(sample.subarray(start));
-  return records;
+  if (final) tok.end();
+  return { records, lines };
 }
 
 type Guess = 'boolean' | 'int32' | 'int64' | 'float64' | 'date' | 'timestamp' | 'string';
@@ -173,17 +200,60 @@ export function guessColumn(values: string[]): { type: Guess; format?: string } 
   return { type: 'string' };
 }
 
+/** What infer reads of a file: its first bytes, and for a file larger than that, bytes from its middle and end. */
+export interface InferSample {
+  /** The file's first bytes (the whole file when `complete`). */
+  head: Uint8Array;
+  /** The head is the whole file. */
+  complete: boolean;
+  /** Bytes from further into the file, each starting at a line start (ranged reads): their rows are evidence too. */
+  middle?: Uint8Array[];
+  /** The file's last bytes from a line start, when the head does not reach the end: its rows, and the footer. */
+  tail?: Uint8Array | null;
+}
+
+/** Leading records looked at for a preamble, header rows told apart from data, trailing records for a footer. */
+const MAX_PREAMBLE = 20;
+const MAX_HEADER_ROWS = 3;
+const MAX_FOOTER = 3;
+/** Bytes read from the end of a file for its last rows and footer. */
+export const TAIL_BYTES = 256 * 1024;
+/** A drafted contract raises the reject alarm only for a batch of at least this many records (or all rejected). */
+const DRAFT_MIN_ROWS = 100;
+
+const isBlank = (r: Row) => r.every((v) => v === null || v === '');
+const filled = (r: Row) => r.filter((v) => v !== null && v !== '').length;
+
+/** Whether a value reads as `type` (an integer fits a float column, int32 an int64 one). */
+function fits(v: string, type: Guess): boolean {
+  const g = guessType([v]);
+  return g === type || (type === 'float64' && (g === 'int32' || g === 'int64')) || (type === 'int64' && g === 'int32');
+}
+
+/** Per column, the type the values of `rows` share. */
+function columnTypes(rows: Row[], width: number): Guess[] {
+  return Array.from({ length: width }, (_, i) =>
+    guessType(rows.map((r) => r[i]).filter((v): v is string => v !== null && v !== '')),
+  );
+}
+
 /**
- * Drafts a contract from the first rows of a file: delimiter, column names (snake_case, with the original
- * header kept where it differs), types, nullability, and a key when an `id`-like column is unique in the sample.
- * A draft to review, not a verdict: a sample cannot prove a type or a key.
+ * Drafts a contract from a sample of a file: dialect (delimiter, quote, spaces after delimiters, preamble lines,
+ * header rows, footer lines), column names (snake_case, with the original header kept where it differs), types,
+ * nullability, and a key when an `id`-like column is unique in the sample. A draft to review, not a verdict: a
+ * sample cannot prove a type or a key. Each decision is commented in the YAML with its evidence.
  */
-export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: string; rowsSampled: number } {
-  const guess = guessDialect(sample);
-  const { delimiter, quote } = guess;
+export function inferContract(input: Uint8Array | InferSample, o: InferOptions): { yaml: string; rowsSampled: number } {
+  const sample: InferSample = input instanceof Uint8Array ? { head: input, complete: true } : input;
+  const guess = guessDialect(sample.head, sample.complete);
+  const { delimiter, quote, skipInitialSpace } = guess;
   const maxRows = o.maxRows ?? 10_000;
   const stem = o.fileName.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
-  const records = sampleRecords(sample, delimiter, maxRows + 1, quote);
+  const read = { delimiter, quote, skipInitialSpace };
+  const limit = maxRows + MAX_PREAMBLE + MAX_HEADER_ROWS;
+  const { records, lines } = sampleRecords(sample.head, read, limit, sample.complete);
+  // Records past the rows looked at: the end of the file is then read on its own (the last 256 KB of the head).
+  const truncated = records.length > limit;
   /** The draft as YAML, each decision commented with its evidence (`notes`: key -> comment, columns by index). */
   const draft = (
     fields: Record<string, unknown>,
@@ -209,23 +279,93 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
   };
   if (!records.length) {
     // Nothing to learn from: a draft with one text column, to be completed when a file with rows comes.
-    return draft({ columns: [{ name: 'column_1', type: 'string' }], quality: { maxRejectRatio: 0.01 } }, 0, {
-      top: { columns: 'the file is empty: one text column until a file with rows shows more' },
-    });
+    return draft(
+      {
+        columns: [{ name: 'column_1', type: 'string' }],
+        quality: { maxRejectRatio: 0.01, minRows: DRAFT_MIN_ROWS },
+      },
+      0,
+      { top: { columns: 'the file is empty: one text column until a file with rows shows more' } },
+    );
   }
   const width = modalWidth(records);
-  const first = records[0];
-  const header =
-    hasHeader(
-      first,
-      records.slice(1, maxRows + 1).filter((r) => r.length === width),
-    ) && first.length === width;
-  const rows = (header ? records.slice(1) : records).slice(0, maxRows);
+  // A preamble: leading records (a title, export notes, a PREAMBLE,,,,, line) narrower than the table or mostly
+  // empty, above records that have the table's width.
+  let pre = 0;
+  if (width > 1) {
+    while (
+      pre < MAX_PREAMBLE &&
+      pre + 1 < records.length &&
+      (records[pre].length !== width || filled(records[pre]) * 2 < width)
+    )
+      pre++;
+    if (pre === MAX_PREAMBLE || records.slice(pre).every((r) => r.length !== width)) pre = 0;
+  }
+  const skipLines = pre ? lines[pre] - 1 : 0;
+  const table = records.slice(pre);
+  const isRow = (r: Row) => r.length === width && !isBlank(r);
+  // Header rows: leading records of the table's width whose values, in the columns with a type, fit none of them
+  // (a group row above the field names is one too); without typed columns, the first record names the columns.
+  const probeTypes = columnTypes(table.slice(MAX_HEADER_ROWS, MAX_HEADER_ROWS + maxRows).filter(isRow), width);
+  const headerLike = (r: Row) => {
+    const typed = r.flatMap((v, i) => (v !== null && v !== '' && probeTypes[i] !== 'string' ? [[v, i] as const] : []));
+    return typed.length > 0 && typed.every(([v, i]) => !fits(v, probeTypes[i]));
+  };
+  let headerRows = 0;
+  while (
+    headerRows < MAX_HEADER_ROWS &&
+    headerRows + 1 < table.length &&
+    table[headerRows].length === width &&
+    headerLike(table[headerRows])
+  )
+    headerRows++;
+  if (headerRows === 0 && table[0].length === width && hasHeader(table[0], table.slice(1, maxRows + 1).filter(isRow)))
+    headerRows = 1;
+  const header = headerRows > 0;
+  const body = table.slice(headerRows);
+  // A footer: the last non-blank records, at the end of the file, that are narrower or wider than the table or
+  // mostly empty with a value that fits no column's type (a totals line).
+  const tail = sample.tail ?? (sample.complete && truncated ? lastLines(sample.head, TAIL_BYTES) : null);
+  const endRecords =
+    sample.complete && !truncated
+      ? body
+      : tail
+        ? sampleRecords(tail, read, Number.MAX_SAFE_INTEGER, true).records
+        : null;
+  let footerLines = 0;
+  let footerEnd = endRecords?.length ?? 0;
+  if (endRecords && width > 1) {
+    const tailTypes = columnTypes(endRecords.slice(0, -MAX_FOOTER).filter(isRow).slice(-maxRows), width);
+    let i = endRecords.length;
+    while (i > 0 && isBlank(endRecords[i - 1])) i--;
+    footerEnd = i;
+    while (i > 0 && footerLines < MAX_FOOTER) {
+      const r = endRecords[i - 1];
+      if (isBlank(r)) {
+        i--;
+        continue;
+      }
+      const misfit = r.some((v, c) => v !== null && v !== '' && tailTypes[c] !== 'string' && !fits(v, tailTypes[c]));
+      if (r.length !== width || (misfit && filled(r) * 2 <= width)) {
+        footerLines++;
+        i--;
+        footerEnd = i;
+      } else break;
+    }
+    if (footerLines && footerEnd === 0) footerLines = 0;
+  }
+  const endIsBody = endRecords === body;
+  const rows = (endIsBody && footerLines ? body.slice(0, footerEnd) : body).slice(0, maxRows);
+  const extra = [
+    ...(sample.middle ?? []).flatMap((m) => sampleRecords(m, read, maxRows, false).records.slice(1)),
+    ...(endRecords && !endIsBody ? endRecords.slice(1, footerLines ? footerEnd : undefined) : []),
+  ];
   // Records whose fields are all empty (a spreadsheet's trailing ,,,,, lines) say nothing about types or keys.
-  const isBlank = (r: (string | null)[]) => r.every((v) => v === null || v === '');
   const blank = rows.filter((r) => r.length === width && isBlank(r)).length;
-  const data = rows.filter((r) => r.length === width && !isBlank(r));
-  const texts = header ? first.map((h) => h ?? '') : Array.from({ length: width }, () => '');
+  const data = [...rows, ...extra].filter(isRow);
+  const texts = header
+    ? joinHeaderRows(table.slice(0, headerRows).map((r) => r.map((h) => h ?? '')))
+    : Array.from({ length: width }, () => '');
   const names = headerNames(texts);
   const notes: string[] = [];
   const columns = names.map((name, i) => {
@@ -252,34 +392,61 @@ export function inferContract(sample: Uint8Array, o: InferOptions): { yaml: stri
   const dialect = {
     ...(delimiter !== ',' ? { delimiter } : {}),
     ...(quote !== '"' ? { quote, escape: quote } : {}),
+    ...(skipInitialSpace ? { skipInitialSpace } : {}),
+    ...(skipLines ? { skipLines } : {}),
     ...(header ? {} : { header: false }),
+    ...(headerRows > 1 ? { headerRows } : {}),
+    ...(footerLines ? { footerLines } : {}),
   };
   const parsed = records.filter((r) => r.length === width).length;
-  const shape = `delimiter ${JSON.stringify(delimiter)}${quote !== '"' ? `, quote ${JSON.stringify(quote)}` : ''}: ${width} fields in ${parsed} of ${records.length} sampled records`;
-  const headerNote = header
-    ? 'the first record names the columns'
-    : 'no header: the first record reads like the data (its values fit the typed columns, or it is empty where they are not)';
+  const said = [
+    `delimiter ${JSON.stringify(delimiter)}${quote !== '"' ? `, quote ${JSON.stringify(quote)}` : ''}: ${width} fields in ${parsed} of ${records.length} sampled records`,
+    ...(skipInitialSpace ? ['fields after a delimiter start with a space: skipped (skipInitialSpace)'] : []),
+    ...(skipLines
+      ? [`${skipLines} line${skipLines > 1 ? 's' : ''} above the table (narrower or mostly empty): skipped`]
+      : []),
+    headerRows > 1
+      ? `the first ${headerRows} records name the columns (their texts joined; none fits the typed columns)`
+      : header
+        ? 'the first record names the columns'
+        : 'no header: the first record reads like the data (its values fit the typed columns, or it is empty where they are not)',
+    ...(footerLines
+      ? [
+          `${footerLines} line${footerLines > 1 ? 's' : ''} at the end (narrower, or a value that fits no column): left out as a footer`,
+        ]
+      : !endRecords
+        ? ['the end of the file was not read (gzip larger than the sample): no footer looked for']
+        : []),
+  ].join('; ');
   return draft(
     {
       ...(Object.keys(dialect).length ? { dialect } : {}),
       columns,
       ...(keyIndex >= 0 ? { key: [names[keyIndex]] } : {}),
-      quality: { maxRejectRatio: 0.01 },
+      quality: { maxRejectRatio: 0.01, minRows: DRAFT_MIN_ROWS },
     },
     data.length,
     {
       top: {
-        ...(Object.keys(dialect).length ? { dialect: `${shape}; ${headerNote}` } : {}),
-        columns: `${Object.keys(dialect).length ? `${data.length} records sampled` : `${shape}; ${headerNote}`}${
+        ...(Object.keys(dialect).length ? { dialect: said } : {}),
+        columns: `${Object.keys(dialect).length ? `${data.length} records sampled` : said}${
           blank ? `; ${blank} blank records (every field empty) left out of the evidence` : ''
-        }`,
+        }${extra.length ? `; ${extra.length} of them from the middle and end of the file` : ''}`,
         ...(keyIndex >= 0
           ? { key: `${names[keyIndex]} is unique and never empty in the ${data.length} sampled records` }
           : {}),
+        quality: `the reject alarm needs ${DRAFT_MIN_ROWS} records before a ratio means anything (or every record rejected)`,
       },
       columns: notes,
     },
   );
+}
+
+/** The last `bytes` of `buf`, from a line start. */
+function lastLines(buf: Uint8Array, bytes: number): Uint8Array {
+  if (buf.length <= bytes) return buf;
+  const from = buf.indexOf(10, buf.length - bytes);
+  return from < 0 ? buf.subarray(buf.length) : buf.subarray(from + 1);
 }
 
 /** The longest identifier a contract accepts for a column name. */

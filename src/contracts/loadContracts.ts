@@ -116,6 +116,7 @@ function semanticProblems(c: Contract): string[] {
   });
   const q = c.dialect.quote;
   if (c.dialect.delimiter === q) problems.push('dialect.delimiter: must differ from dialect.quote');
+  if (c.dialect.headerRows > 1 && !c.dialect.header) problems.push('dialect.headerRows: needs header: true');
   if (c.dialect.delimiter === '\n' || c.dialect.delimiter === '\r')
     problems.push('dialect.delimiter: cannot be a line break');
   return problems;

@@ -27,6 +27,10 @@ export interface TokenizerDialect {
   comment: number;
   maxRecordBytes: number;
   strictQuotes: boolean;
+  /** Physical lines skipped before anything is read (a preamble above the header). */
+  skipLines?: number;
+  /** Spaces after a delimiter are not part of the next field (`a, "b, c"`). */
+  skipInitialSpace?: boolean;
 }
 
 export interface RecordSink {
@@ -36,6 +40,8 @@ export interface RecordSink {
   broken(raw: Uint8Array, line: number, reason: 'unterminated-quote' | 'record-too-large', detail: string): void;
   /** A comment line, skipped. */
   comment(line: number): void;
+  /** A line of the preamble (dialect.skipLines), skipped. */
+  preamble?(line: number): void;
 }
 
 const LF = 10;
@@ -61,11 +67,17 @@ export class CsvTokenizer {
   /** An oversized line being skipped up to its line break: its first bytes are kept for quarantine. */
   /** An oversized line being skipped to its end. */
   private skipping: SkippedLine | null = null;
+  /** Preamble lines still to skip. */
+  preambleLeft: number;
+  private readonly skipSpace: boolean;
 
   constructor(
     private readonly d: TokenizerDialect,
     private readonly sink: RecordSink,
-  ) {}
+  ) {
+    this.preambleLeft = d.skipLines ?? 0;
+    this.skipSpace = d.skipInitialSpace ?? false;
+  }
 
   /** Feeds bytes; complete records go to the sink. */
   push(chunk: Uint8Array): void {
@@ -202,14 +214,19 @@ export class CsvTokenizer {
     this.problem = RecordProblem.None;
     this.problemField = -1;
 
-    if (buf[p] === this.d.comment) {
+    if (this.preambleLeft > 0 || buf[p] === this.d.comment) {
       while (p < n && buf[p] !== LF && buf[p] !== CR) p++;
       if (p === n && !final) return -1;
       if (p < n) {
         if (buf[p] === CR && p + 1 === n && !final) return -1;
         p += buf[p] === CR && buf[p + 1] === LF ? 2 : 1;
       }
-      this.sink.comment(this.line);
+      if (this.preambleLeft > 0) {
+        this.preambleLeft--;
+        this.sink.preamble?.(this.line);
+      } else {
+        this.sink.comment(this.line);
+      }
       this.line++;
       return p;
     }
@@ -295,6 +312,7 @@ export class CsvTokenizer {
       const c = buf[p];
       if (c === D) {
         p++;
+        if (this.skipSpace) while (p < n && buf[p] === 32) p++;
         continue;
       }
       const recEnd = p;

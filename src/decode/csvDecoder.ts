@@ -7,6 +7,7 @@ import { headerDrift } from '../contracts/drift.ts';
 import { BomProbe } from '../csv/bomProbe.ts';
 import { BrokenHeaderError, HeaderMismatchError } from './errors.ts';
 import { REJECT_MESSAGES } from '../csv/rejectMessages.ts';
+import { joinHeaderRows } from '../csv/headerRows.ts';
 
 /** Contract columns of a run of rows, plus each row's source line. */
 export interface DecodedBatch {
@@ -38,11 +39,17 @@ export interface RejectedRecord {
 }
 
 export interface DecodeStats {
+  /** Records after the header: written, rejected or blank. */
   rowsRead: number;
   rowsWritten: number;
   rowsRejected: number;
+  /** Records whose fields are all empty (only delimiters, as a spreadsheet's trailing ,,,,, lines): skipped. */
+  rowsBlank: number;
+  /** Empty lines (in a file of more than one column): skipped. */
   blankLines: number;
   commentLines: number;
+  /** Lines above the header skipped by dialect.skipLines. */
+  preambleLines: number;
   bytesRead: number;
   /** Header names as found in the file (null without a header row or for an empty file). */
   header: string[] | null;
@@ -86,8 +93,10 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     rowsRead: 0,
     rowsWritten: 0,
     rowsRejected: 0,
+    rowsBlank: 0,
     blankLines: 0,
     commentLines: 0,
+    preambleLines: 0,
     bytesRead: 0,
     header: null,
     reordered: false,
@@ -102,7 +111,9 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   private fieldTrim: boolean[] = [];
   private fieldNullable: boolean[] = [];
   private fieldIsString: boolean[] = [];
-  private awaitingHeader: boolean;
+  /** Header records still to read, and the texts of those read (dialect.headerRows). */
+  private headerRowsLeft: number;
+  private headerTexts: string[][] = [];
   private bom: BomProbe;
   private lines = new Uint32Array(1024);
   private rows = 0;
@@ -134,13 +145,15 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
         comment: d.comment ? d.comment.charCodeAt(0) : -1,
         maxRecordBytes: d.maxRecordBytes,
         strictQuotes: d.strictQuotes,
+        skipLines: d.skipLines,
+        skipInitialSpace: d.skipInitialSpace,
       },
       this,
     );
     this.builders = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
     this.fieldToColumn = contract.columns.map((_, i) => i);
     this.mapFields();
-    this.awaitingHeader = d.header;
+    this.headerRowsLeft = d.header ? d.headerRows : 0;
     this.bom = new BomProbe(d.bom === 'keep');
     this.batchBytes = options.batchBytes ?? 16 * 1024 * 1024;
     this.maxBatchRows = options.maxBatchRows ?? 1 << 20;
@@ -180,11 +193,16 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       this.stats.blankLines++;
       return;
     }
-    if (this.awaitingHeader) {
+    if (this.headerRowsLeft > 0) {
       this.readHeader(buf, tok, nf);
       return;
     }
     this.stats.rowsRead++;
+    // Every field empty (only delimiters: a spreadsheet's trailing ,,,,, lines): counted, not a row of nulls.
+    if (nf > 1 && recEnd - recStart === nf - 1) {
+      this.stats.rowsBlank++;
+      return;
+    }
     // A stray quote usually causes the wrong field count too: report the cause, not the symptom.
     if (tok.problem === RecordProblem.StrayQuote) {
       const col = this.contract.columns[this.fieldToColumn[tok.problemField]];
@@ -276,7 +294,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   }
 
   broken(raw: Uint8Array, line: number, reason: 'unterminated-quote' | 'record-too-large', detail: string): void {
-    if (this.awaitingHeader) throw new BrokenHeaderError(line, detail);
+    if (this.headerRowsLeft > 0) throw new BrokenHeaderError(line, detail);
     this.stats.rowsRead++;
     let end = raw.length;
     while (end > 0 && (raw[end - 1] === 10 || raw[end - 1] === 13)) end--;
@@ -286,6 +304,10 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
 
   comment(): void {
     this.stats.commentLines++;
+  }
+
+  preamble(): void {
+    this.stats.preambleLines++;
   }
 
   // -----------------------------------------------------------------------
@@ -313,7 +335,6 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   }
 
   private readHeader(buf: Uint8Array, tok: CsvTokenizer, nf: number): void {
-    this.awaitingHeader = false;
     const names: string[] = [];
     for (let f = 0; f < nf; f++) {
       let s = tok.starts[f];
@@ -327,6 +348,12 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       }
       names.push(utf8.decode(src.subarray(s, e)));
     }
+    this.headerTexts.push(names);
+    if (--this.headerRowsLeft > 0) return;
+    this.takeHeader(joinHeaderRows(this.headerTexts));
+  }
+
+  private takeHeader(names: string[]): void {
     this.stats.header = names;
     const m = matchHeader(this.contract, names);
     this.fieldToColumn = m.fieldToColumn;

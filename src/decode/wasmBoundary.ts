@@ -101,7 +101,7 @@ export const REJECT_RECORD = {
 
 /** The packed dialect the wrapper writes at dialectAddress() (i32 each). */
 export const DIALECT = {
-  size: 32,
+  size: 40,
   offsets: {
     delimiter: 0,
     quote: 4,
@@ -111,5 +111,7 @@ export const DIALECT = {
     maxRecordBytes: 20,
     latin1: 24,
     header: 28,
+    skipLines: 32,
+    skipInitialSpace: 36,
   }
 } as const;

@@ -60,6 +60,9 @@ export interface CsvCore {
   statRowsRejected(): number;
   statBlankLines(): number;
   statCommentLines(): number;
+  statPreambleLines(): number;
+  statRowsBlank(): number;
+  continued(): void;
   addRowsRead(n: number): void;
   addCommentLine(): void;
 }

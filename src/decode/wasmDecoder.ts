@@ -17,6 +17,7 @@ import {
 } from './csvDecoder.ts';
 import { FieldKind, unescapeField } from '../csv/csvTokenizer.ts';
 import { BomProbe } from '../csv/bomProbe.ts';
+import { joinHeaderRows } from '../csv/headerRows.ts';
 import { BrokenHeaderError } from './errors.ts';
 import { overlongStart, REJECT_MESSAGES, type SkippedLine, skipLine } from '../csv/rejectMessages.ts';
 import { parseFloat64 } from '../csv/numbers.ts';
@@ -45,8 +46,10 @@ export class WasmCsvDecoder implements CsvDecoder {
     rowsRead: 0,
     rowsWritten: 0,
     rowsRejected: 0,
+    rowsBlank: 0,
     blankLines: 0,
     commentLines: 0,
+    preambleLines: 0,
     bytesRead: 0,
     header: null,
     reordered: false,
@@ -58,6 +61,9 @@ export class WasmCsvDecoder implements CsvDecoder {
   private readonly oracle: ColumnBuilder[];
   private fieldToColumn: number[];
   private headerPending: boolean;
+  /** Header records still to read, and the texts of those read (dialect.headerRows). */
+  private headerRowsLeft: number;
+  private headerTexts: string[][] = [];
   private bom: BomProbe;
   private inLen = 0;
   private rescanAt = 0;
@@ -115,12 +121,15 @@ export class WasmCsvDecoder implements CsvDecoder {
     set('maxRecordBytes', Math.min(d.maxRecordBytes, 0x7fffffff));
     set('latin1', d.encoding === 'latin1' ? 1 : 0);
     set('header', d.header ? 1 : 0);
+    set('skipLines', d.skipLines);
+    set('skipInitialSpace', d.skipInitialSpace ? 1 : 0);
     core.configure();
     core.setBatching(options.batchBytes ?? 16 * 1024 * 1024, options.maxBatchRows ?? 1 << 20);
     if (!(d.nullTokens.length === 1 && d.nullTokens[0] === '')) this.setNullTokens(d.nullTokens);
     for (const [c, column] of contract.columns.entries()) this.configureColumn(column, c);
     this.fieldToColumn = contract.columns.map((_, i) => i);
     this.headerPending = d.header;
+    this.headerRowsLeft = d.header ? d.headerRows : 0;
     if (!d.header) this.headerEnd = 0;
     this.bom = new BomProbe(d.bom === 'keep');
   }
@@ -147,6 +156,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.bom = new BomProbe(true);
     this.pushed = offset;
     this.core.setLine(line);
+    this.core.continued();
   }
 
   push(chunk: Uint8Array): DecodeOutput {
@@ -193,8 +203,10 @@ export class WasmCsvDecoder implements CsvDecoder {
     s.rowsRead = core.statRowsRead();
     s.rowsWritten = core.statRowsWritten();
     s.rowsRejected = core.statRowsRejected();
+    s.rowsBlank = core.statRowsBlank();
     s.blankLines = core.statBlankLines();
     s.commentLines = core.statCommentLines();
+    s.preambleLines = core.statPreambleLines();
     const o = this.out;
     this.out = { batches: [], rejects: [] };
     return o;
@@ -407,6 +419,13 @@ export class WasmCsvDecoder implements CsvDecoder {
       }
       names.push(utf8.decode(field));
     }
+    this.headerTexts.push(names);
+    if (--this.headerRowsLeft > 0) return;
+    this.takeHeader(joinHeaderRows(this.headerTexts));
+  }
+
+  private takeHeader(names: string[]): void {
+    const core = this.core;
     this.stats.header = names;
     this.headerPending = false;
     this.headerEnd = this.pushed - this.inLen + core.getPos();

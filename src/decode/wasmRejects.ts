@@ -73,6 +73,7 @@ function referenceProblem(contract: Contract, raw: Uint8Array, field: number, c:
       comment: -1,
       maxRecordBytes: Infinity,
       strictQuotes: d.strictQuotes,
+      skipInitialSpace: d.skipInitialSpace,
     },
     sink,
   );

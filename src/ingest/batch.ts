@@ -28,6 +28,7 @@ import { RollingParquetWriter, type OutputFile } from '../parquet/RollingParquet
 import { isGzip, openSource } from './sourceStream.ts';
 import { batchContract, evolveContract, headerDrift, type BatchDrift } from '../contracts/drift.ts';
 import { WasmCsvDecoder } from '../decode/wasmDecoder.ts';
+import { FooterHold } from '../csv/footerHold.ts';
 import { plainColumns, rowGroupBatchesFor } from '../parquet/writerTuning.ts';
 
 /**
@@ -74,8 +75,11 @@ interface Counts {
   rowsRead: number;
   rowsWritten: number;
   rowsRejected: number;
+  rowsBlank: number;
   blankLines: number;
   commentLines: number;
+  preambleLines: number;
+  footerLines: number;
 }
 
 export interface RunRecord extends Counts {
@@ -422,6 +426,13 @@ async function convertRun(
   const end = spec.end ?? Infinity;
   // A gzip bomb costs at most this many inflated bytes before the file is quarantined whole.
   const maxInflated = Math.max(info.size, 1) * contract.limits.maxInflation;
+  // The footer is at the object's end: only a run that reads to it holds lines back (a suspended run releases
+  // nothing it held: the next run reads those bytes again from where the decoder stopped).
+  const footer =
+    contract.dialect.footerLines > 0 && spec.end === null
+      ? new FooterHold(contract.dialect.footerLines, contract.dialect.delimiter.charCodeAt(0))
+      : null;
+  let footerLines = 0;
   let suspendedAt: RunRecord['suspendedAt'] = null;
   let rangeEnd: RunRecord['rangeEnd'] = null;
   const progress = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };
@@ -466,7 +477,8 @@ async function convertRun(
           resumed = true;
           if (!chunk.length) continue;
         }
-        await handle(decoder.push(chunk));
+        if (footer) for (const piece of footer.push(chunk)) await handle(decoder.push(piece));
+        else await handle(decoder.push(chunk));
         ctx.onProgress?.({ key: info.key, storedBytes: progress.storedBytes, size: info.size });
         if (deadline !== undefined && Date.now() >= deadline && at + chunk.length < end) {
           const f = decoder.flush();
@@ -498,6 +510,7 @@ async function convertRun(
         if (f) await handle(f.output);
         rangeEnd = { clean: f !== null && f.pending === 0 && f.offset === spec.end, line: f?.line ?? -1 };
       } else {
+        footerLines = footer?.end() ?? 0;
         await handle(decoder.end());
       }
     }
@@ -508,8 +521,11 @@ async function convertRun(
       rowsRead: s.rowsRead,
       rowsWritten: s.rowsWritten,
       rowsRejected: s.rowsRejected,
+      rowsBlank: s.rowsBlank,
       blankLines: s.blankLines,
       commentLines: s.commentLines,
+      preambleLines: s.preambleLines,
+      footerLines,
       files,
       quarantine: quarantined,
       rejectsByReason,
@@ -638,7 +654,9 @@ export async function publishBatch(
     for (const [k, v] of Object.entries(r.rejectsByReason)) rejectsByReason[k] = (rejectsByReason[k] ?? 0) + v;
   const rowsRead = sum('rowsRead');
   const rowsRejected = sum('rowsRejected');
-  const rejectRatio = rowsRead ? rowsRejected / rowsRead : 0;
+  const rowsBlank = sum('rowsBlank');
+  // Blank records are neither good nor bad rows: the ratio is of the records that held data.
+  const rejectRatio = rowsRead - rowsBlank ? rowsRejected / (rowsRead - rowsBlank) : 0;
   const manifest: Manifest = {
     manifestVersion: 1,
     batchId: batch.batchId,
@@ -651,12 +669,15 @@ export async function publishBatch(
     rowsRead,
     rowsWritten: sum('rowsWritten'),
     rowsRejected,
+    rowsBlank,
     blankLines: sum('blankLines'),
     commentLines: sum('commentLines'),
+    preambleLines: sum('preambleLines'),
+    footerLines: sum('footerLines'),
     rejectsByReason,
     rejectRatio,
     maxRejectRatio: contract.quality.maxRejectRatio,
-    rejectThresholdExceeded: rejectRatio > contract.quality.maxRejectRatio,
+    rejectThresholdExceeded: rejectAlarm(contract, rowsRead - rowsBlank, rowsRejected),
     files,
     quarantine,
     header: { found: runs[0]?.header ?? null, reordered: runs[0]?.reordered ?? false },
@@ -678,6 +699,16 @@ export async function publishBatch(
   await ctx.lake.put(mKey, JSON.stringify(manifest, null, 2));
   await dropStaging(ctx.lake, batch);
   return { status: 'published', manifest, manifestKey: mKey };
+}
+
+/**
+ * Whether a batch's rejects raise the alarm: over the contract's ratio, in a batch of at least quality.minRows
+ * records (a ratio of a few rows says little), or every record rejected.
+ */
+export function rejectAlarm(contract: Contract, records: number, rejected: number): boolean {
+  if (!records) return false;
+  const { maxRejectRatio, minRows } = contract.quality;
+  return rejected / records > maxRejectRatio && (records >= minRows || rejected === records);
 }
 
 /** One quarantine CSV from the runs' parts (their header line once). A single part is moved, not copied. */

@@ -1,5 +1,5 @@
 /**
- * The counts do not prove that every row was written or quarantined (rowsRead != rowsWritten + rowsRejected, or
+ * The counts do not prove that every row was written or quarantined (rowsRead != rowsWritten + rowsRejected + rowsBlank, or
  * the files hold other counts than the totals): the manifest is refused rather than published.
  */
 export class ReconciliationError extends Error {
@@ -8,11 +8,12 @@ export class ReconciliationError extends Error {
     readonly rowsRead: number,
     readonly rowsWritten: number,
     readonly rowsRejected: number,
+    readonly rowsBlank: number,
     readonly inFiles: number,
     readonly inQuarantine: number,
   ) {
     super(
-      `row counts do not reconcile: read ${rowsRead} != written ${rowsWritten} + rejected ${rowsRejected}` +
+      `row counts do not reconcile: read ${rowsRead} != written ${rowsWritten} + rejected ${rowsRejected} + blank ${rowsBlank}` +
         ` (the Parquet files hold ${inFiles} rows, the quarantine file ${inQuarantine}); the manifest was not published.` +
         " This is a bug in the conversion: report it with the batch's staging records, then retry the object",
     );

@@ -24,11 +24,18 @@ export interface Manifest {
   ingestDate: string;
   startedAt: string;
   finishedAt: string;
+  /** Records after the header: rowsRead = rowsWritten + rowsRejected + rowsBlank. */
   rowsRead: number;
   rowsWritten: number;
   rowsRejected: number;
+  /** Records whose every field is empty (a spreadsheet's trailing ,,,,, lines): skipped, not rows of nulls. */
+  rowsBlank: number;
+  /** Empty lines, skipped. */
   blankLines: number;
   commentLines: number;
+  /** Lines above the header (dialect.skipLines) and at the end (dialect.footerLines), skipped. */
+  preambleLines: number;
+  footerLines: number;
   rejectsByReason: Record<string, number>;
   rejectRatio: number;
   maxRejectRatio: number;
@@ -60,12 +67,16 @@ export function rawSymlinkBody(bucket: string, files: { key: string }[]): string
 
 /** Refuses a manifest whose counts do not prove that every row was written or quarantined. */
 export function assertReconciled(
-  m: Pick<Manifest, 'rowsRead' | 'rowsWritten' | 'rowsRejected' | 'files' | 'quarantine'>,
+  m: Pick<Manifest, 'rowsRead' | 'rowsWritten' | 'rowsRejected' | 'rowsBlank' | 'files' | 'quarantine'>,
 ): void {
   const inFiles = m.files.reduce((n, f) => n + f.rows, 0);
   const inQuarantine = m.quarantine?.rows ?? 0;
-  if (m.rowsRead !== m.rowsWritten + m.rowsRejected || inFiles !== m.rowsWritten || inQuarantine !== m.rowsRejected) {
-    throw new ReconciliationError(m.rowsRead, m.rowsWritten, m.rowsRejected, inFiles, inQuarantine);
+  if (
+    m.rowsRead !== m.rowsWritten + m.rowsRejected + m.rowsBlank ||
+    inFiles !== m.rowsWritten ||
+    inQuarantine !== m.rowsRejected
+  ) {
+    throw new ReconciliationError(m.rowsRead, m.rowsWritten, m.rowsRejected, m.rowsBlank, inFiles, inQuarantine);
   }
 }
 

@@ -87,7 +87,7 @@ export const RJ_REASON: usize = 20;
 export const RJ_AUX: usize = 24;
 
 // The dialect, written by the wrapper at dialectAddress() before configure()
-export const DIALECT_SIZE: usize = 32;
+export const DIALECT_SIZE: usize = 40;
 export const D_DELIMITER: usize = 0;
 export const D_QUOTE: usize = 4;
 export const D_ESCAPE: usize = 8;
@@ -96,3 +96,5 @@ export const D_STRICT_QUOTES: usize = 16;
 export const D_MAX_RECORD_BYTES: usize = 20;
 export const D_LATIN1: usize = 24;
 export const D_HEADER: usize = 28;
+export const D_SKIP_LINES: usize = 32;
+export const D_SKIP_INITIAL_SPACE: usize = 36;

@@ -12,7 +12,7 @@ import {
   COL, C_ALLOWED_N, C_ALLOWED_PTR, C_ALLOW_FALSE, C_ALLOW_TRUE, C_DATA, C_DATA_CAP, C_FMT, C_FMT_N, C_FMT_PTR, C_HAS_ALLOWED,
   C_HAS_MAX, C_HAS_MIN, C_JS_CHECK, C_MAX, C_MIN, C_NULLABLE, C_OFFSETS, C_POW10, C_PRECISION, C_SCALE, C_TRIM, C_TYPE,
   C_USED, C_VALIDITY, C_VALUES, C_WIDTH, D_COMMENT, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
-  D_STRICT_QUOTES, DIALECT_SIZE, F_EPOCH_MS, F_EPOCH_S, F_ISO, F_PATTERN, K_ESCAPED, K_PLAIN, K_QUOTED, P_DAY, P_FRACTION,
+  D_SKIP_INITIAL_SPACE, D_SKIP_LINES, D_STRICT_QUOTES, DIALECT_SIZE, F_EPOCH_MS, F_EPOCH_S, F_ISO, F_PATTERN, K_ESCAPED, K_PLAIN, K_QUOTED, P_DAY, P_FRACTION,
   P_HOUR, P_LITERAL, P_MINUTE, P_MONTH, P_YEAR, R_CHECK_ALLOWED, R_CHECK_RANGE, R_INVALID_UTF8, R_INVALID_VALUE,
   R_NULL_NOT_ALLOWED, R_RAGGED_ROW, R_STRAY_QUOTE, REJECT_SIZE, RJ_AUX, RJ_END, RJ_FIELD, RJ_LINE, RJ_REASON, RJ_START,
   S_BATCH_FULL, S_HEADER, S_NEED_MORE, S_OVERLONG, S_UNTERMINATED, T_BOOLEAN, T_DATE, T_DECIMAL, T_FLOAT64, T_INT32,
@@ -48,6 +48,8 @@ let comment: i32 = -1;
 let strict: bool = false;
 let maxRecordBytes: i32 = 0;
 let latin1: bool = false;
+let skipSpace: bool = false; // spaces after a delimiter are not part of the field (skipInitialSpace)
+let preambleLeft: i32 = 0; // physical lines still to skip before the header (skipLines)
 let dialectBuf: usize = 0;
 let onlyEmptyIsNull: bool = true;
 let nullTokens: usize = 0; // [len:i32, bytes...] entries, 4-byte aligned
@@ -101,6 +103,8 @@ let rowsWritten: f64 = 0;
 let rowsRejected: f64 = 0;
 let blankLines: f64 = 0;
 let commentLines: f64 = 0;
+let preambleLines: f64 = 0;
+let rowsBlank: f64 = 0;
 
 // ---- Setup ------------------------------------------------------------------------------------------------
 
@@ -142,6 +146,8 @@ export function configure(): void {
   maxRecordBytes = load<i32>(b + D_MAX_RECORD_BYTES);
   latin1 = load<i32>(b + D_LATIN1) != 0;
   awaitingHeader = load<i32>(b + D_HEADER) != 0;
+  preambleLeft = load<i32>(b + D_SKIP_LINES);
+  skipSpace = load<i32>(b + D_SKIP_INITIAL_SPACE) != 0;
   vD = i8x16.splat(<i8>d);
   vQ = i8x16.splat(<i8>q);
   vE = i8x16.splat(<i8>esc);
@@ -328,6 +334,15 @@ export function statRowsWritten(): f64 { return rowsWritten; }
 export function statRowsRejected(): f64 { return rowsRejected; }
 export function statBlankLines(): f64 { return blankLines; }
 export function statCommentLines(): f64 { return commentLines; }
+export function statPreambleLines(): f64 { return preambleLines; }
+export function statRowsBlank(): f64 { return rowsBlank; }
+/** A run continued after its header: the preamble is behind it, and the lines before it were counted by the first run. */
+export function continued(): void {
+  preambleLeft = 0;
+  preambleLines = 0;
+  commentLines = 0;
+  blankLines = 0;
+}
 export function addRowsRead(n: f64): void { rowsRead += n; rowsRejected += n; }
 /** A comment line the wrapper skipped (one longer than maxRecordBytes, never buffered whole). */
 export function addCommentLine(): void { commentLines += 1; }
@@ -441,14 +456,19 @@ function parseRecord(recStart: usize, end: usize, final: bool): usize {
   const E = esc;
   const D = delim;
 
-  if (<i32>load<u8>(p) == comment) {
+  if (preambleLeft > 0 || <i32>load<u8>(p) == comment) {
     p = nextLineBreak(p, end);
     if (p == end && !final) return 0;
     if (p < end) {
       if (load<u8>(p) == CR && p + 1 == end && !final) return 0;
       p += load<u8>(p) == CR && p + 1 < end && load<u8>(p + 1) == LF ? 2 : 1;
     }
-    commentLines += 1;
+    if (preambleLeft > 0) {
+      preambleLeft--;
+      preambleLines += 1;
+    } else {
+      commentLines += 1;
+    }
     line += 1;
     return p;
   }
@@ -539,6 +559,7 @@ function parseRecord(recStart: usize, end: usize, final: bool): usize {
     const c = load<u8>(p);
     if (c == D) {
       p++;
+      if (skipSpace) while (p < end && load<u8>(p) == 32) p++;
       continue;
     }
     const recEnd = p;
@@ -584,6 +605,11 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     return;
   }
   rowsRead += 1;
+  // Every field empty (only delimiters: a spreadsheet's trailing ,,,,, lines): counted, not a row of nulls.
+  if (nf > 1 && recEnd - recStart == <usize>(nf - 1)) {
+    rowsBlank += 1;
+    return;
+  }
   if (problem) {
     addReject(recStart, recEnd, problemField, R_STRAY_QUOTE, 0);
     return;

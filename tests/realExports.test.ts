@@ -1,0 +1,197 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inferContract } from '#src/contracts/inferContract.ts';
+import { parseContract } from '#src/contracts/loadContracts.ts';
+import { contractSchema } from '#src/contracts/contract.ts';
+import { FooterHold } from '#src/csv/footerHold.ts';
+import { joinHeaderRows } from '#src/csv/headerRows.ts';
+import { rejectAlarm } from '#src/ingest/batch.ts';
+import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
+
+const ITEMS = join(SHARED_DATA, 'olist/sample_bravida/olist_order_items_dataset.csv');
+
+/**
+ * The Olist order items as a reporting tool exports them: two lines of preamble, a header of two rows (groups over
+ * fields), ", " between fields with the seller quoted, 500 blank records a spreadsheet left, a footer of two lines
+ * and blank padding after it.
+ */
+async function reportExport(): Promise<{ text: string; rowCount: number }> {
+  const conn = await duck();
+  const data = await rows(
+    conn,
+    `SELECT order_id, order_item_id, product_id, seller_id, strftime(shipping_limit_date, '%Y-%m-%d %H:%M:%S') AS limit_date, price::VARCHAR AS price, freight_value::VARCHAR AS freight FROM read_csv('${ITEMS}', header = true)`,
+  );
+  const lines = [
+    'Olist order items export',
+    'Generated 2018-09-03 by the seller portal',
+    'Order, , Item, , Shipping, Money, ',
+    'id, item, product id, seller id, limit date, price, freight',
+    ...data.map((r) =>
+      [r.order_id, r.order_item_id, r.product_id, `"${r.seller_id}"`, r.limit_date, r.price, r.freight].join(', '),
+    ),
+    ...Array(500).fill(',,,,,,'),
+    `Total rows: ${data.length}`,
+    'Exported by the seller portal, page 1 of 1',
+    ',,,,,,',
+    '',
+    ',,,,,,',
+  ];
+  return { text: `${lines.join('\r\n')}\r\n`, rowCount: data.length };
+}
+
+describe('real exports: preamble, header rows, spaces after delimiters, blank records, footer', () => {
+  it('infer reads a report export as a person would, and it lands with the values DuckDB reads from the original', async () => {
+    const { text, rowCount } = await reportExport();
+    const dir = await tempDir();
+    const file = join(dir, 'items_report.csv');
+    await writeFile(file, text);
+    const { yaml } = inferContract(new TextEncoder().encode(text), { dataset: 'items', fileName: 'items_report.csv' });
+    const contract = parseContract(yaml, 'items.yaml');
+    expect(contract.dialect).toMatchObject({ skipLines: 2, headerRows: 2, skipInitialSpace: true, footerLines: 2 });
+    expect(contract.columns.map((c) => [c.name, c.type])).toEqual([
+      ['order_id', 'string'],
+      ['order_item', 'int32'],
+      ['item_product_id', 'string'],
+      ['item_seller_id', 'string'],
+      ['shipping_limit_date', 'timestamp'],
+      ['money_price', 'float64'],
+      ['money_freight', 'float64'],
+    ]);
+    expect(yaml).toContain('2 lines above the table (narrower or mostly empty): skipped');
+    expect(yaml).toContain('the first 2 records name the columns');
+    expect(yaml).toContain('2 lines at the end (narrower, or a value that fits no column): left out as a footer');
+    expect(yaml).toContain('500 blank records (every field empty) left out of the evidence');
+
+    await writeFile(join(dir, 'items.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, file, 'items');
+    await expectReconciled(lake.lake, r);
+    expect(r.manifest).toMatchObject({
+      status: 'published',
+      rowsRead: rowCount + 500,
+      rowsWritten: rowCount,
+      rowsRejected: 0,
+      rowsBlank: 500,
+      preambleLines: 2,
+      // The footer's two lines and the three padding lines after it (two blank records and an empty line).
+      footerLines: 4,
+      rejectThresholdExceeded: false,
+    });
+    const conn = await duck();
+    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const [landed] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(money_price)::DECIMAL(18,2) AS price, sum(money_freight)::DECIMAL(18,2) AS freight, count(DISTINCT item_seller_id) AS sellers, max(length(item_seller_id)) AS len, max(shipping_limit_date) AS last FROM read_parquet([${files}])`,
+    );
+    const [golden] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(price)::DECIMAL(18,2) AS price, sum(freight_value)::DECIMAL(18,2) AS freight, count(DISTINCT seller_id) AS sellers, max(length(seller_id)) AS len, max(shipping_limit_date) AS last FROM read_csv('${ITEMS}', header = true)`,
+    );
+    expect(landed).toEqual(golden);
+  });
+
+  it('lands the same in byte ranges: the preamble and header before the first range, the footer after the last', async () => {
+    const { text, rowCount } = await reportExport();
+    const dir = await tempDir();
+    const file = join(dir, 'items_report.csv');
+    await writeFile(file, text);
+    await writeFile(
+      join(dir, 'items.yaml'),
+      inferContract(new TextEncoder().encode(text), { dataset: 'items', fileName: 'x.csv' }).yaml,
+    );
+    const whole = await tempLake({ rangeBytes: 0 }, dir);
+    const ranged = await tempLake({ rangeBytes: 256 * 1024 }, dir);
+    const a = await ingestFile(whole, file, 'items');
+    const b = await ingestFile(ranged, file, 'items');
+    expect(b.manifest.conversion?.segments).toBeGreaterThan(3);
+    const counts = (m: typeof a.manifest) => [m.rowsRead, m.rowsWritten, m.rowsBlank, m.preambleLines, m.footerLines];
+    expect(counts(b.manifest)).toEqual(counts(a.manifest));
+    expect(counts(a.manifest)).toEqual([rowCount + 500, rowCount, 500, 2, 4]);
+    const conn = await duck();
+    const digest = async (lake: typeof whole, m: typeof a.manifest) =>
+      rows(
+        conn,
+        `SELECT count(*) AS n, sum(hash(order_id, order_item, money_price, _source_line)) AS h FROM read_parquet([${m.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ')}])`,
+      );
+    expect(await digest(ranged, b.manifest)).toEqual(await digest(whole, a.manifest));
+  });
+
+  it('counts the blank records of an Excel re-save instead of landing rows of nulls or rejecting them', async () => {
+    const dir = await tempDir();
+    const source = join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv');
+    const body = await readFile(source, 'utf8');
+    const file = join(dir, 'olist_orders_dataset.csv');
+    await writeFile(file, body + ',,,,,,,\n'.repeat(2000));
+    const { yaml } = inferContract(new Uint8Array(await readFile(file)), { dataset: 'orders', fileName: 'x.csv' });
+    await writeFile(join(dir, 'orders.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, file, 'orders');
+    const [{ n }] = await rows(await duck(), `SELECT count(*) AS n FROM read_csv('${source}', header = true)`);
+    expect(r.manifest).toMatchObject({
+      rowsRead: Number(n) + 2000,
+      rowsWritten: Number(n),
+      rowsBlank: 2000,
+      rowsRejected: 0,
+      rejectRatio: 0,
+    });
+  });
+});
+
+describe('the parts', () => {
+  it('joins a header of several rows per column, an empty upper cell taking the group to its left', () => {
+    expect(
+      joinHeaderRows([
+        ['', 'Sales', '', 'Returns', ''],
+        ['id', 'Q1', 'Q2', 'Q1', 'Q2'],
+      ]),
+    ).toEqual(['id', 'Sales Q1', 'Sales Q2', 'Returns Q1', 'Returns Q2']);
+    // Three rows: a middle row's group ends where the row above starts a new one.
+    expect(
+      joinHeaderRows([
+        ['Year', '2017', '', '', '2018'],
+        ['', 'H1', '', 'H2', ''],
+        ['id', 'Q1', 'Q2', 'Q3', 'Q1'],
+      ]),
+    ).toEqual(['Year id', '2017 H1 Q1', '2017 H1 Q2', '2017 H2 Q3', '2018 Q1']);
+    expect(joinHeaderRows([['a', 'b']])).toEqual(['a', 'b']);
+  });
+
+  it('holds back the footer lines however the bytes arrive, and drops the blank padding after them', () => {
+    const data = 'h1,h2\r\n1,2\n\n3,4\n';
+    const footer = 'Total,7\nEnd of report\n,,\n\n';
+    const text = new TextEncoder().encode(data + footer);
+    for (let size = 1; size <= text.length; size++) {
+      const hold = new FooterHold(2, 44);
+      const out: number[] = [];
+      for (let p = 0; p < text.length; p += size)
+        for (const piece of hold.push(text.subarray(p, p + size))) out.push(...piece);
+      expect(new TextDecoder().decode(Uint8Array.from(out)), `chunks of ${size}`).toBe(data);
+      expect(hold.end()).toBe(3);
+    }
+    // A last line without a line break is a footer line too; fewer lines than the footer: all held.
+    const open = new FooterHold(1, 44);
+    expect(open.push(new TextEncoder().encode('a\nb\nTotal')).map((b) => new TextDecoder().decode(b))).toEqual([
+      'a\nb\n',
+    ]);
+    expect(open.end()).toBe(1);
+    const short = new FooterHold(3, 44);
+    expect(short.push(new TextEncoder().encode('a\nb\n'))).toEqual([]);
+    expect(short.end()).toBe(2);
+  });
+
+  it('raises the reject alarm only with enough records to make a ratio mean something, or when all were rejected', () => {
+    const c = contractSchema.parse({
+      dataset: 'x',
+      columns: [{ name: 'a', type: 'string' }],
+      quality: { maxRejectRatio: 0.01, minRows: 100 },
+    });
+    expect(rejectAlarm(c, 10, 1)).toBe(false);
+    expect(rejectAlarm(c, 10, 10)).toBe(true);
+    expect(rejectAlarm(c, 100, 2)).toBe(true);
+    expect(rejectAlarm(c, 100, 1)).toBe(false);
+    expect(rejectAlarm(c, 0, 0)).toBe(false);
+    const always = contractSchema.parse({ dataset: 'x', columns: [{ name: 'a', type: 'string' }] });
+    expect(rejectAlarm(always, 10, 1)).toBe(true);
+  });
+});
