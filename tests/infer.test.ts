@@ -253,6 +253,59 @@ describe('landfall infer drafts contracts from samples', () => {
     expect(failed).toEqual([]);
   });
 
+  it('reads backslash escapes when the file uses them: the Olist reviews written with \\" inside quotes', async () => {
+    const dir = await tempDir();
+    const conn = await duck();
+    const reviews = join(SHARED_DATA, 'olist/sample_bravida/olist_order_reviews_dataset.csv');
+    const escaped = join(dir, 'olist_order_reviews_dataset.csv');
+    await conn.run(
+      `COPY (SELECT * FROM read_csv('${reviews}', header = true, all_varchar = true)) TO '${escaped}' (HEADER, QUOTE '"', ESCAPE '\\')`,
+    );
+    const bytes = new Uint8Array(await readFile(escaped));
+    expect(new TextDecoder().decode(bytes)).toContain('\\"');
+    expect(guessDialect(bytes)).toMatchObject({ delimiter: ',', quote: '"', escape: '\\', width: 7 });
+    const { yaml } = inferContract(bytes, { dataset: 'reviews', fileName: 'olist_order_reviews_dataset.csv' });
+    expect(parseContract(yaml, 'reviews.yaml').dialect).toMatchObject({ quote: '"', escape: '\\' });
+    expect(yaml).toContain('escape "\\\\"');
+    await writeFile(join(dir, 'reviews.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, escaped, 'reviews');
+    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const [landed] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(hash(review_comment_message)) AS h FROM read_parquet([${files}])`,
+    );
+    const [golden] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(hash(review_comment_message)) AS h FROM read_csv('${reviews}', header = true, all_varchar = true)`,
+    );
+    expect(r.manifest).toMatchObject({ rowsRejected: 0 });
+    expect(landed).toEqual(golden);
+    // The same file with doubled quotes keeps escape: the quote itself.
+    expect(guessDialect(new Uint8Array(await readFile(reviews)))).toMatchObject({ quote: '"', escape: '"' });
+  });
+
+  it('samples the middle and the end of a large plain file by ranged reads: a float in the middle, a footer at the end', async () => {
+    const dir = await tempDir();
+    const src = await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'), 'utf8');
+    const [header, ...lines] = src.trimEnd().split('\n');
+    const copies = Math.ceil((20 * 1024 * 1024) / src.length);
+    const body: string[] = [];
+    for (let k = 0; k < copies; k++) body.push(...lines);
+    // Past the first 16 MB (the head infer reads) and before the last 256 KB (the end it reads), one is_attributed
+    // value in a thousand is a fraction.
+    const from = Math.floor(body.length * 0.82);
+    const to = Math.floor(body.length * 0.97);
+    for (let i = from; i < to; i += 1000) body[i] = body[i].replace(/,[01]$/, ',0.5');
+    const file = join(dir, 'clicks.csv');
+    await writeFile(file, `${header}\n${body.join('\n')}\nTotal clicks: ${body.length}\n`);
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'infer', file], { maxBuffer: 1 << 20 });
+    const c = parseContract(stdout, 'clicks.yaml');
+    expect(c.columns.find((x) => x.name === 'is_attributed')?.type).toBe('float64');
+    expect(c.dialect.footerLines).toBe(1);
+    expect(stdout).toContain('of them from the middle and end of the file');
+  }, 60_000);
+
   it('the CLI writes the draft where asked, and refuses to overwrite', async () => {
     const out = await tempDir();
     const run = (...a: string[]) => promisify(execFile)(process.execPath, [BIN, 'infer', ...a]);

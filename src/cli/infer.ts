@@ -1,12 +1,15 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { open, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { columnName, inferContract } from '../contracts/inferContract.ts';
+import { columnName, inferContract, type InferSample, TAIL_BYTES } from '../contracts/inferContract.ts';
 import { parseContract } from '../contracts/loadContracts.ts';
 import { openSource } from '../ingest/sourceStream.ts';
 
 const SAMPLE_BYTES = 16 * 1024 * 1024;
+/** Ranged reads past the head of a large plain file: this many pieces from its middle, of this size each. */
+const MIDDLE_PIECES = 4;
+const MIDDLE_BYTES = 256 * 1024;
 
 /** `landfall infer FILE`: drafts a contract from the first rows of a file (plain or gzip). */
 export async function infer(args: string[]): Promise<number> {
@@ -35,7 +38,31 @@ export async function infer(args: string[]): Promise<number> {
     size += chunk.length;
     if (size >= SAMPLE_BYTES) break;
   }
-  const { yaml, rowsSampled } = inferContract(Buffer.concat(parts), {
+  const head = Buffer.concat(parts);
+  const complete = size < SAMPLE_BYTES || (state.compression === 'none' && size >= (await stat(file)).size);
+  const sample: InferSample = { head, complete };
+  if (!complete && state.compression === 'none') {
+    // A large plain file: pieces of its middle and its end by ranged reads, each from a line start.
+    const total = (await stat(file)).size;
+    const fh = await open(file, 'r');
+    try {
+      const piece = async (at: number, bytes: number) => {
+        const buf = Buffer.alloc(bytes);
+        const { bytesRead } = await fh.read(buf, 0, bytes, at);
+        const b = buf.subarray(0, bytesRead);
+        const nl = b.indexOf(10);
+        return nl < 0 ? b.subarray(b.length) : b.subarray(nl + 1);
+      };
+      const span = total - TAIL_BYTES - head.length;
+      sample.middle = [];
+      for (let i = 1; i <= MIDDLE_PIECES && span > MIDDLE_BYTES; i++)
+        sample.middle.push(await piece(head.length + Math.floor((span * i) / (MIDDLE_PIECES + 1)), MIDDLE_BYTES));
+      sample.tail = await piece(Math.max(head.length, total - TAIL_BYTES - 1), TAIL_BYTES + 1);
+    } finally {
+      await fh.close();
+    }
+  }
+  const { yaml, rowsSampled } = inferContract(sample, {
     dataset,
     fileName: name,
     maxRows: Number(values.rows),

@@ -38,6 +38,8 @@ const DIALECT_SAMPLE_RECORDS = 2000;
 export interface ReadDialect {
   delimiter: string;
   quote: string;
+  /** The quote itself (doubled quotes, RFC 4180) or a backslash. */
+  escape: string;
   /** Spaces after a delimiter are not part of the next field. */
   skipInitialSpace: boolean;
 }
@@ -60,34 +62,39 @@ export function guessDialect(whole: Uint8Array, complete = true): DialectGuess {
   const cut = whole.length > 1 << 18 ? whole.lastIndexOf(10, 1 << 18) : -1;
   const sample = cut > 0 ? whole.subarray(0, cut + 1) : whole;
   const final = complete && cut <= 0;
-  let best: (DialectGuess & { score: number }) | null = null;
-  for (const skipInitialSpace of [false, true]) {
-    for (const quote of QUOTE_CANDIDATES) {
+  const candidates: ReadDialect[] = [];
+  const text = Buffer.from(sample.buffer, sample.byteOffset, sample.length);
+  for (const skipInitialSpace of [false, true])
+    for (const quote of QUOTE_CANDIDATES)
       for (const delimiter of DELIMITER_CANDIDATES) {
         if (skipInitialSpace && delimiter === ' ') continue;
-        const d = { delimiter, quote, skipInitialSpace };
-        const { records } = sampleRecords(sample, d, DIALECT_SAMPLE_RECORDS, final);
-        if (!records.length) continue;
-        const widths = new Map<number, number>();
-        for (const r of records) widths.set(r.length, (widths.get(r.length) ?? 0) + 1);
-        const pattern = [...widths].reduce((sum, [w, n]) => sum + (n * (w - 1)) / w, 0) / widths.size / records.length;
-        let cells = 0;
-        let known = 0;
-        for (const r of records) {
-          for (const v of r) {
-            cells++;
-            if (v === null || !/['"]/.test(v) || guessType([v]) !== 'string') known++;
-          }
-        }
-        const score = pattern * (cells ? known / cells : 0);
-        const width = modalWidth(records);
-        if (!best || score > best.score + 1e-9) {
-          best = { ...d, width, matching: widths.get(width)!, records: records.length, score };
-        }
+        candidates.push({ delimiter, quote, escape: quote, skipInitialSpace });
+        // A backslash before a quote character somewhere: escaping with it is a reading of its own.
+        if (text.includes(`\\${quote}`)) candidates.push({ delimiter, quote, escape: '\\', skipInitialSpace });
+      }
+  let best: (DialectGuess & { score: number }) | null = null;
+  for (const d of candidates) {
+    const { records } = sampleRecords(sample, d, DIALECT_SAMPLE_RECORDS, final);
+    if (!records.length) continue;
+    const widths = new Map<number, number>();
+    for (const r of records) widths.set(r.length, (widths.get(r.length) ?? 0) + 1);
+    const pattern = [...widths].reduce((sum, [w, n]) => sum + (n * (w - 1)) / w, 0) / widths.size / records.length;
+    let cells = 0;
+    let known = 0;
+    for (const r of records) {
+      for (const v of r) {
+        cells++;
+        if (v === null || !/['"]/.test(v) || guessType([v]) !== 'string') known++;
       }
     }
+    const score = pattern * (cells ? known / cells : 0);
+    const width = modalWidth(records);
+    if (!best || score > best.score + 1e-9) {
+      best = { ...d, width, matching: widths.get(width)!, records: records.length, score };
+    }
   }
-  if (!best) return { delimiter: ',', quote: '"', skipInitialSpace: false, width: 0, matching: 0, records: 0 };
+  if (!best)
+    return { delimiter: ',', quote: '"', escape: '"', skipInitialSpace: false, width: 0, matching: 0, records: 0 };
   const { score: _score, ...guess } = best;
   return guess;
 }
@@ -105,6 +112,7 @@ function sampleRecords(
   final: boolean,
 ): { records: Row[]; lines: number[] } {
   const q = d.quote.charCodeAt(0);
+  const esc = d.escape.charCodeAt(0);
   const records: Row[] = [];
   const lines: number[] = [];
   const scratch = new Uint8Array(1 << 16);
@@ -117,7 +125,7 @@ function sampleRecords(
         const e = tok.ends[f];
         if (tok.kinds[f] === FieldKind.QuotedEscaped) {
           const big = e - s > scratch.length ? new Uint8Array(e - s) : scratch;
-          row.push(utf8.decode(big.subarray(0, unescapeField(buf, s, e, q, q, big))));
+          row.push(utf8.decode(big.subarray(0, unescapeField(buf, s, e, q, esc, big))));
         } else {
           row.push(tok.kinds[f] === FieldKind.Plain && e === s ? null : utf8.decode(buf.subarray(s, e)));
         }
@@ -136,7 +144,7 @@ function sampleRecords(
     {
       delimiter: d.delimiter.charCodeAt(0),
       quote: q,
-      escape: q,
+      escape: esc,
       comment: -1,
       maxRecordBytes: 1 << 30,
       strictQuotes: false,
@@ -246,10 +254,10 @@ function columnTypes(rows: Row[], width: number): Guess[] {
 export function inferContract(input: Uint8Array | InferSample, o: InferOptions): { yaml: string; rowsSampled: number } {
   const sample: InferSample = input instanceof Uint8Array ? { head: input, complete: true } : input;
   const guess = guessDialect(sample.head, sample.complete);
-  const { delimiter, quote, skipInitialSpace } = guess;
+  const { delimiter, quote, escape: esc, skipInitialSpace } = guess;
   const maxRows = o.maxRows ?? 10_000;
   const stem = o.fileName.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
-  const read = { delimiter, quote, skipInitialSpace };
+  const read = { delimiter, quote, escape: esc, skipInitialSpace };
   const limit = maxRows + MAX_PREAMBLE + MAX_HEADER_ROWS;
   const { records, lines } = sampleRecords(sample.head, read, limit, sample.complete);
   // Records past the rows looked at: the end of the file is then read on its own (the last 256 KB of the head).
@@ -391,7 +399,8 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
   const keyIndex = names.findIndex((n, i) => (n === 'id' || n.endsWith('_id')) && unique(i));
   const dialect = {
     ...(delimiter !== ',' ? { delimiter } : {}),
-    ...(quote !== '"' ? { quote, escape: quote } : {}),
+    ...(quote !== '"' ? { quote } : {}),
+    ...(quote !== '"' || esc !== quote ? { escape: esc } : {}),
     ...(skipInitialSpace ? { skipInitialSpace } : {}),
     ...(skipLines ? { skipLines } : {}),
     ...(header ? {} : { header: false }),
@@ -400,7 +409,7 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
   };
   const parsed = records.filter((r) => r.length === width).length;
   const said = [
-    `delimiter ${JSON.stringify(delimiter)}${quote !== '"' ? `, quote ${JSON.stringify(quote)}` : ''}: ${width} fields in ${parsed} of ${records.length} sampled records`,
+    `delimiter ${JSON.stringify(delimiter)}${quote !== '"' ? `, quote ${JSON.stringify(quote)}` : ''}${esc !== quote ? `, escape ${JSON.stringify(esc)}` : ''}: ${width} fields in ${parsed} of ${records.length} sampled records`,
     ...(skipInitialSpace ? ['fields after a delimiter start with a space: skipped (skipInitialSpace)'] : []),
     ...(skipLines
       ? [`${skipLines} line${skipLines > 1 ? 's' : ''} above the table (narrower or mostly empty): skipped`]
