@@ -1,6 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inferContract } from '#src/contracts/inferContract.ts';
+import { parseContract } from '#src/contracts/loadContracts.ts';
 import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 
 const USPOP_LATIN1 = join(SHARED_DATA, 'csv-conformance/rust-csv/examples/data/uspop-latin1.csv');
@@ -102,5 +104,99 @@ columns:
       },
       { id: 2, carrier: null, shipped: '2017-12-31', scanned_at: null, weight_kg: null, fragile: false },
     ]);
+  });
+});
+
+describe('encodings infer detects and ingest transcodes', () => {
+  const SELLERS = join(SHARED_DATA, 'olist/olist_sellers_dataset.csv');
+
+  /** The sellers as DuckDB reads them: count, and a hash over every city (accents included). */
+  async function golden() {
+    const [g] = await rows(
+      await duck(),
+      `SELECT count(*) AS n, sum(hash(seller_city)) AS h FROM read_csv('${SELLERS}', header = true, all_varchar = true)`,
+    );
+    return g;
+  }
+
+  async function landed(lake: Awaited<ReturnType<typeof tempLake>>, files: { key: string }[]) {
+    const [l] = await rows(
+      await duck(),
+      `SELECT count(*) AS n, sum(hash(seller_city)) AS h FROM read_parquet(${sqlList(files.map((f) => lake.lake.path(f.key)))})`,
+    );
+    return l;
+  }
+
+  /** The sellers in another encoding, written by this test: `encode` maps the text to bytes. */
+  async function draftAndIngest(name: string, bytes: Uint8Array, rangeBytes = 0) {
+    const dir = await tempDir();
+    const file = join(dir, 'olist_sellers_dataset.csv');
+    await writeFile(file, bytes);
+    const { yaml } = inferContract(bytes, { dataset: 'sellers', fileName: 'olist_sellers_dataset.csv' });
+    const contract = parseContract(yaml, 'sellers.yaml');
+    await writeFile(join(dir, 'sellers.yaml'), yaml);
+    const lake = await tempLake({ rangeBytes }, dir);
+    const r = await ingestFile(lake, file, 'sellers');
+    await expectReconciled(lake.lake, r);
+    return { contract, yaml, lake, r, name };
+  }
+
+  it('UTF-16 as a spreadsheet saves "Unicode text" (tab-separated, with a byte-order mark), and without one', async () => {
+    const tsv = join(await tempDir(), 'sellers.tsv');
+    await (await duck()).run(
+      `COPY (SELECT * FROM read_csv('${SELLERS}', header = true, all_varchar = true)) TO '${tsv}' (HEADER, DELIMITER '\t')`,
+    );
+    const text = await readFile(tsv, 'utf8');
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const a = await draftAndIngest('le', le, 64 * 1024);
+    expect(a.contract.dialect).toMatchObject({ encoding: 'utf-16le', delimiter: '\t' });
+    expect(a.yaml).toContain('encoding utf-16le: its byte-order mark');
+    expect(a.r.manifest).toMatchObject({ status: 'published', rowsRejected: 0 });
+    // Transcoded before the core: one sequential pass, no byte ranges (their offsets would not be the file's).
+    expect(a.r.manifest.conversion).toBeUndefined();
+    expect(await landed(a.lake, a.r.manifest.files)).toEqual(await golden());
+
+    const be = Buffer.from(Buffer.from(text, 'utf16le')).swap16();
+    const b = await draftAndIngest('be', be);
+    expect(b.contract.dialect).toMatchObject({ encoding: 'utf-16be', delimiter: '\t' });
+    expect(b.yaml).toContain('encoding utf-16be: a zero byte on every other position');
+    expect(await landed(b.lake, b.r.manifest.files)).toEqual(await golden());
+  });
+
+  it('Windows-1252 (€ and curly quotes in 0x80-0x9F) and Latin-1 are told apart, and land as UTF-8', async () => {
+    const text = `${(await readFile(SELLERS, 'utf8')).trimEnd()}\nx1,01000,são paulo “centro” €,SP\n`;
+    const cp1252: Record<string, number> = { '€': 0x80, '“': 0x93, '”': 0x94 };
+    const bytes = Uint8Array.from(text, (ch) => cp1252[ch] ?? ch.charCodeAt(0));
+    const w = await draftAndIngest('cp1252', bytes);
+    expect(w.contract.dialect.encoding).toBe('windows-1252');
+    const [{ city }] = await rows(
+      await duck(),
+      `SELECT seller_city AS city FROM read_parquet(${sqlList(w.r.manifest.files.map((f) => w.lake.lake.path(f.key)))}) WHERE seller_id = 'x1'`,
+    );
+    expect(city).toBe('são paulo “centro” €');
+    // Real Latin-1 (no byte in 0x80-0x9F): drafted as latin1, read by the core itself.
+    const uspop = inferContract(new Uint8Array(await readFile(USPOP_LATIN1)), { dataset: 'uspop', fileName: 'x.csv' });
+    expect(parseContract(uspop.yaml, 'uspop.yaml').dialect.encoding).toBe('latin1');
+  });
+
+  it('a UTF-16 file under a UTF-8 contract says what to declare; broken UTF-16 is kept whole as invalid-encoding', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,city\n1,a\n', 'utf16le')]);
+    const dir = await contractsDir({
+      cities: 'dataset: cities\ncolumns:\n  - { name: id, type: int32 }\n  - { name: city, type: string }\n',
+      cities16:
+        'dataset: cities16\ndialect: { encoding: utf-16le }\ncolumns:\n  - { name: id, type: int32 }\n  - { name: city, type: string }\n',
+    });
+    const lake = await tempLake({}, dir);
+    const file = join(await tempDir(), 'c.csv');
+    await writeFile(file, utf16);
+    const r = await ingestFile(lake, file, 'cities');
+    expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'not-csv' } });
+    expect(r.manifest.problem?.message).toContain('declare dialect.encoding: utf-16le');
+    // A lone high surrogate (0xD800) in the middle of the text.
+    const broken = Buffer.concat([utf16, Buffer.from([0x00, 0xd8]), Buffer.from('2,b\n', 'utf16le')]);
+    await writeFile(file, broken);
+    const bad = await ingestFile(lake, file, 'cities16');
+    expect(bad.manifest).toMatchObject({ status: 'rejected', problem: { code: 'invalid-encoding' } });
+    expect(bad.manifest.problem?.message).toMatch(/not valid utf-16le text near byte \d+: declare the file's encoding/);
   });
 });

@@ -162,7 +162,8 @@ const CASES: { record: Buffer; line: number; column: string | null; reason: stri
     record: NOT_UTF8,
     column: 'name',
     reason: 'invalid-utf8',
-    message: 'is not valid UTF-8 (set dialect.encoding: latin1 if the file is Latin-1)',
+    message:
+      'is not valid UTF-8 (declare dialect.encoding: windows-1252, latin1 or utf-16le if the file is written so)',
   },
   // A quote never closed: its first line is quarantined and reading goes on at the next line (LAST, a good row).
   {

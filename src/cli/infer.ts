@@ -42,16 +42,15 @@ export async function infer(args: string[]): Promise<number> {
   const complete = size < SAMPLE_BYTES || (state.compression === 'none' && size >= (await stat(file)).size);
   const sample: InferSample = { head, complete };
   if (!complete && state.compression === 'none') {
-    // A large plain file: pieces of its middle and its end by ranged reads, each from a line start.
+    // A large plain file: pieces of its middle and its end by ranged reads.
     const total = (await stat(file)).size;
     const fh = await open(file, 'r');
     try {
+      // At even offsets, so that UTF-16 text stays aligned; infer reads each from its first line break.
       const piece = async (at: number, bytes: number) => {
         const buf = Buffer.alloc(bytes);
-        const { bytesRead } = await fh.read(buf, 0, bytes, at);
-        const b = buf.subarray(0, bytesRead);
-        const nl = b.indexOf(10);
-        return nl < 0 ? b.subarray(b.length) : b.subarray(nl + 1);
+        const { bytesRead } = await fh.read(buf, 0, bytes, at & ~1);
+        return buf.subarray(0, bytesRead);
       };
       const span = total - TAIL_BYTES - head.length;
       sample.middle = [];

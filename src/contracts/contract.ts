@@ -67,7 +67,11 @@ const dialectSchema = z
     footerLines: z.number().int().min(0).default(0),
     /** Spaces after a delimiter are not part of the field, so `a, "b, c"` reads as two fields, the second quoted. */
     skipInitialSpace: z.boolean().default(false),
-    encoding: z.enum(['utf-8', 'latin1']).default('utf-8'),
+    /**
+     * latin1 is read by the CSV core itself; utf-16le, utf-16be (a spreadsheet's "Unicode text") and windows-1252
+     * are transcoded to UTF-8 before it (one sequential pass: no byte ranges).
+     */
+    encoding: z.enum(['utf-8', 'latin1', 'utf-16le', 'utf-16be', 'windows-1252']).default('utf-8'),
     nullTokens: z.array(z.string()).default(['']),
     /** strip: a UTF-8 byte-order mark at the start of the file is dropped (default). */
     bom: z.enum(['strip', 'keep']).default('strip'),

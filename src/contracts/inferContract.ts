@@ -3,6 +3,7 @@ import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/
 import { parseFloat64, parseInteger } from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../csv/temporal.ts';
 import { joinHeaderRows } from '../csv/headerRows.ts';
+import { guessEncoding } from '../csv/transcode.ts';
 
 export interface InferOptions {
   dataset: string;
@@ -214,9 +215,12 @@ export interface InferSample {
   head: Uint8Array;
   /** The head is the whole file. */
   complete: boolean;
-  /** Bytes from further into the file, each starting at a line start (ranged reads): their rows are evidence too. */
+  /**
+   * Bytes from further into the file (ranged reads, at even offsets for UTF-16), read from their first line break
+   * on: their rows are evidence too.
+   */
   middle?: Uint8Array[];
-  /** The file's last bytes from a line start, when the head does not reach the end: its rows, and the footer. */
+  /** The file's last bytes, when the head does not reach the end, read from their first line break: rows, footer. */
   tail?: Uint8Array | null;
 }
 
@@ -252,7 +256,22 @@ function columnTypes(rows: Row[], width: number): Guess[] {
  * sample cannot prove a type or a key. Each decision is commented in the YAML with its evidence.
  */
 export function inferContract(input: Uint8Array | InferSample, o: InferOptions): { yaml: string; rowsSampled: number } {
-  const sample: InferSample = input instanceof Uint8Array ? { head: input, complete: true } : input;
+  const raw: InferSample = input instanceof Uint8Array ? { head: input, complete: true } : input;
+  // Text in another encoding is read as UTF-8, as ingest will (transcoded, or by the core for Latin-1).
+  const encoding = guessEncoding(raw.head);
+  const toUtf8 = (b: Uint8Array) =>
+    encoding === 'utf-8'
+      ? b
+      : new TextEncoder().encode(
+          new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding).decode(b, { stream: true }),
+        );
+  const fromLineStart = (b: Uint8Array) => b.subarray(b.indexOf(10) + 1 || b.length);
+  const sample: InferSample = {
+    head: toUtf8(raw.head),
+    complete: raw.complete,
+    middle: raw.middle?.map((m) => fromLineStart(toUtf8(m))),
+    tail: raw.tail ? fromLineStart(toUtf8(raw.tail)) : null,
+  };
   const guess = guessDialect(sample.head, sample.complete);
   const { delimiter, quote, escape: esc, skipInitialSpace } = guess;
   const maxRows = o.maxRows ?? 10_000;
@@ -398,6 +417,7 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
   const unique = (i: number) => new Set(data.map((r) => r[i])).size === data.length && data.every((r) => r[i] !== null);
   const keyIndex = names.findIndex((n, i) => (n === 'id' || n.endsWith('_id')) && unique(i));
   const dialect = {
+    ...(encoding !== 'utf-8' ? { encoding } : {}),
     ...(delimiter !== ',' ? { delimiter } : {}),
     ...(quote !== '"' ? { quote } : {}),
     ...(quote !== '"' || esc !== quote ? { escape: esc } : {}),
@@ -409,6 +429,13 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
   };
   const parsed = records.filter((r) => r.length === width).length;
   const said = [
+    ...(encoding === 'utf-8'
+      ? []
+      : [
+          encoding.startsWith('utf-16')
+            ? `encoding ${encoding}: ${raw.head[0] === 0xff || raw.head[0] === 0xfe ? 'its byte-order mark' : 'a zero byte on every other position'}`
+            : `encoding ${encoding}: not valid UTF-8${encoding === 'windows-1252' ? ', with bytes 0x80-0x9F (€ ‚ „ " … in Windows-1252)' : ''}`,
+        ]),
     `delimiter ${JSON.stringify(delimiter)}${quote !== '"' ? `, quote ${JSON.stringify(quote)}` : ''}${esc !== quote ? `, escape ${JSON.stringify(esc)}` : ''}: ${width} fields in ${parsed} of ${records.length} sampled records`,
     ...(skipInitialSpace ? ['fields after a delimiter start with a space: skipped (skipInitialSpace)'] : []),
     ...(skipLines

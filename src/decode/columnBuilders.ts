@@ -12,7 +12,7 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
-import { parseColumnType, type Column, type ColumnType } from '../contracts/contract.ts';
+import { parseColumnType, type Column, type ColumnType, type Dialect } from '../contracts/contract.ts';
 import { parseBigInt, parseBoolean, parseDecimal, parseFloat64, parseInteger, isNaNLiteral } from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros, type TemporalFormat } from '../csv/temporal.ts';
 
@@ -144,7 +144,8 @@ export class StringBuilder extends ColumnBuilder {
   /** The range's bounds as UTF-8: values compare by bytes, which is code-point order, as Athena and DuckDB compare varchar. */
   private readonly rangeBytes: { min?: Uint8Array; max?: Uint8Array };
 
-  constructor(column: Column, encoding: 'utf-8' | 'latin1') {
+  /** Every encoding but latin1 reaches the decoder as UTF-8 (transcoded ones are converted before it). */
+  constructor(column: Column, encoding: Dialect['encoding']) {
     super(column);
     this.latin1Input = encoding === 'latin1';
     const enc = new TextEncoder();
@@ -165,7 +166,8 @@ export class StringBuilder extends ColumnBuilder {
     if (this.checkUtf8 && !isUtf8(buf.subarray(s, e))) {
       return {
         reason: 'invalid-utf8',
-        message: 'is not valid UTF-8 (set dialect.encoding: latin1 if the file is Latin-1)',
+        message:
+          'is not valid UTF-8 (declare dialect.encoding: windows-1252, latin1 or utf-16le if the file is written so)',
       };
     }
     return this.appendUtf8(buf, s, e);
@@ -556,7 +558,7 @@ export function isoToMicros(v: string | number): number {
   return parseTimestampMicros(b, 0, b.length, compileTemporalFormat('iso'));
 }
 
-export function createColumnBuilder(column: Column, encoding: 'utf-8' | 'latin1'): ColumnBuilder {
+export function createColumnBuilder(column: Column, encoding: Dialect['encoding']): ColumnBuilder {
   const type: ColumnType = parseColumnType(column.type);
   switch (type.kind) {
     case 'string':

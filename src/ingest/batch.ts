@@ -1,4 +1,4 @@
-import type { Contract } from '../contracts/contract.ts';
+import type { Contract, Dialect } from '../contracts/contract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from '../decode/arrowSchema.ts';
 import type { DecodeOutput } from '../decode/csvDecoder.ts';
@@ -29,6 +29,7 @@ import { isGzip, openSource } from './sourceStream.ts';
 import { batchContract, evolveContract, headerDrift, type BatchDrift } from '../contracts/drift.ts';
 import { WasmCsvDecoder } from '../decode/wasmDecoder.ts';
 import { FooterHold } from '../csv/footerHold.ts';
+import { isTranscoded, TranscodeError, transcode } from '../csv/transcode.ts';
 import { plainColumns, rowGroupBatchesFor } from '../parquet/writerTuning.ts';
 
 /**
@@ -164,7 +165,13 @@ export async function openBatch(
     }
   }
   const rangeBytes = ctx.settings.rangeBytes;
-  if (compression === 'none' && rangeBytes > 0 && info.size > rangeBytes * 1.5) {
+  // Byte ranges need offsets in the stored bytes: not for gzip, nor for an encoding transcoded before the core.
+  if (
+    compression === 'none' &&
+    !isTranscoded(contract.dialect.encoding) &&
+    rangeBytes > 0 &&
+    info.size > rangeBytes * 1.5
+  ) {
     const plan = await planRanges(ctx, batchContract(contract, batch), info, rangeBytes);
     if ('segments' in plan) Object.assign(batch, plan);
     else batch.replanned = plan.reason;
@@ -178,7 +185,9 @@ async function probeHeader(ctx: IngestContext, info: ObjectInfo, contract: Contr
   const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath, headerOnly: true });
   let read = 0;
   try {
-    for await (const chunk of openSource(ctx.landing.read(info.key), { compression: 'none', storedBytes: 0 })) {
+    const source = openSource(ctx.landing.read(info.key), { compression: 'none', storedBytes: 0 });
+    const encoding = contract.dialect.encoding;
+    for await (const chunk of isTranscoded(encoding) ? transcode(source, encoding) : source) {
       if (read === 0 && chunk.subarray(0, 4096).includes(0)) return null;
       probe.push(chunk);
       read += chunk.length;
@@ -342,6 +351,7 @@ export function wholeFileProblem(err: unknown, contract: Contract): { code: stri
   if (err instanceof ObjectTooLargeError) return { code: 'too-large', message: err.message };
   if (err instanceof InflationLimitError) return { code: 'gzip-inflation', message: err.message };
   if (err instanceof ResumeTooSlowError) return { code: 'resume-too-slow', message: err.message };
+  if (err instanceof TranscodeError) return { code: 'invalid-encoding', message: err.message };
   if (
     err instanceof HeaderMismatchError ||
     err instanceof BrokenHeaderError ||
@@ -438,7 +448,7 @@ async function convertRun(
   const progress = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };
   try {
     try {
-      const stream = decodedStream(ctx, info, from, spec.end, knownHeaderEnd, progress);
+      const stream = decodedStream(ctx, info, contract.dialect.encoding, from, spec.end, knownHeaderEnd, progress);
       let sniffed = from !== null;
       let offset = 0;
       let resumed = from === null;
@@ -543,18 +553,23 @@ async function convertRun(
 }
 
 /**
- * The object's decoded bytes for a run: everything (inflated) for a fresh run or for gzip, where the caller
- * skips to `from`; for a plain object continued at `from`, only the header's bytes and then `[from, end)`.
+ * The object's decoded bytes for a run: everything (inflated, transcoded to UTF-8) for a fresh run, for gzip and
+ * for a transcoded encoding, where the caller skips to `from`; for a plain object continued at `from`, only the
+ * header's bytes and then `[from, end)`.
  */
 function decodedStream(
   ctx: IngestContext,
   info: BatchRecord['source'],
+  encoding: Dialect['encoding'],
   from: { offset: number } | null,
   end: number | null,
   headerEnd: number | null,
   progress: { compression: 'gzip' | 'none'; storedBytes: number },
 ): { chunks: AsyncIterable<Uint8Array>; skipped: () => number } {
   const landing = ctx.landing;
+  if (isTranscoded(encoding)) {
+    return { chunks: transcode(openSource(landing.read(info.key), progress), encoding), skipped: () => 0 };
+  }
   if (info.compression === 'gzip' || from === null) {
     if (end !== null && info.compression === 'none') {
       return { chunks: openSource(landing.read(info.key, { start: 0, end }), progress), skipped: () => 0 };

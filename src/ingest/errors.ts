@@ -86,7 +86,8 @@ export class NotCsvError extends Error {
   ) {
     super(
       `${key}: byte ${offset} (after decompression) is NUL, so this is a binary file or UTF-16 text, not CSV; ` +
-        'upload the CSV export itself (UTF-8 or Latin-1, optionally gzipped)',
+        'for UTF-16 text (a spreadsheet\'s "Unicode text") declare dialect.encoding: utf-16le (or utf-16be) in the ' +
+        'contract (npx landfall infer drafts it), else upload the CSV export itself',
     );
   }
 }
