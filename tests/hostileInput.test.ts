@@ -54,7 +54,7 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,note\n1,a\n', 'utf16le')]);
     const r = await ingestFile(lake, await drop(dir, 'notes.csv', utf16), 'notes');
     expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'not-csv' } });
-    expect(r.manifest.problem!.message).toContain('UTF-8 or Latin-1');
+    expect(r.manifest.problem!.message).toContain('declare dialect.encoding: utf-16le');
   });
 
   it('rejects duplicate header names whole, naming them', async () => {
