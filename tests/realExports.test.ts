@@ -138,6 +138,51 @@ describe('real exports: preamble, header rows, spaces after delimiters, blank re
   });
 });
 
+describe('dates and times as US and report exports write them', () => {
+  it('AM/PM clocks, month names and two-digit years, written by DuckDB from the Olist orders, land to the second', async () => {
+    const dir = await tempDir();
+    const conn = await duck();
+    const source = join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv');
+    const file = join(dir, 'orders_us.csv');
+    await conn.run(
+      `COPY (SELECT order_id,
+          strftime(order_purchase_timestamp, '%-m/%-d/%Y %-I:%M:%S %p') AS purchased,
+          strftime(order_approved_at, '%b %-d, %Y %-I:%M %p') AS approved,
+          strftime(order_estimated_delivery_date, '%-d-%b-%y') AS estimated,
+          strftime(order_delivered_customer_date, '%B %-d, %Y') AS delivered
+        FROM read_csv('${source}', header = true)) TO '${file}' (HEADER)`,
+    );
+    const { yaml } = inferContract(new Uint8Array(await readFile(file)), { dataset: 'orders', fileName: 'x.csv' });
+    const contract = parseContract(yaml, 'orders.yaml');
+    expect(contract.columns.map((c) => [c.name, c.type, c.format])).toEqual([
+      ['order_id', 'string', undefined],
+      ['purchased', 'timestamp', 'M/D/YYYY h:mm:ss A'],
+      ['approved', 'timestamp', 'MMM D, YYYY h:mm A'],
+      ['estimated', 'date', 'D-MMM-YY'],
+      ['delivered', 'date', 'MMM D, YYYY'],
+    ]);
+    await writeFile(join(dir, 'orders.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, file, 'orders');
+    expect(r.manifest).toMatchObject({ rowsRejected: 0 });
+    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const [landed] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(epoch(purchased))::BIGINT AS p, sum(epoch(approved))::BIGINT AS a, count(approved) AS na,
+        sum(epoch(estimated))::BIGINT AS e, sum(epoch(delivered))::BIGINT AS d, count(delivered) AS nd FROM read_parquet([${files}])`,
+    );
+    const [golden] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(epoch(order_purchase_timestamp))::BIGINT AS p,
+        sum(epoch(date_trunc('minute', order_approved_at)))::BIGINT AS a, count(order_approved_at) AS na,
+        sum(epoch(order_estimated_delivery_date::DATE))::BIGINT AS e,
+        sum(epoch(order_delivered_customer_date::DATE))::BIGINT AS d, count(order_delivered_customer_date) AS nd
+        FROM read_csv('${source}', header = true)`,
+    );
+    expect(landed).toEqual(golden);
+  });
+});
+
 describe('the parts', () => {
   it('joins a header of several rows per column, an empty upper cell taking the group to its left', () => {
     expect(

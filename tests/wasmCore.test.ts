@@ -47,14 +47,22 @@ const columnSpec: fc.Arbitrary<ColSpec> = fc.oneof(
     type: fc.constant('date'),
     nullable: fc.boolean(),
     trim: fc.boolean(),
-    format: fc.constantFrom('iso', 'M/D/YYYY', 'epoch_s', 'DD.MM.YYYY'),
+    format: fc.constantFrom('iso', 'M/D/YYYY', 'epoch_s', 'DD.MM.YYYY', 'D-MMM-YY', 'MMMM D, YYYY'),
     checks: rarely(fc.constant({ min: '2000-01-01' })),
   }),
   fc.record({
     type: fc.constant('timestamp'),
     nullable: fc.boolean(),
     trim: fc.boolean(),
-    format: fc.constantFrom('iso', 'M/D/YYYY H:mm', 'epoch_s', 'epoch_ms', 'YYYY-MM-DD HH:mm:ss.SSS'),
+    format: fc.constantFrom(
+      'iso',
+      'M/D/YYYY H:mm',
+      'epoch_s',
+      'epoch_ms',
+      'YYYY-MM-DD HH:mm:ss.SSS',
+      'M/D/YYYY h:mm:ss A',
+      'DD MMM YYYY hh:mm A',
+    ),
     checks: rarely(fc.constant({ max: '2030-01-01T00:00:00Z' })),
   }),
 );
@@ -108,6 +116,17 @@ const valueText = fc.oneof(
       '2021-12-31T23:59:59Z',
       '2021-12-31 23:59:59.123456',
       '2021-06-01T12:00:00+02:00',
+      'Sept 5, 2017',
+      'Feb 30, 2017',
+      'Marc 1, 2017',
+      'september 30, 1999',
+      '1-jan-70',
+      '31-DEC-68',
+      '1/1/2017 12:00:00 AM',
+      '1/1/2017 13:00:00 PM',
+      '1/1/2017 0:00:00 am',
+      '01 DEC 2017 12:59 pm',
+      '01 Dec 2017 12:59 p',
       '2021-06-01T12:00:00.5-0330',
       '0001-01-01',
       '-0044-03-15',
@@ -187,6 +206,21 @@ function field(v: string, delim: string, q: number, esc: string | undefined): st
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** Valid text for a column of the given spec, in its format, meeting its checks (so that most rows are written). */
 function validValue(c: ColSpec): fc.Arbitrary<string> {
@@ -269,6 +303,14 @@ function validValue(c: ColSpec): fc.Arbitrary<string> {
         return `${M}/${D}/${Y} ${h}:${pad(m)}`;
       case 'YYYY-MM-DD HH:mm:ss.SSS':
         return `${Y}-${pad(M)}-${pad(D)} ${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms, 3)}`;
+      case 'D-MMM-YY':
+        return `${D}-${MONTHS[M - 1].slice(0, 3)}-${pad(Y % 100)}`;
+      case 'MMMM D, YYYY':
+        return `${MONTHS[M - 1]} ${D}, ${Y}`;
+      case 'M/D/YYYY h:mm:ss A':
+        return `${M}/${D}/${Y} ${h % 12 || 12}:${pad(m)}:${pad(s)} ${h < 12 ? 'AM' : 'pm'}`;
+      case 'DD MMM YYYY hh:mm A':
+        return `${pad(D)} ${MONTHS[M - 1].slice(0, 3).toUpperCase()} ${Y} ${pad(h % 12 || 12)}:${pad(m)} ${h < 12 ? 'am' : 'PM'}`;
       default:
         return t === 'date' ? d.toISOString().slice(0, 10) : d.toISOString();
     }

@@ -163,7 +163,7 @@ type Guess = 'boolean' | 'int32' | 'int64' | 'float64' | 'date' | 'timestamp' | 
 
 /**
  * Date and timestamp layouts exports write, tried in this order after ISO 8601: month first before day first (a
- * day over 12 tells them apart), with and without seconds, one-digit hours.
+ * day over 12 tells them apart), with and without seconds, one-digit hours, then 12-hour clocks and month names.
  */
 const TIMESTAMP_PATTERNS = [
   'YYYY-MM-DD H:mm:ss',
@@ -176,8 +176,28 @@ const TIMESTAMP_PATTERNS = [
   'YYYY/M/D H:mm',
   'D.M.YYYY H:mm:ss',
   'D.M.YYYY H:mm',
+  // 12-hour clocks (AM/PM in any case) and month names (MMM takes the full name too), as US exports write them.
+  'M/D/YYYY h:mm:ss A',
+  'M/D/YYYY h:mm A',
+  'YYYY-MM-DD h:mm:ss A',
+  'D/M/YYYY h:mm:ss A',
+  'D-MMM-YYYY H:mm:ss',
+  'D MMM YYYY H:mm:ss',
+  'D MMM YYYY H:mm',
+  'MMM D, YYYY h:mm:ss A',
+  'MMM D, YYYY h:mm A',
 ];
-const DATE_PATTERNS = ['M/D/YYYY', 'D/M/YYYY', 'YYYY/M/D', 'D.M.YYYY'];
+const DATE_PATTERNS = [
+  'M/D/YYYY',
+  'D/M/YYYY',
+  'YYYY/M/D',
+  'D.M.YYYY',
+  'D-MMM-YYYY',
+  'D-MMM-YY',
+  'D MMM YYYY',
+  'MMM D, YYYY',
+  'MMM D YYYY',
+];
 const COMPILED = new Map([...TIMESTAMP_PATTERNS, ...DATE_PATTERNS].map((f) => [f, compileTemporalFormat(f)]));
 
 /** The narrowest type every non-empty sample value parses as. Digit strings with leading zeros stay strings. */

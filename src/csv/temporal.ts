@@ -10,17 +10,36 @@ export type TemporalFormat =
   | { kind: 'epoch_ms' }
   | { kind: 'pattern'; source: string; parts: PatternPart[] };
 
-type Field = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'fraction';
+type Field =
+  | 'year'
+  | 'month'
+  | 'day'
+  | 'hour'
+  | 'minute'
+  | 'second'
+  | 'fraction'
+  /** AM or PM (any case): the hour is then 1-12 on a 12-hour clock. */
+  | 'meridiem'
+  /** A month's English name or its first three letters (any case; Sept too). */
+  | 'monthName'
+  /** Two-digit year: 69-99 are 1969-1999, 00-68 are 2000-2068 (as POSIX strptime %y). */
+  | 'year2';
 type PatternPart = { field: Field; min: number; max: number } | { literal: number };
 
 const TOKENS: [string, Field, number, number][] = [
   ['YYYY', 'year', 4, 4],
+  ['YY', 'year2', 2, 2],
+  ['MMMM', 'monthName', 3, 9],
+  ['MMM', 'monthName', 3, 9],
   ['MM', 'month', 2, 2],
   ['M', 'month', 1, 2],
   ['DD', 'day', 2, 2],
   ['D', 'day', 1, 2],
   ['HH', 'hour', 2, 2],
   ['H', 'hour', 1, 2],
+  ['hh', 'hour', 2, 2],
+  ['h', 'hour', 1, 2],
+  ['A', 'meridiem', 2, 2],
   ['mm', 'minute', 2, 2],
   ['m', 'minute', 1, 2],
   ['ss', 'second', 2, 2],
@@ -28,7 +47,10 @@ const TOKENS: [string, Field, number, number][] = [
   ['S', 'fraction', 1, 9],
 ];
 
-/** iso | epoch_s | epoch_ms | a pattern of YYYY MM M DD D HH H mm m ss s S (fraction) and literals. */
+/**
+ * iso | epoch_s | epoch_ms | a pattern of YYYY YY MMMM MMM MM M DD D HH H hh h mm m ss s S (fraction) A (AM/PM) and
+ * literals.
+ */
 export function compileTemporalFormat(format: string | undefined): TemporalFormat {
   if (format === undefined || format === 'iso') return { kind: 'iso' };
   if (format === 'epoch_s' || format === 'epoch_ms') return { kind: format };
@@ -47,7 +69,7 @@ export function compileTemporalFormat(format: string | undefined): TemporalForma
       const code = format.charCodeAt(i);
       if (/[A-Za-z]/.test(format[i])) {
         throw new Error(
-          `unknown format letter "${format[i]}" in "${format}" (use YYYY MM M DD D HH H mm m ss s S, iso, epoch_s or epoch_ms)`,
+          `unknown format letter "${format[i]}" in "${format}" (use YYYY YY MMMM MMM MM M DD D HH H hh h mm m ss s S A, iso, epoch_s or epoch_ms)`,
         );
       }
       parts.push({ literal: code });
@@ -55,9 +77,10 @@ export function compileTemporalFormat(format: string | undefined): TemporalForma
     }
   }
   const fields = new Set(parts.flatMap((p) => ('field' in p ? [p.field] : [])));
-  for (const need of ['year', 'month', 'day'] as const) {
-    if (!fields.has(need)) throw new Error(`format "${format}" has no ${need}`);
-  }
+  if (!fields.has('year') && !fields.has('year2')) throw new Error(`format "${format}" has no year`);
+  if (!fields.has('month') && !fields.has('monthName')) throw new Error(`format "${format}" has no month`);
+  if (!fields.has('day')) throw new Error(`format "${format}" has no day`);
+  if (fields.has('meridiem') && !fields.has('hour')) throw new Error(`format "${format}" has A (AM/PM) but no hour`);
   return { kind: 'pattern', source: format, parts };
 }
 
@@ -77,7 +100,19 @@ function daysInMonth(y: number, m: number): number {
 }
 
 // Scratch result of the last parse, reused to avoid allocating per value.
-const out = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, micros: 0, offsetMinutes: 0, hasTime: false };
+const out = {
+  year: 0,
+  month: 0,
+  day: 0,
+  hour: 0,
+  minute: 0,
+  second: 0,
+  micros: 0,
+  offsetMinutes: 0,
+  hasTime: false,
+  /** -1: no AM/PM in the value; 0: AM; 1: PM. */
+  meridiem: -1,
+};
 
 function reset(): void {
   out.year = 0;
@@ -89,6 +124,36 @@ function reset(): void {
   out.micros = 0;
   out.offsetMinutes = 0;
   out.hasTime = false;
+  out.meridiem = -1;
+}
+
+const MONTH_NAMES = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+
+/** The month named at `p` (English, any case: the full name, its first three letters, or Sept); 0 when none. */
+function monthName(buf: Uint8Array, p: number, e: number): { month: number; end: number } {
+  let q = p;
+  let word = '';
+  while (q < e && q - p < 9 && (buf[q] | 32) >= 97 && (buf[q] | 32) <= 122) word += String.fromCharCode(buf[q++] | 32);
+  const month =
+    word.length === 3
+      ? MONTH_NAMES.findIndex((m) => m.startsWith(word)) + 1
+      : word === 'sept'
+        ? 9
+        : MONTH_NAMES.indexOf(word) + 1;
+  return { month, end: q };
 }
 
 function digits(buf: Uint8Array, p: number, e: number, n: number): number {
@@ -192,6 +257,20 @@ function parsePattern(buf: Uint8Array, s: number, e: number, parts: PatternPart[
       if (p < 0) return false;
       continue;
     }
+    if (part.field === 'monthName') {
+      const m = monthName(buf, p, e);
+      if (!m.month) return false;
+      out.month = m.month;
+      p = m.end;
+      continue;
+    }
+    if (part.field === 'meridiem') {
+      const a = buf[p] | 32;
+      if (p + 2 > e || (a !== 97 && a !== 112) || (buf[p + 1] | 32) !== 109) return false;
+      out.meridiem = a === 112 ? 1 : 0;
+      p += 2;
+      continue;
+    }
     let v = 0;
     let n = 0;
     while (n < part.max && p < e) {
@@ -202,8 +281,16 @@ function parsePattern(buf: Uint8Array, s: number, e: number, parts: PatternPart[
       p++;
     }
     if (n < part.min) return false;
+    if (part.field === 'year2') {
+      out.year = v < 69 ? 2000 + v : 1900 + v;
+      continue;
+    }
     if (part.field !== 'year' && part.field !== 'month' && part.field !== 'day') out.hasTime = true;
     out[part.field] = v;
+  }
+  if (out.meridiem >= 0) {
+    if (out.hour < 1 || out.hour > 12) return false;
+    out.hour = (out.hour % 12) + 12 * out.meridiem;
   }
   return p === e && validDate() && validTime();
 }

@@ -51,6 +51,9 @@ export const PART_KIND = {
   minute: 5,
   second: 6,
   fraction: 7,
+  meridiem: 8,
+  monthName: 9,
+  year2: 10,
 } as const;
 
 /** The per-column record in the core's memory: its size and the byte offset of each field. */

@@ -42,6 +42,9 @@ export const P_HOUR: i32 = 4;
 export const P_MINUTE: i32 = 5;
 export const P_SECOND: i32 = 6;
 export const P_FRACTION: i32 = 7;
+export const P_MERIDIEM: i32 = 8;
+export const P_MONTH_NAME: i32 = 9;
+export const P_YEAR2: i32 = 10;
 
 // Field kinds
 export const K_PLAIN: u8 = 0;

@@ -13,7 +13,7 @@ import {
   C_HAS_MAX, C_HAS_MIN, C_JS_CHECK, C_MAX, C_MIN, C_NULLABLE, C_OFFSETS, C_POW10, C_PRECISION, C_SCALE, C_TRIM, C_TYPE,
   C_USED, C_VALIDITY, C_VALUES, C_WIDTH, D_COMMENT, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
   D_SKIP_INITIAL_SPACE, D_SKIP_LINES, D_STRICT_QUOTES, DIALECT_SIZE, F_EPOCH_MS, F_EPOCH_S, F_ISO, F_PATTERN, K_ESCAPED, K_PLAIN, K_QUOTED, P_DAY, P_FRACTION,
-  P_HOUR, P_LITERAL, P_MINUTE, P_MONTH, P_YEAR, R_CHECK_ALLOWED, R_CHECK_RANGE, R_INVALID_UTF8, R_INVALID_VALUE,
+  P_HOUR, P_LITERAL, P_MERIDIEM, P_MINUTE, P_MONTH, P_MONTH_NAME, P_YEAR, P_YEAR2, R_CHECK_ALLOWED, R_CHECK_RANGE, R_INVALID_UTF8, R_INVALID_VALUE,
   R_NULL_NOT_ALLOWED, R_RAGGED_ROW, R_STRAY_QUOTE, REJECT_SIZE, RJ_AUX, RJ_END, RJ_FIELD, RJ_LINE, RJ_REASON, RJ_START,
   S_BATCH_FULL, S_HEADER, S_NEED_MORE, S_OVERLONG, S_UNTERMINATED, T_BOOLEAN, T_DATE, T_DECIMAL, T_FLOAT64, T_INT32,
   T_INT64, T_STRING, T_TIMESTAMP,
@@ -1042,6 +1042,50 @@ function parseBoolean(s: usize, e: usize): i32 {
 // ---- Dates and timestamps -----------------------------------------------------------------------------------
 
 let tYear: f64 = 0;
+let tMeridiem: i32 = -1; // -1: no AM/PM in the value; 0: AM; 1: PM
+
+// English month names, nine bytes each (zero-padded): matched in full, by their first three letters, or "sept".
+const MONTH_NAMES = memory.data<u8>([
+  106, 97, 110, 117, 97, 114, 121, 0, 0, // january
+  102, 101, 98, 114, 117, 97, 114, 121, 0, // february
+  109, 97, 114, 99, 104, 0, 0, 0, 0, // march
+  97, 112, 114, 105, 108, 0, 0, 0, 0, // april
+  109, 97, 121, 0, 0, 0, 0, 0, 0, // may
+  106, 117, 110, 101, 0, 0, 0, 0, 0, // june
+  106, 117, 108, 121, 0, 0, 0, 0, 0, // july
+  97, 117, 103, 117, 115, 116, 0, 0, 0, // august
+  115, 101, 112, 116, 101, 109, 98, 101, 114, // september
+  111, 99, 116, 111, 98, 101, 114, 0, 0, // october
+  110, 111, 118, 101, 109, 98, 101, 114, 0, // november
+  100, 101, 99, 101, 109, 98, 101, 114, 0, // december
+]);
+
+/** A month name at `p` (sets tMonth): the address after it, or 0. */
+function parseMonthName(p: usize, e: usize): usize {
+  let n: i32 = 0;
+  while (p + <usize>n < e && n < 9) {
+    const c = load<u8>(p + <usize>n) | 32;
+    if (c < 97 || c > 122) break;
+    n++;
+  }
+  if (n < 3) return 0;
+  for (let m = 0; m < 12; m++) {
+    const name = MONTH_NAMES + <usize>m * 9;
+    let k: i32 = 0;
+    while (k < n && (load<u8>(p + <usize>k) | 32) == load<u8>(name + <usize>k)) k++;
+    if (k < n) continue;
+    // All n letters agree: the whole name, or its first three letters.
+    if (n == 3 || n == 9 || load<u8>(name + <usize>n) == 0) {
+      tMonth = m + 1;
+      return p + <usize>n;
+    }
+  }
+  if (n == 4 && (load<u8>(p) | 32) == 115 && (load<u8>(p + 1) | 32) == 101 && (load<u8>(p + 2) | 32) == 112 && (load<u8>(p + 3) | 32) == 116) {
+    tMonth = 9;
+    return p + 4;
+  }
+  return 0;
+}
 let tMonth: i32 = 0;
 let tDay: i32 = 0;
 let tHour: i32 = 0;
@@ -1051,6 +1095,7 @@ let tMicros: i32 = 0;
 let tOffset: i32 = 0;
 
 function tReset(): void {
+  tMeridiem = -1;
   tYear = 0;
   tMonth = 0;
   tDay = 0;
@@ -1192,6 +1237,18 @@ function parsePattern(cp: usize, s: usize, e: usize): bool {
       if (p == 0) return false;
       continue;
     }
+    if (kind == P_MONTH_NAME) {
+      p = parseMonthName(p, e);
+      if (p == 0) return false;
+      continue;
+    }
+    if (kind == P_MERIDIEM) {
+      const a = at(p, e) | 32;
+      if (p + 2 > e || (a != 97 && a != 112) || (at(p + 1, e) | 32) != 109) return false;
+      tMeridiem = a == 112 ? 1 : 0;
+      p += 2;
+      continue;
+    }
     const lo = load<i32>(part + 8);
     const hi = load<i32>(part + 12);
     let v: i32 = 0;
@@ -1205,11 +1262,16 @@ function parsePattern(cp: usize, s: usize, e: usize): bool {
     }
     if (k < lo) return false;
     if (kind == P_YEAR) tYear = <f64>v;
+    else if (kind == P_YEAR2) tYear = <f64>(v < 69 ? 2000 + v : 1900 + v);
     else if (kind == P_MONTH) tMonth = v;
     else if (kind == P_DAY) tDay = v;
     else if (kind == P_HOUR) tHour = v;
     else if (kind == P_MINUTE) tMinute = v;
     else tSecond = v;
+  }
+  if (tMeridiem >= 0) {
+    if (tHour < 1 || tHour > 12) return false;
+    tHour = (tHour % 12) + 12 * tMeridiem;
   }
   return p == e && validDate() && validTime();
 }
