@@ -7,7 +7,7 @@ import { contractSchema } from '#src/contracts/contract.ts';
 import { FooterHold } from '#src/csv/footerHold.ts';
 import { joinHeaderRows } from '#src/csv/headerRows.ts';
 import { rejectAlarm } from '#src/ingest/batch.ts';
-import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
+import { duck, expectReconciled, ingestFile, quarantineRows, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
 
 const ITEMS = join(SHARED_DATA, 'olist/sample_bravida/olist_order_items_dataset.csv');
 
@@ -180,6 +180,68 @@ describe('dates and times as US and report exports write them', () => {
         FROM read_csv('${source}', header = true)`,
     );
     expect(landed).toEqual(golden);
+  });
+});
+
+describe('numbers as exports write them', () => {
+  it('a Brazilian export (; between fields, R$ 1.234,56, a percent column) is drafted and lands with DuckDB sums', async () => {
+    const dir = await tempDir();
+    const conn = await duck();
+    const data = await rows(
+      conn,
+      `SELECT order_id, order_item_id, price, freight_value, round(100 * freight_value / price, 1) AS freight_share FROM read_csv('${ITEMS}', header = true)`,
+    );
+    const br = (x: number, decimals: number) =>
+      x.toLocaleString('pt-BR', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    const lines = [
+      'pedido;item;preco;frete;participacao',
+      ...data.map((r) =>
+        [
+          r.order_id,
+          r.order_item_id,
+          `R$ ${br(Number(r.price), 2)}`,
+          `R$ ${br(Number(r.freight_value), 2)}`,
+          `${br(Number(r.freight_share), 1)}%`,
+        ].join(';'),
+      ),
+    ];
+    expect(lines.some((l) => /R\$ \d{1,3}\.\d{3},\d\d/.test(l))).toBe(true); // thousands separators occur
+    const file = join(dir, 'itens.csv');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const { yaml } = inferContract(new Uint8Array(await readFile(file)), { dataset: 'itens', fileName: 'itens.csv' });
+    const contract = parseContract(yaml, 'itens.yaml');
+    expect(contract.dialect).toMatchObject({ delimiter: ';', decimalSeparator: ',', thousandsSeparator: '.' });
+    expect(contract.columns.map((c) => [c.name, c.type, c.currency, c.percent])).toEqual([
+      ['pedido', 'string', undefined, undefined],
+      ['item', 'int32', undefined, undefined],
+      ['preco', 'float64', 'R$', undefined],
+      ['frete', 'float64', 'R$', undefined],
+      ['participacao', 'float64', undefined, true],
+    ]);
+    expect(yaml).toContain('# preco: float64 (decimal ",", thousands ".", currency "R$"): all');
+    await writeFile(join(dir, 'itens.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, file, 'itens');
+    expect(r.manifest).toMatchObject({ rowsRejected: 0, rowsWritten: data.length });
+    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const [landed] = await rows(
+      conn,
+      `SELECT sum(preco)::DECIMAL(18,2) AS price, sum(frete)::DECIMAL(18,2) AS freight, sum(participacao)::DECIMAL(18,4) AS share, max(preco) AS top FROM read_parquet([${files}])`,
+    );
+    const [golden] = await rows(
+      conn,
+      `SELECT sum(price)::DECIMAL(18,2) AS price, sum(freight_value)::DECIMAL(18,2) AS freight, sum(round(100 * freight_value / price, 1) / 100)::DECIMAL(18,4) AS share, max(price) AS top FROM read_csv('${ITEMS}', header = true)`,
+    );
+    expect(landed).toEqual(golden);
+    // A value out of the format is quarantined with its text as written.
+    await writeFile(file, `${lines[0]}\n${lines[1]}\nx;1;R$ 12.5;R$ 1,00;1%\n`);
+    const bad = await ingestFile(lake, file, 'itens', 'itens2.csv');
+    const [q] = await quarantineRows(lake.lake, bad.manifest.quarantine!.key);
+    expect(q).toMatchObject({
+      reason: 'invalid-value',
+      column: 'preco',
+      message: '"R$ 12.5" is not a number as the contract writes it (decimal ",", thousands ".", currency "R$")',
+    });
   });
 });
 

@@ -16,7 +16,15 @@ import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
 const rarely = <T>(a: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
 
-type ColSpec = { type: string; nullable: boolean; trim: boolean; format?: string; checks?: Record<string, unknown> };
+type ColSpec = {
+  type: string;
+  nullable: boolean;
+  trim: boolean;
+  format?: string;
+  checks?: Record<string, unknown>;
+  currency?: string;
+  percent?: boolean;
+};
 
 const columnSpec: fc.Arbitrary<ColSpec> = fc.oneof(
   fc.record({
@@ -25,18 +33,26 @@ const columnSpec: fc.Arbitrary<ColSpec> = fc.oneof(
     trim: fc.boolean(),
     checks: rarely(fc.constantFrom({ allowed: ['a', 'b', 'é'] }, { pattern: '^[a-z]{1,3}$' }, { min: 'b', max: 'x' })),
   }),
-  fc.record({
-    type: fc.constantFrom('int32', 'int64', 'float64'),
-    nullable: fc.boolean(),
-    trim: fc.boolean(),
-    checks: rarely(fc.constantFrom({ min: 0 }, { min: -5, max: 1000 }, { allowed: [0, 1, -1, 2147483647] })),
-  }),
-  fc.record({
-    type: fc.constantFrom('decimal(12,2)', 'decimal(38,10)', 'decimal(5,0)', 'decimal(18,4)'),
-    nullable: fc.boolean(),
-    trim: fc.boolean(),
-    checks: rarely(fc.constant({ min: 0 })),
-  }),
+  fc.record(
+    {
+      type: fc.constantFrom('int32', 'int64', 'float64'),
+      nullable: fc.boolean(),
+      trim: fc.boolean(),
+      checks: rarely(fc.constantFrom({ min: 0 }, { min: -5, max: 1000 }, { allowed: [0, 1, -1, 2147483647] })),
+      currency: rarely(fc.constantFrom('R$', '€', '$')),
+    },
+    { requiredKeys: ['type', 'nullable', 'trim'] },
+  ),
+  fc.record(
+    {
+      type: fc.constantFrom('decimal(12,2)', 'decimal(38,10)', 'decimal(5,0)', 'decimal(18,4)', 'float64'),
+      nullable: fc.boolean(),
+      trim: fc.boolean(),
+      checks: rarely(fc.constant({ min: 0 })),
+      percent: rarely(fc.constant(true)),
+    },
+    { requiredKeys: ['type', 'nullable', 'trim'] },
+  ),
   fc.record({
     type: fc.constant('boolean'),
     nullable: fc.boolean(),
@@ -127,6 +143,19 @@ const valueText = fc.oneof(
       '1/1/2017 0:00:00 am',
       '01 DEC 2017 12:59 pm',
       '01 Dec 2017 12:59 p',
+      '1.234,56',
+      '1,234.56',
+      '1.234.567',
+      '12.34,5',
+      '1 234',
+      "1'234.5",
+      'R$ 1.234,56',
+      '-R$ 3,5',
+      'R$ -3,5',
+      '12,5%',
+      '12.5 %',
+      '1e3%',
+      '%',
       '2021-06-01T12:00:00.5-0330',
       '0001-01-01',
       '-0044-03-15',
@@ -193,6 +222,8 @@ const dialect = fc.record({
   headerRows: fc.constantFrom(1, 1, 2),
   skipLines: fc.constantFrom(0, 0, 0, 1, 2),
   skipInitialSpace: fc.boolean(),
+  decimalSeparator: fc.constantFrom('.', '.', '.', '.', ','),
+  thousandsSeparator: fc.constantFrom(undefined, undefined, undefined, '.', ',', ' ', "'"),
   encoding: fc.constantFrom('utf-8', 'utf-8', 'latin1'),
   maxRecordBytes: fc.constantFrom(...Array(9).fill(1 << 20), 40),
 });
@@ -435,8 +466,16 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
         // A group row above the names (empty cells, or one group over all: "g c0", ... would not match).
         if (d.header && d.headerRows === 2) lines.push(cols.map(() => '').join(d.delimiter));
         if (d.header) lines.push(cols.map((_, i) => `c${i}`).join(d.delimiter));
+        // Numbers as the column's format writes them: decimal comma, currency before or after, a percent sign.
+        const written = (v: string, c: ColSpec | undefined, q: number) => {
+          if (!c || !/^(int|float|decimal)/.test(c.type)) return v;
+          let t = d.decimalSeparator === ',' ? v.replace('.', ',') : v;
+          if (c.currency) t = q % 2 ? `${c.currency} ${t}` : `${t}${c.currency}`;
+          if (c.percent && q % 3) t = `${t}%`;
+          return t;
+        };
         rows.forEach((r, i) => {
-          lines.push(r.map(([v, q]) => field(v, d.delimiter, q, d.escape)).join(d.delimiter));
+          lines.push(r.map(([v, q], f) => field(written(v, cols[f], q), d.delimiter, q, d.escape)).join(d.delimiter));
           const extra = extras[i % Math.max(1, extras.length)];
           if (extras.length && i % 7 === 3) lines.push(extra === 'BLANK' ? d.delimiter.repeat(cols.length - 1) : extra);
         });

@@ -37,6 +37,10 @@ export const columnSchema = z
     /** date/timestamp input format: iso, epoch_s, epoch_ms, or a pattern such as M/D/YYYY H:mm. */
     format: z.string().optional(),
     trim: z.boolean().default(false),
+    /** Number columns: a currency symbol written before or after the number (`R$ 1.234,56`, `12,50 €`), dropped. */
+    currency: z.string().min(1).max(8).optional(),
+    /** float64 and decimal columns: the values are percentages (`12.5%` or `12.5`), stored divided by 100 (0.125). */
+    percent: z.boolean().optional(),
     description: z.string().optional(),
     checks: checksSchema.optional(),
   })
@@ -67,6 +71,13 @@ const dialectSchema = z
     footerLines: z.number().int().min(0).default(0),
     /** Spaces after a delimiter are not part of the field, so `a, "b, c"` reads as two fields, the second quoted. */
     skipInitialSpace: z.boolean().default(false),
+    /** The decimal separator of every number column: `,` as European exports write `1.234,56`. */
+    decimalSeparator: z.enum(['.', ',']).default('.'),
+    /**
+     * A thousands separator in number columns (`.` `,` space or `'`), dropped where it separates groups of three
+     * digits of the integer part; anywhere else the value is refused.
+     */
+    thousandsSeparator: z.enum(['.', ',', ' ', "'"]).optional(),
     /**
      * latin1 is read by the CSV core itself; utf-16le, utf-16be (a spreadsheet's "Unicode text") and windows-1252
      * are transcoded to UTF-8 before it (one sequential pass: no byte ranges).

@@ -1,6 +1,6 @@
 import { Document, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
-import { parseFloat64, parseInteger } from '../csv/numbers.ts';
+import { type NumberFormat, normalizeNumber, parseFloat64, parseInteger } from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../csv/temporal.ts';
 import { joinHeaderRows } from '../csv/headerRows.ts';
 import { guessEncoding } from '../csv/transcode.ts';
@@ -415,13 +415,18 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     : Array.from({ length: width }, () => '');
   const names = headerNames(texts);
   const notes: string[] = [];
+  const valuesOf = (i: number) => data.map((r) => r[i]).filter((v): v is string => v !== null);
+  const numbers = guessNumberFormat(names.map((_, i) => valuesOf(i)));
   const columns = names.map((name, i) => {
-    const values = data.map((r) => r[i]).filter((v): v is string => v !== null);
+    const values = valuesOf(i);
     const col: Record<string, unknown> = { name };
     if (header && name !== texts[i]) col.header = texts[i];
-    const guess = guessColumn(values);
+    const written = numbers.columns[i];
+    const guess = written ? { type: written.type } : guessColumn(values);
     col.type = guess.type;
-    if (guess.format) col.format = guess.format;
+    if ('format' in guess && guess.format) col.format = guess.format;
+    if (written?.currency) col.currency = written.currency;
+    if (written?.percent) col.percent = true;
     if (values.length === data.length && data.length > 0) col.nullable = false;
     const empty = data.length - values.length;
     const evidence = !values.length
@@ -429,9 +434,8 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
       : guess.type === 'string'
         ? `no narrower type fits all ${values.length} non-empty sampled values`
         : `all ${values.length} non-empty sampled values fit`;
-    notes.push(
-      `${name}: ${guess.type}${guess.format ? ` (${guess.format})` : ''}: ${evidence}${empty ? `; ${empty} of ${data.length} empty` : ''}`,
-    );
+    const how = 'format' in guess && guess.format ? ` (${guess.format})` : written ? ` (${written.how})` : '';
+    notes.push(`${name}: ${guess.type}${how}: ${evidence}${empty ? `; ${empty} of ${data.length} empty` : ''}`);
     return col;
   });
   const unique = (i: number) => new Set(data.map((r) => r[i])).size === data.length && data.every((r) => r[i] !== null);
@@ -442,6 +446,8 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     ...(quote !== '"' ? { quote } : {}),
     ...(quote !== '"' || esc !== quote ? { escape: esc } : {}),
     ...(skipInitialSpace ? { skipInitialSpace } : {}),
+    ...(numbers.decimal !== '.' ? { decimalSeparator: numbers.decimal } : {}),
+    ...(numbers.thousands ? { thousandsSeparator: numbers.thousands } : {}),
     ...(skipLines ? { skipLines } : {}),
     ...(header ? {} : { header: false }),
     ...(headerRows > 1 ? { headerRows } : {}),
@@ -496,6 +502,121 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
       columns: notes,
     },
   );
+}
+
+/** Separators of numbers a file may use, tried in this order after plain numbers (1234.56). */
+const NUMBER_SEPARATORS: { decimal: '.' | ','; thousands?: '.' | ',' | ' ' | "'" }[] = [
+  { decimal: '.' },
+  { decimal: '.', thousands: ',' },
+  { decimal: ',' },
+  { decimal: ',', thousands: '.' },
+  { decimal: ',', thousands: ' ' },
+  { decimal: '.', thousands: ' ' },
+  { decimal: '.', thousands: "'" },
+];
+
+interface WrittenNumbers {
+  type: Guess;
+  currency?: string;
+  percent: boolean;
+  /** How the values are written, for the draft's comment. */
+  how: string;
+}
+
+/**
+ * Numbers as exports write them: the file's decimal and thousands separators, and per column a currency symbol
+ * before or after the number and percent signs. The separators are the ones under which the most text columns read
+ * as numbers, provided every column that reads as numbers as plain text keeps the same values (`1.500` is never
+ * read as 1500). Returns the separators and, per column, how a text column reads as numbers (null: as it is).
+ */
+export function guessNumberFormat(columns: string[][]): {
+  decimal: '.' | ',';
+  thousands?: '.' | ',' | ' ' | "'";
+  columns: (WrittenNumbers | null)[];
+} {
+  const enc = new TextEncoder();
+  const types = columns.map((values) => guessType(values));
+  const plain = columns.map((values, i) =>
+    values.length && /^(int32|int64|float64)$/.test(types[i]) ? values.map((v) => Number(v)) : null,
+  );
+  // Text columns that may be numbers written otherwise; codes with leading zeros (zip codes) stay text.
+  const candidate = columns.map(
+    (values, i) =>
+      types[i] === 'string' && values.some((v) => /\d/.test(v)) && !values.some((v) => /(^|[^\d.,])0\d/.test(v.trim())),
+  );
+  const read = (values: string[], fmt: NumberFormat): number[] | null => {
+    const out = new Uint8Array(256);
+    const nums: number[] = [];
+    for (const v of values) {
+      const b = enc.encode(v);
+      if (b.length > 200) return null;
+      const n = normalizeNumber(b, 0, b.length, fmt, out);
+      if (n <= 0) return null;
+      const x = parseFloat64(out, 0, n);
+      if (Number.isNaN(x)) return null;
+      nums.push(x);
+    }
+    return nums;
+  };
+  let best: { sep: (typeof NUMBER_SEPARATORS)[number]; columns: (WrittenNumbers | null)[]; count: number } | null =
+    null;
+  for (const sep of NUMBER_SEPARATORS) {
+    const base = {
+      decimal: sep.decimal.charCodeAt(0),
+      thousands: sep.thousands ? sep.thousands.charCodeAt(0) : -1,
+      currency: null,
+      percent: false,
+    };
+    // Columns of plain numbers must keep their values under these separators.
+    if (
+      plain.some((p, i) => {
+        if (!p) return false;
+        const again = read(columns[i], base);
+        return !again || again.some((x, k) => !Object.is(x, p[k]));
+      })
+    )
+      continue;
+    const found = columns.map((values, i): WrittenNumbers | null => {
+      if (!candidate[i]) return null;
+      const percent = values.every((v) => /%\s*$/.test(v));
+      const affix = currencyOf(values);
+      const fmt = { ...base, currency: affix ? enc.encode(affix) : null, percent };
+      const nums = read(values, fmt);
+      if (!nums) return null;
+      const type: Guess =
+        percent || nums.some((x) => !Number.isInteger(x))
+          ? 'float64'
+          : nums.every((x) => Math.abs(x) <= 2147483647)
+            ? 'int32'
+            : 'int64';
+      const how = [
+        ...(sep.decimal !== '.' || nums.some((x) => !Number.isInteger(x)) ? [`decimal "${sep.decimal}"`] : []),
+        ...(sep.thousands ? [`thousands "${sep.thousands}"`] : []),
+        ...(affix ? [`currency "${affix}"`] : []),
+        ...(percent ? ['percent'] : []),
+      ].join(', ');
+      return { type, ...(affix ? { currency: affix } : {}), percent, how };
+    });
+    const count = found.filter(Boolean).length;
+    if (!best || count > best.count) best = { sep, columns: found, count };
+  }
+  if (!best || best.count === 0) return { decimal: '.', columns: columns.map(() => null) };
+  return {
+    decimal: best.sep.decimal,
+    ...(best.sep.thousands ? { thousands: best.sep.thousands } : {}),
+    columns: best.columns,
+  };
+}
+
+/** A currency symbol every value of a column writes before or after its number (R$, €, $, USD), if any. */
+function currencyOf(values: string[]): string | undefined {
+  const affix = (v: string) => {
+    const t = v.trim().replace(/^[+-]\s*/, '');
+    const m = /^([^\d\s.,+%-]{1,8})\s*[-+]?\s*\d/.exec(t) ?? /\d\s*([^\d\s.,+%-]{1,8})\s*%?$/.exec(t);
+    return m?.[1];
+  };
+  const first = affix(values[0]);
+  return first && values.every((v) => affix(v) === first) ? first : undefined;
 }
 
 /** The last `bytes` of `buf`, from a line start. */

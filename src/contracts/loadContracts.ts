@@ -68,6 +68,12 @@ function semanticProblems(c: Contract): string[] {
         }
       }
     }
+    const numeric = ['int32', 'int64', 'float64', 'decimal'].includes(type.kind);
+    if (col.currency !== undefined && !numeric) problems.push(`${at}.currency: only number columns take a currency`);
+    if (col.currency !== undefined && /[0-9.,+-]/.test(col.currency))
+      problems.push(`${at}.currency: "${col.currency}" has digits, signs or separators`);
+    if (col.percent && type.kind !== 'float64' && type.kind !== 'decimal')
+      problems.push(`${at}.percent: only float64 and decimal columns hold percentages (${col.type} cannot hold 0.125)`);
     if (col.checks?.pattern !== undefined) {
       try {
         new RegExp(col.checks.pattern, 'u');
@@ -114,6 +120,8 @@ function semanticProblems(c: Contract): string[] {
       }
     }
   });
+  if (c.dialect.thousandsSeparator === c.dialect.decimalSeparator)
+    problems.push('dialect.thousandsSeparator: must differ from dialect.decimalSeparator');
   const q = c.dialect.quote;
   if (c.dialect.delimiter === q) problems.push('dialect.delimiter: must differ from dialect.quote');
   if (c.dialect.headerRows > 1 && !c.dialect.header) problems.push('dialect.headerRows: needs header: true');

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseBigInt, parseDecimal, parseFloat64, parseInteger } from './numbers.ts';
+import {
+  type NumberFormat,
+  normalizeNumber,
+  parseBigInt,
+  parseDecimal,
+  parseFloat64,
+  parseInteger,
+} from './numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros } from './temporal.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -111,5 +118,58 @@ describe('date and timestamp parsing from bytes (oracle: Date.prototype.toISOStr
     for (const bad of ['2017-02-29 00:00:00', '2017-11-07 25:61:00', '2017-1-07', '2017-11-07T10:00:00+25:00'])
       expect(p(bad, iso)).toBeNaN();
     expect(p('2016-02-29 00:00:00', iso)).toBe(Date.UTC(2016, 1, 29) * 1000);
+  });
+
+  it('reads 12-hour clocks, month names and two-digit years', () => {
+    const p = (s: string, f: string) => {
+      const b = bytes(s);
+      return parseTimestampMicros(b, 0, b.length, compileTemporalFormat(f));
+    };
+    expect(p('7/4/2017 12:05:09 AM', 'M/D/YYYY h:mm:ss A')).toBe(Date.UTC(2017, 6, 4, 0, 5, 9) * 1000);
+    expect(p('7/4/2017 12:05:09 pm', 'M/D/YYYY h:mm:ss A')).toBe(Date.UTC(2017, 6, 4, 12, 5, 9) * 1000);
+    expect(p('7/4/2017 1:05:09 PM', 'M/D/YYYY h:mm:ss A')).toBe(Date.UTC(2017, 6, 4, 13, 5, 9) * 1000);
+    expect(p('7/4/2017 13:05:09 PM', 'M/D/YYYY h:mm:ss A')).toBeNaN();
+    expect(p('7/4/2017 0:05:09 AM', 'M/D/YYYY h:mm:ss A')).toBeNaN();
+    expect(p('Sept 5, 2017 9:00 am', 'MMM D, YYYY h:mm A')).toBe(Date.UTC(2017, 8, 5, 9) * 1000);
+    expect(p('SEPTEMBER 5, 2017 9:00 am', 'MMM D, YYYY h:mm A')).toBe(Date.UTC(2017, 8, 5, 9) * 1000);
+    expect(p('Septem 5, 2017 9:00 am', 'MMM D, YYYY h:mm A')).toBeNaN();
+    expect(p('5-may-69 00:00', 'D-MMM-YY HH:mm')).toBe(Date.UTC(1969, 4, 5) * 1000);
+    expect(p('5-MAY-68 00:00', 'D-MMM-YY HH:mm')).toBe(Date.UTC(2068, 4, 5) * 1000);
+    expect(() => compileTemporalFormat('D-MMM h:mm A')).toThrow(/has no year/);
+    expect(() => compileTemporalFormat('YYYY-MM-DD A')).toThrow(/A \(AM\/PM\) but no hour/);
+  });
+
+  it('rewrites numbers in a number format as plain text, refusing separators out of place', () => {
+    const f = (decimal: string, thousands?: string, currency?: string, percent = false): NumberFormat => ({
+      decimal: decimal.charCodeAt(0),
+      thousands: thousands ? thousands.charCodeAt(0) : -1,
+      currency: currency ? bytes(currency) : null,
+      percent,
+    });
+    const n = (s: string, fmt: NumberFormat) => {
+      const out = new Uint8Array(s.length * 2 + 8);
+      const len = normalizeNumber(bytes(s), 0, bytes(s).length, fmt, out);
+      return len < 0 ? null : new TextDecoder().decode(out.subarray(0, len));
+    };
+    const br = f(',', '.', 'R$');
+    expect(n('R$ 1.234,56', br)).toBe('1234.56');
+    expect(n('-R$ 1.234.567,5', br)).toBe('-1234567.5');
+    expect(n('R$ -3,50', br)).toBe('-3.50');
+    expect(n(' 12,5 R$ ', br)).toBe('12.5');
+    expect(n('1234,56', br)).toBe('1234.56');
+    for (const bad of ['1.5', '12.34,5', '1.2345', '.123', '1,2,3', '1.234.56']) expect(n(bad, br), bad).toBeNull();
+    const us = f('.', ',');
+    expect(n('1,234,567.89', us)).toBe('1234567.89');
+    expect(n('1,23', us)).toBeNull();
+    expect(n("1'234.5", f('.', "'"))).toBe('1234.5');
+    expect(n('1 234,5', f(',', ' '))).toBe('1234.5');
+    const pct = f('.', undefined, undefined, true);
+    expect(n('12.5%', pct)).toBe('0.125');
+    expect(n('5 %', pct)).toBe('0.05');
+    expect(n('150%', pct)).toBe('1.50');
+    expect(n('-0.5%', pct)).toBe('-0.005');
+    expect(n('50', pct)).toBe('0.50');
+    expect(n('1e3%', pct)).toBeNull();
+    expect(n('12,5%', f(',', undefined, undefined, true))).toBe('0.125');
   });
 });

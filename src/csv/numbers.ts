@@ -166,3 +166,114 @@ export function parseBoolean(buf: Uint8Array, s: number, e: number): 0 | 1 | -1 
   if (n === 2 && c === 110 && (buf[s + 1] | 32) === 111) return 0;
   return -1;
 }
+
+/**
+ * How a column writes numbers when not as plain `1234.56`: the decimal separator, a thousands separator (dropped,
+ * only between groups of three digits of the integer part), a currency symbol before or after the number, and
+ * percentages (the value divided by 100).
+ */
+export interface NumberFormat {
+  /** 46 (.) or 44 (,). */
+  decimal: number;
+  /** The byte of the thousands separator, or -1. */
+  thousands: number;
+  currency: Uint8Array | null;
+  percent: boolean;
+}
+
+const isSpace = (c: number) => c === 32 || c === 9;
+
+/**
+ * Rewrites a number in format `f` as plain text into `out` (`-1234.56`, `0.125` for `12.5%`); returns its length,
+ * or -1 when the text does not follow the format (a separator out of place, a `.` where `,` is the decimal
+ * separator). The WASM core does the same (wasm/assembly/csv.ts: normalizeNumber); a property test compares them.
+ */
+export function normalizeNumber(buf: Uint8Array, s: number, e: number, f: NumberFormat, out: Uint8Array): number {
+  while (s < e && isSpace(buf[s])) s++;
+  while (e > s && isSpace(buf[e - 1])) e--;
+  let neg = false;
+  let signed = false;
+  const sign = () => {
+    if (signed || s >= e || (buf[s] !== 45 && buf[s] !== 43)) return;
+    neg = buf[s] === 45;
+    signed = true;
+    s++;
+    while (s < e && isSpace(buf[s])) s++;
+  };
+  sign();
+  const cur = f.currency;
+  if (cur) {
+    const at = (p: number) => {
+      for (let k = 0; k < cur.length; k++) if (buf[p + k] !== cur[k]) return false;
+      return true;
+    };
+    if (e - s >= cur.length && at(s)) {
+      s += cur.length;
+      while (s < e && isSpace(buf[s])) s++;
+    } else if (e - s >= cur.length && at(e - cur.length)) {
+      e -= cur.length;
+      while (e > s && isSpace(buf[e - 1])) e--;
+    }
+    sign();
+  }
+  if (f.percent && e > s && buf[e - 1] === 37) {
+    e--;
+    while (e > s && isSpace(buf[e - 1])) e--;
+  }
+  let o = 0;
+  if (neg) out[o++] = 45;
+  const start = o;
+  let point = -1;
+  let group = -1;
+  let intDigits = 0;
+  for (let p = s; p < e; p++) {
+    const c = buf[p];
+    if (c === f.thousands && point < 0) {
+      if (intDigits === 0 || (group >= 0 ? group !== 3 : intDigits > 3)) return -1;
+      group = 0;
+      continue;
+    }
+    if (c === f.decimal && point < 0) {
+      if (group >= 0 && group !== 3) return -1;
+      point = o;
+      out[o++] = 46;
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      if (point < 0) {
+        intDigits++;
+        if (group >= 0) group++;
+      }
+      out[o++] = c;
+      continue;
+    }
+    if (c === 46 || c === 44) return -1;
+    out[o++] = c;
+  }
+  if (point < 0 && group >= 0 && group !== 3) return -1;
+  if (!f.percent) return o;
+  // A percentage: the decimal point two places to the left, on plain digits only.
+  let digits = 0;
+  for (let p = start; p < o; p++) {
+    if (out[p] >= 48 && out[p] <= 57) digits++;
+    else if (p !== point) return -1;
+  }
+  if (digits === 0) return -1;
+  const d = new Uint8Array(digits);
+  let n = 0;
+  for (let p = start; p < o; p++) if (p !== point) d[n++] = out[p];
+  const k = (point < 0 ? o : point) - start - 2;
+  o = start;
+  if (k <= 0) {
+    out[o++] = 48;
+    out[o++] = 46;
+    for (let z = 0; z < -k; z++) out[o++] = 48;
+    for (let i = 0; i < digits; i++) out[o++] = d[i];
+  } else {
+    for (let i = 0; i < digits; i++) {
+      if (i === k) out[o++] = 46;
+      out[o++] = d[i];
+    }
+  }
+  return o;
+}

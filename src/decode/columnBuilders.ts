@@ -13,7 +13,16 @@ import {
 } from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import { parseColumnType, type Column, type ColumnType, type Dialect } from '../contracts/contract.ts';
-import { parseBigInt, parseBoolean, parseDecimal, parseFloat64, parseInteger, isNaNLiteral } from '../csv/numbers.ts';
+import {
+  isNaNLiteral,
+  type NumberFormat,
+  normalizeNumber,
+  parseBigInt,
+  parseBoolean,
+  parseDecimal,
+  parseFloat64,
+  parseInteger,
+} from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros, type TemporalFormat } from '../csv/temporal.ts';
 
 /** Why one value was refused; the decoder turns it into a quarantine reason naming line and column. */
@@ -45,6 +54,25 @@ export abstract class ColumnBuilder {
   abstract readonly arrowType: DataType;
   /** Parses bytes [s, e) and appends; returns the problem when the value is refused (nothing appended). */
   abstract append(buf: Uint8Array, s: number, e: number): ValueProblem | null;
+  /** The value's text as written, while append parses a rewritten copy of it (a number format): for messages. */
+  protected shown: Uint8Array | null = null;
+  private formatted = new Uint8Array(64);
+
+  /**
+   * Appends a number written in the column's format (decimal comma, thousands, currency, percent): rewritten as plain
+   * text, then parsed as any value; messages show the value as written.
+   */
+  appendNumber(buf: Uint8Array, s: number, e: number, f: NumberFormat): ValueProblem | null {
+    if (this.formatted.length < e - s + 8) this.formatted = new Uint8Array((e - s + 8) * 2);
+    const n = normalizeNumber(buf, s, e, f, this.formatted);
+    if (n < 0) return this.invalid(buf, s, e, `a number as the contract writes it (${describeNumberFormat(f)})`);
+    this.shown = buf.subarray(s, e);
+    try {
+      return this.append(this.formatted, 0, n);
+    } finally {
+      this.shown = null;
+    }
+  }
   protected abstract growValues(capacity: number): void;
   protected abstract data(): Data;
 
@@ -96,8 +124,14 @@ export abstract class ColumnBuilder {
   }
 
   protected invalid(buf: Uint8Array, s: number, e: number, what: string): ValueProblem {
-    const text = latin1.decode(buf.subarray(s, Math.min(e, s + 60)));
-    return { reason: 'invalid-value', message: `"${text}${e - s > 60 ? '…' : ''}" is not ${what}` };
+    const value = this.shown ?? buf.subarray(s, e);
+    const text = latin1.decode(value.subarray(0, 60));
+    return { reason: 'invalid-value', message: `"${text}${value.length > 60 ? '…' : ''}" is not ${what}` };
+  }
+
+  /** The value's text as written, for check messages. */
+  protected textOf(buf: Uint8Array, s: number, e: number): string {
+    return latin1.decode(this.shown ?? buf.subarray(s, e));
   }
 }
 
@@ -267,13 +301,13 @@ abstract class FixedBuilder<T extends Int32Array | Float64Array | Uint32Array> e
     if (this.allowed && !this.allowed.has(v)) {
       return {
         reason: 'check-allowed',
-        message: `${latin1.decode(buf.subarray(s, e))} is not one of the allowed values`,
+        message: `${this.textOf(buf, s, e)} is not one of the allowed values`,
       };
     }
     if ((this.range.min !== undefined && v < this.range.min) || (this.range.max !== undefined && v > this.range.max)) {
       return {
         reason: 'check-range',
-        message: `${latin1.decode(buf.subarray(s, e))} is outside [${this.column.checks?.min ?? ''}, ${this.column.checks?.max ?? ''}]`,
+        message: `${this.textOf(buf, s, e)} is outside [${this.column.checks?.min ?? ''}, ${this.column.checks?.max ?? ''}]`,
       };
     }
     return null;
@@ -556,6 +590,32 @@ export function isoToMicros(v: string | number): number {
   if (typeof v === 'number') return v;
   const b = new TextEncoder().encode(v);
   return parseTimestampMicros(b, 0, b.length, compileTemporalFormat('iso'));
+}
+
+/**
+ * The number format of a column, or null for plain numbers (and for other types): the dialect's separators, the
+ * column's currency and percent.
+ */
+export function numberFormatOf(column: Column, dialect: Dialect): NumberFormat | null {
+  const kind = parseColumnType(column.type).kind;
+  if (kind !== 'int32' && kind !== 'int64' && kind !== 'float64' && kind !== 'decimal') return null;
+  if (dialect.decimalSeparator === '.' && !dialect.thousandsSeparator && !column.currency && !column.percent)
+    return null;
+  return {
+    decimal: dialect.decimalSeparator.charCodeAt(0),
+    thousands: dialect.thousandsSeparator ? dialect.thousandsSeparator.charCodeAt(0) : -1,
+    currency: column.currency ? new TextEncoder().encode(column.currency) : null,
+    percent: column.percent ?? false,
+  };
+}
+
+function describeNumberFormat(f: NumberFormat): string {
+  return [
+    `decimal "${String.fromCharCode(f.decimal)}"`,
+    ...(f.thousands >= 0 ? [`thousands "${String.fromCharCode(f.thousands)}"`] : []),
+    ...(f.currency ? [`currency "${new TextDecoder().decode(f.currency)}"`] : []),
+    ...(f.percent ? ['percent'] : []),
+  ].join(', ');
 }
 
 export function createColumnBuilder(column: Column, encoding: Dialect['encoding']): ColumnBuilder {

@@ -1,7 +1,8 @@
 import { Int64, makeData, type Data } from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import type { Contract } from '../contracts/contract.ts';
-import { createColumnBuilder, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
+import { createColumnBuilder, numberFormatOf, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
+import type { NumberFormat } from '../csv/numbers.ts';
 import { CsvTokenizer, FieldKind, RecordProblem, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
 import { headerDrift } from '../contracts/drift.ts';
 import { BomProbe } from '../csv/bomProbe.ts';
@@ -111,6 +112,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   private fieldTrim: boolean[] = [];
   private fieldNullable: boolean[] = [];
   private fieldIsString: boolean[] = [];
+  private fieldNumberFormat: (NumberFormat | null)[] = [];
   /** Header records still to read, and the texts of those read (dialect.headerRows). */
   private headerRowsLeft: number;
   private headerTexts: string[][] = [];
@@ -268,7 +270,8 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
         continue;
       }
       if (isString) (b as StringBuilder).checkUtf8 = ends[f] > this.utf8ValidEnd;
-      const problem = b.append(src, s, e);
+      const fmt = this.fieldNumberFormat[f];
+      const problem = fmt ? b.appendNumber(src, s, e, fmt) : b.append(src, s, e);
       if (problem !== null) {
         this.rollback(row);
         this.reject(buf, recStart, recEnd, line, b.column.name, problem.reason, problem.message);
@@ -367,6 +370,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     this.fieldTrim = this.fieldBuilders.map((b) => b.column.trim);
     this.fieldNullable = this.fieldBuilders.map((b) => b.column.nullable);
     this.fieldIsString = this.fieldBuilders.map((b) => b instanceof StringBuilder);
+    this.fieldNumberFormat = this.fieldBuilders.map((b) => numberFormatOf(b.column, this.contract.dialect));
   }
 
   private rollback(row: number): void {

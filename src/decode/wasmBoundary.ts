@@ -86,6 +86,10 @@ export const COLUMN_RECORD = {
     dataCap: 96,
     used: 100,
     width: 104,
+    numFmt: 108,
+    percent: 112,
+    currencyPtr: 116,
+    currencyN: 120,
   }
 } as const;
 
@@ -104,7 +108,7 @@ export const REJECT_RECORD = {
 
 /** The packed dialect the wrapper writes at dialectAddress() (i32 each). */
 export const DIALECT = {
-  size: 40,
+  size: 48,
   offsets: {
     delimiter: 0,
     quote: 4,
@@ -116,5 +120,7 @@ export const DIALECT = {
     header: 28,
     skipLines: 32,
     skipInitialSpace: 36,
+    decimalSeparator: 40,
+    thousandsSeparator: 44,
   }
 } as const;

@@ -61,6 +61,7 @@ export interface CsvCore {
   statBlankLines(): number;
   statCommentLines(): number;
   statPreambleLines(): number;
+  setNumberFormat(c: number, percent: number, currencyLen: number): number;
   statRowsBlank(): number;
   continued(): void;
   addRowsRead(n: number): void;

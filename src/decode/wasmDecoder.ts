@@ -3,6 +3,7 @@ import { parseColumnType, type Contract } from '../contracts/contract.ts';
 import {
   createColumnBuilder,
   isoToDays,
+  numberFormatOf,
   isoToMicros,
   type StringBuilder,
   type ColumnBuilder,
@@ -123,6 +124,8 @@ export class WasmCsvDecoder implements CsvDecoder {
     set('header', d.header ? 1 : 0);
     set('skipLines', d.skipLines);
     set('skipInitialSpace', d.skipInitialSpace ? 1 : 0);
+    set('decimalSeparator', d.decimalSeparator.charCodeAt(0));
+    set('thousandsSeparator', d.thousandsSeparator ? d.thousandsSeparator.charCodeAt(0) : -1);
     core.configure();
     core.setBatching(options.batchBytes ?? 16 * 1024 * 1024, options.maxBatchRows ?? 1 << 20);
     if (!(d.nullTokens.length === 1 && d.nullTokens[0] === '')) this.setNullTokens(d.nullTokens);
@@ -226,6 +229,12 @@ export class WasmCsvDecoder implements CsvDecoder {
     core.setColumn(c, kind, column.nullable ? 1 : 0, column.trim ? 1 : 0, jsCheck ? 1 : 0);
     const t = parseColumnType(column.type);
     if (t.kind === 'decimal') core.setDecimal(c, t.precision, t.scale, 10 ** t.scale);
+    const numberFormat = numberFormatOf(column, this.contract.dialect);
+    if (numberFormat) {
+      const currency = numberFormat.currency ?? new Uint8Array(0);
+      const addr = core.setNumberFormat(c, numberFormat.percent ? 1 : 0, currency.length);
+      this.bytes().set(currency, addr);
+    }
     if (t.kind === 'date' || t.kind === 'timestamp') {
       const f = compileTemporalFormat(column.format);
       const parts = f.kind === 'pattern' ? f.parts : [];

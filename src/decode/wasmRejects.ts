@@ -1,7 +1,7 @@
 import type { Contract } from '../contracts/contract.ts';
 import { CsvTokenizer, FieldKind, type RecordSink, unescapeField } from '../csv/csvTokenizer.ts';
 import { REJECT_MESSAGES } from '../csv/rejectMessages.ts';
-import { createColumnBuilder, StringBuilder } from './columnBuilders.ts';
+import { createColumnBuilder, numberFormatOf, StringBuilder } from './columnBuilders.ts';
 import type { RejectedRecord, RejectReason } from './csvDecoder.ts';
 import { REASON } from './wasmBoundary.ts';
 
@@ -89,5 +89,6 @@ function referenceProblem(contract: Contract, raw: Uint8Array, field: number, c:
   }
   const b = createColumnBuilder(contract.columns[c], d.encoding);
   if (b instanceof StringBuilder) b.checkUtf8 = true;
-  return b.append(v, 0, v.length);
+  const fmt = numberFormatOf(contract.columns[c], d);
+  return fmt ? b.appendNumber(v, 0, v.length, fmt) : b.append(v, 0, v.length);
 }

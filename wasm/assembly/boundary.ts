@@ -79,6 +79,10 @@ export const C_DATA: usize = 92;
 export const C_DATA_CAP: usize = 96;
 export const C_USED: usize = 100;
 export const C_WIDTH: usize = 104;
+export const C_NUM_FMT: usize = 108;
+export const C_PERCENT: usize = 112;
+export const C_CURRENCY_PTR: usize = 116;
+export const C_CURRENCY_N: usize = 120;
 
 // One reject
 export const REJECT_SIZE: usize = 32;
@@ -90,7 +94,7 @@ export const RJ_REASON: usize = 20;
 export const RJ_AUX: usize = 24;
 
 // The dialect, written by the wrapper at dialectAddress() before configure()
-export const DIALECT_SIZE: usize = 40;
+export const DIALECT_SIZE: usize = 48;
 export const D_DELIMITER: usize = 0;
 export const D_QUOTE: usize = 4;
 export const D_ESCAPE: usize = 8;
@@ -101,3 +105,5 @@ export const D_LATIN1: usize = 24;
 export const D_HEADER: usize = 28;
 export const D_SKIP_LINES: usize = 32;
 export const D_SKIP_INITIAL_SPACE: usize = 36;
+export const D_DECIMAL_SEPARATOR: usize = 40;
+export const D_THOUSANDS_SEPARATOR: usize = 44;

@@ -11,7 +11,8 @@
 import {
   COL, C_ALLOWED_N, C_ALLOWED_PTR, C_ALLOW_FALSE, C_ALLOW_TRUE, C_DATA, C_DATA_CAP, C_FMT, C_FMT_N, C_FMT_PTR, C_HAS_ALLOWED,
   C_HAS_MAX, C_HAS_MIN, C_JS_CHECK, C_MAX, C_MIN, C_NULLABLE, C_OFFSETS, C_POW10, C_PRECISION, C_SCALE, C_TRIM, C_TYPE,
-  C_USED, C_VALIDITY, C_VALUES, C_WIDTH, D_COMMENT, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
+  C_USED, C_VALIDITY, C_VALUES, C_WIDTH, C_NUM_FMT, C_PERCENT, C_CURRENCY_PTR, C_CURRENCY_N, D_COMMENT,
+  D_DECIMAL_SEPARATOR, D_THOUSANDS_SEPARATOR, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
   D_SKIP_INITIAL_SPACE, D_SKIP_LINES, D_STRICT_QUOTES, DIALECT_SIZE, F_EPOCH_MS, F_EPOCH_S, F_ISO, F_PATTERN, K_ESCAPED, K_PLAIN, K_QUOTED, P_DAY, P_FRACTION,
   P_HOUR, P_LITERAL, P_MERIDIEM, P_MINUTE, P_MONTH, P_MONTH_NAME, P_YEAR, P_YEAR2, R_CHECK_ALLOWED, R_CHECK_RANGE, R_INVALID_UTF8, R_INVALID_VALUE,
   R_NULL_NOT_ALLOWED, R_RAGGED_ROW, R_STRAY_QUOTE, REJECT_SIZE, RJ_AUX, RJ_END, RJ_FIELD, RJ_LINE, RJ_REASON, RJ_START,
@@ -50,6 +51,10 @@ let maxRecordBytes: i32 = 0;
 let latin1: bool = false;
 let skipSpace: bool = false; // spaces after a delimiter are not part of the field (skipInitialSpace)
 let preambleLeft: i32 = 0; // physical lines still to skip before the header (skipLines)
+let decimalSep: i32 = 46; // number columns with a number format: the decimal separator...
+let thousandsSep: i32 = -1; // ...and the thousands separator (-1: none)
+let numScratch: usize = 0; // a number rewritten as plain text
+let numScratchCap: i32 = 0;
 let dialectBuf: usize = 0;
 let onlyEmptyIsNull: bool = true;
 let nullTokens: usize = 0; // [len:i32, bytes...] entries, 4-byte aligned
@@ -148,6 +153,8 @@ export function configure(): void {
   awaitingHeader = load<i32>(b + D_HEADER) != 0;
   preambleLeft = load<i32>(b + D_SKIP_LINES);
   skipSpace = load<i32>(b + D_SKIP_INITIAL_SPACE) != 0;
+  decimalSep = load<i32>(b + D_DECIMAL_SEPARATOR);
+  thousandsSep = load<i32>(b + D_THOUSANDS_SEPARATOR);
   vD = i8x16.splat(<i8>d);
   vQ = i8x16.splat(<i8>q);
   vE = i8x16.splat(<i8>esc);
@@ -643,6 +650,9 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     if (isNull) {
       if (!load<i32>(cp + C_NULLABLE)) code = R_NULL_NOT_ALLOWED;
       else appendNull(cp, type, row);
+    } else if (load<i32>(cp + C_NUM_FMT)) {
+      const n = normalizeNumber(cp, s, e);
+      code = n < 0 ? R_INVALID_VALUE : appendValue(c, cp, type, row, numScratch, numScratch + <usize>n, false);
     } else {
       code = appendValue(c, cp, type, row, s, e, rawEnd > validEnd);
     }
@@ -664,6 +674,147 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     if (!batchRows) batchRows = rows;
     recordStatus = S_BATCH_FULL;
   }
+}
+
+/** Number columns with a format: where the wrapper writes the currency symbol's bytes. */
+export function setNumberFormat(c: i32, percent: bool, currencyLen: i32): usize {
+  const cp = cols + <usize>c * COL;
+  store<i32>(cp + C_NUM_FMT, 1);
+  store<i32>(cp + C_PERCENT, percent ? 1 : 0);
+  store<i32>(cp + C_CURRENCY_N, currencyLen);
+  const ptr = currencyLen > 0 ? heap.alloc(<usize>currencyLen) : 0;
+  store<usize>(cp + C_CURRENCY_PTR, ptr);
+  return ptr;
+}
+
+@inline function isSpaceByte(c: u8): bool {
+  return c == 32 || c == 9;
+}
+
+/**
+ * A number in the column's format rewritten as plain text into numScratch (src/csv/numbers.ts: normalizeNumber,
+ * the same rules): its length, or -1 when the text does not follow the format.
+ */
+function normalizeNumber(cp: usize, s: usize, e: usize): i32 {
+  const need = <i32>(e - s) + 8;
+  // Twice the need: a percentage gathers its digits at the far end while writing from the start.
+  if (numScratchCap < need * 2) {
+    numScratchCap = need * 2;
+    numScratch = numScratch ? heap.realloc(numScratch, <usize>numScratchCap) : heap.alloc(<usize>numScratchCap);
+  }
+  while (s < e && isSpaceByte(load<u8>(s))) s++;
+  while (e > s && isSpaceByte(load<u8>(e - 1))) e--;
+  let neg = false;
+  let signed = false;
+  if (s < e && (load<u8>(s) == 45 || load<u8>(s) == 43)) {
+    neg = load<u8>(s) == 45;
+    signed = true;
+    s++;
+    while (s < e && isSpaceByte(load<u8>(s))) s++;
+  }
+  const curN = <usize>load<i32>(cp + C_CURRENCY_N);
+  if (curN > 0) {
+    const cur = load<usize>(cp + C_CURRENCY_PTR);
+    if (e - s >= curN && memory.compare(s, cur, curN) == 0) {
+      s += curN;
+      while (s < e && isSpaceByte(load<u8>(s))) s++;
+    } else if (e - s >= curN && memory.compare(e - curN, cur, curN) == 0) {
+      e -= curN;
+      while (e > s && isSpaceByte(load<u8>(e - 1))) e--;
+    }
+    if (!signed && s < e && (load<u8>(s) == 45 || load<u8>(s) == 43)) {
+      neg = load<u8>(s) == 45;
+      signed = true;
+      s++;
+      while (s < e && isSpaceByte(load<u8>(s))) s++;
+    }
+  }
+  const percent = load<i32>(cp + C_PERCENT) != 0;
+  if (percent && e > s && load<u8>(e - 1) == 37) {
+    e--;
+    while (e > s && isSpaceByte(load<u8>(e - 1))) e--;
+  }
+  const out = numScratch;
+  let o: i32 = 0;
+  if (neg) {
+    store<u8>(out, 45);
+    o = 1;
+  }
+  const start = o;
+  let point: i32 = -1;
+  let group: i32 = -1;
+  let intDigits: i32 = 0;
+  for (let p = s; p < e; p++) {
+    const c = <i32>load<u8>(p);
+    if (c == thousandsSep && point < 0) {
+      if (intDigits == 0 || (group >= 0 ? group != 3 : intDigits > 3)) return -1;
+      group = 0;
+      continue;
+    }
+    if (c == decimalSep && point < 0) {
+      if (group >= 0 && group != 3) return -1;
+      point = o;
+      store<u8>(out + <usize>o, 46);
+      o++;
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      if (point < 0) {
+        intDigits++;
+        if (group >= 0) group++;
+      }
+      store<u8>(out + <usize>o, <u8>c);
+      o++;
+      continue;
+    }
+    if (c == 46 || c == 44) return -1;
+    store<u8>(out + <usize>o, <u8>c);
+    o++;
+  }
+  if (point < 0 && group >= 0 && group != 3) return -1;
+  if (!percent) return o;
+  // A percentage: the decimal point two places to the left, on plain digits only.
+  let digits: i32 = 0;
+  for (let p = start; p < o; p++) {
+    const c = load<u8>(out + <usize>p);
+    if (c >= 48 && c <= 57) digits++;
+    else if (p != point) return -1;
+  }
+  if (digits == 0) return -1;
+  // The digits gathered at the far end of the scratch (twice the need), then the result written from the start.
+  const tmp = out + <usize>(numScratchCap - digits);
+  let n: i32 = 0;
+  for (let p = start; p < o; p++) {
+    if (p == point) continue;
+    store<u8>(tmp + <usize>n, load<u8>(out + <usize>p));
+    n++;
+  }
+  const k = (point < 0 ? o : point) - start - 2;
+  o = start;
+  if (k <= 0) {
+    store<u8>(out + <usize>o, 48);
+    o++;
+    store<u8>(out + <usize>o, 46);
+    o++;
+    for (let z = 0; z < -k; z++) {
+      store<u8>(out + <usize>o, 48);
+      o++;
+    }
+    for (let i = 0; i < digits; i++) {
+      store<u8>(out + <usize>o, load<u8>(tmp + <usize>i));
+      o++;
+    }
+  } else {
+    for (let i = 0; i < digits; i++) {
+      if (i == k) {
+        store<u8>(out + <usize>o, 46);
+        o++;
+      }
+      store<u8>(out + <usize>o, load<u8>(tmp + <usize>i));
+      o++;
+    }
+  }
+  return o;
 }
 
 function unescape(s: usize, e: usize, out: usize): i32 {
