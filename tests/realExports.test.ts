@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inferContract } from '#src/contracts/inferContract.ts';
+import { guessNumberFormat, inferContract } from '#src/contracts/inferContract.ts';
 import { parseContract } from '#src/contracts/loadContracts.ts';
 import { contractSchema } from '#src/contracts/contract.ts';
 import { FooterHold } from '#src/csv/footerHold.ts';
@@ -184,6 +184,37 @@ describe('dates and times as US and report exports write them', () => {
 });
 
 describe('numbers as exports write them', () => {
+  it('takes currencies for money only: codes such as A100 or SKU123 and zip codes stay text', () => {
+    const cols = (...c: string[][]) => guessNumberFormat(c).columns.map((x) => x && [x.type, x.currency, x.percent]);
+    expect(cols(['a1', 'a2'], ['A100', 'B200'], ['SKU123', 'SKU7'], ['01234', '12345'])).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(cols(['USD 12.50', 'USD 3'], ['$1,234.50', '-$3.00'], ['12 €', '3,5 €'])).toEqual([
+      ['float64', 'USD', false],
+      ['float64', '$', false],
+      null,
+    ]);
+    // Under a decimal comma the euro column reads, and no plain number column changes value.
+    expect(
+      guessNumberFormat([
+        ['12 €', '3,5 €'],
+        ['7', '8'],
+      ]),
+    ).toMatchObject({
+      decimal: ',',
+      columns: [{ type: 'float64', currency: '€' }, null],
+    });
+    expect(
+      guessNumberFormat([
+        ['12 €', '3,5 €'],
+        ['1.5', '2'],
+      ]).decimal,
+    ).toBe('.');
+  });
+
   it('a Brazilian export (; between fields, R$ 1.234,56, a percent column) is drafted and lands with DuckDB sums', async () => {
     const dir = await tempDir();
     const conn = await duck();

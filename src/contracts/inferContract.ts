@@ -608,11 +608,19 @@ export function guessNumberFormat(columns: string[][]): {
   };
 }
 
-/** A currency symbol every value of a column writes before or after its number (R$, €, $, USD), if any. */
+/**
+ * A currency every value of a column writes before or after its number, if any: a currency sign with up to two
+ * capitals before it (`$`, `€`, `R$`, `US$`), or an ISO code (`USD`, `EUR`) set apart by a space, so that codes such
+ * as `A100` or `SKU123` are never taken for money.
+ */
 function currencyOf(values: string[]): string | undefined {
   const affix = (v: string) => {
     const t = v.trim().replace(/^[+-]\s*/, '');
-    const m = /^([^\d\s.,+%-]{1,8})\s*[-+]?\s*\d/.exec(t) ?? /\d\s*([^\d\s.,+%-]{1,8})\s*%?$/.exec(t);
+    const m =
+      /^([A-Z]{0,2}\p{Sc})\s*[-+]?\s*\d/u.exec(t) ??
+      /\d\s*([A-Z]{0,2}\p{Sc})$/u.exec(t) ??
+      /^([A-Z]{3})\s+[-+]?\s*\d/.exec(t) ??
+      /\d\s+([A-Z]{3})$/.exec(t);
     return m?.[1];
   };
   const first = affix(values[0]);
