@@ -183,6 +183,49 @@ describe('dates and times as US and report exports write them', () => {
   });
 });
 
+describe('a column written in several layouts', () => {
+  it('a file merged from two exports drafts a list of formats, lands every row and counts each format', async () => {
+    const dir = await tempDir();
+    const conn = await duck();
+    const source = join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv');
+    const file = join(dir, 'orders_merged.csv');
+    // Two thirds of the rows as the warehouse writes them (ISO), a third as a US spreadsheet does.
+    await conn.run(
+      `COPY (SELECT order_id, CASE WHEN hash(order_id) % 3 = 0
+          THEN strftime(order_purchase_timestamp, '%-m/%-d/%Y %-I:%M:%S %p')
+          ELSE strftime(order_purchase_timestamp, '%Y-%m-%d %H:%M:%S') END AS purchased
+        FROM read_csv('${source}', header = true)) TO '${file}' (HEADER)`,
+    );
+    const [{ us, n }] = await rows(
+      conn,
+      `SELECT count(*) FILTER (WHERE purchased LIKE '%M') AS us, count(*) AS n FROM read_csv('${file}', header = true, all_varchar = true)`,
+    );
+    const { yaml } = inferContract(new Uint8Array(await readFile(file)), { dataset: 'orders', fileName: 'x.csv' });
+    const contract = parseContract(yaml, 'orders.yaml');
+    expect(contract.columns[1]).toMatchObject({
+      name: 'purchased',
+      type: 'timestamp',
+      format: ['iso', 'M/D/YYYY h:mm:ss A'],
+    });
+    expect(yaml).toContain('# purchased: timestamp (iso or M/D/YYYY h:mm:ss A): all');
+    await writeFile(join(dir, 'orders.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, file, 'orders');
+    expect(r.manifest).toMatchObject({
+      rowsRejected: 0,
+      rowsWritten: Number(n),
+      formatsMatched: { purchased: { iso: Number(n) - Number(us), 'M/D/YYYY h:mm:ss A': Number(us) } },
+    });
+    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const [landed] = await rows(conn, `SELECT sum(epoch(purchased))::BIGINT AS s FROM read_parquet([${files}])`);
+    const [golden] = await rows(
+      conn,
+      `SELECT sum(epoch(order_purchase_timestamp))::BIGINT AS s FROM read_csv('${source}', header = true)`,
+    );
+    expect(landed).toEqual(golden);
+  });
+});
+
 describe('numbers as exports write them', () => {
   it('takes currencies for money only: codes such as A100 or SKU123 and zip codes stay text', () => {
     const cols = (...c: string[][]) => guessNumberFormat(c).columns.map((x) => x && [x.type, x.currency, x.percent]);

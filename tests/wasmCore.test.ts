@@ -20,7 +20,7 @@ type ColSpec = {
   type: string;
   nullable: boolean;
   trim: boolean;
-  format?: string;
+  format?: string | string[];
   checks?: Record<string, unknown>;
   currency?: string;
   percent?: boolean;
@@ -63,7 +63,16 @@ const columnSpec: fc.Arbitrary<ColSpec> = fc.oneof(
     type: fc.constant('date'),
     nullable: fc.boolean(),
     trim: fc.boolean(),
-    format: fc.constantFrom('iso', 'M/D/YYYY', 'epoch_s', 'DD.MM.YYYY', 'D-MMM-YY', 'MMMM D, YYYY'),
+    format: fc.constantFrom<string | string[]>(
+      'iso',
+      'M/D/YYYY',
+      'epoch_s',
+      'DD.MM.YYYY',
+      'D-MMM-YY',
+      'MMMM D, YYYY',
+      ['iso', 'M/D/YYYY'],
+      ['D-MMM-YY', 'epoch_s', 'iso'],
+    ),
     checks: rarely(fc.constant({ min: '2000-01-01' })),
   }),
   fc.record({
@@ -78,6 +87,8 @@ const columnSpec: fc.Arbitrary<ColSpec> = fc.oneof(
       'YYYY-MM-DD HH:mm:ss.SSS',
       'M/D/YYYY h:mm:ss A',
       'DD MMM YYYY hh:mm A',
+      ['iso', 'M/D/YYYY h:mm:ss A'],
+      ['M/D/YYYY H:mm', 'epoch_ms'],
     ),
     checks: rarely(fc.constant({ max: '2030-01-01T00:00:00Z' })),
   }),
@@ -311,7 +322,10 @@ function validValue(c: ColSpec): fc.Arbitrary<string> {
   const hi =
     k.max !== undefined ? '2029-12-31T23:59:59Z' : t === 'date' ? '9999-12-31T23:59:59Z' : '2200-01-01T00:00:00Z';
   const date = fc.date({ min: new Date(lo), max: new Date(hi), noInvalidDate: true });
-  return date.map((d) => {
+  // A list of formats: each value written in one of them, at random.
+  const formats = Array.isArray(c.format) ? c.format : [c.format];
+  return fc.tuple(date, fc.nat(formats.length - 1)).map(([d, pick]) => {
+    const format = formats[pick];
     const [Y, M, D, h, m, s, ms] = [
       d.getUTCFullYear(),
       d.getUTCMonth() + 1,
@@ -321,7 +335,7 @@ function validValue(c: ColSpec): fc.Arbitrary<string> {
       d.getUTCSeconds(),
       d.getUTCMilliseconds(),
     ];
-    switch (c.format) {
+    switch (format) {
       case 'M/D/YYYY':
         return `${M}/${D}/${Y}`;
       case 'DD.MM.YYYY':

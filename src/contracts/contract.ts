@@ -34,8 +34,11 @@ export const columnSchema = z
     aliases: z.array(z.string()).default([]),
     type: columnTypeSchema,
     nullable: z.boolean().default(true),
-    /** date/timestamp input format: iso, epoch_s, epoch_ms, or a pattern such as M/D/YYYY H:mm. */
-    format: z.string().optional(),
+    /**
+     * date/timestamp input format: iso, epoch_s, epoch_ms, or a pattern such as M/D/YYYY H:mm; or a list of them,
+     * tried in order (a file merged from two exports), each one's matches counted in the manifest.
+     */
+    format: z.union([z.string(), z.array(z.string()).min(1).max(8)]).optional(),
     trim: z.boolean().default(false),
     /** Number columns: a currency symbol written before or after the number (`R$ 1.234,56`, `12,50 €`), dropped. */
     currency: z.string().min(1).max(8).optional(),
@@ -216,6 +219,16 @@ export type Dialect = Contract['dialect'];
 export type ColumnTypeName = z.output<typeof columnTypeSchema>;
 export type Summary = z.output<typeof summarySchema>;
 export type View = z.output<typeof viewSchema>;
+
+/** A date or timestamp column's formats, in the order they are tried (iso when none is given). */
+export function columnFormats(column: Pick<Column, 'format'>): string[] {
+  return column.format === undefined ? ['iso'] : typeof column.format === 'string' ? [column.format] : column.format;
+}
+
+/** The formats as a message names them: `iso`, or `iso or M/D/YYYY H:mm`. */
+export function describeFormats(column: Pick<Column, 'format'>): string {
+  return columnFormats(column).join(' or ');
+}
 
 /** Parsed form of a column type; decimal carries its precision and scale. */
 export type ColumnType =

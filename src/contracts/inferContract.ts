@@ -206,7 +206,7 @@ export function guessType(values: string[]): Guess {
 }
 
 /** The type, and for dates and timestamps not in ISO 8601 the format, that every non-empty sample value fits. */
-export function guessColumn(values: string[]): { type: Guess; format?: string } {
+export function guessColumn(values: string[]): { type: Guess; format?: string | string[] } {
   if (!values.length) return { type: 'string' };
   const bytes = values.map((v) => enc.encode(v));
   const all = (test: (b: Uint8Array, v: string) => boolean) => bytes.every((b, i) => test(b, values[i]));
@@ -226,7 +226,45 @@ export function guessColumn(values: string[]): { type: Guess; format?: string } 
     const f = COMPILED.get(format)!;
     if (all((b) => !Number.isNaN(parseDate(b, 0, b.length, f)))) return { type: 'date', format };
   }
-  return { type: 'string' };
+  return formatsCovering(bytes) ?? { type: 'string' };
+}
+
+/** Formats tried together when no one format reads a whole column: dates, then timestamps (dates read as midnight). */
+const DATE_CANDIDATES = ['iso', ...DATE_PATTERNS];
+const TIMESTAMP_CANDIDATES = ['iso', ...TIMESTAMP_PATTERNS, ...DATE_PATTERNS];
+const MAX_FORMATS = 3;
+
+/**
+ * A column written in several layouts (a file merged from two exports): the fewest formats, up to three, that read
+ * every value between them, each chosen for reading the most values still unread (ties in the order above).
+ */
+function formatsCovering(bytes: Uint8Array[]): { type: 'date' | 'timestamp'; format: string[] } | null {
+  for (const type of ['date', 'timestamp'] as const) {
+    const candidates = type === 'date' ? DATE_CANDIDATES : TIMESTAMP_CANDIDATES;
+    const reads = (f: string, b: Uint8Array) => {
+      const c = f === 'iso' ? ISO : COMPILED.get(f)!;
+      return type === 'date'
+        ? !Number.isNaN(parseDate(b, 0, b.length, c)) && (f !== 'iso' || b.length === 10)
+        : !Number.isNaN(parseTimestampMicros(b, 0, b.length, c));
+    };
+    // A value no format reads: no list will do.
+    if (!candidates.some((f) => reads(f, bytes[0]))) continue;
+    let left = bytes.map((_, i) => i);
+    const chosen: string[] = [];
+    while (left.length && chosen.length < MAX_FORMATS) {
+      let best: { f: string; read: Set<number> } | null = null;
+      for (const f of candidates) {
+        if (chosen.includes(f)) continue;
+        const read = new Set(left.filter((i) => reads(f, bytes[i])));
+        if (read.size && (!best || read.size > best.read.size)) best = { f, read };
+      }
+      if (!best) break;
+      chosen.push(best.f);
+      left = left.filter((i) => !best.read.has(i));
+    }
+    if (!left.length && chosen.length > 1) return { type, format: chosen };
+  }
+  return null;
 }
 
 /** What infer reads of a file: its first bytes, and for a file larger than that, bytes from its middle and end. */
@@ -434,7 +472,12 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
       : guess.type === 'string'
         ? `no narrower type fits all ${values.length} non-empty sampled values`
         : `all ${values.length} non-empty sampled values fit`;
-    const how = 'format' in guess && guess.format ? ` (${guess.format})` : written ? ` (${written.how})` : '';
+    const how =
+      'format' in guess && guess.format
+        ? ` (${[guess.format].flat().join(' or ')})`
+        : written
+          ? ` (${written.how})`
+          : '';
     notes.push(`${name}: ${guess.type}${how}: ${evidence}${empty ? `; ${empty} of ${data.length} empty` : ''}`);
     return col;
   });

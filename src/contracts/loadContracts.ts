@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { contractSchema, parseColumnType, type Contract } from './contract.ts';
+import { columnFormats, contractSchema, parseColumnType, type Contract } from './contract.ts';
 import { ContractError } from './errors.ts';
 import { compileTemporalFormat } from '../csv/temporal.ts';
 
@@ -61,10 +61,12 @@ function semanticProblems(c: Contract): string[] {
       if (type.kind !== 'date' && type.kind !== 'timestamp') {
         problems.push(`${at}.format: only date and timestamp columns take a format`);
       } else {
-        try {
-          compileTemporalFormat(col.format);
-        } catch (err) {
-          problems.push(`${at}.format: ${(err as Error).message}`);
+        for (const f of columnFormats(col)) {
+          try {
+            compileTemporalFormat(f);
+          } catch (err) {
+            problems.push(`${at}.format: ${(err as Error).message}`);
+          }
         }
       }
     }

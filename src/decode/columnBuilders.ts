@@ -12,7 +12,14 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
-import { parseColumnType, type Column, type ColumnType, type Dialect } from '../contracts/contract.ts';
+import {
+  columnFormats,
+  describeFormats,
+  parseColumnType,
+  type Column,
+  type ColumnType,
+  type Dialect,
+} from '../contracts/contract.ts';
 import {
   isNaNLiteral,
   type NumberFormat,
@@ -522,22 +529,34 @@ export class BooleanBuilder extends ColumnBuilder {
   }
 }
 
-export class DateBuilder extends FixedBuilder<Int32Array> {
+/** Dates and timestamps: the column's formats, tried in order; which one read the last value appended. */
+export interface TemporalBuilder {
+  readonly formats: TemporalFormat[];
+  lastFormat: number;
+}
+
+export class DateBuilder extends FixedBuilder<Int32Array> implements TemporalBuilder {
   readonly arrowType = new DateDay();
   protected values = new Int32Array(512);
   protected readonly wordsPerValue = 1;
-  private readonly format: TemporalFormat;
+  readonly formats: TemporalFormat[];
+  lastFormat = -1;
 
   constructor(column: Column) {
     super(column, isoToDays);
-    this.format = compileTemporalFormat(column.format);
+    this.formats = columnFormats(column).map(compileTemporalFormat);
   }
 
   append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
-    const v = parseDate(buf, s, e, this.format);
+    let v = Number.NaN;
+    let k = 0;
     // Arrow date32 holds int32 days; a larger epoch value would wrap silently.
-    if (!(v >= -2147483648 && v <= 2147483647))
-      return this.invalid(buf, s, e, `a date in format ${this.column.format ?? 'iso'}`);
+    for (; k < this.formats.length; k++) {
+      v = parseDate(buf, s, e, this.formats[k]);
+      if (v >= -2147483648 && v <= 2147483647) break;
+    }
+    if (k === this.formats.length) return this.invalid(buf, s, e, `a date in format ${describeFormats(this.column)}`);
+    this.lastFormat = k;
     const problem = this.checkNumber(v, buf, s, e);
     if (problem) return problem;
     this.reserve();
@@ -558,18 +577,22 @@ export class DateBuilder extends FixedBuilder<Int32Array> {
   }
 }
 
-export class TimestampBuilder extends Int64Builder {
+export class TimestampBuilder extends Int64Builder implements TemporalBuilder {
   override readonly arrowType: DataType = new TimestampMicrosecond();
-  private readonly format: TemporalFormat;
+  readonly formats: TemporalFormat[];
+  lastFormat = -1;
 
   constructor(column: Column) {
     super(column, isoToMicros);
-    this.format = compileTemporalFormat(column.format);
+    this.formats = columnFormats(column).map(compileTemporalFormat);
   }
 
   override append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
-    const v = parseTimestampMicros(buf, s, e, this.format);
-    if (Number.isNaN(v)) return this.invalid(buf, s, e, `a timestamp in format ${this.column.format ?? 'iso'}`);
+    let v = Number.NaN;
+    let k = 0;
+    for (; k < this.formats.length && Number.isNaN(v); k++) v = parseTimestampMicros(buf, s, e, this.formats[k]);
+    if (Number.isNaN(v)) return this.invalid(buf, s, e, `a timestamp in format ${describeFormats(this.column)}`);
+    this.lastFormat = k - 1;
     // Microseconds are kept exact as JS numbers: |v| < 2^53 covers the years 1685 to 2255.
     if (!Number.isSafeInteger(v)) return this.invalid(buf, s, e, 'a timestamp between the years 1685 and 2255');
     const problem = this.checkNumber(v, buf, s, e);

@@ -1,7 +1,13 @@
 import { Int64, makeData, type Data } from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
-import type { Contract } from '../contracts/contract.ts';
-import { createColumnBuilder, numberFormatOf, StringBuilder, type ColumnBuilder } from './columnBuilders.ts';
+import { columnFormats, type Contract } from '../contracts/contract.ts';
+import {
+  createColumnBuilder,
+  numberFormatOf,
+  StringBuilder,
+  type ColumnBuilder,
+  type TemporalBuilder,
+} from './columnBuilders.ts';
 import type { NumberFormat } from '../csv/numbers.ts';
 import { CsvTokenizer, FieldKind, RecordProblem, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
 import { headerDrift } from '../contracts/drift.ts';
@@ -51,6 +57,8 @@ export interface DecodeStats {
   commentLines: number;
   /** Lines above the header skipped by dialect.skipLines. */
   preambleLines: number;
+  /** Columns with several formats: how many written values each format read (column -> format -> count). */
+  formatsMatched: Record<string, Record<string, number>>;
   bytesRead: number;
   /** Header names as found in the file (null without a header row or for an empty file). */
   header: string[] | null;
@@ -98,11 +106,17 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     blankLines: 0,
     commentLines: 0,
     preambleLines: 0,
+    formatsMatched: {},
     bytesRead: 0,
     header: null,
     reordered: false,
   };
   private readonly tok: CsvTokenizer;
+  /** Per contract column with several formats, the written values each format read (null: one format). */
+  private readonly formatCounts: (number[] | null)[];
+  private fieldFormats: (number[] | null)[] = [];
+  /** The (field, format) counts this row added, taken back if the row is refused. */
+  private rowFormats: number[] = [];
   private readonly builders: ColumnBuilder[];
   /** File field index -> contract column index, and per file field the facts the hot loop needs. */
   private fieldToColumn: number[];
@@ -153,6 +167,9 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       this,
     );
     this.builders = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
+    this.formatCounts = contract.columns.map((c) =>
+      columnFormats(c).length > 1 ? columnFormats(c).map(() => 0) : null,
+    );
     this.fieldToColumn = contract.columns.map((_, i) => i);
     this.mapFields();
     this.headerRowsLeft = d.header ? d.headerRows : 0;
@@ -182,6 +199,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   }
 
   private take(): DecodeOutput {
+    this.stats.formatsMatched = formatsMatched(this.contract, this.formatCounts);
     const o = this.out;
     this.out = { batches: [], rejects: [] };
     return o;
@@ -232,6 +250,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       return;
     }
     const row = this.rows;
+    this.rowFormats.length = 0;
     const starts = tok.starts;
     const ends = tok.ends;
     const kinds = tok.kinds;
@@ -263,6 +282,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       if (isNull) {
         if (!this.fieldNullable[f]) {
           this.rollback(row);
+          this.undoFormats();
           this.reject(buf, recStart, recEnd, line, b.column.name, 'null-not-allowed', REJECT_MESSAGES.nullNotAllowed);
           return;
         }
@@ -274,8 +294,15 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       const problem = fmt ? b.appendNumber(src, s, e, fmt) : b.append(src, s, e);
       if (problem !== null) {
         this.rollback(row);
+        this.undoFormats();
         this.reject(buf, recStart, recEnd, line, b.column.name, problem.reason, problem.message);
         return;
+      }
+      const counts = this.fieldFormats[f];
+      if (counts) {
+        const k = (b as unknown as TemporalBuilder).lastFormat;
+        counts[k]++;
+        this.rowFormats.push(f, k);
       }
     }
     for (const b of this.missingBuilders) b.appendNull();
@@ -371,6 +398,13 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     this.fieldNullable = this.fieldBuilders.map((b) => b.column.nullable);
     this.fieldIsString = this.fieldBuilders.map((b) => b instanceof StringBuilder);
     this.fieldNumberFormat = this.fieldBuilders.map((b) => numberFormatOf(b.column, this.contract.dialect));
+    this.fieldFormats = this.fieldToColumn.map((c) => this.formatCounts[c] ?? null);
+  }
+
+  private undoFormats(): void {
+    const r = this.rowFormats;
+    for (let i = 0; i < r.length; i += 2) this.fieldFormats[r[i]]![r[i + 1]]--;
+    r.length = 0;
   }
 
   private rollback(row: number): void {
@@ -403,6 +437,19 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     });
     this.rows = 0;
   }
+}
+
+/** The per-format counts of the columns with several formats, by column and format name. */
+export function formatsMatched(
+  contract: Contract,
+  counts: (ArrayLike<number> | null)[],
+): DecodeStats['formatsMatched'] {
+  const out: DecodeStats['formatsMatched'] = {};
+  contract.columns.forEach((c, i) => {
+    const n = counts[i];
+    if (n) out[c.name] = Object.fromEntries(columnFormats(c).map((f, k) => [f, n[k]]));
+  });
+  return out;
 }
 
 /**

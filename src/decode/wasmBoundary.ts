@@ -58,7 +58,7 @@ export const PART_KIND = {
 
 /** The per-column record in the core's memory: its size and the byte offset of each field. */
 export const COLUMN_RECORD = {
-  size: 128,
+  size: 144,
   offsets: {
     type: 0,
     nullable: 4,
@@ -90,6 +90,10 @@ export const COLUMN_RECORD = {
     percent: 112,
     currencyPtr: 116,
     currencyN: 120,
+    altPtr: 124,
+    altN: 128,
+    fmtCounts: 132,
+    lastFmt: 136,
   }
 } as const;
 

@@ -62,6 +62,8 @@ export interface CsvCore {
   statCommentLines(): number;
   statPreambleLines(): number;
   setNumberFormat(c: number, percent: number, currencyLen: number): number;
+  addFormat(c: number, kind: number, parts: number): number;
+  formatCount(c: number, k: number): number;
   statRowsBlank(): number;
   continued(): void;
   addRowsRead(n: number): void;

@@ -1,5 +1,5 @@
 import type { DataType } from 'apache-arrow';
-import { parseColumnType, type Contract } from '../contracts/contract.ts';
+import { columnFormats, parseColumnType, type Contract } from '../contracts/contract.ts';
 import {
   createColumnBuilder,
   isoToDays,
@@ -9,6 +9,7 @@ import {
   type ColumnBuilder,
 } from './columnBuilders.ts';
 import {
+  formatsMatched,
   matchHeader,
   validUtf8Prefix,
   type CsvDecoder,
@@ -51,6 +52,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     blankLines: 0,
     commentLines: 0,
     preambleLines: 0,
+    formatsMatched: {},
     bytesRead: 0,
     header: null,
     reordered: false,
@@ -62,6 +64,8 @@ export class WasmCsvDecoder implements CsvDecoder {
   private readonly oracle: ColumnBuilder[];
   private fieldToColumn: number[];
   private headerPending: boolean;
+  /** Columns with several date or timestamp formats (their matches are counted). */
+  private readonly multiFormat: number[] = [];
   /** Header records still to read, and the texts of those read (dialect.headerRows). */
   private headerRowsLeft: number;
   private headerTexts: string[][] = [];
@@ -210,6 +214,12 @@ export class WasmCsvDecoder implements CsvDecoder {
     s.blankLines = core.statBlankLines();
     s.commentLines = core.statCommentLines();
     s.preambleLines = core.statPreambleLines();
+    s.formatsMatched = formatsMatched(
+      this.contract,
+      this.contract.columns.map((col, c) =>
+        this.multiFormat.includes(c) ? columnFormats(col).map((_, k) => core.formatCount(c, k)) : null,
+      ),
+    );
     const o = this.out;
     this.out = { batches: [], rejects: [] };
     return o;
@@ -236,13 +246,19 @@ export class WasmCsvDecoder implements CsvDecoder {
       this.bytes().set(currency, addr);
     }
     if (t.kind === 'date' || t.kind === 'timestamp') {
-      const f = compileTemporalFormat(column.format);
-      const parts = f.kind === 'pattern' ? f.parts : [];
-      const addr = core.setFormat(c, FORMAT[f.kind], parts.length);
-      const words = new Int32Array(core.memory.buffer, addr, parts.length * 4);
-      for (const [i, p] of parts.entries()) {
-        words.set('literal' in p ? [PART_KIND.literal, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max], i * 4);
+      for (const [k, text] of columnFormats(column).entries()) {
+        const f = compileTemporalFormat(text);
+        const parts = f.kind === 'pattern' ? f.parts : [];
+        const addr = (k === 0 ? core.setFormat : core.addFormat)(c, FORMAT[f.kind], parts.length);
+        const words = new Int32Array(core.memory.buffer, addr, parts.length * 4);
+        for (const [i, p] of parts.entries()) {
+          words.set(
+            'literal' in p ? [PART_KIND.literal, p.literal, 0, 0] : [PART_KIND[p.field], 0, p.min, p.max],
+            i * 4,
+          );
+        }
       }
+      if (columnFormats(column).length > 1) this.multiFormat.push(c);
     }
     if (kind === TYPE.string || !checks) return;
     if (t.kind === 'boolean') {

@@ -84,6 +84,8 @@ interface Counts {
 }
 
 export interface RunRecord extends Counts {
+  /** Columns with several formats: the written values each format read. */
+  formatsMatched?: Record<string, Record<string, number>>;
   /** Staged keys, in order. */
   files: OutputFile[];
   quarantine: OutputFile | null;
@@ -536,6 +538,7 @@ async function convertRun(
       commentLines: s.commentLines,
       preambleLines: s.preambleLines,
       footerLines,
+      ...(Object.keys(s.formatsMatched).length ? { formatsMatched: s.formatsMatched } : {}),
       files,
       quarantine: quarantined,
       rejectsByReason,
@@ -667,6 +670,10 @@ export async function publishBatch(
   const rejectsByReason: Record<string, number> = {};
   for (const r of runs)
     for (const [k, v] of Object.entries(r.rejectsByReason)) rejectsByReason[k] = (rejectsByReason[k] ?? 0) + v;
+  const formatsMatched: Record<string, Record<string, number>> = {};
+  for (const r of runs)
+    for (const [col, counts] of Object.entries(r.formatsMatched ?? {}))
+      for (const [f, n] of Object.entries(counts)) (formatsMatched[col] ??= {})[f] = (formatsMatched[col][f] ?? 0) + n;
   const rowsRead = sum('rowsRead');
   const rowsRejected = sum('rowsRejected');
   const rowsBlank = sum('rowsBlank');
@@ -690,6 +697,7 @@ export async function publishBatch(
     preambleLines: sum('preambleLines'),
     footerLines: sum('footerLines'),
     rejectsByReason,
+    ...(Object.keys(formatsMatched).length ? { formatsMatched } : {}),
     rejectRatio,
     maxRejectRatio: contract.quality.maxRejectRatio,
     rejectThresholdExceeded: rejectAlarm(contract, rowsRead - rowsBlank, rowsRejected),

@@ -37,6 +37,8 @@ export interface Manifest {
   preambleLines: number;
   footerLines: number;
   rejectsByReason: Record<string, number>;
+  /** Date and timestamp columns with several formats: how many written values each format read. */
+  formatsMatched?: Record<string, Record<string, number>>;
   rejectRatio: number;
   maxRejectRatio: number;
   rejectThresholdExceeded: boolean;

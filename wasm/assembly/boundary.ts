@@ -52,7 +52,7 @@ export const K_QUOTED: u8 = 1;
 export const K_ESCAPED: u8 = 2;
 
 // Per-column record (COL bytes per contract column)
-export const COL: usize = 128;
+export const COL: usize = 144;
 export const C_TYPE: usize = 0;
 export const C_NULLABLE: usize = 4;
 export const C_TRIM: usize = 8;
@@ -83,6 +83,10 @@ export const C_NUM_FMT: usize = 108;
 export const C_PERCENT: usize = 112;
 export const C_CURRENCY_PTR: usize = 116;
 export const C_CURRENCY_N: usize = 120;
+export const C_ALT_PTR: usize = 124;
+export const C_ALT_N: usize = 128;
+export const C_FMT_COUNTS: usize = 132;
+export const C_LAST_FMT: usize = 136;
 
 // One reject
 export const REJECT_SIZE: usize = 32;

@@ -11,7 +11,8 @@
 import {
   COL, C_ALLOWED_N, C_ALLOWED_PTR, C_ALLOW_FALSE, C_ALLOW_TRUE, C_DATA, C_DATA_CAP, C_FMT, C_FMT_N, C_FMT_PTR, C_HAS_ALLOWED,
   C_HAS_MAX, C_HAS_MIN, C_JS_CHECK, C_MAX, C_MIN, C_NULLABLE, C_OFFSETS, C_POW10, C_PRECISION, C_SCALE, C_TRIM, C_TYPE,
-  C_USED, C_VALIDITY, C_VALUES, C_WIDTH, C_NUM_FMT, C_PERCENT, C_CURRENCY_PTR, C_CURRENCY_N, D_COMMENT,
+  C_USED, C_VALIDITY, C_VALUES, C_WIDTH, C_NUM_FMT, C_PERCENT, C_CURRENCY_PTR, C_CURRENCY_N, C_ALT_PTR, C_ALT_N, C_FMT_COUNTS,
+  C_LAST_FMT, D_COMMENT,
   D_DECIMAL_SEPARATOR, D_THOUSANDS_SEPARATOR, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
   D_SKIP_INITIAL_SPACE, D_SKIP_LINES, D_STRICT_QUOTES, DIALECT_SIZE, F_EPOCH_MS, F_EPOCH_S, F_ISO, F_PATTERN, K_ESCAPED, K_PLAIN, K_QUOTED, P_DAY, P_FRACTION,
   P_HOUR, P_LITERAL, P_MERIDIEM, P_MINUTE, P_MONTH, P_MONTH_NAME, P_YEAR, P_YEAR2, R_CHECK_ALLOWED, R_CHECK_RANGE, R_INVALID_UTF8, R_INVALID_VALUE,
@@ -232,6 +233,35 @@ export function setFormat(c: i32, kind: i32, parts: i32): usize {
   const a = heap.alloc(<usize>max(parts, 1) * 16);
   store<usize>(p + C_FMT_PTR, a);
   return a;
+}
+
+/**
+ * Another format of column `c`, tried after those given before (a list of formats): returns where the wrapper
+ * writes its pattern parts. Each format's matches among written values are counted (formatCount).
+ */
+export function addFormat(c: i32, kind: i32, parts: i32): usize {
+  const cp = cols + <usize>c * COL;
+  const n = load<i32>(cp + C_ALT_N);
+  const alts = load<usize>(cp + C_ALT_PTR);
+  const next = alts ? heap.realloc(alts, <usize>(n + 1) * 16) : heap.alloc(16);
+  const a = heap.alloc(<usize>max(parts, 1) * 16);
+  const r = next + <usize>n * 16;
+  store<i32>(r, kind);
+  store<usize>(r + 4, a);
+  store<i32>(r + 8, parts);
+  store<usize>(cp + C_ALT_PTR, next);
+  store<i32>(cp + C_ALT_N, n + 1);
+  const counts = load<usize>(cp + C_FMT_COUNTS);
+  const grown = counts ? heap.realloc(counts, <usize>(n + 2) * 8) : heap.alloc(<usize>(n + 2) * 8);
+  if (!counts) store<f64>(grown, 0);
+  store<f64>(grown + <usize>(n + 1) * 8, 0);
+  store<usize>(cp + C_FMT_COUNTS, grown);
+  return a;
+}
+
+/** How many written values of column `c` format `k` read (0: the first format). */
+export function formatCount(c: i32, k: i32): f64 {
+  return load<f64>(load<usize>(cols + <usize>c * COL + C_FMT_COUNTS) + <usize>k * 8);
 }
 
 export function setFieldMap(f: i32, c: i32): void {
@@ -658,8 +688,19 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     }
     if (code) {
       rollback(row);
+      undoFormats(f);
       addReject(recStart, recEnd, f, code, 0);
       return;
+    }
+    // Columns with several formats: which one read the value (undone if a later field refuses the row).
+    if (load<i32>(cp + C_ALT_N)) {
+      if (isNull) {
+        store<i32>(cp + C_LAST_FMT, -1);
+      } else {
+        store<i32>(cp + C_LAST_FMT, matchedFmt);
+        const at = load<usize>(cp + C_FMT_COUNTS) + <usize>matchedFmt * 8;
+        store<f64>(at, load<f64>(at) + 1);
+      }
     }
   }
   for (let m = 0; m < nmissing; m++) {
@@ -853,6 +894,18 @@ function appendNull(cp: usize, type: i32, row: i32): void {
   if (type == T_STRING) store<i32>(load<usize>(cp + C_OFFSETS) + <usize>(row + 1) * 4, load<i32>(cp + C_USED));
 }
 
+/** A row refused at field `upTo`: the format counts its earlier fields added are taken back. */
+function undoFormats(upTo: i32): void {
+  for (let g = 0; g < upTo; g++) {
+    const cp = cols + <usize>load<i32>(fieldMap + <usize>g * 4) * COL;
+    if (!load<i32>(cp + C_ALT_N)) continue;
+    const k = load<i32>(cp + C_LAST_FMT);
+    if (k < 0) continue;
+    const at = load<usize>(cp + C_FMT_COUNTS) + <usize>k * 8;
+    store<f64>(at, load<f64>(at) - 1);
+  }
+}
+
 function rollback(row: i32): void {
   for (let c = 0; c < ncols; c++) {
     const cp = cols + <usize>c * COL;
@@ -932,7 +985,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     }
     case T_DATE: {
       const v = parseDate(cp, s, e);
-      if (isNaN(v) || v < -2147483648.0 || v > 2147483647.0) return R_INVALID_VALUE;
+      if (isNaN(v)) return R_INVALID_VALUE;
       const code = checkNumber(cp, v);
       if (code) return code;
       store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>v);
@@ -1370,11 +1423,9 @@ function parseIso(s: usize, e: usize): bool {
 }
 
 // Pattern parts (16 bytes each): kind, then a literal byte or the field's min and max digits
-function parsePattern(cp: usize, s: usize, e: usize): bool {
+function parsePattern(parts: usize, n: i32, s: usize, e: usize): bool {
   tReset();
   let p = s;
-  const parts = load<usize>(cp + C_FMT_PTR);
-  const n = load<i32>(cp + C_FMT_N);
   for (let i = 0; i < n; i++) {
     const part = parts + <usize>i * 16;
     const kind = load<i32>(part);
@@ -1444,27 +1495,59 @@ function parseEpoch(s: usize, e: usize): f64 {
   return neg ? -v : v;
 }
 
+/** The format that read the last date or timestamp (0: the column's first). */
+let matchedFmt: i32 = 0;
+
+/**
+ * Days since the epoch by the column's formats, tried in order until one gives a date in Arrow's int32 range (as the
+ * reference DateBuilder); NaN when none does.
+ */
 function parseDate(cp: usize, s: usize, e: usize): f64 {
-  const f = load<i32>(cp + C_FMT);
+  let v = dateWith(load<i32>(cp + C_FMT), load<usize>(cp + C_FMT_PTR), load<i32>(cp + C_FMT_N), s, e);
+  matchedFmt = 0;
+  const n = load<i32>(cp + C_ALT_N);
+  const alts = load<usize>(cp + C_ALT_PTR);
+  for (let k = 0; k < n && !(v >= -2147483648.0 && v <= 2147483647.0); k++) {
+    const r = alts + <usize>k * 16;
+    v = dateWith(load<i32>(r), load<usize>(r + 4), load<i32>(r + 8), s, e);
+    matchedFmt = k + 1;
+  }
+  return v >= -2147483648.0 && v <= 2147483647.0 ? v : NaN;
+}
+
+/** Microseconds since the epoch by the column's formats, the first that reads the text. */
+function parseTimestamp(cp: usize, s: usize, e: usize): f64 {
+  let v = timestampWith(load<i32>(cp + C_FMT), load<usize>(cp + C_FMT_PTR), load<i32>(cp + C_FMT_N), s, e);
+  matchedFmt = 0;
+  const n = load<i32>(cp + C_ALT_N);
+  const alts = load<usize>(cp + C_ALT_PTR);
+  for (let k = 0; k < n && isNaN(v); k++) {
+    const r = alts + <usize>k * 16;
+    v = timestampWith(load<i32>(r), load<usize>(r + 4), load<i32>(r + 8), s, e);
+    matchedFmt = k + 1;
+  }
+  return v;
+}
+
+function dateWith(f: i32, parts: usize, nparts: i32, s: usize, e: usize): f64 {
   if (f == F_ISO) {
     if (!parseIso(s, e)) return NaN;
     if (tHour || tMinute || tSecond || tMicros || tOffset) return NaN;
     return daysFromCivil(tYear, tMonth, tDay);
   }
   if (f == F_PATTERN) {
-    if (!parsePattern(cp, s, e)) return NaN;
+    if (!parsePattern(parts, nparts, s, e)) return NaN;
     return daysFromCivil(tYear, tMonth, tDay);
   }
   if (f == F_EPOCH_S) return Math.floor(parseEpoch(s, e) / 86400);
   return Math.floor(parseEpoch(s, e) / 86400000);
 }
 
-function parseTimestamp(cp: usize, s: usize, e: usize): f64 {
-  const f = load<i32>(cp + C_FMT);
+function timestampWith(f: i32, parts: usize, nparts: i32, s: usize, e: usize): f64 {
   if (f == F_ISO) {
     if (!parseIso(s, e)) return NaN;
   } else if (f == F_PATTERN) {
-    if (!parsePattern(cp, s, e)) return NaN;
+    if (!parsePattern(parts, nparts, s, e)) return NaN;
   } else if (f == F_EPOCH_S) {
     return parseEpoch(s, e) * 1000000;
   } else {
