@@ -673,7 +673,11 @@ export async function publishBatch(
   const formatsMatched: Record<string, Record<string, number>> = {};
   for (const r of runs)
     for (const [col, counts] of Object.entries(r.formatsMatched ?? {}))
-      for (const [f, n] of Object.entries(counts)) (formatsMatched[col] ??= {})[f] = (formatsMatched[col][f] ?? 0) + n;
+      for (const [f, n] of Object.entries(counts)) {
+        const into = formatsMatched[col] ?? {};
+        into[f] = (into[f] ?? 0) + n;
+        formatsMatched[col] = into;
+      }
   const rowsRead = sum('rowsRead');
   const rowsRejected = sum('rowsRejected');
   const rowsBlank = sum('rowsBlank');
