@@ -2,7 +2,6 @@
 // Compiles the AssemblyScript CSV core (wasm/assembly/csv.ts) to wasm/build/csv.wasm. Run by `npm ci`/`npm install`
 // (the prepare script), by `npm test` and by `npm run build`; the output is not committed. Skips the compile when
 // the .wasm is newer than its source (pass --force to rebuild anyway).
-import asc from 'assemblyscript/asc';
 import { writeBoundary } from './gen-boundary.mjs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +21,9 @@ export async function buildWasm({ force = false } = {}) {
     if (out && out.mtimeMs >= src.mtimeMs) return output;
   }
   await mkdir(dirname(output), { recursive: true });
+  // Loaded only to compile: the compiler is a large bundle, and a loader such as tsx (the CLI's `landfall invoke`)
+  // would spend seconds transforming it on every start.
+  const { default: asc } = await import('assemblyscript/asc');
   const { error, stderr } = await asc.main([
     source,
     '-o',
