@@ -183,6 +183,68 @@ describe('dates and times as US and report exports write them', () => {
   });
 });
 
+describe('a header one field narrower or wider than the data', () => {
+  const SELLERS = join(SHARED_DATA, 'olist/olist_sellers_dataset.csv');
+
+  /** The sellers written by this test: `shape` turns the header and each data line into what a tool writes. */
+  async function land(shape: (header: string, lines: string[]) => string[]) {
+    const dir = await tempDir();
+    const conn = await duck();
+    const plain = join(dir, 'plain.csv');
+    await conn.run(
+      `COPY (SELECT * FROM read_csv('${SELLERS}', header = true, all_varchar = true)) TO '${plain}' (HEADER)`,
+    );
+    const [header, ...lines] = (await readFile(plain, 'utf8')).trimEnd().split('\n');
+    const file = join(dir, 'olist_sellers_dataset.csv');
+    await writeFile(file, `${shape(header, lines).join('\n')}\n`);
+    const { yaml } = inferContract(new Uint8Array(await readFile(file)), { dataset: 'sellers', fileName: 'x.csv' });
+    await writeFile(join(dir, 'sellers.yaml'), yaml);
+    const lake = await tempLake({}, dir);
+    const r = await ingestFile(lake, file, 'sellers');
+    await expectReconciled(lake.lake, r);
+    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const [landed] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(hash(seller_city)) AS h FROM read_parquet([${files}])`,
+    );
+    const [golden] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(hash(seller_city)) AS h FROM read_csv('${SELLERS}', header = true, all_varchar = true)`,
+    );
+    expect(r.manifest).toMatchObject({ rowsRejected: 0 });
+    expect(landed).toEqual(golden);
+    return { contract: parseContract(yaml, 'sellers.yaml'), yaml, lake, r, count: lines.length };
+  }
+
+  it("R's write.table: row names before every record, none in the header", async () => {
+    const { contract, yaml, lake, r, count } = await land((h, lines) => [h, ...lines.map((l, i) => `"${i + 1}",${l}`)]);
+    expect(contract.dialect.rowNames).toBe(true);
+    expect(contract.columns[0]).toMatchObject({ name: 'row_name', header: '', type: 'int32' });
+    expect(yaml).toContain('the header names every field but the first (row names, as R writes them)');
+    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const [{ s }] = await rows(await duck(), `SELECT sum(row_name)::BIGINT AS s FROM read_parquet([${files}])`);
+    expect(Number(s)).toBe((count * (count + 1)) / 2);
+  });
+
+  it('a delimiter after every data record, none after the header', async () => {
+    const { contract, yaml } = await land((h, lines) => [h, ...lines.map((l) => `${l},`)]);
+    expect(contract.dialect.trailingDelimiter).toBe(true);
+    expect(contract.columns.map((c) => c.name)).toEqual([
+      'seller_id',
+      'seller_zip_code_prefix',
+      'seller_city',
+      'seller_state',
+    ]);
+    expect(yaml).toContain('every record ends with a delimiter');
+  });
+
+  it('a delimiter after the header only', async () => {
+    const { contract } = await land((h, lines) => [`${h},`, ...lines]);
+    expect(contract.dialect).toMatchObject({ header: true, trailingDelimiter: false, rowNames: false });
+    expect(contract.columns).toHaveLength(4);
+  });
+});
+
 describe('a column written in several layouts', () => {
   it('a file merged from two exports drafts a list of formats, lands every row and counts each format', async () => {
     const dir = await tempDir();

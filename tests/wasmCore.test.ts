@@ -233,6 +233,8 @@ const dialect = fc.record({
   headerRows: fc.constantFrom(1, 1, 2),
   skipLines: fc.constantFrom(0, 0, 0, 1, 2),
   skipInitialSpace: fc.boolean(),
+  trailingDelimiter: fc.constantFrom(false, false, false, true),
+  rowNames: fc.constantFrom(false, false, false, true),
   decimalSeparator: fc.constantFrom('.', '.', '.', '.', ','),
   thousandsSeparator: fc.constantFrom(undefined, undefined, undefined, '.', ',', ' ', "'"),
   encoding: fc.constantFrom('utf-8', 'utf-8', 'latin1'),
@@ -396,8 +398,22 @@ const csvCase = fc.tuple(fc.array(columnSpec, { minLength: 1, maxLength: 6 }), d
 function contractOf(cols: ColSpec[], d: typeof dialect extends fc.Arbitrary<infer T> ? T : never): Contract {
   return contractSchema.parse({
     dataset: 'prop',
-    dialect: { ...d, escape: d.escape, comment: d.comment, headerRows: d.header ? d.headerRows : 1 },
-    columns: cols.map((c, i) => ({ name: `c${i}`, ...c, ...(c.format ? { format: c.format } : {}) })),
+    dialect: {
+      ...d,
+      escape: d.escape,
+      comment: d.comment,
+      headerRows: d.header ? d.headerRows : 1,
+      rowNames: d.rowNames && cols.length > 1,
+      // A contract may not use one separator for both (loadContracts refuses it).
+      thousandsSeparator: d.thousandsSeparator === d.decimalSeparator ? undefined : d.thousandsSeparator,
+    },
+    columns: cols.map((c, i) => ({
+      name: `c${i}`,
+      ...c,
+      ...(c.format ? { format: c.format } : {}),
+      // R's row names: the first column has no name in the header.
+      ...(d.rowNames && i === 0 && cols.length > 1 ? { header: '' } : {}),
+    })),
   });
 }
 
@@ -478,8 +494,15 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
         const contract = contractOf(cols, d);
         const lines: string[] = preamble.slice(0, d.skipLines);
         // A group row above the names (empty cells, or one group over all: "g c0", ... would not match).
-        if (d.header && d.headerRows === 2) lines.push(cols.map(() => '').join(d.delimiter));
-        if (d.header) lines.push(cols.map((_, i) => `c${i}`).join(d.delimiter));
+        const named = cols.slice(d.rowNames && cols.length > 1 ? 1 : 0);
+        if (d.header && d.headerRows === 2) lines.push(named.map(() => '').join(d.delimiter));
+        if (d.header)
+          lines.push(
+            cols
+              .map((_, i) => `c${i}`)
+              .slice(d.rowNames && cols.length > 1 ? 1 : 0)
+              .join(d.delimiter),
+          );
         // Numbers as the column's format writes them: decimal comma, currency before or after, a percent sign.
         const written = (v: string, c: ColSpec | undefined, q: number) => {
           if (!c || !/^(int|float|decimal)/.test(c.type)) return v;
@@ -493,7 +516,8 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
           const extra = extras[i % Math.max(1, extras.length)];
           if (extras.length && i % 7 === 3) lines.push(extra === 'BLANK' ? d.delimiter.repeat(cols.length - 1) : extra);
         });
-        const text = (bom ? '\ufeff' : '') + lines.join(eol) + (rows.length % 2 ? eol : '');
+        const ended = d.trailingDelimiter ? lines.map((l) => l + d.delimiter) : lines;
+        const text = (bom ? '\ufeff' : '') + ended.join(eol) + (rows.length % 2 ? eol : '');
         const bytes = encode(text, d.encoding === 'latin1' && !bom);
         const js = outcome(() => new JsCsvDecoder(contract, { batchBytes }), bytes, chunks);
         const wasm = outcome(() => new WasmCsvDecoder(contract, { batchBytes }), bytes, chunks);

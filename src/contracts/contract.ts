@@ -72,6 +72,16 @@ const dialectSchema = z
      * lines are left out, counted in the manifest as footerLines.
      */
     footerLines: z.number().int().min(0).default(0),
+    /**
+     * Every record ends with a delimiter (`1,2,3,`): the empty field after it is not a field. A header without it
+     * is then as wide as the data.
+     */
+    trailingDelimiter: z.boolean().default(false),
+    /**
+     * The header names every field but the first (R's write.csv row names): the first field is the column whose
+     * `header` is "" (an empty name).
+     */
+    rowNames: z.boolean().default(false),
     /** Spaces after a delimiter are not part of the field, so `a, "b, c"` reads as two fields, the second quoted. */
     skipInitialSpace: z.boolean().default(false),
     /** The decimal separator of every number column: `,` as European exports write `1.234,56`. */

@@ -294,6 +294,15 @@ const DRAFT_MIN_ROWS = 100;
 const isBlank = (r: Row) => r.every((v) => v === null || v === '');
 const filled = (r: Row) => r.filter((v) => v !== null && v !== '').length;
 
+/**
+ * A full record one field narrower than the data (a header without the row names' name, or without the trailing
+ * delimiter's empty field), or one wider with an empty last name: a header, not a preamble line.
+ */
+function headerOffByOne(r: Row, width: number): boolean {
+  if (width > 2 && r.length === width - 1) return r.every((v) => v !== null && v !== '');
+  return r.length === width + 1 && r[width] === null && filled(r) * 2 >= width;
+}
+
 /** Whether a value reads as `type` (an integer fits a float column, int32 an int64 one). */
 function fits(v: string, type: Guess): boolean {
   const g = guessType([v]);
@@ -373,7 +382,7 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
       { top: { columns: 'the file is empty: one text column until a file with rows shows more' } },
     );
   }
-  const width = modalWidth(records);
+  let width = modalWidth(records);
   // A preamble: leading records (a title, export notes, a PREAMBLE,,,,, line) narrower than the table or mostly
   // empty, above records that have the table's width.
   let pre = 0;
@@ -381,13 +390,34 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     while (
       pre < MAX_PREAMBLE &&
       pre + 1 < records.length &&
-      (records[pre].length !== width || filled(records[pre]) * 2 < width)
+      (records[pre].length !== width || filled(records[pre]) * 2 < width) &&
+      !headerOffByOne(records[pre], width)
     )
       pre++;
     if (pre === MAX_PREAMBLE || records.slice(pre).every((r) => r.length !== width)) pre = 0;
   }
   const skipLines = pre ? lines[pre] - 1 : 0;
-  const table = records.slice(pre);
+  let table = records.slice(pre);
+  // A first record one field narrower or wider than the data, its names mapped all the same: data ending in an
+  // empty field the header lacks (a delimiter after every record: trailingDelimiter), one field more in the data
+  // than names (R's write.csv row names: rowNames, the first column unnamed), or an empty last name the data lacks
+  // (ingest drops it).
+  let trailingDelimiter = false;
+  let rowNames = false;
+  const first = table[0];
+  const sameWidth = table.slice(1, maxRows + 1).filter((r) => r.length === width);
+  if (first && width > 2 && first.length === width - 1 && first.every((v) => v !== null) && sameWidth.length) {
+    if (sameWidth.every((r) => r[width - 1] === null)) {
+      trailingDelimiter = true;
+      table = table.map((r) => (r.length > 1 && r[r.length - 1] === null ? r.slice(0, -1) : r));
+      width--;
+    } else {
+      rowNames = true;
+      table = [[null, ...first], ...table.slice(1)];
+    }
+  } else if (first && first.length === width + 1 && first[width] === null) {
+    table = [first.slice(0, width), ...table.slice(1)];
+  }
   const isRow = (r: Row) => r.length === width && !isBlank(r);
   // Header rows: leading records of the table's width whose values, in the columns with a type, fit none of them
   // (a group row above the field names is one too); without typed columns, the first record names the columns.
@@ -396,8 +426,9 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     const typed = r.flatMap((v, i) => (v !== null && v !== '' && probeTypes[i] !== 'string' ? [[v, i] as const] : []));
     return typed.length > 0 && typed.every(([v, i]) => !fits(v, probeTypes[i]));
   };
-  let headerRows = 0;
+  let headerRows = rowNames ? 1 : 0;
   while (
+    !rowNames &&
     headerRows < MAX_HEADER_ROWS &&
     headerRows + 1 < table.length &&
     table[headerRows].length === width &&
@@ -452,6 +483,7 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     ? joinHeaderRows(table.slice(0, headerRows).map((r) => r.map((h) => h ?? '')))
     : Array.from({ length: width }, () => '');
   const names = headerNames(texts);
+  if (rowNames && !names.includes('row_name')) names[0] = 'row_name';
   const notes: string[] = [];
   const valuesOf = (i: number) => data.map((r) => r[i]).filter((v): v is string => v !== null);
   const numbers = guessNumberFormat(names.map((_, i) => valuesOf(i)));
@@ -489,6 +521,8 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     ...(quote !== '"' ? { quote } : {}),
     ...(quote !== '"' || esc !== quote ? { escape: esc } : {}),
     ...(skipInitialSpace ? { skipInitialSpace } : {}),
+    ...(trailingDelimiter ? { trailingDelimiter } : {}),
+    ...(rowNames ? { rowNames } : {}),
     ...(numbers.decimal !== '.' ? { decimalSeparator: numbers.decimal } : {}),
     ...(numbers.thousands ? { thousandsSeparator: numbers.thousands } : {}),
     ...(skipLines ? { skipLines } : {}),
@@ -507,6 +541,10 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
         ]),
     `delimiter ${JSON.stringify(delimiter)}${quote !== '"' ? `, quote ${JSON.stringify(quote)}` : ''}${esc !== quote ? `, escape ${JSON.stringify(esc)}` : ''}: ${width} fields in ${parsed} of ${records.length} sampled records`,
     ...(skipInitialSpace ? ['fields after a delimiter start with a space: skipped (skipInitialSpace)'] : []),
+    ...(trailingDelimiter
+      ? [`every record ends with a delimiter: the empty field after it is not a column (the header has ${width})`]
+      : []),
+    ...(rowNames ? ['the header names every field but the first (row names, as R writes them): row_name'] : []),
     ...(skipLines
       ? [`${skipLines} line${skipLines > 1 ? 's' : ''} above the table (narrower or mostly empty): skipped`]
       : []),

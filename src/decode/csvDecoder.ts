@@ -140,6 +140,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   private scratch = new Uint8Array(4096);
   private readonly nullTokens: Uint8Array[];
   private readonly onlyEmptyIsNull: boolean;
+  private readonly trailingDelimiter: boolean;
   private readonly quote: number;
   private readonly escape: number;
   /** Input below this offset of the current buffer is known valid UTF-8. */
@@ -179,6 +180,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     const enc = new TextEncoder();
     this.nullTokens = d.nullTokens.map((t) => enc.encode(t));
     this.onlyEmptyIsNull = d.nullTokens.length === 1 && d.nullTokens[0] === '';
+    this.trailingDelimiter = d.trailingDelimiter;
   }
 
   push(chunk: Uint8Array): DecodeOutput {
@@ -213,13 +215,22 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       this.stats.blankLines++;
       return;
     }
+    const blank = nf > 1 && recEnd - recStart === nf - 1;
+    // A delimiter after every record: the empty field after the last one is not a field.
+    if (
+      this.trailingDelimiter &&
+      nf > 1 &&
+      tok.kinds[nf - 1] === FieldKind.Plain &&
+      tok.starts[nf - 1] === tok.ends[nf - 1]
+    )
+      nf--;
     if (this.headerRowsLeft > 0) {
       this.readHeader(buf, tok, nf);
       return;
     }
     this.stats.rowsRead++;
     // Every field empty (only delimiters: a spreadsheet's trailing ,,,,, lines): counted, not a row of nulls.
-    if (nf > 1 && recEnd - recStart === nf - 1) {
+    if (blank) {
       this.stats.rowsBlank++;
       return;
     }
@@ -380,7 +391,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     }
     this.headerTexts.push(names);
     if (--this.headerRowsLeft > 0) return;
-    this.takeHeader(joinHeaderRows(this.headerTexts));
+    this.takeHeader(fileHeader(this.contract, joinHeaderRows(this.headerTexts)));
   }
 
   private takeHeader(names: string[]): void {
@@ -437,6 +448,17 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     });
     this.rows = 0;
   }
+}
+
+/**
+ * The header's names as the contract maps them: with rowNames, an empty name for the first field (R's row names);
+ * empty names at the end that no column claims (a header written with a trailing delimiter) are not fields.
+ */
+export function fileHeader(contract: Contract, names: string[]): string[] {
+  const out = contract.dialect.rowNames ? ['', ...names] : [...names];
+  const claimed = contract.columns.some((c) => c.header === '' || c.aliases.includes(''));
+  while (!claimed && out.length > 1 && out[out.length - 1].trim() === '') out.pop();
+  return out;
 }
 
 /** The per-format counts of the columns with several formats, by column and format name. */

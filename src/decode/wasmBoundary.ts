@@ -112,7 +112,7 @@ export const REJECT_RECORD = {
 
 /** The packed dialect the wrapper writes at dialectAddress() (i32 each). */
 export const DIALECT = {
-  size: 48,
+  size: 52,
   offsets: {
     delimiter: 0,
     quote: 4,
@@ -126,5 +126,6 @@ export const DIALECT = {
     skipInitialSpace: 36,
     decimalSeparator: 40,
     thousandsSeparator: 44,
+    trailingDelimiter: 48,
   }
 } as const;

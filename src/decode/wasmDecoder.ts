@@ -9,6 +9,7 @@ import {
   type ColumnBuilder,
 } from './columnBuilders.ts';
 import {
+  fileHeader,
   formatsMatched,
   matchHeader,
   validUtf8Prefix,
@@ -129,6 +130,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     set('skipLines', d.skipLines);
     set('skipInitialSpace', d.skipInitialSpace ? 1 : 0);
     set('decimalSeparator', d.decimalSeparator.charCodeAt(0));
+    set('trailingDelimiter', d.trailingDelimiter ? 1 : 0);
     set('thousandsSeparator', d.thousandsSeparator ? d.thousandsSeparator.charCodeAt(0) : -1);
     core.configure();
     core.setBatching(options.batchBytes ?? 16 * 1024 * 1024, options.maxBatchRows ?? 1 << 20);
@@ -446,7 +448,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     }
     this.headerTexts.push(names);
     if (--this.headerRowsLeft > 0) return;
-    this.takeHeader(joinHeaderRows(this.headerTexts));
+    this.takeHeader(fileHeader(this.contract, joinHeaderRows(this.headerTexts)));
   }
 
   private takeHeader(names: string[]): void {

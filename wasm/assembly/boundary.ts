@@ -98,7 +98,7 @@ export const RJ_REASON: usize = 20;
 export const RJ_AUX: usize = 24;
 
 // The dialect, written by the wrapper at dialectAddress() before configure()
-export const DIALECT_SIZE: usize = 48;
+export const DIALECT_SIZE: usize = 52;
 export const D_DELIMITER: usize = 0;
 export const D_QUOTE: usize = 4;
 export const D_ESCAPE: usize = 8;
@@ -111,3 +111,4 @@ export const D_SKIP_LINES: usize = 32;
 export const D_SKIP_INITIAL_SPACE: usize = 36;
 export const D_DECIMAL_SEPARATOR: usize = 40;
 export const D_THOUSANDS_SEPARATOR: usize = 44;
+export const D_TRAILING_DELIMITER: usize = 48;

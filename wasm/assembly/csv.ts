@@ -13,7 +13,7 @@ import {
   C_HAS_MAX, C_HAS_MIN, C_JS_CHECK, C_MAX, C_MIN, C_NULLABLE, C_OFFSETS, C_POW10, C_PRECISION, C_SCALE, C_TRIM, C_TYPE,
   C_USED, C_VALIDITY, C_VALUES, C_WIDTH, C_NUM_FMT, C_PERCENT, C_CURRENCY_PTR, C_CURRENCY_N, C_ALT_PTR, C_ALT_N, C_FMT_COUNTS,
   C_LAST_FMT, D_COMMENT,
-  D_DECIMAL_SEPARATOR, D_THOUSANDS_SEPARATOR, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
+  D_DECIMAL_SEPARATOR, D_THOUSANDS_SEPARATOR, D_TRAILING_DELIMITER, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
   D_SKIP_INITIAL_SPACE, D_SKIP_LINES, D_STRICT_QUOTES, DIALECT_SIZE, F_EPOCH_MS, F_EPOCH_S, F_ISO, F_PATTERN, K_ESCAPED, K_PLAIN, K_QUOTED, P_DAY, P_FRACTION,
   P_HOUR, P_LITERAL, P_MERIDIEM, P_MINUTE, P_MONTH, P_MONTH_NAME, P_YEAR, P_YEAR2, R_CHECK_ALLOWED, R_CHECK_RANGE, R_INVALID_UTF8, R_INVALID_VALUE,
   R_NULL_NOT_ALLOWED, R_RAGGED_ROW, R_STRAY_QUOTE, REJECT_SIZE, RJ_AUX, RJ_END, RJ_FIELD, RJ_LINE, RJ_REASON, RJ_START,
@@ -54,6 +54,7 @@ let skipSpace: bool = false; // spaces after a delimiter are not part of the fie
 let preambleLeft: i32 = 0; // physical lines still to skip before the header (skipLines)
 let decimalSep: i32 = 46; // number columns with a number format: the decimal separator...
 let thousandsSep: i32 = -1; // ...and the thousands separator (-1: none)
+let trailingDelim: bool = false; // every record ends with a delimiter: its empty last field is not a field
 let numScratch: usize = 0; // a number rewritten as plain text
 let numScratchCap: i32 = 0;
 let dialectBuf: usize = 0;
@@ -156,6 +157,7 @@ export function configure(): void {
   skipSpace = load<i32>(b + D_SKIP_INITIAL_SPACE) != 0;
   decimalSep = load<i32>(b + D_DECIMAL_SEPARATOR);
   thousandsSep = load<i32>(b + D_THOUSANDS_SEPARATOR);
+  trailingDelim = load<i32>(b + D_TRAILING_DELIMITER) != 0;
   vD = i8x16.splat(<i8>d);
   vQ = i8x16.splat(<i8>q);
   vE = i8x16.splat(<i8>esc);
@@ -637,13 +639,24 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     blankLines += 1;
     return;
   }
+  const blank = nf > 1 && recEnd - recStart == <usize>(nf - 1);
+  // A delimiter after every record: the empty field after the last one is not a field.
+  if (
+    trailingDelim &&
+    nf > 1 &&
+    load<u8>(fKind + <usize>(nf - 1)) == K_PLAIN &&
+    load<i32>(fStart + <usize>(nf - 1) * 4) == load<i32>(fEnd + <usize>(nf - 1) * 4)
+  ) {
+    nf--;
+    nfLast = nf;
+  }
   if (awaitingHeader) {
     recordStatus = S_HEADER;
     return;
   }
   rowsRead += 1;
   // Every field empty (only delimiters: a spreadsheet's trailing ,,,,, lines): counted, not a row of nulls.
-  if (nf > 1 && recEnd - recStart == <usize>(nf - 1)) {
+  if (blank) {
     rowsBlank += 1;
     return;
   }
