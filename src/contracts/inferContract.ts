@@ -55,8 +55,8 @@ export interface DialectGuess extends ReadDialect {
 /**
  * The delimiter, quote character and treatment of spaces after delimiters under which the sample reads most
  * consistently (after CleverCSV's data consistency: a pattern score that rewards records of one width with more
- * than one field, times a type score: the share of cells that are empty, numbers, dates or text with no stray
- * quote character in it). Ties go to the simpler reading (comma, double quote, spaces kept).
+ * than one field, times a cell score: the share of cells that are not unquoted text holding a quote character,
+ * the mark of a wrong quote or escape). Ties go to the simpler reading (comma, double quote, spaces kept).
  */
 export function guessDialect(whole: Uint8Array, complete = true): DialectGuess {
   // The first 256 KB (to a line break) are enough to tell, and ten readings of 16 MB would take seconds.
@@ -75,20 +75,13 @@ export function guessDialect(whole: Uint8Array, complete = true): DialectGuess {
       }
   let best: (DialectGuess & { score: number }) | null = null;
   for (const d of candidates) {
-    const { records } = sampleRecords(sample, d, DIALECT_SAMPLE_RECORDS, final);
+    const { records, suspicious } = sampleRecords(sample, d, DIALECT_SAMPLE_RECORDS, final);
     if (!records.length) continue;
     const widths = new Map<number, number>();
     for (const r of records) widths.set(r.length, (widths.get(r.length) ?? 0) + 1);
     const pattern = [...widths].reduce((sum, [w, n]) => sum + (n * (w - 1)) / w, 0) / widths.size / records.length;
-    let cells = 0;
-    let known = 0;
-    for (const r of records) {
-      for (const v of r) {
-        cells++;
-        if (v === null || !/['"]/.test(v) || guessType([v]) !== 'string') known++;
-      }
-    }
-    const score = pattern * (cells ? known / cells : 0);
+    const cells = records.reduce((n, r) => n + r.length, 0);
+    const score = pattern * (cells ? (cells - suspicious) / cells : 0);
     const width = modalWidth(records);
     if (!best || score > best.score + 1e-9) {
       best = { ...d, width, matching: widths.get(width)!, records: records.length, score };
@@ -111,8 +104,10 @@ function sampleRecords(
   d: ReadDialect,
   maxRows: number,
   final: boolean,
-): { records: Row[]; lines: number[] } {
+): { records: Row[]; lines: number[]; suspicious: number } {
   const q = d.quote.charCodeAt(0);
+  // Unquoted fields holding a quote character: the mark of a wrong quote or escape (quoted content may hold them).
+  let suspicious = 0;
   const esc = d.escape.charCodeAt(0);
   const records: Row[] = [];
   const lines: number[] = [];
@@ -129,6 +124,14 @@ function sampleRecords(
           row.push(utf8.decode(big.subarray(0, unescapeField(buf, s, e, q, esc, big))));
         } else {
           row.push(tok.kinds[f] === FieldKind.Plain && e === s ? null : utf8.decode(buf.subarray(s, e)));
+        }
+        if (tok.kinds[f] === FieldKind.Plain) {
+          for (let p = s; p < e; p++) {
+            if (buf[p] === 34 || buf[p] === 39) {
+              suspicious++;
+              break;
+            }
+          }
         }
       }
       records.push(row);
@@ -156,7 +159,7 @@ function sampleRecords(
   const start = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf ? 3 : 0;
   tok.push(sample.subarray(start));
   if (final) tok.end();
-  return { records, lines };
+  return { records, lines, suspicious };
 }
 
 type Guess = 'boolean' | 'int32' | 'int64' | 'float64' | 'date' | 'timestamp' | 'string';
@@ -345,7 +348,18 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
   const stem = o.fileName.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
   const read = { delimiter, quote, escape: esc, skipInitialSpace };
   const limit = maxRows + MAX_PREAMBLE + MAX_HEADER_ROWS;
-  const { records, lines } = sampleRecords(sample.head, read, limit, sample.complete);
+  const sampled = sampleRecords(sample.head, read, limit, sample.complete);
+  // Comment lines: records starting with # that are never as wide as the data (a # in a full-width record is data).
+  const hash = (r: Row) => r[0]?.startsWith('#') ?? false;
+  const fullWidth = sampled.records.length ? modalWidth(sampled.records) : 0;
+  const comment =
+    fullWidth > 1 &&
+    sampled.records.some(hash) &&
+    sampled.records.every((r) => !hash(r) || r.length !== fullWidth) &&
+    sampled.records.filter(hash).length < sampled.records.length / 2;
+  const keep = sampled.records.map((r) => !(comment && hash(r)));
+  const records = sampled.records.filter((_, i) => keep[i]);
+  const lines = sampled.lines.filter((_, i) => keep[i]);
   // Records past the rows looked at: the end of the file is then read on its own (the last 256 KB of the head).
   const truncated = records.length > limit;
   /** The draft as YAML, each decision commented with its evidence (`notes`: key -> comment, columns by index). */
@@ -461,8 +475,12 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
         i--;
         continue;
       }
-      const misfit = r.some((v, c) => v !== null && v !== '' && tailTypes[c] !== 'string' && !fits(v, tailTypes[c]));
-      if (r.length !== width || (misfit && filled(r) * 2 <= width)) {
+      const misfit = r.some(
+        (v, c) => c < width && v !== null && v !== '' && tailTypes[c] !== 'string' && !fits(v, tailTypes[c]),
+      );
+      // Narrower (a totals line, a note), or a value that fits no column in a sparse or ragged record; a wider
+      // record of good values is a bad row, quarantined, not a footer.
+      if (r.length < width || (misfit && (r.length !== width || filled(r) * 2 <= width))) {
         footerLines++;
         i--;
         footerEnd = i;
@@ -521,6 +539,7 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     ...(quote !== '"' ? { quote } : {}),
     ...(quote !== '"' || esc !== quote ? { escape: esc } : {}),
     ...(skipInitialSpace ? { skipInitialSpace } : {}),
+    ...(comment ? { comment: '#' } : {}),
     ...(trailingDelimiter ? { trailingDelimiter } : {}),
     ...(rowNames ? { rowNames } : {}),
     ...(numbers.decimal !== '.' ? { decimalSeparator: numbers.decimal } : {}),
@@ -541,6 +560,7 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
         ]),
     `delimiter ${JSON.stringify(delimiter)}${quote !== '"' ? `, quote ${JSON.stringify(quote)}` : ''}${esc !== quote ? `, escape ${JSON.stringify(esc)}` : ''}: ${width} fields in ${parsed} of ${records.length} sampled records`,
     ...(skipInitialSpace ? ['fields after a delimiter start with a space: skipped (skipInitialSpace)'] : []),
+    ...(comment ? ['lines starting with # are narrower than the data: comments'] : []),
     ...(trailingDelimiter
       ? [`every record ends with a delimiter: the empty field after it is not a column (the header has ${width})`]
       : []),
