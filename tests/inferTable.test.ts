@@ -50,7 +50,10 @@ async function land(contract: Contract, bytes: Uint8Array) {
   }
 }
 
-const code = (s: string) => `\`${s.replace(/\t/g, '\\t').replace(/\|/g, '\\|')}\``;
+const code = (s: string) => {
+  const t = s.replace(/\t/g, '\\t').replace(/\|/g, '\\|');
+  return t.includes('`') ? `\`\` ${t} \`\`` : `\`${t}\``;
+};
 
 function dialectCell(c: Contract): string {
   const d = c.dialect;

@@ -59,6 +59,12 @@ describe('the plan function, bundled as template.yaml says', () => {
       Dimensions: [{ Name: 'Dataset', Value: 'olist_order_payments' }],
     });
     expect(plan.metricData).toContainEqual({
+      MetricName: 'RowsBlank',
+      Unit: 'Count',
+      Value: 0,
+      Dimensions: [{ Name: 'Dataset', Value: 'olist_order_payments' }],
+    });
+    expect(plan.metricData).toContainEqual({
       MetricName: 'BatchesMerged',
       Unit: 'Count',
       Value: 2,

@@ -7,6 +7,7 @@ import { contractSchema } from '#src/contracts/contract.ts';
 import { FooterHold } from '#src/csv/footerHold.ts';
 import { joinHeaderRows } from '#src/csv/headerRows.ts';
 import { rejectAlarm } from '#src/ingest/batch.ts';
+import { metricData, outcome } from '#src/pipeline/planMerge.ts';
 import { duck, expectReconciled, ingestFile, quarantineRows, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
 
 const ITEMS = join(SHARED_DATA, 'olist/sample_bravida/olist_order_items_dataset.csv');
@@ -77,6 +78,13 @@ describe('real exports: preamble, header rows, spaces after delimiters, blank re
       // The footer's two lines and the three padding lines after it (two blank records and an empty line).
       footerLines: 4,
       rejectThresholdExceeded: false,
+    });
+    // The round's metrics count the blank records too.
+    expect(metricData([outcome(r.manifest)])).toContainEqual({
+      MetricName: 'RowsBlank',
+      Unit: 'Count',
+      Value: 500,
+      Dimensions: [{ Name: 'Dataset', Value: 'items' }],
     });
     const conn = await duck();
     const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');

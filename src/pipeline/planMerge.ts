@@ -34,6 +34,8 @@ export interface BatchOutcome {
   ingestDate: string;
   rowsWritten: number;
   rowsRejected: number;
+  /** Records of only delimiters, counted and skipped (0 for manifests written before they were counted). */
+  rowsBlank: number;
   rejectRatio: number;
   maxRejectRatio: number;
   thresholdExceeded: boolean;
@@ -299,7 +301,8 @@ export function maintenanceSteps(o: PlanOptions, datasets: string[]): Maintenanc
   return steps;
 }
 
-function outcome(m: Manifest): BatchOutcome {
+/** What a merge run reports of a batch, from its manifest. */
+export function outcome(m: Manifest): BatchOutcome {
   return {
     dataset: m.dataset,
     batchId: m.batchId,
@@ -307,6 +310,7 @@ function outcome(m: Manifest): BatchOutcome {
     ingestDate: m.ingestDate,
     rowsWritten: m.rowsWritten,
     rowsRejected: m.rowsRejected,
+    rowsBlank: m.rowsBlank ?? 0,
     rejectRatio: m.rejectRatio,
     maxRejectRatio: m.maxRejectRatio,
     thresholdExceeded: m.rejectThresholdExceeded,
@@ -329,6 +333,7 @@ export function metricData(batches: BatchOutcome[]): MetricDatum[] {
     return [
       { MetricName: 'RowsIngested', Unit: 'Count', Value: count(bs, (b) => b.rowsWritten), Dimensions: ds },
       { MetricName: 'RowsRejected', Unit: 'Count', Value: count(bs, (b) => b.rowsRejected), Dimensions: ds },
+      { MetricName: 'RowsBlank', Unit: 'Count', Value: count(bs, (b) => b.rowsBlank), Dimensions: ds },
       { MetricName: 'RejectRatio', Unit: 'None', Value: Math.max(...bs.map((b) => b.rejectRatio)), Dimensions: ds },
       { MetricName: 'SchemaDrift', Unit: 'Count', Value: count(bs, drifted), Dimensions: ds },
       {
