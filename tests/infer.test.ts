@@ -306,6 +306,31 @@ describe('landfall infer drafts contracts from samples', () => {
     expect(stdout).toContain('of them from the middle and end of the file');
   }, 60_000);
 
+  it('--rows all decides on every record: a value the samples miss widens the type, an empty one makes it nullable', async () => {
+    const dir = await tempDir();
+    const src = await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'), 'utf8');
+    const [header, ...lines] = src.trimEnd().split('\n');
+    const body: string[] = [];
+    while (body.length * 41 < 20 * 1024 * 1024) body.push(...lines);
+    // Just past the 16 MB head, before the first middle piece: one fraction, and one click without an app.
+    const at = Math.ceil((16.2 * 1024 * 1024) / (src.length / lines.length));
+    body[at] = body[at].replace(/,[01]$/, ',0.5');
+    body[at + 1] = body[at + 1].replace(/^(\d+),\d+,/, '$1,,');
+    const file = join(dir, 'clicks.csv');
+    await writeFile(file, `${header}\n${body.join('\n')}\n`);
+    const run = (...a: string[]) =>
+      promisify(execFile)(process.execPath, [BIN, 'infer', ...a, file], { maxBuffer: 1 << 20 });
+    const sampled = parseContract((await run()).stdout, 'clicks.yaml');
+    expect(sampled.columns.find((c) => c.name === 'is_attributed')?.type).toBe('int32');
+    expect(sampled.columns.find((c) => c.name === 'app')?.nullable).toBe(false);
+    const { stdout } = await run('--rows', 'all');
+    const whole = parseContract(stdout, 'clicks.yaml');
+    expect(whole.columns.find((c) => c.name === 'is_attributed')?.type).toBe('float64');
+    expect(whole.columns.find((c) => c.name === 'app')).toMatchObject({ type: 'int32', nullable: true });
+    expect(stdout).toContain(`# app: int32: all ${body.length - 1} non-empty values fit; 1 of ${body.length} empty`);
+    expect(stdout).toContain(`all ${body.length} records read`);
+  }, 120_000);
+
   it('the CLI writes the draft where asked, and refuses to overwrite', async () => {
     const out = await tempDir();
     const run = (...a: string[]) => promisify(execFile)(process.execPath, [BIN, 'infer', ...a]);

@@ -5,11 +5,27 @@ import { parseArgs } from 'node:util';
 import { columnName, inferContract, type InferSample, TAIL_BYTES } from '../contracts/inferContract.ts';
 import { parseContract } from '../contracts/loadContracts.ts';
 import { openSource } from '../ingest/sourceStream.ts';
+import { scanEvidence } from '../decode/evidence.ts';
+import { isTranscoded, transcode } from '../csv/transcode.ts';
 
 const SAMPLE_BYTES = 16 * 1024 * 1024;
 /** Ranged reads past the head of a large plain file: this many pieces from its middle, of this size each. */
 const MIDDLE_PIECES = 4;
 const MIDDLE_BYTES = 256 * 1024;
+
+/** Passes the bytes on, saying on stderr every 256 MB how far a whole-file scan has come. */
+async function* counted(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let bytes = 0;
+  let next = 256 * 1024 * 1024;
+  for await (const c of chunks) {
+    bytes += c.length;
+    if (bytes >= next) {
+      process.stderr.write(`infer --rows all: ${Math.round(bytes / 1024 / 1024)} MB read\n`);
+      next += 256 * 1024 * 1024;
+    }
+    yield c;
+  }
+}
 
 /** `landfall infer FILE`: drafts a contract from the first rows of a file (plain or gzip). */
 export async function infer(args: string[]): Promise<number> {
@@ -61,11 +77,22 @@ export async function infer(args: string[]): Promise<number> {
       await fh.close();
     }
   }
-  const { yaml, rowsSampled } = inferContract(sample, {
-    dataset,
-    fileName: name,
-    maxRows: Number(values.rows),
-  });
+  const all = values.rows === 'all';
+  const maxRows = all ? 10_000 : Number(values.rows);
+  if (!Number.isInteger(maxRows) || maxRows < 1)
+    throw new Error(`--rows takes a number of rows or "all", not "${values.rows}"`);
+  let { yaml, rowsSampled } = inferContract(sample, { dataset, fileName: name, maxRows });
+  if (all) {
+    // Every record, read under the first draft: the types, nullability and key are decided on the whole file.
+    const first = parseContract(yaml, `${dataset}.yaml`);
+    const source = openSource(createReadStream(file, { highWaterMark: 1 << 20 }), {
+      compression: 'none',
+      storedBytes: 0,
+    });
+    const encoding = first.dialect.encoding;
+    const evidence = await scanEvidence(first, counted(isTranscoded(encoding) ? transcode(source, encoding) : source));
+    ({ yaml, rowsSampled } = inferContract({ ...sample, evidence }, { dataset, fileName: name, maxRows }));
+  }
   parseContract(yaml, `${dataset}.yaml`); // the draft must at least be a valid contract
   if (values.out) {
     const target = join(values.out, `${dataset}.yaml`);

@@ -12,7 +12,7 @@ usage:
   landfall run   [--lake DIR] [--dataset NAME] PATH...   drop files (or folders) into the landing zone and ingest them
   landfall query [--lake DIR] [--format table|csv|json] "SQL"
                                                     SQL on DuckDB; raw.<dataset> is a view over published Parquet
-  landfall infer [--dataset NAME] [--rows N] [--out DIR] FILE
+  landfall infer [--dataset NAME] [--rows N|all] [--out DIR] FILE
                                                     draft a contract from the first rows of a file (plain or gzip)
   landfall replay [--lake DIR | --state-machine ARN] DATASET BATCH
                                                     run a batch's pipeline again (after a failed run): locally, or as a new

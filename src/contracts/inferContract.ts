@@ -305,6 +305,26 @@ export interface InferSample {
   middle?: Uint8Array[];
   /** The file's last bytes, when the head does not reach the end, read from their first line break: rows, footer. */
   tail?: Uint8Array | null;
+  /** Every record of the file read under a first draft (--rows all): what the columns are decided on instead. */
+  evidence?: Evidence;
+}
+
+/** One column over a whole file (src/decode/evidence.ts: scanEvidence). */
+export interface ColumnEvidence {
+  /** The first values, as written. */
+  values: string[];
+  /** Distinct values the first draft's type refused (up to a thousand). */
+  refused: string[];
+  empty: number;
+  /** Whether every value is distinct (id-like columns; null when not tracked or too many to tell). */
+  unique: boolean | null;
+}
+
+export interface Evidence {
+  /** Records of the table's width after the header (blank ones aside). */
+  rows: number;
+  blank: number;
+  columns: ColumnEvidence[];
 }
 
 /** Leading records looked at for a preamble, header rows told apart from data, trailing records for a footer. */
@@ -363,6 +383,7 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     complete: raw.complete,
     middle: raw.middle?.map((m) => fromLineStart(toUtf8(m))),
     tail: raw.tail ? fromLineStart(toUtf8(raw.tail)) : null,
+    evidence: raw.evidence,
   };
   const guess = guessDialect(sample.head, sample.complete);
   const { delimiter, quote, escape: esc, skipInitialSpace } = guess;
@@ -525,10 +546,19 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
   const names = headerNames(texts);
   if (rowNames && !names.includes('row_name')) names[0] = 'row_name';
   const notes: string[] = [];
-  const valuesOf = (i: number) => data.map((r) => r[i]).filter((v): v is string => v !== null);
+  // With a whole-file scan (--rows all), each column's first values and every value the first draft refused stand
+  // in for the sample, and the counts are the file's.
+  const ev = sample.evidence && sample.evidence.columns.length === names.length ? sample.evidence : null;
+  const valuesOf = (i: number) =>
+    ev
+      ? [...ev.columns[i].values, ...ev.columns[i].refused]
+      : data.map((r) => r[i]).filter((v): v is string => v !== null);
+  const seen = ev ? ev.rows : data.length;
   const numbers = guessNumberFormat(names.map((_, i) => valuesOf(i)));
   const columns = names.map((name, i) => {
     const values = valuesOf(i);
+    const empty = ev ? ev.columns[i].empty : data.length - values.length;
+    const filledCount = seen - empty;
     const col: Record<string, unknown> = { name };
     if (header && name !== texts[i]) col.header = texts[i];
     const written = numbers.columns[i];
@@ -537,23 +567,26 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     if ('format' in guess && guess.format) col.format = guess.format;
     if (written?.currency) col.currency = written.currency;
     if (written?.percent) col.percent = true;
-    if (values.length === data.length && data.length > 0) col.nullable = false;
-    const empty = data.length - values.length;
+    if (empty === 0 && seen > 0) col.nullable = false;
+    const what = ev ? 'values' : 'sampled values';
     const evidence = !values.length
       ? 'no value in the sample'
       : guess.type === 'string'
-        ? `no narrower type fits all ${values.length} non-empty sampled values`
-        : `all ${values.length} non-empty sampled values fit`;
+        ? `no narrower type fits all ${filledCount} non-empty ${what}`
+        : `all ${filledCount} non-empty ${what} fit`;
     const how =
       'format' in guess && guess.format
         ? ` (${[guess.format].flat().join(' or ')})`
         : written
           ? ` (${written.how})`
           : '';
-    notes.push(`${name}: ${guess.type}${how}: ${evidence}${empty ? `; ${empty} of ${data.length} empty` : ''}`);
+    notes.push(`${name}: ${guess.type}${how}: ${evidence}${empty ? `; ${empty} of ${seen} empty` : ''}`);
     return col;
   });
-  const unique = (i: number) => new Set(data.map((r) => r[i])).size === data.length && data.every((r) => r[i] !== null);
+  const unique = (i: number) =>
+    ev
+      ? ev.columns[i].unique === true && ev.columns[i].empty === 0
+      : new Set(data.map((r) => r[i])).size === data.length && data.every((r) => r[i] !== null);
   const keyIndex = names.findIndex((n, i) => (n === 'id' || n.endsWith('_id')) && unique(i));
   const dialect = {
     ...(encoding !== 'utf-8' ? { encoding } : {}),
@@ -610,15 +643,19 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
       ...(keyIndex >= 0 ? { key: [names[keyIndex]] } : {}),
       quality: { maxRejectRatio: 0.01, minRows: DRAFT_MIN_ROWS },
     },
-    data.length,
+    seen,
     {
       top: {
         ...(Object.keys(dialect).length ? { dialect: said } : {}),
-        columns: `${Object.keys(dialect).length ? `${data.length} records sampled` : said}${
-          blank ? `; ${blank} blank records (every field empty) left out of the evidence` : ''
+        columns: `${Object.keys(dialect).length ? '' : `${said}; `}${ev ? `all ${seen} records read` : `${data.length} records sampled`}${
+          (ev ? ev.blank : blank)
+            ? `; ${ev ? ev.blank : blank} blank records (every field empty) left out of the evidence`
+            : ''
         }${extra.length ? `; ${extra.length} of them from the middle and end of the file` : ''}`,
         ...(keyIndex >= 0
-          ? { key: `${names[keyIndex]} is unique and never empty in the ${data.length} sampled records` }
+          ? {
+              key: `${names[keyIndex]} is unique and never empty in the ${seen} ${ev ? 'records of the file' : 'sampled records'}`,
+            }
           : {}),
         quality: `the reject alarm needs ${DRAFT_MIN_ROWS} records before a ratio means anything (or every record rejected)`,
       },
