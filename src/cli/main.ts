@@ -10,6 +10,8 @@ const USAGE = `landfall: CSV files in, a typed, queryable Parquet lake out (loca
 
 usage:
   landfall run   [--lake DIR] [--dataset NAME] PATH...   drop files (or folders) into the landing zone and ingest them
+  landfall watch [--lake DIR] [--settle MS] FOLDER...  a drop folder: files copied in land as dropped into the bucket
+                                                    (once unchanged for --settle ms, default 2000; each once)
   landfall query [--lake DIR] [--format table|csv|json] "SQL"
                                                     SQL on DuckDB; raw.<dataset> is a view over published Parquet
   landfall infer [--dataset NAME] [--rows N|all] [--out DIR] FILE
@@ -51,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
         return await run(rest);
       case 'query':
         return await query(rest);
+      case 'watch': {
+        const { watch } = await import('./watch.ts');
+        return await watch(rest);
+      }
       case 'bench':
         return await bench(rest);
       case 'scale':
