@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
-import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
-import { openLocalLake } from '../wiring/local.ts';
-import { formatResult, type OutputFormat } from './format.ts';
-import { LocalPipelineRunner, waitingFor } from './pipelineRunner.ts';
+import type { OutputFormat } from './format.ts';
 import { commonOptions, lakeOptions, reportOutcomes } from './options.ts';
-import { expandPaths } from './runFiles.ts';
+
+// Each command loads what it needs when it runs (DuckDB, the AWS SDK, the lake): `landfall help` loads none of it.
+const lakeModules = async () => ({
+  ...(await import('../wiring/local.ts')),
+  ...(await import('./pipelineRunner.ts')),
+  ...(await import('./runFiles.ts')),
+});
 
 const USAGE = `landfall: CSV files in, a typed, queryable Parquet lake out (locally: no AWS account, no Docker, no network)
 
@@ -106,11 +109,12 @@ async function run(args: string[]): Promise<number> {
     options: { ...commonOptions, dataset: { type: 'string' } },
   });
   if (!positionals.length) throw new Error('name at least one file or folder to ingest');
+  const { openLocalLake, expandPaths, LocalPipelineRunner } = await lakeModules();
   const lake = await openLocalLake(lakeOptions(values));
   const files = await expandPaths(positionals);
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const pipeline = await LocalPipelineRunner.open(lake);
-  let result: Awaited<ReturnType<LocalPipelineRunner['run']>>;
+  let result: Awaited<ReturnType<(typeof pipeline)['run']>>;
   try {
     result = await pipeline.run(files, values.dataset, say);
     for (const l of await pipeline.freshness()) say(l);
@@ -122,6 +126,7 @@ async function run(args: string[]): Promise<number> {
 
 async function maintain(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { lake: commonOptions.lake, contracts: commonOptions.contracts } });
+  const { openLocalLake, LocalPipelineRunner } = await lakeModules();
   const lake = await openLocalLake({ root: values.lake, contractsDir: values.contracts });
   const runner = await LocalPipelineRunner.open(lake);
   try {
@@ -143,6 +148,9 @@ async function query(args: string[]): Promise<number> {
   if (!['table', 'csv', 'json'].includes(format))
     throw new Error(`--format must be table, csv or json, not "${format}"`);
   if (positionals.length !== 1) throw new Error('give the SQL as one argument, in quotes');
+  const { openLocalLake, waitingFor } = await lakeModules();
+  const { DuckDbEngine } = await import('../adapters/local/DuckDbEngine.ts');
+  const { formatResult } = await import('./format.ts');
   const lake = await openLocalLake(lakeOptions(values));
   const engine = await DuckDbEngine.open(lake.root, {
     onWait: waitingFor(lake.root),
