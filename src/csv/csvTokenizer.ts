@@ -343,6 +343,19 @@ export class CsvTokenizer {
   }
 }
 
+/** A record of only delimiters (every field empty and unquoted: a spreadsheet's trailing ,,,,, lines). */
+export function isBlankRecord(fieldCount: number, recStart: number, recEnd: number): boolean {
+  return fieldCount > 1 && recEnd - recStart === fieldCount - 1;
+}
+
+/** The field count without an empty, unquoted last field: a record ended by a delimiter (dialect.trailingDelimiter). */
+export function withoutTrailingEmpty(tok: CsvTokenizer, fieldCount: number): number {
+  const last = fieldCount - 1;
+  return fieldCount > 1 && tok.kinds[last] === FieldKind.Plain && tok.starts[last] === tok.ends[last]
+    ? last
+    : fieldCount;
+}
+
 /** Copies a quoted field's content without its escapes into `out`; returns the length. */
 export function unescapeField(
   buf: Uint8Array,

@@ -9,7 +9,15 @@ import {
   type TemporalBuilder,
 } from './columnBuilders.ts';
 import type { NumberFormat } from '../csv/numbers.ts';
-import { CsvTokenizer, FieldKind, RecordProblem, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
+import {
+  CsvTokenizer,
+  FieldKind,
+  isBlankRecord,
+  RecordProblem,
+  unescapeField,
+  withoutTrailingEmpty,
+  type RecordSink,
+} from '../csv/csvTokenizer.ts';
 import { headerDrift } from '../contracts/drift.ts';
 import { BomProbe } from '../csv/bomProbe.ts';
 import { BrokenHeaderError, HeaderMismatchError } from './errors.ts';
@@ -215,15 +223,9 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
       this.stats.blankLines++;
       return;
     }
-    const blank = nf > 1 && recEnd - recStart === nf - 1;
+    const blank = isBlankRecord(nf, recStart, recEnd);
     // A delimiter after every record: the empty field after the last one is not a field.
-    if (
-      this.trailingDelimiter &&
-      nf > 1 &&
-      tok.kinds[nf - 1] === FieldKind.Plain &&
-      tok.starts[nf - 1] === tok.ends[nf - 1]
-    )
-      nf--;
+    if (this.trailingDelimiter) nf = withoutTrailingEmpty(tok, nf);
     if (this.headerRowsLeft > 0) {
       this.readHeader(buf, tok, nf);
       return;

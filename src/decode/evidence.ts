@@ -1,6 +1,13 @@
 import type { Contract } from '../contracts/contract.ts';
 import type { ColumnEvidence, Evidence } from '../contracts/inferContract.ts';
-import { CsvTokenizer, FieldKind, type RecordSink, unescapeField } from '../csv/csvTokenizer.ts';
+import {
+  CsvTokenizer,
+  FieldKind,
+  isBlankRecord,
+  type RecordSink,
+  unescapeField,
+  withoutTrailingEmpty,
+} from '../csv/csvTokenizer.ts';
 import { FooterHold } from '../csv/footerHold.ts';
 import { createColumnBuilder, numberFormatOf, StringBuilder } from './columnBuilders.ts';
 
@@ -39,26 +46,21 @@ export async function scanEvidence(contract: Contract, chunks: AsyncIterable<Uin
     }),
   );
   let rows = 0;
-  let blank = 0;
+  let blanks = 0;
   let headerLeft = d.header ? d.headerRows : 0;
   const text = new TextDecoder();
   const scratch = { buf: new Uint8Array(1 << 16) };
   const sink: RecordSink = {
     record(buf, tok, nf, recStart, recEnd) {
       if (nf === 1 && recEnd === recStart && width > 1) return;
-      if (
-        d.trailingDelimiter &&
-        nf > 1 &&
-        tok.kinds[nf - 1] === FieldKind.Plain &&
-        tok.starts[nf - 1] === tok.ends[nf - 1]
-      )
-        nf--;
+      const blank = isBlankRecord(nf, recStart, recEnd);
+      if (d.trailingDelimiter) nf = withoutTrailingEmpty(tok, nf);
       if (headerLeft > 0) {
         headerLeft--;
         return;
       }
-      if (nf > 1 && recEnd - recStart === nf - 1) {
-        blank++;
+      if (blank) {
+        blanks++;
         return;
       }
       if (nf !== width) return;
@@ -129,7 +131,7 @@ export async function scanEvidence(contract: Contract, chunks: AsyncIterable<Uin
   tok.end();
   return {
     rows,
-    blank,
+    blank: blanks,
     columns: columns.map(({ values, refused, empty, unique, seen }) => ({
       values,
       refused,
