@@ -266,3 +266,30 @@ describe('exactly-once effect and file sizing', () => {
     ).toBe(true);
   });
 });
+
+describe('encodings chosen from the data', () => {
+  it('stores timestamps too varied for a dictionary as deltas, and DuckDB reads the same instants back', async () => {
+    const lake = await tempLake();
+    const source = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
+    const r = await ingestFile(lake, source, 'ad_clicks');
+    const conn = await duck();
+    const files = sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)));
+    const encodings = await rows(
+      conn,
+      `SELECT path_in_schema AS col, string_agg(DISTINCT encodings, '; ') AS enc FROM parquet_metadata(${files}) GROUP BY 1`,
+    );
+    const of = (c: string) => encodings.find((e) => e.col === c)?.enc;
+    expect(of('click_time')).toContain('DELTA_BINARY_PACKED');
+    // Few distinct values: a dictionary still pays.
+    expect(of('is_attributed')).toContain('RLE_DICTIONARY');
+    const [landed] = await rows(
+      conn,
+      `SELECT sum(epoch_us(click_time))::HUGEINT::VARCHAR AS c, sum(epoch_us(attributed_time))::HUGEINT::VARCHAR AS a FROM read_parquet(${files})`,
+    );
+    const [golden] = await rows(
+      conn,
+      `SELECT sum(epoch_us(click_time))::HUGEINT::VARCHAR AS c, sum(epoch_us(attributed_time))::HUGEINT::VARCHAR AS a FROM read_csv('${source}', header = true)`,
+    );
+    expect(landed).toEqual(golden);
+  });
+});

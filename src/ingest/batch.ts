@@ -403,6 +403,7 @@ async function convertRun(
   const lineage = { batchId: batch.batchId, sourceKey: info.key, ingestedAtMicros: started.getTime() * 1000 };
   let rowGroupRows = 0;
   let plain: string[] | undefined;
+  const timestampColumns = new Set(contract.columns.filter((c) => c.type === 'timestamp').map((c) => c.name));
   const rowGroupBatches = rowGroupBatchesFor(schema.fields.length, ctx.settings.rowGroupBatches);
   const writer = new RollingParquetWriter(ctx.lake, {
     keyFor: (n) => `${stage}${runTag}-${pad(n, 4)}.parquet`,
@@ -411,7 +412,9 @@ async function convertRun(
     tuning: () => ({
       rowGroupRows: rowGroupRows * rowGroupBatches,
       plainColumns: plain,
-      deltaColumns: [SOURCE_LINE],
+      // Timestamps too varied for a dictionary are stored as deltas: 8-byte microseconds packed to the bits their
+      // differences need (the TalkingData sample's click_time: 587 KB -> 477 KB, DuckDB's plain zstd: 497 KB).
+      deltaColumns: [SOURCE_LINE, ...(plain ?? []).filter((c) => timestampColumns.has(c))],
       noStatisticsColumns: [BATCH_ID, SOURCE_KEY],
       metadata: {
         'landfall.batch_id': batch.batchId,
