@@ -8,7 +8,7 @@ const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
 
 /** Behaviour of the benchmark only (timings are machine-dependent and never asserted). */
 describe('landfall bench', () => {
-  it('converts both inputs with Landfall and DuckDB at each thread count and reports matching outputs and ratios as JSON', async () => {
+  it('converts the three inputs with Landfall and DuckDB at each thread count and reports matching outputs and ratios as JSON', async () => {
     const dir = await tempDir();
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -18,6 +18,8 @@ describe('landfall bench', () => {
         '--events-mb',
         '3',
         '--wide-mb',
+        '2',
+        '--clicks-mb',
         '2',
         '--threads',
         '1,2',
@@ -46,6 +48,8 @@ describe('landfall bench', () => {
       'events/2',
       'wide-300/1',
       'wide-300/2',
+      'clicks/1',
+      'clicks/2',
     ]);
     for (const r of report.results) {
       expect(r.landfall.rows).toBeGreaterThanOrEqual(1000);

@@ -118,6 +118,50 @@ export const WIDE: BenchDataset = {
     }),
 };
 
+/**
+ * The click log: eight narrow columns shaped like TalkingData's (ip, app, device, os, channel as integers with their
+ * skew, the click time rising with jitter, an install time for one click in four hundred, the install flag).
+ */
+const CLICK_COLUMNS = ['ip', 'app', 'device', 'os', 'channel', 'click_time', 'attributed_time', 'is_attributed'];
+export const CLICKS: BenchDataset = {
+  name: 'clicks',
+  dataset: 'bench_clicks',
+  contract: `dataset: bench_clicks
+description: Generated click log for the benchmark (narrow, integers and timestamps, as TalkingData's).
+columns:
+  - { name: ip, type: int32, nullable: false }
+  - { name: app, type: int32, nullable: false }
+  - { name: device, type: int32, nullable: false }
+  - { name: os, type: int32, nullable: false }
+  - { name: channel, type: int32, nullable: false }
+  - { name: click_time, type: timestamp, nullable: false }
+  - { name: attributed_time, type: timestamp }
+  - { name: is_attributed, type: int32, nullable: false }
+`,
+  duckColumns: `{'ip': 'INTEGER', 'app': 'INTEGER', 'device': 'INTEGER', 'os': 'INTEGER', 'channel': 'INTEGER', 'click_time': 'TIMESTAMP', 'attributed_time': 'TIMESTAMP', 'is_attributed': 'INTEGER'}`,
+  columns: CLICK_COLUMNS,
+  generate: (path, bytes) => {
+    let t = Date.UTC(2017, 10, 6, 14);
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+    return writeRows(path, bytes, CLICK_COLUMNS.join(','), (r) => {
+      t += r.int(0, 40);
+      const click = t - r.int(0, 600) * 1000;
+      const installed = r.next() < 0.0025;
+      const skew = (n: number) => Math.floor(n * r.next() ** 3);
+      return [
+        r.int(1, 370_000),
+        skew(700),
+        skew(3_500),
+        skew(800),
+        r.int(0, 500),
+        iso(click),
+        installed ? iso(click + r.int(1, 86_400) * 1000) : '',
+        installed ? 1 : 0,
+      ].join(',');
+    });
+  },
+};
+
 /** Writes rows of `row()` after `header` until about `bytes` (deterministic); reuses an existing file of that size. */
 async function writeRows(path: string, bytes: number, header: string, row: (r: Random) => string): Promise<number> {
   const existing = await stat(path).catch(() => null);

@@ -6,11 +6,13 @@ import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestObject } from '../ingest/ingestObject.ts';
 import { openLocalLake, ingestContext } from '../wiring/local.ts';
-import { EVENTS, WIDE } from './benchData.ts';
+import { CLICKS, EVENTS, WIDE } from './benchData.ts';
 import { peakRssBytes } from './peakRss.ts';
 
 const [engine, file, workDir, threads, name] = process.argv.slice(2);
-const spec = [EVENTS, WIDE].find((d) => d.name === name) ?? EVENTS;
+const found = [EVENTS, WIDE, CLICKS].find((d) => d.name === name);
+if (!found) throw new Error(`no benchmark input named "${name}"`);
+const spec = found;
 
 let timed: number | undefined;
 

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bytes } from '../cli/format.ts';
-import { EVENTS, WIDE, type BenchDataset } from './benchData.ts';
+import { CLICKS, EVENTS, WIDE, type BenchDataset } from './benchData.ts';
 
 export interface RunResult {
   engine: 'landfall' | 'duckdb';
@@ -107,6 +107,8 @@ export interface BenchOptions {
   eventsMb: number;
   /** Size of the 300-column input in MB (0: skip it). */
   wideMb: number;
+  /** Size of the click-log input in MB (0: skip it). */
+  clicksMb: number;
   threads: number[];
   log: (s: string) => void;
 }
@@ -119,6 +121,7 @@ export async function runBenchmark(o: BenchOptions): Promise<PairResult[]> {
   const inputs = [
     { spec: EVENTS, mb: o.eventsMb },
     { spec: WIDE, mb: o.wideMb },
+    { spec: CLICKS, mb: o.clicksMb },
   ].filter((i) => i.mb > 0);
   for (const { spec, mb } of inputs) {
     const file = join(dir, `${spec.name}-${mb}mb.csv`);

@@ -28,7 +28,8 @@ usage:
   landfall invoke <LogicalId> [--event FILE] [--lake DIR] [--env-vars FILE]
                                                     run a function of template.yaml (or the state machine) as sam local invoke
                                                     would, without Docker, against the local lake
-  landfall bench [--events-mb 1024] [--wide-mb 256] [--threads 1,2] [--dir DIR] [--json] [--no-cold-start]
+  landfall bench [--events-mb 1024] [--wide-mb 256] [--clicks-mb 1024] [--threads 1,2] [--dir DIR] [--json]
+                 [--no-cold-start]
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
   landfall burst [--files 1000] [--datasets 13] [--within 60] [--merge-window 60] [--design queued|per-batch]
                  [--max-concurrency 10] [--json]
@@ -207,6 +208,7 @@ async function bench(args: string[]): Promise<number> {
     options: {
       'events-mb': { type: 'string', default: '1024' },
       'wide-mb': { type: 'string', default: '256' },
+      'clicks-mb': { type: 'string', default: '1024' },
       threads: { type: 'string', default: '1,2' },
       'no-cold-start': { type: 'boolean', default: false },
       dir: { type: 'string', default: '.landfall/bench' },
@@ -221,7 +223,7 @@ async function bench(args: string[]): Promise<number> {
     });
   const { runBenchmark, formatBenchmark, measureColdStart, machineInfo } = await import('../bench/runBenchmark.ts');
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  const mb = (name: 'events-mb' | 'wide-mb') => {
+  const mb = (name: 'events-mb' | 'wide-mb' | 'clicks-mb') => {
     const n = Number(values[name]);
     if (!(n >= 0)) throw new Error(`--${name} takes a size in MB (0 skips that input), not "${values[name]}"`);
     return n;
@@ -235,6 +237,7 @@ async function bench(args: string[]): Promise<number> {
     dir: values.dir,
     eventsMb: mb('events-mb'),
     wideMb: mb('wide-mb'),
+    clicksMb: mb('clicks-mb'),
     threads: list(values.threads, 'threads'),
     log,
   });
