@@ -55,11 +55,11 @@ export async function infer(args: string[]): Promise<number> {
     if (size >= SAMPLE_BYTES) break;
   }
   const head = Buffer.concat(parts);
-  const complete = size < SAMPLE_BYTES || (state.compression === 'none' && size >= (await stat(file)).size);
+  const total = (await stat(file)).size;
+  const complete = size < SAMPLE_BYTES || (state.compression === 'none' && size >= total);
   const sample: InferSample = { head, complete };
   if (!complete && state.compression === 'none') {
     // A large plain file: pieces of its middle and its end by ranged reads.
-    const total = (await stat(file)).size;
     const fh = await open(file, 'r');
     try {
       // At even offsets, so that UTF-16 text stays aligned; infer reads each from its first line break.

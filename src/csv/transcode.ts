@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { validUtf8Prefix } from './utf8.ts';
 
 /**
  * Encodings read by transcoding to UTF-8 before the CSV core (the core reads UTF-8, and Latin-1 itself): UTF-16
@@ -63,8 +63,7 @@ export function guessEncoding(sample: Uint8Array): 'utf-8' | 'latin1' | Transcod
   }
   if (n >= 4 && oddZero > n / 2 / 3 && evenZero === 0) return 'utf-16le';
   if (n >= 4 && evenZero > n / 2 / 3 && oddZero === 0) return 'utf-16be';
-  let end = sample.length;
-  while (end > 0 && sample.length - end < 4 && sample[end - 1] >= 0x80) end--;
-  if (isUtf8(sample.subarray(0, end))) return 'utf-8';
+  // 0 is also what a sample of at most four bytes, all of them a cut character's, gets: nothing shows it is not UTF-8.
+  if (validUtf8Prefix(sample) > 0 || (sample.length <= 4 && sample.every((b) => b >= 0x80))) return 'utf-8';
   return sample.some((b) => b >= 0x80 && b <= 0x9f) ? 'windows-1252' : 'latin1';
 }

@@ -33,8 +33,9 @@ import {
 import { compileTemporalFormat, parseDate, parseTimestampMicros, type TemporalFormat } from '../csv/temporal.ts';
 
 /** Why one value was refused; the decoder turns it into a quarantine reason naming line and column. */
-export type ValueProblem = { reason: RejectReason; message: string };
-export type RejectReason =
+export type ValueProblem = { reason: ValueRejectReason; message: string };
+/** Why a value is refused (record-level reasons: csvDecoder.ts RejectReason). */
+export type ValueRejectReason =
   | 'invalid-value'
   | 'null-not-allowed'
   | 'check-allowed'

@@ -1,5 +1,6 @@
 import { Int64, makeData, type Data } from 'apache-arrow';
-import { isUtf8 } from 'node:buffer';
+import { validUtf8Prefix } from '../csv/utf8.ts';
+import { NO_ROWS, type RowCounts } from '../lake/rowCounts.ts';
 import { columnFormats, type Contract } from '../contracts/contract.ts';
 import {
   createColumnBuilder,
@@ -7,6 +8,7 @@ import {
   StringBuilder,
   type ColumnBuilder,
   type TemporalBuilder,
+  type ValueRejectReason,
 } from './columnBuilders.ts';
 import type { NumberFormat } from '../csv/numbers.ts';
 import {
@@ -31,17 +33,7 @@ export interface DecodedBatch {
   sourceLines: Data<Int64>;
 }
 
-export type RejectReason =
-  | 'ragged-row'
-  | 'stray-quote'
-  | 'unterminated-quote'
-  | 'record-too-large'
-  | 'invalid-value'
-  | 'null-not-allowed'
-  | 'check-allowed'
-  | 'check-range'
-  | 'check-pattern'
-  | 'invalid-utf8';
+export type RejectReason = 'ragged-row' | 'stray-quote' | 'unterminated-quote' | 'record-too-large' | ValueRejectReason;
 
 export interface RejectedRecord {
   line: number;
@@ -53,24 +45,25 @@ export interface RejectedRecord {
   raw: Uint8Array;
 }
 
-export interface DecodeStats {
-  /** Records after the header: written, rejected or blank. */
-  rowsRead: number;
-  rowsWritten: number;
-  rowsRejected: number;
-  /** Records whose fields are all empty (only delimiters, as a spreadsheet's trailing ,,,,, lines): skipped. */
-  rowsBlank: number;
-  /** Empty lines (in a file of more than one column): skipped. */
-  blankLines: number;
-  commentLines: number;
-  /** Lines above the header skipped by dialect.skipLines. */
-  preambleLines: number;
+/** Row and line counts as the manifest has them (a decoder never sees the footer: footerLines stays 0 there). */
+export interface DecodeStats extends RowCounts {
   /** Columns with several formats: how many written values each format read (column -> format -> count). */
   formatsMatched: Record<string, Record<string, number>>;
   bytesRead: number;
   /** Header names as found in the file (null without a header row or for an empty file). */
   header: string[] | null;
   reordered: boolean;
+}
+
+/** The counts of a decoder that has read nothing yet. */
+export function emptyStats(): DecodeStats {
+  return {
+    ...NO_ROWS,
+    formatsMatched: {},
+    bytesRead: 0,
+    header: null,
+    reordered: false,
+  };
 }
 
 export interface DecodeOutput {
@@ -94,31 +87,9 @@ export interface DecoderOptions {
 
 const utf8 = new TextDecoder();
 
-/**
- * Length of the prefix of `buf` known to be valid UTF-8 (0 when it is not valid as a whole); a multi-byte
- * character cut at the end is left out, to per-value checks.
- */
-export function validUtf8Prefix(buf: Uint8Array): number {
-  let end = buf.length;
-  while (end > 0 && buf.length - end < 4 && buf[end - 1] >= 0x80) end--;
-  return isUtf8(buf.subarray(0, end)) ? end : 0;
-}
-
 /** The TypeScript implementation: a byte tokenizer feeding typed column builders. */
 export class JsCsvDecoder implements CsvDecoder, RecordSink {
-  readonly stats: DecodeStats = {
-    rowsRead: 0,
-    rowsWritten: 0,
-    rowsRejected: 0,
-    rowsBlank: 0,
-    blankLines: 0,
-    commentLines: 0,
-    preambleLines: 0,
-    formatsMatched: {},
-    bytesRead: 0,
-    header: null,
-    reordered: false,
-  };
+  readonly stats: DecodeStats = emptyStats();
   private readonly tok: CsvTokenizer;
   /** Per contract column with several formats, the written values each format read (null: one format). */
   private readonly formatCounts: (number[] | null)[];
@@ -209,7 +180,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   }
 
   private take(): DecodeOutput {
-    this.stats.formatsMatched = formatsMatched(this.contract, this.formatCounts);
+    if (this.formatCounts.some((c) => c)) this.stats.formatsMatched = formatsMatched(this.contract, this.formatCounts);
     const o = this.out;
     this.out = { batches: [], rejects: [] };
     return o;

@@ -8,6 +8,7 @@ import {
   unescapeField,
   withoutTrailingEmpty,
 } from '../csv/csvTokenizer.ts';
+import { BomProbe } from '../csv/bomProbe.ts';
 import { FooterHold } from '../csv/footerHold.ts';
 import { createColumnBuilder, numberFormatOf, StringBuilder } from './columnBuilders.ts';
 
@@ -121,12 +122,16 @@ export async function scanEvidence(contract: Contract, chunks: AsyncIterable<Uin
     sink,
   );
   const footer = d.footerLines ? new FooterHold(d.footerLines, d.delimiter.charCodeAt(0)) : null;
-  let first = true;
-  for await (let chunk of chunks) {
-    if (first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-    first = false;
-    for (const piece of footer ? footer.push(chunk) : [chunk]) tok.push(piece);
+  const bom = new BomProbe(d.bom === 'keep');
+  const feed = (bytes: Uint8Array) => {
+    for (const piece of footer ? footer.push(bytes) : [bytes]) tok.push(piece);
+  };
+  for await (const chunk of chunks) {
+    const start = bom.take(chunk);
+    if (start) feed(start.bytes);
   }
+  const held = bom.rest();
+  if (held) feed(held);
   footer?.end();
   tok.end();
   return {

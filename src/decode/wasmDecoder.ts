@@ -9,10 +9,10 @@ import {
   type ColumnBuilder,
 } from './columnBuilders.ts';
 import {
+  emptyStats,
   fileHeader,
   formatsMatched,
   matchHeader,
-  validUtf8Prefix,
   type CsvDecoder,
   type DecodeOutput,
   type DecodeStats,
@@ -20,6 +20,7 @@ import {
 } from './csvDecoder.ts';
 import { FieldKind, unescapeField } from '../csv/csvTokenizer.ts';
 import { BomProbe } from '../csv/bomProbe.ts';
+import { validUtf8Prefix } from '../csv/utf8.ts';
 import { joinHeaderRows } from '../csv/headerRows.ts';
 import { BrokenHeaderError } from './errors.ts';
 import { overlongStart, REJECT_MESSAGES, type SkippedLine, skipLine } from '../csv/rejectMessages.ts';
@@ -45,19 +46,7 @@ export interface WasmDecoderOptions extends DecoderOptions {
  * reject codes into the same reasons and messages as the reference decoder (JsCsvDecoder).
  */
 export class WasmCsvDecoder implements CsvDecoder {
-  readonly stats: DecodeStats = {
-    rowsRead: 0,
-    rowsWritten: 0,
-    rowsRejected: 0,
-    rowsBlank: 0,
-    blankLines: 0,
-    commentLines: 0,
-    preambleLines: 0,
-    formatsMatched: {},
-    bytesRead: 0,
-    header: null,
-    reordered: false,
-  };
+  readonly stats: DecodeStats = emptyStats();
   private readonly core: CsvCore;
   private readonly types: DataType[];
   private readonly kinds: number[];
@@ -216,12 +205,13 @@ export class WasmCsvDecoder implements CsvDecoder {
     s.blankLines = core.statBlankLines();
     s.commentLines = core.statCommentLines();
     s.preambleLines = core.statPreambleLines();
-    s.formatsMatched = formatsMatched(
-      this.contract,
-      this.contract.columns.map((col, c) =>
-        this.multiFormat.includes(c) ? columnFormats(col).map((_, k) => core.formatCount(c, k)) : null,
-      ),
-    );
+    if (this.multiFormat.length)
+      s.formatsMatched = formatsMatched(
+        this.contract,
+        this.contract.columns.map((col, c) =>
+          this.multiFormat.includes(c) ? columnFormats(col).map((_, k) => core.formatCount(c, k)) : null,
+        ),
+      );
     const o = this.out;
     this.out = { batches: [], rejects: [] };
     return o;

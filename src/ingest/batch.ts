@@ -29,6 +29,7 @@ import { isGzip, openSource } from './sourceStream.ts';
 import { batchContract, evolveContract, headerDrift, type BatchDrift } from '../contracts/drift.ts';
 import { WasmCsvDecoder } from '../decode/wasmDecoder.ts';
 import { FooterHold } from '../csv/footerHold.ts';
+import type { RowCounts } from '../lake/rowCounts.ts';
 import { isTranscoded, TranscodeError, transcode } from '../csv/transcode.ts';
 import { plainColumns, rowGroupBatchesFor } from '../parquet/writerTuning.ts';
 
@@ -72,18 +73,7 @@ export interface BatchRecord {
   drift?: BatchDrift;
 }
 
-interface Counts {
-  rowsRead: number;
-  rowsWritten: number;
-  rowsRejected: number;
-  rowsBlank: number;
-  blankLines: number;
-  commentLines: number;
-  preambleLines: number;
-  footerLines: number;
-}
-
-export interface RunRecord extends Counts {
+export interface RunRecord extends RowCounts {
   /** Columns with several formats: the written values each format read. */
   formatsMatched?: Record<string, Record<string, number>>;
   /** Staged keys, in order. */
@@ -669,7 +659,7 @@ export async function publishBatch(
   }
   const parts = runs.map((r) => r.quarantine).filter((q): q is OutputFile => q !== null);
   const quarantine = await joinQuarantine(ctx.lake, parts, quarantineKey(batch.dataset, ingestDate, batch.batchId));
-  const sum = (k: keyof Counts) => runs.reduce((n, r) => n + r[k], 0);
+  const sum = (k: keyof RowCounts) => runs.reduce((n, r) => n + r[k], 0);
   const rejectsByReason: Record<string, number> = {};
   for (const r of runs)
     for (const [k, v] of Object.entries(r.rejectsByReason)) rejectsByReason[k] = (rejectsByReason[k] ?? 0) + v;

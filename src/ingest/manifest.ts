@@ -4,6 +4,7 @@ import { ReconciliationError } from './errors.ts';
 import type { BatchDrift } from '../contracts/drift.ts';
 import type { OutputFile } from '../parquet/RollingParquetWriter.ts';
 import { LINEAGE } from '../lake/layout.ts';
+import type { RowCounts } from '../lake/rowCounts.ts';
 
 export type BatchStatus =
   /** Converted: rows are in raw Parquet or in quarantine. */
@@ -13,7 +14,7 @@ export type BatchStatus =
   /** No contract claims the file: quarantined whole. */
   | 'unmatched';
 
-export interface Manifest {
+export interface Manifest extends RowCounts {
   manifestVersion: 1;
   batchId: string;
   dataset: string;
@@ -24,18 +25,6 @@ export interface Manifest {
   ingestDate: string;
   startedAt: string;
   finishedAt: string;
-  /** Records after the header: rowsRead = rowsWritten + rowsRejected + rowsBlank. */
-  rowsRead: number;
-  rowsWritten: number;
-  rowsRejected: number;
-  /** Records whose every field is empty (a spreadsheet's trailing ,,,,, lines): skipped, not rows of nulls. */
-  rowsBlank: number;
-  /** Empty lines, skipped. */
-  blankLines: number;
-  commentLines: number;
-  /** Lines above the header (dialect.skipLines) and at the end (dialect.footerLines), skipped. */
-  preambleLines: number;
-  footerLines: number;
   rejectsByReason: Record<string, number>;
   /** Date and timestamp columns with several formats: how many written values each format read. */
   formatsMatched?: Record<string, Record<string, number>>;

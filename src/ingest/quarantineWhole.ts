@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Contract } from '../contracts/contract.ts';
 import { manifestKey, quarantineWholeKey } from '../lake/layout.ts';
+import { NO_ROWS } from '../lake/rowCounts.ts';
 import type { ObjectInfo } from '../ports.ts';
 import type { IngestContext, IngestResult } from './context.ts';
 import { readManifest, schemaOf, type Manifest } from './manifest.ts';
@@ -45,14 +46,7 @@ export async function quarantineWhole(ctx: IngestContext, whole: WholeObject): P
     ingestDate,
     startedAt: started.toISOString(),
     finishedAt: ctx.now().toISOString(),
-    rowsRead: 0,
-    rowsWritten: 0,
-    rowsRejected: 0,
-    rowsBlank: 0,
-    blankLines: 0,
-    commentLines: 0,
-    preambleLines: 0,
-    footerLines: 0,
+    ...NO_ROWS,
     rejectsByReason: {},
     rejectRatio: 0,
     maxRejectRatio: contract?.quality.maxRejectRatio ?? 0,

@@ -6,6 +6,7 @@ import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
 import type { Contract } from '../contracts/contract.ts';
 import { readManifest } from '../ingest/manifest.ts';
 import { manifestKey } from '../lake/layout.ts';
+import { NO_ROWS } from '../lake/rowCounts.ts';
 import { ASL_FILE, LOCAL_SUBSTITUTIONS, substituteDefinition } from '../adapters/local/localPipeline.ts';
 import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
@@ -415,14 +416,9 @@ async function simulate(
         source: { key: file.key, size: file.bytes, etag: batchId, bucket: 'landfall-landing-sim', compression: 'none' },
         startedAt: new Date(sim.now()).toISOString(),
         finishedAt: new Date(sim.now()).toISOString(),
+        ...NO_ROWS,
         rowsRead: rows,
         rowsWritten: rows,
-        rowsRejected: 0,
-        rowsBlank: 0,
-        blankLines: 0,
-        commentLines: 0,
-        preambleLines: 0,
-        footerLines: 0,
         rejectsByReason: {},
         rejectRatio: 0,
         maxRejectRatio: contract.quality.maxRejectRatio,
