@@ -26,6 +26,7 @@ const ALLOWED: Record<string, string[] | '*'> = {
   sim: ['adapters/local', 'contracts', 'flow', 'ingest', 'lake', 'pipeline', 'ports.ts'],
   wiring: ['adapters/aws', 'adapters/local', 'contracts', 'flow', 'ingest', 'lake', 'pipeline', 'ports.ts'],
   functions: ['contracts', 'flow', 'ingest', 'lake', 'pipeline', 'ports.ts', 'wiring'],
+  report: ['adapters/local', 'contracts', 'ingest', 'lake', 'pipeline', 'ports.ts', 'wiring'],
   cli: '*',
   bench: '*',
   demo: '*',

@@ -15,6 +15,9 @@ usage:
   landfall run   [--lake DIR] [--dataset NAME] PATH...   drop files (or folders) into the landing zone and ingest them
   landfall watch [--lake DIR] [--settle MS] FOLDER...  a drop folder: files copied in land as dropped into the bucket
                                                     (once unchanged for --settle ms, default 2000; each once)
+  landfall report [--lake DIR] [--out FILE] [--open]
+                                                    the lake as one offline HTML page (default <lake>/report.html): charts
+                                                    of the summaries, rows and rejects per batch, freshness, file sizes, alarms
   landfall query [--lake DIR] [--format table|csv|json] "SQL"
                                                     SQL on DuckDB; raw.<dataset> is a view over published Parquet
   landfall infer [--dataset NAME] [--rows N|all] [--out DIR] FILE
@@ -60,6 +63,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'watch': {
         const { watch } = await import('./watch.ts');
         return await watch(rest);
+      }
+      case 'report': {
+        const { report } = await import('./report.ts');
+        return await report(rest);
       }
       case 'bench':
         return await bench(rest);

@@ -149,12 +149,37 @@ export const summarySchema = z
   })
   .strict();
 
+/**
+ * A chart of a view in `landfall report`: `x` (a date or timestamp column) against one or more measures `y` (one
+ * series each, on one axis), an optional measure `y2` on an axis of its own (a line), and optionally `color`: a
+ * column whose values are the series, of which the `top` N by total `rankBy` (default: the first `y`) are drawn.
+ */
+export const chartSchema = z
+  .object({
+    title: z.string().min(1),
+    x: identifier,
+    y: z.array(identifier).min(1),
+    y2: identifier.optional(),
+    mark: z.enum(['line', 'bar']).default('line'),
+    color: identifier.optional(),
+    top: z.number().int().positive().optional(),
+    rankBy: identifier.optional(),
+    scale: z.enum(['linear', 'log']).default('linear'),
+  })
+  .strict()
+  .refine((c) => !c.color || c.y.length === 1, { message: 'a chart with color draws one measure (y: [one column])' })
+  .refine((c) => (c.top === undefined && c.rankBy === undefined) || c.color, {
+    message: 'top and rankBy choose among the series of color: name a color column',
+  });
+
 /** A view for Athena and QuickSight users: readable names, typed dates. `${summary}` and `${curated}` are replaced. */
 export const viewSchema = z
   .object({
     name: identifier,
     description: z.string().optional(),
     sql: z.string().min(1),
+    /** How `landfall report` draws the view; its rows are shown as a table beneath. */
+    charts: z.array(chartSchema).default([]),
   })
   .strict();
 
@@ -228,6 +253,7 @@ export type Column = z.output<typeof columnSchema>;
 export type Dialect = Contract['dialect'];
 export type ColumnTypeName = z.output<typeof columnTypeSchema>;
 export type Summary = z.output<typeof summarySchema>;
+export type Chart = z.output<typeof chartSchema>;
 export type View = z.output<typeof viewSchema>;
 
 /** A date or timestamp column's formats, in the order they are tried (iso when none is given). */
