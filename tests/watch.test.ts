@@ -11,10 +11,10 @@ const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
 const ORDERS = join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv');
 
 /** `landfall watch` in a process of its own, its output collected. */
-function startWatch(lake: string, folder: string, settleMs: number) {
+function startWatch(lake: string, folder: string, settleMs: number, extra: string[] = []) {
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, 'watch', '--lake', lake, '--settle', String(settleMs), '--interval', '100', folder],
+    [BIN, 'watch', '--lake', lake, '--settle', String(settleMs), '--interval', '100', ...extra, folder],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -79,4 +79,25 @@ describe('landfall watch: a drop folder that lands files like the bucket', () =>
     expect((await manifests(lake)).length).toBe(before);
     expect(again.output()).not.toContain('rows read');
   }, 180_000);
+
+  it('--report writes the report page at the start and again after each file', async () => {
+    const lake = await tempDir();
+    const drop = join(await tempDir(), 'drop');
+    await mkdir(drop);
+    const page = join(lake, 'pages', 'lake.html');
+    const w = startWatch(lake, drop, 300, ['--report', '--out', page]);
+    await until(async () => w.output().includes('watching'), 60_000);
+    expect(w.output()).toContain(`report: ${page} (refreshed after each file; reload the page)`);
+    expect(await readFile(page, 'utf8')).toContain('0 batches; rows written <b id="total-written">0</b>');
+
+    await writeFile(join(drop, 'train_sample.csv'), await readFile(CLICKS));
+    await until(async () => w.output().includes('report:     refreshed'), 60_000);
+    const [m] = await manifests(lake);
+    const [{ n }] = await rows(await duck(), `SELECT count(*)::INTEGER AS n FROM read_csv('${CLICKS}', header = true)`);
+    const html = await readFile(page, 'utf8');
+    expect(html).toContain(`1 batch; rows written <b id="total-written">${Number(n).toLocaleString('en-US')}</b>`);
+    expect(html).toContain(`data-batch="${m.batchId}"`);
+    w.child.kill('SIGINT');
+    expect(await w.exited).toBe(0);
+  }, 120_000);
 });

@@ -13,8 +13,10 @@ const USAGE = `landfall: CSV files in, a typed, queryable Parquet lake out (loca
 
 usage:
   landfall run   [--lake DIR] [--dataset NAME] PATH...   drop files (or folders) into the landing zone and ingest them
-  landfall watch [--lake DIR] [--settle MS] FOLDER...  a drop folder: files copied in land as dropped into the bucket
-                                                    (once unchanged for --settle ms, default 2000; each once)
+  landfall watch [--lake DIR] [--settle MS] [--report [--out FILE]] FOLDER...
+                                                    a drop folder: files copied in land as dropped into the bucket
+                                                    (once unchanged for --settle ms, default 2000; each once);
+                                                    --report: the report page refreshed after each file
   landfall report [--lake DIR] [--out FILE] [--open]
                                                     the lake as one offline HTML page (default <lake>/report.html): charts
                                                     of the summaries, rows and rejects per batch, freshness, file sizes, alarms

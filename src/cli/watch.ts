@@ -14,7 +14,8 @@ type Taken = Record<string, { size: number; mtimeMs: number; batch?: string }>;
  * size and modification time have not changed for `--settle` ms (a file still being copied is never read half),
  * each file once, also across restarts (the lake remembers what it took in watch-state.json), with the same output
  * and pipeline as `landfall run`. A bad file is reported and quarantined; the watch goes on. Ctrl-C (or SIGTERM)
- * stops after the file in progress.
+ * stops after the file in progress. With `--report`, the report page (`landfall report`) is written at the start and
+ * again after each file.
  */
 export async function watch(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -25,6 +26,8 @@ export async function watch(args: string[]): Promise<number> {
       dataset: { type: 'string' },
       settle: { type: 'string', default: '2000' },
       interval: { type: 'string', default: '500' },
+      report: { type: 'boolean', default: false },
+      out: { type: 'string' },
     },
   });
   if (!positionals.length) throw new Error('name at least one folder to watch');
@@ -50,8 +53,20 @@ export async function watch(args: string[]): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const pipeline = await LocalPipelineRunner.open(lake);
+  const reportFile = values.report ? resolve(values.out ?? join(lake.root, 'report.html')) : null;
+  const refreshReport = async (first: boolean) => {
+    if (!reportFile) return;
+    const { writeReport } = await import('../report/writeReport.ts');
+    const r = await writeReport(lake, pipeline.engine, reportFile);
+    say(
+      first
+        ? `report: ${r.path} (refreshed after each file; reload the page)`
+        : `  report:     refreshed (${r.alarms} alarm(s))`,
+    );
+  };
   let failures = 0;
   try {
+    await refreshReport(true);
     say(
       `watching ${positionals.join(', ')} (a file lands once unchanged for ${settle} ms; ${Object.keys(taken).length} taken before); Ctrl-C stops`,
     );
@@ -81,6 +96,7 @@ export async function watch(args: string[]): Promise<number> {
         taken[key] = { size: s.size, mtimeMs: s.mtimeMs, batch: o?.result?.manifest.batchId };
         seen.delete(key);
         await writeFile(stateFile, JSON.stringify(taken, null, 2));
+        await refreshReport(false);
       }
       if (!stopping)
         await new Promise<void>((r) => {

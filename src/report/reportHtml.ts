@@ -45,7 +45,7 @@ export async function renderReport(data: ReportData, outFile: string): Promise<s
 <header>
 <h1>Landfall report</h1>
 <p class="meta">Lake <code>${esc(data.root)}</code>, read ${esc(data.generatedAt.replace('T', ' ').slice(0, 19))} UTC.
-${totals.length.toLocaleString('en-US')} batches; rows written <b id="total-written">${fmt(sum('rowsWritten'))}</b>,
+${totals.length.toLocaleString('en-US')} ${totals.length === 1 ? 'batch' : 'batches'}; rows written <b id="total-written">${fmt(sum('rowsWritten'))}</b>,
 rejected <b id="total-rejected">${fmt(sum('rowsRejected'))}</b>, blank <b id="total-blank">${fmt(sum('rowsBlank'))}</b>;
 <a href="#alarms">${data.alarms.length} alarm(s)</a>.</p>
 <nav><a href="#alarms">Alarms</a> · <a href="#summaries">Summaries</a> · <a href="#datasets">Datasets</a>${data.unmatched.length ? ' · <a href="#unmatched">Unclaimed files</a>' : ''}
