@@ -320,6 +320,41 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
     }
   });
 
+  it('a chart naming a column its view lacks says so in its place and among the problems; an empty lake gets a page too', async () => {
+    const broken = {
+      ...lake,
+      contracts: lake.contracts.map((c) =>
+        c.dataset !== 'ad_clicks'
+          ? c
+          : { ...c, views: c.views.map((v) => ({ ...v, charts: v.charts.map((ch) => ({ ...ch, y: ['clickz'] })) })) },
+      ),
+    };
+    const engine = await DuckDbEngine.open(lake.root);
+    try {
+      const data = await collectReport(broken, engine, { targetFileBytes: lake.settings.targetFileBytes });
+      const view = data.views.find((v) => v.view.name === 'ad_clicks_daily');
+      expect(view).toMatchObject({ broken: true, charts: [] });
+      expect(view?.error).toMatch(
+        /^chart "Clicks per day and channel .*" names clickz, which analytics.ad_clicks_daily does not have \(it has click_date, channel, clicks, installs, install_rate_pct\): mend the chart in the contract of ad_clicks$/,
+      );
+      expect(await renderReport(data, join(dir, 'broken.html'))).toContain(
+        'names clickz, which analytics.ad_clicks_daily',
+      );
+    } finally {
+      await engine.close();
+    }
+
+    const empty = await tempDir('landfall-empty-lake-');
+    const out = await promisify(execFile)(process.execPath, [BIN, 'report', '--lake', empty]);
+    expect(out.stderr).toBe('');
+    const html = await readFile(join(empty, 'report.html'), 'utf8');
+    expect(html).toContain('0 batches; rows written <b id="total-written">0</b>');
+    expect(html).toContain(
+      'analytics.olist_delivery_daily does not exist yet: the first merge of olist_orders creates it',
+    );
+    expect(html.match(/<p class="none">No batch yet.<\/p>/g)?.length).toBe(lake.contracts.length);
+  });
+
   it('saves screenshots of the page (docs/img/ with LANDFALL_UPDATE_README=1)', async () => {
     const out = process.env.LANDFALL_UPDATE_README === '1' ? DOCS_IMG : join(dir, 'screenshots');
     await mkdir(out, { recursive: true });

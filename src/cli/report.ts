@@ -30,6 +30,7 @@ export async function report(args: string[]): Promise<number> {
     process.stdout.write(
       `report: ${r.path} (${(r.bytes / 1024).toFixed(0)} KB, ${r.charts} charts, ${r.alarms} alarm(s)); open ${pathToFileURL(r.path)} in a browser\n`,
     );
+    for (const p of r.problems) process.stderr.write(`report: ${p}\n`);
     if (values.open) openInBrowser(r.path);
   } finally {
     await engine.close();

@@ -58,6 +58,7 @@ export async function watch(args: string[]): Promise<number> {
     if (!reportFile) return;
     const { writeReport } = await import('../report/writeReport.ts');
     const r = await writeReport(lake, pipeline.engine, reportFile);
+    for (const p of r.problems) process.stderr.write(`report: ${p}\n`);
     say(
       first
         ? `report: ${r.path} (refreshed after each file; reload the page)`

@@ -68,8 +68,10 @@ export interface ViewData {
   table: { columns: string[]; rows: Row[]; totalRows: number };
   /** Each chart's rows: its columns only, the top series only. */
   charts: { chart: Chart; rows: Row[] }[];
-  /** Why the view could not be read (not created yet: the dataset was never merged). */
+  /** Why the view could not be read: not created yet (the dataset was never merged), or a chart the view cannot draw. */
   error: string | null;
+  /** The error is a mistake to mend (a chart naming a column the view lacks), not a view still to come. */
+  broken: boolean;
 }
 
 export type Row = Record<string, string | number | null>;
@@ -186,36 +188,41 @@ async function readViews(contracts: Contract[], engine: DuckDbEngine): Promise<V
       if (!view.charts.length) continue;
       const from = `analytics.${view.name}`;
       try {
+        const columns = (await engine.query(`SELECT * FROM ${from} LIMIT 0`)).columns;
+        for (const chart of view.charts) {
+          const missing = chartColumns(chart).filter((col) => !columns.includes(col));
+          if (missing.length)
+            throw new Error(
+              `chart "${chart.title}" names ${missing.join(', ')}, which analytics.${view.name} does not have (it has ${columns.join(', ')}): mend the chart in the contract of ${c.dataset}`,
+            );
+        }
         const [{ n }] = (await engine.query(`SELECT count(*)::DOUBLE AS n FROM ${from}`)).rows as { n: number }[];
         const table = await engine.query(
           `SELECT * FROM ${from} ORDER BY ${tableOrder(view.charts[0])} LIMIT ${MAX_TABLE_ROWS}`,
         );
         const charts = [];
-        for (const chart of view.charts) {
-          const missing = chartColumns(chart).filter((col) => !table.columns.includes(col));
-          if (missing.length)
-            throw new Error(
-              `chart "${chart.title}" names ${missing.join(', ')}, which analytics.${view.name} does not have (it has ${table.columns.join(', ')}): mend the chart in the contract of ${c.dataset}`,
-            );
+        for (const chart of view.charts)
           charts.push({ chart, rows: (await engine.query(chartSql(from, chart))).rows.map(numbersAsNumbers) });
-        }
         out.push({
           dataset: c.dataset,
           view,
           table: { columns: table.columns, rows: table.rows.map(numbersAsNumbers), totalRows: n },
           charts,
           error: null,
+          broken: false,
         });
       } catch (err) {
         const message = (err as Error).message;
+        const notYet = /^Catalog Error: (Table|Schema) with name \S+ does not exist/.test(message);
         out.push({
           dataset: c.dataset,
           view,
           table: { columns: [], rows: [], totalRows: 0 },
           charts: [],
-          error: /does not exist/i.test(message)
+          error: notYet
             ? `analytics.${view.name} does not exist yet: the first merge of ${c.dataset} creates it`
             : message,
+          broken: !notYet,
         });
       }
     }
