@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -141,6 +141,13 @@ describe('the landfall command', () => {
       expect(first.stdout).toContain(`-> ${ds}`);
     expect(first.stdout).toContain('What was quarantined, and why');
     expect(first.stdout).toMatch(/olist_orders\s+\| ragged-row\s+\| 1/);
+    // It ends with the report page (tests/report.test.ts reads one in a browser).
+    expect(first.stdout).toContain(
+      `The report page (charts of the summaries, batches, rejects, alarms; works offline): file://${lake}/report.html`,
+    );
+    expect(await readFile(join(lake, 'report.html'), 'utf8')).toMatch(
+      /15 batches; rows written <b id="total-written">[\d,]+<\/b>,\s+rejected <b id="total-rejected">[1-9]/,
+    );
     const second = await landfall('demo', '--small', '--lake', lake);
     expect(second.code).toBe(0);
     expect(second.stdout.match(/already ingested on/g)).toHaveLength(15);

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writeReport } from '../report/writeReport.ts';
 import { generateDemoData } from '../demo/generateDemoData.ts';
 import { openLocalLake } from '../wiring/local.ts';
 import { bytes, formatResult } from './format.ts';
@@ -102,6 +104,10 @@ export async function demo(args: string[]): Promise<number> {
       say(`\n-- ${title}\n${q}\n`);
       say(formatResult(await engine.query(q), 'table'));
     }
+    const page = await writeReport(lake, engine, join(lake.root, 'report.html'));
+    say(
+      `\nThe report page (charts of the summaries, batches, rejects, alarms; works offline): ${pathToFileURL(page.path)}`,
+    );
   } finally {
     await pipeline.close();
   }
@@ -115,5 +121,6 @@ export async function demo(args: string[]): Promise<number> {
   say(
     `Drop your files: npx landfall run${lakeArg} path/to/file.csv   (contracts in contracts/ say how each dataset is read)`,
   );
+  say(`Watch a drop folder: npx landfall watch${lakeArg} --report drop/   (the report page refreshed after each file)`);
   return reportOutcomes(result.outcomes, result.mergeFailed);
 }
