@@ -87,7 +87,7 @@ describe('two landfall commands on one lake', () => {
     const three = await Promise.all([1, 2, 3].map(() => landfall('run', '--lake', lake, small)));
     expect(
       three.map((r) => r.code),
-      three.map((r) => r.stderr.slice(-2000)).join('\n---\n'),
+      three.map((r) => `${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`).join('\n---\n'),
     ).toEqual([0, 0, 0]);
     const conn = await duck();
     const [golden] = await rows(conn, `SELECT count(*)::VARCHAR AS n FROM read_csv('${small}', header = true)`);

@@ -158,7 +158,8 @@ async function query(args: string[]): Promise<number> {
   if (!['table', 'csv', 'json'].includes(format))
     throw new Error(`--format must be table, csv or json, not "${format}"`);
   if (positionals.length !== 1) throw new Error('give the SQL as one argument, in quotes');
-  const { openLocalLake, waitingFor } = await lakeModules();
+  const { openLocalLake } = await import('../wiring/local.ts');
+  const { waitingFor } = await import('./warehouseWait.ts');
   const { DuckDbEngine } = await import('../adapters/local/DuckDbEngine.ts');
   const { formatResult } = await import('./format.ts');
   const lake = await openLocalLake(lakeOptions(values));

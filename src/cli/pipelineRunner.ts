@@ -22,6 +22,7 @@ import { duckdbDialect, LOCAL_CATALOG } from '../pipeline/sqlDialect.ts';
 import type { PipelineStarter } from '../ports.ts';
 import type { LocalLake } from '../wiring/local.ts';
 import { runFiles, type FileOutcome } from './runFiles.ts';
+import { waitingFor } from './warehouseWait.ts';
 
 export interface PipelineReport {
   lines: string[];
@@ -191,14 +192,6 @@ export class LocalPipelineRunner {
   close(): Promise<void> {
     return this.engine.close();
   }
-}
-
-/** What a command says when another landfall process holds the warehouse. */
-export function waitingFor(root: string): (holder: string) => void {
-  return (holder) =>
-    process.stderr.write(
-      `waiting for the warehouse ${join(root, 'warehouse.duckdb')}: ${holder} holds it (another landfall command); this one goes on when it lets go\n`,
-    );
 }
 
 /** `<dataset>: N batch(es) merged in one MERGE` and what the run wrote, one line per round. */

@@ -18,7 +18,7 @@ export async function report(args: string[]): Promise<number> {
   });
   const { openLocalLake } = await import('../wiring/local.ts');
   const { DuckDbEngine } = await import('../adapters/local/DuckDbEngine.ts');
-  const { waitingFor } = await import('./pipelineRunner.ts');
+  const { waitingFor } = await import('./warehouseWait.ts');
   const { writeReport } = await import('../report/writeReport.ts');
   const lake = await openLocalLake(lakeOptions(values));
   const engine = await DuckDbEngine.open(lake.root, {
