@@ -2,10 +2,11 @@
 // Builds what `sam build` packages and what `landfall invoke` runs: the runtime layer's content, and one
 // esbuild bundle per function with the same options template.yaml gives SAM (so a local bundle is the deployed one).
 import { build } from 'esbuild';
-import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { buildWasm } from './build-wasm.mjs';
 
@@ -45,12 +46,39 @@ export async function functionsFromTemplate() {
     .map(([id, r]) => ({ id, handler: r.Properties.Handler, props: r.Metadata.BuildProperties }));
 }
 
+/**
+ * Validates the layer's contracts now and writes them as `.compiled.json` beside them (src/contracts/
+ * compiledContracts.ts): the functions read that instead of parsing YAML with zod at every cold start. The loader
+ * is TypeScript: esbuild bundles it (yaml and zod with it) into a temporary module first. A contract that does not validate fails the build.
+ */
+async function compileContractsInto(dir) {
+  const tmp = await mkdtemp(join(tmpdir(), 'landfall-contracts-'));
+  try {
+    const loader = join(tmp, 'loadContracts.mjs');
+    await build({
+      entryPoints: [join(root, 'src', 'contracts', 'loadContracts.ts')],
+      outfile: loader,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      // yaml is CommonJS and requires Node's builtins.
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      logLevel: 'warning',
+    });
+    const { compileContracts } = await import(pathToFileURL(loader).href);
+    await writeFile(join(dir, '.compiled.json'), JSON.stringify(await compileContracts(dir)));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
   await rm(join(layerDir, 'contracts'), { recursive: true, force: true });
   await mkdir(join(layerDir, 'contracts'), { recursive: true });
   for (const f of (await readdir(join(root, 'contracts'))).filter((f) => /\.ya?ml$/.test(f))) {
     await cp(join(root, 'contracts', f), join(layerDir, 'contracts', f));
   }
+  await compileContractsInto(join(layerDir, 'contracts'));
   await mkdir(join(layerDir, 'wasm'), { recursive: true });
   const require = createRequire(import.meta.url);
   await cp(require.resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'), join(layerDir, 'wasm', 'parquet_wasm_bg.wasm'));

@@ -1,5 +1,6 @@
 import { makeVector } from 'apache-arrow';
-import { contractSchema, type Contract, type ContractInput } from '#src/contracts/contract.ts';
+import type { Contract, ContractInput } from '#src/contracts/contract.ts';
+import { contractSchema } from '#src/contracts/contractSchema.ts';
 import {
   JsCsvDecoder,
   type CsvDecoder,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { guessNumberFormat, inferContract } from '#src/contracts/inferContract.ts';
 import { parseContract } from '#src/contracts/loadContracts.ts';
-import { contractSchema } from '#src/contracts/contract.ts';
+import { contractSchema } from '#src/contracts/contractSchema.ts';
 import { FooterHold } from '#src/csv/footerHold.ts';
 import { joinHeaderRows } from '#src/csv/headerRows.ts';
 import { rejectAlarm } from '#src/ingest/batch.ts';

@@ -1,7 +1,8 @@
 import { makeVector } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { contractSchema, type Contract } from '#src/contracts/contract.ts';
+import type { Contract } from '#src/contracts/contract.ts';
+import { contractSchema } from '#src/contracts/contractSchema.ts';
 import { JsCsvDecoder, type CsvDecoder, type DecodeOutput } from '#src/decode/csvDecoder.ts';
 import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
 

@@ -1,13 +1,15 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { columnFormats, contractSchema, parseColumnType, type Contract } from './contract.ts';
+import { columnFormats, parseColumnType, type Contract } from './contract.ts';
+import { contractSchema } from './contractSchema.ts';
 import { ContractError } from './errors.ts';
+import { contractFiles, hashContractFiles, type CompiledContracts } from './compiledContracts.ts';
 import { compileTemporalFormat } from '../csv/temporal.ts';
 
-/** Loads and validates every `*.yaml` / `*.yml` / `*.json` contract of a folder, sorted by dataset name. */
+/** Loads and validates every `*.yaml` / `*.yml` / `*.json` contract of a folder (hidden files aside), sorted by file name. */
 export async function loadContracts(dir: string): Promise<Contract[]> {
-  const files = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  const files = await contractFiles(dir);
   const contracts = await Promise.all(files.map((f) => loadContract(join(dir, f))));
   const seen = new Map<string, string>();
   for (const [i, c] of contracts.entries()) {
@@ -16,6 +18,15 @@ export async function loadContracts(dir: string): Promise<Contract[]> {
     seen.set(c.dataset, files[i]);
   }
   return contracts;
+}
+
+/** A folder's contracts validated now, with each file's hash: what the runtime layer carries (compiledContracts.ts). */
+export async function compileContracts(dir: string): Promise<CompiledContracts> {
+  const files = await hashContractFiles(dir);
+  const contracts = await loadContracts(dir);
+  if (JSON.stringify(await hashContractFiles(dir)) !== JSON.stringify(files))
+    throw new Error(`the contracts in ${dir} changed while they were compiled: build again`);
+  return { version: 1, files, contracts };
 }
 
 export async function loadContract(file: string): Promise<Contract> {

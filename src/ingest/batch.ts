@@ -361,6 +361,17 @@ export function wholeFileProblem(err: unknown, contract: Contract): { code: stri
   return null;
 }
 
+/**
+ * The encoder threads a run starts: none (encode between decoding steps) when the run reads at most one decoded
+ * batch of a plain object, since one row group leaves nothing to overlap and a thread costs its start and its own
+ * parquet-wasm (a cold Lambda's first small file: tens of ms); else the settings' count. Files are byte-identical
+ * at any count.
+ */
+function encoderThreads(ctx: IngestContext, info: BatchRecord['source'], spec: SegmentSpec): number {
+  const bytes = (spec.end ?? info.size) - spec.start;
+  return info.compression === 'none' && bytes <= ctx.settings.batchBytes ? 1 : ctx.settings.threads;
+}
+
 /** How far past its deadline a run may still be skipping to its start: less than the 90 s an invocation keeps in reserve. */
 export const RESUME_GRACE_MS = 60_000;
 
@@ -412,7 +423,7 @@ async function convertRun(
         'landfall.dataset': contract.dataset,
       },
     }),
-    encoder: { ...ctx.encoder, threads: ctx.settings.threads },
+    encoder: { ...ctx.encoder, threads: encoderThreads(ctx, info, spec) },
   });
   const quarantine = new QuarantineWriter(ctx.lake, `${stage}${runTag}-quarantine.csv`);
   const rejectsByReason: Record<string, number> = {};

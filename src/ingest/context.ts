@@ -27,6 +27,22 @@ export const DEFAULT_SETTINGS: IngestSettings = {
   rangeBytes: 1024 * 1024 * 1024,
 };
 
+/** A small target file size needs small row groups, or a file could never be rolled below one row group. */
+export function resolveSettings(s: Partial<IngestSettings> = {}): IngestSettings {
+  const targetFileBytes = s.targetFileBytes ?? DEFAULT_SETTINGS.targetFileBytes;
+  const rowGroupBatches = s.rowGroupBatches ?? DEFAULT_SETTINGS.rowGroupBatches;
+  const batchBytes =
+    s.batchBytes ??
+    Math.min(DEFAULT_SETTINGS.batchBytes, Math.max(64 * 1024, Math.floor(targetFileBytes / 2 / rowGroupBatches)));
+  return {
+    targetFileBytes,
+    batchBytes,
+    rowGroupBatches,
+    threads: s.threads ?? DEFAULT_SETTINGS.threads,
+    rangeBytes: s.rangeBytes ?? DEFAULT_SETTINGS.rangeBytes,
+  };
+}
+
 export interface IngestContext {
   landing: ObjectStore;
   lake: ObjectStore;

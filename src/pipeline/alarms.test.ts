@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contractSchema } from '../contracts/contract.ts';
+import { contractSchema } from '../contracts/contractSchema.ts';
 import type { Manifest } from '../ingest/manifest.ts';
 import { formatAlarm, metricAlarms, staleDatasets } from './alarms.ts';
 

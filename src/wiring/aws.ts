@@ -19,9 +19,9 @@ import { join } from 'node:path';
 import { S3Store } from '../adapters/aws/S3Store.ts';
 import { FolderIdempotencyStore } from '../adapters/local/FolderIdempotencyStore.ts';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
-import { loadContracts } from '../contracts/loadContracts.ts';
+import { contractsIn } from '../contracts/compiledContracts.ts';
 import type { IngestContext } from '../ingest/context.ts';
-import { resolveSettings } from './local.ts';
+import { resolveSettings } from '../ingest/context.ts';
 
 /** The ingest function's configuration, read from the environment once per cold start. */
 export interface IngestConfig {
@@ -150,7 +150,7 @@ export async function ingestContextFromConfig(c: IngestConfig): Promise<IngestCo
   return {
     landing: store(c.landingBucket, 'landing'),
     lake: store(c.lakeBucket, 'lake'),
-    contracts: await loadContracts(c.contractsDir),
+    contracts: await contractsIn(c.contractsDir),
     settings: resolveSettings({ targetFileBytes: c.targetFileBytes, rangeBytes: c.rangeBytes }),
     now: () => new Date(),
     encoder: { workerPath: c.encoderWorkerPath, wasmPath: c.parquetWasmPath },
@@ -230,7 +230,7 @@ function lakeStore(c: { lakeBucket: string; localLake?: string }): ObjectStore {
 /** Composition root of the plan function: Athena SQL over the stage's Glue databases. */
 export async function planContextFromConfig(c: CatalogConfig): Promise<PlanContext> {
   const lake = lakeStore(c);
-  const contracts = await loadContracts(c.contractsDir);
+  const contracts = await contractsIn(c.contractsDir);
   return {
     lake,
     contracts,
@@ -251,5 +251,5 @@ export interface FreshnessContext {
 
 export async function freshnessContextFromConfig(c: FreshnessConfig): Promise<FreshnessContext> {
   const metrics = c.localLake ? new EmfMetrics() : new CloudWatchMetrics(new CloudWatchClient({}));
-  return { lake: lakeStore(c), contracts: await loadContracts(c.contractsDir), metrics };
+  return { lake: lakeStore(c), contracts: await contractsIn(c.contractsDir), metrics };
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadContracts } from '../contracts/loadContracts.ts';
 import type { Contract } from '../contracts/contract.ts';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
-import { DEFAULT_SETTINGS, type IngestContext, type IngestSettings } from '../ingest/context.ts';
+import { resolveSettings, type IngestContext, type IngestSettings } from '../ingest/context.ts';
 
 /** The built-in contracts shipped with Landfall. */
 export const BUILTIN_CONTRACTS = fileURLToPath(new URL('../../contracts', import.meta.url));
@@ -36,22 +36,6 @@ export async function openLocalLake(options: {
     lake: new FolderStore(join(root, 'lake'), 'lake'),
     contracts: await loadContracts(options.contractsDir ?? BUILTIN_CONTRACTS),
     settings: resolveSettings(options.settings),
-  };
-}
-
-/** A small target file size needs small row groups, or a file could never be rolled below one row group. */
-export function resolveSettings(s: Partial<IngestSettings> = {}): IngestSettings {
-  const targetFileBytes = s.targetFileBytes ?? DEFAULT_SETTINGS.targetFileBytes;
-  const rowGroupBatches = s.rowGroupBatches ?? DEFAULT_SETTINGS.rowGroupBatches;
-  const batchBytes =
-    s.batchBytes ??
-    Math.min(DEFAULT_SETTINGS.batchBytes, Math.max(64 * 1024, Math.floor(targetFileBytes / 2 / rowGroupBatches)));
-  return {
-    targetFileBytes,
-    batchBytes,
-    rowGroupBatches,
-    threads: s.threads ?? DEFAULT_SETTINGS.threads,
-    rangeBytes: s.rangeBytes ?? DEFAULT_SETTINGS.rangeBytes,
   };
 }
 
