@@ -17,12 +17,14 @@ const POINTER = join(CACHE, 'cli.json');
 /** Older builds are removed once this old (a command may still be loading one). */
 const KEEP_MS = 3_600_000;
 
-/** The files a build depends on: the sources under src/ (tests excluded) and the lockfile. */
+/** The files a build depends on: the sources under src/ (tests excluded), the scripts it bundles, the lockfile. */
 function inputs() {
-  const src = readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.(ts|mts|mjs|json)$/.test(e.name) && !e.name.endsWith('.test.ts'))
-    .map((e) => join(e.parentPath, e.name));
-  return [...src, join(root, 'package-lock.json'), fileURLToPath(import.meta.url)];
+  const src = ['src', 'scripts'].flatMap((d) =>
+    readdirSync(join(root, d), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && /\.(ts|mts|mjs|json)$/.test(e.name) && !e.name.endsWith('.test.ts'))
+      .map((e) => join(e.parentPath, e.name)),
+  );
+  return [...src, join(root, 'package-lock.json')];
 }
 
 /** The current build's entry when it started after every input's last change, else null. */
@@ -47,12 +49,15 @@ export function freshCliEntry() {
   return fresh ? entry : null;
 }
 
-/** `import.meta.url` in a source file, as its own URL computed from where the bundle lies (any build folder). */
+/**
+ * `import.meta.url` in a source file (src/, and the scripts the CLI imports: build.mjs, build-wasm.mjs), as its own
+ * URL computed from where the bundle lies (any build folder).
+ */
 function sourceUrlPlugin(outdir) {
   return {
     name: 'source-import-meta-url',
     setup(b) {
-      b.onLoad({ filter: /[\\/]src[\\/].*\.(ts|mts|mjs)$/ }, async (args) => {
+      b.onLoad({ filter: /[\\/](src|scripts)[\\/].*\.(ts|mts|mjs)$/ }, async (args) => {
         const text = await readFile(args.path, 'utf8');
         if (!text.includes('import.meta.url')) return undefined;
         const rel = relative(outdir, args.path).split(sep).join('/');

@@ -2,8 +2,7 @@
 // Builds what `sam build` packages and what `landfall invoke` runs: the runtime layer's content, and one
 // esbuild bundle per function with the same options template.yaml gives SAM (so a local bundle is the deployed one).
 import { build } from 'esbuild';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -49,26 +48,27 @@ export async function functionsFromTemplate() {
 /**
  * Validates the layer's contracts now and writes them as `.compiled.json` beside them (src/contracts/
  * compiledContracts.ts): the functions read that instead of parsing YAML with zod at every cold start. The loader
- * is TypeScript: esbuild bundles it (yaml and zod with it) into a temporary module first. A contract that does not validate fails the build.
+ * is TypeScript: esbuild bundles it into a temporary module first. A contract that does not validate fails the build.
  */
 async function compileContractsInto(dir) {
-  const tmp = await mkdtemp(join(tmpdir(), 'landfall-contracts-'));
+  // Beside node_modules, so that the loader's packages (yaml, zod) resolve as they do for the sources.
+  const cache = join(root, 'node_modules', '.cache', 'landfall');
+  await mkdir(cache, { recursive: true });
+  const loader = join(cache, `contracts-loader-${process.pid}.mjs`);
   try {
-    const loader = join(tmp, 'loadContracts.mjs');
     await build({
       entryPoints: [join(root, 'src', 'contracts', 'loadContracts.ts')],
       outfile: loader,
       bundle: true,
       platform: 'node',
       format: 'esm',
-      // yaml is CommonJS and requires Node's builtins.
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      packages: 'external',
       logLevel: 'warning',
     });
     const { compileContracts } = await import(pathToFileURL(loader).href);
     await writeFile(join(dir, '.compiled.json'), JSON.stringify(await compileContracts(dir)));
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await rm(loader, { force: true });
   }
 }
 
