@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { localEnvironment } from '#src/cli/invoke.ts';
 import { readTemplate, type Template } from '#src/cli/samTemplate.ts';
+import { readCompiledContracts } from '#src/contracts/compiledContracts.ts';
+import { loadContracts } from '#src/contracts/loadContracts.ts';
 import { SHARED_DATA, tempDir } from './helpers.ts';
 import { copyCommittable, listFiles, samBuildFunctions, samBuildLayer, type BuiltFunction } from './samBuildReplay.ts';
 
@@ -87,16 +89,21 @@ describe('sam build, replayed on a copy of the committed tree (npm install --pro
     for (const f of built) expect(await listFiles(f.dir)).toEqual(['handler.mjs', 'handler.mjs.map']);
   });
 
-  it('fills the layer with the contracts, both WebAssembly modules and the encoder thread', async () => {
+  it('fills the layer with the contracts (compiled too), both WebAssembly modules and the encoder thread', async () => {
     const files = await listFiles(layer);
     const contracts = (await listFiles(join(REPO, 'contracts'))).filter((f) => /\.ya?ml$/.test(f));
     expect(files).toEqual(
       [
         ...contracts.map((c) => `contracts/${c}`),
+        'contracts/.compiled.json',
         'wasm/csv.wasm',
         'wasm/parquet-encoder.worker.mjs',
         'wasm/parquet_wasm_bg.wasm',
       ].sort(),
+    );
+    // Current: the functions read it instead of the YAML (their bundles cannot read YAML).
+    expect((await readCompiledContracts(join(layer, 'contracts')))?.map((c) => c.dataset)).toEqual(
+      (await loadContracts(join(REPO, 'contracts'))).map((c) => c.dataset),
     );
   });
 
