@@ -62,7 +62,8 @@ describe('landfall watch: a drop folder that lands files like the bucket', () =>
       async () => (await manifests(lake)).some((x) => x.dataset === 'olist_orders' && x.status === 'published'),
       60_000,
     );
-    expect(w.output()).toContain('rows read 8135, written 8135, rejected 0');
+    // The manifest is written before the watch prints what it did: wait for the line, not the file.
+    await until(async () => w.output().includes('rows read 8135, written 8135, rejected 0'), 60_000);
 
     // Ctrl-C: a clean stop.
     w.child.kill('SIGINT');

@@ -76,6 +76,30 @@ async function compareOutputs(
   return { sameRows: a.n === b.n, sameValues: JSON.stringify(a) === JSON.stringify(b) };
 }
 
+/** How long the command takes to answer, from a fresh process (the built CLI, as `npx landfall` runs it). */
+export interface CliStart {
+  /** `landfall help`, median of five starts. */
+  helpMs: number;
+  /** `landfall query "SELECT 1"` on an empty lake, median of five (DuckDB opening the warehouse included). */
+  queryMs: number;
+}
+
+export async function measureCliStart(dir: string): Promise<CliStart> {
+  const bin = fileURLToPath(new URL('../../bin/landfall.mjs', import.meta.url));
+  const lake = join(resolve(dir), 'cli-start-lake');
+  const median = async (args: string[]) => {
+    await promisify(execFile)(process.execPath, [bin, ...args]); // a first start builds the CLI if a source changed
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await promisify(execFile)(process.execPath, [bin, ...args]);
+      times.push(performance.now() - t0);
+    }
+    return times.sort((a, b) => a - b)[2];
+  };
+  return { helpMs: await median(['help']), queryMs: await median(['query', '--lake', lake, 'SELECT 1']) };
+}
+
 /** Builds the ingest function as SAM would, then runs its cold start in a fresh Node process (plain Node, no tsx). */
 export async function measureColdStart(dir: string): Promise<ColdStart> {
   // @ts-expect-error plain JS build script, no type declarations
@@ -161,13 +185,18 @@ export function machineInfo() {
   };
 }
 
-export function formatBenchmark(results: PairResult[], cold?: ColdStart): string {
+export function formatBenchmark(results: PairResult[], cold?: ColdStart, cli?: CliStart): string {
   const mbps = (r: PairResult, x: RunResult) => (r.inputBytes / 1024 / 1024 / x.seconds).toFixed(1);
   const lines = [
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${bytes(totalmem())} memory, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
     ...(cold
       ? [
           `cold start of the bundled ingest function: import ${cold.importMs.toFixed(0)} ms, first converted row ${cold.firstRowMs.toFixed(0)} ms after the import began`,
+        ]
+      : []),
+    ...(cli
+      ? [
+          `command start (median of 5): landfall help ${cli.helpMs.toFixed(0)} ms, landfall query "SELECT 1" ${cli.queryMs.toFixed(0)} ms`,
         ]
       : []),
     '',

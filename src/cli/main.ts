@@ -231,7 +231,9 @@ async function bench(args: string[]): Promise<number> {
       if (!(n > 0)) throw new Error(`--${what} takes positive numbers separated by commas, not "${s}"`);
       return n;
     });
-  const { runBenchmark, formatBenchmark, measureColdStart, machineInfo } = await import('../bench/runBenchmark.ts');
+  const { runBenchmark, formatBenchmark, measureColdStart, measureCliStart, machineInfo } = await import(
+    '../bench/runBenchmark.ts'
+  );
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const mb = (name: 'events-mb' | 'wide-mb' | 'clicks-mb') => {
     const n = Number(values[name]);
@@ -239,9 +241,11 @@ async function bench(args: string[]): Promise<number> {
     return n;
   };
   let cold: Awaited<ReturnType<typeof measureColdStart>> | undefined;
+  let cli: Awaited<ReturnType<typeof measureCliStart>> | undefined;
   if (!values['no-cold-start']) {
-    log('cold start of the bundled ingest function...');
+    log('cold start of the bundled ingest function, and of the command...');
     cold = await measureColdStart(values.dir);
+    cli = await measureCliStart(values.dir);
   }
   const results = await runBenchmark({
     dir: values.dir,
@@ -253,8 +257,8 @@ async function bench(args: string[]): Promise<number> {
   });
   process.stdout.write(
     values.json
-      ? `${JSON.stringify({ machine: machineInfo(), coldStart: cold, results }, null, 2)}\n`
-      : `${formatBenchmark(results, cold)}\n`,
+      ? `${JSON.stringify({ machine: machineInfo(), coldStart: cold, cliStart: cli, results }, null, 2)}\n`
+      : `${formatBenchmark(results, cold, cli)}\n`,
   );
   return results.every((r) => r.sameRows && r.sameValues) ? 0 : 1;
 }
