@@ -199,7 +199,7 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
       `SELECT channel::VARCHAR AS channel FROM ${csv(CLICKS)} GROUP BY channel ORDER BY count(*) DESC, channel LIMIT 10`,
     );
     const topSet = new Set(top.map((r) => r.channel));
-    const bars = (await markLabels(page, 'chart-view-0-0', 'mark-rect')).map((l) => ({
+    const bars = (await markLabels(page, 'chart-ad_clicks_daily-0', 'mark-rect')).map((l) => ({
       click_date: isoDay(l.click_date),
       channel: Number(l.channel),
       clicks: Number(l.clicks.replace(/,/g, '')),
@@ -228,7 +228,7 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
     );
     expect(expected.length).toBe(3);
     expect(await pageTable(page, 'table-retailrocket_funnel_daily')).toEqual(expected);
-    const points = (await markLabels(page, 'chart-view-2-0', 'mark-symbol'))
+    const points = (await markLabels(page, 'chart-retailrocket_funnel_daily-0', 'mark-symbol'))
       .map((l) => `${isoDay(l.event_date)} ${l.measure} ${Number(l.value.replace(/,/g, ''))}`)
       .sort();
     const expectedPoints = expected
@@ -271,7 +271,7 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
       },
       { source: 'retailrocket_events/events_2015-06_a.csv', rejected: '0', ratioBad: false },
     ]);
-    expect(await page.$('#chart-ds-11-rejects')).not.toBeNull();
+    expect(await page.$('#chart-retailrocket_events-rejects')).not.toBeNull();
 
     const alarms = await page.$$eval('table.alarms tbody tr', (trs) =>
       trs.map((tr) => [...tr.children].slice(1, 4).map((td) => td.textContent)),

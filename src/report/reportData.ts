@@ -180,14 +180,27 @@ async function readAlarmLog(root: string): Promise<AlarmRow[]> {
     .map((m) => ({ at: m[1], name: m[2] as Alarm['name'], dataset: m[3], detail: m[4], origin: 'raised' as const }));
 }
 
-/** Every contract view that has charts: its rows and each chart's rows (numbers as numbers), from the warehouse. */
+/** Every contract view: for those with charts, its rows and each chart's rows (numbers as numbers); else its row count. */
 async function readViews(contracts: Contract[], engine: DuckDbEngine): Promise<ViewData[]> {
   const out: ViewData[] = [];
   for (const c of contracts) {
     for (const view of c.views) {
-      if (!view.charts.length) continue;
       const from = `analytics.${view.name}`;
       try {
+        if (!view.charts.length) {
+          // Not drawn: named with its row count, so the page lists every view there is.
+          const result = await engine.query(`SELECT * FROM ${from} LIMIT 0`);
+          const [{ n }] = (await engine.query(`SELECT count(*)::DOUBLE AS n FROM ${from}`)).rows as { n: number }[];
+          out.push({
+            dataset: c.dataset,
+            view,
+            table: { columns: result.columns, rows: [], totalRows: n },
+            charts: [],
+            error: null,
+            broken: false,
+          });
+          continue;
+        }
         const columns = (await engine.query(`SELECT * FROM ${from} LIMIT 0`)).columns;
         for (const chart of view.charts) {
           const missing = chartColumns(chart).filter((col) => !columns.includes(col));

@@ -26,8 +26,8 @@ export async function renderReport(data: ReportData, outFile: string): Promise<s
     return `<figure class="chart" id="${spec.id}" data-title="${esc(spec.title)}" role="img" aria-label="${esc(spec.title)}"></figure>`;
   };
 
-  const views = data.views.map((v, i) => viewSection(v, i, chart)).join('\n');
-  const datasets = data.datasets.map((d, i) => datasetSection(d, i, data.targetBand, chart, link)).join('\n');
+  const views = data.views.map((v) => viewSection(v, chart)).join('\n');
+  const datasets = data.datasets.map((d) => datasetSection(d, data.targetBand, chart, link)).join('\n');
   const totals = data.datasets.flatMap((d) => d.batches);
   const sum = (k: 'rowsWritten' | 'rowsRejected' | 'rowsBlank') => totals.reduce((n, b) => n + b[k], 0);
   const { script, version } = await vegaRuntime();
@@ -105,11 +105,13 @@ ${data.alarms
 </tbody></table>`;
 }
 
-function viewSection(v: ViewData, i: number, chart: (c: ChartSpec) => string): string {
+function viewSection(v: ViewData, chart: (c: ChartSpec) => string): string {
   const head = `<h3 id="view-${esc(v.view.name)}">analytics.${esc(v.view.name)} <small>${esc(v.dataset)}</small></h3>${v.view.description ? `<p>${esc(v.view.description)}</p>` : ''}`;
   if (v.error) return `<article class="view">${head}<p class="none">${esc(v.error)}</p></article>`;
   if (!v.table.totalRows) return `<article class="view">${head}<p class="none">The view has no rows yet.</p></article>`;
-  const charts = v.charts.map((c, j) => chart(viewChart(`chart-view-${i}-${j}`, c.chart, c.rows))).join('\n');
+  if (!v.view.charts.length)
+    return `<article class="view" data-view="${esc(v.view.name)}">${head}<p>${fmt(v.table.totalRows)} rows of ${esc(v.table.columns.join(', '))}; no chart declared (a contract draws a view with <code>charts:</code>). <code>landfall query "SELECT * FROM analytics.${esc(v.view.name)} LIMIT 100"</code></p></article>`;
+  const charts = v.charts.map((c, j) => chart(viewChart(`chart-${v.view.name}-${j}`, c.chart, c.rows))).join('\n');
   const shown =
     v.table.rows.length < v.table.totalRows
       ? `the first ${fmt(v.table.rows.length)} of ${fmt(v.table.totalRows)} rows (all of them: <code>landfall query "SELECT * FROM analytics.${esc(v.view.name)}"</code>)`
@@ -135,7 +137,6 @@ function cell(v: string | number | null | undefined): string {
 
 function datasetSection(
   d: DatasetHealth,
-  i: number,
   band: [number, number],
   chart: (c: ChartSpec) => string,
   link: (path: string) => string,
@@ -157,9 +158,11 @@ function datasetSection(
   ];
   const drift = d.batches.filter((b) => b.drift);
   const charts = [
-    chart(rowsPerBatchChart(`chart-ds-${i}-rows`, d.dataset, d.batches)),
-    d.batches.some((b) => b.rowsRejected > 0) ? chart(rejectsChart(`chart-ds-${i}-rejects`, d.dataset, d.batches)) : '',
-    files.length ? chart(fileSizesChart(`chart-ds-${i}-files`, d.dataset, published, band)) : '',
+    chart(rowsPerBatchChart(`chart-${d.dataset}-rows`, d.dataset, d.batches)),
+    d.batches.some((b) => b.rowsRejected > 0)
+      ? chart(rejectsChart(`chart-${d.dataset}-rejects`, d.dataset, d.batches))
+      : '',
+    files.length ? chart(fileSizesChart(`chart-${d.dataset}-files`, d.dataset, published, band)) : '',
   ].filter(Boolean);
   const newest = [...d.batches].reverse().slice(0, MAX_BATCH_ROWS);
   return `<article class="dataset" data-dataset="${esc(d.dataset)}">${head}
