@@ -148,10 +148,12 @@ let parquetWasm: Promise<typeof import('parquet-wasm/esm')> | null = null;
 
 /** parquet-wasm in this thread, read and compiled once per process (not once per file). */
 function loadParquetWasm(wasmPath?: string): Promise<typeof import('parquet-wasm/esm')> {
-  parquetWasm ??= import('parquet-wasm/esm').then((pw) => {
-    pw.initSync({
+  parquetWasm ??= import('parquet-wasm/esm').then(async (pw) => {
+    const exports = pw.initSync({
       module: readFileSync(wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')),
     });
+    const { pregrowMemory, PREGROW_BYTES } = await import('./parquetEncoderSession.mjs');
+    pregrowMemory(exports, PREGROW_BYTES);
     return pw;
   });
   return parquetWasm;
