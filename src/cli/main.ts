@@ -159,14 +159,10 @@ async function query(args: string[]): Promise<number> {
     throw new Error(`--format must be table, csv or json, not "${format}"`);
   if (positionals.length !== 1) throw new Error('give the SQL as one argument, in quotes');
   const { openLocalLake } = await import('../wiring/local.ts');
-  const { waitingFor } = await import('./warehouseWait.ts');
-  const { DuckDbEngine } = await import('../adapters/local/DuckDbEngine.ts');
+  const { openWarehouse } = await import('./warehouse.ts');
   const { formatResult } = await import('./format.ts');
   const lake = await openLocalLake(lakeOptions(values));
-  const engine = await DuckDbEngine.open(lake.root, {
-    onWait: waitingFor(lake.root),
-    memoryMb: lake.warehouseMemoryMb,
-  });
+  const engine = await openWarehouse(lake);
   try {
     await engine.attachRaw(lake.lake, lake.contracts);
     process.stdout.write(`${formatResult(await engine.query(positionals[0]), format)}\n`);

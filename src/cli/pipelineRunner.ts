@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
+import type { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import { MemoryMergeLease } from '../adapters/local/MemoryMergeLease.ts';
 import type { StartedIngest } from '../ingest/ingestObject.ts';
 import type { IngestContext, IngestResult } from '../ingest/context.ts';
@@ -22,7 +22,7 @@ import { duckdbDialect, LOCAL_CATALOG } from '../pipeline/sqlDialect.ts';
 import type { PipelineStarter } from '../ports.ts';
 import type { LocalLake } from '../wiring/local.ts';
 import { runFiles, type FileOutcome } from './runFiles.ts';
-import { waitingFor } from './warehouseWait.ts';
+import { openWarehouse } from './warehouse.ts';
 
 export interface PipelineReport {
   lines: string[];
@@ -51,10 +51,7 @@ export class LocalPipelineRunner {
   }
 
   static async open(lake: LocalLake): Promise<LocalPipelineRunner> {
-    return new LocalPipelineRunner(
-      lake,
-      await DuckDbEngine.open(lake.root, { onWait: waitingFor(lake.root), memoryMb: lake.warehouseMemoryMb }),
-    );
+    return new LocalPipelineRunner(lake, await openWarehouse(lake));
   }
 
   /** Files ingested one by one, then every dataset's merge run: what `landfall run` and the demo do. */

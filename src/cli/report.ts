@@ -17,14 +17,10 @@ export async function report(args: string[]): Promise<number> {
     },
   });
   const { openLocalLake } = await import('../wiring/local.ts');
-  const { DuckDbEngine } = await import('../adapters/local/DuckDbEngine.ts');
-  const { waitingFor } = await import('./warehouseWait.ts');
+  const { openWarehouse } = await import('./warehouse.ts');
   const { writeReport } = await import('../report/writeReport.ts');
   const lake = await openLocalLake(lakeOptions(values));
-  const engine = await DuckDbEngine.open(lake.root, {
-    onWait: waitingFor(lake.root),
-    memoryMb: lake.warehouseMemoryMb,
-  });
+  const engine = await openWarehouse(lake);
   try {
     const r = await writeReport(lake, engine, values.out ?? join(lake.root, 'report.html'));
     process.stdout.write(
