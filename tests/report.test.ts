@@ -18,7 +18,7 @@ import { collectReport } from '#src/report/reportData.ts';
 import { renderReport } from '#src/report/reportHtml.ts';
 import type { LocalLake } from '#src/wiring/local.ts';
 import { launchChromium, openOffline, type PageLog } from './browser.ts';
-import { duck, lakeAt, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
+import { duck, lakeAt, rows, SHARED_DATA, sqlList, tempDir, tempLake, until } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
 const DOCS_IMG = fileURLToPath(new URL('../docs/img/', import.meta.url));
@@ -353,6 +353,24 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
       'analytics.olist_delivery_daily does not exist yet: the first merge of olist_orders creates it',
     );
     expect(html.match(/<p class="none">No batch yet.<\/p>/g)?.length).toBe(lake.contracts.length);
+  });
+
+  it('--open hands the page to the desktop opener (xdg-open), and says what to do when there is none', async () => {
+    const bin = await tempDir('landfall-opener-');
+    const called = join(bin, 'called');
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > ${called}\n`, { mode: 0o755 });
+    const out = join(dir, 'opened.html');
+    const run = (path: string) =>
+      promisify(execFile)(process.execPath, [BIN, 'report', '--lake', lake.root, '--out', out, '--open'], {
+        env: { ...process.env, PATH: path },
+      });
+    await run(`${bin}:${process.env.PATH}`);
+    await until(async () => existsSync(called), 10_000);
+    expect((await readFile(called, 'utf8')).trim()).toBe(out);
+    const none = await run(await tempDir('landfall-empty-path-')); // no opener on the PATH
+    expect(none.stderr).toContain(
+      `could not start xdg-open to open the report: open ${pathToFileURL(out)} in a browser`,
+    );
   });
 
   it('saves screenshots of the page (docs/img/ with LANDFALL_UPDATE_README=1)', async () => {
