@@ -11,6 +11,7 @@ import { DuckDbEngine } from '#src/adapters/local/DuckDbEngine.ts';
 import { FolderIdempotencyStore } from '#src/adapters/local/FolderIdempotencyStore.ts';
 import type { IngestContext } from '#src/ingest/context.ts';
 import { ingestS3Event } from '#src/wiring/events.ts';
+import { ingestObject } from '#src/ingest/ingestObject.ts';
 import { readManifest, type Manifest } from '#src/ingest/manifest.ts';
 import { runPipelineLocally } from '#src/adapters/local/localPipeline.ts';
 import type { ObjectStore, ObjectWriter } from '#src/ports.ts';
@@ -165,6 +166,48 @@ describe('exactly-once effect', () => {
     expect(again).toMatchObject({ batchId: m.batchId, alreadyIngested: true });
     expect(await listKeys(lake.lake, 'manifests/')).toEqual([converted[0].manifest]);
     expect(await listKeys(lake.lake, 'staging/')).toEqual([]);
+  }, 60_000);
+
+  it('two local runs of one object: when the other publishes while this one reads its staged records, its manifest stands', async () => {
+    // No idempotency store (as `landfall run`): B converts, then, as B's publish reads the segment record, A runs
+    // the whole ingest (it finds B's staged work, publishes it and drops the staging folder) and B's read finds
+    // nothing. Seen with three `landfall run` of one file at once on a loaded machine: "ENOENT ... segment-0000.json".
+    const { lake, ctx } = await landedLake();
+    const SEGMENT = '/segment-0000.json';
+    let written = false;
+    let fired = false;
+    let first: Awaited<ReturnType<typeof ingestObject>> | undefined;
+    const racing: ObjectStore = {
+      name: lake.lake.name,
+      head: (k) => lake.lake.head(k),
+      list: (p) => lake.lake.list(p),
+      delete: (k) => lake.lake.delete(k),
+      put: async (k, b) => {
+        await lake.lake.put(k, b);
+        if (k.endsWith(SEGMENT)) written = true;
+      },
+      move: (a, b) => lake.lake.move(a, b),
+      write: (k) => lake.lake.write(k),
+      read: (k, r) => {
+        if (!k.endsWith(SEGMENT) || !written || fired) return lake.lake.read(k, r);
+        fired = true; // B's publish reads the segment record B wrote: A runs first
+        return (async function* () {
+          first = await ingestObject(ctx, KEY);
+          yield* lake.lake.read(k, r);
+        })();
+      },
+    };
+    const second = await ingestObject({ ...ctx, lake: racing }, KEY);
+    expect(fired).toBe(true);
+    expect(first?.manifest.status).toBe('published');
+    expect(second.manifest).toEqual(first?.manifest);
+    expect(await listKeys(lake.lake, 'manifests/')).toEqual([first?.manifestKey]);
+    expect((await listKeys(lake.lake, 'raw/')).filter((k) => k.endsWith('.parquet')).sort()).toEqual(
+      first?.manifest.files.map((f) => f.key).sort(),
+    );
+    expect(await listKeys(lake.lake, 'staging/')).toEqual([]);
+    const [golden] = await rows(await duck(), `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}')`);
+    expect(second.manifest.rowsWritten).toBe(golden.n);
   }, 60_000);
 
   it('a run killed after some output files, then retried, publishes byte-identical files and the same curated rows', async () => {

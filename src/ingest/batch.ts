@@ -101,11 +101,20 @@ const batchKey = (b: { dataset: string; batchId: string }) => `${stagingPrefix(b
 const segmentKey = (b: BatchRecord, i: number) => `${stagingPrefix(b.dataset, b.batchId)}segment-${pad(i, 4)}.json`;
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
+/**
+ * A staging record, or null when there is none. Read directly, then asked after on failure (as readManifest does):
+ * a concurrent run that publishes the batch drops its staging records, so a record can vanish between a look-up
+ * and its read (three `landfall run` of one file at once did that).
+ */
 async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
-  if (!(await store.head(key))) return null;
-  const parts: Uint8Array[] = [];
-  for await (const c of store.read(key)) parts.push(c);
-  return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
+  try {
+    const parts: Uint8Array[] = [];
+    for await (const c of store.read(key)) parts.push(c);
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
+  } catch (err) {
+    if (await store.head(key)) throw err;
+    return null;
+  }
 }
 
 export function readBatch(lake: ObjectStore, dataset: string, batchId: string): Promise<BatchRecord | null> {
@@ -617,13 +626,36 @@ export async function publishBatch(
   batch: BatchRecord,
 ): Promise<PublishOutcome> {
   const mKey = manifestKey(batch.dataset, batch.batchId);
-  const existing = await readManifest(ctx.lake, mKey);
-  if (existing)
+  const published = async (): Promise<PublishOutcome | null> => {
+    const existing = await readManifest(ctx.lake, mKey);
+    if (!existing) return null;
+    // Published by a concurrent run of the same object (three `landfall run` of one file at once: local runs have no
+    // idempotency store): what this one staged meanwhile is not needed.
+    await dropStaging(ctx.lake, batch);
     return {
       status: existing.status === 'published' ? 'published' : 'rejected',
       manifest: existing,
       manifestKey: mKey,
     };
+  };
+  const before = await published();
+  if (before) return before;
+  try {
+    return await publishStaged(ctx, contract, batch, mKey);
+  } catch (err) {
+    // The concurrent run may publish while this one reads the staged records it then drops: its manifest stands.
+    const meanwhile = await published();
+    if (meanwhile) return meanwhile;
+    throw err;
+  }
+}
+
+async function publishStaged(
+  ctx: IngestContext,
+  contract: Contract,
+  batch: BatchRecord,
+  mKey: string,
+): Promise<PublishOutcome> {
   const segments = await Promise.all(batch.segments.map((s) => readSegment(ctx.lake, batch, s.index)));
   const open = segments.filter((s) => !s.done).map((s) => s.index);
   if (open.length) throw new Error(`batch ${batch.batchId}: segments ${open.join(', ')} are not converted yet`);

@@ -114,8 +114,12 @@ export class FolderStore implements ObjectStore {
       .filter((k) => k.startsWith(prefix) && !k.startsWith(`${META}/`))
       .sort();
     for (const key of keys) {
-      const s = await stat(this.path(key));
-      yield { key, size: s.size, etag: '' };
+      // Deleted since the folder was read (another process publishing the same batch): not there any more.
+      const s = await stat(this.path(key)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      if (s) yield { key, size: s.size, etag: '' };
     }
   }
 
