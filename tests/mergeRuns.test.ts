@@ -42,7 +42,7 @@ describe('local merge runs', () => {
       // Two groups: olist_customers (orders and payments share summaries) and olist_products.
       const merged = lines.filter((l) => /batch\(es\) merged/.test(l));
       expect(merged.map((l) => l.split('\n')[0])).toEqual([
-        'olist_customers (with 1 dataset(s) sharing its summaries): 30 batch(es) merged, one MERGE per dataset',
+        'olist_order_payments, olist_orders: 30 batch(es) merged, one MERGE per dataset (merge group olist_customers)',
         'olist_products: 10 batch(es) merged, one MERGE per dataset',
       ]);
       // Every batch was merged by one of exactly two runs.

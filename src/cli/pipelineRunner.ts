@@ -206,7 +206,10 @@ function describeRounds(dataset: string, out: PipelineOutcome): string[] {
       .map((p) => {
         const merged = p.batches.filter((b) => b.status === 'published').length;
         const skipped = p.batches.length - merged;
-        return `${dataset}${p.merges.length > 1 ? ` (with ${p.merges.length - 1} dataset(s) sharing its summaries)` : ''}: ${merged} batch(es) merged, one MERGE per dataset${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}\n  pipeline:   ${written.join(', ') || 'nothing to merge'}`;
+        // A run is named by its merge group's first dataset: the line names the datasets whose batches it took.
+        const own = [...new Set(p.batches.map((b) => b.dataset))].sort();
+        const group = own.length > 1 || (own.length === 1 && own[0] !== dataset) || p.merges.length > 1;
+        return `${own.join(', ') || dataset}: ${merged} batch(es) merged, one MERGE per dataset${skipped ? ` (${skipped} rejected whole: metrics only)` : ''}${group ? ` (merge group ${dataset})` : ''}\n  pipeline:   ${written.join(', ') || 'nothing to merge'}`;
       }),
   ];
 }
