@@ -12,7 +12,7 @@ import {
 } from './errors.ts';
 import { quarantineWhole } from './quarantineWhole.ts';
 import type { IngestContext } from './context.ts';
-import { assertReconciled, rawSymlinkBody, readManifest, schemaOf, type Manifest } from './manifest.ts';
+import { assertReconciled, rawSymlinkBody, readJson, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import {
   BATCH_ID,
   manifestKey,
@@ -100,22 +100,6 @@ export interface SegmentRecord {
 const batchKey = (b: { dataset: string; batchId: string }) => `${stagingPrefix(b.dataset, b.batchId)}batch.json`;
 const segmentKey = (b: BatchRecord, i: number) => `${stagingPrefix(b.dataset, b.batchId)}segment-${pad(i, 4)}.json`;
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
-
-/**
- * A staging record, or null when there is none. Read directly, then asked after on failure (as readManifest does):
- * a concurrent run that publishes the batch drops its staging records, so a record can vanish between a look-up
- * and its read (three `landfall run` of one file at once did that).
- */
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
-  try {
-    const parts: Uint8Array[] = [];
-    for await (const c of store.read(key)) parts.push(c);
-    return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
-  } catch (err) {
-    if (await store.head(key)) throw err;
-    return null;
-  }
-}
 
 export function readBatch(lake: ObjectStore, dataset: string, batchId: string): Promise<BatchRecord | null> {
   return readJson<BatchRecord>(lake, batchKey({ dataset, batchId }));

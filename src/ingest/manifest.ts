@@ -78,17 +78,23 @@ export function schemaOf(contract: Contract): Manifest['schema'] {
   ];
 }
 
+/** The manifest at `key`, or null when there is none. */
+export function readManifest(lake: ObjectStore, key: string): Promise<Manifest | null> {
+  return readJson<Manifest>(lake, key);
+}
+
 /**
- * The manifest at `key`, or null when there is none. Read directly: a HEAD first would cost the local store an
- * MD5 of the file on every look-up.
+ * The JSON object at `key`, or null when there is none. Read directly, then asked after only on failure: a HEAD
+ * first would cost the local store an MD5 of the file on every look-up, and an object can vanish between a
+ * look-up and its read (a concurrent run that publishes a batch drops its staging records).
  */
-export async function readManifest(lake: ObjectStore, key: string): Promise<Manifest | null> {
+export async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
   try {
     const parts: Uint8Array[] = [];
-    for await (const c of lake.read(key)) parts.push(c);
-    return JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest;
+    for await (const c of store.read(key)) parts.push(c);
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
   } catch (err) {
-    if (await lake.head(key)) throw err;
+    if (await store.head(key)) throw err;
     return null;
   }
 }
