@@ -110,6 +110,7 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
       `${clickLines.map((l, i) => (i === 0 ? `${l},campaign` : `${l},c${i % 3}`)).join('\n')}\n`,
     );
     await writeFile(join(dir, 'notes_export.csv'), 'note,owner\nchecked,ana\n');
+    await writeFile(join(dir, 'notes #2.csv'), 'note,owner\nagain,bo\n'); // a name a link must encode
     const files = [
       join(OLIST, 'olist_orders_dataset.csv'),
       join(OLIST, 'olist_order_payments_dataset.csv'),
@@ -117,6 +118,7 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
       ...events,
       join(dir, 'clicks_extra_column.csv'),
       join(dir, 'notes_export.csv'),
+      join(dir, 'notes #2.csv'),
     ];
     const runner = await LocalPipelineRunner.open(lake);
     try {
@@ -284,7 +286,7 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
     );
     expect(
       await page.$$eval('#unmatched table.batches tbody tr', (trs) => trs.map((t) => t.children[2].textContent)),
-    ).toEqual(['_unmatched/notes_export.csv']);
+    ).toEqual(['_unmatched/notes_export.csv', '_unmatched/notes #2.csv']);
   });
 
   it('every manifest and quarantine link leads to its file', async () => {

@@ -46,7 +46,8 @@ function xEncoding(field: string, rows: Row[]) {
 export function viewChart(id: string, c: Chart, rows: Row[]): ChartSpec {
   const x = xEncoding(c.x, rows);
   const scale = c.scale === 'log' ? { type: 'symlog' } : {};
-  const tooltipX = { ...x, format: '%Y-%m-%d' };
+  const tooltipX =
+    'timeUnit' in x ? { ...x, format: '%Y-%m-%d' } : { ...x, format: '%Y-%m-%d %H:%M:%S', formatType: 'utc' };
   const measureLayer = (measures: string[], mark: Chart['mark'], dashed: boolean) => ({
     transform: [{ fold: measures, as: ['measure', 'value'] }],
     mark: {

@@ -20,7 +20,8 @@ async function vegaRuntime(): Promise<{ script: string; version: string }> {
 /** One self-contained HTML page: tables written out, charts drawn by the inlined Vega runtime (no network). */
 export async function renderReport(data: ReportData, outFile: string): Promise<string> {
   const charts: ChartSpec[] = [];
-  const link = (path: string) => encodeURI(relative(dirname(outFile), path).split(sep).join('/'));
+  // Each segment encoded on its own: a key may hold `#`, `?` or `%`, which encodeURI would leave to break the link.
+  const link = (path: string) => relative(dirname(outFile), path).split(sep).map(encodeURIComponent).join('/');
   const chart = (spec: ChartSpec) => {
     charts.push(spec);
     return `<figure class="chart" id="${spec.id}" data-title="${esc(spec.title)}" role="img" aria-label="${esc(spec.title)}"></figure>`;
