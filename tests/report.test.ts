@@ -322,7 +322,7 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
     }
   });
 
-  it('a chart naming a column its view lacks says so in its place and among the problems; an empty lake gets a page too', async () => {
+  it('a chart naming a column its view lacks says so in its place and among the problems; an empty lake gets a page, a missing one an error', async () => {
     const broken = {
       ...lake,
       contracts: lake.contracts.map((c) =>
@@ -346,6 +346,16 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
       await engine.close();
     }
 
+    const missing = await promisify(execFile)(process.execPath, [
+      BIN,
+      'report',
+      '--lake',
+      join(dir, 'no-such-lake'),
+    ]).catch((err: { code: number; stderr: string }) => err);
+    expect(missing).toMatchObject({ code: 1 });
+    expect((missing as { stderr: string }).stderr).toContain(
+      `landfall report: no lake at ${join(dir, 'no-such-lake')}: land files first (landfall run, watch or demo), or name the lake with --lake DIR`,
+    );
     const empty = await tempDir('landfall-empty-lake-');
     const out = await promisify(execFile)(process.execPath, [BIN, 'report', '--lake', empty]);
     expect(out.stderr).toBe('');

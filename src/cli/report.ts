@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,11 @@ export async function report(args: string[]): Promise<number> {
       open: { type: 'boolean', default: false },
     },
   });
+  const root = values.lake ?? '.landfall';
+  if (!(await stat(root).catch(() => null))?.isDirectory())
+    throw new Error(
+      `no lake at ${root}: land files first (landfall run, watch or demo), or name the lake with --lake DIR`,
+    );
   const { openLocalLake } = await import('../wiring/local.ts');
   const { openWarehouse } = await import('./warehouse.ts');
   const { writeReport } = await import('../report/writeReport.ts');
