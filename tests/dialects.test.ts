@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inferContract } from '#src/contracts/inferContract.ts';
 import { parseContract } from '#src/contracts/loadContracts.ts';
-import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
+import {
+  duck,
+  expectReconciled,
+  ingestFile,
+  rows,
+  SHARED_DATA,
+  sqlList,
+  tempDir,
+  tempLake,
+  landedParquet,
+} from './helpers.ts';
 
 const USPOP_LATIN1 = join(SHARED_DATA, 'csv-conformance/rust-csv/examples/data/uspop-latin1.csv');
 
@@ -49,7 +59,7 @@ describe('dialect options on real and written files', () => {
     );
     const actual = await rows(
       conn,
-      `SELECT city, population FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY ALL`,
+      `SELECT city, population FROM ${landedParquet(lake.lake, r.manifest)} ORDER BY ALL`,
     );
     expect(actual).toEqual(expected);
     expect(actual.some((x) => x.city === 'Õakman')).toBe(true);
@@ -91,7 +101,7 @@ columns:
     const got = await rows(
       conn,
       `SELECT id, carrier, shipped::VARCHAR AS shipped, scanned_at::VARCHAR AS scanned_at, weight_kg::VARCHAR AS weight_kg, fragile
-      FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`,
+      FROM ${landedParquet(lake.lake, r.manifest)} ORDER BY id`,
     );
     expect(got).toEqual([
       {
@@ -171,7 +181,7 @@ describe('encodings infer detects and ingest transcodes', () => {
     expect(w.contract.dialect.encoding).toBe('windows-1252');
     const [{ city }] = await rows(
       await duck(),
-      `SELECT seller_city AS city FROM read_parquet(${sqlList(w.r.manifest.files.map((f) => w.lake.lake.path(f.key)))}) WHERE seller_id = 'x1'`,
+      `SELECT seller_city AS city FROM ${landedParquet(w.lake.lake, w.r.manifest)} WHERE seller_id = 'x1'`,
     );
     expect(city).toBe('são paulo “centro” €');
     // Real Latin-1 (no byte in 0x80-0x9F): drafted as latin1, read by the core itself.

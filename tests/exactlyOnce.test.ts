@@ -16,7 +16,7 @@ import { readManifest, type Manifest } from '#src/ingest/manifest.ts';
 import { runPipelineLocally } from '#src/adapters/local/localPipeline.ts';
 import type { ObjectStore, ObjectWriter } from '#src/ports.ts';
 import { ingestContext, type LocalLake } from '#src/wiring/local.ts';
-import { duck, listKeys, rows, SHARED_DATA, tempLake } from './helpers.ts';
+import { duck, listKeys, rows, SHARED_DATA, tempLake, landedParquet } from './helpers.ts';
 
 const NOW = new Date('2026-11-21T08:00:00Z');
 const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
@@ -154,10 +154,7 @@ describe('exactly-once effect', () => {
     expect(m.files.length).toBeGreaterThan(2);
     const conn = await duck();
     const [golden] = await rows(conn, `SELECT count(*)::INT AS n FROM read_csv('${CLICKS}')`);
-    const [landed] = await rows(
-      conn,
-      `SELECT count(*)::INT AS n FROM read_parquet([${m.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ')}])`,
-    );
+    const [landed] = await rows(conn, `SELECT count(*)::INT AS n FROM ${landedParquet(lake.lake, m)}`);
     expect(landed.n).toBe(golden.n);
     expect(m.rowsWritten).toBe(golden.n);
 

@@ -109,6 +109,11 @@ export function sqlList(paths: string[]): string {
   return `[${paths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')}]`;
 }
 
+/** `read_parquet([...])` over a batch's Parquet files in a folder lake, for DuckDB. */
+export function landedParquet(store: { path(key: string): string }, m: Pick<Manifest, 'files'>): string {
+  return `read_parquet(${sqlList(m.files.map((f) => store.path(f.key)))})`;
+}
+
 /**
  * Checks the promise of every ingest against the files themselves, not the manifest's own sums: DuckDB counts the
  * rows of each Parquet file, csv-parse reads the quarantine file (one row per reject, its reason and line), and a
@@ -196,4 +201,24 @@ async function localPath(store: ObjectStore, key: string): Promise<string> {
   const file = join(await tempDir('landfall-reconcile-'), basename(key));
   await writeFile(file, Buffer.concat(parts));
   return file;
+}
+
+/**
+ * A DuckDB CTE `delivery_daily(day, orders, delivered_orders, late_orders, days, revenue)` computed from the Olist
+ * orders and payments CSV files in `dir`: the golden figures of summary.olist_delivery_daily, written here once.
+ */
+export function olistDeliveryDailyCte(dir: string): string {
+  const csv = (name: string) => `read_csv('${join(dir, name)}', header = true)`;
+  return `delivery_daily AS (
+    WITH paid AS (SELECT order_id, sum(CAST(payment_value AS DECIMAL(12,2))) AS v FROM ${csv('olist_order_payments_dataset.csv')} GROUP BY order_id),
+         d AS (SELECT o.*, order_status = 'delivered' AND order_delivered_customer_date IS NOT NULL AS delivered
+               FROM ${csv('olist_orders_dataset.csv')} AS o)
+    SELECT CAST(order_purchase_timestamp AS DATE) AS day,
+           count(*) AS orders,
+           count(*) FILTER (WHERE delivered) AS delivered_orders,
+           count(*) FILTER (WHERE delivered AND order_delivered_customer_date::DATE > order_estimated_delivery_date::DATE) AS late_orders,
+           avg(epoch(order_delivered_customer_date - order_purchase_timestamp) / 86400.0) FILTER (WHERE delivered) AS days,
+           coalesce(sum(paid.v), 0) AS revenue
+    FROM d LEFT JOIN paid USING (order_id)
+    GROUP BY 1)`;
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { publishBatch, RESUME_GRACE_MS, runSegment } from '#src/ingest/batch.ts';
 import { batchIdFor, ingestObject, openedBatch, startIngest } from '#src/ingest/ingestObject.ts';
 import { ingestContext } from '#src/wiring/local.ts';
-import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
+import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, tempDir, tempLake, landedParquet } from './helpers.ts';
 
 // The hostile inputs of issue 6, each with its expected outcome. Covered elsewhere, not repeated here: empty and
 // header-only files, BOM, CR-only line endings, ragged rows, an unterminated quote, a truncated gzip
@@ -89,10 +89,7 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     expect(q.message).toMatch(
       /line of 536870913 bytes is larger than dialect\.maxRecordBytes \(16777216\); its first 1048576 bytes are kept here/,
     );
-    const written = await rows(
-      conn,
-      `SELECT id, note FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`,
-    );
+    const written = await rows(conn, `SELECT id, note FROM ${landedParquet(lake.lake, r.manifest)} ORDER BY id`);
     expect(written).toEqual([
       { id: '1', note: 'before' },
       { id: '2', note: 'after' },
@@ -118,7 +115,7 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     const conn = await duck();
     const lengths = await rows(
       conn,
-      `SELECT id, length(note) AS n FROM read_parquet(${sqlList(w.manifest.files.map((f) => roomy.lake.lake.path(f.key)))}) ORDER BY id`,
+      `SELECT id, length(note) AS n FROM ${landedParquet(roomy.lake.lake, w.manifest)} ORDER BY id`,
     );
     expect(lengths).toEqual([
       { id: '1', n: '5' },

@@ -20,7 +20,7 @@ import { ingestS3Event } from '#src/wiring/events.ts';
 import { idempotencyFromConfig } from '#src/wiring/aws.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { readManifest } from '#src/ingest/manifest.ts';
-import { duck, listKeys, rows, SHARED_DATA, sqlList, tempDir, tempLake, until } from './helpers.ts';
+import { duck, listKeys, rows, SHARED_DATA, tempDir, tempLake, until, landedParquet } from './helpers.ts';
 
 const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
 const WORKER = fileURLToPath(new URL('./fixtures/idempotencyWorker.ts', import.meta.url));
@@ -98,7 +98,7 @@ describe('idempotency records', () => {
     const m = (await readManifest(lake.lake, retried.manifest))!;
     const [landed] = await rows(
       conn,
-      `SELECT count(*)::INT AS n, sum(ip)::BIGINT AS s FROM read_parquet(${sqlList(m.files.map((f) => lake.lake.path(f.key)))})`,
+      `SELECT count(*)::INT AS n, sum(ip)::BIGINT AS s FROM ${landedParquet(lake.lake, m)}`,
     );
     expect(landed).toEqual(golden);
     expect(await listKeys(lake.lake, 'staging/')).toEqual([]);

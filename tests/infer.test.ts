@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { columnName, guessColumn, guessDialect, guessType, inferContract } from '#src/contracts/inferContract.ts';
 import { parseContract } from '#src/contracts/loadContracts.ts';
-import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
+import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, tempDir, tempLake, landedParquet } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
 
@@ -193,10 +193,10 @@ describe('landfall infer drafts contracts from samples', () => {
     const r = await ingestFile(lake, resaved, 'orders');
     expect(r.manifest).toMatchObject({ status: 'published', rowsRejected: 0, rowsWritten: 8135 });
     // The values equal DuckDB's reading of the original file, to the minute.
-    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const files = landedParquet(lake.lake, r.manifest);
     const [landed] = await rows(
       conn,
-      `SELECT count(*) AS n, sum(epoch(order_purchase_timestamp))::BIGINT AS s, count(order_delivered_customer_date) AS d FROM read_parquet([${files}])`,
+      `SELECT count(*) AS n, sum(epoch(order_purchase_timestamp))::BIGINT AS s, count(order_delivered_customer_date) AS d FROM ${files}`,
     );
     const [golden] = await rows(
       conn,
@@ -270,11 +270,8 @@ describe('landfall infer drafts contracts from samples', () => {
     await writeFile(join(dir, 'reviews.yaml'), yaml);
     const lake = await tempLake({}, dir);
     const r = await ingestFile(lake, escaped, 'reviews');
-    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
-    const [landed] = await rows(
-      conn,
-      `SELECT count(*) AS n, sum(hash(review_comment_message)) AS h FROM read_parquet([${files}])`,
-    );
+    const files = landedParquet(lake.lake, r.manifest);
+    const [landed] = await rows(conn, `SELECT count(*) AS n, sum(hash(review_comment_message)) AS h FROM ${files}`);
     const [golden] = await rows(
       conn,
       `SELECT count(*) AS n, sum(hash(review_comment_message)) AS h FROM read_csv('${reviews}', header = true, all_varchar = true)`,

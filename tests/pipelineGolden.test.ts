@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalPipelineRunner } from '#src/cli/pipelineRunner.ts';
 import type { LocalLake } from '#src/wiring/local.ts';
-import { duck, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
+import { duck, olistDeliveryDailyCte, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
 
 const OLIST = join(SHARED_DATA, 'olist/sample_bravida');
 const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
@@ -86,18 +86,11 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
     const conn = await duck();
     const expected = await rows(
       conn,
-      `
-      WITH o AS (SELECT * FROM ${csv('olist_orders_dataset.csv')}),
-           paid AS (SELECT order_id, sum(CAST(payment_value AS DECIMAL(12,2))) AS v FROM ${csv('olist_order_payments_dataset.csv')} GROUP BY order_id),
-           d AS (SELECT o.*, order_status = 'delivered' AND order_delivered_customer_date IS NOT NULL AS delivered FROM o)
-      SELECT CAST(order_purchase_timestamp AS DATE)::VARCHAR AS purchase_date,
-             count(*)::BIGINT AS orders,
-             count(*) FILTER (WHERE delivered)::BIGINT AS delivered_orders,
-             count(*) FILTER (WHERE delivered AND order_delivered_customer_date::DATE > order_estimated_delivery_date::DATE)::BIGINT AS late_orders,
-             round(avg(epoch(order_delivered_customer_date - order_purchase_timestamp) / 86400.0) FILTER (WHERE delivered), 9) AS avg_delivery_days,
-             coalesce(sum(paid.v), 0)::DECIMAL(18,2)::VARCHAR AS revenue
-      FROM d LEFT JOIN paid USING (order_id)
-      GROUP BY 1 ORDER BY 1`,
+      `WITH ${olistDeliveryDailyCte(OLIST)}
+      SELECT day::VARCHAR AS purchase_date, orders::BIGINT AS orders, delivered_orders::BIGINT AS delivered_orders,
+             late_orders::BIGINT AS late_orders, round(days, 9) AS avg_delivery_days,
+             revenue::DECIMAL(18,2)::VARCHAR AS revenue
+      FROM delivery_daily ORDER BY 1`,
     );
     const actual = (
       await runner.engine.query(`

@@ -8,7 +8,17 @@ import { FooterHold } from '#src/csv/footerHold.ts';
 import { joinHeaderRows } from '#src/csv/headerRows.ts';
 import { rejectAlarm } from '#src/ingest/batch.ts';
 import { metricData, outcome } from '#src/pipeline/planMerge.ts';
-import { duck, expectReconciled, ingestFile, quarantineRows, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
+import {
+  duck,
+  expectReconciled,
+  ingestFile,
+  quarantineRows,
+  rows,
+  SHARED_DATA,
+  tempDir,
+  tempLake,
+  landedParquet,
+} from './helpers.ts';
 
 const ITEMS = join(SHARED_DATA, 'olist/sample_bravida/olist_order_items_dataset.csv');
 
@@ -87,10 +97,10 @@ describe('real exports: preamble, header rows, spaces after delimiters, blank re
       Dimensions: [{ Name: 'Dataset', Value: 'items' }],
     });
     const conn = await duck();
-    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const files = landedParquet(lake.lake, r.manifest);
     const [landed] = await rows(
       conn,
-      `SELECT count(*) AS n, sum(money_price)::DECIMAL(18,2) AS price, sum(money_freight)::DECIMAL(18,2) AS freight, count(DISTINCT item_seller_id) AS sellers, max(length(item_seller_id)) AS len, max(shipping_limit_date) AS last FROM read_parquet([${files}])`,
+      `SELECT count(*) AS n, sum(money_price)::DECIMAL(18,2) AS price, sum(money_freight)::DECIMAL(18,2) AS freight, count(DISTINCT item_seller_id) AS sellers, max(length(item_seller_id)) AS len, max(shipping_limit_date) AS last FROM ${files}`,
     );
     const [golden] = await rows(
       conn,
@@ -120,7 +130,7 @@ describe('real exports: preamble, header rows, spaces after delimiters, blank re
     const digest = async (lake: typeof whole, m: typeof a.manifest) =>
       rows(
         conn,
-        `SELECT count(*) AS n, sum(hash(order_id, order_item, money_price, _source_line)) AS h FROM read_parquet([${m.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ')}])`,
+        `SELECT count(*) AS n, sum(hash(order_id, order_item, money_price, _source_line)) AS h FROM ${landedParquet(lake.lake, m)}`,
       );
     expect(await digest(ranged, b.manifest)).toEqual(await digest(whole, a.manifest));
   });
@@ -173,11 +183,11 @@ describe('dates and times as US and report exports write them', () => {
     const lake = await tempLake({}, dir);
     const r = await ingestFile(lake, file, 'orders');
     expect(r.manifest).toMatchObject({ rowsRejected: 0 });
-    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const files = landedParquet(lake.lake, r.manifest);
     const [landed] = await rows(
       conn,
       `SELECT count(*) AS n, sum(epoch(purchased))::BIGINT AS p, sum(epoch(approved))::BIGINT AS a, count(approved) AS na,
-        sum(epoch(estimated))::BIGINT AS e, sum(epoch(delivered))::BIGINT AS d, count(delivered) AS nd FROM read_parquet([${files}])`,
+        sum(epoch(estimated))::BIGINT AS e, sum(epoch(delivered))::BIGINT AS d, count(delivered) AS nd FROM ${files}`,
     );
     const [golden] = await rows(
       conn,
@@ -210,11 +220,8 @@ describe('a header one field narrower or wider than the data', () => {
     const lake = await tempLake({}, dir);
     const r = await ingestFile(lake, file, 'sellers');
     await expectReconciled(lake.lake, r);
-    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
-    const [landed] = await rows(
-      conn,
-      `SELECT count(*) AS n, sum(hash(seller_city)) AS h FROM read_parquet([${files}])`,
-    );
+    const files = landedParquet(lake.lake, r.manifest);
+    const [landed] = await rows(conn, `SELECT count(*) AS n, sum(hash(seller_city)) AS h FROM ${files}`);
     const [golden] = await rows(
       conn,
       `SELECT count(*) AS n, sum(hash(seller_city)) AS h FROM read_csv('${SELLERS}', header = true, all_varchar = true)`,
@@ -229,8 +236,8 @@ describe('a header one field narrower or wider than the data', () => {
     expect(contract.dialect.rowNames).toBe(true);
     expect(contract.columns[0]).toMatchObject({ name: 'row_name', header: '', type: 'int32' });
     expect(yaml).toContain('the header names every field but the first (row names, as R writes them)');
-    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
-    const [{ s }] = await rows(await duck(), `SELECT sum(row_name)::BIGINT AS s FROM read_parquet([${files}])`);
+    const files = landedParquet(lake.lake, r.manifest);
+    const [{ s }] = await rows(await duck(), `SELECT sum(row_name)::BIGINT AS s FROM ${files}`);
     expect(Number(s)).toBe((count * (count + 1)) / 2);
   });
 
@@ -286,8 +293,8 @@ describe('a column written in several layouts', () => {
       rowsWritten: Number(n),
       formatsMatched: { purchased: { iso: Number(n) - Number(us), 'M/D/YYYY h:mm:ss A': Number(us) } },
     });
-    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
-    const [landed] = await rows(conn, `SELECT sum(epoch(purchased))::BIGINT AS s FROM read_parquet([${files}])`);
+    const files = landedParquet(lake.lake, r.manifest);
+    const [landed] = await rows(conn, `SELECT sum(epoch(purchased))::BIGINT AS s FROM ${files}`);
     const [golden] = await rows(
       conn,
       `SELECT sum(epoch(order_purchase_timestamp))::BIGINT AS s FROM read_csv('${source}', header = true)`,
@@ -367,10 +374,10 @@ describe('numbers as exports write them', () => {
     const lake = await tempLake({}, dir);
     const r = await ingestFile(lake, file, 'itens');
     expect(r.manifest).toMatchObject({ rowsRejected: 0, rowsWritten: data.length });
-    const files = r.manifest.files.map((f) => `'${lake.lake.path(f.key)}'`).join(', ');
+    const files = landedParquet(lake.lake, r.manifest);
     const [landed] = await rows(
       conn,
-      `SELECT sum(preco)::DECIMAL(18,2) AS price, sum(frete)::DECIMAL(18,2) AS freight, sum(participacao)::DECIMAL(18,4) AS share, max(preco) AS top FROM read_parquet([${files}])`,
+      `SELECT sum(preco)::DECIMAL(18,2) AS price, sum(frete)::DECIMAL(18,2) AS freight, sum(participacao)::DECIMAL(18,4) AS share, max(preco) AS top FROM ${files}`,
     );
     const [golden] = await rows(
       conn,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { duckdbDialect } from '#src/pipeline/sqlDialect.ts';
 import type { Contract } from '#src/contracts/contract.ts';
-import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempLake } from './helpers.ts';
+import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, tempLake, landedParquet } from './helpers.ts';
 
 /**
  * Golden answers come from DuckDB reading the original CSV with the contract's types: the same row count
@@ -55,7 +55,7 @@ describe('real files round-trip through Landfall into Parquet that DuckDB reads 
     const contract = lake.contracts.find((c) => c.dataset === dataset)!;
     const columns = contract.columns.map((c) => `'${c.name}': '${duckdbDialect.type(c.type)}'`).join(', ');
     const csv = `read_csv('${path}', header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}})`;
-    const parquet = `read_parquet(${sqlList(m.files.map((f) => lake.lake.path(f.key)))})`;
+    const parquet = `${landedParquet(lake.lake, m)}`;
     const [expected] = await rows(conn, aggregates(contract, csv));
     const [actual] = await rows(conn, aggregates(contract, parquet));
     expect(actual).toEqual(expected);

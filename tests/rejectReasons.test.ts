@@ -15,7 +15,7 @@ import { JsCsvDecoder, type CsvDecoder } from '#src/decode/csvDecoder.ts';
 import { ingestObject } from '#src/ingest/ingestObject.ts';
 import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
 import { ingestContext } from '#src/wiring/local.ts';
-import { duck, quarantineRows, rows, sqlList, tempDir, tempLake } from './helpers.ts';
+import { duck, quarantineRows, rows, tempDir, tempLake, landedParquet } from './helpers.ts';
 
 const DECODERS: [string, (c: Contract) => CsvDecoder][] = [
   ['WASM core', (c) => new WasmCsvDecoder(c, {})],
@@ -277,7 +277,7 @@ describe('reject reasons, against answers written by hand', () => {
       CASES.map((c) => ({ line: c.line, column: c.column, reason: c.reason, message: c.message, record: c.record })),
     );
     const conn = await duck();
-    const written = `SELECT id, amount::VARCHAR AS amount, status, code, name, day::VARCHAR AS day, ratio, flag, _source_line AS line FROM read_parquet(${sqlList(r.manifest.files.map((f) => lake.lake.path(f.key)))}) ORDER BY id`;
+    const written = `SELECT id, amount::VARCHAR AS amount, status, code, name, day::VARCHAR AS day, ratio, flag, _source_line AS line FROM ${landedParquet(lake.lake, r.manifest)} ORDER BY id`;
     expect(await rows(conn, written)).toEqual([
       {
         id: 1,

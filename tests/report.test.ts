@@ -18,7 +18,17 @@ import { collectReport } from '#src/report/reportData.ts';
 import { renderReport } from '#src/report/reportHtml.ts';
 import type { LocalLake } from '#src/wiring/local.ts';
 import { launchChromium, openOffline, type PageLog } from './browser.ts';
-import { duck, lakeAt, rows, SHARED_DATA, sqlList, tempDir, tempLake, until } from './helpers.ts';
+import {
+  duck,
+  lakeAt,
+  olistDeliveryDailyCte,
+  rows,
+  SHARED_DATA,
+  sqlList,
+  tempDir,
+  tempLake,
+  until,
+} from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
 const DOCS_IMG = fileURLToPath(new URL('../docs/img/', import.meta.url));
@@ -165,20 +175,12 @@ describe('landfall report: one offline page, read in headless Chromium, its numb
   it('olist_delivery_daily: every row of the table equals DuckDB over the orders and payments CSVs', async () => {
     const expected = await rows(
       await duck(),
-      `
-      WITH o AS (SELECT * FROM ${csv(join(OLIST, 'olist_orders_dataset.csv'))}),
-           paid AS (SELECT order_id, sum(CAST(payment_value AS DECIMAL(12,2))) AS v FROM ${csv(join(OLIST, 'olist_order_payments_dataset.csv'))} GROUP BY order_id),
-           d AS (SELECT o.*, order_status = 'delivered' AND order_delivered_customer_date IS NOT NULL AS delivered FROM o),
-           g AS (SELECT CAST(order_purchase_timestamp AS DATE) AS day, count(*) AS orders, count(*) FILTER (WHERE delivered) AS delivered_orders,
-                        count(*) FILTER (WHERE delivered AND order_delivered_customer_date::DATE > order_estimated_delivery_date::DATE) AS late_orders,
-                        avg(epoch(order_delivered_customer_date - order_purchase_timestamp) / 86400.0) FILTER (WHERE delivered) AS days,
-                        coalesce(sum(paid.v), 0) AS revenue
-                 FROM d LEFT JOIN paid USING (order_id) GROUP BY 1)
+      `WITH ${olistDeliveryDailyCte(OLIST)}
       SELECT day::VARCHAR AS purchase_date, orders::DOUBLE AS orders, delivered_orders::DOUBLE AS delivered_orders,
              late_orders::DOUBLE AS late_orders,
              CASE WHEN delivered_orders > 0 THEN round(100 * late_orders / delivered_orders, 2) END AS late_pct,
              round(days, 2) AS avg_delivery_days, revenue::DOUBLE AS revenue_brl
-      FROM g ORDER BY day`,
+      FROM delivery_daily ORDER BY day`,
     );
     const actual = await pageTable(page, 'table-olist_delivery_daily');
     expect(actual.length).toBeGreaterThan(500);

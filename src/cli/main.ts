@@ -54,58 +54,34 @@ options:
   --warehouse-mb N  DuckDB's memory limit for merges, summaries and queries; beyond it, it spills to disk (default 512)
 `;
 
+type Command = (args: string[]) => Promise<number>;
+
+/** Each command, loaded when it runs: the ones in their own modules are imported only then. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => run,
+  query: async () => query,
+  watch: async () => (await import('./watch.ts')).watch,
+  report: async () => (await import('./report.ts')).report,
+  bench: async () => bench,
+  scale: async () => scale,
+  infer: async () => (await import('./infer.ts')).infer,
+  invoke: async () => (await import('./invoke.ts')).invoke,
+  replay: async () => (await import('./replay.ts')).replay,
+  demo: async () => (await import('./demo.ts')).demo,
+  maintain: async () => maintain,
+  burst: async () => (await import('./burst.ts')).burst,
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'run':
-        return await run(rest);
-      case 'query':
-        return await query(rest);
-      case 'watch': {
-        const { watch } = await import('./watch.ts');
-        return await watch(rest);
-      }
-      case 'report': {
-        const { report } = await import('./report.ts');
-        return await report(rest);
-      }
-      case 'bench':
-        return await bench(rest);
-      case 'scale':
-        return await scale(rest);
-      case 'infer': {
-        const { infer } = await import('./infer.ts');
-        return await infer(rest);
-      }
-      case 'invoke': {
-        const { invoke } = await import('./invoke.ts');
-        return await invoke(rest);
-      }
-      case 'replay': {
-        const { replay } = await import('./replay.ts');
-        return await replay(rest);
-      }
-      case 'demo': {
-        const { demo } = await import('./demo.ts');
-        return await demo(rest);
-      }
-      case 'maintain':
-        return await maintain(rest);
-      case 'burst': {
-        const { burst } = await import('./burst.ts');
-        return await burst(rest);
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`landfall: unknown command "${command}"\n\n${USAGE}`);
-        return 2;
+    if (command !== undefined && Object.hasOwn(COMMANDS, command)) return await (await COMMANDS[command]())(rest);
+    if (command === undefined || ['help', '--help', '-h'].includes(command)) {
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
     }
+    process.stderr.write(`landfall: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
   } catch (err) {
     process.stderr.write(`landfall ${command}: ${(err as Error).message}\n`);
     return 1;

@@ -3,7 +3,7 @@ import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { ReconciliationError } from './errors.ts';
 import type { BatchDrift } from '../contracts/drift.ts';
 import type { OutputFile } from '../parquet/RollingParquetWriter.ts';
-import { LINEAGE } from '../lake/layout.ts';
+import { LINEAGE, manifestPrefix } from '../lake/layout.ts';
 import type { RowCounts } from '../lake/rowCounts.ts';
 
 export type BatchStatus =
@@ -76,6 +76,18 @@ export function schemaOf(contract: Contract): Manifest['schema'] {
     ...contract.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })),
     ...LINEAGE.map((c) => ({ name: c.name, type: c.type, nullable: false })),
   ];
+}
+
+/** Every manifest in the lake, or of one dataset, with its key. */
+export async function* listManifests(
+  lake: ObjectStore,
+  dataset?: string,
+): AsyncIterable<{ key: string; manifest: Manifest }> {
+  for await (const o of lake.list(manifestPrefix(dataset))) {
+    if (!o.key.endsWith('.json')) continue;
+    const manifest = await readManifest(lake, o.key);
+    if (manifest) yield { key: o.key, manifest };
+  }
 }
 
 /** The manifest at `key`, or null when there is none. */

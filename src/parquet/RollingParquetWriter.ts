@@ -152,8 +152,8 @@ function loadParquetWasm(wasmPath?: string): Promise<typeof import('parquet-wasm
     const exports = pw.initSync({
       module: readFileSync(wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')),
     });
-    const { pregrowMemory, PREGROW_BYTES } = await import('./parquetEncoderSession.mjs');
-    pregrowMemory(exports, PREGROW_BYTES);
+    const { pregrowMemory } = await import('./parquetEncoderSession.mjs');
+    pregrowMemory(exports);
     return pw;
   });
   return parquetWasm;

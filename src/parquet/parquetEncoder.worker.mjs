@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as pw from 'parquet-wasm/esm';
-import { createEncoderSession, PREGROW_BYTES, pregrowMemory } from './parquetEncoderSession.mjs';
+import { createEncoderSession, pregrowMemory } from './parquetEncoderSession.mjs';
 
 const wasmPath =
   workerData?.wasmPath ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm');
-pregrowMemory(pw.initSync({ module: readFileSync(wasmPath) }), PREGROW_BYTES);
+pregrowMemory(pw.initSync({ module: readFileSync(wasmPath) }));
 
 parentPort.on(
   'message',

@@ -5,5 +5,5 @@ export function createEncoderSession(
 ): (m: object) => Promise<void>;
 
 /** Grows parquet-wasm's memory once, before its first file (see the .mjs). */
-export function pregrowMemory(wasmExports: unknown, bytes: number): void;
+export function pregrowMemory(wasmExports: unknown, bytes?: number): void;
 export const PREGROW_BYTES: number;

@@ -2,6 +2,9 @@
 // Runs on the encoder thread (parquetEncoder.worker.mjs) or, with one thread, in the converting thread itself.
 // Plain JavaScript, so that Node runs it as it is (tests, the CLI) and esbuild bundles it into the layer.
 
+/** What pregrowMemory reserves for each encoder (256 MB was no faster in the pipeline, and cost 25 MB of RSS). */
+export const PREGROW_BYTES = 64 * 1024 * 1024;
+
 /**
  * Grows parquet-wasm's memory once, by `bytes`, before its first file. Its allocator otherwise grows the
  * WebAssembly memory a few pages at a time while the first row groups are encoded, and V8 (Node 20) spends up to a
@@ -10,13 +13,10 @@
  * at 2 threads went from 30-34 to 35-36 MB/s, the others did not move, and peak RSS stayed the same: one allocation
  * of `bytes`, freed at once, leaves the pages in the allocator's free space, and untouched pages are not resident.
  */
-export function pregrowMemory(wasmExports, bytes) {
+export function pregrowMemory(wasmExports, bytes = PREGROW_BYTES) {
   const ptr = wasmExports.__wbindgen_malloc(bytes, 8);
   wasmExports.__wbindgen_free(ptr, bytes, 8);
 }
-
-/** What pregrowMemory reserves for each encoder (256 MB was no faster in the pipeline, and cost 25 MB of RSS). */
-export const PREGROW_BYTES = 64 * 1024 * 1024;
 
 /** Writer properties are consumed by each write, so every file gets a fresh set. */
 function writerProperties(pw, t) {

@@ -30,7 +30,7 @@ const base = (title: string) =>
     },
   }) as const;
 
-export function toVega(id: string, spec: TopLevelSpec & { title: { text: string } }): ChartSpec {
+function toVega(id: string, spec: TopLevelSpec & { title: { text: string } }): ChartSpec {
   return { id, title: spec.title.text, vega: compile(spec).spec };
 }
 

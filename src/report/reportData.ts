@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDbEngine } from '../adapters/local/DuckDbEngine.ts';
 import type { Chart, Contract, View } from '../contracts/contract.ts';
-import { readManifest, type Manifest } from '../ingest/manifest.ts';
-import { manifestPrefix, UNMATCHED } from '../lake/layout.ts';
+import { listManifests, type Manifest } from '../ingest/manifest.ts';
 import { describeDrift, durationMs, staleDatasets, type Alarm } from '../pipeline/alarms.ts';
 import type { LocalLake } from '../wiring/local.ts';
 
@@ -77,8 +76,8 @@ export interface ViewData {
 export type Row = Record<string, string | number | null>;
 
 /** The most rows of a view the page shows as a table, and the most points a chart draws. */
-export const MAX_TABLE_ROWS = 2000;
-export const MAX_CHART_ROWS = 20000;
+const MAX_TABLE_ROWS = 2000;
+const MAX_CHART_ROWS = 20000;
 
 /** Reads the lake's manifests and alarms and the analytics views of every contract. */
 export async function collectReport(
@@ -87,8 +86,10 @@ export async function collectReport(
   options: { now?: Date; targetFileBytes: number },
 ): Promise<ReportData> {
   const now = options.now ?? new Date();
-  const manifests = await readManifests(lake);
-  const rows = manifests.map((m) => batchRow(lake, m));
+  const listed: { key: string; manifest: Manifest }[] = [];
+  for await (const l of listManifests(lake.lake)) listed.push(l);
+  const manifests = listed.map((l) => l.manifest);
+  const rows = listed.map((l) => batchRow(lake, l));
   const datasets = lake.contracts.map((c) => datasetHealth(c, rows, now));
   return {
     root: lake.root,
@@ -108,21 +109,10 @@ export async function collectReport(
   };
 }
 
-async function readManifests(lake: LocalLake): Promise<Manifest[]> {
-  const out: Manifest[] = [];
-  for await (const o of lake.lake.list(manifestPrefix())) {
-    if (!o.key.endsWith('.json')) continue;
-    const m = await readManifest(lake.lake, o.key);
-    if (m) out.push(m);
-  }
-  return out;
-}
-
 const byTime = (a: BatchRow, b: BatchRow) =>
   a.finishedAt.localeCompare(b.finishedAt) || a.batchId.localeCompare(b.batchId);
 
-function batchRow(lake: LocalLake, m: Manifest): BatchRow {
-  const dataset = m.status === 'unmatched' ? UNMATCHED : m.dataset;
+function batchRow(lake: LocalLake, { key, manifest: m }: { key: string; manifest: Manifest }): BatchRow {
   return {
     batchId: m.batchId,
     dataset: m.dataset,
@@ -139,7 +129,7 @@ function batchRow(lake: LocalLake, m: Manifest): BatchRow {
     maxRejectRatio: m.maxRejectRatio,
     rejectThresholdExceeded: m.rejectThresholdExceeded,
     files: m.files.map((f) => ({ ...f, path: lake.lake.path(f.key) })),
-    manifestPath: lake.lake.path(`${manifestPrefix(dataset)}${m.batchId}.json`),
+    manifestPath: lake.lake.path(key),
     quarantinePath: m.quarantine ? lake.lake.path(m.quarantine.key) : null,
     problem: m.problem ? `${m.problem.code}: ${m.problem.message}` : null,
     drift: m.drift ? describeDrift(m.drift) : null,
@@ -187,20 +177,6 @@ async function readViews(contracts: Contract[], engine: DuckDbEngine): Promise<V
     for (const view of c.views) {
       const from = `analytics.${view.name}`;
       try {
-        if (!view.charts.length) {
-          // Not drawn: named with its row count, so the page lists every view there is.
-          const result = await engine.query(`SELECT * FROM ${from} LIMIT 0`);
-          const [{ n }] = (await engine.query(`SELECT count(*)::DOUBLE AS n FROM ${from}`)).rows as { n: number }[];
-          out.push({
-            dataset: c.dataset,
-            view,
-            table: { columns: result.columns, rows: [], totalRows: n },
-            charts: [],
-            error: null,
-            broken: false,
-          });
-          continue;
-        }
         const columns = (await engine.query(`SELECT * FROM ${from} LIMIT 0`)).columns;
         for (const chart of view.charts) {
           const missing = chartColumns(chart).filter((col) => !columns.includes(col));
@@ -210,20 +186,19 @@ async function readViews(contracts: Contract[], engine: DuckDbEngine): Promise<V
             );
         }
         const [{ n }] = (await engine.query(`SELECT count(*)::DOUBLE AS n FROM ${from}`)).rows as { n: number }[];
+        const base = { dataset: c.dataset, view, error: null, broken: false };
+        if (!view.charts.length) {
+          // Not drawn: named with its row count and columns, so the page lists every view there is.
+          out.push({ ...base, table: { columns, rows: [], totalRows: n }, charts: [] });
+          continue;
+        }
         const table = await engine.query(
           `SELECT * FROM ${from} ORDER BY ${tableOrder(view.charts[0])} LIMIT ${MAX_TABLE_ROWS}`,
         );
         const charts = [];
         for (const chart of view.charts)
           charts.push({ chart, rows: (await engine.query(chartSql(from, chart))).rows.map(numbersAsNumbers) });
-        out.push({
-          dataset: c.dataset,
-          view,
-          table: { columns: table.columns, rows: table.rows.map(numbersAsNumbers), totalRows: n },
-          charts,
-          error: null,
-          broken: false,
-        });
+        out.push({ ...base, table: { columns, rows: table.rows.map(numbersAsNumbers), totalRows: n }, charts });
       } catch (err) {
         const message = (err as Error).message;
         const notYet = /^Catalog Error: (Table|Schema) with name \S+ does not exist/.test(message);
@@ -253,12 +228,12 @@ function tableOrder(c: Chart): string {
 }
 
 /** The columns a chart reads. */
-export function chartColumns(c: Chart): string[] {
+function chartColumns(c: Chart): string[] {
   return [c.x, ...c.y, c.y2, c.color, c.rankBy].filter((x): x is string => x !== undefined);
 }
 
 /** A chart's rows: its columns, for the `top` series of `color` by the total of `rankBy` (or its measure). */
-export function chartSql(from: string, c: Chart): string {
+function chartSql(from: string, c: Chart): string {
   const cols = [...new Set(chartColumns(c))].map(quote).join(', ');
   const top =
     c.color && c.top

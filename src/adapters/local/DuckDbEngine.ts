@@ -2,10 +2,10 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../../contracts/contract.ts';
-import { readManifest } from '../../ingest/manifest.ts';
+import { listManifests } from '../../ingest/manifest.ts';
 import type { FolderStore } from './FolderStore.ts';
 import { duckdbDialect } from '../../pipeline/sqlDialect.ts';
-import { INGEST_DATE, LINEAGE, manifestPrefix } from '../../lake/layout.ts';
+import { INGEST_DATE, LINEAGE } from '../../lake/layout.ts';
 
 export interface QueryResult {
   columns: string[];
@@ -109,10 +109,8 @@ export class DuckDbEngine {
     await conn.run('CREATE SCHEMA IF NOT EXISTS raw');
     const files: string[] = [];
     const partitions = new Set<string>();
-    for await (const o of lake.list(manifestPrefix(c.dataset))) {
-      if (!o.key.endsWith('.json')) continue;
-      const m = await readManifest(lake, o.key);
-      if (m?.status !== 'published' || !m.files.length) continue;
+    for await (const { manifest: m } of listManifests(lake, c.dataset)) {
+      if (m.status !== 'published' || !m.files.length) continue;
       files.push(...m.files.map((f) => lake.path(f.key)));
       partitions.add(m.ingestDate);
     }
