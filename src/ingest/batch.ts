@@ -15,6 +15,7 @@ import type { IngestContext } from './context.ts';
 import { assertReconciled, rawSymlinkBody, readJson, readManifest, schemaOf, type Manifest } from './manifest.ts';
 import {
   BATCH_ID,
+  INGESTED_AT,
   manifestKey,
   quarantineKey,
   rawFileKey,
@@ -410,6 +411,11 @@ async function convertRun(
       // differences need (the TalkingData sample's click_time: 587 KB -> 477 KB, DuckDB's plain zstd: 497 KB).
       deltaColumns: [SOURCE_LINE, ...(plain ?? []).filter((c) => timestampColumns.has(c))],
       noStatisticsColumns: [BATCH_ID, SOURCE_KEY],
+      constants: {
+        [BATCH_ID]: lineage.batchId,
+        [SOURCE_KEY]: lineage.sourceKey,
+        [INGESTED_AT]: lineage.ingestedAtMicros,
+      },
       metadata: {
         'landfall.batch_id': batch.batchId,
         'landfall.source_key': info.key,

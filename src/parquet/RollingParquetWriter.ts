@@ -5,6 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ObjectStore, ObjectWriter } from '../ports.ts';
 import { ParquetStitcher } from './ParquetStitcher.ts';
+import type { RowGroupSpec } from './write/columnSpec.ts';
+import { columnValues, rowGroupSpec } from './write/fromArrow.ts';
+import { zstdWasmPath } from './write/zstd.ts';
 
 export interface ParquetTuning {
   /** Rows per row group: a whole number of decoder batches, so that row groups close on batch boundaries. */
@@ -16,6 +19,8 @@ export interface ParquetTuning {
   deltaColumns?: string[];
   /** Columns without statistics (one value per file: min/max tell a reader nothing and cost encoding time). */
   noStatisticsColumns?: string[];
+  /** Columns whose every row holds one value (the lineage): Landfall's writer takes them from here, not per batch. */
+  constants?: Record<string, string | number>;
 }
 
 export interface OutputFile {
@@ -79,7 +84,7 @@ export class RollingParquetWriter {
     if (batch.numRows === 0) return;
     this.pool ??= new EncoderPool(this.encoderOptions);
     this.current ??= new StitchedFile(this.store, this.keyFor(this.done.length));
-    this.group ??= new RowGroupJob(await this.pool.take(), this.tuning());
+    this.group ??= new RowGroupJob(await this.pool.take(), this.tuning(), this.encoderOptions.writer ?? 'landfall');
     await this.group.push(batch);
     if (this.group.batches < this.rowGroupBatches) return;
     await this.endGroup();
@@ -134,7 +139,15 @@ export interface EncoderOptions {
   wasmPath?: string;
   /** 1: encode on the converting thread; 2 or more: on an encoder thread while this one decodes. */
   threads?: number;
+  /** Which Parquet writer encodes: Landfall's own (default) or parquet-wasm. Both write the same schema and values. */
+  writer?: ParquetWriterKind;
+  /** Landfall's writer: its encoder thread's script (Lambda: in the layer); default: bundled from the source. */
+  landfallWorkerPath?: string;
+  /** Landfall's writer: libzstd's .wasm; default: from node_modules. */
+  zstdWasmPath?: string;
 }
+
+export type ParquetWriterKind = 'landfall' | 'parquet-wasm';
 
 /** Where encoder messages go: an encoder thread, or an encoder session in this thread. */
 interface ParquetEncoder {
@@ -166,14 +179,20 @@ export class InlineParquetEncoder implements ParquetEncoder {
   private readonly handler: Promise<(m: object) => Promise<void>>;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(options: { wasmPath?: string } = {}) {
+  constructor(options: EncoderOptions = {}) {
     this.handler = (async () => {
-      const pw = await loadParquetWasm(options.wasmPath);
-      const { createEncoderSession } = await import('./parquetEncoderSession.mjs');
-      return createEncoderSession(pw, (m: EncoderMessage) => {
+      const post = (m: EncoderMessage) => {
         if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
         this.listener?.(m);
-      });
+      };
+      if ((options.writer ?? 'landfall') === 'landfall') {
+        const { createLandfallSession } = await import('./write/encoderSession.ts');
+        const session = createLandfallSession(post as (m: object) => void, options.zstdWasmPath);
+        return async (m: object) => session(m as never);
+      }
+      const pw = await loadParquetWasm(options.wasmPath);
+      const { createEncoderSession } = await import('./parquetEncoderSession.mjs');
+      return createEncoderSession(pw, post);
     })();
     this.handler.catch((err: Error) => {
       this.failure = err;
@@ -205,11 +224,18 @@ export class ParquetEncoderThread implements ParquetEncoder {
   private listener: ((m: EncoderMessage) => void) | null = null;
   private failure: Error | null = null;
 
-  constructor(options: { workerPath?: string; wasmPath?: string } = {}) {
-    const url = options.workerPath
-      ? pathToFileURL(options.workerPath)
-      : new URL('./parquetEncoder.worker.mjs', import.meta.url);
-    this.worker = new Worker(url, { workerData: { wasmPath: options.wasmPath } });
+  constructor(options: EncoderOptions = {}) {
+    const landfall = (options.writer ?? 'landfall') === 'landfall';
+    const url = landfall
+      ? options.landfallWorkerPath
+        ? pathToFileURL(options.landfallWorkerPath)
+        : landfallWorkerFromSource()
+      : options.workerPath
+        ? pathToFileURL(options.workerPath)
+        : new URL('./parquetEncoder.worker.mjs', import.meta.url);
+    this.worker = new Worker(url, {
+      workerData: { wasmPath: options.wasmPath, zstdWasmPath: options.zstdWasmPath ?? (landfall ? zstdWasmPath() : undefined) },
+    });
     this.worker.on('message', (m: EncoderMessage) => {
       if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
       this.listener?.(m);
@@ -236,6 +262,28 @@ export class ParquetEncoderThread implements ParquetEncoder {
   async stop(): Promise<void> {
     await this.worker.terminate();
   }
+}
+
+let bundledWorker: URL | null = null;
+
+/**
+ * Landfall's encoder thread from a checkout (tests, the command line): its TypeScript bundled by esbuild once per
+ * process (about 20 ms) and run as a data: URL. The runtime layer carries it built (landfallWorkerPath).
+ */
+function landfallWorkerFromSource(): URL {
+  if (bundledWorker) return bundledWorker;
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  const out = esbuild.buildSync({
+    entryPoints: [new URL('./write/encoderWorker.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  });
+  bundledWorker = new URL(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].contents).toString('base64')}`);
+  return bundledWorker;
 }
 
 type EncoderMessage =
@@ -286,9 +334,12 @@ class RowGroupJob {
   batches = 0;
   rows = 0;
 
+  private spec: RowGroupSpec | null = null;
+
   constructor(
     readonly encoder: ParquetEncoder,
-    tuning: ParquetTuning,
+    private readonly tuning: ParquetTuning,
+    private readonly writer: ParquetWriterKind,
   ) {
     encoder.onMessage((m) => {
       if (m.t === 'pulled') this.pulled++;
@@ -296,7 +347,7 @@ class RowGroupJob {
       else if (m.t === 'closed') this.closed = true;
       this.wake?.();
     });
-    encoder.post({ t: 'open', tuning });
+    if (writer === 'parquet-wasm') encoder.post({ t: 'open', tuning });
   }
 
   private async until(cond: () => boolean): Promise<void> {
@@ -314,9 +365,19 @@ class RowGroupJob {
    * the encoder never waits for this thread, one being sent), so memory stays bounded however fast the decoder is.
    */
   async push(batch: RecordBatch): Promise<void> {
+    if (this.writer === 'landfall' && !this.spec) {
+      this.spec = rowGroupSpec(batch.schema, this.tuning);
+      this.encoder.post({ t: 'open', spec: this.spec });
+    }
     await this.until(() => this.pulled > this.batches - 2);
-    const ipc = tableToIPC(new Table([batch]), 'stream');
-    this.encoder.post({ t: 'batch', ipc }, [ipc.buffer as ArrayBuffer]);
+    if (this.spec) {
+      // The decoder's buffers move to the encoder thread as they are (each batch's buffers are its own).
+      const { values, buffers } = columnValues(this.spec, batch);
+      this.encoder.post({ t: 'batch', rows: batch.numRows, values }, buffers);
+    } else {
+      const ipc = tableToIPC(new Table([batch]), 'stream');
+      this.encoder.post({ t: 'batch', ipc }, [ipc.buffer as ArrayBuffer]);
+    }
     this.batches++;
     this.rows += batch.numRows;
   }

@@ -1,0 +1,616 @@
+// One column chunk of a row group: values arrive batch by batch, are cut into data pages (at most PAGE_ROWS rows
+// and about PAGE_BYTES of strings, never across a batch), encoded, compressed and kept until the row group is
+// written; the dictionary page is written in front of them at the end.
+import { TType, ThriftWriter, type ThriftStruct } from '../thriftCompact.ts';
+import { bitWidth, ByteSink } from './byteSink.ts';
+import { PHYSICAL, type ColumnSpec, type ColumnValues } from './columnSpec.ts';
+import { BytesDictionary, IntDictionary, WordPairDictionary } from './dictionaries.ts';
+import { writeDefinitionLevels, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
+import { bin, bool, fields, i32, i64, list, record, str, struct } from './thriftBuild.ts';
+import type { Zstd } from './zstd.ts';
+
+/** Rows per data page at most (parquet-rs's default row limit: the page index can skip 20,000 rows at a time). */
+export const PAGE_ROWS = 20_000;
+/** A page of strings is cut near this many bytes of values. */
+export const PAGE_BYTES = 1 << 20;
+/** A dictionary that grows past this (its page's plain size) stops: later pages are plain (parquet-rs: 1 MB). */
+export const DICTIONARY_LIMIT = 1 << 20;
+/** Column index min/max values are cut to this many bytes (parquet-rs's default too). */
+const INDEX_TRUNCATE = 64;
+
+const ENCODING = { PLAIN: 0, RLE: 3, DELTA_BINARY_PACKED: 5, RLE_DICTIONARY: 8 } as const;
+const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
+const ZSTD_CODEC = 6;
+const TWO32 = 4294967296;
+
+/** A batch's column in the layout the pages are cut from (decimals converted to their Parquet width). */
+interface Source {
+  rows: number;
+  nullCount: number;
+  validity?: Uint8Array;
+  i32?: Int32Array;
+  /** INT64 and DOUBLE as little-endian word pairs. */
+  words?: Int32Array;
+  f64?: Float64Array;
+  bits?: Uint8Array;
+  offsets?: Int32Array;
+  bytes?: Uint8Array;
+  /** FIXED_LEN_BYTE_ARRAY values, typeLength bytes each. */
+  fixed?: Uint8Array;
+}
+
+interface PageStats {
+  nulls: number;
+  /** Plain-encoded min and max of the page's values; null when it has none. */
+  min: Uint8Array | null;
+  max: Uint8Array | null;
+}
+
+/** Scratch space shared by the column writers of one row group (they run one at a time). */
+export class PageScratch {
+  readonly body = new ByteSink(1 << 20);
+  levels = new Int32Array(PAGE_ROWS);
+  indices = new Int32Array(PAGE_ROWS);
+  deltas = new Float64Array(PAGE_ROWS);
+  constructor(readonly zstd: Zstd) {}
+}
+
+export interface FinishedChunk {
+  /** The chunk's pages (dictionary page first), in file order. */
+  pages: Uint8Array[];
+  bytes: number;
+  /** ColumnChunk (file offset and metadata; the page index offsets are set by the file writer). */
+  chunk: ThriftStruct;
+  uncompressed: number;
+  columnIndex?: Uint8Array;
+  offsetIndex: Uint8Array;
+}
+
+export class ColumnChunkWriter {
+  private readonly pages: Uint8Array[] = [];
+  private readonly stats: PageStats[] = [];
+  private readonly firstRows: number[] = [];
+  private rows = 0;
+  private uncompressed = 0;
+  private readonly dictionary: IntDictionary | WordPairDictionary | BytesDictionary | null;
+  private dictionaryOpen: boolean;
+  private dictionaryPages = 0;
+  private readonly dataPageEncodings = new Map<number, number>();
+  private readonly constant: Uint8Array | null;
+
+  constructor(
+    readonly spec: ColumnSpec,
+    private readonly scratch: PageScratch,
+  ) {
+    const p = spec.physical;
+    const dictionary = spec.encoding === 'dictionary' || spec.input === 'constant';
+    this.dictionary = !dictionary
+      ? null
+      : p === PHYSICAL.INT32
+        ? new IntDictionary()
+        : p === PHYSICAL.INT64 || p === PHYSICAL.DOUBLE
+          ? new WordPairDictionary()
+          : p === PHYSICAL.BYTE_ARRAY
+            ? new BytesDictionary()
+            : null;
+    this.dictionaryOpen = this.dictionary !== null;
+    this.constant = spec.input === 'constant' ? constantBytes(spec) : null;
+    if (this.constant) {
+      const d = this.dictionary;
+      if (d instanceof BytesDictionary) d.index(this.constant, 0, this.constant.length);
+      else if (d instanceof WordPairDictionary) {
+        const w = new Int32Array(this.constant.buffer);
+        d.index(w[0], w[1]);
+      } else throw new Error(`constant column ${spec.name}: only strings and 64-bit integers`);
+    }
+  }
+
+  /** Appends one batch's values (null for a constant column: `rows` rows of its value). */
+  push(values: ColumnValues | null, rows: number): void {
+    const src = this.source(values, rows);
+    let s = 0;
+    while (s < rows) {
+      const left = rows - s;
+      // Pages of equal size within a batch, at most PAGE_ROWS rows; strings halved until under PAGE_BYTES.
+      let e = s + Math.ceil(left / Math.ceil(left / PAGE_ROWS));
+      if (src.offsets) while (e - s > 1 && src.offsets[e] - src.offsets[s] > PAGE_BYTES) e = s + ((e - s) >> 1);
+      this.page(src, s, e);
+      s = e;
+    }
+  }
+
+  private source(values: ColumnValues | null, rows: number): Source {
+    const spec = this.spec;
+    if (spec.input === 'constant') return { rows, nullCount: 0 };
+    if (!values) throw new Error(`column ${spec.name}: no values`);
+    const base = { rows, nullCount: values.nullCount, validity: values.nullCount ? values.validity : undefined };
+    const v = values.values!;
+    switch (spec.input) {
+      case 'int32':
+        return { ...base, i32: v as Int32Array };
+      case 'int64':
+        return { ...base, words: v as Int32Array };
+      case 'float64': {
+        const f = v as Float64Array;
+        return { ...base, f64: f, words: new Int32Array(f.buffer, f.byteOffset, f.length * 2) };
+      }
+      case 'bool':
+        return { ...base, bits: v as Uint8Array };
+      case 'utf8':
+        return { ...base, offsets: values.offsets, bytes: v as Uint8Array };
+      case 'decimal': {
+        const w = v as Uint32Array;
+        if (spec.physical === PHYSICAL.INT32) {
+          const out = new Int32Array(rows);
+          for (let i = 0; i < rows; i++) out[i] = w[4 * i];
+          return { ...base, i32: out };
+        }
+        if (spec.physical === PHYSICAL.INT64) {
+          const out = new Int32Array(rows * 2);
+          for (let i = 0; i < rows; i++) {
+            out[2 * i] = w[4 * i];
+            out[2 * i + 1] = w[4 * i + 1];
+          }
+          return { ...base, words: out };
+        }
+        // Big-endian two's complement, the value's low typeLength bytes.
+        const len = spec.typeLength!;
+        const le = new Uint8Array(w.buffer, w.byteOffset, rows * 16);
+        const out = new Uint8Array(rows * len);
+        for (let i = 0; i < rows; i++) for (let b = 0; b < len; b++) out[i * len + b] = le[i * 16 + len - 1 - b];
+        return { ...base, fixed: out };
+      }
+    }
+  }
+
+  private page(src: Source, s: number, e: number): void {
+    const spec = this.spec;
+    const n = e - s;
+    const sc = this.scratch;
+    const body = sc.body;
+    body.reset();
+    const nulls = src.validity ? n - countValid(src.validity, s, e) : 0;
+    if (spec.nullable) writeDefinitionLevels(body, src.validity, s, n, sc.levels);
+    let encoding: number = ENCODING.PLAIN;
+    if (this.dictionary && this.dictionaryOpen && this.dictionary.plainBytes > DICTIONARY_LIMIT)
+      this.dictionaryOpen = false;
+    if (this.dictionaryOpen) {
+      const m = this.constant ? n : this.indices(src, s, e);
+      const width = Math.max(1, bitWidth(this.dictionary!.count - 1));
+      body.u8(width);
+      if (this.constant) {
+        body.varint(m * 2);
+        for (let b = 0; b < (width + 7) >> 3; b++) body.u8(0);
+      } else writeHybrid(body, sc.indices, 0, m, width);
+      encoding = ENCODING.RLE_DICTIONARY;
+    } else if (spec.encoding === 'delta' && src.words && this.deltaValues(src, s, e)) {
+      writeDeltaBinaryPacked(body, sc.deltas, n - nulls);
+      encoding = ENCODING.DELTA_BINARY_PACKED;
+    } else this.plain(src, s, e);
+    const stats = spec.statistics ? this.pageStats(src, s, e, nulls) : { nulls, min: null, max: null };
+    this.emit(PAGE.DATA, encoding, n, body.view(), stats);
+  }
+
+  /** Dictionary indices of the page's values into scratch.indices; returns their count. */
+  private indices(src: Source, s: number, e: number): number {
+    const out = this.scratch.indices;
+    const v = src.validity;
+    let m = 0;
+    const d = this.dictionary!;
+    if (d instanceof IntDictionary) {
+      const a = src.i32!;
+      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) out[m++] = d.index(a[r]);
+    } else if (d instanceof WordPairDictionary) {
+      const w = src.words!;
+      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) out[m++] = d.index(w[2 * r], w[2 * r + 1]);
+    } else {
+      const o = src.offsets!;
+      const b = src.bytes!;
+      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) out[m++] = d.index(b, o[r], o[r + 1]);
+    }
+    return m;
+  }
+
+  /** The page's values as doubles in scratch.deltas, or false if one is beyond 2^52 (then it is written plain). */
+  private deltaValues(src: Source, s: number, e: number): boolean {
+    const w = src.words!;
+    const v = src.validity;
+    const out = this.scratch.deltas;
+    let m = 0;
+    for (let r = s; r < e; r++) {
+      if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+      const hi = w[2 * r + 1];
+      if (hi >= 0x100000 || hi < -0x100000) return false;
+      out[m++] = hi * TWO32 + (w[2 * r] >>> 0);
+    }
+    return true;
+  }
+
+  private plain(src: Source, s: number, e: number): void {
+    const body = this.scratch.body;
+    const v = src.validity;
+    const width = src.i32 ? 4 : src.words ? 8 : src.fixed ? this.spec.typeLength! : 0;
+    if (width) {
+      const a = src.i32 ?? src.words ?? src.fixed!;
+      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      if (!v) body.bytes(bytes, s * width, e * width);
+      else
+        for (let r = s; r < e; r++) if ((v[r >> 3] >> (r & 7)) & 1) body.bytes(bytes, r * width, (r + 1) * width);
+    } else if (src.bits) {
+      const bits = src.bits;
+      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) body.pack((bits[r >> 3] >> (r & 7)) & 1, 1);
+      body.flushBits();
+    } else {
+      const o = src.offsets!;
+      const b = src.bytes!;
+      for (let r = s; r < e; r++) {
+        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+        body.u32le(o[r + 1] - o[r]);
+        body.bytes(b, o[r], o[r + 1]);
+      }
+    }
+  }
+
+  private pageStats(src: Source, s: number, e: number, nulls: number): PageStats {
+    if (this.constant) return { nulls, min: this.constant, max: this.constant };
+    if (nulls === e - s) return { nulls, min: null, max: null };
+    const v = src.validity;
+    const valid = (r: number) => !v || (v[r >> 3] >> (r & 7)) & 1;
+    if (src.i32) {
+      const a = src.i32;
+      let min = 2147483647;
+      let max = -2147483648;
+      for (let r = s; r < e; r++) {
+        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+        const x = a[r];
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+      return { nulls, min: int32Bytes(min), max: int32Bytes(max) };
+    }
+    if (src.f64) {
+      const a = src.f64;
+      let min = Infinity;
+      let max = -Infinity;
+      let any = false;
+      for (let r = s; r < e; r++) {
+        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+        const x = a[r];
+        if (x !== x) continue; // NaN orders nowhere: left out, as parquet-rs does
+        any = true;
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+      if (!any) return { nulls, min: null, max: null };
+      // Zeros: -0 as the minimum and +0 as the maximum (parquet-format's rule for floating point statistics).
+      return { nulls, min: float64Bytes(min === 0 ? -0 : min), max: float64Bytes(max === 0 ? 0 : max) };
+    }
+    if (src.words) {
+      const w = src.words;
+      let minHi = 0;
+      let minLo = 0;
+      let maxHi = 0;
+      let maxLo = 0;
+      let first = true;
+      for (let r = s; r < e; r++) {
+        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+        const hi = w[2 * r + 1];
+        const lo = w[2 * r] >>> 0;
+        if (first) {
+          minHi = maxHi = hi;
+          minLo = maxLo = lo;
+          first = false;
+          continue;
+        }
+        if (hi < minHi || (hi === minHi && lo < minLo)) {
+          minHi = hi;
+          minLo = lo;
+        }
+        if (hi > maxHi || (hi === maxHi && lo > maxLo)) {
+          maxHi = hi;
+          maxLo = lo;
+        }
+      }
+      return { nulls, min: wordsBytes(minLo, minHi), max: wordsBytes(maxLo, maxHi) };
+    }
+    if (src.bits) {
+      let t = 0;
+      let f = 0;
+      for (let r = s; r < e; r++) if (valid(r)) ((src.bits[r >> 3] >> (r & 7)) & 1 ? t++ : f++);
+      return { nulls, min: new Uint8Array([f ? 0 : 1]), max: new Uint8Array([t ? 1 : 0]) };
+    }
+    if (src.fixed) {
+      const len = this.spec.typeLength!;
+      let min = -1;
+      let max = -1;
+      for (let r = s; r < e; r++) {
+        if (!valid(r)) continue;
+        if (min < 0 || compareSignedBigEndian(src.fixed, r * len, min * len, len) < 0) min = r;
+        if (max < 0 || compareSignedBigEndian(src.fixed, r * len, max * len, len) > 0) max = r;
+      }
+      return { nulls, min: src.fixed.slice(min * len, min * len + len), max: src.fixed.slice(max * len, max * len + len) };
+    }
+    const o = src.offsets!;
+    const b = src.bytes!;
+    let min = -1;
+    let max = -1;
+    for (let r = s; r < e; r++) {
+      if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+      if (min < 0) {
+        min = max = r;
+        continue;
+      }
+      // The first bytes settle nearly every comparison.
+      const c = b[o[r]];
+      const cm = b[o[min]];
+      if ((o[r] < o[r + 1] ? c : -1) <= (o[min] < o[min + 1] ? cm : -1) && compareBytes(b, o[r], o[r + 1], o[min], o[min + 1]) < 0)
+        min = r;
+      const cx = b[o[max]];
+      if ((o[r] < o[r + 1] ? c : -1) >= (o[max] < o[max + 1] ? cx : -1) && compareBytes(b, o[r], o[r + 1], o[max], o[max + 1]) > 0)
+        max = r;
+    }
+    return { nulls, min: b.slice(o[min], o[min + 1]), max: b.slice(o[max], o[max + 1]) };
+  }
+
+  /** Compresses a page's body and keeps it with its header. */
+  private emit(type: number, encoding: number, values: number, body: Uint8Array, stats: PageStats | null): void {
+    const compressed = this.scratch.zstd.compress(body);
+    const header = new ThriftWriter();
+    header.writeStruct(
+      record(
+        fields(
+          i32(1, type),
+          i32(2, body.length),
+          i32(3, compressed.length),
+          type === PAGE.DATA &&
+            struct(5, [i32(1, values), i32(2, encoding), i32(3, ENCODING.RLE), i32(4, ENCODING.RLE)]),
+          type === PAGE.DICTIONARY && struct(7, [i32(1, values), i32(2, ENCODING.PLAIN)]),
+        ),
+      ),
+    );
+    const h = header.bytes();
+    const page = new Uint8Array(h.length + compressed.length);
+    page.set(h);
+    page.set(compressed, h.length);
+    this.uncompressed += h.length + body.length;
+    if (type === PAGE.DICTIONARY) {
+      this.pages.unshift(page);
+      this.dictionaryPages = 1;
+      return;
+    }
+    this.pages.push(page);
+    this.stats.push(stats!);
+    this.firstRows.push(this.rows);
+    this.rows += values;
+    this.dataPageEncodings.set(encoding, (this.dataPageEncodings.get(encoding) ?? 0) + 1);
+  }
+
+  /** The chunk as it lands at `offset` in the file: its pages, metadata and page indexes. */
+  finish(offset: number): FinishedChunk {
+    const spec = this.spec;
+    const usesDictionary = this.dataPageEncodings.has(ENCODING.RLE_DICTIONARY);
+    if (usesDictionary) {
+      const body = this.scratch.body;
+      body.reset();
+      this.dictionary!.writePlain(body);
+      this.emit(PAGE.DICTIONARY, ENCODING.PLAIN, this.dictionary!.count, body.view(), null);
+    }
+    let bytes = 0;
+    for (const p of this.pages) bytes += p.length;
+    const dataOffset = offset + (this.dictionaryPages ? this.pages[0].length : 0);
+    const locations = [];
+    let at = dataOffset;
+    for (let i = this.dictionaryPages; i < this.pages.length; i++) {
+      const k = i - this.dictionaryPages;
+      locations.push(record([i64(1, at), i32(2, this.pages[i].length), i64(3, this.firstRows[k])]));
+      at += this.pages[i].length;
+    }
+    const encodings = new Set<number>([ENCODING.RLE, ...this.dataPageEncodings.keys()]);
+    if (usesDictionary) encodings.add(ENCODING.PLAIN);
+    const encodingStats = [
+      ...(usesDictionary ? [record([i32(1, PAGE.DICTIONARY), i32(2, ENCODING.PLAIN), i32(3, 1)])] : []),
+      ...[...this.dataPageEncodings].map(([enc, count]) => record([i32(1, PAGE.DATA), i32(2, enc), i32(3, count)])),
+    ];
+    const meta = record(
+      fields(
+        i32(1, spec.physical),
+        list(2, TType.I32, [...encodings].sort((a, b) => a - b)),
+        list(3, TType.Binary, [new TextEncoder().encode(spec.name)]),
+        i32(4, ZSTD_CODEC),
+        i64(5, this.rows),
+        i64(6, this.uncompressed),
+        i64(7, bytes),
+        i64(9, dataOffset),
+        usesDictionary && i64(11, offset),
+        spec.statistics && struct(12, this.chunkStatistics()),
+        list(13, TType.Struct, encodingStats),
+      ),
+    );
+    const chunk = record([i64(2, 0), struct(3, meta.fields)]);
+    return {
+      pages: this.pages,
+      bytes,
+      chunk,
+      uncompressed: this.uncompressed,
+      columnIndex: spec.statistics ? encode(this.columnIndex()) : undefined,
+      offsetIndex: encode(record([list(1, TType.Struct, locations)])),
+    };
+  }
+
+  private chunkStatistics() {
+    let nulls = 0;
+    let min: Uint8Array | null = null;
+    let max: Uint8Array | null = null;
+    for (const s of this.stats) {
+      nulls += s.nulls;
+      if (s.min && (!min || this.compare(s.min, min) < 0)) min = s.min;
+      if (s.max && (!max || this.compare(s.max, max) > 0)) max = s.max;
+    }
+    // The deprecated min/max too where their (signed) order is the type's order, as parquet-rs writes them.
+    const signed = this.spec.physical !== PHYSICAL.BYTE_ARRAY && this.spec.physical !== PHYSICAL.FIXED_LEN_BYTE_ARRAY;
+    return fields(
+      signed && !!max && bin(1, max),
+      signed && !!min && bin(2, min),
+      i64(3, nulls),
+      !!max && bin(5, max),
+      !!min && bin(6, min),
+      !!max && bool(7, true),
+      !!min && bool(8, true),
+    );
+  }
+
+  private columnIndex(): ThriftStruct {
+    const mins: Uint8Array[] = [];
+    const maxs: Uint8Array[] = [];
+    let ascending = true;
+    let descending = true;
+    let prev: PageStats | null = null;
+    for (const s of this.stats) {
+      mins.push(s.min ? truncateMin(s.min) : new Uint8Array(0));
+      maxs.push(s.max ? truncateMax(s.max) : new Uint8Array(0));
+      if (s.min && s.max) {
+        if (prev?.min && prev.max) {
+          if (this.compare(s.min, prev.min) < 0 || this.compare(s.max, prev.max) < 0) ascending = false;
+          if (this.compare(s.min, prev.min) > 0 || this.compare(s.max, prev.max) > 0) descending = false;
+        }
+        prev = s;
+      }
+    }
+    const order = ascending ? 1 : descending ? 2 : 0;
+    return record([
+      list(
+        1,
+        TType.True,
+        this.stats.map((s) => !s.min),
+      ),
+      list(2, TType.Binary, mins),
+      list(3, TType.Binary, maxs),
+      i32(4, order),
+      list(
+        5,
+        TType.I64,
+        this.stats.map((s) => BigInt(s.nulls)),
+      ),
+    ]);
+  }
+
+  /** Orders two plain-encoded statistics values of this column's type. */
+  private compare(a: Uint8Array, b: Uint8Array): number {
+    switch (this.spec.physical) {
+      case PHYSICAL.INT32:
+        return readI32(a) - readI32(b);
+      case PHYSICAL.INT64: {
+        const d = readI32(a, 4) - readI32(b, 4);
+        return d || (readI32(a) >>> 0) - (readI32(b) >>> 0);
+      }
+      case PHYSICAL.DOUBLE:
+        return Math.sign(readF64(a) - readF64(b)) || (Object.is(readF64(a), -0) ? -1 : Object.is(readF64(b), -0) ? 1 : 0);
+      case PHYSICAL.BOOLEAN:
+        return a[0] - b[0];
+      case PHYSICAL.FIXED_LEN_BYTE_ARRAY: {
+        const both = new Uint8Array(a.length * 2);
+        both.set(a);
+        both.set(b, a.length);
+        return compareSignedBigEndian(both, 0, a.length, a.length);
+      }
+      default:
+        return compareBytes2(a, b);
+    }
+  }
+}
+
+function encode(s: ThriftStruct): Uint8Array {
+  const w = new ThriftWriter();
+  w.writeStruct(s);
+  return w.bytes().slice();
+}
+
+function countValid(validity: Uint8Array, s: number, e: number): number {
+  let n = 0;
+  for (let r = s; r < e; r++) n += (validity[r >> 3] >> (r & 7)) & 1;
+  return n;
+}
+
+function constantBytes(spec: ColumnSpec): Uint8Array {
+  if (typeof spec.constant === 'string') return new TextEncoder().encode(spec.constant);
+  const v = spec.constant as number;
+  const hi = Math.floor(v / TWO32);
+  return wordsBytes(v - hi * TWO32, hi);
+}
+
+function int32Bytes(v: number): Uint8Array {
+  return new Uint8Array(new Int32Array([v]).buffer);
+}
+
+function wordsBytes(lo: number, hi: number): Uint8Array {
+  return new Uint8Array(new Int32Array([lo | 0, hi | 0]).buffer);
+}
+
+function float64Bytes(v: number): Uint8Array {
+  return new Uint8Array(new Float64Array([v]).buffer);
+}
+
+function readI32(a: Uint8Array, at = 0): number {
+  return a[at] | (a[at + 1] << 8) | (a[at + 2] << 16) | (a[at + 3] << 24);
+}
+
+function readF64(a: Uint8Array): number {
+  return new DataView(a.buffer, a.byteOffset, 8).getFloat64(0, true);
+}
+
+/** Unsigned lexicographic order of b[as, ae) and b[bs, be). */
+function compareBytes(b: Uint8Array, as: number, ae: number, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let i = 0; i < n; i++) {
+    const d = b[as + i] - b[bs + i];
+    if (d) return d;
+  }
+  return ae - as - (be - bs);
+}
+
+function compareBytes2(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i] - b[i];
+    if (d) return d;
+  }
+  return a.length - b.length;
+}
+
+/** Two's complement big-endian numbers of `len` bytes at a and b in `buf`. */
+function compareSignedBigEndian(buf: Uint8Array, a: number, b: number, len: number): number {
+  const sa = (buf[a] << 24) >> 24;
+  const sb = (buf[b] << 24) >> 24;
+  if (sa !== sb) return sa - sb;
+  for (let i = 1; i < len; i++) {
+    const d = buf[a + i] - buf[b + i];
+    if (d) return d;
+  }
+  return 0;
+}
+
+/** A lower bound of at most INDEX_TRUNCATE bytes: a prefix cut on a UTF-8 character boundary. */
+function truncateMin(v: Uint8Array): Uint8Array {
+  if (v.length <= INDEX_TRUNCATE) return v;
+  let n = INDEX_TRUNCATE;
+  while (n > 0 && (v[n] & 0xc0) === 0x80) n--;
+  return v.slice(0, n);
+}
+
+/**
+ * An upper bound of at most INDEX_TRUNCATE bytes: a prefix cut on a character boundary whose last ASCII character
+ * is raised by one (characters after it dropped); the whole value when no such character exists.
+ */
+function truncateMax(v: Uint8Array): Uint8Array {
+  if (v.length <= INDEX_TRUNCATE) return v;
+  let n = INDEX_TRUNCATE;
+  while (n > 0 && (v[n] & 0xc0) === 0x80) n--;
+  for (let i = n - 1; i >= 0; i--) {
+    if (v[i] < 0x7f) {
+      const out = v.slice(0, i + 1);
+      out[i]++;
+      return out;
+    }
+  }
+  return v;
+}

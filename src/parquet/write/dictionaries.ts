@@ -1,0 +1,194 @@
+// Dictionaries of one column chunk: open addressing on typed arrays (a JavaScript Map of numbers or strings costs
+// several times more per value, and strings would have to be decoded first).
+import type { ByteSink } from './byteSink.ts';
+
+const EMPTY = 0;
+
+/** 32-bit integers (INT32). */
+export class IntDictionary {
+  values = new Int32Array(1024);
+  count = 0;
+  private table = new Int32Array(4096);
+  private mask = 4095;
+
+  /** Plain-encoded size of the dictionary page. */
+  get plainBytes(): number {
+    return this.count * 4;
+  }
+
+  index(v: number): number {
+    let slot = Math.imul(v, 0x9e3779b1) >>> 0;
+    for (;;) {
+      slot &= this.mask;
+      const e = this.table[slot];
+      if (e === EMPTY) return this.add(v, slot);
+      if (this.values[e - 1] === v) return e - 1;
+      slot++;
+    }
+  }
+
+  private add(v: number, slot: number): number {
+    if (this.count === this.values.length) this.values = grow(this.values);
+    this.values[this.count] = v;
+    this.table[slot] = ++this.count;
+    if (this.count * 2 > this.mask) this.rehash();
+    return this.count - 1;
+  }
+
+  private rehash(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    this.mask = this.table.length - 1;
+    for (let i = 0; i < this.count; i++) {
+      let slot = Math.imul(this.values[i], 0x9e3779b1) >>> 0;
+      for (;;) {
+        slot &= this.mask;
+        if (this.table[slot] === EMPTY) break;
+        slot++;
+      }
+      this.table[slot] = i + 1;
+    }
+  }
+
+  writePlain(out: ByteSink): void {
+    out.bytes(new Uint8Array(this.values.buffer, 0, this.count * 4));
+  }
+}
+
+/** 64-bit values (INT64, DOUBLE) as pairs of 32-bit words, compared bit for bit. */
+export class WordPairDictionary {
+  words = new Int32Array(2048);
+  count = 0;
+  private table = new Int32Array(4096);
+  private mask = 4095;
+
+  get plainBytes(): number {
+    return this.count * 8;
+  }
+
+  index(lo: number, hi: number): number {
+    let slot = hash2(lo, hi);
+    for (;;) {
+      slot &= this.mask;
+      const e = this.table[slot];
+      if (e === EMPTY) return this.add(lo, hi, slot);
+      if (this.words[2 * e - 2] === lo && this.words[2 * e - 1] === hi) return e - 1;
+      slot++;
+    }
+  }
+
+  private add(lo: number, hi: number, slot: number): number {
+    if (2 * this.count === this.words.length) this.words = grow(this.words);
+    this.words[2 * this.count] = lo;
+    this.words[2 * this.count + 1] = hi;
+    this.table[slot] = ++this.count;
+    if (this.count * 2 > this.mask) this.rehash();
+    return this.count - 1;
+  }
+
+  private rehash(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    this.mask = this.table.length - 1;
+    for (let i = 0; i < this.count; i++) {
+      let slot = hash2(this.words[2 * i], this.words[2 * i + 1]);
+      for (;;) {
+        slot &= this.mask;
+        if (this.table[slot] === EMPTY) break;
+        slot++;
+      }
+      this.table[slot] = i + 1;
+    }
+  }
+
+  writePlain(out: ByteSink): void {
+    out.bytes(new Uint8Array(this.words.buffer, 0, this.count * 8));
+  }
+}
+
+function hash2(lo: number, hi: number): number {
+  return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 0;
+}
+
+/** Byte strings (BYTE_ARRAY). */
+export class BytesDictionary {
+  data = new Uint8Array(1 << 16);
+  used = 0;
+  offsets = new Int32Array(1025);
+  count = 0;
+  private hashes = new Int32Array(1024);
+  private table = new Int32Array(4096);
+  private mask = 4095;
+
+  get plainBytes(): number {
+    return this.used + 4 * this.count;
+  }
+
+  /** The index of src[s, e), added if new. */
+  index(src: Uint8Array, s: number, e: number): number {
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ src[i], 0x01000193);
+    let slot = h >>> 0;
+    const len = e - s;
+    for (;;) {
+      slot &= this.mask;
+      const k = this.table[slot];
+      if (k === EMPTY) return this.add(src, s, e, h, slot);
+      const i = k - 1;
+      if (this.hashes[i] === h) {
+        const a = this.offsets[i];
+        if (this.offsets[i + 1] - a === len) {
+          let j = 0;
+          while (j < len && this.data[a + j] === src[s + j]) j++;
+          if (j === len) return i;
+        }
+      }
+      slot++;
+    }
+  }
+
+  private add(src: Uint8Array, s: number, e: number, h: number, slot: number): number {
+    const len = e - s;
+    if (this.used + len > this.data.length) {
+      let size = this.data.length * 2;
+      while (size < this.used + len) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.data.subarray(0, this.used));
+      this.data = next;
+    }
+    this.data.set(src.subarray(s, e), this.used);
+    this.used += len;
+    if (this.count + 1 === this.offsets.length) this.offsets = grow(this.offsets);
+    if (this.count === this.hashes.length) this.hashes = grow(this.hashes);
+    this.hashes[this.count] = h;
+    this.offsets[this.count + 1] = this.used;
+    this.table[slot] = ++this.count;
+    if (this.count * 2 > this.mask) this.rehash();
+    return this.count - 1;
+  }
+
+  private rehash(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    this.mask = this.table.length - 1;
+    for (let i = 0; i < this.count; i++) {
+      let slot = this.hashes[i] >>> 0;
+      for (;;) {
+        slot &= this.mask;
+        if (this.table[slot] === EMPTY) break;
+        slot++;
+      }
+      this.table[slot] = i + 1;
+    }
+  }
+
+  writePlain(out: ByteSink): void {
+    for (let i = 0; i < this.count; i++) {
+      out.u32le(this.offsets[i + 1] - this.offsets[i]);
+      out.bytes(this.data, this.offsets[i], this.offsets[i + 1]);
+    }
+  }
+}
+
+function grow<T extends Int32Array>(a: T): T {
+  const next = new Int32Array(a.length * 2);
+  next.set(a);
+  return next as T;
+}

@@ -1,0 +1,132 @@
+// Parquet's value encodings, as the writer uses them (parquet-format's Encodings.md):
+// the RLE / bit-packing hybrid (dictionary indices, definition levels) and DELTA_BINARY_PACKED (rising integers).
+import { bitWidth, type ByteSink } from './byteSink.ts';
+
+/**
+ * The RLE / bit-packing hybrid of `count` values of `src` from `start`, each below 2^w (w <= 24), without a length
+ * prefix. A run of 8 or more equal values starting on a group boundary is one RLE run; everything else goes into
+ * bit-packed runs of whole groups of 8 (the last group padded with zeros, which only the data's end may have).
+ */
+export function writeHybrid(out: ByteSink, src: Int32Array, start: number, count: number, w: number): void {
+  const end = start + count;
+  const valueBytes = (w + 7) >> 3;
+  let i = start;
+  while (i < end) {
+    const run = runLength(src, i, end);
+    if (run >= 8) {
+      out.varint(run * 2);
+      const v = src[i];
+      for (let b = 0; b < valueBytes; b++) out.u8((v >>> (8 * b)) & 255);
+      i += run;
+      continue;
+    }
+    // Bit-packed groups until a group would start with a run of 8 or the data ends.
+    let j = i + 8;
+    while (j < end && runLength(src, j, Math.min(end, j + 8)) < 8) j += 8;
+    const groups = Math.ceil((Math.min(j, end) - i) / 8);
+    out.varint(groups * 2 + 1);
+    const n = Math.min(j, end) - i;
+    out.packInts(src, i, n, w);
+    // Pad the last group to 8 values' worth of bits.
+    const written = Math.ceil((n * w) / 8);
+    const full = groups * w;
+    for (let p = written; p < full; p++) out.u8(0);
+    i = Math.min(j, end);
+  }
+}
+
+/** How many values from `i` (before `end`) equal src[i], counting at most 2^20 past 8 only when needed. */
+function runLength(src: Int32Array, i: number, end: number): number {
+  const v = src[i];
+  let j = i + 1;
+  while (j < end && src[j] === v) j++;
+  return j - i;
+}
+
+/**
+ * Definition levels (1 = a value, 0 = null) of rows [start, start + count) from an Arrow validity bitmap, as the
+ * hybrid with its 4-byte length prefix (data page v1). `levels` is scratch space of at least `count` values.
+ */
+export function writeDefinitionLevels(
+  out: ByteSink,
+  validity: Uint8Array | undefined,
+  start: number,
+  count: number,
+  levels: Int32Array,
+): void {
+  const at = out.len;
+  out.u32le(0);
+  if (!validity) {
+    out.varint(count * 2);
+    out.u8(1);
+  } else {
+    for (let i = 0; i < count; i++) {
+      const r = start + i;
+      levels[i] = (validity[r >> 3] >> (r & 7)) & 1;
+    }
+    writeHybrid(out, levels, 0, count, 1);
+  }
+  out.patchU32le(at, out.len - at - 4);
+}
+
+const BLOCK = 128;
+const MINIBLOCKS = 4;
+const MINI = BLOCK / MINIBLOCKS;
+const TWO32 = 4294967296;
+
+/**
+ * DELTA_BINARY_PACKED of `count` integers (each below 2^52 in magnitude, so that every delta is exact in a
+ * double): blocks of 128 deltas in 4 miniblocks of 32, each miniblock packed to the bits its deltas need above
+ * the block's smallest delta.
+ */
+export function writeDeltaBinaryPacked(out: ByteSink, values: Float64Array, count: number): void {
+  out.varint(BLOCK);
+  out.varint(MINIBLOCKS);
+  out.varint(count);
+  out.zigzag(count ? values[0] : 0);
+  const deltas = new Float64Array(BLOCK);
+  const small = new Int32Array(MINI);
+  for (let b = 1; b < count; b += BLOCK) {
+    const n = Math.min(BLOCK, count - b);
+    let min = Infinity;
+    for (let k = 0; k < n; k++) {
+      const d = values[b + k] - values[b + k - 1];
+      deltas[k] = d;
+      if (d < min) min = d;
+    }
+    out.zigzag(min);
+    const widths = [0, 0, 0, 0];
+    const used = Math.ceil(n / MINI);
+    for (let m = 0; m < used; m++) {
+      let max = 0;
+      for (let k = m * MINI; k < Math.min(n, (m + 1) * MINI); k++) {
+        const x = deltas[k] - min;
+        if (x > max) max = x;
+      }
+      widths[m] = bitWidth(max);
+    }
+    for (const w of widths) out.u8(w);
+    for (let m = 0; m < used; m++) {
+      const w = widths[m];
+      if (w === 0) continue;
+      if (w <= 24) {
+        for (let k = 0; k < MINI; k++) {
+          const at = m * MINI + k;
+          small[k] = at < n ? deltas[at] - min : 0;
+        }
+        out.packInts(small, 0, MINI, w);
+        continue;
+      }
+      for (let k = m * MINI; k < (m + 1) * MINI; k++) {
+        const x = k < n ? deltas[k] - min : 0;
+        if (w <= 32) out.pack(x, w);
+        else {
+          const hi = Math.floor(x / TWO32);
+          out.pack(x - hi * TWO32, 32);
+          out.pack(hi, w - 32);
+        }
+      }
+      out.flushBits();
+    }
+  }
+}
