@@ -83,16 +83,24 @@ export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
   const require = createRequire(import.meta.url);
   await cp(require.resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'), join(layerDir, 'wasm', 'parquet_wasm_bg.wasm'));
   await cp(await buildWasm(), join(layerDir, 'wasm', 'csv.wasm'));
-  // The Parquet encoder thread runs from the layer, self-contained; it reads the .wasm beside it (workerData).
-  await build({
-    entryPoints: [join(root, 'src', 'parquet', 'parquetEncoder.worker.mjs')],
-    outfile: join(layerDir, 'wasm', 'parquet-encoder.worker.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    logLevel: 'warning',
-  });
+  // libzstd for Landfall's Parquet writer: the package exports only its entry point, the .wasm is beside it.
+  await cp(join(dirname(require.resolve('@bokuweb/zstd-wasm')), 'zstd.wasm'), join(layerDir, 'wasm', 'zstd.wasm'));
+  // The Parquet encoder threads (Landfall's writer, and parquet-wasm's) run from the layer, self-contained; they
+  // read the .wasm beside them (workerData).
+  for (const [entry, out] of [
+    [join(root, 'src', 'parquet', 'write', 'encoderWorker.ts'), 'landfall-encoder.worker.mjs'],
+    [join(root, 'src', 'parquet', 'parquetEncoder.worker.mjs'), 'parquet-encoder.worker.mjs'],
+  ]) {
+    await build({
+      entryPoints: [entry],
+      outfile: join(layerDir, 'wasm', out),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      logLevel: 'warning',
+    });
+  }
   return layerDir;
 }
 

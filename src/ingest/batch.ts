@@ -422,7 +422,7 @@ async function convertRun(
         'landfall.dataset': contract.dataset,
       },
     }),
-    encoder: { ...ctx.encoder, threads: encoderThreads(ctx, info, spec) },
+    encoder: { ...ctx.encoder, threads: encoderThreads(ctx, info, spec), writer: ctx.settings.parquetWriter },
   });
   const quarantine = new QuarantineWriter(ctx.lake, `${stage}${runTag}-quarantine.csv`);
   const rejectsByReason: Record<string, number> = {};

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Contract } from '../contracts/contract.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { Manifest } from './manifest.ts';
+import type { ParquetWriterKind } from '../parquet/RollingParquetWriter.ts';
 
 export interface IngestSettings {
   /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
@@ -17,6 +18,11 @@ export interface IngestSettings {
   threads: number;
   /** Plain files larger than 1.5 x this are converted as byte ranges of about this size (0: never). */
   rangeBytes: number;
+  /**
+   * Which Parquet writer encodes: Landfall's own (src/parquet/write/, the default: 2-3x less CPU) or parquet-wasm.
+   * Both write the same schema, values, statistics and page indexes.
+   */
+  parquetWriter: ParquetWriterKind;
 }
 
 export const DEFAULT_SETTINGS: IngestSettings = {
@@ -25,6 +31,7 @@ export const DEFAULT_SETTINGS: IngestSettings = {
   rowGroupBatches: 16,
   threads: availableParallelism(),
   rangeBytes: 1024 * 1024 * 1024,
+  parquetWriter: 'landfall',
 };
 
 /** A small target file size needs small row groups, or a file could never be rolled below one row group. */
@@ -40,6 +47,7 @@ export function resolveSettings(s: Partial<IngestSettings> = {}): IngestSettings
     rowGroupBatches,
     threads: s.threads ?? DEFAULT_SETTINGS.threads,
     rangeBytes: s.rangeBytes ?? DEFAULT_SETTINGS.rangeBytes,
+    parquetWriter: s.parquetWriter ?? DEFAULT_SETTINGS.parquetWriter,
   };
 }
 
@@ -50,7 +58,7 @@ export interface IngestContext {
   settings: IngestSettings;
   now: () => Date;
   /** Where the Parquet encoder thread's script and parquet-wasm's .wasm are (Lambda: the layer); default: beside the source. */
-  encoder?: { workerPath?: string; wasmPath?: string };
+  encoder?: { workerPath?: string; wasmPath?: string; landfallWorkerPath?: string; zstdWasmPath?: string };
   /** The compiled CSV core (Lambda: the layer's /opt/wasm/csv.wasm); default: wasm/build beside the source. */
   csvWasmPath?: string;
   onProgress?: (p: { key: string; storedBytes: number; size: number }) => void;

@@ -234,7 +234,10 @@ export class ParquetEncoderThread implements ParquetEncoder {
         ? pathToFileURL(options.workerPath)
         : new URL('./parquetEncoder.worker.mjs', import.meta.url);
     this.worker = new Worker(url, {
-      workerData: { wasmPath: options.wasmPath, zstdWasmPath: options.zstdWasmPath ?? (landfall ? zstdWasmPath() : undefined) },
+      workerData: {
+        wasmPath: options.wasmPath,
+        zstdWasmPath: options.zstdWasmPath ?? (landfall ? zstdWasmPath() : undefined),
+      },
     });
     this.worker.on('message', (m: EncoderMessage) => {
       if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);

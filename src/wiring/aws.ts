@@ -32,6 +32,9 @@ export interface IngestConfig {
   parquetWasmPath?: string;
   /** The Parquet encoder thread's script, bundled into the layer (a checkout uses the source next to it). */
   encoderWorkerPath?: string;
+  /** Landfall's Parquet encoder thread and libzstd's .wasm (the layer's copies). */
+  landfallWorkerPath?: string;
+  zstdWasmPath?: string;
   /** The AssemblyScript CSV core, in the layer. */
   csvWasmPath?: string;
   /** Set by `landfall invoke` and tests: folders instead of S3. */
@@ -57,6 +60,8 @@ export const FUNCTION_ENV = {
     'CONTRACTS_DIR',
     'PARQUET_WASM_PATH',
     'PARQUET_WORKER_PATH',
+    'LANDFALL_WORKER_PATH',
+    'ZSTD_WASM_PATH',
     'CSV_WASM_PATH',
     'TARGET_FILE_MB',
     'RANGE_MB',
@@ -70,6 +75,8 @@ export const FUNCTION_ENV = {
     'CONTRACTS_DIR',
     'PARQUET_WASM_PATH',
     'PARQUET_WORKER_PATH',
+    'LANDFALL_WORKER_PATH',
+    'ZSTD_WASM_PATH',
     'CSV_WASM_PATH',
     'TARGET_FILE_MB',
     'RANGE_MB',
@@ -128,6 +135,8 @@ export function ingestConfigFromEnv(
     rangeBytes: megabytes('RANGE_MB'),
     parquetWasmPath: get('PARQUET_WASM_PATH'),
     encoderWorkerPath: get('PARQUET_WORKER_PATH'),
+    landfallWorkerPath: get('LANDFALL_WORKER_PATH'),
+    zstdWasmPath: get('ZSTD_WASM_PATH'),
     csvWasmPath: get('CSV_WASM_PATH'),
     localLake: get(LOCAL_ONLY_ENV),
     stateMachineArn: fn === 'IngestFunction' ? get('STATE_MACHINE_ARN') : undefined,
@@ -153,7 +162,12 @@ export async function ingestContextFromConfig(c: IngestConfig): Promise<IngestCo
     contracts: await contractsIn(c.contractsDir),
     settings: resolveSettings({ targetFileBytes: c.targetFileBytes, rangeBytes: c.rangeBytes }),
     now: () => new Date(),
-    encoder: { workerPath: c.encoderWorkerPath, wasmPath: c.parquetWasmPath },
+    encoder: {
+      workerPath: c.encoderWorkerPath,
+      wasmPath: c.parquetWasmPath,
+      landfallWorkerPath: c.landfallWorkerPath,
+      zstdWasmPath: c.zstdWasmPath,
+    },
     csvWasmPath: c.csvWasmPath,
   };
 }

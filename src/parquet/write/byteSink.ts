@@ -82,17 +82,25 @@ export class ByteSink {
 
   /** Appends the low `w` bits (w <= 32) of the unsigned integer `v` to the bit stream, least significant first. */
   pack(v: number, w: number): void {
-    // acc holds fewer than 8 pending bits, so acc + v * 2^bits stays below 2^40: exact in a double.
-    this.acc += v * 2 ** this.bits;
-    this.bits += w;
-    if (this.bits >= 8) {
-      this.ensure(5);
-      while (this.bits >= 8) {
-        this.buf[this.len++] = this.acc % 256;
-        this.acc = Math.floor(this.acc / 256);
-        this.bits -= 8;
+    if (w > 24) {
+      this.pack(v & 0xffff, 16);
+      this.pack(Math.floor(v / 65536), w - 16);
+      return;
+    }
+    // Fewer than 8 bits pending and at most 24 more: the accumulator stays within 31 bits.
+    let acc = this.acc | (v << this.bits);
+    let bits = this.bits + w;
+    if (bits >= 8) {
+      this.ensure(4);
+      const b = this.buf;
+      while (bits >= 8) {
+        b[this.len++] = acc & 255;
+        acc >>>= 8;
+        bits -= 8;
       }
     }
+    this.acc = acc;
+    this.bits = bits;
   }
 
   /** Packs `count` values of `src` from `start`, `w` bits each (w <= 24), least significant first. */

@@ -6,7 +6,7 @@ import { bitWidth, ByteSink } from './byteSink.ts';
 import { PHYSICAL, type ColumnSpec, type ColumnValues } from './columnSpec.ts';
 import { BytesDictionary, IntDictionary, WordPairDictionary } from './dictionaries.ts';
 import { writeDefinitionLevels, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
-import { bin, bool, fields, i32, i64, list, record, str, struct } from './thriftBuild.ts';
+import { bin, bool, fields, i32, i64, list, record, struct } from './thriftBuild.ts';
 import type { Zstd } from './zstd.ts';
 
 /** Rows per data page at most (parquet-rs's default row limit: the page index can skip 20,000 rows at a time). */
@@ -37,6 +37,13 @@ interface Source {
   bytes?: Uint8Array;
   /** FIXED_LEN_BYTE_ARRAY values, typeLength bytes each. */
   fixed?: Uint8Array;
+}
+
+/** Rows [s, e) of one batch. */
+interface Segment {
+  src: Source;
+  s: number;
+  e: number;
 }
 
 interface PageStats {
@@ -77,6 +84,13 @@ export class ColumnChunkWriter {
   private dictionaryPages = 0;
   private readonly dataPageEncodings = new Map<number, number>();
   private readonly constant: Uint8Array | null;
+  /** Dictionary entries met in the current page (dictionaryStats), by page number. */
+  private seen = new Int32Array(0);
+  private pageNumber = 0;
+  /** Rows waiting for the next data page. */
+  private pending: Segment[] = [];
+  private pendingRows = 0;
+  private pendingBytes = 0;
 
   constructor(
     readonly spec: ColumnSpec,
@@ -110,11 +124,25 @@ export class ColumnChunkWriter {
     const src = this.source(values, rows);
     let s = 0;
     while (s < rows) {
-      const left = rows - s;
-      // Pages of equal size within a batch, at most PAGE_ROWS rows; strings halved until under PAGE_BYTES.
-      let e = s + Math.ceil(left / Math.ceil(left / PAGE_ROWS));
-      if (src.offsets) while (e - s > 1 && src.offsets[e] - src.offsets[s] > PAGE_BYTES) e = s + ((e - s) >> 1);
-      this.page(src, s, e);
+      let e = Math.min(rows, s + PAGE_ROWS - this.pendingRows);
+      const o = src.offsets;
+      if (o && o[e] - o[s] > PAGE_BYTES - this.pendingBytes) {
+        // The most rows whose strings fit what is left of the page (at least one on an empty page).
+        let lo = s;
+        let hi = e;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (o[mid] - o[s] <= PAGE_BYTES - this.pendingBytes) lo = mid;
+          else hi = mid - 1;
+        }
+        e = lo > s ? lo : this.pendingRows ? s : s + 1;
+      }
+      if (e > s) {
+        this.pending.push({ src, s, e });
+        this.pendingRows += e - s;
+        if (o) this.pendingBytes += o[e] - o[s];
+      }
+      if (this.pendingRows >= PAGE_ROWS || e === s || (o && this.pendingBytes >= PAGE_BYTES)) this.flushPage();
       s = e;
     }
   }
@@ -163,19 +191,36 @@ export class ColumnChunkWriter {
     }
   }
 
-  private page(src: Source, s: number, e: number): void {
+  /** Encodes the pending rows (pages span batches: a wide table's batches hold few rows) as one data page. */
+  private flushPage(): void {
+    const segments = this.pending;
+    const n = this.pendingRows;
+    if (!n) return;
+    this.pending = [];
+    this.pendingRows = 0;
+    this.pendingBytes = 0;
     const spec = this.spec;
-    const n = e - s;
     const sc = this.scratch;
     const body = sc.body;
     body.reset();
-    const nulls = src.validity ? n - countValid(src.validity, s, e) : 0;
-    if (spec.nullable) writeDefinitionLevels(body, src.validity, s, n, sc.levels);
+    let nulls = 0;
+    for (const g of segments) if (g.src.validity) nulls += g.e - g.s - countValid(g.src.validity, g.s, g.e);
+    if (spec.nullable) {
+      let at = 0;
+      if (nulls)
+        for (const { src, s, e } of segments) {
+          const v = src.validity;
+          for (let r = s; r < e; r++) sc.levels[at++] = v ? (v[r >> 3] >> (r & 7)) & 1 : 1;
+        }
+      writeDefinitionLevels(body, nulls ? sc.levels : null, n);
+    }
     let encoding: number = ENCODING.PLAIN;
     if (this.dictionary && this.dictionaryOpen && this.dictionary.plainBytes > DICTIONARY_LIMIT)
       this.dictionaryOpen = false;
     if (this.dictionaryOpen) {
-      const m = this.constant ? n : this.indices(src, s, e);
+      let m = 0;
+      if (this.constant) m = n;
+      else for (const { src, s, e } of segments) m = this.indices(src, s, e, m);
       const width = Math.max(1, bitWidth(this.dictionary!.count - 1));
       body.u8(width);
       if (this.constant) {
@@ -183,19 +228,53 @@ export class ColumnChunkWriter {
         for (let b = 0; b < (width + 7) >> 3; b++) body.u8(0);
       } else writeHybrid(body, sc.indices, 0, m, width);
       encoding = ENCODING.RLE_DICTIONARY;
-    } else if (spec.encoding === 'delta' && src.words && this.deltaValues(src, s, e)) {
+    } else if (spec.encoding === 'delta' && segments[0].src.words && this.deltaValues(segments)) {
       writeDeltaBinaryPacked(body, sc.deltas, n - nulls);
       encoding = ENCODING.DELTA_BINARY_PACKED;
-    } else this.plain(src, s, e);
-    const stats = spec.statistics ? this.pageStats(src, s, e, nulls) : { nulls, min: null, max: null };
+    } else {
+      for (const { src, s, e } of segments) this.plain(src, s, e);
+      body.flushBits();
+    }
+    let stats: PageStats = { nulls, min: null, max: null };
+    if (spec.statistics && encoding === ENCODING.RLE_DICTIONARY && this.dictionary instanceof BytesDictionary)
+      stats = { nulls, ...this.dictionaryStats(this.dictionary, n - nulls) };
+    else if (spec.statistics)
+      for (const { src, s, e } of segments) {
+        const g = this.pageStats(src, s, e);
+        if (g.min && (!stats.min || this.compare(g.min, stats.min) < 0)) stats.min = g.min;
+        if (g.max && (!stats.max || this.compare(g.max, stats.max) > 0)) stats.max = g.max;
+      }
     this.emit(PAGE.DATA, encoding, n, body.view(), stats);
   }
 
-  /** Dictionary indices of the page's values into scratch.indices; returns their count. */
-  private indices(src: Source, s: number, e: number): number {
+  /**
+   * Min and max of a dictionary-encoded page of strings from the entries it uses, each compared once (a page of
+   * 20,000 categories has a few dozen distinct ones).
+   */
+  private dictionaryStats(d: BytesDictionary, m: number): { min: Uint8Array | null; max: Uint8Array | null } {
+    if (this.constant) return { min: this.constant, max: this.constant };
+    if (!m) return { min: null, max: null };
+    const idx = this.scratch.indices;
+    if (this.seen.length < d.count) this.seen = new Int32Array(Math.max(d.count, this.seen.length * 2));
+    const page = ++this.pageNumber;
+    const o = d.offsets;
+    const b = d.data;
+    let min = idx[0];
+    let max = idx[0];
+    for (let i = 1; i < m; i++) {
+      const k = idx[i];
+      if (this.seen[k] === page) continue;
+      this.seen[k] = page;
+      if (compareBytes(b, o[k], o[k + 1], o[min], o[min + 1]) < 0) min = k;
+      else if (compareBytes(b, o[k], o[k + 1], o[max], o[max + 1]) > 0) max = k;
+    }
+    return { min: b.slice(o[min], o[min + 1]), max: b.slice(o[max], o[max + 1]) };
+  }
+
+  /** Appends the dictionary indices of rows [s, e) to scratch.indices from `m`; returns the new count. */
+  private indices(src: Source, s: number, e: number, m: number): number {
     const out = this.scratch.indices;
     const v = src.validity;
-    let m = 0;
     const d = this.dictionary!;
     if (d instanceof IntDictionary) {
       const a = src.i32!;
@@ -212,16 +291,18 @@ export class ColumnChunkWriter {
   }
 
   /** The page's values as doubles in scratch.deltas, or false if one is beyond 2^52 (then it is written plain). */
-  private deltaValues(src: Source, s: number, e: number): boolean {
-    const w = src.words!;
-    const v = src.validity;
+  private deltaValues(segments: Segment[]): boolean {
     const out = this.scratch.deltas;
     let m = 0;
-    for (let r = s; r < e; r++) {
-      if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-      const hi = w[2 * r + 1];
-      if (hi >= 0x100000 || hi < -0x100000) return false;
-      out[m++] = hi * TWO32 + (w[2 * r] >>> 0);
+    for (const { src, s, e } of segments) {
+      const w = src.words!;
+      const v = src.validity;
+      for (let r = s; r < e; r++) {
+        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+        const hi = w[2 * r + 1];
+        if (hi >= 0x100000 || hi < -0x100000) return false;
+        out[m++] = hi * TWO32 + (w[2 * r] >>> 0);
+      }
     }
     return true;
   }
@@ -234,27 +315,47 @@ export class ColumnChunkWriter {
       const a = src.i32 ?? src.words ?? src.fixed!;
       const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
       if (!v) body.bytes(bytes, s * width, e * width);
-      else
-        for (let r = s; r < e; r++) if ((v[r >> 3] >> (r & 7)) & 1) body.bytes(bytes, r * width, (r + 1) * width);
+      else {
+        body.ensure((e - s) * width);
+        const out = body.buf;
+        let at = body.len;
+        for (let r = s; r < e; r++) {
+          if (!((v[r >> 3] >> (r & 7)) & 1)) continue;
+          for (let k = r * width, end = k + width; k < end; k++) out[at++] = bytes[k];
+        }
+        body.len = at;
+      }
     } else if (src.bits) {
       const bits = src.bits;
+      // The bit stream goes on across the page's segments: flushPage ends it.
       for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) body.pack((bits[r >> 3] >> (r & 7)) & 1, 1);
-      body.flushBits();
     } else {
       const o = src.offsets!;
       const b = src.bytes!;
+      body.ensure(o[e] - o[s] + 4 * (e - s));
+      const out = body.buf;
+      let at = body.len;
       for (let r = s; r < e; r++) {
         if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-        body.u32le(o[r + 1] - o[r]);
-        body.bytes(b, o[r], o[r + 1]);
+        const len = o[r + 1] - o[r];
+        out[at++] = len & 255;
+        out[at++] = (len >>> 8) & 255;
+        out[at++] = (len >>> 16) & 255;
+        out[at++] = len >>> 24;
+        if (len < 32) for (let k = o[r]; k < o[r + 1]; k++) out[at++] = b[k];
+        else {
+          out.set(b.subarray(o[r], o[r + 1]), at);
+          at += len;
+        }
       }
+      body.len = at;
     }
   }
 
-  private pageStats(src: Source, s: number, e: number, nulls: number): PageStats {
-    if (this.constant) return { nulls, min: this.constant, max: this.constant };
-    if (nulls === e - s) return { nulls, min: null, max: null };
+  private pageStats(src: Source, s: number, e: number): { min: Uint8Array | null; max: Uint8Array | null } {
+    if (this.constant) return { min: this.constant, max: this.constant };
     const v = src.validity;
+    if (v && countValid(v, s, e) === 0) return { min: null, max: null };
     const valid = (r: number) => !v || (v[r >> 3] >> (r & 7)) & 1;
     if (src.i32) {
       const a = src.i32;
@@ -266,7 +367,7 @@ export class ColumnChunkWriter {
         if (x < min) min = x;
         if (x > max) max = x;
       }
-      return { nulls, min: int32Bytes(min), max: int32Bytes(max) };
+      return { min: int32Bytes(min), max: int32Bytes(max) };
     }
     if (src.f64) {
       const a = src.f64;
@@ -276,14 +377,14 @@ export class ColumnChunkWriter {
       for (let r = s; r < e; r++) {
         if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
         const x = a[r];
-        if (x !== x) continue; // NaN orders nowhere: left out, as parquet-rs does
+        if (Number.isNaN(x)) continue; // NaN orders nowhere: left out, as parquet-rs does
         any = true;
         if (x < min) min = x;
         if (x > max) max = x;
       }
-      if (!any) return { nulls, min: null, max: null };
+      if (!any) return { min: null, max: null };
       // Zeros: -0 as the minimum and +0 as the maximum (parquet-format's rule for floating point statistics).
-      return { nulls, min: float64Bytes(min === 0 ? -0 : min), max: float64Bytes(max === 0 ? 0 : max) };
+      return { min: float64Bytes(min === 0 ? -0 : min), max: float64Bytes(max === 0 ? 0 : max) };
     }
     if (src.words) {
       const w = src.words;
@@ -311,13 +412,13 @@ export class ColumnChunkWriter {
           maxLo = lo;
         }
       }
-      return { nulls, min: wordsBytes(minLo, minHi), max: wordsBytes(maxLo, maxHi) };
+      return { min: wordsBytes(minLo, minHi), max: wordsBytes(maxLo, maxHi) };
     }
     if (src.bits) {
       let t = 0;
       let f = 0;
-      for (let r = s; r < e; r++) if (valid(r)) ((src.bits[r >> 3] >> (r & 7)) & 1 ? t++ : f++);
-      return { nulls, min: new Uint8Array([f ? 0 : 1]), max: new Uint8Array([t ? 1 : 0]) };
+      for (let r = s; r < e; r++) if (valid(r)) (src.bits[r >> 3] >> (r & 7)) & 1 ? t++ : f++;
+      return { min: new Uint8Array([f ? 0 : 1]), max: new Uint8Array([t ? 1 : 0]) };
     }
     if (src.fixed) {
       const len = this.spec.typeLength!;
@@ -328,7 +429,7 @@ export class ColumnChunkWriter {
         if (min < 0 || compareSignedBigEndian(src.fixed, r * len, min * len, len) < 0) min = r;
         if (max < 0 || compareSignedBigEndian(src.fixed, r * len, max * len, len) > 0) max = r;
       }
-      return { nulls, min: src.fixed.slice(min * len, min * len + len), max: src.fixed.slice(max * len, max * len + len) };
+      return { min: src.fixed.slice(min * len, min * len + len), max: src.fixed.slice(max * len, max * len + len) };
     }
     const o = src.offsets!;
     const b = src.bytes!;
@@ -343,13 +444,19 @@ export class ColumnChunkWriter {
       // The first bytes settle nearly every comparison.
       const c = b[o[r]];
       const cm = b[o[min]];
-      if ((o[r] < o[r + 1] ? c : -1) <= (o[min] < o[min + 1] ? cm : -1) && compareBytes(b, o[r], o[r + 1], o[min], o[min + 1]) < 0)
+      if (
+        (o[r] < o[r + 1] ? c : -1) <= (o[min] < o[min + 1] ? cm : -1) &&
+        compareBytes(b, o[r], o[r + 1], o[min], o[min + 1]) < 0
+      )
         min = r;
       const cx = b[o[max]];
-      if ((o[r] < o[r + 1] ? c : -1) >= (o[max] < o[max + 1] ? cx : -1) && compareBytes(b, o[r], o[r + 1], o[max], o[max + 1]) > 0)
+      if (
+        (o[r] < o[r + 1] ? c : -1) >= (o[max] < o[max + 1] ? cx : -1) &&
+        compareBytes(b, o[r], o[r + 1], o[max], o[max + 1]) > 0
+      )
         max = r;
     }
-    return { nulls, min: b.slice(o[min], o[min + 1]), max: b.slice(o[max], o[max + 1]) };
+    return { min: b.slice(o[min], o[min + 1]), max: b.slice(o[max], o[max + 1]) };
   }
 
   /** Compresses a page's body and keeps it with its header. */
@@ -387,6 +494,7 @@ export class ColumnChunkWriter {
 
   /** The chunk as it lands at `offset` in the file: its pages, metadata and page indexes. */
   finish(offset: number): FinishedChunk {
+    this.flushPage();
     const spec = this.spec;
     const usesDictionary = this.dataPageEncodings.has(ENCODING.RLE_DICTIONARY);
     if (usesDictionary) {
@@ -414,7 +522,11 @@ export class ColumnChunkWriter {
     const meta = record(
       fields(
         i32(1, spec.physical),
-        list(2, TType.I32, [...encodings].sort((a, b) => a - b)),
+        list(
+          2,
+          TType.I32,
+          [...encodings].sort((a, b) => a - b),
+        ),
         list(3, TType.Binary, [new TextEncoder().encode(spec.name)]),
         i32(4, ZSTD_CODEC),
         i64(5, this.rows),
@@ -448,14 +560,17 @@ export class ColumnChunkWriter {
     }
     // The deprecated min/max too where their (signed) order is the type's order, as parquet-rs writes them.
     const signed = this.spec.physical !== PHYSICAL.BYTE_ARRAY && this.spec.physical !== PHYSICAL.FIXED_LEN_BYTE_ARRAY;
+    // Strings are cut to 64 bytes like the column index's (parquet-rs does the same), saying so.
+    const minValue = min && !signed ? truncateMin(min) : min;
+    const maxValue = max && !signed ? truncateMax(max) : max;
     return fields(
       signed && !!max && bin(1, max),
       signed && !!min && bin(2, min),
       i64(3, nulls),
-      !!max && bin(5, max),
-      !!min && bin(6, min),
-      !!max && bool(7, true),
-      !!min && bool(8, true),
+      !!maxValue && bin(5, maxValue),
+      !!minValue && bin(6, minValue),
+      !!maxValue && bool(7, maxValue === max),
+      !!minValue && bool(8, minValue === min),
     );
   }
 
@@ -504,7 +619,9 @@ export class ColumnChunkWriter {
         return d || (readI32(a) >>> 0) - (readI32(b) >>> 0);
       }
       case PHYSICAL.DOUBLE:
-        return Math.sign(readF64(a) - readF64(b)) || (Object.is(readF64(a), -0) ? -1 : Object.is(readF64(b), -0) ? 1 : 0);
+        return (
+          Math.sign(readF64(a) - readF64(b)) || (Object.is(readF64(a), -0) ? -1 : Object.is(readF64(b), -0) ? 1 : 0)
+        );
       case PHYSICAL.BOOLEAN:
         return a[0] - b[0];
       case PHYSICAL.FIXED_LEN_BYTE_ARRAY: {

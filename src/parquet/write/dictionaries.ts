@@ -3,6 +3,8 @@
 import type { ByteSink } from './byteSink.ts';
 
 const EMPTY = 0;
+/** Values below this are looked up in a table of their own (32 KB) instead of hashed. */
+const DIRECT = 8192;
 
 /** 32-bit integers (INT32). */
 export class IntDictionary {
@@ -16,7 +18,22 @@ export class IntDictionary {
     return this.count * 4;
   }
 
+  /** Small non-negative values (codes, categories) map straight to their index + 1, without hashing. */
+  private direct: Int32Array | null = null;
+
   index(v: number): number {
+    if (v >>> 0 < DIRECT) {
+      this.direct ??= new Int32Array(DIRECT);
+      const e = this.direct[v];
+      if (e) return e - 1;
+      const i = this.lookup(v);
+      this.direct[v] = i + 1;
+      return i;
+    }
+    return this.lookup(v);
+  }
+
+  private lookup(v: number): number {
     let slot = Math.imul(v, 0x9e3779b1) >>> 0;
     for (;;) {
       slot &= this.mask;

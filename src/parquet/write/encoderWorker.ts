@@ -3,5 +3,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLandfallSession } from './encoderSession.ts';
 
-const session = createLandfallSession((m, transfer) => parentPort!.postMessage(m, transfer ?? []), workerData?.zstdWasmPath);
+const session = createLandfallSession(
+  (m, transfer) => parentPort!.postMessage(m, transfer ?? []),
+  workerData?.zstdWasmPath,
+);
 parentPort!.on('message', session);

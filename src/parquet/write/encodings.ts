@@ -44,28 +44,16 @@ function runLength(src: Int32Array, i: number, end: number): number {
 }
 
 /**
- * Definition levels (1 = a value, 0 = null) of rows [start, start + count) from an Arrow validity bitmap, as the
- * hybrid with its 4-byte length prefix (data page v1). `levels` is scratch space of at least `count` values.
+ * Definition levels (1 = a value, 0 = null) of `count` rows as the hybrid with its 4-byte length prefix (data page
+ * v1): `levels` holds them, or null when every row has a value (one RLE run).
  */
-export function writeDefinitionLevels(
-  out: ByteSink,
-  validity: Uint8Array | undefined,
-  start: number,
-  count: number,
-  levels: Int32Array,
-): void {
+export function writeDefinitionLevels(out: ByteSink, levels: Int32Array | null, count: number): void {
   const at = out.len;
   out.u32le(0);
-  if (!validity) {
+  if (!levels) {
     out.varint(count * 2);
     out.u8(1);
-  } else {
-    for (let i = 0; i < count; i++) {
-      const r = start + i;
-      levels[i] = (validity[r >> 3] >> (r & 7)) & 1;
-    }
-    writeHybrid(out, levels, 0, count, 1);
-  }
+  } else writeHybrid(out, levels, 0, count, 1);
   out.patchU32le(at, out.len - at - 4);
 }
 

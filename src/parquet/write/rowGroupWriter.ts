@@ -40,12 +40,12 @@ export class RowGroupWriter {
       return f;
     });
     const groupStart = MAGIC.length;
-    for (const [i, f] of chunks.entries()) {
+    // Like parquet-rs: every column index, then every offset index, then the footer.
+    for (const f of chunks) {
       if (!f.columnIndex) continue;
       f.chunk.fields.push(i64(6, at), i32(7, f.columnIndex.length));
       out.push(f.columnIndex);
       at += f.columnIndex.length;
-      void i;
     }
     for (const f of chunks) {
       f.chunk.fields.push(i64(4, at), i32(5, f.offsetIndex.length));

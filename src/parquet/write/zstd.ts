@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { WebAssemblyApi } from '../../decode/wasmCore.ts';
 
 interface GrowableMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
+/** The part of the WebAssembly JS API used here (the Node typings in use do not declare it). */
+const WebAssemblyApi = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { exports: unknown };
+    };
+  }
+).WebAssembly;
 
 /**
  * ZSTD compression through libzstd compiled to WebAssembly (@bokuweb/zstd-wasm, MIT; the package's own wrapper
@@ -37,7 +45,10 @@ export class Zstd {
   private dst = 0;
   private dstCap = 0;
 
-  constructor(wasm: Uint8Array, readonly level = 1) {
+  constructor(
+    wasm: Uint8Array,
+    readonly level = 1,
+  ) {
     let memory: GrowableMemory | null = null;
     const fail = (what: string) => () => {
       throw new Error(`zstd: ${what}`);
@@ -63,9 +74,10 @@ export class Zstd {
     const e = instance.exports as Record<string, unknown>;
     memory = e[ZSTD_EXPORTS.memory] as GrowableMemory;
     this.memory = memory;
-    this.x = Object.fromEntries(
-      Object.entries(ZSTD_EXPORTS).map(([k, name]) => [k, e[name] as Fn]),
-    ) as Record<keyof typeof ZSTD_EXPORTS, Fn>;
+    this.x = Object.fromEntries(Object.entries(ZSTD_EXPORTS).map(([k, name]) => [k, e[name] as Fn])) as Record<
+      keyof typeof ZSTD_EXPORTS,
+      Fn
+    >;
     this.x.init();
     this.cctx = this.x.createCCtx();
   }

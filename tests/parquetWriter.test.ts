@@ -1,0 +1,221 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readFooter } from '../src/parquet/ParquetStitcher.ts';
+import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../src/parquet/thriftCompact.ts';
+import { ZSTD_EXPORTS } from '../src/parquet/write/zstd.ts';
+import type { LocalLake } from '../src/wiring/local.ts';
+import { duck, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
+
+// Landfall's own Parquet writer (src/parquet/write/) against an independent one: the same CSV ingested once with
+// each writer, and DuckDB reading both files. parquet-wasm (parquet-rs) is the reference for the schema, the values
+// and the statistics; DuckDB is the reader.
+
+const LINEAGE_VARIES = '_batch_id, _ingested_at';
+
+/** A generated file with every column type, nulls, long and non-ASCII strings, a dictionary that overflows. */
+async function allTypes(dir: string): Promise<{ contracts: string; csv: string }> {
+  const contracts = join(dir, 'contracts');
+  await mkdir(contracts, { recursive: true });
+  await writeFile(
+    join(contracts, 'all_types.yaml'),
+    `dataset: all_types
+description: Every column type the writer takes.
+match: { patterns: ["all_types*.csv"] }
+columns:
+  - { name: id, type: int64, nullable: false }
+  - { name: big, type: int64 }
+  - { name: small, type: int32 }
+  - { name: category, type: string }
+  - { name: note, type: string }
+  - { name: unique_text, type: string }
+  - { name: ratio, type: float64 }
+  - { name: price, type: "decimal(9,2)" }
+  - { name: amount, type: "decimal(18,4)" }
+  - { name: huge, type: "decimal(30,6)" }
+  - { name: flag, type: boolean }
+  - { name: day, type: date }
+  - { name: at, type: timestamp }
+  - { name: far, type: timestamp }
+`,
+  );
+  const lines = ['id,big,small,category,note,unique_text,ratio,price,amount,huge,flag,day,at,far'];
+  const cats = ['north', 'south', 'éast', 'west 🌍', ''];
+  for (let i = 0; i < 60_000; i++) {
+    const n = (i * 7919) % 60_000;
+    const nul = (k: number) => (i + k) % 23 === 0;
+    lines.push(
+      [
+        i,
+        nul(1) ? '' : `${i % 2 ? '-' : ''}${9007199254740993n + BigInt(n) * 1000003n}`,
+        nul(2) ? '' : (n % 500) - 250,
+        nul(3) ? '' : cats[n % cats.length],
+        nul(4)
+          ? ''
+          : `"${'a long note, quoted, longer than the 64 bytes of a column index entry ✓ '.repeat(1 + (n % 2))}${n % 97}"`,
+        // Each value six times (repeated enough for a dictionary), 10,000 of 108 bytes: the dictionary outgrows
+        // 1 MB and the later pages are plain.
+        `u${String(Math.floor(i / 6)).padStart(6, '0')}-${'x'.repeat(100)}`,
+        nul(5) ? '' : n % 11 === 0 ? (n % 2 ? '-0' : '0') : (n / 7 - 3000).toFixed(5),
+        nul(6) ? '' : ((n - 30_000) / 100).toFixed(2),
+        nul(7) ? '' : `${n % 2 ? '-' : ''}${n}${n}.${String(n % 10_000).padStart(4, '0')}`,
+        nul(8) ? '' : `${n % 3 ? '' : '-'}${'9'.repeat(18)}${n}.${String(n).padStart(6, '0')}`,
+        nul(9) ? '' : n % 3 === 0 ? 'true' : 'false',
+        nul(10) ? '' : `20${10 + (n % 15)}-0${1 + (n % 9)}-1${n % 9}`,
+        new Date(Date.UTC(2024, 0, 1) + n * 61_003).toISOString().replace('T', ' ').slice(0, 23),
+        // Up to 2164: past 2112 microseconds need more than 52 bits, too many for the delta encoder's doubles, and
+        // such pages are written plain.
+        nul(11) ? '' : new Date(Date.UTC(2000, 0, 1) + i * 86_400_007).toISOString().replace('T', ' ').slice(0, 19),
+      ].join(','),
+    );
+  }
+  const csv = join(dir, 'all_types.csv');
+  await writeFile(csv, `${lines.join('\n')}\n`);
+  return { contracts, csv };
+}
+
+async function bothWriters(file: string, dataset: string, contractsDir?: string) {
+  const out: Record<string, { lake: LocalLake; files: string[] }> = {};
+  for (const writer of ['landfall', 'parquet-wasm'] as const) {
+    const lake = await tempLake({ parquetWriter: writer, threads: 2, batchBytes: 256 * 1024 }, contractsDir);
+    const r = await ingestFile(lake, file, dataset);
+    expect(r.manifest.status).toBe('published');
+    out[writer] = { lake, files: r.manifest.files.map((f) => lake.lake.path(f.key)) };
+  }
+  return { ours: out.landfall.files, theirs: out['parquet-wasm'].files };
+}
+
+async function expectSameAsParquetWasm(ours: string[], theirs: string[]) {
+  const conn = await duck();
+  const a = sqlList(ours);
+  const b = sqlList(theirs);
+  // The same schema as DuckDB reads it: names, types, repetition, converted and logical types.
+  const schema = (f: string) =>
+    `SELECT name, type, type_length, repetition_type, converted_type, scale, precision, logical_type FROM parquet_schema(${f}) WHERE file_name = (SELECT min(file_name) FROM parquet_schema(${f}))`;
+  expect(await rows(conn, schema(a))).toEqual(await rows(conn, schema(b)));
+  // The same rows: every column but the two lineage values that name the run.
+  const [diff] = await rows(
+    conn,
+    `SELECT (SELECT count(*) FROM (SELECT * EXCLUDE (${LINEAGE_VARIES}) FROM read_parquet(${a}) EXCEPT ALL SELECT * EXCLUDE (${LINEAGE_VARIES}) FROM read_parquet(${b}))) AS only_ours,
+            (SELECT count(*) FROM (SELECT * EXCLUDE (${LINEAGE_VARIES}) FROM read_parquet(${b}) EXCEPT ALL SELECT * EXCLUDE (${LINEAGE_VARIES}) FROM read_parquet(${a}))) AS only_theirs,
+            (SELECT count(*) FROM read_parquet(${a})) AS n`,
+  );
+  if (diff.only_ours !== '0' || diff.only_theirs !== '0') {
+    // Name the columns that differ, with a few rows each (matched by source line).
+    const cols = (await rows(conn, `DESCRIBE SELECT * EXCLUDE (${LINEAGE_VARIES}) FROM read_parquet(${a})`)).map((r) =>
+      String(r.column_name),
+    );
+    const differing: Record<string, unknown> = {};
+    for (const c of cols) {
+      const ex = await rows(
+        conn,
+        `SELECT x._source_line AS line, x."${c}"::VARCHAR AS ours, y."${c}"::VARCHAR AS theirs FROM read_parquet(${a}) x JOIN read_parquet(${b}) y USING (_source_line) WHERE x."${c}" IS DISTINCT FROM y."${c}" LIMIT 3`,
+      );
+      if (ex.length) differing[c] = ex;
+    }
+    expect(differing).toEqual({});
+  }
+  expect(diff).toMatchObject({ only_ours: '0', only_theirs: '0' });
+  expect(Number(diff.n)).toBeGreaterThan(0);
+  // The same row groups and, per column chunk, the same statistics (what DuckDB and Athena prune with).
+  const stats = (f: string) =>
+    `SELECT row_group_id, path_in_schema AS col, row_group_num_rows AS n, stats_min_value AS min, stats_max_value AS max, stats_null_count AS nulls
+     FROM parquet_metadata(${f}) ORDER BY file_name, row_group_id, column_id`;
+  const ourStats = await rows(conn, stats(a));
+  const lineage = (s: Record<string, unknown>) => !LINEAGE_VARIES.includes(String(s.col));
+  expect(ourStats.filter(lineage)).toEqual((await rows(conn, stats(b))).filter(lineage));
+  return conn;
+}
+
+/** Every column chunk's offset index points at page headers whose sizes and row counts add up to the chunk. */
+async function expectConsistentPageIndexes(file: string) {
+  const bytes = new Uint8Array(await readFile(file));
+  const footer = readFooter(bytes);
+  for (const g of (field(footer, 4)!.value as ThriftList).items as ThriftStruct[]) {
+    const groupRows = Number(field(g, 3)!.value);
+    for (const c of (field(g, 1)!.value as ThriftList).items as ThriftStruct[]) {
+      const at = Number(field(c, 4)!.value);
+      const index = new ThriftReader(bytes.subarray(at, at + (field(c, 5)!.value as number))).readStruct();
+      const pages = (field(index, 1)!.value as ThriftList).items as ThriftStruct[];
+      let next = 0;
+      for (const p of pages) {
+        const offset = Number(field(p, 1)!.value);
+        const reader = new ThriftReader(bytes, offset);
+        const header = reader.readStruct();
+        expect(reader.pos - offset + (field(header, 3)!.value as number)).toBe(field(p, 2)!.value);
+        expect(Number(field(p, 3)!.value)).toBe(next);
+        next += field(field(header, 5)!.value as ThriftStruct, 1)!.value as number;
+      }
+      expect(next).toBe(groupRows);
+    }
+  }
+}
+
+describe("Landfall's Parquet writer", () => {
+  it('uses the zstd exports the pinned @bokuweb/zstd-wasm glue names', async () => {
+    const glue = await readFile(
+      join(dirname(createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm')), 'zstd.js'),
+      'utf8',
+    );
+    const named = (fn: string) => new RegExp(`Module\\['_${fn}'\\]\\s*=\\s*wasmExports\\['(\\w+)'\\]`).exec(glue)?.[1];
+    expect({
+      isError: named('ZSTD_isError'),
+      compressBound: named('ZSTD_compressBound'),
+      createCCtx: named('ZSTD_createCCtx'),
+      compressUsingDict: named('ZSTD_compress_usingDict'),
+      malloc: named('malloc'),
+      free: named('free'),
+    }).toEqual({
+      isError: ZSTD_EXPORTS.isError,
+      compressBound: ZSTD_EXPORTS.compressBound,
+      createCCtx: ZSTD_EXPORTS.createCCtx,
+      compressUsingDict: ZSTD_EXPORTS.compressUsingDict,
+      malloc: ZSTD_EXPORTS.malloc,
+      free: ZSTD_EXPORTS.free,
+    });
+  });
+
+  it('writes every column type as parquet-wasm does: schema, values, statistics, dictionary overflow, far dates', async () => {
+    const { contracts, csv } = await allTypes(await tempDir());
+    const { ours, theirs } = await bothWriters(csv, 'all_types', contracts);
+    const conn = await expectSameAsParquetWasm(ours, theirs);
+    // The distinct strings outgrew the dictionary: its first pages use it, the later ones are plain.
+    const [enc] = await rows(
+      conn,
+      `SELECT string_agg(DISTINCT encodings, ',') AS e FROM parquet_metadata(${sqlList(ours)}) WHERE path_in_schema = 'unique_text'`,
+    );
+    expect(String(enc.e)).toMatch(/RLE_DICTIONARY/);
+    expect(String(enc.e)).toMatch(/PLAIN/);
+    // Timestamps past 2112 do not fit the delta encoder's 52 bits: those pages are plain, the earlier ones deltas.
+    const [far] = await rows(
+      conn,
+      `SELECT string_agg(DISTINCT encodings, ',') AS e FROM parquet_metadata(${sqlList(ours)}) WHERE path_in_schema = 'far'`,
+    );
+    expect(String(far.e)).toMatch(/DELTA_BINARY_PACKED/);
+    expect(String(far.e)).toMatch(/PLAIN/);
+    // Values as DuckDB reads the CSV itself.
+    const [golden] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes
+       FROM read_csv('${csv}', header = true, columns = {'id': 'BIGINT', 'big': 'BIGINT', 'small': 'INTEGER', 'category': 'VARCHAR', 'note': 'VARCHAR', 'unique_text': 'VARCHAR', 'ratio': 'DOUBLE', 'price': 'DECIMAL(9,2)', 'amount': 'DECIMAL(18,4)', 'huge': 'DECIMAL(30,6)', 'flag': 'BOOLEAN', 'day': 'DATE', 'at': 'TIMESTAMP', 'far': 'TIMESTAMP'})`,
+    );
+    const [landed] = await rows(
+      conn,
+      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes FROM read_parquet(${sqlList(ours)})`,
+    );
+    expect(landed).toEqual(golden);
+    for (const f of ours) await expectConsistentPageIndexes(f);
+  });
+
+  it('writes real Olist orders and TalkingData clicks as parquet-wasm does', async () => {
+    for (const [file, dataset] of [
+      ['olist/sample_bravida/olist_orders_dataset.csv', 'olist_orders'],
+      ['adtech/talkingdata/train_sample.csv', 'ad_clicks'],
+    ]) {
+      const { ours, theirs } = await bothWriters(join(SHARED_DATA, file), dataset);
+      await expectSameAsParquetWasm(ours, theirs);
+      for (const f of ours) await expectConsistentPageIndexes(f);
+    }
+  });
+});
