@@ -41,6 +41,8 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
       CONTRACTS_DIR: join(layer, 'contracts'),
       PARQUET_WASM_PATH: join(layer, 'wasm', 'parquet_wasm_bg.wasm'),
       PARQUET_WORKER_PATH: join(layer, 'wasm', 'parquet-encoder.worker.mjs'),
+      LANDFALL_WORKER_PATH: join(layer, 'wasm', 'landfall-encoder.worker.mjs'),
+      ZSTD_WASM_PATH: join(layer, 'wasm', 'zstd.wasm'),
       CSV_WASM_PATH: join(layer, 'wasm', 'csv.wasm'),
       LANDFALL_LOCAL_LAKE: lakeRoot,
       POWERTOOLS_DEV: 'true',

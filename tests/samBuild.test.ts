@@ -89,7 +89,7 @@ describe('sam build, replayed on a copy of the committed tree (npm install --pro
     for (const f of built) expect(await listFiles(f.dir)).toEqual(['handler.mjs', 'handler.mjs.map']);
   });
 
-  it('fills the layer with the contracts (compiled too), both WebAssembly modules and the encoder thread', async () => {
+  it('fills the layer with the contracts (compiled too), the WebAssembly modules and both encoder threads', async () => {
     const files = await listFiles(layer);
     const contracts = (await listFiles(join(REPO, 'contracts'))).filter((f) => /\.ya?ml$/.test(f));
     expect(files).toEqual(
@@ -97,8 +97,10 @@ describe('sam build, replayed on a copy of the committed tree (npm install --pro
         ...contracts.map((c) => `contracts/${c}`),
         'contracts/.compiled.json',
         'wasm/csv.wasm',
+        'wasm/landfall-encoder.worker.mjs',
         'wasm/parquet-encoder.worker.mjs',
         'wasm/parquet_wasm_bg.wasm',
+        'wasm/zstd.wasm',
       ].sort(),
     );
     // Current: the functions read it instead of the YAML (their bundles cannot read YAML).
