@@ -12,8 +12,9 @@ export interface IngestSettings {
   /** Record batches per Parquet row group: bigger row groups compress better and suit Athena (fewer for wide tables: writerTuning.ts). */
   rowGroupBatches: number;
   /**
-   * 1: decode and encode on one thread; N >= 2: this thread decodes while N encoder threads each encode whole
-   * row groups (Lambda: the vCPUs its memory size gives). The files are byte-identical at any setting.
+   * Threads a conversion uses (Lambda: the vCPUs its memory size gives). 1: decode and encode on one thread;
+   * N >= 2: this thread decodes while N - 1 encoder threads each encode whole row groups. The files are
+   * byte-identical at any setting.
    */
   threads: number;
   /** Plain files larger than 1.5 x this are converted as byte ranges of about this size (0: never). */
