@@ -398,7 +398,9 @@ async function convertRun(
   const lineage = { batchId: batch.batchId, sourceKey: info.key, ingestedAtMicros: started.getTime() * 1000 };
   let rowGroupRows = 0;
   let plain: string[] | undefined;
-  const timestampColumns = new Set(contract.columns.filter((c) => c.type === 'timestamp').map((c) => c.name));
+  const deltaTypes = new Set(
+    contract.columns.filter((c) => c.type === 'timestamp' || c.type === 'int64').map((c) => c.name),
+  );
   const rowGroupBatches = rowGroupBatchesFor(schema.fields.length, ctx.settings.rowGroupBatches);
   const writer = new RollingParquetWriter(ctx.lake, {
     keyFor: (n) => `${stage}${runTag}-${pad(n, 4)}.parquet`,
@@ -407,9 +409,11 @@ async function convertRun(
     tuning: () => ({
       rowGroupRows: rowGroupRows * rowGroupBatches,
       plainColumns: plain,
-      // Timestamps too varied for a dictionary are stored as deltas: 8-byte microseconds packed to the bits their
-      // differences need (the TalkingData sample's click_time: 587 KB -> 477 KB, DuckDB's plain zstd: 497 KB).
-      deltaColumns: [SOURCE_LINE, ...(plain ?? []).filter((c) => timestampColumns.has(c))],
+      // Timestamps and 64-bit integers too varied for a dictionary are stored as deltas: 8 bytes packed to the bits
+      // their differences need (the TalkingData sample's click_time: 587 KB -> 477 KB, DuckDB's plain zstd: 497 KB;
+      // the bench events' ids: 795 KB -> 2 KB and 2.79 -> 2.34 MB per 64 MB, and 40% less encoding time than ZSTD
+      // on their plain bytes). Values beyond 2^52 leave their page plain.
+      deltaColumns: [SOURCE_LINE, ...(plain ?? []).filter((c) => deltaTypes.has(c))],
       noStatisticsColumns: [BATCH_ID, SOURCE_KEY],
       constants: {
         [BATCH_ID]: lineage.batchId,
