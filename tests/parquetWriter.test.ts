@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { readFooter } from '../src/parquet/ParquetStitcher.ts';
 import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../src/parquet/thriftCompact.ts';
 import { ZSTD_EXPORTS } from '../src/parquet/write/zstd.ts';
+import { distinctRatio } from '../src/parquet/writerTuning.ts';
+import { Decimal, Float64, Int32, Int64, makeData, Utf8 } from 'apache-arrow';
 import type { LocalLake } from '../src/wiring/local.ts';
 import { duck, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 
@@ -153,6 +155,33 @@ async function expectConsistentPageIndexes(file: string) {
 }
 
 describe("Landfall's Parquet writer", () => {
+  it('counts distinct values on the column buffers, whatever the type (the dictionary-or-plain choice)', () => {
+    const ints = makeData({ type: new Int32(), length: 4, nullCount: 0, data: new Int32Array([1, 2, 2, 1]) });
+    expect(distinctRatio(ints, 100)).toBe(0.5);
+    const longs = makeData({ type: new Int64(), length: 4, nullCount: 0, data: new BigInt64Array([1n, 2n, 3n, 1n]) });
+    expect(distinctRatio(longs, 100)).toBe(0.75);
+    expect(distinctRatio(longs, 2)).toBe(1);
+    const doubles = makeData({ type: new Float64(), length: 2, nullCount: 0, data: new Float64Array([1, 1]) });
+    expect(distinctRatio(doubles, 100)).toBe(0.5);
+    // Decimal128: the high words differ in the second value only.
+    const words = new Uint32Array([7, 0, 0, 0, 7, 0, 0, 1, 7, 0, 0, 0]);
+    expect(distinctRatio(makeData({ type: new Decimal(2, 12, 128), length: 3, nullCount: 0, data: words }), 100)).toBe(
+      2 / 3,
+    );
+    const text = new TextEncoder().encode('abab');
+    const offsets = new Int32Array([0, 1, 2, 3, 4, 4]);
+    // Five rows, the last null: 'a', 'b', 'a', 'b' -> 2 distinct of 4 values.
+    const strings = makeData({
+      type: new Utf8(),
+      length: 5,
+      nullCount: 1,
+      nullBitmap: new Uint8Array([0b01111]),
+      valueOffsets: offsets,
+      data: text,
+    });
+    expect(distinctRatio(strings, 100)).toBe(0.5);
+  });
+
   it('uses the zstd exports the pinned @bokuweb/zstd-wasm glue names', async () => {
     const glue = await readFile(
       join(dirname(createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm')), 'zstd.js'),
