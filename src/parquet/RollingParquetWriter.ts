@@ -151,10 +151,31 @@ export type ParquetWriterKind = 'landfall' | 'parquet-wasm';
 
 /** Where encoder messages go: an encoder thread, or an encoder session in this thread. */
 interface ParquetEncoder {
-  onMessage(fn: (m: EncoderMessage) => void): void;
+  /** Sends the messages of row group `g` to `fn` (messages without a group, errors, go to every row group). */
+  route(g: number, fn: (m: EncoderMessage) => void): void;
+  unroute(g: number): void;
   post(m: object, transfer?: ArrayBuffer[]): void;
   readonly error: Error | null;
   stop(): Promise<void>;
+}
+
+/** An encoder's row groups in flight, each with its listener. */
+class Routes {
+  private readonly jobs = new Map<number, (m: EncoderMessage) => void>();
+
+  route(g: number, fn: (m: EncoderMessage) => void): void {
+    this.jobs.set(g, fn);
+  }
+
+  unroute(g: number): void {
+    this.jobs.delete(g);
+  }
+
+  deliver(m: EncoderMessage): void {
+    const fn = 'g' in m && m.g !== undefined ? this.jobs.get(m.g) : undefined;
+    if (fn) fn(m);
+    else for (const f of [...this.jobs.values()]) f(m);
+  }
 }
 
 let parquetWasm: Promise<typeof import('parquet-wasm/esm')> | null = null;
@@ -173,17 +194,17 @@ function loadParquetWasm(wasmPath?: string): Promise<typeof import('parquet-wasm
 }
 
 /** One thread for everything: the encoder session runs here, between decoding steps. */
-export class InlineParquetEncoder implements ParquetEncoder {
-  private listener: ((m: EncoderMessage) => void) | null = null;
+export class InlineParquetEncoder extends Routes implements ParquetEncoder {
   private failure: Error | null = null;
   private readonly handler: Promise<(m: object) => Promise<void>>;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(options: EncoderOptions = {}) {
+    super();
     this.handler = (async () => {
       const post = (m: EncoderMessage) => {
         if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
-        this.listener?.(m);
+        this.deliver(m);
       };
       if ((options.writer ?? 'landfall') === 'landfall') {
         const { createLandfallSession } = await import('./write/encoderSession.ts');
@@ -196,12 +217,8 @@ export class InlineParquetEncoder implements ParquetEncoder {
     })();
     this.handler.catch((err: Error) => {
       this.failure = err;
-      this.listener?.({ t: 'error', message: err.message });
+      this.deliver({ t: 'error', message: err.message });
     });
-  }
-
-  onMessage(fn: (m: EncoderMessage) => void): void {
-    this.listener = fn;
   }
 
   post(m: object): void {
@@ -219,12 +236,12 @@ export class InlineParquetEncoder implements ParquetEncoder {
 }
 
 /** The encoder thread: parquet-wasm runs there while this thread decodes CSV. */
-export class ParquetEncoderThread implements ParquetEncoder {
+export class ParquetEncoderThread extends Routes implements ParquetEncoder {
   private readonly worker: Worker;
-  private listener: ((m: EncoderMessage) => void) | null = null;
   private failure: Error | null = null;
 
   constructor(options: EncoderOptions = {}) {
+    super();
     const landfall = (options.writer ?? 'landfall') === 'landfall';
     const url = landfall
       ? options.landfallWorkerPath
@@ -241,16 +258,12 @@ export class ParquetEncoderThread implements ParquetEncoder {
     });
     this.worker.on('message', (m: EncoderMessage) => {
       if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
-      this.listener?.(m);
+      this.deliver(m);
     });
     this.worker.on('error', (err) => {
       this.failure = err;
-      this.listener?.({ t: 'error', message: err.message });
+      this.deliver({ t: 'error', message: err.message });
     });
-  }
-
-  onMessage(fn: (m: EncoderMessage) => void): void {
-    this.listener = fn;
   }
 
   post(m: object, transfer: ArrayBuffer[] = []): void {
@@ -289,40 +302,50 @@ function landfallWorkerFromSource(): URL {
   return bundledWorker;
 }
 
+/** `g`: the row group (Landfall's writer; parquet-wasm's session has one row group at a time and names none). */
 type EncoderMessage =
-  | { t: 'pulled' }
-  | { t: 'chunk'; bytes: Uint8Array }
-  | { t: 'closed' }
-  | { t: 'error'; message: string };
+  | { t: 'pulled'; g?: number }
+  | { t: 'chunk'; bytes: Uint8Array; g?: number }
+  | { t: 'closed'; g?: number }
+  | { t: 'error'; message: string; g?: number };
 
-/** The encoders (one per thread, or one inline), each given to one row group at a time. */
+/**
+ * The encoders (one per thread, or one inline). Landfall's writer takes the next row group while it finishes the
+ * last (its session keeps row groups apart by their number), so row groups go to the encoders in turn and the
+ * converting thread never waits at a row group's end; parquet-wasm's session takes one row group at a time, so an
+ * encoder is given back when its row group is written.
+ */
 class EncoderPool {
   private readonly idle: ParquetEncoder[] = [];
   private readonly all: ParquetEncoder[] = [];
   private waiting: ((e: ParquetEncoder) => void)[] = [];
+  private turn = 0;
 
   constructor(private readonly options: EncoderOptions) {}
 
   /**
-   * An idle encoder; starts one if fewer than its count exist, else waits for one to be given back. With N >= 2
-   * threads, N - 1 encoder threads work beside the converting thread (measured with Landfall's writer, 2 threads on
-   * 2 cores: one encoder thread keeps up with the decoder and was 8-13% faster than two, whose three busy threads
-   * shared two cores, at 50-95 MB less peak RSS).
+   * An encoder for the next row group. With N >= 2 threads, N - 1 encoder threads work beside the converting thread
+   * (measured with Landfall's writer, 2 threads on 2 cores: one encoder thread keeps up with the decoder and was
+   * 8-13% faster than two, whose three busy threads shared two cores, at 50-95 MB less peak RSS).
    */
   async take(): Promise<ParquetEncoder> {
-    const idle = this.idle.pop();
-    if (idle) return idle;
     const threads = this.options.threads ?? 2;
     const count = threads >= 2 ? threads - 1 : 1;
+    const pipelined = (this.options.writer ?? 'landfall') === 'landfall';
+    if (pipelined && this.all.length >= count) return this.all[this.turn++ % count];
+    const idle = this.idle.pop();
+    if (idle) return idle;
     if (this.all.length < count) {
       const e = threads >= 2 ? new ParquetEncoderThread(this.options) : new InlineParquetEncoder(this.options);
       this.all.push(e);
+      this.turn++;
       return e;
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   give(e: ParquetEncoder): void {
+    if ((this.options.writer ?? 'landfall') === 'landfall') return;
     const next = this.waiting.shift();
     if (next) next(e);
     else this.idle.push(e);
@@ -333,6 +356,8 @@ class EncoderPool {
     await Promise.all(this.all.map((e) => e.stop()));
   }
 }
+
+let nextGroup = 1;
 
 /** One row group being encoded, as a complete Parquet file of its own, by one encoder. */
 class RowGroupJob {
@@ -345,12 +370,15 @@ class RowGroupJob {
 
   private spec: RowGroupSpec | null = null;
 
+  /** The row group's number among the encoder's messages. */
+  private readonly g = nextGroup++;
+
   constructor(
     readonly encoder: ParquetEncoder,
     private readonly tuning: ParquetTuning,
     private readonly writer: ParquetWriterKind,
   ) {
-    encoder.onMessage((m) => {
+    encoder.route(this.g, (m) => {
       if (m.t === 'pulled') this.pulled++;
       else if (m.t === 'chunk') this.chunks.push(m.bytes);
       else if (m.t === 'closed') this.closed = true;
@@ -376,13 +404,13 @@ class RowGroupJob {
   async push(batch: RecordBatch): Promise<void> {
     if (this.writer === 'landfall' && !this.spec) {
       this.spec = rowGroupSpec(batch.schema, this.tuning);
-      this.encoder.post({ t: 'open', spec: this.spec });
+      this.encoder.post({ t: 'open', g: this.g, spec: this.spec });
     }
     await this.until(() => this.pulled > this.batches - 2);
     if (this.spec) {
       // The decoder's buffers move to the encoder thread as they are (each batch's buffers are its own).
       const { values, buffers } = columnValues(this.spec, batch);
-      this.encoder.post({ t: 'batch', rows: batch.numRows, values }, buffers);
+      this.encoder.post({ t: 'batch', g: this.g, rows: batch.numRows, values }, buffers);
     } else {
       const ipc = tableToIPC(new Table([batch]), 'stream');
       this.encoder.post({ t: 'batch', ipc }, [ipc.buffer as ArrayBuffer]);
@@ -393,8 +421,12 @@ class RowGroupJob {
 
   /** The encoded row group, as one Parquet file in the chunks the encoder wrote it in. */
   async end(): Promise<Uint8Array[]> {
-    this.encoder.post({ t: 'close' });
-    await this.until(() => this.closed);
+    this.encoder.post({ t: 'close', g: this.g });
+    try {
+      await this.until(() => this.closed);
+    } finally {
+      this.encoder.unroute(this.g);
+    }
     return this.chunks;
   }
 }

@@ -6,27 +6,31 @@ import { RowGroupWriter } from './rowGroupWriter.ts';
 import { loadZstd, type Zstd } from './zstd.ts';
 
 export type SessionMessage =
-  | { t: 'open'; spec: RowGroupSpec }
-  | { t: 'batch'; rows: number; values: (ColumnValues | null)[] }
-  | { t: 'close' };
+  | { t: 'open'; g: number; spec: RowGroupSpec }
+  | { t: 'batch'; g: number; rows: number; values: (ColumnValues | null)[] }
+  | { t: 'close'; g: number };
 
 export type Post = (m: object, transfer?: ArrayBuffer[]) => void;
 
+/**
+ * Row groups are kept apart by their number `g`: the next one may open while the last is being written (messages
+ * are handled in order, so each row group's batches still arrive in order).
+ */
 export function createLandfallSession(post: Post, zstdWasmPath?: string): (m: SessionMessage) => void {
   let zstd: Zstd | null = null;
-  let writer: RowGroupWriter | null = null;
+  const writers = new Map<number, RowGroupWriter>();
   return (m) => {
     try {
       if (m.t === 'open') {
         zstd ??= loadZstd(zstdWasmPath);
-        writer = new RowGroupWriter(m.spec, zstd);
-        post({ t: 'pulled' });
+        writers.set(m.g, new RowGroupWriter(m.spec, zstd));
+        post({ t: 'pulled', g: m.g });
       } else if (m.t === 'batch') {
-        writer!.push(m.rows, m.values);
-        post({ t: 'pulled' });
+        writers.get(m.g)!.push(m.rows, m.values);
+        post({ t: 'pulled', g: m.g });
       } else if (m.t === 'close') {
-        const parts = writer!.finish();
-        writer = null;
+        const parts = writers.get(m.g)!.finish();
+        writers.delete(m.g);
         let n = 0;
         for (const p of parts) n += p.length;
         const bytes = new Uint8Array(n);
@@ -35,8 +39,8 @@ export function createLandfallSession(post: Post, zstdWasmPath?: string): (m: Se
           bytes.set(p, n);
           n += p.length;
         }
-        post({ t: 'chunk', bytes }, [bytes.buffer]);
-        post({ t: 'closed' });
+        post({ t: 'chunk', g: m.g, bytes }, [bytes.buffer]);
+        post({ t: 'closed', g: m.g });
       }
     } catch (err) {
       post({ t: 'error', message: String((err as Error)?.message ?? err) });
