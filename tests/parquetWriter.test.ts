@@ -1,10 +1,16 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readFooter } from '../src/parquet/ParquetStitcher.ts';
 import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../src/parquet/thriftCompact.ts';
-import { ZSTD_EXPORTS } from '../src/parquet/write/zstd.ts';
+import { loadZstd, ZSTD_EXPORTS } from '../src/parquet/write/zstd.ts';
+import { RowGroupWriter } from '../src/parquet/write/rowGroupWriter.ts';
+import { columnValues, rowGroupSpec } from '../src/parquet/write/fromArrow.ts';
+import { WasmCsvDecoder } from '../src/decode/wasmDecoder.ts';
+import { rawSchema, toRecordBatch } from '../src/decode/arrowSchema.ts';
+import { loadContracts } from '../src/contracts/loadContracts.ts';
 import { distinctRatio } from '../src/parquet/writerTuning.ts';
 import { Decimal, Float64, Int32, Int64, makeData, Utf8 } from 'apache-arrow';
 import type { LocalLake } from '../src/wiring/local.ts';
@@ -155,6 +161,46 @@ async function expectConsistentPageIndexes(file: string) {
 }
 
 describe("Landfall's Parquet writer", () => {
+  it('never reads a batch buffer after giving it back (released buffers poisoned: the same bytes)', async () => {
+    const contract = (await loadContracts(fileURLToPath(new URL('../contracts', import.meta.url)))).find(
+      (c) => c.dataset === 'ad_clicks',
+    )!;
+    const csv = await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'));
+    const write = (poison: boolean) => {
+      // Small batches: a page of 20,000 rows spans many of them, so buffers stay held across batches.
+      const decoder = new WasmCsvDecoder(contract, { batchBytes: 64 * 1024 });
+      const batches = [decoder.push(csv), decoder.end()].flatMap((o) => o.batches);
+      const schema = rawSchema(contract);
+      const spec = rowGroupSpec(schema, {
+        metadata: {},
+        plainColumns: ['ip', 'click_time'],
+        deltaColumns: ['_source_line', 'click_time', 'attributed_time'],
+        constants: { _batch_id: 'b', _source_key: 'k', _ingested_at: 0 },
+      });
+      const released: { atBatch: number; buffers: ArrayBuffer[] }[] = [];
+      let pushed = 0;
+      const writer = new RowGroupWriter(spec, loadZstd(), (buffers) => {
+        released.push({ atBatch: pushed, buffers });
+        if (poison) for (const b of buffers) new Uint8Array(b).fill(0xee);
+      });
+      for (const b of batches) {
+        const rb = toRecordBatch(schema, b, { batchId: 'b', sourceKey: 'k', ingestedAtMicros: 0 });
+        const { values, buffers } = columnValues(spec, rb);
+        pushed++;
+        writer.push(rb.numRows, values, buffers);
+      }
+      const bytes = Buffer.concat(writer.finish());
+      return { bytes, released, batches: batches.length };
+    };
+    const clean = write(false);
+    const poisoned = write(true);
+    expect(clean.batches).toBeGreaterThan(50);
+    // Buffers came back while batches were still arriving, and every batch's came back by the end.
+    expect(poisoned.released.filter((r) => r.atBatch < poisoned.batches).length).toBeGreaterThan(0);
+    expect(poisoned.released.length).toBe(poisoned.batches);
+    expect(Buffer.compare(poisoned.bytes, clean.bytes)).toBe(0);
+  });
+
   it('counts distinct values on the column buffers, whatever the type (the dictionary-or-plain choice)', () => {
     const ints = makeData({ type: new Int32(), length: 4, nullCount: 0, data: new Int32Array([1, 2, 2, 1]) });
     expect(distinctRatio(ints, 100)).toBe(0.5);

@@ -26,6 +26,7 @@ import { BrokenHeaderError } from './errors.ts';
 import { overlongStart, REJECT_MESSAGES, type SkippedLine, skipLine } from '../csv/rejectMessages.ts';
 import { parseFloat64 } from '../csv/numbers.ts';
 import { compileTemporalFormat } from '../csv/temporal.ts';
+import { BufferPool } from './bufferPool.ts';
 import { exportBatch } from './wasmArrow.ts';
 import { DIALECT, FORMAT, PART_KIND, REASON, REJECT_RECORD, STATUS, TYPE } from './wasmBoundary.ts';
 import { csvCoreModule, type CsvCore, WebAssemblyApi } from './wasmCore.ts';
@@ -38,6 +39,8 @@ export interface WasmDecoderOptions extends DecoderOptions {
   wasmPath?: string;
   /** Only read the header (stats.header, headerEnd), without matching it to the contract: a probe. */
   headerOnly?: boolean;
+  /** Where batch buffers come from (and go back to: `pool.give`); default: a pool of this decoder's own. */
+  pool?: BufferPool;
 }
 
 /**
@@ -75,6 +78,8 @@ export class WasmCsvDecoder implements CsvDecoder {
   private readonly escape: number;
   /** The comment character's byte, or -1. */
   private readonly comment: number;
+  /** Where the batches' buffers come from. */
+  readonly pool: BufferPool;
 
   constructor(
     private readonly contract: Contract,
@@ -86,6 +91,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.comment = d.comment ? d.comment.charCodeAt(0) : -1;
     this.maxRecordBytes = d.maxRecordBytes;
     this.headerOnly = options.headerOnly ?? false;
+    this.pool = options.pool ?? new BufferPool();
     this.oracle = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
     this.types = this.oracle.map((b) => b.arrowType);
     this.kinds = contract.columns.map((c) => TYPE[parseColumnType(c.type).kind]);
@@ -485,7 +491,7 @@ export class WasmCsvDecoder implements CsvDecoder {
   }
 
   private cutBatch(): void {
-    this.out.batches.push(exportBatch(this.core, this.types, this.kinds));
+    this.out.batches.push(exportBatch(this.core, this.types, this.kinds, this.pool));
     this.core.resetBatch();
   }
 }

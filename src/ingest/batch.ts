@@ -426,7 +426,13 @@ async function convertRun(
         'landfall.dataset': contract.dataset,
       },
     }),
-    encoder: { ...ctx.encoder, threads: encoderThreads(ctx, info, spec), writer: ctx.settings.parquetWriter },
+    encoder: {
+      ...ctx.encoder,
+      threads: encoderThreads(ctx, info, spec),
+      writer: ctx.settings.parquetWriter,
+      // Encoded batches' buffers come back to the decoder for later batches.
+      release: (buffers) => decoder.pool.give(buffers),
+    },
   });
   const quarantine = new QuarantineWriter(ctx.lake, `${stage}${runTag}-quarantine.csv`);
   const rejectsByReason: Record<string, number> = {};

@@ -145,6 +145,8 @@ export interface EncoderOptions {
   landfallWorkerPath?: string;
   /** Landfall's writer: libzstd's .wasm; default: from node_modules. */
   zstdWasmPath?: string;
+  /** Landfall's writer: gets each batch's buffers back once they are encoded (the decoder uses them again). */
+  release?: (buffers: ArrayBuffer[]) => void;
 }
 
 export type ParquetWriterKind = 'landfall' | 'parquet-wasm';
@@ -159,9 +161,11 @@ interface ParquetEncoder {
   stop(): Promise<void>;
 }
 
-/** An encoder's row groups in flight, each with its listener. */
+/** An encoder's row groups in flight, each with its listener; released batch buffers go to `release`. */
 class Routes {
   private readonly jobs = new Map<number, (m: EncoderMessage) => void>();
+
+  constructor(private readonly release?: (buffers: ArrayBuffer[]) => void) {}
 
   route(g: number, fn: (m: EncoderMessage) => void): void {
     this.jobs.set(g, fn);
@@ -172,6 +176,10 @@ class Routes {
   }
 
   deliver(m: EncoderMessage): void {
+    if (m.t === 'release') {
+      this.release?.(m.buffers);
+      return;
+    }
     const fn = 'g' in m && m.g !== undefined ? this.jobs.get(m.g) : undefined;
     if (fn) fn(m);
     else for (const f of [...this.jobs.values()]) f(m);
@@ -200,7 +208,7 @@ export class InlineParquetEncoder extends Routes implements ParquetEncoder {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(options: EncoderOptions = {}) {
-    super();
+    super(options.release);
     this.handler = (async () => {
       const post = (m: EncoderMessage) => {
         if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
@@ -241,7 +249,7 @@ export class ParquetEncoderThread extends Routes implements ParquetEncoder {
   private failure: Error | null = null;
 
   constructor(options: EncoderOptions = {}) {
-    super();
+    super(options.release);
     const landfall = (options.writer ?? 'landfall') === 'landfall';
     const url = landfall
       ? options.landfallWorkerPath
@@ -307,7 +315,8 @@ type EncoderMessage =
   | { t: 'pulled'; g?: number }
   | { t: 'chunk'; bytes: Uint8Array; g?: number }
   | { t: 'closed'; g?: number }
-  | { t: 'error'; message: string; g?: number };
+  | { t: 'error'; message: string; g?: number }
+  | { t: 'release'; buffers: ArrayBuffer[] };
 
 /**
  * The encoders (one per thread, or one inline). Landfall's writer takes the next row group while it finishes the
@@ -410,7 +419,7 @@ class RowGroupJob {
     if (this.spec) {
       // The decoder's buffers move to the encoder thread as they are (each batch's buffers are its own).
       const { values, buffers } = columnValues(this.spec, batch);
-      this.encoder.post({ t: 'batch', g: this.g, rows: batch.numRows, values }, buffers);
+      this.encoder.post({ t: 'batch', g: this.g, rows: batch.numRows, values, buffers }, buffers);
     } else {
       const ipc = tableToIPC(new Table([batch]), 'stream');
       this.encoder.post({ t: 'batch', ipc }, [ipc.buffer as ArrayBuffer]);

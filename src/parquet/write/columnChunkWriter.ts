@@ -39,11 +39,12 @@ interface Source {
   fixed?: Uint8Array;
 }
 
-/** Rows [s, e) of one batch. */
+/** Rows [s, e) of one batch (`seq`: the batch's number in the row group). */
 interface Segment {
   src: Source;
   s: number;
   e: number;
+  seq: number;
 }
 
 interface PageStats {
@@ -119,8 +120,13 @@ export class ColumnChunkWriter {
     }
   }
 
-  /** Appends one batch's values (null for a constant column: `rows` rows of its value). */
-  push(values: ColumnValues | null, rows: number): void {
+  /** The oldest batch a pending page still refers to (Infinity when none): older batches' buffers are free. */
+  get oldestHeld(): number {
+    return this.pending.length ? this.pending[0].seq : Infinity;
+  }
+
+  /** Appends batch `seq`'s values (null for a constant column: `rows` rows of its value). */
+  push(values: ColumnValues | null, rows: number, seq = 0): void {
     const src = this.source(values, rows);
     let s = 0;
     while (s < rows) {
@@ -138,7 +144,7 @@ export class ColumnChunkWriter {
         e = lo > s ? lo : this.pendingRows ? s : s + 1;
       }
       if (e > s) {
-        this.pending.push({ src, s, e });
+        this.pending.push({ src, s, e, seq });
         this.pendingRows += e - s;
         if (o) this.pendingBytes += o[e] - o[s];
       }

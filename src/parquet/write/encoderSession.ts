@@ -7,7 +7,7 @@ import { loadZstd, type Zstd } from './zstd.ts';
 
 export type SessionMessage =
   | { t: 'open'; g: number; spec: RowGroupSpec }
-  | { t: 'batch'; g: number; rows: number; values: (ColumnValues | null)[] }
+  | { t: 'batch'; g: number; rows: number; values: (ColumnValues | null)[]; buffers?: ArrayBuffer[] }
   | { t: 'close'; g: number };
 
 export type Post = (m: object, transfer?: ArrayBuffer[]) => void;
@@ -23,10 +23,14 @@ export function createLandfallSession(post: Post, zstdWasmPath?: string): (m: Se
     try {
       if (m.t === 'open') {
         zstd ??= loadZstd(zstdWasmPath);
-        writers.set(m.g, new RowGroupWriter(m.spec, zstd));
+        // A batch's buffers go back to the thread that decoded it once no page to be written refers to them.
+        writers.set(
+          m.g,
+          new RowGroupWriter(m.spec, zstd, (buffers) => post({ t: 'release', buffers }, buffers)),
+        );
         post({ t: 'pulled', g: m.g });
       } else if (m.t === 'batch') {
-        writers.get(m.g)!.push(m.rows, m.values);
+        writers.get(m.g)!.push(m.rows, m.values, m.buffers);
         post({ t: 'pulled', g: m.g });
       } else if (m.t === 'close') {
         const parts = writers.get(m.g)!.finish();

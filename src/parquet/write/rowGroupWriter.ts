@@ -13,20 +13,36 @@ const MAGIC = new TextEncoder().encode('PAR1');
 export class RowGroupWriter {
   private readonly columns: ColumnChunkWriter[];
   private rows = 0;
+  private seq = 0;
+  /** Batches whose buffers pending pages may still read, oldest first. */
+  private readonly held: { seq: number; buffers: ArrayBuffer[] }[] = [];
 
+  /** `release` gets each batch's buffers back once no page to be written refers to them. */
   constructor(
     private readonly spec: RowGroupSpec,
     zstd: Zstd,
+    private readonly release: (buffers: ArrayBuffer[]) => void = () => undefined,
   ) {
     const scratch = new PageScratch(zstd);
     this.columns = spec.columns.map((c) => new ColumnChunkWriter(c, scratch));
   }
 
-  /** One batch: a column's values in spec order (null for constant columns). */
-  push(rows: number, values: (ColumnValues | null)[]): void {
-    if (!rows) return;
-    for (let c = 0; c < this.columns.length; c++) this.columns[c].push(values[c], rows);
+  /** One batch: a column's values in spec order (null for constant columns), and the buffers they are in. */
+  push(rows: number, values: (ColumnValues | null)[], buffers: ArrayBuffer[] = []): void {
+    const seq = this.seq++;
+    if (rows) for (let c = 0; c < this.columns.length; c++) this.columns[c].push(values[c], rows, seq);
     this.rows += rows;
+    this.held.push({ seq, buffers });
+    let oldest = Infinity;
+    for (const c of this.columns) oldest = Math.min(oldest, c.oldestHeld);
+    this.releaseBefore(oldest);
+  }
+
+  private releaseBefore(seq: number): void {
+    while (this.held.length && this.held[0].seq < seq) {
+      const { buffers } = this.held.shift()!;
+      if (buffers.length) this.release(buffers);
+    }
   }
 
   /** The file, as the chunks it is made of. */
@@ -39,6 +55,7 @@ export class RowGroupWriter {
       at += f.bytes;
       return f;
     });
+    this.releaseBefore(Infinity);
     const groupStart = MAGIC.length;
     // Like parquet-rs: every column index, then every offset index, then the footer.
     for (const f of chunks) {
