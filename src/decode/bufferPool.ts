@@ -27,9 +27,9 @@ export class BufferPool {
     for (const b of buffers) {
       const size = b.byteLength;
       if (size !== sizeClass(size) || this.bytes + size > this.maxBytes) continue;
-      let list = this.free.get(size);
-      if (!list) this.free.set(size, (list = []));
-      list.push(b);
+      const list = this.free.get(size);
+      if (list) list.push(b);
+      else this.free.set(size, [b]);
       this.bytes += size;
     }
   }

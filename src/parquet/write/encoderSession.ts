@@ -24,10 +24,7 @@ export function createLandfallSession(post: Post, zstdWasmPath?: string): (m: Se
       if (m.t === 'open') {
         zstd ??= loadZstd(zstdWasmPath);
         // A batch's buffers go back to the thread that decoded it once no page to be written refers to them.
-        writers.set(
-          m.g,
-          new RowGroupWriter(m.spec, zstd, (buffers) => post({ t: 'release', buffers }, buffers)),
-        );
+        writers.set(m.g, new RowGroupWriter(m.spec, zstd, (buffers) => post({ t: 'release', buffers }, buffers)));
         post({ t: 'pulled', g: m.g });
       } else if (m.t === 'batch') {
         writers.get(m.g)!.push(m.rows, m.values, m.buffers);
