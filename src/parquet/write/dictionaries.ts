@@ -6,12 +6,40 @@ const EMPTY = 0;
 /** Values below this are looked up in a table of their own (32 KB) instead of hashed. */
 const DIRECT = 8192;
 
-/** 32-bit integers (INT32). */
-export class IntDictionary {
-  values = new Int32Array(1024);
+/** The open-addressing slots the dictionaries share: slot -> entry index + 1 (EMPTY: free), linear probing. */
+abstract class Slots {
   count = 0;
-  private table = new Int32Array(4096);
-  private mask = 4095;
+  protected table = new Int32Array(4096);
+  protected mask = 4095;
+
+  /** Entry i's hash (the table is rebuilt from them when it grows). */
+  protected abstract hashOf(i: number): number;
+
+  /** Entry number `count`, stored by the caller, takes `slot`; the table doubles past half full. */
+  protected taken(slot: number): number {
+    this.table[slot] = ++this.count;
+    if (this.count * 2 > this.mask) this.rehash();
+    return this.count - 1;
+  }
+
+  private rehash(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    this.mask = this.table.length - 1;
+    for (let i = 0; i < this.count; i++) {
+      let slot = this.hashOf(i);
+      for (;;) {
+        slot &= this.mask;
+        if (this.table[slot] === EMPTY) break;
+        slot++;
+      }
+      this.table[slot] = i + 1;
+    }
+  }
+}
+
+/** 32-bit integers (INT32). */
+export class IntDictionary extends Slots {
+  values = new Int32Array(1024);
 
   /** Plain-encoded size of the dictionary page. */
   get plainBytes(): number {
@@ -33,8 +61,12 @@ export class IntDictionary {
     return this.lookup(v);
   }
 
+  protected hashOf(i: number): number {
+    return hash1(this.values[i]);
+  }
+
   private lookup(v: number): number {
-    let slot = Math.imul(v, 0x9e3779b1) >>> 0;
+    let slot = hash1(v);
     for (;;) {
       slot &= this.mask;
       const e = this.table[slot];
@@ -47,23 +79,7 @@ export class IntDictionary {
   private add(v: number, slot: number): number {
     if (this.count === this.values.length) this.values = grow(this.values);
     this.values[this.count] = v;
-    this.table[slot] = ++this.count;
-    if (this.count * 2 > this.mask) this.rehash();
-    return this.count - 1;
-  }
-
-  private rehash(): void {
-    this.table = new Int32Array(this.table.length * 2);
-    this.mask = this.table.length - 1;
-    for (let i = 0; i < this.count; i++) {
-      let slot = Math.imul(this.values[i], 0x9e3779b1) >>> 0;
-      for (;;) {
-        slot &= this.mask;
-        if (this.table[slot] === EMPTY) break;
-        slot++;
-      }
-      this.table[slot] = i + 1;
-    }
+    return this.taken(slot);
   }
 
   writePlain(out: ByteSink): void {
@@ -72,11 +88,8 @@ export class IntDictionary {
 }
 
 /** 64-bit values (INT64, DOUBLE) as pairs of 32-bit words, compared bit for bit. */
-export class WordPairDictionary {
+export class WordPairDictionary extends Slots {
   words = new Int32Array(2048);
-  count = 0;
-  private table = new Int32Array(4096);
-  private mask = 4095;
 
   get plainBytes(): number {
     return this.count * 8;
@@ -93,27 +106,15 @@ export class WordPairDictionary {
     }
   }
 
+  protected hashOf(i: number): number {
+    return hash2(this.words[2 * i], this.words[2 * i + 1]);
+  }
+
   private add(lo: number, hi: number, slot: number): number {
     if (2 * this.count === this.words.length) this.words = grow(this.words);
     this.words[2 * this.count] = lo;
     this.words[2 * this.count + 1] = hi;
-    this.table[slot] = ++this.count;
-    if (this.count * 2 > this.mask) this.rehash();
-    return this.count - 1;
-  }
-
-  private rehash(): void {
-    this.table = new Int32Array(this.table.length * 2);
-    this.mask = this.table.length - 1;
-    for (let i = 0; i < this.count; i++) {
-      let slot = hash2(this.words[2 * i], this.words[2 * i + 1]);
-      for (;;) {
-        slot &= this.mask;
-        if (this.table[slot] === EMPTY) break;
-        slot++;
-      }
-      this.table[slot] = i + 1;
-    }
+    return this.taken(slot);
   }
 
   writePlain(out: ByteSink): void {
@@ -121,19 +122,20 @@ export class WordPairDictionary {
   }
 }
 
+function hash1(v: number): number {
+  return Math.imul(v, 0x9e3779b1) >>> 0;
+}
+
 function hash2(lo: number, hi: number): number {
   return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 0;
 }
 
 /** Byte strings (BYTE_ARRAY). */
-export class BytesDictionary {
+export class BytesDictionary extends Slots {
   data = new Uint8Array(1 << 16);
   used = 0;
   offsets = new Int32Array(1025);
-  count = 0;
   private hashes = new Int32Array(1024);
-  private table = new Int32Array(4096);
-  private mask = 4095;
 
   get plainBytes(): number {
     return this.used + 4 * this.count;
@@ -177,23 +179,11 @@ export class BytesDictionary {
     if (this.count === this.hashes.length) this.hashes = grow(this.hashes);
     this.hashes[this.count] = h;
     this.offsets[this.count + 1] = this.used;
-    this.table[slot] = ++this.count;
-    if (this.count * 2 > this.mask) this.rehash();
-    return this.count - 1;
+    return this.taken(slot);
   }
 
-  private rehash(): void {
-    this.table = new Int32Array(this.table.length * 2);
-    this.mask = this.table.length - 1;
-    for (let i = 0; i < this.count; i++) {
-      let slot = this.hashes[i] >>> 0;
-      for (;;) {
-        slot &= this.mask;
-        if (this.table[slot] === EMPTY) break;
-        slot++;
-      }
-      this.table[slot] = i + 1;
-    }
+  protected hashOf(i: number): number {
+    return this.hashes[i] >>> 0;
   }
 
   writePlain(out: ByteSink): void {
