@@ -358,7 +358,7 @@ export function wholeFileProblem(err: unknown, contract: Contract): { code: stri
 /**
  * The encoder threads a run starts: none (encode between decoding steps) when the run reads at most one decoded
  * batch of a plain object, since one row group leaves nothing to overlap and a thread costs its start and its own
- * parquet-wasm (a cold Lambda's first small file: tens of ms); else the settings' count. Files are byte-identical
+ * Parquet writer (a cold Lambda's first small file: tens of ms); else the settings' count. Files are byte-identical
  * at any count.
  */
 function encoderThreads(ctx: IngestContext, info: BatchRecord['source'], spec: SegmentSpec): number {

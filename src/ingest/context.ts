@@ -7,7 +7,7 @@ import type { ParquetWriterKind } from '../parquet/RollingParquetWriter.ts';
 export interface IngestSettings {
   /** Target Parquet file size; files land near it, the last of a batch may be smaller. */
   targetFileBytes: number;
-  /** Input bytes per record batch: the unit handed to parquet-wasm, which bounds conversion memory. */
+  /** Input bytes per record batch: the unit handed to the Parquet writer, which bounds conversion memory. */
   batchBytes: number;
   /** Record batches per Parquet row group: bigger row groups compress better and suit Athena (fewer for wide tables: writerTuning.ts). */
   rowGroupBatches: number;
@@ -58,7 +58,7 @@ export interface IngestContext {
   contracts: Contract[];
   settings: IngestSettings;
   now: () => Date;
-  /** Where the Parquet encoder thread's script and parquet-wasm's .wasm are (Lambda: the layer); default: beside the source. */
+  /** Where the Parquet encoder threads' scripts and .wasm files are (Lambda: the layer); default: beside the source. */
   encoder?: { workerPath?: string; wasmPath?: string; landfallWorkerPath?: string; zstdWasmPath?: string };
   /** The compiled CSV core (Lambda: the layer's /opt/wasm/csv.wasm); default: wasm/build beside the source. */
   csvWasmPath?: string;

@@ -38,7 +38,7 @@ const SIZE_LAG = 4;
 
 /**
  * Streams record batches into Parquet files of about `targetBytes` each. Every row group is encoded on its
- * own (one parquet-wasm session per row group; with N threads, N encoders work on N row groups at once) and
+ * own (one writer session per row group; with N >= 2 threads, N - 1 encoder threads take row groups in turn) and
  * the encoded row groups are joined in order into one file by ParquetStitcher. Every batch but a file's last
  * has the same row count and a row group is exactly `rowGroupBatches` batches, so row groups close on batch
  * boundaries. A file is closed, on a row-group boundary, when its estimated size plus half a row group reaches
@@ -53,7 +53,7 @@ export interface RollingWriterOptions {
   rowGroupBatches: number;
   /** The writer settings for the next row group (asked when it opens: the batch row count is known by then). */
   tuning: () => ParquetTuning;
-  /** Encoder threads, and where their script and parquet-wasm are. */
+  /** Encoder threads, the writer, and where their scripts and .wasm files are. */
   encoder?: EncoderOptions;
 }
 
@@ -243,7 +243,7 @@ export class InlineParquetEncoder extends Routes implements ParquetEncoder {
   }
 }
 
-/** The encoder thread: parquet-wasm runs there while this thread decodes CSV. */
+/** The encoder thread: the Parquet writer runs there while this thread decodes CSV. */
 export class ParquetEncoderThread extends Routes implements ParquetEncoder {
   private readonly worker: Worker;
   private failure: Error | null = null;

@@ -43,11 +43,12 @@ export function distinctRatio(data: Data, sample: number): number {
 }
 
 /**
- * Decoder batches per row group for a table of `columns` columns. parquet-wasm holds a whole row group in
- * its memory until the row group closes, several times its encoded size, and wide tables need more per CSV
- * byte (measured on the benchmark's 300-column table: 64 MB of CSV per row group -> 234 MB of encoder
- * memory, 16 MB -> 65 MB). Up to 96 columns a row group is the configured number of batches; wider tables
- * get proportionally fewer, at least one.
+ * Decoder batches per row group for a table of `columns` columns. An encoder holds a row group until it closes:
+ * parquet-wasm several times its encoded size (the benchmark's 300-column table: 64 MB of CSV per row group -> 234
+ * MB of encoder memory, 16 MB -> 65 MB); Landfall's writer its compressed pages and the decoded batches its pending
+ * pages span, many for a wide table (20,000 rows of 300 columns: the 300-column file unscaled was 7% faster at 1
+ * thread and 1.5% smaller, but 376 MB of peak RSS at 2 threads instead of 316). Up to 96 columns a row group is the
+ * configured number of batches; wider tables get proportionally fewer, at least one.
  */
 export function rowGroupBatchesFor(columns: number, configured: number): number {
   return Math.max(1, Math.min(configured, Math.round((configured * 96) / columns)));

@@ -1,5 +1,5 @@
 // One column chunk of a row group: values arrive batch by batch, are cut into data pages (at most PAGE_ROWS rows
-// and about PAGE_BYTES of strings, never across a batch), encoded, compressed and kept until the row group is
+// and about PAGE_BYTES of strings; a page spans batches), encoded, compressed and kept until the row group is
 // written; the dictionary page is written in front of them at the end.
 import { TType, ThriftWriter, type ThriftStruct } from '../thriftCompact.ts';
 import { bitWidth, ByteSink } from './byteSink.ts';
