@@ -46,9 +46,15 @@ columns:
   - { name: day, type: date }
   - { name: at, type: timestamp }
   - { name: far, type: timestamp }
+  - { name: never_text, type: string }
+  - { name: never_int, type: int32 }
+  - { name: never_at, type: timestamp }
 `,
   );
-  const lines = ['id,big,small,category,note,unique_text,ratio,price,amount,huge,flag,day,at,far'];
+  // The last three columns are never filled (an optional column nobody uses): pages of nulls only.
+  const lines = [
+    'id,big,small,category,note,unique_text,ratio,price,amount,huge,flag,day,at,far,never_text,never_int,never_at',
+  ];
   const cats = ['north', 'south', 'éast', 'west 🌍', ''];
   for (let i = 0; i < 60_000; i++) {
     const n = (i * 7919) % 60_000;
@@ -75,6 +81,9 @@ columns:
         // Up to 2164: past 2112 microseconds need more than 52 bits, too many for the delta encoder's doubles, and
         // such pages are written plain.
         nul(11) ? '' : new Date(Date.UTC(2000, 0, 1) + i * 86_400_007).toISOString().replace('T', ' ').slice(0, 19),
+        '',
+        '',
+        '',
       ].join(','),
     );
   }
@@ -272,12 +281,12 @@ describe("Landfall's Parquet writer", () => {
     // Values as DuckDB reads the CSV itself.
     const [golden] = await rows(
       conn,
-      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes
-       FROM read_csv('${csv}', header = true, columns = {'id': 'BIGINT', 'big': 'BIGINT', 'small': 'INTEGER', 'category': 'VARCHAR', 'note': 'VARCHAR', 'unique_text': 'VARCHAR', 'ratio': 'DOUBLE', 'price': 'DECIMAL(9,2)', 'amount': 'DECIMAL(18,4)', 'huge': 'DECIMAL(30,6)', 'flag': 'BOOLEAN', 'day': 'DATE', 'at': 'TIMESTAMP', 'far': 'TIMESTAMP'})`,
+      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never
+       FROM read_csv('${csv}', header = true, columns = {'id': 'BIGINT', 'big': 'BIGINT', 'small': 'INTEGER', 'category': 'VARCHAR', 'note': 'VARCHAR', 'unique_text': 'VARCHAR', 'ratio': 'DOUBLE', 'price': 'DECIMAL(9,2)', 'amount': 'DECIMAL(18,4)', 'huge': 'DECIMAL(30,6)', 'flag': 'BOOLEAN', 'day': 'DATE', 'at': 'TIMESTAMP', 'far': 'TIMESTAMP', 'never_text': 'VARCHAR', 'never_int': 'INTEGER', 'never_at': 'TIMESTAMP'})`,
     );
     const [landed] = await rows(
       conn,
-      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes FROM read_parquet(${sqlList(ours)})`,
+      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never FROM read_parquet(${sqlList(ours)})`,
     );
     expect(landed).toEqual(golden);
     for (const f of ours) await expectConsistentPageIndexes(f);
