@@ -85,6 +85,8 @@ export class ColumnChunkWriter {
   private dictionaryPages = 0;
   private readonly dataPageEncodings = new Map<number, number>();
   private readonly constant: Uint8Array | null;
+  /** The current page's min and max, found while its dictionary indices are (32-bit, and 64-bit as words). */
+  private readonly fused = { min: 0, max: 0, minHi: 0, minLo: 0, maxHi: 0, maxLo: 0 };
   /** Dictionary entries met in the current page (dictionaryStats), by page number. */
   private seen = new Int32Array(0);
   private pageNumber = 0;
@@ -221,6 +223,13 @@ export class ColumnChunkWriter {
       writeDefinitionLevels(body, nulls ? sc.levels : null, n);
     }
     let encoding: number = ENCODING.PLAIN;
+    const f = this.fused;
+    f.min = 2147483647;
+    f.max = -2147483648;
+    f.minHi = 2147483647;
+    f.minLo = 4294967295;
+    f.maxHi = -2147483648;
+    f.maxLo = 0;
     if (this.dictionary && this.dictionaryOpen && this.dictionary.plainBytes > DICTIONARY_LIMIT)
       this.dictionaryOpen = false;
     if (this.dictionaryOpen) {
@@ -242,8 +251,26 @@ export class ColumnChunkWriter {
       body.flushBits();
     }
     let stats: PageStats = { nulls, min: null, max: null };
-    if (spec.statistics && encoding === ENCODING.RLE_DICTIONARY && this.dictionary instanceof BytesDictionary)
+    const valued = n - nulls > 0 && !this.constant;
+    if (!spec.statistics) {
+      // none
+    } else if (encoding === ENCODING.RLE_DICTIONARY && this.dictionary instanceof BytesDictionary)
       stats = { nulls, ...this.dictionaryStats(this.dictionary, n - nulls) };
+    else if (valued && encoding === ENCODING.RLE_DICTIONARY && this.dictionary instanceof IntDictionary)
+      stats = { nulls, min: int32Bytes(this.fused.min), max: int32Bytes(this.fused.max) };
+    else if (
+      valued &&
+      encoding === ENCODING.RLE_DICTIONARY &&
+      this.dictionary instanceof WordPairDictionary &&
+      !segments[0].src.f64
+    )
+      stats = {
+        nulls,
+        min: wordsBytes(this.fused.minLo, this.fused.minHi),
+        max: wordsBytes(this.fused.maxLo, this.fused.maxHi),
+      };
+    else if (valued && encoding === ENCODING.DELTA_BINARY_PACKED)
+      stats = { nulls, ...deltaStats(sc.deltas, n - nulls) };
     else if (spec.statistics)
       for (const { src, s, e } of segments) {
         const g = this.pageStats(src, s, e);
@@ -282,12 +309,38 @@ export class ColumnChunkWriter {
     const out = this.scratch.indices;
     const v = src.validity;
     const d = this.dictionary!;
+    // The page's min and max come out of the same loop (fused: one pass over the values instead of two).
+    const f = this.fused;
     if (d instanceof IntDictionary) {
       const a = src.i32!;
-      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) out[m++] = d.index(a[r]);
+      let min = f.min;
+      let max = f.max;
+      for (let r = s; r < e; r++) {
+        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+        const x = a[r];
+        if (x < min) min = x;
+        if (x > max) max = x;
+        out[m++] = d.index(x);
+      }
+      f.min = min;
+      f.max = max;
     } else if (d instanceof WordPairDictionary) {
       const w = src.words!;
-      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) out[m++] = d.index(w[2 * r], w[2 * r + 1]);
+      for (let r = s; r < e; r++) {
+        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
+        const lo = w[2 * r];
+        const hi = w[2 * r + 1];
+        // Signed 64-bit order (a DOUBLE column's words are ordered by pageStats instead).
+        if (hi < f.minHi || (hi === f.minHi && lo >>> 0 < f.minLo)) {
+          f.minHi = hi;
+          f.minLo = lo >>> 0;
+        }
+        if (hi > f.maxHi || (hi === f.maxHi && lo >>> 0 > f.maxLo)) {
+          f.maxHi = hi;
+          f.maxLo = lo >>> 0;
+        }
+        out[m++] = d.index(lo, hi);
+      }
     } else {
       const o = src.offsets!;
       const b = src.bytes!;
@@ -659,6 +712,22 @@ function constantBytes(spec: ColumnSpec): Uint8Array {
   const v = spec.constant as number;
   const hi = Math.floor(v / TWO32);
   return wordsBytes(v - hi * TWO32, hi);
+}
+
+/** Min and max of a delta page's values (integers below 2^52, exact as doubles), as INT64 statistics. */
+function deltaStats(values: Float64Array, count: number): { min: Uint8Array; max: Uint8Array } {
+  let min = values[0];
+  let max = values[0];
+  for (let i = 1; i < count; i++) {
+    const x = values[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  const words = (x: number) => {
+    const hi = Math.floor(x / TWO32);
+    return wordsBytes(x - hi * TWO32, hi);
+  };
+  return { min: words(min), max: words(max) };
 }
 
 function int32Bytes(v: number): Uint8Array {
