@@ -46,6 +46,8 @@ columns:
   - { name: day, type: date }
   - { name: at, type: timestamp }
   - { name: far, type: timestamp }
+  - { name: jumpy, type: int64 }
+  - { name: jumpier, type: int64 }
   - { name: never_text, type: string }
   - { name: never_int, type: int32 }
   - { name: never_at, type: timestamp }
@@ -53,7 +55,7 @@ columns:
   );
   // The last three columns are never filled (an optional column nobody uses): pages of nulls only.
   const lines = [
-    'id,big,small,category,note,unique_text,ratio,price,amount,huge,flag,day,at,far,never_text,never_int,never_at',
+    'id,big,small,category,note,unique_text,ratio,price,amount,huge,flag,day,at,far,jumpy,jumpier,never_text,never_int,never_at',
   ];
   const cats = ['north', 'south', 'éast', 'west 🌍', ''];
   for (let i = 0; i < 60_000; i++) {
@@ -81,6 +83,9 @@ columns:
         // Up to 2164: past 2112 microseconds need more than 52 bits, too many for the delta encoder's doubles, and
         // such pages are written plain.
         nul(11) ? '' : new Date(Date.UTC(2000, 0, 1) + i * 86_400_007).toISOString().replace('T', ' ').slice(0, 19),
+        // Deltas that need 25-32 bits, and more than 32: the delta encoder's wider packing paths.
+        nul(12) ? '' : ((n * 2_654_435_761) % 2 ** 31) - 2 ** 30,
+        nul(13) ? '' : ((n * 2_654_435_761 * 977) % 2 ** 44) - 2 ** 43,
         '',
         '',
         '',
@@ -278,15 +283,20 @@ describe("Landfall's Parquet writer", () => {
     );
     expect(String(far.e)).toMatch(/DELTA_BINARY_PACKED/);
     expect(String(far.e)).toMatch(/PLAIN/);
+    const [jumps] = await rows(
+      conn,
+      `SELECT string_agg(DISTINCT encodings, ',') AS e FROM parquet_metadata(${sqlList(ours)}) WHERE path_in_schema IN ('jumpy', 'jumpier')`,
+    );
+    expect(String(jumps.e)).toMatch(/DELTA_BINARY_PACKED/);
     // Values as DuckDB reads the CSV itself.
     const [golden] = await rows(
       conn,
-      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never
-       FROM read_csv('${csv}', header = true, columns = {'id': 'BIGINT', 'big': 'BIGINT', 'small': 'INTEGER', 'category': 'VARCHAR', 'note': 'VARCHAR', 'unique_text': 'VARCHAR', 'ratio': 'DOUBLE', 'price': 'DECIMAL(9,2)', 'amount': 'DECIMAL(18,4)', 'huge': 'DECIMAL(30,6)', 'flag': 'BOOLEAN', 'day': 'DATE', 'at': 'TIMESTAMP', 'far': 'TIMESTAMP', 'never_text': 'VARCHAR', 'never_int': 'INTEGER', 'never_at': 'TIMESTAMP'})`,
+      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never, sum(jumpy)::VARCHAR AS jumpy, sum(jumpier)::VARCHAR AS jumpier
+       FROM read_csv('${csv}', header = true, columns = {'id': 'BIGINT', 'big': 'BIGINT', 'small': 'INTEGER', 'category': 'VARCHAR', 'note': 'VARCHAR', 'unique_text': 'VARCHAR', 'ratio': 'DOUBLE', 'price': 'DECIMAL(9,2)', 'amount': 'DECIMAL(18,4)', 'huge': 'DECIMAL(30,6)', 'flag': 'BOOLEAN', 'day': 'DATE', 'at': 'TIMESTAMP', 'far': 'TIMESTAMP', 'jumpy': 'BIGINT', 'jumpier': 'BIGINT', 'never_text': 'VARCHAR', 'never_int': 'INTEGER', 'never_at': 'TIMESTAMP'})`,
     );
     const [landed] = await rows(
       conn,
-      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never FROM read_parquet(${sqlList(ours)})`,
+      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never, sum(jumpy)::VARCHAR AS jumpy, sum(jumpier)::VARCHAR AS jumpier FROM read_parquet(${sqlList(ours)})`,
     );
     expect(landed).toEqual(golden);
     for (const f of ours) await expectConsistentPageIndexes(f);

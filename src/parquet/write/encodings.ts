@@ -74,38 +74,36 @@ export function writeDeltaBinaryPacked(out: ByteSink, values: Float64Array, coun
   out.zigzag(count ? values[0] : 0);
   const deltas = new Float64Array(BLOCK);
   const small = new Int32Array(MINI);
+  const highs = new Float64Array(MINIBLOCKS);
+  const widths = new Uint8Array(MINIBLOCKS);
   for (let b = 1; b < count; b += BLOCK) {
     const n = Math.min(BLOCK, count - b);
+    // One pass: the deltas, their minimum, and each miniblock's maximum.
     let min = Infinity;
+    highs.fill(-Infinity);
     for (let k = 0; k < n; k++) {
       const d = values[b + k] - values[b + k - 1];
       deltas[k] = d;
       if (d < min) min = d;
+      if (d > highs[k >> 5]) highs[k >> 5] = d;
     }
     out.zigzag(min);
-    const widths = [0, 0, 0, 0];
-    const used = Math.ceil(n / MINI);
-    for (let m = 0; m < used; m++) {
-      let max = 0;
-      for (let k = m * MINI; k < Math.min(n, (m + 1) * MINI); k++) {
-        const x = deltas[k] - min;
-        if (x > max) max = x;
-      }
-      widths[m] = bitWidth(max);
+    const used = (n + MINI - 1) >> 5;
+    for (let m = 0; m < MINIBLOCKS; m++) {
+      const range = m < used ? highs[m] - min : 0;
+      widths[m] = range < TWO32 ? 32 - Math.clz32(range) : bitWidth(range);
     }
-    for (const w of widths) out.u8(w);
+    out.bytes(widths);
     for (let m = 0; m < used; m++) {
       const w = widths[m];
       if (w === 0) continue;
+      const from = m * MINI;
       if (w <= 24) {
-        for (let k = 0; k < MINI; k++) {
-          const at = m * MINI + k;
-          small[k] = at < n ? deltas[at] - min : 0;
-        }
+        for (let k = 0; k < MINI; k++) small[k] = from + k < n ? deltas[from + k] - min : 0;
         out.packInts(small, 0, MINI, w);
         continue;
       }
-      for (let k = m * MINI; k < (m + 1) * MINI; k++) {
+      for (let k = from; k < from + MINI; k++) {
         const x = k < n ? deltas[k] - min : 0;
         if (w <= 32) out.pack(x, w);
         else {
