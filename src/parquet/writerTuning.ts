@@ -32,12 +32,13 @@ export function distinctRatio(data: Data, sample: number): number {
   // Booleans (bit-packed) are never worth a dictionary question: two values.
   if (!offsets && bytes.length < n) return 0;
   const width = offsets ? 0 : data.stride * (values as Uint8Array).BYTES_PER_ELEMENT;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let valid = 0;
   for (let i = 0; i < n; i++) {
     if (v && !((v[i >> 3] >> (i & 7)) & 1)) continue;
     valid++;
-    if (offsets) seen.index(bytes, offsets[i], offsets[i + 1]);
-    else seen.index(bytes, i * width, (i + 1) * width);
+    if (offsets) seen.index(bytes, offsets[i], offsets[i + 1], view);
+    else seen.index(bytes, i * width, (i + 1) * width, view);
   }
   return valid ? seen.count / valid : 0;
 }

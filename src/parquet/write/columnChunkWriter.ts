@@ -344,7 +344,8 @@ export class ColumnChunkWriter {
     } else {
       const o = src.offsets!;
       const b = src.bytes!;
-      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) out[m++] = d.index(b, o[r], o[r + 1]);
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) out[m++] = d.index(b, o[r], o[r + 1], view);
     }
     return m;
   }

@@ -141,27 +141,42 @@ export class BytesDictionary extends Slots {
     return this.used + 4 * this.count;
   }
 
-  /** The index of src[s, e), added if new. */
-  index(src: Uint8Array, s: number, e: number): number {
-    let h = 0x811c9dc5;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ src[i], 0x01000193);
-    let slot = h >>> 0;
+  private view = new DataView(this.data.buffer);
+
+  /**
+   * The index of src[s, e), added if new. `view` is a DataView of `src`'s bytes (from its offset 0): strings are
+   * hashed and compared four bytes at a time.
+   */
+  index(src: Uint8Array, s: number, e: number, view: DataView = new DataView(src.buffer, src.byteOffset)): number {
     const len = e - s;
+    let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
+    let i = s;
+    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+    for (; i < e; i++) h = Math.imul(h ^ src[i], 0x01000193);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    let slot = h >>> 0;
     for (;;) {
       slot &= this.mask;
       const k = this.table[slot];
       if (k === EMPTY) return this.add(src, s, e, h, slot);
-      const i = k - 1;
-      if (this.hashes[i] === h) {
-        const a = this.offsets[i];
-        if (this.offsets[i + 1] - a === len) {
-          let j = 0;
-          while (j < len && this.data[a + j] === src[s + j]) j++;
-          if (j === len) return i;
-        }
+      const x = k - 1;
+      if (this.hashes[x] === h) {
+        const a = this.offsets[x];
+        if (this.offsets[x + 1] - a === len && this.same(a, view, s, len)) return x;
       }
       slot++;
     }
+  }
+
+  /** Whether the entry bytes at `a` equal `len` bytes of `view` at `s`. */
+  private same(a: number, view: DataView, s: number, len: number): boolean {
+    const mine = this.view;
+    let j = 0;
+    for (; j + 4 <= len; j += 4) if (mine.getInt32(a + j, true) !== view.getInt32(s + j, true)) return false;
+    for (; j < len; j++) if (mine.getUint8(a + j) !== view.getUint8(s + j)) return false;
+    return true;
   }
 
   private add(src: Uint8Array, s: number, e: number, h: number, slot: number): number {
@@ -172,6 +187,7 @@ export class BytesDictionary extends Slots {
       const next = new Uint8Array(size);
       next.set(this.data.subarray(0, this.used));
       this.data = next;
+      this.view = new DataView(next.buffer);
     }
     this.data.set(src.subarray(s, e), this.used);
     this.used += len;
