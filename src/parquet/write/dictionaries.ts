@@ -3,6 +3,8 @@
 import type { ByteSink } from './byteSink.ts';
 
 const EMPTY = 0;
+/** Entries of a 64-bit dictionary's cache of recent values. */
+const RECENT = 4096;
 /** Values below this are looked up in a table of their own (32 KB) instead of hashed. */
 const DIRECT = 8192;
 
@@ -95,7 +97,22 @@ export class WordPairDictionary extends Slots {
     return this.count * 8;
   }
 
+  /** Recently seen values by their low bits: a log's timestamps come back within a window, and stay in cache here. */
+  private readonly recentLo = new Int32Array(RECENT);
+  private readonly recentHi = new Int32Array(RECENT);
+  private readonly recentIndex = new Int32Array(RECENT);
+
   index(lo: number, hi: number): number {
+    const r = (lo ^ (lo >>> 13)) & (RECENT - 1);
+    if (this.recentIndex[r] && this.recentLo[r] === lo && this.recentHi[r] === hi) return this.recentIndex[r] - 1;
+    const i = this.lookup(lo, hi);
+    this.recentLo[r] = lo;
+    this.recentHi[r] = hi;
+    this.recentIndex[r] = i + 1;
+    return i;
+  }
+
+  private lookup(lo: number, hi: number): number {
     let slot = hash2(lo, hi);
     for (;;) {
       slot &= this.mask;
