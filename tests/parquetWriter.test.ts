@@ -46,6 +46,9 @@ columns:
   - { name: day, type: date }
   - { name: at, type: timestamp }
   - { name: far, type: timestamp }
+  - { name: level, type: int64 }
+  - { name: slot_at, type: timestamp }
+  - { name: score, type: float64 }
   - { name: jumpy, type: int64 }
   - { name: jumpier, type: int64 }
   - { name: never_text, type: string }
@@ -55,7 +58,7 @@ columns:
   );
   // The last three columns are never filled (an optional column nobody uses): pages of nulls only.
   const lines = [
-    'id,big,small,category,note,unique_text,ratio,price,amount,huge,flag,day,at,far,jumpy,jumpier,never_text,never_int,never_at',
+    'id,big,small,category,note,unique_text,ratio,price,amount,huge,flag,day,at,far,level,slot_at,score,jumpy,jumpier,never_text,never_int,never_at',
   ];
   const cats = ['north', 'south', 'éast', 'west 🌍', ''];
   for (let i = 0; i < 60_000; i++) {
@@ -83,6 +86,12 @@ columns:
         // Up to 2164: past 2112 microseconds need more than 52 bits, too many for the delta encoder's doubles, and
         // such pages are written plain.
         nul(11) ? '' : new Date(Date.UTC(2000, 0, 1) + i * 86_400_007).toISOString().replace('T', ' ').slice(0, 19),
+        // Few distinct 64-bit values (dictionaries of word pairs, their cache of recent values): high words too.
+        nul(14) ? '' : (n % 40) * 2 ** 33 + 7,
+        nul(15)
+          ? ''
+          : new Date(Date.UTC(2024, 0, 1) + (n % 120) * 3_600_000).toISOString().replace('T', ' ').slice(0, 19),
+        nul(16) ? '' : ((n % 40) - 20) / 8,
         // Deltas that need 25-32 bits, and more than 32: the delta encoder's wider packing paths.
         nul(12) ? '' : ((n * 2_654_435_761) % 2 ** 31) - 2 ** 30,
         nul(13) ? '' : ((n * 2_654_435_761 * 977) % 2 ** 44) - 2 ** 43,
@@ -288,15 +297,20 @@ describe("Landfall's Parquet writer", () => {
       `SELECT string_agg(DISTINCT encodings, ',') AS e FROM parquet_metadata(${sqlList(ours)}) WHERE path_in_schema IN ('jumpy', 'jumpier')`,
     );
     expect(String(jumps.e)).toMatch(/DELTA_BINARY_PACKED/);
+    const [few] = await rows(
+      conn,
+      `SELECT count(DISTINCT path_in_schema) AS n FROM parquet_metadata(${sqlList(ours)}) WHERE path_in_schema IN ('level', 'slot_at', 'score') AND encodings LIKE '%RLE_DICTIONARY%'`,
+    );
+    expect(few.n).toBe('3');
     // Values as DuckDB reads the CSV itself.
     const [golden] = await rows(
       conn,
-      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never, sum(jumpy)::VARCHAR AS jumpy, sum(jumpier)::VARCHAR AS jumpier
-       FROM read_csv('${csv}', header = true, columns = {'id': 'BIGINT', 'big': 'BIGINT', 'small': 'INTEGER', 'category': 'VARCHAR', 'note': 'VARCHAR', 'unique_text': 'VARCHAR', 'ratio': 'DOUBLE', 'price': 'DECIMAL(9,2)', 'amount': 'DECIMAL(18,4)', 'huge': 'DECIMAL(30,6)', 'flag': 'BOOLEAN', 'day': 'DATE', 'at': 'TIMESTAMP', 'far': 'TIMESTAMP', 'jumpy': 'BIGINT', 'jumpier': 'BIGINT', 'never_text': 'VARCHAR', 'never_int': 'INTEGER', 'never_at': 'TIMESTAMP'})`,
+      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never, sum(jumpy)::VARCHAR AS jumpy, sum(jumpier)::VARCHAR AS jumpier, sum(level)::VARCHAR AS level, count(DISTINCT slot_at) AS slots, sum(score) AS score
+       FROM read_csv('${csv}', header = true, columns = {'id': 'BIGINT', 'big': 'BIGINT', 'small': 'INTEGER', 'category': 'VARCHAR', 'note': 'VARCHAR', 'unique_text': 'VARCHAR', 'ratio': 'DOUBLE', 'price': 'DECIMAL(9,2)', 'amount': 'DECIMAL(18,4)', 'huge': 'DECIMAL(30,6)', 'flag': 'BOOLEAN', 'day': 'DATE', 'at': 'TIMESTAMP', 'far': 'TIMESTAMP', 'level': 'BIGINT', 'slot_at': 'TIMESTAMP', 'score': 'DOUBLE', 'jumpy': 'BIGINT', 'jumpier': 'BIGINT', 'never_text': 'VARCHAR', 'never_int': 'INTEGER', 'never_at': 'TIMESTAMP'})`,
     );
     const [landed] = await rows(
       conn,
-      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never, sum(jumpy)::VARCHAR AS jumpy, sum(jumpier)::VARCHAR AS jumpier FROM read_parquet(${sqlList(ours)})`,
+      `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never, sum(jumpy)::VARCHAR AS jumpy, sum(jumpier)::VARCHAR AS jumpier, sum(level)::VARCHAR AS level, count(DISTINCT slot_at) AS slots, sum(score) AS score FROM read_parquet(${sqlList(ours)})`,
     );
     expect(landed).toEqual(golden);
     for (const f of ours) await expectConsistentPageIndexes(f);
