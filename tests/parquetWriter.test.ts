@@ -22,6 +22,32 @@ import { duck, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from 
 
 const LINEAGE_VARIES = '_batch_id, _ingested_at';
 
+/** The generated file's columns: its contract's types, and DuckDB's for reading the CSV itself. */
+const ALL_TYPES = [
+  { name: 'id', type: 'int64', duck: 'BIGINT', required: true },
+  { name: 'big', type: 'int64', duck: 'BIGINT' },
+  { name: 'small', type: 'int32', duck: 'INTEGER' },
+  { name: 'category', type: 'string', duck: 'VARCHAR' },
+  { name: 'note', type: 'string', duck: 'VARCHAR' },
+  { name: 'unique_text', type: 'string', duck: 'VARCHAR' },
+  { name: 'ratio', type: 'float64', duck: 'DOUBLE' },
+  { name: 'price', type: 'decimal(9,2)', duck: 'DECIMAL(9,2)' },
+  { name: 'amount', type: 'decimal(18,4)', duck: 'DECIMAL(18,4)' },
+  { name: 'huge', type: 'decimal(30,6)', duck: 'DECIMAL(30,6)' },
+  { name: 'flag', type: 'boolean', duck: 'BOOLEAN' },
+  { name: 'day', type: 'date', duck: 'DATE' },
+  { name: 'at', type: 'timestamp', duck: 'TIMESTAMP' },
+  { name: 'far', type: 'timestamp', duck: 'TIMESTAMP' },
+  { name: 'level', type: 'int64', duck: 'BIGINT' },
+  { name: 'slot_at', type: 'timestamp', duck: 'TIMESTAMP' },
+  { name: 'score', type: 'float64', duck: 'DOUBLE' },
+  { name: 'jumpy', type: 'int64', duck: 'BIGINT' },
+  { name: 'jumpier', type: 'int64', duck: 'BIGINT' },
+  { name: 'never_text', type: 'string', duck: 'VARCHAR' },
+  { name: 'never_int', type: 'int32', duck: 'INTEGER' },
+  { name: 'never_at', type: 'timestamp', duck: 'TIMESTAMP' },
+];
+
 /** A generated file with every column type, nulls, long and non-ASCII strings, a dictionary that overflows. */
 async function allTypes(dir: string): Promise<{ contracts: string; csv: string }> {
   const contracts = join(dir, 'contracts');
@@ -32,34 +58,11 @@ async function allTypes(dir: string): Promise<{ contracts: string; csv: string }
 description: Every column type the writer takes.
 match: { patterns: ["all_types*.csv"] }
 columns:
-  - { name: id, type: int64, nullable: false }
-  - { name: big, type: int64 }
-  - { name: small, type: int32 }
-  - { name: category, type: string }
-  - { name: note, type: string }
-  - { name: unique_text, type: string }
-  - { name: ratio, type: float64 }
-  - { name: price, type: "decimal(9,2)" }
-  - { name: amount, type: "decimal(18,4)" }
-  - { name: huge, type: "decimal(30,6)" }
-  - { name: flag, type: boolean }
-  - { name: day, type: date }
-  - { name: at, type: timestamp }
-  - { name: far, type: timestamp }
-  - { name: level, type: int64 }
-  - { name: slot_at, type: timestamp }
-  - { name: score, type: float64 }
-  - { name: jumpy, type: int64 }
-  - { name: jumpier, type: int64 }
-  - { name: never_text, type: string }
-  - { name: never_int, type: int32 }
-  - { name: never_at, type: timestamp }
+${ALL_TYPES.map((c) => `  - { name: ${c.name}, type: "${c.type}"${c.required ? ', nullable: false' : ''} }`).join('\n')}
 `,
   );
   // The last three columns are never filled (an optional column nobody uses): pages of nulls only.
-  const lines = [
-    'id,big,small,category,note,unique_text,ratio,price,amount,huge,flag,day,at,far,level,slot_at,score,jumpy,jumpier,never_text,never_int,never_at',
-  ];
+  const lines = [ALL_TYPES.map((c) => c.name).join(',')];
   const cats = ['north', 'south', 'éast', 'west 🌍', ''];
   for (let i = 0; i < 60_000; i++) {
     const n = (i * 7919) % 60_000;
@@ -303,10 +306,11 @@ describe("Landfall's Parquet writer", () => {
     );
     expect(few.n).toBe('3');
     // Values as DuckDB reads the CSV itself.
+    const duckColumns = `{${ALL_TYPES.map((c) => `'${c.name}': '${c.duck}'`).join(', ')}}`;
     const [golden] = await rows(
       conn,
       `SELECT count(*) AS n, sum(big)::VARCHAR AS big, sum(amount)::VARCHAR AS amount, sum(huge)::VARCHAR AS huge, max(far)::VARCHAR AS far, count(DISTINCT note) AS notes, count(never_text) + count(never_int) + count(never_at) AS never, sum(jumpy)::VARCHAR AS jumpy, sum(jumpier)::VARCHAR AS jumpier, sum(level)::VARCHAR AS level, count(DISTINCT slot_at) AS slots, sum(score) AS score
-       FROM read_csv('${csv}', header = true, columns = {'id': 'BIGINT', 'big': 'BIGINT', 'small': 'INTEGER', 'category': 'VARCHAR', 'note': 'VARCHAR', 'unique_text': 'VARCHAR', 'ratio': 'DOUBLE', 'price': 'DECIMAL(9,2)', 'amount': 'DECIMAL(18,4)', 'huge': 'DECIMAL(30,6)', 'flag': 'BOOLEAN', 'day': 'DATE', 'at': 'TIMESTAMP', 'far': 'TIMESTAMP', 'level': 'BIGINT', 'slot_at': 'TIMESTAMP', 'score': 'DOUBLE', 'jumpy': 'BIGINT', 'jumpier': 'BIGINT', 'never_text': 'VARCHAR', 'never_int': 'INTEGER', 'never_at': 'TIMESTAMP'})`,
+       FROM read_csv('${csv}', header = true, columns = ${duckColumns})`,
     );
     const [landed] = await rows(
       conn,
