@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ingestObject } from '#src/ingest/ingestObject.ts';
+import { encodesInline } from '#src/parquet/RollingParquetWriter.ts';
 import { ingestContext } from '#src/wiring/local.ts';
 import { duck, expectReconciled, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
 
@@ -194,29 +195,47 @@ describe('exactly-once effect and file sizing', () => {
 
   it('writes byte-identical Parquet files at 1, 2 and 3 threads (row groups encoded in parallel, joined in order)', async () => {
     const file = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
-    const digests = [];
-    for (const threads of [1, 2, 3]) {
-      const lake = await tempLake({ targetFileBytes: 512 * 1024, batchBytes: 32 * 1024, rowGroupBatches: 2, threads });
-      await mkdir(join(lake.landing.path('ad_clicks')), { recursive: true });
-      await writeFile(lake.landing.path('ad_clicks/train_sample.csv'), await readFile(file));
-      // A fixed clock: the lineage column _ingested_at is the only thing that may differ between runs.
-      const r = await ingestObject(
-        { ...ingestContext(lake), now: () => new Date('2026-11-22T06:00:00Z') },
-        'ad_clicks/train_sample.csv',
+    const conn = await duck();
+    for (const layout of [
+      // Small row groups (~1,600 rows, encoded inline at any count: smaller than a page) rolled into several files.
+      { targetFileBytes: 512 * 1024, batchBytes: 32 * 1024, rowGroupBatches: 2, files: 2, threaded: false },
+      // Row groups of ~21,000 rows (26 batches of ~820): more than a page, so 2 and 3 threads use encoder threads.
+      { targetFileBytes: 64 * 1024 * 1024, batchBytes: 32 * 1024, rowGroupBatches: 26, files: 1, threaded: true },
+    ]) {
+      const digests = [];
+      let first = '';
+      for (const threads of [1, 2, 3]) {
+        const { files: wanted, threaded: _, ...settings } = layout;
+        const lake = await tempLake({ ...settings, threads });
+        await mkdir(join(lake.landing.path('ad_clicks')), { recursive: true });
+        await writeFile(lake.landing.path('ad_clicks/train_sample.csv'), await readFile(file));
+        // A fixed clock: the lineage column _ingested_at is the only thing that may differ between runs.
+        const r = await ingestObject(
+          { ...ingestContext(lake), now: () => new Date('2026-11-22T06:00:00Z') },
+          'ad_clicks/train_sample.csv',
+        );
+        await expectReconciled(lake.lake, r);
+        expect(r.manifest.files.length).toBeGreaterThanOrEqual(wanted);
+        const files = await Promise.all(
+          r.manifest.files.map(async (f) =>
+            createHash('sha256')
+              .update(await readFile(lake.lake.path(f.key)))
+              .digest('hex'),
+          ),
+        );
+        digests.push(files);
+        first = lake.lake.path(r.manifest.files[0].key);
+      }
+      expect(digests[1]).toEqual(digests[0]);
+      expect(digests[2]).toEqual(digests[0]);
+      // Whether encoder threads wrote them: by the size of the row groups written (several in the first file).
+      const [g] = await rows(
+        conn,
+        `SELECT max(row_group_num_rows) AS n, count(DISTINCT row_group_id) AS groups FROM parquet_metadata(${sqlList([first])})`,
       );
-      await expectReconciled(lake.lake, r);
-      expect(r.manifest.files.length).toBeGreaterThan(1);
-      const files = await Promise.all(
-        r.manifest.files.map(async (f) =>
-          createHash('sha256')
-            .update(await readFile(lake.lake.path(f.key)))
-            .digest('hex'),
-        ),
-      );
-      digests.push(files);
+      expect(Number(g.groups)).toBeGreaterThan(2);
+      expect(encodesInline('landfall', Number(g.n))).toBe(!layout.threaded);
     }
-    expect(digests[1]).toEqual(digests[0]);
-    expect(digests[2]).toEqual(digests[0]);
   });
 
   it('rolls to a new Parquet file near the target size; all rows survive, in order', async () => {

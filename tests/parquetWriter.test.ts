@@ -7,6 +7,7 @@ import { readFooter } from '../src/parquet/ParquetStitcher.ts';
 import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../src/parquet/thriftCompact.ts';
 import { loadZstd, ZSTD_EXPORTS } from '../src/parquet/write/zstd.ts';
 import { RowGroupWriter } from '../src/parquet/write/rowGroupWriter.ts';
+import { encodesInline } from '../src/parquet/RollingParquetWriter.ts';
 import { columnValues, rowGroupSpec } from '../src/parquet/write/fromArrow.ts';
 import { WasmCsvDecoder } from '../src/decode/wasmDecoder.ts';
 import { rawSchema, toRecordBatch } from '../src/decode/arrowSchema.ts';
@@ -112,7 +113,9 @@ ${ALL_TYPES.map((c) => `  - { name: ${c.name}, type: "${c.type}"${c.required ? '
 async function bothWriters(file: string, dataset: string, contractsDir?: string) {
   const out: Record<string, { lake: LocalLake; files: string[] }> = {};
   for (const writer of ['landfall', 'parquet-wasm'] as const) {
-    const lake = await tempLake({ parquetWriter: writer, threads: 2, batchBytes: 256 * 1024 }, contractsDir);
+    // Batches of 1 MB: a page spans several of the generated file's (~2,400 rows each); row groups of 16 batches hold
+    // more rows than a page, so an encoder thread writes them (a smaller row group is encoded inline).
+    const lake = await tempLake({ parquetWriter: writer, threads: 2, batchBytes: 1024 * 1024 }, contractsDir);
     const r = await ingestFile(lake, file, dataset);
     expect(r.manifest.status).toBe('published');
     out[writer] = { lake, files: r.manifest.files.map((f) => lake.lake.path(f.key)) };
@@ -305,6 +308,12 @@ describe("Landfall's Parquet writer", () => {
       `SELECT count(DISTINCT path_in_schema) AS n FROM parquet_metadata(${sqlList(ours)}) WHERE path_in_schema IN ('level', 'slot_at', 'score') AND encodings LIKE '%RLE_DICTIONARY%'`,
     );
     expect(few.n).toBe('3');
+    const [groups] = await rows(
+      conn,
+      `SELECT max(row_group_num_rows) AS n, count(DISTINCT row_group_id) AS g FROM parquet_metadata(${sqlList(ours)})`,
+    );
+    expect(encodesInline('landfall', Number(groups.n))).toBe(false);
+    expect(Number(groups.g)).toBeGreaterThan(1);
     // Values as DuckDB reads the CSV itself.
     const duckColumns = `{${ALL_TYPES.map((c) => `'${c.name}': '${c.duck}'`).join(', ')}}`;
     const [golden] = await rows(
