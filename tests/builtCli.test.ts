@@ -4,19 +4,21 @@
  * resolves the checkout's files from each module's own place, and a changed source makes the next start rebuild.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, symlink, utimes } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.ts';
+import { SHARED_DATA, tempDir } from './helpers.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 
 describe('the built CLI', () => {
   it('answers like the TypeScript, finds the checkout files from each module, and rebuilds when a source changes', async () => {
-    const copy = await tempDir('landfall-built-cli-');
+    // A space in the path: every path the command derives from a module's URL must survive it.
+    const copy = await tempDir('landfall built cli ');
     for (const d of ['bin', 'scripts', 'src', 'contracts', 'wasm', 'statemachines'])
       await cp(join(REPO, d), join(copy, d), { recursive: true });
     for (const f of ['package.json', 'package-lock.json', 'template.yaml']) await cp(join(REPO, f), join(copy, f));
@@ -37,6 +39,12 @@ describe('the built CLI', () => {
     const lake = await tempDir('landfall-built-cli-lake-');
     const q = await run(process.execPath, [bin, 'query', '--lake', lake, '--format', 'csv', "SELECT 'ok' AS answer"]);
     expect(q.stdout.trim()).toBe('answer\nok');
+    // A conversion with an encoder thread (gzip input uses the configured threads: the machine's cores), whose
+    // TypeScript is bundled from the copy's own src/ (a path with a space, once URL-encoded, broke it).
+    const input = join(await tempDir('landfall-built-cli-in-'), 'train_sample.csv');
+    await writeFile(input, gzipSync(await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'))));
+    const converted = await run(process.execPath, [bin, 'run', '--lake', lake, input]);
+    expect(converted.stdout).toContain('rows read 100000, written 100000, rejected 0');
     expect(JSON.parse(await readFile(pointer, 'utf8')).dir).toBe(first.dir);
     // The function names come from the copy's template.yaml, read from src/cli/samTemplate.ts's own place.
     const invoke = await run(process.execPath, [bin, 'invoke', 'NoSuchFunction', '--lake', lake]).then(

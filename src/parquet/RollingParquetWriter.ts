@@ -1,7 +1,7 @@
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ObjectStore, ObjectWriter } from '../ports.ts';
 import { ParquetStitcher } from './ParquetStitcher.ts';
@@ -315,7 +315,7 @@ function landfallWorkerFromSource(): URL {
   if (bundledWorker) return bundledWorker;
   const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const out = esbuild.buildSync({
-    entryPoints: [new URL('./write/encoderWorker.ts', import.meta.url).pathname],
+    entryPoints: [fileURLToPath(new URL('./write/encoderWorker.ts', import.meta.url))],
     bundle: true,
     platform: 'node',
     format: 'esm',
