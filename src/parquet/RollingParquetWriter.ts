@@ -6,22 +6,13 @@ import { Worker } from 'node:worker_threads';
 import type { ObjectStore, ObjectWriter } from '../ports.ts';
 import { ParquetStitcher } from './ParquetStitcher.ts';
 import type { RowGroupSpec } from './write/columnSpec.ts';
-import { PAGE_ROWS } from './write/columnChunkWriter.ts';
-import { columnValues, rowGroupSpec } from './write/fromArrow.ts';
+import { PAGE_ROWS } from './write/columnSpec.ts';
+import { columnValues, rowGroupSpec, type WriterChoices } from './write/fromArrow.ts';
 import { zstdWasmPath } from './write/zstd.ts';
 
-export interface ParquetTuning {
+export interface ParquetTuning extends WriterChoices {
   /** Rows per row group: a whole number of decoder batches, so that row groups close on batch boundaries. */
   rowGroupRows: number;
-  metadata: Record<string, string>;
-  /** Columns written without a dictionary (nearly unique values: see writerTuning.ts). */
-  plainColumns?: string[];
-  /** Integer columns that rise steadily (source line numbers): delta-encoded, no dictionary. */
-  deltaColumns?: string[];
-  /** Columns without statistics (one value per file: min/max tell a reader nothing and cost encoding time). */
-  noStatisticsColumns?: string[];
-  /** Columns whose every row holds one value (the lineage): Landfall's writer takes them from here, not per batch. */
-  constants?: Record<string, string | number>;
 }
 
 export interface OutputFile {
@@ -85,7 +76,7 @@ export class RollingParquetWriter {
     if (batch.numRows === 0) return;
     this.pool ??= new EncoderPool(this.encoderThreadsFor(batch.numRows));
     this.current ??= new StitchedFile(this.store, this.keyFor(this.done.length));
-    this.group ??= new RowGroupJob(await this.pool.take(), this.tuning(), this.encoderOptions.writer ?? 'landfall');
+    this.group ??= new RowGroupJob(await this.pool.take(), this.tuning(), writerOf(this.encoderOptions));
     await this.group.push(batch);
     if (this.group.batches < this.rowGroupBatches) return;
     await this.endGroup();
@@ -146,7 +137,7 @@ export class RollingParquetWriter {
 
 /** Whether row groups of `rows` rows are encoded on the converting thread whatever the thread count (see encoderThreadsFor). */
 export function encodesInline(writer: ParquetWriterKind | undefined, rows: number): boolean {
-  return (writer ?? 'landfall') === 'landfall' && rows < PAGE_ROWS;
+  return writerOf({ writer }) === 'landfall' && rows < PAGE_ROWS;
 }
 
 export interface EncoderOptions {
@@ -167,6 +158,11 @@ export interface EncoderOptions {
 }
 
 export type ParquetWriterKind = 'landfall' | 'parquet-wasm';
+
+/** The writer the options choose (Landfall's unless they say otherwise). */
+function writerOf(o: EncoderOptions): ParquetWriterKind {
+  return o.writer ?? 'landfall';
+}
 
 /** Where encoder messages go: an encoder thread, or an encoder session in this thread. */
 interface ParquetEncoder {
@@ -231,7 +227,7 @@ export class InlineParquetEncoder extends Routes implements ParquetEncoder {
         if (m.t === 'error') this.failure = new Error(`Parquet encoder: ${m.message}`);
         this.deliver(m);
       };
-      if ((options.writer ?? 'landfall') === 'landfall') {
+      if (writerOf(options) === 'landfall') {
         const { createLandfallSession } = await import('./write/encoderSession.ts');
         const session = createLandfallSession(post as (m: object) => void, options.zstdWasmPath);
         return async (m: object) => session(m as never);
@@ -267,7 +263,7 @@ export class ParquetEncoderThread extends Routes implements ParquetEncoder {
 
   constructor(options: EncoderOptions = {}) {
     super(options.release);
-    const landfall = (options.writer ?? 'landfall') === 'landfall';
+    const landfall = writerOf(options) === 'landfall';
     const url = landfall
       ? options.landfallWorkerPath
         ? pathToFileURL(options.landfallWorkerPath)
@@ -357,7 +353,7 @@ class EncoderPool {
   async take(): Promise<ParquetEncoder> {
     const threads = this.options.threads ?? 2;
     const count = threads >= 2 ? threads - 1 : 1;
-    const pipelined = (this.options.writer ?? 'landfall') === 'landfall';
+    const pipelined = writerOf(this.options) === 'landfall';
     if (pipelined && this.all.length >= count) return this.all[this.turn++ % count];
     const idle = this.idle.pop();
     if (idle) return idle;
@@ -371,7 +367,7 @@ class EncoderPool {
   }
 
   give(e: ParquetEncoder): void {
-    if ((this.options.writer ?? 'landfall') === 'landfall') return;
+    if (writerOf(this.options) === 'landfall') return;
     const next = this.waiting.shift();
     if (next) next(e);
     else this.idle.push(e);

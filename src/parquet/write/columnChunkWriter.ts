@@ -3,14 +3,12 @@
 // written; the dictionary page is written in front of them at the end.
 import { TType, ThriftWriter, type ThriftStruct } from '../thriftCompact.ts';
 import { bitWidth, ByteSink } from './byteSink.ts';
-import { PHYSICAL, type ColumnSpec, type ColumnValues } from './columnSpec.ts';
+import { PAGE_ROWS, PHYSICAL, type ColumnSpec, type ColumnValues } from './columnSpec.ts';
 import { BytesDictionary, IntDictionary, WordPairDictionary } from './dictionaries.ts';
 import { writeDefinitionLevels, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
 import { bin, bool, fields, i32, i64, list, record, struct } from './thriftBuild.ts';
 import type { Zstd } from './zstd.ts';
 
-/** Rows per data page at most (parquet-rs's default row limit: the page index can skip 20,000 rows at a time). */
-export const PAGE_ROWS = 20_000;
 /** A page of strings is cut near this many bytes of values. */
 export const PAGE_BYTES = 1 << 20;
 /** A dictionary that grows past this (its page's plain size) stops: later pages are plain (parquet-rs: 1 MB). */

@@ -1,5 +1,8 @@
 // What the row-group writer needs to know of each column, as plain data (it crosses to encoder threads).
 
+/** Rows per data page at most (parquet-rs's default row limit: the page index can skip 20,000 rows at a time). */
+export const PAGE_ROWS = 20_000;
+
 /** Parquet physical types (parquet.thrift's Type). */
 export const PHYSICAL = { BOOLEAN: 0, INT32: 1, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6, FIXED_LEN_BYTE_ARRAY: 7 } as const;
 

@@ -3,12 +3,16 @@
 import { DataType, type Field, type RecordBatch, type Schema, TimeUnit } from 'apache-arrow';
 import { type ColumnSpec, type ColumnValues, PHYSICAL, type RowGroupSpec } from './columnSpec.ts';
 
+/** How a file's columns are written, whichever writer writes them. */
 export interface WriterChoices {
   metadata: Record<string, string>;
+  /** Columns written without a dictionary (nearly unique values: see writerTuning.ts). */
   plainColumns?: string[];
+  /** Integer columns that rise steadily (source line numbers, timestamps): delta-encoded, no dictionary. */
   deltaColumns?: string[];
+  /** Columns without statistics (one value per file: min/max tell a reader nothing and cost encoding time). */
   noStatisticsColumns?: string[];
-  /** Columns whose every row holds one value (the lineage): nothing is sent per batch. */
+  /** Columns whose every row holds one value (the lineage): Landfall's writer takes them from here, not per batch. */
   constants?: Record<string, string | number>;
 }
 

@@ -109,6 +109,18 @@ export function zstdWasmPath(): string {
   return join(dirname(createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm')), 'zstd.wasm');
 }
 
+const loaded = new Map<string, Zstd>();
+
+/**
+ * libzstd for this thread, read and compiled once per path and level (not once per file: a Lambda converting one
+ * small file per event would pay it on every event). One instance serves every writer of the thread: compress() is
+ * synchronous and its callers copy the result before the next call.
+ */
 export function loadZstd(wasmPath = zstdWasmPath(), level = 1): Zstd {
-  return new Zstd(readFileSync(wasmPath), level);
+  const key = `${level} ${wasmPath}`;
+  const known = loaded.get(key);
+  if (known) return known;
+  const z = new Zstd(readFileSync(wasmPath), level);
+  loaded.set(key, z);
+  return z;
 }
