@@ -165,6 +165,38 @@ describe('exactly-once effect', () => {
     expect(await listKeys(lake.lake, 'staging/')).toEqual([]);
   }, 60_000);
 
+  it('a manifest another run publishes between this run failing to read it and asking after it is read, not an error', async () => {
+    // Seen with three `landfall run` of one file at once: "FAILED: ENOENT ... open manifests/<ds>/<batch>.json": the
+    // read found no file, the other run's rename landed, and the HEAD that followed found it.
+    const { lake, ctx } = await landedLake();
+    const published = await ingestObject(ctx, KEY);
+    const mKey = published.manifestKey;
+    let missedOnce = false;
+    const racing: ObjectStore = {
+      name: lake.lake.name,
+      head: (k) => lake.lake.head(k),
+      list: (p) => lake.lake.list(p),
+      read: (k, range) => {
+        if (k === mKey && !missedOnce) {
+          missedOnce = true;
+          return (async function* () {
+            throw Object.assign(new Error(`ENOENT: no such file or directory, open '${k}'`), { code: 'ENOENT' });
+          })();
+        }
+        return lake.lake.read(k, range);
+      },
+      write: (k) => lake.lake.write(k),
+      put: (k, b) => lake.lake.put(k, b),
+      delete: (k) => lake.lake.delete(k),
+      move: (a, b) => lake.lake.move(a, b),
+    };
+    const again = await ingestObject({ ...ctx, lake: racing }, KEY);
+    expect(missedOnce).toBe(true);
+    expect(again.alreadyIngested).toBe(true);
+    expect(again.manifest).toEqual(published.manifest);
+    expect(await readManifest(racing, mKey)).toEqual(published.manifest);
+  });
+
   it('two local runs of one object: when the other publishes while this one reads its staged records, its manifest stands', async () => {
     // No idempotency store (as `landfall run`): B converts, then, as B's publish reads the segment record, A runs
     // the whole ingest (it finds B's staged work, publishes it and drops the staging folder) and B's read finds

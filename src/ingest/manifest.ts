@@ -98,15 +98,21 @@ export function readManifest(lake: ObjectStore, key: string): Promise<Manifest |
 /**
  * The JSON object at `key`, or null when there is none. Read directly, then asked after only on failure: a HEAD
  * first would cost the local store an MD5 of the file on every look-up, and an object can vanish between a
- * look-up and its read (a concurrent run that publishes a batch drops its staging records).
+ * look-up and its read (a concurrent run that publishes a batch drops its staging records). It can also appear
+ * between a failed read and the question (a concurrent run publishing the manifest this one looked for): then it
+ * is read again.
  */
 export async function readJson<T>(store: ObjectStore, key: string): Promise<T | null> {
-  try {
+  const read = async () => {
     const parts: Uint8Array[] = [];
     for await (const c of store.read(key)) parts.push(c);
     return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
+  };
+  try {
+    return await read();
   } catch (err) {
-    if (await store.head(key)) throw err;
-    return null;
+    if (!(await store.head(key))) return null;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return read();
   }
 }
