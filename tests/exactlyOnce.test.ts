@@ -179,9 +179,10 @@ describe('exactly-once effect', () => {
       read: (k, range) => {
         if (k === mKey && !missedOnce) {
           missedOnce = true;
-          return (async function* () {
-            throw Object.assign(new Error(`ENOENT: no such file or directory, open '${k}'`), { code: 'ENOENT' });
-          })();
+          const missing = Object.assign(new Error(`ENOENT: no such file or directory, open '${k}'`), {
+            code: 'ENOENT',
+          });
+          return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(missing) }) };
         }
         return lake.lake.read(k, range);
       },
