@@ -21,7 +21,11 @@ export interface ObjectStore {
   /** Bucket name (AWS) or folder (local), for messages and manifests. */
   readonly name: string;
   head(key: string): Promise<ObjectInfo | null>;
-  read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
+  /**
+   * The object's bytes, or those of `range` ([start, end)). With `reuse`, a store may hand out the same buffers again:
+   * the caller is done with each chunk before it asks for the next (a folder reads into three buffers in turn).
+   */
+  read(key: string, range?: { start: number; end: number }, options?: { reuse?: boolean }): AsyncIterable<Uint8Array>;
   write(key: string): ObjectWriter;
   put(key: string, body: Uint8Array | string): Promise<void>;
   list(prefix: string): AsyncIterable<ObjectInfo>;

@@ -15,6 +15,8 @@ if (!found) throw new Error(`no benchmark input named "${name}"`);
 const spec = found;
 
 let timed: number | undefined;
+/** CPU seconds of the conversion, every thread of the process (user + system). */
+let cpu: number | undefined;
 
 async function landfall(): Promise<{ rows: number; outBytes: number; files: number }> {
   const contracts = join(workDir, 'contracts');
@@ -32,8 +34,11 @@ async function landfall(): Promise<{ rows: number; outBytes: number; files: numb
   await link(file, lake.landing.path(key)).catch(() => copyFile(file, lake.landing.path(key)));
   await lake.landing.head(key); // the local store's MD5 ETag is computed once, outside the timing
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const r = await ingestObject(ingestContext(lake), key);
   timed = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpuBefore);
+  cpu = (used.user + used.system) / 1e6;
   return {
     rows: r.manifest.rowsWritten,
     outBytes: r.manifest.files.reduce((n, f) => n + f.bytes, 0),
@@ -55,10 +60,13 @@ async function duckdb(): Promise<{ rows: number; outBytes: number; files: number
   const conn = await db.connect();
   const out = join(workDir, 'duckdb.parquet');
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   await conn.run(
     `COPY (SELECT * FROM read_csv('${file}', header = true, auto_detect = false, columns = ${spec.duckColumns})) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`,
   );
   timed = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpuBefore);
+  cpu = (used.user + used.system) / 1e6;
   const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${out}')`)).getRows()[0][0]);
   return { rows, outBytes: (await stat(out)).size, files: 1 };
 }
@@ -66,4 +74,6 @@ async function duckdb(): Promise<{ rows: number; outBytes: number; files: number
 await rm(workDir, { recursive: true, force: true });
 await mkdir(workDir, { recursive: true });
 const r = engine === 'duckdb' ? await duckdb() : await landfall();
-process.stdout.write(`${JSON.stringify({ engine, seconds: timed, ...r, peakRssBytes: peakRssBytes() })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ engine, seconds: timed, cpuSeconds: cpu, ...r, peakRssBytes: peakRssBytes() })}\n`,
+);

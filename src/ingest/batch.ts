@@ -586,11 +586,14 @@ function decodedStream(
   if (isTranscoded(encoding)) {
     return { chunks: transcode(openSource(landing.read(info.key), progress), encoding), skipped: () => 0 };
   }
+  // The loop in convertRun is done with a chunk (copied into the CSV core, or held as a copy) before it asks for the
+  // next, so a plain read may reuse its buffers; gunzip reads ahead of what it yields.
+  const reuse = { reuse: info.compression === 'none' };
   if (info.compression === 'gzip' || from === null) {
     if (end !== null && info.compression === 'none') {
-      return { chunks: openSource(landing.read(info.key, { start: 0, end }), progress), skipped: () => 0 };
+      return { chunks: openSource(landing.read(info.key, { start: 0, end }, reuse), progress), skipped: () => 0 };
     }
-    return { chunks: openSource(landing.read(info.key), progress), skipped: () => 0 };
+    return { chunks: openSource(landing.read(info.key, undefined, reuse), progress), skipped: () => 0 };
   }
   // Plain and continued: header bytes, then a ranged read; offsets reported as if the gap had been read.
   let skipped = 0;
@@ -601,7 +604,7 @@ function decodedStream(
     const stop = end ?? info.size;
     if (stop > from.offset) {
       progress.storedBytes = from.offset;
-      for await (const c of landing.read(info.key, { start: from.offset, end: stop })) {
+      for await (const c of landing.read(info.key, { start: from.offset, end: stop }, reuse)) {
         progress.storedBytes += c.length;
         yield c;
       }
