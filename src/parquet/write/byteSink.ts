@@ -122,8 +122,10 @@ export class ByteSink {
         bits -= 8;
       }
     }
-    if (bits > 0) b[len++] = acc & 255;
-    this.len = len;
+    // The last partial byte, without a branch: a compare the loop never reached before V8 optimized it (on-stack,
+    // during the first long call) made that code deoptimize on every later call (hundreds of times a conversion).
+    b[len] = acc & 255;
+    this.len = len + ((bits + 7) >> 3);
   }
 
   /** Ends the bit stream: a partial byte is padded with zero bits. */
