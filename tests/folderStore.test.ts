@@ -42,4 +42,28 @@ describe('FolderStore reads', () => {
       expect(r.bytes.equals(body.subarray(range.start, range.end)), JSON.stringify(range)).toBe(true);
     }
   });
+
+  it('writes small and large chunks in order, whatever the caller does with its buffers after each write', async () => {
+    const store = new FolderStore(await tempDir(), 'lake');
+    const table = await readFile(join(SHARED_DATA, 'olist/olist_products_dataset.csv'));
+    const w = store.write('t/out.bin');
+    const expected: Buffer[] = [];
+    const reused = Buffer.alloc(1000);
+    // Pieces of 1 byte to 700 KB, some straight from one reused buffer, crossing the 1 MB staging buffer many times.
+    for (let at = 0, k = 0; at < table.length; k++) {
+      const n = Math.min(table.length - at, [1, 999, 70_000, 300_000, 700_000][k % 5]);
+      const piece = table.subarray(at, at + n);
+      if (n <= reused.length) {
+        piece.copy(reused);
+        await w.write(reused.subarray(0, n));
+        reused.fill(0);
+      } else await w.write(piece);
+      expected.push(piece);
+      at += n;
+    }
+    const { bytes } = await w.complete();
+    const written = await readFile(store.path('t/out.bin'));
+    expect(bytes).toBe(table.length);
+    expect(written.equals(Buffer.concat(expected))).toBe(true);
+  });
 });

@@ -10,6 +10,9 @@ const META = '.meta';
  * An object store in a folder. Objects are written to a temporary name and renamed into place, so a reader
  * never sees half an object; MD5 ETags are kept beside the data in `.meta/` (computed once for files copied in by hand).
  */
+/** Bytes a folder's writer gathers before writing them. */
+const WRITE_BUFFER = 1 << 20;
+
 export class FolderStore implements ObjectStore {
   /** `name` plays the bucket name: it enters batch ids, so it must not depend on where the folder is. */
   constructor(
@@ -109,14 +112,31 @@ export class FolderStore implements ObjectStore {
     let handle: Promise<FileHandle> | null = null;
     let bytes = 0;
     const file = () => (handle ??= mkdir(dirname(final), { recursive: true }).then(() => open(tmp, 'w')));
+    // Small chunks are gathered into one buffer and written together: a 300-column Parquet file arrives as thousands
+    // of pages, and a write each (a thread-pool round trip) left the conversion waiting ~0.2 s at its end.
+    const staged = Buffer.allocUnsafe(WRITE_BUFFER);
+    let used = 0;
+    const flush = async (h: FileHandle) => {
+      if (!used) return;
+      const n = used;
+      used = 0;
+      await h.write(staged, 0, n);
+    };
     return {
       write: async (chunk) => {
         const h = await file();
         bytes += chunk.length;
-        await h.write(chunk);
+        const large = chunk.length >= WRITE_BUFFER / 4;
+        if (large || used + chunk.length > WRITE_BUFFER) await flush(h);
+        if (large) await h.write(chunk);
+        else {
+          staged.set(chunk, used);
+          used += chunk.length;
+        }
       },
       complete: async () => {
         const h = await file();
+        await flush(h);
         await h.close();
         await rename(tmp, final);
         return { bytes };
