@@ -83,8 +83,8 @@ export async function buildLayer(layerDir = join(root, 'layers', 'runtime')) {
   const require = createRequire(import.meta.url);
   await cp(require.resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'), join(layerDir, 'wasm', 'parquet_wasm_bg.wasm'));
   await cp(await buildWasm(), join(layerDir, 'wasm', 'csv.wasm'));
-  // libzstd for Landfall's Parquet writer: the package exports only its entry point, the .wasm is beside it.
-  await cp(join(dirname(require.resolve('@bokuweb/zstd-wasm')), 'zstd.wasm'), join(layerDir, 'wasm', 'zstd.wasm'));
+  // libzstd for Landfall's Parquet writer (built from wasm/zstd by scripts/build-zstd.mjs, committed).
+  await cp(join(root, 'wasm', 'zstd', 'zstd.wasm'), join(layerDir, 'wasm', 'zstd.wasm'));
   // The Parquet encoder threads (Landfall's writer, and parquet-wasm's) run from the layer, self-contained; they
   // read the .wasm beside them (workerData).
   for (const [entry, out] of [

@@ -1,11 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readFooter } from '../src/parquet/ParquetStitcher.ts';
 import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../src/parquet/thriftCompact.ts';
-import { loadZstd, ZSTD_EXPORTS } from '../src/parquet/write/zstd.ts';
+import { loadZstd, ZSTD_EXPORTS, zstdWasmPath } from '../src/parquet/write/zstd.ts';
 import { RowGroupWriter } from '../src/parquet/write/rowGroupWriter.ts';
 import { encodesInline } from '../src/parquet/RollingParquetWriter.ts';
 import { columnValues, rowGroupSpec } from '../src/parquet/write/fromArrow.ts';
@@ -189,6 +188,10 @@ async function expectConsistentPageIndexes(file: string) {
   }
 }
 
+interface WasmModules {
+  Module: { new (bytes: Uint8Array): object; imports(m: object): unknown[]; exports(m: object): { name: string }[] };
+}
+
 describe("Landfall's Parquet writer", () => {
   it('never reads a batch buffer after giving it back (released buffers poisoned: the same bytes)', async () => {
     const contract = (await loadContracts(fileURLToPath(new URL('../contracts', import.meta.url)))).find(
@@ -257,27 +260,24 @@ describe("Landfall's Parquet writer", () => {
     expect(distinctRatio(strings, 100)).toBe(0.5);
   });
 
-  it('uses the zstd exports the pinned @bokuweb/zstd-wasm glue names', async () => {
-    const glue = await readFile(
-      join(dirname(createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm')), 'zstd.js'),
-      'utf8',
-    );
-    const named = (fn: string) => new RegExp(`Module\\['_${fn}'\\]\\s*=\\s*wasmExports\\['(\\w+)'\\]`).exec(glue)?.[1];
-    expect({
-      isError: named('ZSTD_isError'),
-      compressBound: named('ZSTD_compressBound'),
-      createCCtx: named('ZSTD_createCCtx'),
-      compressUsingDict: named('ZSTD_compress_usingDict'),
-      malloc: named('malloc'),
-      free: named('free'),
-    }).toEqual({
-      isError: ZSTD_EXPORTS.isError,
-      compressBound: ZSTD_EXPORTS.compressBound,
-      createCCtx: ZSTD_EXPORTS.createCCtx,
-      compressUsingDict: ZSTD_EXPORTS.compressUsingDict,
-      malloc: ZSTD_EXPORTS.malloc,
-      free: ZSTD_EXPORTS.free,
-    });
+  it('compresses with the committed libzstd build: its entry points only, no imports, standard frames', async () => {
+    // The Node typings in use do not declare WebAssembly.
+    const W = (globalThis as unknown as { WebAssembly: WasmModules }).WebAssembly;
+    const module = new W.Module(await readFile(zstdWasmPath()));
+    expect(W.Module.imports(module)).toEqual([]);
+    expect(W.Module.exports(module).map((e) => e.name)).toEqual([...ZSTD_EXPORTS]);
+    // A real table (twice over: 4.8 MB, several blocks); the frame says its content size (RFC 8878, 3.1.1.1).
+    const table = await readFile(join(SHARED_DATA, 'olist/olist_products_dataset.csv'));
+    const input = new Uint8Array(Buffer.concat([table, table]));
+    const frame = loadZstd(zstdWasmPath(), 1).compress(input).slice();
+    expect([...frame.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+    const descriptor = frame[4];
+    const sizeBytes = [descriptor & 0x20 ? 1 : 0, 2, 4, 8][descriptor >> 6];
+    const at = 5 + (descriptor & 0x20 ? 0 : 1) + [0, 1, 2, 4][descriptor & 3];
+    let size = 0;
+    for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + frame[at + i];
+    expect(size + (sizeBytes === 2 ? 256 : 0)).toBe(input.length);
+    expect(frame.length).toBeLessThan(input.length / 2);
   });
 
   it('writes every column type as parquet-wasm does: schema, values, statistics, dictionary overflow, far dates', async () => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface GrowableMemory {
   readonly buffer: ArrayBuffer;
@@ -16,30 +15,26 @@ const WebAssemblyApi = (
   }
 ).WebAssembly;
 
-/**
- * ZSTD compression through libzstd compiled to WebAssembly (@bokuweb/zstd-wasm, MIT; the package's own wrapper
- * allocates a compression context per call and is CommonJS-only, so its .wasm is instantiated here, synchronously,
- * with one context kept for every page). The module's exports are named by its emscripten build (minified): the
- * names below belong to the pinned version 0.0.27, and tests/parquetWriter.test.ts checks them against the
- * package's own glue code so that an upgrade cannot silently call the wrong function.
- */
-export const ZSTD_EXPORTS = {
-  memory: 'f',
-  init: 'g',
-  isError: 'h',
-  compressBound: 'i',
-  createCCtx: 'j',
-  compressUsingDict: 'l',
-  malloc: 's',
-  free: 't',
-} as const;
+/** The entry points of wasm/zstd/zstd.wasm (wasm/zstd/landfall_zstd.c); tests/parquetWriter.test.ts checks them. */
+export const ZSTD_EXPORTS = [
+  'memory',
+  '_initialize',
+  'zstd_alloc',
+  'zstd_free',
+  'zstd_bound',
+  'zstd_compress',
+  'zstd_is_error',
+] as const;
 
 type Fn = (...args: number[]) => number;
 
+/**
+ * ZSTD compression through libzstd 1.5.7 compiled to WebAssembly by scripts/build-zstd.mjs (clang, wasi-libc; no
+ * imports): one compression context, kept for every page of the thread.
+ */
 export class Zstd {
   private readonly memory: GrowableMemory;
-  private readonly x: Record<keyof typeof ZSTD_EXPORTS, Fn>;
-  private readonly cctx: number;
+  private readonly x: Record<(typeof ZSTD_EXPORTS)[number], Fn>;
   private src = 0;
   private srcCap = 0;
   private dst = 0;
@@ -49,64 +44,39 @@ export class Zstd {
     wasm: Uint8Array,
     readonly level = 1,
   ) {
-    let memory: GrowableMemory | null = null;
-    const fail = (what: string) => () => {
-      throw new Error(`zstd: ${what}`);
-    };
-    const instance = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(wasm), {
-      a: {
-        a: fail('exit'),
-        b: () => undefined,
-        c: fail('abort'),
-        d: () => 0,
-        // emscripten_resize_heap: grow to at least the requested size, answering whether it worked.
-        e: (requested: number) => {
-          const have = memory!.buffer.byteLength;
-          try {
-            memory!.grow(Math.ceil((requested - have) / 65536));
-            return 1;
-          } catch {
-            return 0;
-          }
-        },
-      },
-    });
-    const e = instance.exports as Record<string, unknown>;
-    memory = e[ZSTD_EXPORTS.memory] as GrowableMemory;
-    this.memory = memory;
-    this.x = Object.fromEntries(Object.entries(ZSTD_EXPORTS).map(([k, name]) => [k, e[name] as Fn])) as Record<
-      keyof typeof ZSTD_EXPORTS,
-      Fn
-    >;
-    this.x.init();
-    this.cctx = this.x.createCCtx();
+    const e = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(wasm), {}).exports as Record<string, unknown>;
+    const missing = ZSTD_EXPORTS.filter((name) => !(name in e));
+    if (missing.length) throw new Error(`zstd: the .wasm lacks ${missing.join(', ')}: not wasm/zstd/zstd.wasm?`);
+    this.memory = e.memory as GrowableMemory;
+    this.x = e as Record<(typeof ZSTD_EXPORTS)[number], Fn>;
+    this.x._initialize();
   }
 
   /** Compresses `src` into one ZSTD frame; the result is a view, valid until the next call. */
   compress(src: Uint8Array): Uint8Array {
-    const bound = this.x.compressBound(src.length);
+    const bound = this.x.zstd_bound(src.length);
     if (src.length > this.srcCap) {
-      if (this.src) this.x.free(this.src);
+      if (this.src) this.x.zstd_free(this.src);
       this.srcCap = Math.max(src.length, 1 << 20);
-      this.src = this.x.malloc(this.srcCap);
+      this.src = this.x.zstd_alloc(this.srcCap);
     }
     if (bound > this.dstCap) {
-      if (this.dst) this.x.free(this.dst);
+      if (this.dst) this.x.zstd_free(this.dst);
       this.dstCap = Math.max(bound, 1 << 20);
-      this.dst = this.x.malloc(this.dstCap);
+      this.dst = this.x.zstd_alloc(this.dstCap);
     }
     if (!this.src || !this.dst) throw new Error('zstd: out of memory');
     new Uint8Array(this.memory.buffer, this.src, src.length).set(src);
-    const n = this.x.compressUsingDict(this.cctx, this.dst, this.dstCap, this.src, src.length, 0, 0, this.level);
-    if (this.x.isError(n)) throw new Error(`zstd: compression failed (code ${n})`);
+    // size_t results are unsigned: error codes come back as large values, i.e. negative i32s.
+    const n = this.x.zstd_compress(this.dst, this.dstCap, this.src, src.length, this.level) >>> 0;
+    if (this.x.zstd_is_error(n)) throw new Error(`zstd: compression failed (code ${n})`);
     return new Uint8Array(this.memory.buffer, this.dst, n);
   }
 }
 
-/** The .wasm's location in node_modules (Lambda: the layer's copy, given by the caller). */
+/** The committed build beside the source (Lambda: the layer's copy, given by the caller). */
 export function zstdWasmPath(): string {
-  // The package exports only its entry point: the .wasm sits beside it.
-  return join(dirname(createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm')), 'zstd.wasm');
+  return fileURLToPath(new URL('../../../wasm/zstd/zstd.wasm', import.meta.url));
 }
 
 const loaded = new Map<string, Zstd>();
