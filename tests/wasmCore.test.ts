@@ -601,4 +601,52 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
       { numRuns: 30 },
     );
   });
+
+  it('reads YYYY-MM-DD HH:MM:SS timestamps (its fast path) as the reference does, edges and junk included', () => {
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    const text = fc
+      .record({
+        y: fc.oneof(fc.constantFrom(0, 1, 4, 100, 400, 1899, 1900, 1970, 2000, 2024, 2100, 9999), fc.nat(9999)),
+        mo: fc.nat(13),
+        d: fc.nat(32),
+        h: fc.nat(25),
+        mi: fc.nat(61),
+        s: fc.nat(61),
+        sep: fc.constantFrom(' ', 'T', ' ', 'x'),
+        zone: fc.constantFrom('', '', 'Z', 'z', '+01:00', '.5'),
+        junk: fc.option(fc.tuple(fc.nat(19), fc.constantFrom('a', '-', ' ', '/', ':')), { freq: 8 }),
+      })
+      .map(({ y, mo, d, h, mi, s, sep, zone, junk }) => {
+        let t = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}${sep}${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${zone}`;
+        if (junk) t = t.slice(0, junk[0]) + junk[1] + t.slice(junk[0] + 1);
+        return t;
+      });
+    const contract = contractSchema.parse({
+      dataset: 'times',
+      columns: [{ name: 't', type: 'timestamp', nullable: true }],
+    });
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 50 }), (values) => {
+        const bytes = new TextEncoder().encode(`t\n${values.join('\n')}\n`);
+        const js = outcome(() => new JsCsvDecoder(contract), bytes, [bytes.length]);
+        const wasm = outcome(() => new WasmCsvDecoder(contract), bytes, [bytes.length]);
+        expect(wasm).toEqual(js);
+      }),
+      { numRuns: 300 },
+    );
+    // And the instants themselves, from Date.UTC (leap days of 2000 and 2024; 1900 has none; year 1 is out of range).
+    const decoder = new WasmCsvDecoder(contract);
+    const lines = ['2000-02-29 23:59:59', '2024-02-29T00:00:01Z', '1685-01-01 00:00:00', '0001-01-01 00:00:00'];
+    const outs = [
+      decoder.push(new TextEncoder().encode(`t\n${lines.join('\n')}\n1900-02-29 00:00:00\n`)),
+      decoder.end(),
+    ];
+    const got = outs.flatMap((o) => o.batches.flatMap((b) => Array.from(b.columns[0].values as BigInt64Array)));
+    expect(got).toEqual(
+      [Date.UTC(2000, 1, 29, 23, 59, 59), Date.UTC(2024, 1, 29, 0, 0, 1), Date.UTC(1685, 0, 1)].map(
+        (ms) => BigInt(ms) * 1000n,
+      ),
+    );
+    expect(outs.flatMap((o) => o.rejects.map((r) => r.line))).toEqual([5, 6]);
+  });
 });

@@ -1556,8 +1556,49 @@ function dateWith(f: i32, parts: usize, nparts: i32, s: usize, e: usize): f64 {
   return Math.floor(parseEpoch(s, e) / 86400000);
 }
 
+/** Two ASCII digits at `p` as a number, or -1. */
+@inline function twoDigits(p: usize): i32 {
+  const a = <u32>load<u8>(p) - 48;
+  const b = <u32>load<u8>(p + 1) - 48;
+  return a > 9 || b > 9 ? -1 : <i32>(a * 10 + b);
+}
+
+/**
+ * The common ISO form `YYYY-MM-DD HH:MM:SS` (or `T`, or a trailing `Z`) in integer arithmetic: microseconds, or -1
+ * when the text is not exactly that or not a valid instant of years 1-9999 (parseIso then reads or refuses it; both
+ * give the same value wherever this one gives one). A log's timestamps took ~35 ns each through parseIso.
+ */
+function simpleIsoMicros(s: usize, e: usize): f64 {
+  const n = e - s;
+  if (n != 19 && !(n == 20 && load<u8>(s + 19) == 90)) return -1;
+  const t = load<u8>(s + 10);
+  if (load<u8>(s + 4) != 45 || load<u8>(s + 7) != 45 || (t != 32 && t != 84) || load<u8>(s + 13) != 58 || load<u8>(s + 16) != 58) return -1;
+  const y1 = twoDigits(s);
+  const y2 = twoDigits(s + 2);
+  const mo = twoDigits(s + 5);
+  const d = twoDigits(s + 8);
+  const h = twoDigits(s + 11);
+  const mi = twoDigits(s + 14);
+  const sec = twoDigits(s + 17);
+  if ((y1 | y2 | mo | d | h | mi | sec) < 0) return -1;
+  const y = y1 * 100 + y2;
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return -1;
+  const leap = (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0);
+  if (d > (mo == 2 ? (leap ? 29 : 28) : mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30 : 31)) return -1;
+  // daysFromCivil for years >= 1 (March-based years, so leap days fall at a year's end).
+  const ya = mo <= 2 ? y - 1 : y;
+  const era = ya / 400;
+  const yoe = ya - era * 400;
+  const doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const days = <i64>(era * 146097 + doe - 719468);
+  return <f64>((days * 86400 + <i64>(h * 3600 + mi * 60 + sec)) * 1000000);
+}
+
 function timestampWith(f: i32, parts: usize, nparts: i32, s: usize, e: usize): f64 {
   if (f == F_ISO) {
+    const fast = simpleIsoMicros(s, e);
+    if (fast != -1) return fast;
     if (!parseIso(s, e)) return NaN;
   } else if (f == F_PATTERN) {
     if (!parsePattern(parts, nparts, s, e)) return NaN;
