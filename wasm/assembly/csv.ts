@@ -950,6 +950,24 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
   switch (type) {
     case T_STRING: return appendString(c, cp, row, s, e, checkUtf8);
     case T_INT32: {
+      // Up to nine digits, no sign: an i32 loop that cannot overflow (ids, codes, counts).
+      if (e - s <= 9 && s < e) {
+        let v: i32 = 0;
+        let p = s;
+        for (; p < e; p++) {
+          const d = <u32>load<u8>(p) - 48;
+          if (d > 9) break;
+          v = v * 10 + <i32>d;
+        }
+        if (p == e) {
+          if (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) {
+            const code = checkNumber(cp, <f64>v);
+            if (code) return code;
+          }
+          store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, v);
+          break;
+        }
+      }
       if (!parseInt(s, e, false)) return R_INVALID_VALUE;
       if (intNeg ? intMag > 2147483648 : intMag > 2147483647) return R_INVALID_VALUE;
       const v: i32 = intNeg ? -<i32>intMag : <i32>intMag;
@@ -959,6 +977,24 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
       break;
     }
     case T_INT64: {
+      // Up to 18 digits, no sign: an i64 loop that cannot overflow.
+      if (e - s <= 18 && s < e) {
+        let v: i64 = 0;
+        let p = s;
+        for (; p < e; p++) {
+          const d = <u32>load<u8>(p) - 48;
+          if (d > 9) break;
+          v = v * 10 + <i64>d;
+        }
+        if (p == e) {
+          if (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) {
+            const code = checkNumber(cp, <f64>v);
+            if (code) return code;
+          }
+          store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
+          break;
+        }
+      }
       if (!parseInt(s, e, true)) return R_INVALID_VALUE;
       const v: i64 = intNeg ? -<i64>intMag : <i64>intMag;
       const code = checkNumber(cp, intNeg && intMag == 0 ? -0.0 : <f64>v);
