@@ -1012,8 +1012,10 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     }
     case T_DECIMAL: {
       if (!parseDecimal(s, e, load<i32>(cp + C_PRECISION), load<i32>(cp + C_SCALE))) return R_INVALID_VALUE;
-      const code = checkNumber(cp, decimalToF64() / load<f64>(cp + C_POW10));
-      if (code) return code;
+      if (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) {
+        const code = checkNumber(cp, decimalToF64() / load<f64>(cp + C_POW10));
+        if (code) return code;
+      }
       const p = load<usize>(cp + C_VALUES) + <usize>row * 16;
       store<u64>(p, decLo);
       store<u64>(p + 8, decHi);
@@ -1254,6 +1256,17 @@ function parseDecimal(s: usize, e: usize, precision: i32, scale: i32): bool {
   const fracLen = <i32>(fracEnd - fracStart);
   const kept = min(fracLen, scale);
   const roundUp = fracLen > scale && load<u8>(fracStart + <usize>scale) >= 53;
+  if (<i32>(intEnd - lead) + scale <= 18) {
+    // Fits 64 bits: no 128-bit steps (prices, amounts).
+    let v: u64 = 0;
+    for (let k = lead; k < intEnd; k++) v = v * 10 + <u64>(load<u8>(k) - 48);
+    for (let k = 0; k < kept; k++) v = v * 10 + <u64>(load<u8>(fracStart + <usize>k) - 48);
+    for (let k = kept; k < scale; k++) v *= 10;
+    if (roundUp) v += 1;
+    decLo = neg ? ~v + 1 : v;
+    decHi = neg && v != 0 ? <u64>-1 : 0;
+    return true;
+  }
   decLo = 0;
   decHi = 0;
   for (let k = lead; k < intEnd; k++) decMulAdd(<u64>(load<u8>(k) - 48));
