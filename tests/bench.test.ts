@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { measureColdStart } from '#src/bench/runBenchmark.ts';
 import { tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
@@ -58,4 +59,12 @@ describe('landfall bench', () => {
       for (const v of Object.values(r.ratios)) expect(Number.isFinite(v) && v > 0).toBe(true);
     }
   }, 240_000);
+
+  it('measures the cold start of the bundled ingest function with the layer as template.yaml names its files', async () => {
+    // The bundle cannot find the layer's files beside its sources: without the environment template.yaml sets, its
+    // first conversion fails (the harness throws unless the one-row file is written).
+    const cold = await measureColdStart(await tempDir());
+    expect(cold.importMs).toBeGreaterThan(0);
+    expect(cold.firstRowMs).toBeGreaterThan(cold.importMs);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 /**
  * Cold start of the ingest function as Lambda would run it: a fresh process imports the esbuild bundle (module
- * load, configuration, contracts), then converts a one-row file (the encoder thread starts and compiles
- * parquet-wasm on first use). Prints one JSON line with both times in milliseconds.
+ * load, configuration, contracts), then converts a one-row file (encoded on the converting thread, libzstd compiled
+ * on first use), with the layer's files named by the environment as template.yaml names them. Prints one JSON line with both times in milliseconds.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +21,9 @@ Object.assign(process.env, {
   PARQUET_WASM_PATH: join(layer, 'wasm', 'parquet_wasm_bg.wasm'),
   PARQUET_WORKER_PATH: join(layer, 'wasm', 'parquet-encoder.worker.mjs'),
   CSV_WASM_PATH: join(layer, 'wasm', 'csv.wasm'),
+  // As template.yaml sets them: a bundle cannot find files beside its sources.
+  LANDFALL_WORKER_PATH: join(layer, 'wasm', 'landfall-encoder.worker.mjs'),
+  ZSTD_WASM_PATH: join(layer, 'wasm', 'zstd.wasm'),
   POWERTOOLS_LOG_LEVEL: 'WARN',
 });
 const t0 = performance.now();
