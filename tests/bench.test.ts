@@ -38,8 +38,8 @@ describe('landfall bench', () => {
         threads: number;
         sameRows: boolean;
         sameValues: boolean;
-        landfall: { rows: number; threads: number };
-        duckdb: { rows: number };
+        landfall: { rows: number; threads: number; cpuSeconds: number; seconds: number };
+        duckdb: { rows: number; cpuSeconds: number };
         ratios: Record<string, number>;
       }[];
     };
@@ -55,6 +55,9 @@ describe('landfall bench', () => {
     for (const r of report.results) {
       expect(r.landfall.rows).toBeGreaterThanOrEqual(1000);
       expect(r.landfall.rows).toBe(r.duckdb.rows);
+      // CPU time of each conversion's process is reported beside its wall time.
+      expect(r.landfall.cpuSeconds).toBeGreaterThan(0);
+      expect(r.duckdb.cpuSeconds).toBeGreaterThan(0);
       expect(r.sameRows && r.sameValues).toBe(true);
       for (const v of Object.values(r.ratios)) expect(Number.isFinite(v) && v > 0).toBe(true);
     }

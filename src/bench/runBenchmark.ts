@@ -12,6 +12,8 @@ export interface RunResult {
   engine: 'landfall' | 'duckdb';
   threads: number;
   seconds: number;
+  /** CPU time of the conversion on every thread of its process (user + system): JIT, GC and I/O threads included. */
+  cpuSeconds: number;
   rows: number;
   outBytes: number;
   files: number;
@@ -200,8 +202,8 @@ export function formatBenchmark(results: PairResult[], cold?: ColdStart, cli?: C
         ]
       : []),
     '',
-    'input            | threads | MB/s landfall / duckdb | output landfall / duckdb | peak RSS landfall / duckdb | ratios: speed | size | RSS  | same rows',
-    '-----------------+---------+------------------------+--------------------------+----------------------------+---------------+------+------+----------',
+    'input            | threads | MB/s landfall / duckdb | CPU s landfall / duckdb | output landfall / duckdb | peak RSS landfall / duckdb | ratios: speed | size | RSS  | same rows',
+    '-----------------+---------+------------------------+-------------------------+--------------------------+----------------------------+---------------+------+------+----------',
   ];
   for (const r of results) {
     lines.push(
@@ -209,6 +211,7 @@ export function formatBenchmark(results: PairResult[], cold?: ColdStart, cli?: C
         `${r.input} ${bytes(r.inputBytes)}`.padEnd(16),
         String(r.threads).padStart(7),
         `${mbps(r, r.landfall)} / ${mbps(r, r.duckdb)}`.padStart(22),
+        `${r.landfall.cpuSeconds.toFixed(2)} / ${r.duckdb.cpuSeconds.toFixed(2)}`.padStart(23),
         `${bytes(r.landfall.outBytes)} / ${bytes(r.duckdb.outBytes)}`.padStart(24),
         `${bytes(r.landfall.peakRssBytes)} / ${bytes(r.duckdb.peakRssBytes)}`.padStart(26),
         r.ratios.throughput.toFixed(2).padStart(13),
