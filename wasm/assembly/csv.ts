@@ -946,27 +946,36 @@ function checkNumber(cp: usize, v: f64): i32 {
   return 0;
 }
 
+/** At most `most` ASCII digits and nothing else (so no sign, no overflow below 19): their value; else -1. */
+@inline function plainDigits(s: usize, e: usize, most: usize): i64 {
+  if (s >= e || e - s > most) return -1;
+  let v: i64 = 0;
+  for (let p = s; p < e; p++) {
+    const d = <u32>load<u8>(p) - 48;
+    if (d > 9) return -1;
+    v = v * 10 + <i64>d;
+  }
+  return v;
+}
+
+/** Whether a number column has a range or a list of allowed values (checkNumber reads them). */
+@inline function hasChecks(cp: usize): bool {
+  return (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) != 0;
+}
+
 function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize, checkUtf8: bool): i32 {
   switch (type) {
     case T_STRING: return appendString(c, cp, row, s, e, checkUtf8);
     case T_INT32: {
-      // Up to nine digits, no sign: an i32 loop that cannot overflow (ids, codes, counts).
-      if (e - s <= 9 && s < e) {
-        let v: i32 = 0;
-        let p = s;
-        for (; p < e; p++) {
-          const d = <u32>load<u8>(p) - 48;
-          if (d > 9) break;
-          v = v * 10 + <i32>d;
+      // Ids, codes and counts first: up to nine digits, no sign.
+      const u = plainDigits(s, e, 9);
+      if (u >= 0) {
+        if (hasChecks(cp)) {
+          const code = checkNumber(cp, <f64>u);
+          if (code) return code;
         }
-        if (p == e) {
-          if (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) {
-            const code = checkNumber(cp, <f64>v);
-            if (code) return code;
-          }
-          store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, v);
-          break;
-        }
+        store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>u);
+        break;
       }
       if (!parseInt(s, e, false)) return R_INVALID_VALUE;
       if (intNeg ? intMag > 2147483648 : intMag > 2147483647) return R_INVALID_VALUE;
@@ -977,23 +986,14 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
       break;
     }
     case T_INT64: {
-      // Up to 18 digits, no sign: an i64 loop that cannot overflow.
-      if (e - s <= 18 && s < e) {
-        let v: i64 = 0;
-        let p = s;
-        for (; p < e; p++) {
-          const d = <u32>load<u8>(p) - 48;
-          if (d > 9) break;
-          v = v * 10 + <i64>d;
+      const u = plainDigits(s, e, 18);
+      if (u >= 0) {
+        if (hasChecks(cp)) {
+          const code = checkNumber(cp, <f64>u);
+          if (code) return code;
         }
-        if (p == e) {
-          if (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) {
-            const code = checkNumber(cp, <f64>v);
-            if (code) return code;
-          }
-          store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
-          break;
-        }
+        store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, u);
+        break;
       }
       if (!parseInt(s, e, true)) return R_INVALID_VALUE;
       const v: i64 = intNeg ? -<i64>intMag : <i64>intMag;
@@ -1012,7 +1012,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     }
     case T_DECIMAL: {
       if (!parseDecimal(s, e, load<i32>(cp + C_PRECISION), load<i32>(cp + C_SCALE))) return R_INVALID_VALUE;
-      if (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) {
+      if (hasChecks(cp)) {
         const code = checkNumber(cp, decimalToF64() / load<f64>(cp + C_POW10));
         if (code) return code;
       }
