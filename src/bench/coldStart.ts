@@ -1,7 +1,8 @@
 /**
  * Cold start of the ingest function as Lambda would run it: a fresh process imports the esbuild bundle (module
  * load, configuration, contracts), then converts a one-row file (encoded on the converting thread, libzstd compiled
- * on first use), with the layer's files named by the environment as template.yaml names them. Prints one JSON line with both times in milliseconds.
+ * on first use), with the layer's files named by the environment as template.yaml names them. Prints one JSON line
+ * with both times in milliseconds.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-interface GrowableMemory {
+/** Linear memory: libzstd's malloc grows it; views are made afresh after each call. */
+interface WasmMemory {
   readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
 }
 /** The part of the WebAssembly JS API used here (the Node typings in use do not declare it). */
 const WebAssemblyApi = (
@@ -33,7 +33,7 @@ type Fn = (...args: number[]) => number;
  * imports): one compression context, kept for every page of the thread.
  */
 export class Zstd {
-  private readonly memory: GrowableMemory;
+  private readonly memory: WasmMemory;
   private readonly x: Record<(typeof ZSTD_EXPORTS)[number], Fn>;
   private src = 0;
   private srcCap = 0;
@@ -47,7 +47,7 @@ export class Zstd {
     const e = new WebAssemblyApi.Instance(new WebAssemblyApi.Module(wasm), {}).exports as Record<string, unknown>;
     const missing = ZSTD_EXPORTS.filter((name) => !(name in e));
     if (missing.length) throw new Error(`zstd: the .wasm lacks ${missing.join(', ')}: not wasm/zstd/zstd.wasm?`);
-    this.memory = e.memory as GrowableMemory;
+    this.memory = e.memory as WasmMemory;
     this.x = e as Record<(typeof ZSTD_EXPORTS)[number], Fn>;
     this.x._initialize();
   }
