@@ -71,14 +71,26 @@ describe('two landfall commands on one lake', () => {
   it('a query runs while another run converts, and three runs of one file started together all finish with one copy of its rows', async () => {
     const lake = await tempDir();
     lakeAt(lake); // its manifests are reconciled against their files after the test
-    // 30 copies of the clicks (about 120 MB): seconds of conversion.
+    // 60 copies of the clicks (about 240 MB): a conversion of seconds, reporting progress after the first.
     const body = (await readFile(CLICKS, 'utf8')).trimEnd().split('\n');
     const big = join(await tempDir(), 'train_sample.csv');
-    await writeFile(big, `${body[0]}\n${Array.from({ length: 30 }, () => body.slice(1).join('\n')).join('\n')}\n`);
-    const running = landfall('run', '--lake', lake, '--dataset', 'ad_clicks', big);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await writeFile(big, `${body[0]}\n${Array.from({ length: 60 }, () => body.slice(1).join('\n')).join('\n')}\n`);
+    const child = spawn(process.execPath, [BIN, 'run', '--lake', lake, '--dataset', 'ad_clicks', big]);
+    let stderr = '';
+    const converting = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/converting|\d+% \(/.test(stderr)) resolve();
+      }),
+    );
+    const running = new Promise<{ code: number; endedAt: number }>((resolve) =>
+      child.on('close', (code) => resolve({ code: code ?? -1, endedAt: Date.now() })),
+    );
+    // The query starts once the run reports its conversion under way, and must not wait for it.
+    await Promise.race([converting, running]);
     const query = await landfall('query', '--lake', lake, '--format', 'csv', 'SELECT 1 AS one');
     const run = await running;
+    expect(stderr, 'the run reported no progress before it ended').toMatch(/\d+% \(/);
     expect(query.code).toBe(0);
     expect(query.endedAt).toBeLessThan(run.endedAt);
     expect(run.code).toBe(0);
