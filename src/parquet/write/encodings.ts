@@ -103,16 +103,7 @@ export function writeDeltaBinaryPacked(out: ByteSink, values: Float64Array, coun
         out.packInts(small, 0, MINI, w);
         continue;
       }
-      for (let k = from; k < from + MINI; k++) {
-        const x = k < n ? deltas[k] - min : 0;
-        if (w <= 32) out.pack(x, w);
-        else {
-          const hi = Math.floor(x / TWO32);
-          out.pack(x - hi * TWO32, 32);
-          out.pack(hi, w - 32);
-        }
-      }
-      out.flushBits();
+      out.packWide(deltas, from, n, min, w);
     }
   }
 }
