@@ -1005,7 +1005,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     case T_FLOAT64: {
       const v = parseFloat64(s, e);
       if (isNaN(v) && !isNaNLiteral(s, e)) return R_INVALID_VALUE;
-      const code = checkNumber(cp, v);
+      const code = hasChecks(cp) ? checkNumber(cp, v) : 0;
       if (code) return code;
       store<f64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
       break;
@@ -1037,7 +1037,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     case T_DATE: {
       const v = parseDate(cp, s, e);
       if (isNaN(v)) return R_INVALID_VALUE;
-      const code = checkNumber(cp, v);
+      const code = hasChecks(cp) ? checkNumber(cp, v) : 0;
       if (code) return code;
       store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>v);
       break;
@@ -1046,7 +1046,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
       const v = parseTimestamp(cp, s, e);
       if (isNaN(v)) return R_INVALID_VALUE;
       if (!(Math.abs(v) <= 9007199254740991.0) || Math.floor(v) != v) return R_INVALID_VALUE;
-      const code = checkNumber(cp, v);
+      const code = hasChecks(cp) ? checkNumber(cp, v) : 0;
       if (code) return code;
       store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, <i64>v);
       break;
