@@ -427,6 +427,21 @@ describe('the parts', () => {
       expect(new TextDecoder().decode(Uint8Array.from(out)), `chunks of ${size}`).toBe(data);
       expect(hold.end()).toBe(3);
     }
+    // Chunks handed out from one reused Buffer (as a folder reads plain files), overwritten after each push: what the
+    // hold keeps back must be its own copy.
+    for (const size of [5, 7, 16]) {
+      const hold = new FooterHold(2, 44);
+      const shared = Buffer.alloc(size);
+      const out: number[] = [];
+      for (let p = 0; p < text.length; p += size) {
+        const piece = text.subarray(p, p + size);
+        shared.set(piece);
+        for (const released of hold.push(shared.subarray(0, piece.length))) out.push(...released);
+        shared.fill(35);
+      }
+      expect(new TextDecoder().decode(Uint8Array.from(out)), `reused chunks of ${size}`).toBe(data);
+      expect(hold.end()).toBe(3);
+    }
     // A last line without a line break is a footer line too; fewer lines than the footer: all held.
     const open = new FooterHold(1, 44);
     expect(open.push(new TextEncoder().encode('a\nb\nTotal')).map((b) => new TextDecoder().decode(b))).toEqual([

@@ -13,7 +13,7 @@ export class BomProbe {
     if (this.done) return { bytes: chunk, bom: false };
     const held = this.head ? Buffer.concat([this.head, chunk]) : chunk;
     if (held.length < 3) {
-      this.head = held.slice();
+      this.head = new Uint8Array(held); // a copy (a Buffer's slice() is a view into a buffer the stream may reuse)
       return null;
     }
     this.head = null;

@@ -23,7 +23,8 @@ export class FooterHold {
     const inChunk = this.startOfLast(chunk, false);
     if (inChunk > 0) {
       const out = [this.held, chunk.subarray(0, inChunk)].filter((b) => b.length);
-      this.held = chunk.slice(inChunk);
+      // A copy: a Buffer's slice() is a view, and the stream may reuse its buffers (FolderStore reads plain files so).
+      this.held = new Uint8Array(chunk.subarray(inChunk));
       return out;
     }
     const all = new Uint8Array(this.held.length + chunk.length);
