@@ -6,6 +6,8 @@ import type { S3Event } from 'aws-lambda';
 import type { IngestSummary } from '#src/flow/objectCreated.ts';
 // @ts-expect-error plain JS build script, no type declarations
 import { buildFunctions, buildLayer } from '../scripts/build.mjs';
+import { localEnvironment } from '#src/cli/invoke.ts';
+import { readTemplate } from '#src/cli/samTemplate.ts';
 import { lakeAt, SHARED_DATA, tempDir } from './helpers.ts';
 
 /** Real files behind the keys of the sample events in events/ (the keys are what S3 would send, URL-encoded). */
@@ -35,16 +37,9 @@ describe('the ingest function, bundled by esbuild as template.yaml says, run on 
       await mkdir(dirname(dest), { recursive: true });
       await copyFile(join(SHARED_DATA, file), dest);
     }
+    // The function's environment as template.yaml (and events/env.json) give it, the layer's files under `layer`.
     Object.assign(process.env, {
-      LANDING_BUCKET: 'landfall-landing-local',
-      LAKE_BUCKET: 'landfall-lake-local',
-      CONTRACTS_DIR: join(layer, 'contracts'),
-      PARQUET_WASM_PATH: join(layer, 'wasm', 'parquet_wasm_bg.wasm'),
-      PARQUET_WORKER_PATH: join(layer, 'wasm', 'parquet-encoder.worker.mjs'),
-      LANDFALL_WORKER_PATH: join(layer, 'wasm', 'landfall-encoder.worker.mjs'),
-      ZSTD_WASM_PATH: join(layer, 'wasm', 'zstd.wasm'),
-      CSV_WASM_PATH: join(layer, 'wasm', 'csv.wasm'),
-      LANDFALL_LOCAL_LAKE: lakeRoot,
+      ...(await localEnvironment(await readTemplate(), 'IngestFunction', lakeRoot, { layerDir: layer })),
       POWERTOOLS_DEV: 'true',
     });
     ({ handler } = await import(pathToFileURL(fn.outfile).href));

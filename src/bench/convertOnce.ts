@@ -18,6 +18,17 @@ let timed: number | undefined;
 /** CPU seconds of the conversion, every thread of the process (user + system). */
 let cpu: number | undefined;
 
+/** Runs the conversion itself, timing it (wall and CPU); setup and checks around it stay out. */
+async function measure<T>(conversion: () => Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
+  const result = await conversion();
+  timed = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpuBefore);
+  cpu = (used.user + used.system) / 1e6;
+  return result;
+}
+
 async function landfall(): Promise<{ rows: number; outBytes: number; files: number }> {
   const contracts = join(workDir, 'contracts');
   await mkdir(contracts, { recursive: true });
@@ -33,12 +44,7 @@ async function landfall(): Promise<{ rows: number; outBytes: number; files: numb
   await rm(lake.landing.path(key), { force: true });
   await link(file, lake.landing.path(key)).catch(() => copyFile(file, lake.landing.path(key)));
   await lake.landing.head(key); // the local store's MD5 ETag is computed once, outside the timing
-  const started = process.hrtime.bigint();
-  const cpuBefore = process.cpuUsage();
-  const r = await ingestObject(ingestContext(lake), key);
-  timed = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpuBefore);
-  cpu = (used.user + used.system) / 1e6;
+  const r = await measure(() => ingestObject(ingestContext(lake), key));
   return {
     rows: r.manifest.rowsWritten,
     outBytes: r.manifest.files.reduce((n, f) => n + f.bytes, 0),
@@ -59,14 +65,11 @@ async function duckdb(): Promise<{ rows: number; outBytes: number; files: number
   });
   const conn = await db.connect();
   const out = join(workDir, 'duckdb.parquet');
-  const started = process.hrtime.bigint();
-  const cpuBefore = process.cpuUsage();
-  await conn.run(
-    `COPY (SELECT * FROM read_csv('${file}', header = true, auto_detect = false, columns = ${spec.duckColumns})) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`,
+  await measure(() =>
+    conn.run(
+      `COPY (SELECT * FROM read_csv('${file}', header = true, auto_detect = false, columns = ${spec.duckColumns})) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`,
+    ),
   );
-  timed = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpuBefore);
-  cpu = (used.user + used.system) / 1e6;
   const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${out}')`)).getRows()[0][0]);
   return { rows, outBytes: (await stat(out)).size, files: 1 };
 }

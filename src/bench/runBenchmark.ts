@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bytes } from '../cli/format.ts';
+import { localEnvironment } from '../cli/invoke.ts';
+import { readTemplate } from '../cli/samTemplate.ts';
 import { CLICKS, EVENTS, WIDE, type BenchDataset } from './benchData.ts';
 
 export interface RunResult {
@@ -118,12 +120,11 @@ export async function measureColdStart(dir: string): Promise<ColdStart> {
     format: 'esm',
     logLevel: 'warning',
   });
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    script,
-    fn.outfile,
-    layer,
-    join(dir, 'cold', 'lake', String(Date.now())),
-  ]);
+  const lake = join(dir, 'cold', 'lake', String(Date.now()));
+  const env = await localEnvironment(await readTemplate(), 'IngestFunction', lake, { layerDir: layer });
+  const { stdout } = await promisify(execFile)(process.execPath, [script, fn.outfile], {
+    env: { PATH: process.env.PATH, ...env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as ColdStart;
 }
 

@@ -151,7 +151,7 @@ export interface EncoderOptions {
   writer?: ParquetWriterKind;
   /** Landfall's writer: its encoder thread's script (Lambda: in the layer); default: bundled from the source. */
   landfallWorkerPath?: string;
-  /** Landfall's writer: libzstd's .wasm; default: from node_modules. */
+  /** Landfall's writer: libzstd's .wasm (Lambda: in the layer); default: wasm/zstd/zstd.wasm of the checkout. */
   zstdWasmPath?: string;
   /** Landfall's writer: gets each batch's buffers back once they are encoded (the decoder uses them again). */
   release?: (buffers: ArrayBuffer[]) => void;

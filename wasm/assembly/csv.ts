@@ -928,7 +928,17 @@ function rollback(row: i32): void {
   }
 }
 
-function checkNumber(cp: usize, v: f64): i32 {
+/** Whether a number column has a range or a list of allowed values (checkNumber reads them). */
+@inline function hasChecks(cp: usize): bool {
+  return (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) != 0;
+}
+
+/** A number column's range and allowed values: 0, or the reason `v` fails them (columns without checks: 0 at once). */
+@inline function checkNumber(cp: usize, v: f64): i32 {
+  return hasChecks(cp) ? failedCheck(cp, v) : 0;
+}
+
+function failedCheck(cp: usize, v: f64): i32 {
   if (load<u8>(cp + C_HAS_ALLOWED)) {
     const a = load<usize>(cp + C_ALLOWED_PTR);
     const n = load<i32>(cp + C_ALLOWED_N);
@@ -958,11 +968,6 @@ function checkNumber(cp: usize, v: f64): i32 {
   return v;
 }
 
-/** Whether a number column has a range or a list of allowed values (checkNumber reads them). */
-@inline function hasChecks(cp: usize): bool {
-  return (load<u16>(cp + C_HAS_MIN) | load<u8>(cp + C_HAS_ALLOWED)) != 0;
-}
-
 function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize, checkUtf8: bool): i32 {
   switch (type) {
     case T_STRING: return appendString(c, cp, row, s, e, checkUtf8);
@@ -970,10 +975,8 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
       // Ids, codes and counts first: up to nine digits, no sign.
       const u = plainDigits(s, e, 9);
       if (u >= 0) {
-        if (hasChecks(cp)) {
-          const code = checkNumber(cp, <f64>u);
-          if (code) return code;
-        }
+        const code = checkNumber(cp, <f64>u);
+        if (code) return code;
         store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>u);
         break;
       }
@@ -988,10 +991,8 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     case T_INT64: {
       const u = plainDigits(s, e, 18);
       if (u >= 0) {
-        if (hasChecks(cp)) {
-          const code = checkNumber(cp, <f64>u);
-          if (code) return code;
-        }
+        const code = checkNumber(cp, <f64>u);
+        if (code) return code;
         store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, u);
         break;
       }
@@ -1005,13 +1006,14 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     case T_FLOAT64: {
       const v = parseFloat64(s, e);
       if (isNaN(v) && !isNaNLiteral(s, e)) return R_INVALID_VALUE;
-      const code = hasChecks(cp) ? checkNumber(cp, v) : 0;
+      const code = checkNumber(cp, v);
       if (code) return code;
       store<f64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
       break;
     }
     case T_DECIMAL: {
       if (!parseDecimal(s, e, load<i32>(cp + C_PRECISION), load<i32>(cp + C_SCALE))) return R_INVALID_VALUE;
+      // Tested here: the value checked costs a division.
       if (hasChecks(cp)) {
         const code = checkNumber(cp, decimalToF64() / load<f64>(cp + C_POW10));
         if (code) return code;
@@ -1037,7 +1039,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
     case T_DATE: {
       const v = parseDate(cp, s, e);
       if (isNaN(v)) return R_INVALID_VALUE;
-      const code = hasChecks(cp) ? checkNumber(cp, v) : 0;
+      const code = checkNumber(cp, v);
       if (code) return code;
       store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>v);
       break;
@@ -1046,7 +1048,7 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
       const v = parseTimestamp(cp, s, e);
       if (isNaN(v)) return R_INVALID_VALUE;
       if (!(Math.abs(v) <= 9007199254740991.0) || Math.floor(v) != v) return R_INVALID_VALUE;
-      const code = hasChecks(cp) ? checkNumber(cp, v) : 0;
+      const code = checkNumber(cp, v);
       if (code) return code;
       store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, <i64>v);
       break;

@@ -83,13 +83,8 @@ export class ByteSink {
     this.varint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
 
-  /** Appends the low `w` bits (w <= 32) of the unsigned integer `v` to the bit stream, least significant first. */
+  /** Appends the low `w` bits (w <= 24) of the unsigned integer `v` to the bit stream, least significant first. */
   pack(v: number, w: number): void {
-    if (w > 24) {
-      this.pack(v & 0xffff, 16);
-      this.pack(Math.floor(v / 65536), w - 16);
-      return;
-    }
     // Fewer than 8 bits pending and at most 24 more: the accumulator stays within 31 bits.
     let acc = this.acc | (v << this.bits);
     let bits = this.bits + w;
@@ -124,7 +119,7 @@ export class ByteSink {
       for (let left = w; left > 0; left -= 24) {
         const hi = Math.floor(x * TWO_TO_MINUS_24);
         acc |= (x - hi * 16777216) << bits;
-        bits += left < 24 ? left : 24;
+        bits += Math.min(left, 24);
         x = hi;
         while (bits >= 8) {
           b[len++] = acc & 255;
