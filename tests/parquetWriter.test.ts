@@ -6,7 +6,7 @@ import { readFooter } from '../src/parquet/ParquetStitcher.ts';
 import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../src/parquet/thriftCompact.ts';
 import { loadZstd, ZSTD_EXPORTS, zstdWasmPath } from '../src/parquet/write/zstd.ts';
 import { RowGroupWriter } from '../src/parquet/write/rowGroupWriter.ts';
-import { encodesInline } from '../src/parquet/RollingParquetWriter.ts';
+import { encodesInline, encoderThreadsStarted, stopIdleEncoderThreads } from '../src/parquet/RollingParquetWriter.ts';
 import { columnValues, rowGroupSpec } from '../src/parquet/write/fromArrow.ts';
 import { WasmCsvDecoder } from '../src/decode/wasmDecoder.ts';
 import { rawSchema, toRecordBatch } from '../src/decode/arrowSchema.ts';
@@ -338,5 +338,49 @@ describe("Landfall's Parquet writer", () => {
       await expectSameAsParquetWasm(ours, theirs);
       for (const f of ours) await expectConsistentPageIndexes(f);
     }
+  });
+});
+
+describe('encoder threads between runs', () => {
+  const clicks = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
+
+  it("keeps a cleanly finished run's encoder thread for the next run (same files), and ends a failed run's", async () => {
+    // Batches of 256 KB: row groups of 16 batches hold more rows than a page, so an encoder thread writes them.
+    const settings = { threads: 2, batchBytes: 256 * 1024 };
+    const lake = await tempLake(settings);
+    await stopIdleEncoderThreads(); // kept by the tests before
+    const started = encoderThreadsStarted();
+    const a = await ingestFile(lake, clicks, 'ad_clicks', 'a.csv');
+    expect(encoderThreadsStarted() - started).toBe(1);
+    const b = await ingestFile(lake, clicks, 'ad_clicks', 'b.csv');
+    expect(encoderThreadsStarted() - started).toBe(1);
+    // The kept thread writes what a thread of its own (and one thread) writes.
+    const single = await tempLake({ ...settings, threads: 1 });
+    const c = await ingestFile(single, clicks, 'ad_clicks', 'b.csv');
+    const conn = await duck();
+    const files = (l: LocalLake, r: typeof a) => sqlList(r.manifest.files.map((f) => l.lake.path(f.key)));
+    const differ = async (x: string, y: string) =>
+      (
+        await rows(
+          conn,
+          `SELECT count(*)::INT AS n FROM (SELECT * EXCLUDE (${LINEAGE_VARIES}, _source_key) FROM read_parquet(${x}) EXCEPT ALL SELECT * EXCLUDE (${LINEAGE_VARIES}, _source_key) FROM read_parquet(${y}))`,
+        )
+      )[0].n;
+    expect(b.manifest.rowsWritten).toBe(100_000);
+    expect(await differ(files(lake, b), files(single, c))).toBe(0);
+    expect(await differ(files(single, c), files(lake, a))).toBe(0);
+    const groups = async (l: LocalLake, r: typeof a) =>
+      rows(conn, `SELECT row_group_id, row_group_num_rows FROM parquet_metadata(${files(l, r)}) WHERE column_id = 0`);
+    expect(await groups(lake, b)).toEqual(await groups(single, c));
+
+    // A run that fails after its encoder thread started (gzip cut short) does not hand that thread on.
+    const gz = await readFile(`${clicks}.gz`);
+    const dir = await tempDir();
+    await writeFile(join(dir, 'cut.csv.gz'), gz.subarray(0, Math.floor(gz.length * 0.7)));
+    const cut = await ingestFile(lake, join(dir, 'cut.csv.gz'), 'ad_clicks');
+    expect(cut.manifest.status).toBe('rejected');
+    expect(encoderThreadsStarted() - started).toBe(1);
+    await ingestFile(lake, clicks, 'ad_clicks', 'd.csv');
+    expect(encoderThreadsStarted() - started).toBe(2);
   });
 });

@@ -98,11 +98,13 @@ export class RollingParquetWriter {
 
   /** Closes the open file; returns every file written, in order. None is visible before `complete()` of its writer. */
   async close(): Promise<OutputFile[]> {
+    let ended = false;
     try {
       await this.endGroup();
       await this.roll();
+      ended = true;
     } finally {
-      await this.pool?.stop();
+      await this.pool?.stop(ended);
       this.pool = null;
     }
     return this.done;
@@ -178,7 +180,12 @@ interface ParquetEncoder {
 class Routes {
   private readonly jobs = new Map<number, (m: EncoderMessage) => void>();
 
-  constructor(private readonly release?: (buffers: ArrayBuffer[]) => void) {}
+  constructor(protected release?: (buffers: ArrayBuffer[]) => void) {}
+
+  /** Whether no row group is being encoded. */
+  get idle(): boolean {
+    return this.jobs.size === 0;
+  }
 
   route(g: number, fn: (m: EncoderMessage) => void): void {
     this.jobs.set(g, fn);
@@ -260,9 +267,22 @@ export class InlineParquetEncoder extends Routes implements ParquetEncoder {
 export class ParquetEncoderThread extends Routes implements ParquetEncoder {
   private readonly worker: Worker;
   private failure: Error | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  /** What a thread is interchangeable by: its script and its .wasm files. */
+  static keyOf(options: EncoderOptions): string {
+    const landfall = writerOf(options) === 'landfall';
+    return JSON.stringify([
+      writerOf(options),
+      landfall ? (options.landfallWorkerPath ?? 'source') : (options.workerPath ?? 'source'),
+      options.wasmPath ?? '',
+      options.zstdWasmPath ?? '',
+    ]);
+  }
 
   constructor(options: EncoderOptions = {}) {
     super(options.release);
+    threadsStarted++;
     const landfall = writerOf(options) === 'landfall';
     const url = landfall
       ? options.landfallWorkerPath
@@ -297,8 +317,74 @@ export class ParquetEncoderThread extends Routes implements ParquetEncoder {
   }
 
   async stop(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     await this.worker.terminate();
   }
+
+  /** Kept for a later run: it no longer holds the process open, and ends after IDLE_MS unused. */
+  park(onExpiry: () => void): void {
+    this.release = undefined;
+    this.worker.unref();
+    this.idleTimer = setTimeout(() => {
+      onExpiry();
+      void this.stop();
+    }, IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  /** Back to work for a run whose decoder gets the batch buffers back through `release`. */
+  resume(release: ((buffers: ArrayBuffer[]) => void) | undefined): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.release = release;
+    this.worker.ref();
+  }
+}
+
+/**
+ * Encoder threads between runs, by ParquetEncoderThread.keyOf. A thread costs its start and, more, the warm-up of its
+ * own JIT: a warm container converting file after file (16 MB click logs, 2 threads) took 340-370 ms a file with a
+ * new encoder thread each time and 180-215 ms on one thread; kept, a thread starts warm. At most IDLE_KEEP per kind,
+ * each for IDLE_MS.
+ */
+const idleThreads = new Map<string, ParquetEncoderThread[]>();
+let threadsStarted = 0;
+
+/** Encoder threads started by this process so far (kept ones are counted once). */
+export function encoderThreadsStarted(): number {
+  return threadsStarted;
+}
+const IDLE_KEEP = 4;
+const IDLE_MS = 60_000;
+
+/** Ends every kept encoder thread (a process that wants its memory back, or a test that counts thread starts). */
+export async function stopIdleEncoderThreads(): Promise<void> {
+  const all = [...idleThreads.values()].flat();
+  idleThreads.clear();
+  await Promise.all(all.map((t) => t.stop()));
+}
+
+/** An idle encoder thread of this kind, if one is kept. */
+function takeIdle(options: EncoderOptions): ParquetEncoderThread | null {
+  const t = idleThreads.get(ParquetEncoderThread.keyOf(options))?.pop() ?? null;
+  t?.resume(options.release);
+  return t;
+}
+
+/** Keeps a thread whose run ended cleanly for the next run, or ends it. */
+async function parkOrStop(options: EncoderOptions, t: ParquetEncoderThread): Promise<void> {
+  const key = ParquetEncoderThread.keyOf(options);
+  const kept = idleThreads.get(key) ?? [];
+  if (t.error || !t.idle || kept.length >= IDLE_KEEP) {
+    await t.stop();
+    return;
+  }
+  kept.push(t);
+  idleThreads.set(key, kept);
+  t.park(() => {
+    const i = kept.indexOf(t);
+    if (i >= 0) kept.splice(i, 1);
+  });
 }
 
 let bundledWorker: URL | null = null;
@@ -358,7 +444,10 @@ class EncoderPool {
     const idle = this.idle.pop();
     if (idle) return idle;
     if (this.all.length < count) {
-      const e = threads >= 2 ? new ParquetEncoderThread(this.options) : new InlineParquetEncoder(this.options);
+      const e =
+        threads >= 2
+          ? (takeIdle(this.options) ?? new ParquetEncoderThread(this.options))
+          : new InlineParquetEncoder(this.options);
       this.all.push(e);
       this.turn++;
       return e;
@@ -373,9 +462,16 @@ class EncoderPool {
     else this.idle.push(e);
   }
 
-  async stop(): Promise<void> {
+  /** `keep`: the run ended cleanly, its threads may serve a later run. */
+  async stop(keep = false): Promise<void> {
     this.waiting = [];
-    await Promise.all(this.all.map((e) => e.stop()));
+    await Promise.all(
+      this.all.map((e) =>
+        keep && e instanceof ParquetEncoderThread && writerOf(this.options) === 'landfall'
+          ? parkOrStop(this.options, e)
+          : e.stop(),
+      ),
+    );
   }
 }
 
