@@ -15,7 +15,8 @@ export async function buildWasm({ force = false } = {}) {
   // Both sides of the boundary first, from wasm/boundary.json (unchanged files are not rewritten).
   writeBoundary();
   if (!force) {
-    const sources = [source, join(root, 'wasm', 'assembly', 'boundary.ts')];
+    // This script too: its compiler flags shape the module (an older build may not import its memory).
+    const sources = [source, join(root, 'wasm', 'assembly', 'boundary.ts'), fileURLToPath(import.meta.url)];
     const [out, ...srcs] = await Promise.all([stat(output).catch(() => null), ...sources.map((f) => stat(f))]);
     const src = { mtimeMs: Math.max(...srcs.map((s) => s.mtimeMs)) };
     if (out && out.mtimeMs >= src.mtimeMs) return output;
@@ -38,6 +39,9 @@ export async function buildWasm({ force = false } = {}) {
     'simd',
     '--initialMemory',
     '4',
+    // The memory comes from the instantiating side (src/decode/wasmCore.ts), which gives a finished decoder's memory
+    // to the next one instead of mapping and faulting in a new one per file.
+    '--importMemory',
   ]);
   if (error) {
     throw new Error(`AssemblyScript build of ${source} failed: ${error.message}\n${stderr.toString()}`);

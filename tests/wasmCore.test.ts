@@ -5,6 +5,7 @@ import type { Contract } from '#src/contracts/contract.ts';
 import { contractSchema } from '#src/contracts/contractSchema.ts';
 import { JsCsvDecoder, type CsvDecoder, type DecodeOutput } from '#src/decode/csvDecoder.ts';
 import { WasmCsvDecoder } from '#src/decode/wasmDecoder.ts';
+import { keepCoreMemory, takeCoreMemory } from '#src/decode/wasmCore.ts';
 
 /**
  * The WASM core against the JavaScript reference decoder: for random contracts (every type, checks, null
@@ -469,11 +470,19 @@ function run(decoder: CsvDecoder, bytes: Uint8Array, chunks: number[]) {
   return { batches, rejects, stats: { ...decoder.stats } };
 }
 
+/**
+ * A decoder's outcome on `bytes`. WASM decoders are disposed after, so the next case's core runs in this one's memory
+ * (wasmCore.ts keeps it): every case then also checks that a core inherits nothing from the one before it.
+ */
 function outcome(make: () => CsvDecoder, bytes: Uint8Array, chunks: number[]) {
+  let decoder: CsvDecoder | null = null;
   try {
-    return run(make(), bytes, chunks);
+    decoder = make();
+    return run(decoder, bytes, chunks);
   } catch (err) {
     return { error: `${(err as Error).name}: ${(err as Error).message}` };
+  } finally {
+    if (decoder instanceof WasmCsvDecoder) decoder.dispose();
   }
 }
 
@@ -487,6 +496,34 @@ function unbatched(o: ReturnType<typeof outcome>) {
 }
 
 describe('the WASM CSV core, against the JavaScript reference decoder', () => {
+  it("gives a disposed decoder's memory, zeroed, to the next decoder, and refuses to decode after dispose()", () => {
+    const contract = contractSchema.parse({
+      dataset: 'reuse',
+      columns: [
+        { name: 'a', type: 'int32' },
+        { name: 'b', type: 'string' },
+      ],
+    }) as Contract;
+    const memoryOf = (d: WasmCsvDecoder) => (d as unknown as { core: { memory: { buffer: ArrayBuffer } } }).core.memory;
+    const first = new WasmCsvDecoder(contract);
+    first.push(new TextEncoder().encode(`b,a\n${'x,1\n'.repeat(5000)}`));
+    const used = memoryOf(first);
+    expect(new Uint8Array(used.buffer).some((b) => b !== 0)).toBe(true);
+    first.dispose();
+    expect(() => first.push(new Uint8Array([49]))).toThrow(/after dispose/);
+    const kept = takeCoreMemory();
+    expect(kept).toBe(used);
+    expect(new Uint8Array(kept.buffer).every((b) => b === 0)).toBe(true);
+    keepCoreMemory(kept);
+    const second = new WasmCsvDecoder(contract);
+    expect(memoryOf(second)).toBe(used);
+    // The header read by the first (its columns swapped) is not the second's: it reads its own.
+    const out = run(second, new TextEncoder().encode('a,b\n7,y\n'), [1000]);
+    expect(out.rejects).toEqual([]);
+    expect(out.batches).toMatchObject([{ rowCount: 1, cols: [{ values: [7] }, { values: ['y'] }] }]);
+    second.dispose();
+  });
+
   it('gives the same batches, rejects and counts for random contracts, dialects, dirty CSV and chunkings, and any chunking the same as one chunk', () => {
     const runs = Number(process.env.LANDFALL_PROPERTY_RUNS ?? 1500);
     let withRows = 0;

@@ -6,6 +6,7 @@ export interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
 interface WasmApi {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
 }
@@ -75,6 +76,34 @@ let compiled: { path: string; module: WasmModule } | null = null;
 /** Where `npm run build:wasm` writes the core in a checkout; Lambda reads it from the layer (CSV_WASM_PATH). */
 export function defaultCsvWasmPath(): string {
   return fileURLToPath(new URL('../../wasm/build/csv.wasm', import.meta.url));
+}
+
+/**
+ * Linear memories of finished CSV cores, for the next core of this thread. A core's memory grows to its batch (a
+ * 4 MB batch of a click log: ~9 MB); a new one per file is mapped, faulted in and collected again: in a process
+ * converting 1 MB files one after another, two cores per file (the header probe's and the run's) made V8 collect the
+ * whole heap about twice per file. A memory taken again is zeroed first (a new instance finds it as a new one), so a
+ * core never sees another's bytes. At most MEMORY_KEEP memories and MEMORY_KEEP_BYTES in all are kept.
+ */
+const memories: WasmMemory[] = [];
+const MEMORY_KEEP = 4;
+const MEMORY_KEEP_BYTES = 256 * 1024 * 1024;
+/** The pages the core declares as its initial memory (build-wasm.mjs: --initialMemory). */
+const INITIAL_PAGES = 4;
+
+/** A memory for a new core: a kept one, zeroed, or a new one. */
+export function takeCoreMemory(): WasmMemory {
+  const m = memories.pop();
+  if (!m) return new WebAssemblyApi.Memory({ initial: INITIAL_PAGES });
+  new Uint8Array(m.buffer).fill(0);
+  return m;
+}
+
+/** A finished core's memory, kept for the next core (the core must not be used again). */
+export function keepCoreMemory(m: WasmMemory): void {
+  if (memories.includes(m) || memories.length >= MEMORY_KEEP) return;
+  const kept = memories.reduce((n, k) => n + k.buffer.byteLength, 0);
+  if (kept + m.buffer.byteLength <= MEMORY_KEEP_BYTES) memories.push(m);
 }
 
 /** Compiles the core once per process (per Lambda container); each decoder gets its own instance. */

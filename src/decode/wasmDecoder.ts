@@ -29,7 +29,7 @@ import { compileTemporalFormat } from '../csv/temporal.ts';
 import { BufferPool } from './bufferPool.ts';
 import { exportBatch } from './wasmArrow.ts';
 import { DIALECT, FORMAT, PART_KIND, REASON, REJECT_RECORD, STATUS, TYPE } from './wasmBoundary.ts';
-import { csvCoreModule, type CsvCore, WebAssemblyApi } from './wasmCore.ts';
+import { csvCoreModule, type CsvCore, keepCoreMemory, takeCoreMemory, WebAssemblyApi } from './wasmCore.ts';
 import { describeReject } from './wasmRejects.ts';
 
 const RJ = REJECT_RECORD.offsets;
@@ -80,6 +80,8 @@ export class WasmCsvDecoder implements CsvDecoder {
   private readonly comment: number;
   /** Where the batches' buffers come from. */
   readonly pool: BufferPool;
+  private disposed = false;
+  private readonly ownMemory: boolean;
 
   constructor(
     private readonly contract: Contract,
@@ -95,8 +97,10 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.oracle = contract.columns.map((c) => createColumnBuilder(c, d.encoding));
     this.types = this.oracle.map((b) => b.arrowType);
     this.kinds = contract.columns.map((c) => TYPE[parseColumnType(c.type).kind]);
+    const memory = takeCoreMemory();
     const instance = new WebAssemblyApi.Instance(csvCoreModule(options.wasmPath), {
       env: {
+        memory,
         abort: (_msg: number, _file: number, line: number, col: number) => {
           throw new Error(`CSV core aborted at csv.ts:${line}:${col}`);
         },
@@ -108,6 +112,8 @@ export class WasmCsvDecoder implements CsvDecoder {
       },
     });
     this.core = instance.exports as unknown as CsvCore;
+    // A core built before it imported its memory has its own (never kept for another).
+    this.ownMemory = this.core.memory === memory;
     const core = this.core;
     const ncols = contract.columns.length;
     core.init(ncols);
@@ -144,6 +150,7 @@ export class WasmCsvDecoder implements CsvDecoder {
    * there (suspend) and another decoder continue from that offset with `continueAt`.
    */
   flush(): { output: DecodeOutput; offset: number; line: number; pending: number } | null {
+    if (this.disposed) throw new Error('WasmCsvDecoder: used after dispose()');
     if (this.inLen > 0) this.consume(false);
     if (this.skipping) return null;
     if (this.core.getRows() > 0) this.cutBatch();
@@ -163,7 +170,18 @@ export class WasmCsvDecoder implements CsvDecoder {
     this.core.continued();
   }
 
+  /**
+   * Done with this decoder: its core's memory goes to the next decoder of this thread (wasmCore.ts), so nothing
+   * may be pushed afterwards. Batches and rejects already taken are copies and stay valid.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.ownMemory) keepCoreMemory(this.core.memory);
+  }
+
   push(chunk: Uint8Array): DecodeOutput {
+    if (this.disposed) throw new Error('WasmCsvDecoder: used after dispose()');
     this.stats.bytesRead += chunk.length;
     const start = this.bom.take(chunk);
     if (!start) return this.take();
@@ -185,6 +203,7 @@ export class WasmCsvDecoder implements CsvDecoder {
   }
 
   end(): DecodeOutput {
+    if (this.disposed) throw new Error('WasmCsvDecoder: used after dispose()');
     const held = this.bom.rest();
     if (held) this.append(held);
     this.consume(true);

@@ -184,6 +184,8 @@ async function probeHeader(ctx: IngestContext, info: ObjectInfo, contract: Contr
     return probe.stats.header;
   } catch {
     return null;
+  } finally {
+    probe.dispose();
   }
 }
 
@@ -208,43 +210,47 @@ async function planRanges(
   rangeBytes: number,
 ): Promise<{ segments: SegmentSpec[]; headerEnd: number } | { reason: string }> {
   const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath, headerOnly: true });
-  let headerEnd: number | null = probe.headerEnd;
-  let read = 0;
-  for await (const chunk of ctx.landing.read(info.key, {
-    start: 0,
-    end: Math.min(info.size, contract.dialect.maxRecordBytes + 1),
-  })) {
-    if (read === 0) {
-      const cr = chunk.indexOf(13);
-      if (cr >= 0 && cr + 1 < chunk.length && chunk[cr + 1] !== 10) return { reason: 'CR-only line endings' };
+  try {
+    let headerEnd: number | null = probe.headerEnd;
+    let read = 0;
+    for await (const chunk of ctx.landing.read(info.key, {
+      start: 0,
+      end: Math.min(info.size, contract.dialect.maxRecordBytes + 1),
+    })) {
+      if (read === 0) {
+        const cr = chunk.indexOf(13);
+        if (cr >= 0 && cr + 1 < chunk.length && chunk[cr + 1] !== 10) return { reason: 'CR-only line endings' };
+      }
+      read += chunk.length;
+      if (headerEnd !== null) break;
+      try {
+        probe.push(chunk);
+      } catch {
+        return { reason: 'the header could not be read; one sequential pass reports why' };
+      }
+      headerEnd = probe.headerEnd;
     }
-    read += chunk.length;
-    if (headerEnd !== null) break;
-    try {
-      probe.push(chunk);
-    } catch {
-      return { reason: 'the header could not be read; one sequential pass reports why' };
+    if (headerEnd === null) return { reason: 'no header found' };
+    const starts: number[] = [];
+    for (let c = rangeBytes; c < info.size - rangeBytes / 2; c += rangeBytes) {
+      const start = await nextLineStart(ctx.landing, info, c);
+      if (start !== null && start > (starts.at(-1) ?? headerEnd) && start < info.size) starts.push(start);
     }
-    headerEnd = probe.headerEnd;
+    if (!starts.length) return { reason: 'no line breaks to cut at' };
+    const bounds = [0, ...starts];
+    const counts = await mapLimit(bounds, 4, (from, i) =>
+      countLineFeedsIn(ctx.landing, info.key, from, bounds[i + 1] ?? from),
+    );
+    const segments: SegmentSpec[] = [];
+    let lines = 1;
+    bounds.forEach((start, i) => {
+      segments.push({ index: i, start, end: bounds[i + 1] ?? null, line: lines });
+      lines += counts[i];
+    });
+    return { segments, headerEnd };
+  } finally {
+    probe.dispose();
   }
-  if (headerEnd === null) return { reason: 'no header found' };
-  const starts: number[] = [];
-  for (let c = rangeBytes; c < info.size - rangeBytes / 2; c += rangeBytes) {
-    const start = await nextLineStart(ctx.landing, info, c);
-    if (start !== null && start > (starts.at(-1) ?? headerEnd) && start < info.size) starts.push(start);
-  }
-  if (!starts.length) return { reason: 'no line breaks to cut at' };
-  const bounds = [0, ...starts];
-  const counts = await mapLimit(bounds, 4, (from, i) =>
-    countLineFeedsIn(ctx.landing, info.key, from, bounds[i + 1] ?? from),
-  );
-  const segments: SegmentSpec[] = [];
-  let lines = 1;
-  bounds.forEach((start, i) => {
-    segments.push({ index: i, start, end: bounds[i + 1] ?? null, line: lines });
-    lines += counts[i];
-  });
-  return { segments, headerEnd };
 }
 
 /** The offset just after the first line feed at or after `at - 1` (null: none before the end). */
@@ -565,6 +571,8 @@ async function convertRun(
     await writer.abort();
     await quarantine.abort();
     throw err;
+  } finally {
+    decoder.dispose();
   }
 }
 

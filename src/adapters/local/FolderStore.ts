@@ -114,13 +114,15 @@ export class FolderStore implements ObjectStore {
     const file = () => (handle ??= mkdir(dirname(final), { recursive: true }).then(() => open(tmp, 'w')));
     // Small chunks are gathered into one buffer and written together: a 300-column Parquet file arrives as thousands
     // of pages, and a write each (a thread-pool round trip) left the conversion waiting ~0.2 s at its end.
-    const staged = Buffer.allocUnsafe(WRITE_BUFFER);
+    // Made at the first small chunk (a 1 MB buffer per object written, JSON records included, kept the garbage
+    // collector busy in a process converting small files one after another).
+    let staged: Buffer | null = null;
     let used = 0;
     const flush = async (h: FileHandle) => {
       if (!used) return;
       const n = used;
       used = 0;
-      await h.write(staged, 0, n);
+      await h.write(staged!, 0, n);
     };
     return {
       write: async (chunk) => {
@@ -130,6 +132,7 @@ export class FolderStore implements ObjectStore {
         if (large || used + chunk.length > WRITE_BUFFER) await flush(h);
         if (large) await h.write(chunk);
         else {
+          staged ??= Buffer.allocUnsafe(WRITE_BUFFER);
           staged.set(chunk, used);
           used += chunk.length;
         }
@@ -149,10 +152,18 @@ export class FolderStore implements ObjectStore {
     };
   }
 
+  /** The whole body at once: written beside the key and renamed (never seen half-written), without staging. */
   async put(key: string, body: Uint8Array | string): Promise<void> {
-    const w = this.write(key);
-    await w.write(typeof body === 'string' ? new TextEncoder().encode(body) : body);
-    await w.complete();
+    const final = this.path(key);
+    const tmp = `${final}.${randomBytes(6).toString('hex')}.tmp`;
+    await mkdir(dirname(final), { recursive: true });
+    try {
+      await writeFile(tmp, body);
+      await rename(tmp, final);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
