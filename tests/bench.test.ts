@@ -25,6 +25,10 @@ describe('landfall bench', () => {
         '--threads',
         '1,2',
         '--no-cold-start',
+        '--warm-mb',
+        '2',
+        '--warm-files',
+        '3',
         '--json',
         '--dir',
         dir,
@@ -41,6 +45,13 @@ describe('landfall bench', () => {
         landfall: { rows: number; threads: number; cpuSeconds: number; seconds: number };
         duckdb: { rows: number; cpuSeconds: number };
         ratios: Record<string, number>;
+      }[];
+      warm: {
+        files: number;
+        threads: number;
+        landfall: { firstMs: number; medianMs: number; rows: number };
+        duckdb: { firstMs: number; medianMs: number; rows: number };
+        ratio: number;
       }[];
     };
     expect(report.machine.cores).toBeGreaterThan(0);
@@ -60,6 +71,15 @@ describe('landfall bench', () => {
       expect(r.duckdb.cpuSeconds).toBeGreaterThan(0);
       expect(r.sameRows && r.sameValues).toBe(true);
       for (const v of Object.values(r.ratios)) expect(Number.isFinite(v) && v > 0).toBe(true);
+    }
+    // Three files in a row per engine and thread count: the same rows, each file timed.
+    expect(report.warm.map((w) => `${w.files}/${w.threads}`)).toEqual(['3/1', '3/2']);
+    for (const w of report.warm) {
+      expect(w.landfall.rows).toBeGreaterThanOrEqual(1000);
+      expect(w.landfall.rows).toBe(w.duckdb.rows);
+      for (const ms of [w.landfall.firstMs, w.landfall.medianMs, w.duckdb.firstMs, w.duckdb.medianMs])
+        expect(ms).toBeGreaterThan(0);
+      expect(Number.isFinite(w.ratio) && w.ratio > 0).toBe(true);
     }
   }, 240_000);
 

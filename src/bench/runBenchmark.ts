@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFile } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,13 +52,93 @@ async function convert(
   work: string,
   threads: number,
   dataset: BenchDataset,
-): Promise<RunResult> {
+  files = 1,
+): Promise<RunResult & { each: number[] }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', TSX, CONVERT, engine, file, work, String(threads), dataset.name],
+    ['--import', TSX, CONVERT, engine, file, work, String(threads), dataset.name, String(files)],
     { maxBuffer: 1 << 24 },
   );
-  return { ...JSON.parse(stdout.trim().split('\n').pop()!), threads } as RunResult;
+  return { ...JSON.parse(stdout.trim().split('\n').pop()!), threads } as RunResult & { each: number[] };
+}
+
+/** Files converted one after another in one process, per engine: the first (cold) and the median of the rest. */
+export interface WarmResult {
+  input: string;
+  inputBytes: number;
+  files: number;
+  threads: number;
+  landfall: { firstMs: number; medianMs: number; rows: number };
+  duckdb: { firstMs: number; medianMs: number; rows: number };
+  /** DuckDB's median / Landfall's (above 1 = Landfall faster per file once warm). */
+  ratio: number;
+}
+
+/**
+ * A warm container's work: `files` copies of the first `mb` MB of the click log converted one after another by one
+ * process (one DuckDB instance), at each thread count. Per-file costs (thread starts, JIT warm-up, the batch's records)
+ * show here, not in the one-file rows.
+ */
+export async function runWarm(o: {
+  dir: string;
+  mb: number;
+  files: number;
+  threads: number[];
+  log: (s: string) => void;
+}) {
+  const dir = resolve(o.dir);
+  await mkdir(dir, { recursive: true });
+  const full = join(dir, `clicks-warm-source-${o.mb}mb.csv`);
+  await CLICKS.generate(full, o.mb * 1024 * 1024);
+  const results: WarmResult[] = [];
+  for (const threads of o.threads) {
+    const work = (engine: string) => join(dir, `work-warm-${engine}-${threads}`);
+    o.log(`  ${o.files} click logs of ${o.mb} MB in one process, ${threads} thread${threads > 1 ? 's' : ''}...`);
+    const landfall = await convert('landfall', full, work('landfall'), threads, CLICKS, o.files);
+    const duckdb = await convert('duckdb', full, work('duckdb'), threads, CLICKS, o.files);
+    const summary = (r: typeof landfall) => {
+      const rest = r.each.slice(1).sort((a, b) => a - b);
+      const median = rest.length ? rest[Math.floor(rest.length / 2)] : r.each[0];
+      return { firstMs: r.each[0] * 1000, medianMs: median * 1000, rows: r.rows };
+    };
+    const l = summary(landfall);
+    const d = summary(duckdb);
+    results.push({
+      input: 'clicks',
+      inputBytes: (await stat(full)).size,
+      files: o.files,
+      threads,
+      landfall: l,
+      duckdb: d,
+      ratio: d.medianMs / l.medianMs,
+    });
+    await rm(work('landfall'), { recursive: true, force: true });
+    await rm(work('duckdb'), { recursive: true, force: true });
+  }
+  return results;
+}
+
+export function formatWarm(results: WarmResult[]): string {
+  if (!results.length) return '';
+  const lines = [
+    '',
+    'files converted one after another in one process (a warm container): ms per file, the first and the median of the rest',
+    'input            | files | threads | landfall first / median | duckdb first / median | ratio (median)',
+    '-----------------+-------+---------+-------------------------+-----------------------+---------------',
+  ];
+  for (const r of results) {
+    lines.push(
+      [
+        `${r.input} ${bytes(r.inputBytes)}`.padEnd(16),
+        String(r.files).padStart(5),
+        String(r.threads).padStart(7),
+        `${r.landfall.firstMs.toFixed(0)} / ${r.landfall.medianMs.toFixed(0)}`.padStart(23),
+        `${r.duckdb.firstMs.toFixed(0)} / ${r.duckdb.medianMs.toFixed(0)}`.padStart(21),
+        r.ratio.toFixed(2).padStart(14),
+      ].join(' | '),
+    );
+  }
+  return lines.join('\n');
 }
 
 /** Both outputs must hold the same rows: count, and per column count, min, max and a value checksum. */

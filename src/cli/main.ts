@@ -34,7 +34,7 @@ usage:
                                                     run a function of template.yaml (or the state machine) as sam local invoke
                                                     would, without Docker, against the local lake
   landfall bench [--events-mb 1024] [--wide-mb 256] [--clicks-mb 1024] [--threads 1,2] [--dir DIR] [--json]
-                 [--no-cold-start]
+                 [--no-cold-start] [--warm-mb 16] [--warm-files 8]
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
   landfall burst [--files 1000] [--datasets 13] [--within 60] [--merge-window 60] [--design queued|per-batch]
                  [--max-concurrency 10] [--json]
@@ -191,6 +191,8 @@ async function bench(args: string[]): Promise<number> {
       'events-mb': { type: 'string', default: '1024' },
       'wide-mb': { type: 'string', default: '256' },
       'clicks-mb': { type: 'string', default: '1024' },
+      'warm-mb': { type: 'string', default: '16' },
+      'warm-files': { type: 'string', default: '8' },
       threads: { type: 'string', default: '1,2' },
       'no-cold-start': { type: 'boolean', default: false },
       dir: { type: 'string', default: '.landfall/bench' },
@@ -203,11 +205,10 @@ async function bench(args: string[]): Promise<number> {
       if (!(n > 0)) throw new Error(`--${what} takes positive numbers separated by commas, not "${s}"`);
       return n;
     });
-  const { runBenchmark, formatBenchmark, measureColdStart, measureCliStart, machineInfo } = await import(
-    '../bench/runBenchmark.ts'
-  );
+  const { runBenchmark, formatBenchmark, measureColdStart, measureCliStart, machineInfo, runWarm, formatWarm } =
+    await import('../bench/runBenchmark.ts');
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  const mb = (name: 'events-mb' | 'wide-mb' | 'clicks-mb') => {
+  const mb = (name: 'events-mb' | 'wide-mb' | 'clicks-mb' | 'warm-mb' | 'warm-files') => {
     const n = Number(values[name]);
     if (!(n >= 0)) throw new Error(`--${name} takes a size in MB (0 skips that input), not "${values[name]}"`);
     return n;
@@ -227,10 +228,24 @@ async function bench(args: string[]): Promise<number> {
     threads: list(values.threads, 'threads'),
     log,
   });
+  const warmMb = mb('warm-mb');
+  const warmFiles = mb('warm-files');
+  const warm =
+    warmMb > 0 && warmFiles > 0
+      ? await runWarm({
+          dir: values.dir,
+          mb: warmMb,
+          files: Math.round(warmFiles),
+          threads: list(values.threads, 'threads'),
+          log,
+        })
+      : [];
   process.stdout.write(
     values.json
-      ? `${JSON.stringify({ machine: machineInfo(), coldStart: cold, cliStart: cli, results }, null, 2)}\n`
-      : `${formatBenchmark(results, cold, cli)}\n`,
+      ? `${JSON.stringify({ machine: machineInfo(), coldStart: cold, cliStart: cli, results, warm }, null, 2)}\n`
+      : `${formatBenchmark(results, cold, cli)}\n${formatWarm(warm)}\n`,
   );
-  return results.every((r) => r.sameRows && r.sameValues) ? 0 : 1;
+  return results.every((r) => r.sameRows && r.sameValues) && warm.every((w) => w.landfall.rows === w.duckdb.rows)
+    ? 0
+    : 1;
 }
