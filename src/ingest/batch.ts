@@ -175,10 +175,15 @@ async function probeHeader(ctx: IngestContext, info: ObjectInfo, contract: Contr
     const encoding = contract.dialect.encoding;
     for await (const chunk of isTranscoded(encoding) ? transcode(source, encoding) : source) {
       if (read === 0 && chunk.subarray(0, 4096).includes(0)) return null;
-      probe.push(chunk);
-      read += chunk.length;
-      if (probe.headerEnd !== null) return probe.stats.header;
-      if (read > contract.dialect.maxRecordBytes) return null;
+      // In small pieces: the core goes on reading records after the header, and a whole 1 MB chunk of them cost
+      // ~5 ms a file (a tenth of converting a 1 MB file).
+      for (let at = 0; at < chunk.length; at += PROBE_PIECE) {
+        const piece = chunk.subarray(at, at + PROBE_PIECE);
+        probe.push(piece);
+        read += piece.length;
+        if (probe.headerEnd !== null) return probe.stats.header;
+        if (read > contract.dialect.maxRecordBytes) return null;
+      }
     }
     probe.end();
     return probe.stats.header;
@@ -188,6 +193,9 @@ async function probeHeader(ctx: IngestContext, info: ObjectInfo, contract: Contr
     probe.dispose();
   }
 }
+
+/** Bytes pushed to the header probe at a time. */
+const PROBE_PIECE = 16 * 1024;
 
 async function firstBytes(store: ObjectStore, key: string, n: number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

@@ -77,13 +77,29 @@ interface PageStats {
   max: Uint8Array | null;
 }
 
-/** Scratch space shared by the column writers of one row group (they run one at a time). */
+/**
+ * Scratch space shared by the column writers of a thread: a page is built in it and copied out before the next
+ * (writers run one at a time, row groups too: nothing is left in it between calls). One per libzstd instance, kept
+ * (1.3 MB made again for every row group was garbage collected once per small file in a warm process).
+ */
 export class PageScratch {
   readonly body = new ByteSink(1 << 20);
   levels = new Int32Array(PAGE_ROWS);
   indices = new Int32Array(PAGE_ROWS);
   deltas = new Float64Array(PAGE_ROWS);
-  constructor(readonly zstd: Zstd) {}
+  private constructor(readonly zstd: Zstd) {}
+
+  private static readonly kept = new WeakMap<Zstd, PageScratch>();
+
+  /** The scratch space of this thread's writers that compress with `zstd`. */
+  static for(zstd: Zstd): PageScratch {
+    let s = PageScratch.kept.get(zstd);
+    if (!s) {
+      s = new PageScratch(zstd);
+      PageScratch.kept.set(zstd, s);
+    }
+    return s;
+  }
 }
 
 export interface FinishedChunk {

@@ -23,7 +23,7 @@ export class RowGroupWriter {
     zstd: Zstd,
     private readonly release: (buffers: ArrayBuffer[]) => void = () => undefined,
   ) {
-    const scratch = new PageScratch(zstd);
+    const scratch = PageScratch.for(zstd);
     this.columns = spec.columns.map((c) => new ColumnChunkWriter(c, scratch));
   }
 
