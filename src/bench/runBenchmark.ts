@@ -120,25 +120,33 @@ export async function runWarm(o: {
 
 export function formatWarm(results: WarmResult[]): string {
   if (!results.length) return '';
-  const lines = [
+  return [
     '',
     'files converted one after another in one process (a warm container): ms per file, the first and the median of the rest',
-    'input            | files | threads | landfall first / median | duckdb first / median | ratio (median)',
-    '-----------------+-------+---------+-------------------------+-----------------------+---------------',
+    ...textTable(
+      ['input           ', 'files', 'threads', 'landfall first / median', 'duckdb first / median', 'ratio (median)'],
+      results.map((r) => [
+        `${r.input} ${bytes(r.inputBytes)}`,
+        String(r.files),
+        String(r.threads),
+        `${r.landfall.firstMs.toFixed(0)} / ${r.landfall.medianMs.toFixed(0)}`,
+        `${r.duckdb.firstMs.toFixed(0)} / ${r.duckdb.medianMs.toFixed(0)}`,
+        r.ratio.toFixed(2),
+      ]),
+    ),
+  ].join('\n');
+}
+
+/** A text table: the first column padded on the right to its title's width, the others but the last on the left. */
+function textTable(titles: string[], rows: string[][]): string[] {
+  const last = titles.length - 1;
+  const cell = (c: string, i: number) =>
+    i === 0 ? c.padEnd(titles[0].length) : i === last ? c : c.padStart(titles[i].length);
+  return [
+    titles.join(' | '),
+    titles.map((t) => '-'.repeat(t.length)).join('-+-'),
+    ...rows.map((r) => r.map(cell).join(' | ')),
   ];
-  for (const r of results) {
-    lines.push(
-      [
-        `${r.input} ${bytes(r.inputBytes)}`.padEnd(16),
-        String(r.files).padStart(5),
-        String(r.threads).padStart(7),
-        `${r.landfall.firstMs.toFixed(0)} / ${r.landfall.medianMs.toFixed(0)}`.padStart(23),
-        `${r.duckdb.firstMs.toFixed(0)} / ${r.duckdb.medianMs.toFixed(0)}`.padStart(21),
-        r.ratio.toFixed(2).padStart(14),
-      ].join(' | '),
-    );
-  }
-  return lines.join('\n');
 }
 
 /** Both outputs must hold the same rows: count, and per column count, min, max and a value checksum. */
@@ -283,24 +291,32 @@ export function formatBenchmark(results: PairResult[], cold?: ColdStart, cli?: C
         ]
       : []),
     '',
-    'input            | threads | MB/s landfall / duckdb | CPU s landfall / duckdb | output landfall / duckdb | peak RSS landfall / duckdb | ratios: speed | size | RSS  | same rows',
-    '-----------------+---------+------------------------+-------------------------+--------------------------+----------------------------+---------------+------+------+----------',
-  ];
-  for (const r of results) {
-    lines.push(
+    ...textTable(
       [
-        `${r.input} ${bytes(r.inputBytes)}`.padEnd(16),
-        String(r.threads).padStart(7),
-        `${mbps(r, r.landfall)} / ${mbps(r, r.duckdb)}`.padStart(22),
-        `${r.landfall.cpuSeconds.toFixed(2)} / ${r.duckdb.cpuSeconds.toFixed(2)}`.padStart(23),
-        `${bytes(r.landfall.outBytes)} / ${bytes(r.duckdb.outBytes)}`.padStart(24),
-        `${bytes(r.landfall.peakRssBytes)} / ${bytes(r.duckdb.peakRssBytes)}`.padStart(26),
-        r.ratios.throughput.toFixed(2).padStart(13),
-        r.ratios.size.toFixed(2).padStart(4),
-        r.ratios.peakRss.toFixed(2).padStart(4),
+        'input           ',
+        'threads',
+        'MB/s landfall / duckdb',
+        'CPU s landfall / duckdb',
+        'output landfall / duckdb',
+        'peak RSS landfall / duckdb',
+        'ratios: speed',
+        'size',
+        'RSS ',
+        'same rows',
+      ],
+      results.map((r) => [
+        `${r.input} ${bytes(r.inputBytes)}`,
+        String(r.threads),
+        `${mbps(r, r.landfall)} / ${mbps(r, r.duckdb)}`,
+        `${r.landfall.cpuSeconds.toFixed(2)} / ${r.duckdb.cpuSeconds.toFixed(2)}`,
+        `${bytes(r.landfall.outBytes)} / ${bytes(r.duckdb.outBytes)}`,
+        `${bytes(r.landfall.peakRssBytes)} / ${bytes(r.duckdb.peakRssBytes)}`,
+        r.ratios.throughput.toFixed(2),
+        r.ratios.size.toFixed(2),
+        r.ratios.peakRss.toFixed(2),
         r.sameRows && r.sameValues ? 'yes' : r.sameRows ? 'rows only' : 'NO',
-      ].join(' | '),
-    );
-  }
+      ]),
+    ),
+  ];
   return lines.join('\n');
 }
