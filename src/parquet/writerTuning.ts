@@ -13,15 +13,18 @@ export function plainColumns(
   sample = 20_000,
   maxDistinctRatio = 0.25,
 ): string[] {
-  return names.filter((_, i) => distinctRatio(batch.columns[i], sample) > maxDistinctRatio);
+  return names.filter((_, i) => distinctRatio(batch.columns[i], sample, maxDistinctRatio) > maxDistinctRatio);
 }
 
 /**
  * Distinct values / non-null values among the first `sample` rows (1 = all different), counted on the column's own
  * buffers: each value's bytes (a string's, or a fixed-width value's) in a hash set. Reading the values as
  * JavaScript objects instead (decimals as BigNums turned into strings) cost 170 ms per file of 300 columns.
+ * `stopAbove`: once the distinct values alone are more than that share of the sample, the ratio is above it whatever
+ * the rest holds, and that count's ratio is returned (nearly unique columns stop after a quarter of their sample:
+ * the 300-column file's choices 44 -> ~15 ms).
  */
-export function distinctRatio(data: Data, sample: number): number {
+export function distinctRatio(data: Data, sample: number, stopAbove = Infinity): number {
   const n = Math.min(data.length, sample);
   const v = data.nullBitmap && data.nullCount > 0 ? data.nullBitmap : null;
   const seen = new BytesDictionary();
@@ -34,11 +37,14 @@ export function distinctRatio(data: Data, sample: number): number {
   const width = offsets ? 0 : data.stride * (values as Uint8Array).BYTES_PER_ELEMENT;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let valid = 0;
+  const enough = stopAbove * n;
   for (let i = 0; i < n; i++) {
     if (v && !((v[i >> 3] >> (i & 7)) & 1)) continue;
     valid++;
     if (offsets) seen.index(bytes, offsets[i], offsets[i + 1], view);
     else seen.index(bytes, i * width, (i + 1) * width, view);
+    // More distinct values than that share of every row: above it for any number of valid rows.
+    if (seen.count > enough) return seen.count / valid;
   }
   return valid ? seen.count / valid : 0;
 }
