@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,12 @@ import { readFooter } from '../src/parquet/ParquetStitcher.ts';
 import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../src/parquet/thriftCompact.ts';
 import { loadZstd, ZSTD_EXPORTS, zstdWasmPath } from '../src/parquet/write/zstd.ts';
 import { RowGroupWriter } from '../src/parquet/write/rowGroupWriter.ts';
-import { encodesInline, encoderThreadsStarted, stopIdleEncoderThreads } from '../src/parquet/RollingParquetWriter.ts';
+import {
+  bundledScript,
+  encodesInline,
+  encoderThreadsStarted,
+  stopIdleEncoderThreads,
+} from '../src/parquet/RollingParquetWriter.ts';
 import { columnValues, rowGroupSpec } from '../src/parquet/write/fromArrow.ts';
 import { WasmCsvDecoder } from '../src/decode/wasmDecoder.ts';
 import { rawSchema, toRecordBatch } from '../src/decode/arrowSchema.ts';
@@ -397,5 +402,33 @@ describe('encoder threads between runs', () => {
     expect(encoderThreadsStarted() - started).toBe(1);
     await ingestFile(lake, clicks, 'ad_clicks', 'd.csv');
     expect(encoderThreadsStarted() - started).toBe(2);
+  });
+});
+
+describe("the encoder thread's script from a checkout", () => {
+  it('is bundled once into a cache folder and used until a file it was built from changes', async () => {
+    const dir = await tempDir();
+    const src = join(dir, 'src');
+    await mkdir(src, { recursive: true });
+    await writeFile(join(src, 'dep.mjs'), 'export const word = "first";\n');
+    await writeFile(join(src, 'entry.mjs'), 'import { word } from "./dep.mjs";\nexport default word;\n');
+    const cache = join(dir, 'cache');
+    const built = bundledScript(join(src, 'entry.mjs'), cache, 'w');
+    expect(built.protocol).toBe('file:');
+    const script = fileURLToPath(built);
+    expect(await readFile(script, 'utf8')).toContain('"first"');
+    const firstBuild = (await stat(script)).mtimeMs;
+    // Unchanged sources: the build is used as it is (not written again).
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bundledScript(join(src, 'entry.mjs'), cache, 'w').href).toBe(built.href);
+    expect((await stat(script)).mtimeMs).toBe(firstBuild);
+    // A source newer than the build: bundled again, with the change.
+    await writeFile(join(src, 'dep.mjs'), 'export const word = "second";\n');
+    const later = new Date(Date.now() + 5_000);
+    await utimes(join(src, 'dep.mjs'), later, later);
+    bundledScript(join(src, 'entry.mjs'), cache, 'w');
+    expect(await readFile(script, 'utf8')).toContain('"second"');
+    // The thread itself runs from such a file: the module it exports loads.
+    expect((await import(`${built.href}?again`)).default).toBe('second');
   });
 });
