@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFile } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,8 +88,9 @@ export async function runWarm(o: {
 }) {
   const dir = resolve(o.dir);
   await mkdir(dir, { recursive: true });
-  const full = join(dir, `clicks-warm-source-${o.mb}mb.csv`);
-  await CLICKS.generate(full, o.mb * 1024 * 1024);
+  // Named as runBenchmark names its inputs: the same size is the same file, generated once.
+  const full = join(dir, `${CLICKS.name}-${o.mb}mb.csv`);
+  const inputBytes = await CLICKS.generate(full, o.mb * 1024 * 1024);
   const results: WarmResult[] = [];
   for (const threads of o.threads) {
     const work = (engine: string) => join(dir, `work-warm-${engine}-${threads}`);
@@ -105,7 +106,7 @@ export async function runWarm(o: {
     const d = summary(duckdb);
     results.push({
       input: 'clicks',
-      inputBytes: (await stat(full)).size,
+      inputBytes,
       files: o.files,
       threads,
       landfall: l,

@@ -208,11 +208,18 @@ async function bench(args: string[]): Promise<number> {
   const { runBenchmark, formatBenchmark, measureColdStart, measureCliStart, machineInfo, runWarm, formatWarm } =
     await import('../bench/runBenchmark.ts');
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  const mb = (name: 'events-mb' | 'wide-mb' | 'clicks-mb' | 'warm-mb' | 'warm-files') => {
+  const mb = (name: 'events-mb' | 'wide-mb' | 'clicks-mb' | 'warm-mb') => {
     const n = Number(values[name]);
     if (!(n >= 0)) throw new Error(`--${name} takes a size in MB (0 skips that input), not "${values[name]}"`);
     return n;
   };
+  // Every option read before any work: a mistyped one fails at once, not after an hour of benchmarking.
+  const sizes = { eventsMb: mb('events-mb'), wideMb: mb('wide-mb'), clicksMb: mb('clicks-mb') };
+  const threads = list(values.threads, 'threads');
+  const warmMb = mb('warm-mb');
+  const warmFiles = Number(values['warm-files']);
+  if (!(Number.isInteger(warmFiles) && warmFiles >= 0))
+    throw new Error(`--warm-files takes a number of files (0 skips them), not "${values['warm-files']}"`);
   let cold: Awaited<ReturnType<typeof measureColdStart>> | undefined;
   let cli: Awaited<ReturnType<typeof measureCliStart>> | undefined;
   if (!values['no-cold-start']) {
@@ -220,23 +227,14 @@ async function bench(args: string[]): Promise<number> {
     cold = await measureColdStart(values.dir);
     cli = await measureCliStart(values.dir);
   }
-  const results = await runBenchmark({
-    dir: values.dir,
-    eventsMb: mb('events-mb'),
-    wideMb: mb('wide-mb'),
-    clicksMb: mb('clicks-mb'),
-    threads: list(values.threads, 'threads'),
-    log,
-  });
-  const warmMb = mb('warm-mb');
-  const warmFiles = mb('warm-files');
+  const results = await runBenchmark({ dir: values.dir, ...sizes, threads, log });
   const warm =
     warmMb > 0 && warmFiles > 0
       ? await runWarm({
           dir: values.dir,
           mb: warmMb,
-          files: Math.round(warmFiles),
-          threads: list(values.threads, 'threads'),
+          files: warmFiles,
+          threads,
           log,
         })
       : [];

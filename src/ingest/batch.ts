@@ -204,6 +204,40 @@ async function firstBytes(store: ObjectStore, key: string, n: number): Promise<U
 }
 
 /**
+ * Where the header of a plain object ends, read from its first bytes by a probe freed at once; or why byte ranges
+ * cannot be planned.
+ */
+async function rangeHeaderEnd(
+  ctx: IngestContext,
+  contract: Contract,
+  info: ObjectInfo,
+): Promise<number | { reason: string }> {
+  const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath, headerOnly: true });
+  try {
+    let read = 0;
+    for await (const chunk of ctx.landing.read(info.key, {
+      start: 0,
+      end: Math.min(info.size, contract.dialect.maxRecordBytes + 1),
+    })) {
+      if (read === 0) {
+        const cr = chunk.indexOf(13);
+        if (cr >= 0 && cr + 1 < chunk.length && chunk[cr + 1] !== 10) return { reason: 'CR-only line endings' };
+      }
+      read += chunk.length;
+      if (probe.headerEnd !== null) break;
+      try {
+        probe.push(chunk);
+      } catch {
+        return { reason: 'the header could not be read; one sequential pass reports why' };
+      }
+    }
+    return probe.headerEnd ?? { reason: 'no header found' };
+  } finally {
+    probe.dispose();
+  }
+}
+
+/**
  * Cuts a plain file into ranges of about `rangeBytes`, each starting just after a line feed, with the line
  * number there: the first line feed after each mark is found by a small read there, and the line feeds before
  * it are counted (no parsing) over the ranges at once, so planning a 50 GB object reads it at the speed of
@@ -217,48 +251,25 @@ async function planRanges(
   info: ObjectInfo,
   rangeBytes: number,
 ): Promise<{ segments: SegmentSpec[]; headerEnd: number } | { reason: string }> {
-  const probe = new WasmCsvDecoder(contract, { batchBytes: 1 << 20, wasmPath: ctx.csvWasmPath, headerOnly: true });
-  try {
-    let headerEnd: number | null = probe.headerEnd;
-    let read = 0;
-    for await (const chunk of ctx.landing.read(info.key, {
-      start: 0,
-      end: Math.min(info.size, contract.dialect.maxRecordBytes + 1),
-    })) {
-      if (read === 0) {
-        const cr = chunk.indexOf(13);
-        if (cr >= 0 && cr + 1 < chunk.length && chunk[cr + 1] !== 10) return { reason: 'CR-only line endings' };
-      }
-      read += chunk.length;
-      if (headerEnd !== null) break;
-      try {
-        probe.push(chunk);
-      } catch {
-        return { reason: 'the header could not be read; one sequential pass reports why' };
-      }
-      headerEnd = probe.headerEnd;
-    }
-    if (headerEnd === null) return { reason: 'no header found' };
-    const starts: number[] = [];
-    for (let c = rangeBytes; c < info.size - rangeBytes / 2; c += rangeBytes) {
-      const start = await nextLineStart(ctx.landing, info, c);
-      if (start !== null && start > (starts.at(-1) ?? headerEnd) && start < info.size) starts.push(start);
-    }
-    if (!starts.length) return { reason: 'no line breaks to cut at' };
-    const bounds = [0, ...starts];
-    const counts = await mapLimit(bounds, 4, (from, i) =>
-      countLineFeedsIn(ctx.landing, info.key, from, bounds[i + 1] ?? from),
-    );
-    const segments: SegmentSpec[] = [];
-    let lines = 1;
-    bounds.forEach((start, i) => {
-      segments.push({ index: i, start, end: bounds[i + 1] ?? null, line: lines });
-      lines += counts[i];
-    });
-    return { segments, headerEnd };
-  } finally {
-    probe.dispose();
+  const headerEnd = await rangeHeaderEnd(ctx, contract, info);
+  if (typeof headerEnd !== 'number') return headerEnd;
+  const starts: number[] = [];
+  for (let c = rangeBytes; c < info.size - rangeBytes / 2; c += rangeBytes) {
+    const start = await nextLineStart(ctx.landing, info, c);
+    if (start !== null && start > (starts.at(-1) ?? headerEnd) && start < info.size) starts.push(start);
   }
+  if (!starts.length) return { reason: 'no line breaks to cut at' };
+  const bounds = [0, ...starts];
+  const counts = await mapLimit(bounds, 4, (from, i) =>
+    countLineFeedsIn(ctx.landing, info.key, from, bounds[i + 1] ?? from),
+  );
+  const segments: SegmentSpec[] = [];
+  let lines = 1;
+  bounds.forEach((start, i) => {
+    segments.push({ index: i, start, end: bounds[i + 1] ?? null, line: lines });
+    lines += counts[i];
+  });
+  return { segments, headerEnd };
 }
 
 /** The offset just after the first line feed at or after `at - 1` (null: none before the end). */

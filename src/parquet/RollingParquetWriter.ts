@@ -349,14 +349,15 @@ export class ParquetEncoderThread extends Routes implements ParquetEncoder {
  * each for IDLE_MS.
  */
 const idleThreads = new Map<string, ParquetEncoderThread[]>();
+const IDLE_KEEP = 4;
+const IDLE_MS = 60_000;
+
 let threadsStarted = 0;
 
 /** Encoder threads started by this process so far (kept ones are counted once). */
 export function encoderThreadsStarted(): number {
   return threadsStarted;
 }
-const IDLE_KEEP = 4;
-const IDLE_MS = 60_000;
 
 /** Ends every kept encoder thread (a process that wants its memory back, or a test that counts thread starts). */
 export async function stopIdleEncoderThreads(): Promise<void> {

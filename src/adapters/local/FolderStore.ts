@@ -6,13 +6,13 @@ import type { ObjectInfo, ObjectStore, ObjectWriter } from '../../ports.ts';
 
 const META = '.meta';
 
+/** Bytes a folder's writer gathers before writing them. */
+const WRITE_BUFFER = 1 << 20;
+
 /**
  * An object store in a folder. Objects are written to a temporary name and renamed into place, so a reader
  * never sees half an object; MD5 ETags are kept beside the data in `.meta/` (computed once for files copied in by hand).
  */
-/** Bytes a folder's writer gathers before writing them. */
-const WRITE_BUFFER = 1 << 20;
-
 export class FolderStore implements ObjectStore {
   /** `name` plays the bucket name: it enters batch ids, so it must not depend on where the folder is. */
   constructor(
@@ -106,9 +106,14 @@ export class FolderStore implements ObjectStore {
     }
   }
 
-  write(key: string): ObjectWriter {
+  /** Where `key` lands, and the temporary name beside it that it is written under first. */
+  private placement(key: string): { final: string; tmp: string } {
     const final = this.path(key);
-    const tmp = `${final}.${randomBytes(6).toString('hex')}.tmp`;
+    return { final, tmp: `${final}.${randomBytes(6).toString('hex')}.tmp` };
+  }
+
+  write(key: string): ObjectWriter {
+    const { final, tmp } = this.placement(key);
     let handle: Promise<FileHandle> | null = null;
     let bytes = 0;
     const file = () => (handle ??= mkdir(dirname(final), { recursive: true }).then(() => open(tmp, 'w')));
@@ -154,8 +159,7 @@ export class FolderStore implements ObjectStore {
 
   /** The whole body at once: written beside the key and renamed (never seen half-written), without staging. */
   async put(key: string, body: Uint8Array | string): Promise<void> {
-    const final = this.path(key);
-    const tmp = `${final}.${randomBytes(6).toString('hex')}.tmp`;
+    const { final, tmp } = this.placement(key);
     await mkdir(dirname(final), { recursive: true });
     try {
       await writeFile(tmp, body);
