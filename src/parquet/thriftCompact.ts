@@ -141,7 +141,8 @@ export class ThriftReader {
 }
 
 export class ThriftWriter {
-  private buf = new Uint8Array(1024);
+  // Most structs written are page headers of a few dozen bytes (thousands a file): the buffer grows when needed.
+  private buf = new Uint8Array(64);
   private len = 0;
 
   bytes(): Uint8Array {

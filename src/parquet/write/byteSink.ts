@@ -131,6 +131,36 @@ export class ByteSink {
     this.len = len;
   }
 
+  /**
+   * packWide for 24 < w <= 32: each value (below 2^32) goes in as its low 16 bits and the rest, in 32-bit integer
+   * arithmetic (random 30-bit ids and second-resolution timestamps' deltas: ~2x faster than 24-bit parts of doubles).
+   */
+  packWide32(src: Float64Array, from: number, n: number, base: number, w: number): void {
+    if (this.bits) throw new Error('packWide32: bit stream not aligned');
+    this.ensure(4 * w + 8);
+    const b = this.buf;
+    let len = this.len;
+    let acc = 0;
+    let bits = 0;
+    const high = w - 16;
+    for (let k = 0; k < 32; k++) {
+      const x = from + k < n ? (src[from + k] - base) >>> 0 : 0;
+      acc |= (x & 65535) << bits;
+      b[len] = acc & 255;
+      b[len + 1] = (acc >>> 8) & 255;
+      len += 2;
+      acc >>>= 16;
+      acc |= (x >>> 16) << bits;
+      bits += high;
+      while (bits >= 8) {
+        b[len++] = acc & 255;
+        acc >>>= 8;
+        bits -= 8;
+      }
+    }
+    this.len = len;
+  }
+
   /** Packs `count` values of `src` from `start`, `w` bits each (w <= 24), least significant first. */
   packInts(src: Int32Array, start: number, count: number, w: number): void {
     if (this.bits) throw new Error('packInts: bit stream not aligned');

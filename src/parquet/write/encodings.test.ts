@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteSink } from './byteSink.ts';
-import { writeDeltaBinaryPacked } from './encodings.ts';
+import { copyBits, countBits, writeBitHybrid, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
 
 /**
  * DELTA_BINARY_PACKED read as the Parquet spec describes it (Encodings.md), written here from the spec alone: a
@@ -54,7 +54,7 @@ describe('DELTA_BINARY_PACKED', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
-    for (const bits of [0, 1, 5, 8, 13, 24, 25, 31, 32, 33, 40, 47, 48, 49, 52]) {
+    for (const bits of [0, 1, 5, 8, 13, 24, 25, 27, 29, 30, 31, 32, 33, 40, 47, 48, 49, 52]) {
       // Counts that end inside a miniblock, on its end, and inside a later block's second miniblock.
       for (const count of [1, 2, 31, 129, 200, 1000]) {
         // Rising by up to 2^bits from -2^51 (a timestamp-like series), or for wide deltas independent values in
@@ -74,6 +74,65 @@ describe('DELTA_BINARY_PACKED', () => {
           `${bits} bits, ${count} values: padding`,
         ).toBe(true);
       }
+    }
+  });
+});
+
+describe('definition levels from bits', () => {
+  let seed = 11;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  /** Levels with runs of every length: a null share from none to all, clustered or scattered. */
+  function levels(n: number): Int32Array {
+    const out = new Int32Array(n);
+    const p = random();
+    const stay = random() < 0.5 ? 0 : random();
+    let v = 1;
+    for (let i = 0; i < n; i++) {
+      if (random() >= stay) v = random() < p ? 1 : 0;
+      out[i] = v;
+    }
+    return out;
+  }
+
+  it('writes the bytes writeHybrid writes for the same levels one value each', () => {
+    for (let t = 0; t < 3000; t++) {
+      const n = 1 + Math.floor(random() * (t < 2500 ? 80 : 3000));
+      const lv = levels(n);
+      // A bitmap with stray set bits past the end, as a reused scratch has: they must not leak into the output.
+      const bits = new Uint8Array((n >> 3) + 1).fill(255);
+      for (let i = 0; i < n; i++) if (!lv[i]) bits[i >> 3] &= ~(1 << (i & 7));
+      const want = new ByteSink(16);
+      writeHybrid(want, lv, 0, n, 1);
+      const got = new ByteSink(16);
+      writeBitHybrid(got, bits, n);
+      expect(Array.from(got.view()), `${n} levels: ${lv.join('')}`).toEqual(Array.from(want.view()));
+    }
+  });
+
+  it('copies bit ranges at every alignment and counts them', () => {
+    for (let t = 0; t < 2000; t++) {
+      const srcBits = 1 + Math.floor(random() * 200);
+      const src = new Uint8Array((srcBits >> 3) + 1);
+      for (let i = 0; i < src.length; i++) src[i] = Math.floor(random() * 256);
+      const s = Math.floor(random() * srcBits);
+      const n = Math.floor(random() * (srcBits - s));
+      const at = Math.floor(random() * 40);
+      const fromNull = random() < 0.2;
+      const dst = new Uint8Array(((at + n) >> 3) + 2);
+      for (let i = 0; i < dst.length; i++) dst[i] = Math.floor(random() * 256);
+      const before = dst.slice();
+      copyBits(dst, at, fromNull ? null : src, s, n);
+      const bit = (a: Uint8Array, i: number) => (a[i >> 3] >> (i & 7)) & 1;
+      for (let i = 0; i < dst.length * 8; i++) {
+        const want = i >= at && i < at + n ? (fromNull ? 1 : bit(src, s + i - at)) : bit(before, i);
+        expect(bit(dst, i), `copy ${n} bits from ${s} to ${at}: bit ${i}`).toBe(want);
+      }
+      let ones = 0;
+      for (let i = s; i < s + n; i++) ones += bit(src, i);
+      expect(countBits(src, s, s + n)).toBe(ones);
     }
   });
 });
