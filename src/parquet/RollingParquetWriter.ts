@@ -7,7 +7,6 @@ import { Worker } from 'node:worker_threads';
 import type { ObjectStore, ObjectWriter } from '../ports.ts';
 import { ParquetStitcher } from './ParquetStitcher.ts';
 import type { RowGroupSpec } from './write/columnSpec.ts';
-import { PAGE_ROWS } from './write/columnSpec.ts';
 import { columnValues, rowGroupSpec, type WriterChoices } from './write/fromArrow.ts';
 import { zstdWasmPath } from './write/zstd.ts';
 
@@ -75,7 +74,7 @@ export class RollingParquetWriter {
 
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
-    this.pool ??= new EncoderPool(this.encoderThreadsFor(batch.numRows));
+    this.pool ??= new EncoderPool(this.encoderOptions);
     this.current ??= new StitchedFile(this.store, this.keyFor(this.done.length));
     this.group ??= new RowGroupJob(await this.pool.take(), this.tuning(), writerOf(this.encoderOptions));
     await this.group.push(batch);
@@ -84,17 +83,6 @@ export class RollingParquetWriter {
     const f = this.current;
     const estimate = await f.estimate(f.groups - SIZE_LAG);
     if (estimate && estimate.bytes + estimate.perRowGroup / 2 >= this.targetBytes) await this.roll();
-  }
-
-  /**
-   * The encoder options for a run whose batches hold `rows` rows. Landfall's writer writes a page once it holds
-   * PAGE_ROWS rows; a row group smaller than that (a wide table's) has all its pages written when it closes, so an
-   * encoder thread would wait, then work while this thread waits: such tables are encoded on this thread (measured on
-   * the 300-column file at 2 threads: 1.54-1.72 s with an encoder thread, 1.5 s without, 310-320 -> 230 MB peak RSS).
-   */
-  private encoderThreadsFor(rows: number): EncoderOptions {
-    const o = this.encoderOptions;
-    return encodesInline(o.writer, rows * this.rowGroupBatches) ? { ...o, threads: 1 } : o;
   }
 
   /** Closes the open file; returns every file written, in order. None is visible before `complete()` of its writer. */
@@ -136,11 +124,6 @@ export class RollingParquetWriter {
     this.current = null;
     this.done.push(await f.close());
   }
-}
-
-/** Whether row groups of `rows` rows are encoded on the converting thread whatever the thread count (see encoderThreadsFor). */
-export function encodesInline(writer: ParquetWriterKind | undefined, rows: number): boolean {
-  return writerOf({ writer }) === 'landfall' && rows < PAGE_ROWS;
 }
 
 export interface EncoderOptions {
@@ -293,6 +276,9 @@ export class ParquetEncoderThread extends Routes implements ParquetEncoder {
         ? pathToFileURL(options.workerPath)
         : new URL('./parquetEncoder.worker.mjs', import.meta.url);
     this.worker = new Worker(url, {
+      // A small young generation: the thread's garbage is short-lived pages and batches, and the default (tens of MB
+      // per isolate) showed in peak RSS (the 300-column file, 256 MB at 2 threads: 341-357 -> 308-320 MB, same speed).
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       workerData: {
         wasmPath: options.wasmPath,
         zstdWasmPath: options.zstdWasmPath ?? (landfall ? zstdWasmPath() : undefined),
@@ -351,6 +337,9 @@ export class ParquetEncoderThread extends Routes implements ParquetEncoder {
 const idleThreads = new Map<string, ParquetEncoderThread[]>();
 const IDLE_KEEP = 4;
 const IDLE_MS = 60_000;
+
+/** The encoder thread's young generation (MB): see the constructor. */
+const YOUNG_GENERATION_MB = 4;
 
 let threadsStarted = 0;
 
