@@ -130,6 +130,9 @@ export class ColumnChunkWriter {
   private readonly constant: Uint8Array | null;
   /** The current page's min and max, found while its dictionary indices are (32-bit, and 64-bit as words). */
   private readonly fused = { min: 0, max: 0, minHi: 0, minLo: 0, maxHi: 0, maxLo: 0 };
+  /** The current delta page's min and max, found while its values are gathered (deltaValues). */
+  private deltaMin = 0;
+  private deltaMax = 0;
   /** Dictionary entries met in the current page (dictionaryStats), by page number. */
   private seen = new Int32Array(0);
   private pageNumber = 0;
@@ -314,7 +317,7 @@ export class ColumnChunkWriter {
         max: wordsBytes(this.fused.maxLo, this.fused.maxHi),
       };
     else if (valued && encoding === ENCODING.DELTA_BINARY_PACKED)
-      stats = { nulls, ...deltaStats(sc.deltas, n - nulls) };
+      stats = { nulls, min: int64Bytes(this.deltaMin), max: int64Bytes(this.deltaMax) };
     else if (spec.statistics)
       for (const { src, s, e } of segments) {
         const g = this.pageStats(src, s, e);
@@ -394,10 +397,15 @@ export class ColumnChunkWriter {
     return m;
   }
 
-  /** The page's values as doubles in scratch.deltas, or false if one is beyond 2^52 (then it is written plain). */
+  /**
+   * The page's values as doubles in scratch.deltas, their min and max in deltaMin/deltaMax (the page's statistics), or false if
+   * one is beyond 2^52 (then it is written plain).
+   */
   private deltaValues(segments: Segment[]): boolean {
     const out = this.scratch.deltas;
     let m = 0;
+    let min = Infinity;
+    let max = -Infinity;
     for (const { src, s, e } of segments) {
       const w = src.words!;
       const v = src.validity;
@@ -405,9 +413,14 @@ export class ColumnChunkWriter {
         if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
         const hi = w[2 * r + 1];
         if (hi >= 0x100000 || hi < -0x100000) return false;
-        out[m++] = hi * TWO32 + (w[2 * r] >>> 0);
+        const x = hi * TWO32 + (w[2 * r] >>> 0);
+        if (x < min) min = x;
+        if (x > max) max = x;
+        out[m++] = x;
       }
     }
+    this.deltaMin = min;
+    this.deltaMax = max;
     return true;
   }
 
@@ -768,20 +781,10 @@ function constantBytes(spec: ColumnSpec): Uint8Array {
   return wordsBytes(v - hi * TWO32, hi);
 }
 
-/** Min and max of a delta page's values (integers below 2^52, exact as doubles), as INT64 statistics. */
-function deltaStats(values: Float64Array, count: number): { min: Uint8Array; max: Uint8Array } {
-  let min = values[0];
-  let max = values[0];
-  for (let i = 1; i < count; i++) {
-    const x = values[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  const words = (x: number) => {
-    const hi = Math.floor(x / TWO32);
-    return wordsBytes(x - hi * TWO32, hi);
-  };
-  return { min: words(min), max: words(max) };
+/** An integer below 2^52 in magnitude as INT64 statistics bytes. */
+function int64Bytes(x: number): Uint8Array {
+  const hi = Math.floor(x / TWO32);
+  return wordsBytes(x - hi * TWO32, hi);
 }
 
 function int32Bytes(v: number): Uint8Array {
