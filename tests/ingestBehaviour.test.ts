@@ -197,9 +197,9 @@ describe('exactly-once effect and file sizing', () => {
     const file = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
     const conn = await duck();
     for (const layout of [
-      // Small row groups (~1,600 rows: smaller than a page, all of it written when the row group closes) rolled into
-      // several files.
-      { targetFileBytes: 512 * 1024, batchBytes: 32 * 1024, rowGroupBatches: 2, files: 2 },
+      // Small row groups (~4,900 rows: smaller than a page, all of it written when the row group closes, and sent to
+      // the encoder whole, six batches ahead) rolled into several files.
+      { targetFileBytes: 512 * 1024, batchBytes: 32 * 1024, rowGroupBatches: 6, files: 2 },
       // Row groups of ~21,000 rows (26 batches of ~820): pages written while the row group fills.
       { targetFileBytes: 64 * 1024 * 1024, batchBytes: 32 * 1024, rowGroupBatches: 26, files: 1 },
     ]) {
