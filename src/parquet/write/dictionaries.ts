@@ -11,8 +11,10 @@ const DIRECT = 8192;
 /** The open-addressing slots the dictionaries share: slot -> entry index + 1 (EMPTY: free), linear probing. */
 abstract class Slots {
   count = 0;
-  protected table = new Int32Array(4096);
-  protected mask = 4095;
+  // Small to begin with: a writer makes one per dictionary column per row group (a 300-column table: hundreds a
+  // file), most hold a few dozen entries, and zeroing 16-88 KB each cost ~35 ms per 64 MB of that table.
+  protected table = new Int32Array(256);
+  protected mask = 255;
 
   /** Entry i's hash (the table is rebuilt from them when it grows). */
   protected abstract hashOf(i: number): number;
@@ -41,7 +43,7 @@ abstract class Slots {
 
 /** 32-bit integers (INT32). */
 export class IntDictionary extends Slots {
-  values = new Int32Array(1024);
+  values = new Int32Array(256);
 
   /** Plain-encoded size of the dictionary page. */
   get plainBytes(): number {
@@ -149,10 +151,10 @@ function hash2(lo: number, hi: number): number {
 
 /** Byte strings (BYTE_ARRAY). */
 export class BytesDictionary extends Slots {
-  data = new Uint8Array(1 << 16);
+  data = new Uint8Array(1 << 12);
   used = 0;
-  offsets = new Int32Array(1025);
-  private hashes = new Int32Array(1024);
+  offsets = new Int32Array(257);
+  private hashes = new Int32Array(256);
 
   get plainBytes(): number {
     return this.used + 4 * this.count;
