@@ -4,7 +4,7 @@
 import { TType, ThriftWriter, type ThriftStruct } from '../thriftCompact.ts';
 import { bitWidth, ByteSink } from './byteSink.ts';
 import { PAGE_ROWS, PHYSICAL, type ColumnSpec, type ColumnValues } from './columnSpec.ts';
-import { BytesDictionary, IntDictionary, WordPairDictionary } from './dictionaries.ts';
+import { BytesDictionary, DIRECT, IntDictionary, WordPairDictionary } from './dictionaries.ts';
 import { copyBits, countBits, writeDefinitionLevels, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
 import { bin, bool, fields, i32, i64, list, record, struct } from './thriftBuild.ts';
 import type { Zstd } from './zstd.ts';
@@ -360,6 +360,8 @@ export class ColumnChunkWriter {
     const f = this.fused;
     if (d instanceof IntDictionary) {
       const a = src.i32!;
+      // Codes and categories: found in the table of small values, read here (a call per value cost a third more).
+      const direct = d.directTable();
       let min = f.min;
       let max = f.max;
       for (let r = s; r < e; r++) {
@@ -367,7 +369,8 @@ export class ColumnChunkWriter {
         const x = a[r];
         if (x < min) min = x;
         if (x > max) max = x;
-        out[m++] = d.index(x);
+        const k = x >>> 0 < DIRECT ? direct[x] : 0;
+        out[m++] = k ? k - 1 : d.index(x);
       }
       f.min = min;
       f.max = max;

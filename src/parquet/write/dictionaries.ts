@@ -6,7 +6,7 @@ const EMPTY = 0;
 /** Entries of a 64-bit dictionary's cache of recent values. */
 const RECENT = 4096;
 /** Values below this are looked up in a table of their own (32 KB) instead of hashed. */
-const DIRECT = 8192;
+export const DIRECT = 8192;
 
 /** The open-addressing slots the dictionaries share: slot -> entry index + 1 (EMPTY: free), linear probing. */
 abstract class Slots {
@@ -52,6 +52,12 @@ export class IntDictionary extends Slots {
 
   /** Small non-negative values (codes, categories) map straight to their index + 1, without hashing. */
   private direct: Int32Array | null = null;
+
+  /** The table of small values: value -> index + 1, 0 for one not met yet (index() fills it). */
+  directTable(): Int32Array {
+    this.direct ??= new Int32Array(DIRECT);
+    return this.direct;
+  }
 
   index(v: number): number {
     if (v >>> 0 < DIRECT) {

@@ -78,6 +78,26 @@ describe('DELTA_BINARY_PACKED', () => {
   });
 });
 
+describe('DELTA_BINARY_PACKED of evenly spaced values (line numbers)', () => {
+  it('round-trips every step and count, one value off the step included', () => {
+    for (const step of [0, 1, -3, 1000, 2 ** 40]) {
+      for (const count of [2, 3, 128, 129, 130, 1000, 20_000]) {
+        for (const off of [-1, count - 1, Math.floor(count / 2)]) {
+          const values = Float64Array.from({ length: count }, (_, i) => 7 + i * step);
+          if (off >= 1) values[off] += 1; // breaks the spacing (off -1: none broken)
+          const out = new ByteSink(1 << 10);
+          writeDeltaBinaryPacked(out, values, count);
+          const read = readDeltaBinaryPacked(out.view());
+          expect(read.values, `step ${step}, ${count} values, off ${off}`).toEqual(
+            Array.from(values, (x) => BigInt(x)),
+          );
+          expect(read.padding.every((p) => p === 0n)).toBe(true);
+        }
+      }
+    }
+  });
+});
+
 describe('definition levels from bits', () => {
   let seed = 11;
   const random = () => {

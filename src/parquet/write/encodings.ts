@@ -137,19 +137,33 @@ const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
   return n;
 });
 
-/** How many of bits [s, e) of `bits` are set. */
+/**
+ * How many of bits [s, e) of `bits` are set: the first and last bytes masked, the ones between whole. (No loop that
+ * runs only for some alignments: optimized code meeting one for the first time deoptimized, ~170 times a conversion.)
+ */
 export function countBits(bits: Uint8Array, s: number, e: number): number {
-  let n = 0;
-  let r = s;
-  for (; r < e && r & 7; r++) n += (bits[r >> 3] >> (r & 7)) & 1;
-  for (; r + 8 <= e; r += 8) n += POPCOUNT[bits[r >> 3]];
-  for (; r < e; r++) n += (bits[r >> 3] >> (r & 7)) & 1;
+  if (s >= e) return 0;
+  const a = s >> 3;
+  const b = (e - 1) >> 3;
+  const head = (255 << (s & 7)) & 255;
+  const tail = 255 >>> (7 - ((e - 1) & 7));
+  if (a === b) return POPCOUNT[bits[a] & head & tail];
+  let n = POPCOUNT[bits[a] & head] + POPCOUNT[bits[b] & tail];
+  for (let k = a + 1; k < b; k++) n += POPCOUNT[bits[k]];
   return n;
+}
+
+/** Whether values[0, count) rise (or fall) by one same step. */
+function evenlySpaced(values: Float64Array, count: number): boolean {
+  const d = values[1] - values[0];
+  for (let i = 2; i < count; i++) if (values[i] - values[i - 1] !== d) return false;
+  return true;
 }
 
 const BLOCK = 128;
 const MINIBLOCKS = 4;
 const MINI = BLOCK / MINIBLOCKS;
+const ZERO_WIDTHS = new Uint8Array(MINIBLOCKS);
 const TWO32 = 4294967296;
 
 /**
@@ -162,6 +176,16 @@ export function writeDeltaBinaryPacked(out: ByteSink, values: Float64Array, coun
   out.varint(MINIBLOCKS);
   out.varint(count);
   out.zigzag(count ? values[0] : 0);
+  if (count > 1 && evenlySpaced(values, count)) {
+    // Every delta the same (line numbers, a counter): each block is its minimum delta and four zero widths, as the
+    // loop below writes it, without the per-value passes (the _source_line column: ~12 ns a value).
+    const d = values[1] - values[0];
+    for (let b = 1; b < count; b += BLOCK) {
+      out.zigzag(d);
+      out.bytes(ZERO_WIDTHS);
+    }
+    return;
+  }
   const deltas = new Float64Array(BLOCK);
   const small = new Int32Array(MINI);
   const highs = new Float64Array(MINIBLOCKS);
