@@ -5,6 +5,8 @@ import type { ByteSink } from './byteSink.ts';
 const EMPTY = 0;
 /** Entries of a 64-bit dictionary's cache of recent values. */
 const RECENT = 4096;
+/** log2 of the slots of a string dictionary's recent-strings cache (1,024: 16 KB). */
+const RECENT_STRINGS_BITS = 10;
 /** Values below this are looked up in a table of their own (32 KB) instead of hashed. */
 export const DIRECT = 8192;
 
@@ -173,6 +175,37 @@ export class BytesDictionary extends Slots {
    * hashed and compared four bytes at a time.
    */
   index(src: Uint8Array, s: number, e: number, view: DataView = new DataView(src.buffer, src.byteOffset)): number {
+    const len = e - s;
+    // The recent-strings cache first, keyed by the length and the first and last four bytes (all of a string up to
+    // eight bytes long; a longer one is compared in full): no hashing of every byte and no probing for the
+    // categories, countries and URLs a dictionary column repeats.
+    let first = 0;
+    let last = 0;
+    if (len >= 4) {
+      first = view.getInt32(s, true);
+      last = view.getInt32(e - 4, true);
+    } else if (len > 0) first = src[s] | (len > 1 ? src[s + 1] << 8 : 0) | (len > 2 ? src[s + 2] << 16 : 0);
+    const r = Math.imul(first ^ Math.imul(last ^ len, 0x85ebca6b), 0x9e3779b1) >>> (32 - RECENT_STRINGS_BITS);
+    const keys = (this.recentKeys ??= new Int32Array(3 << RECENT_STRINGS_BITS));
+    const recent = (this.recent ??= new Int32Array(1 << RECENT_STRINGS_BITS));
+    const c = recent[r];
+    if (c && keys[3 * r] === len && keys[3 * r + 1] === first && keys[3 * r + 2] === last) {
+      if (len <= 8 || this.same(this.offsets[c - 1], view, s, len)) return c - 1;
+    }
+    const x = this.find(src, s, e, view);
+    keys[3 * r] = len;
+    keys[3 * r + 1] = first;
+    keys[3 * r + 2] = last;
+    recent[r] = x + 1;
+    return x;
+  }
+
+  /** Strings by their index + 1 in the recent-strings cache, and their keys (length, first and last four bytes). */
+  private recent: Int32Array | null = null;
+  private recentKeys: Int32Array | null = null;
+
+  /** The index of src[s, e) by its hash over every byte, added if new. */
+  private find(src: Uint8Array, s: number, e: number, view: DataView): number {
     const len = e - s;
     let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
     let i = s;
