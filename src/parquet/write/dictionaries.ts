@@ -186,8 +186,10 @@ export class BytesDictionary extends Slots {
       last = view.getInt32(e - 4, true);
     } else if (len > 0) first = src[s] | (len > 1 ? src[s + 1] << 8 : 0) | (len > 2 ? src[s + 2] << 16 : 0);
     const r = Math.imul(first ^ Math.imul(last ^ len, 0x85ebca6b), 0x9e3779b1) >>> (32 - RECENT_STRINGS_BITS);
-    const keys = (this.recentKeys ??= new Int32Array(3 << RECENT_STRINGS_BITS));
-    const recent = (this.recent ??= new Int32Array(1 << RECENT_STRINGS_BITS));
+    this.recentKeys ??= new Int32Array(3 << RECENT_STRINGS_BITS);
+    this.recent ??= new Int32Array(1 << RECENT_STRINGS_BITS);
+    const keys = this.recentKeys;
+    const recent = this.recent;
     const c = recent[r];
     if (c && keys[3 * r] === len && keys[3 * r + 1] === first && keys[3 * r + 2] === last) {
       if (len <= 8 || this.same(this.offsets[c - 1], view, s, len)) return c - 1;
