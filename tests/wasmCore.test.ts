@@ -524,6 +524,22 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
     second.dispose();
   });
 
+  it('exports null bitmaps with the bits past the last row clear (the core keeps unwritten rows set)', () => {
+    const contract = contractSchema.parse({ dataset: 'pad', columns: [{ name: 'a', type: 'int32' }] }) as Contract;
+    const d = new WasmCsvDecoder(contract);
+    // 13 rows, nulls at rows 2 and 12, and a refused row between (its bit must come back set for the next row).
+    const rows = ['1', '2', '', '4', '5', 'x', '6', '7', '8', '9', '10', '11', '12', ''];
+    const out = d.push(new TextEncoder().encode(`a\n${rows.join('\n')}\n`));
+    const end = d.end();
+    const batches = [...out.batches, ...end.batches];
+    expect(batches).toHaveLength(1);
+    const col = batches[0].columns[0];
+    expect(batches[0].rowCount).toBe(13);
+    expect(col.nullCount).toBe(2);
+    expect(Array.from(col.nullBitmap!)).toEqual([0b11111011, 0b00001111]);
+    d.dispose();
+  });
+
   it('gives the same batches, rejects and counts for random contracts, dialects, dirty CSV and chunkings, and any chunking the same as one chunk', () => {
     const runs = Number(process.env.LANDFALL_PROPERTY_RUNS ?? 1500);
     let withRows = 0;

@@ -41,6 +41,8 @@ export function exportBatch(core: CsvCore, types: DataType[], kinds: number[], p
     const nullCount = core.nullCount(c);
     const validity = words[a + C.validity / 4];
     const nullBitmap = nullCount ? copy(validity, (rows + 7) >> 3) : undefined;
+    // The core's bits past the last row are set (rows not written yet): Arrow's padding, cleared.
+    if (nullBitmap && rows & 7) nullBitmap[rows >> 3] &= (1 << (rows & 7)) - 1;
     const common = { length: rows, nullCount, nullBitmap };
     switch (kinds[c]) {
       case TYPE.string: {
