@@ -7,7 +7,13 @@ import { field, ThriftReader, type ThriftList, type ThriftStruct } from '../src/
 import { loadZstd, ZSTD_EXPORTS, zstdWasmPath } from '../src/parquet/write/zstd.ts';
 import { RowGroupWriter } from '../src/parquet/write/rowGroupWriter.ts';
 import { PAGE_ROWS } from '../src/parquet/write/columnSpec.ts';
-import { bundledScript, encoderThreadsStarted, stopIdleEncoderThreads } from '../src/parquet/RollingParquetWriter.ts';
+import {
+  bundledScript,
+  encoderThreadsStarted,
+  RollingParquetWriter,
+  stopIdleEncoderThreads,
+} from '../src/parquet/RollingParquetWriter.ts';
+import { FolderStore } from '../src/adapters/local/FolderStore.ts';
 import { columnValues, rowGroupSpec } from '../src/parquet/write/fromArrow.ts';
 import { WasmCsvDecoder } from '../src/decode/wasmDecoder.ts';
 import { rawSchema, toRecordBatch } from '../src/decode/arrowSchema.ts';
@@ -399,6 +405,38 @@ describe('encoder threads between runs', () => {
     expect(encoderThreadsStarted() - started).toBe(1);
     await ingestFile(lake, clicks, 'ad_clicks', 'd.csv');
     expect(encoderThreadsStarted() - started).toBe(2);
+  });
+});
+
+describe('encoder threads started early', () => {
+  it('start before the first batch when asked (prestart), once per run, kept by a run that wrote nothing', async () => {
+    await stopIdleEncoderThreads(); // kept by the tests before
+    const started = encoderThreadsStarted();
+    const store = new FolderStore(await tempDir(), 'test');
+    const writer = (threads: number) =>
+      new RollingParquetWriter(store, {
+        keyFor: (n) => `out-${n}.parquet`,
+        targetBytes: 1 << 20,
+        rowGroupBatches: 2,
+        tuning: () => ({ metadata: {}, rowGroupRows: 1000 }),
+        encoder: { threads },
+      });
+    const first = writer(2);
+    first.prestart();
+    expect(encoderThreadsStarted() - started).toBe(1);
+    first.prestart();
+    expect(encoderThreadsStarted() - started).toBe(1);
+    expect(await first.close()).toEqual([]);
+    // The next run's early start takes the thread the first kept.
+    const second = writer(2);
+    second.prestart();
+    expect(encoderThreadsStarted() - started).toBe(1);
+    await second.close();
+    // One thread: nothing to start.
+    const inline = writer(1);
+    inline.prestart();
+    await inline.close();
+    expect(encoderThreadsStarted() - started).toBe(1);
   });
 });
 

@@ -459,6 +459,7 @@ async function convertRun(
       release: (buffers) => decoder.pool.give(buffers),
     },
   });
+  writer.prestart();
   const quarantine = new QuarantineWriter(ctx.lake, `${stage}${runTag}-quarantine.csv`);
   const rejectsByReason: Record<string, number> = {};
   const handle = async (out: DecodeOutput) => {

@@ -103,6 +103,16 @@ export class RollingParquetWriter {
       : 2;
   }
 
+  /**
+   * Starts this run's encoder threads now (Landfall's writer, 2+ threads), so that they boot while the first batch
+   * is decoded instead of after it.
+   */
+  prestart(): void {
+    if (writerOf(this.encoderOptions) !== 'landfall' || (this.encoderOptions.threads ?? 2) < 2) return;
+    this.pool ??= new EncoderPool(this.encoderOptions);
+    this.pool.prestart();
+  }
+
   /** Closes the open file; returns every file written, in order. None is visible before `complete()` of its writer. */
   async close(): Promise<OutputFile[]> {
     let ended = false;
@@ -498,6 +508,12 @@ class EncoderPool {
       return e;
     }
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Landfall's writer: its encoder threads, started (or taken from the kept ones) before the first row group. */
+  prestart(): void {
+    const count = (this.options.threads ?? 2) - 1;
+    while (this.all.length < count) this.all.push(takeIdle(this.options) ?? new ParquetEncoderThread(this.options));
   }
 
   give(e: ParquetEncoder): void {

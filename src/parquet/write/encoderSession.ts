@@ -16,8 +16,20 @@ export type Post = (m: object, transfer?: ArrayBuffer[]) => void;
  * Row groups are kept apart by their number `g`: the next one may open while the last is being written (messages
  * are handled in order, so each row group's batches still arrive in order).
  */
-export function createLandfallSession(post: Post, zstdWasmPath?: string): (m: SessionMessage) => void {
+export function createLandfallSession(
+  post: Post,
+  zstdWasmPath?: string,
+  { eager = false }: { eager?: boolean } = {},
+): (m: SessionMessage) => void {
   let zstd: Zstd | null = null;
+  // An encoder thread loads libzstd as it starts (`eager`: while the converting thread decodes its first batch); a
+  // failure is left for 'open' to meet again and report as the session reports any.
+  if (eager)
+    try {
+      zstd = loadZstd(zstdWasmPath);
+    } catch {
+      zstd = null;
+    }
   const writers = new Map<number, RowGroupWriter>();
   return (m) => {
     try {

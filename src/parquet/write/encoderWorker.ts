@@ -6,5 +6,6 @@ import { createLandfallSession } from './encoderSession.ts';
 const session = createLandfallSession(
   (m, transfer) => parentPort!.postMessage(m, transfer ?? []),
   workerData?.zstdWasmPath,
+  { eager: true },
 );
 parentPort!.on('message', session);
