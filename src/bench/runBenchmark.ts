@@ -125,7 +125,7 @@ export function formatWarm(results: WarmResult[]): string {
     '',
     'files converted one after another in one process (a warm container): ms per file, the first and the median of the rest',
     ...textTable(
-      ['input           ', 'files', 'threads', 'landfall first / median', 'duckdb first / median', 'ratio (median)'],
+      ['input', 'files', 'threads', 'landfall first / median', 'duckdb first / median', 'ratio (median)'],
       results.map((r) => [
         `${r.input} ${bytes(r.inputBytes)}`,
         String(r.files),
@@ -138,14 +138,17 @@ export function formatWarm(results: WarmResult[]): string {
   ].join('\n');
 }
 
-/** A text table: the first column padded on the right to its title's width, the others but the last on the left. */
+/**
+ * A text table, each column as wide as its widest cell or title: the first column padded on the right, the others
+ * but the last on the left (a longer input name, "wide-300 257.0 MB", had pushed its row out of line).
+ */
 function textTable(titles: string[], rows: string[][]): string[] {
   const last = titles.length - 1;
-  const cell = (c: string, i: number) =>
-    i === 0 ? c.padEnd(titles[0].length) : i === last ? c : c.padStart(titles[i].length);
+  const widths = titles.map((t, i) => Math.max(t.length, ...rows.map((r) => (i === last ? 0 : r[i].length))));
+  const cell = (c: string, i: number) => (i === 0 ? c.padEnd(widths[0]) : i === last ? c : c.padStart(widths[i]));
   return [
-    titles.join(' | '),
-    titles.map((t) => '-'.repeat(t.length)).join('-+-'),
+    titles.map(cell).join(' | '),
+    titles.map((t, i) => '-'.repeat(i === last ? t.length : widths[i])).join('-+-'),
     ...rows.map((r) => r.map(cell).join(' | ')),
   ];
 }
@@ -294,7 +297,7 @@ export function formatBenchmark(results: PairResult[], cold?: ColdStart, cli?: C
     '',
     ...textTable(
       [
-        'input           ',
+        'input',
         'threads',
         'MB/s landfall / duckdb',
         'CPU s landfall / duckdb',
