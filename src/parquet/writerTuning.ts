@@ -41,8 +41,8 @@ export function distinctRatio(data: Data, sample: number, stopAbove = Infinity):
   for (let i = 0; i < n; i++) {
     if (v && !((v[i >> 3] >> (i & 7)) & 1)) continue;
     valid++;
-    if (offsets) seen.index(bytes, offsets[i], offsets[i + 1], view);
-    else seen.index(bytes, i * width, (i + 1) * width, view);
+    if (offsets) seen.indexHashed(bytes, offsets[i], offsets[i + 1], view);
+    else seen.indexHashed(bytes, i * width, (i + 1) * width, view);
     // More distinct values than that share of every row: above it for any number of valid rows.
     if (seen.count > enough) return seen.count / valid;
   }

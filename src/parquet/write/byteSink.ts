@@ -132,8 +132,8 @@ export class ByteSink {
   }
 
   /**
-   * packWide for 24 < w <= 32: each value (below 2^32) goes in as its low 16 bits and the rest, in 32-bit integer
-   * arithmetic (random 30-bit ids and second-resolution timestamps' deltas: ~2x faster than 24-bit parts of doubles).
+   * packWide for 24 < w <= 32 (random 30-bit ids, second-resolution timestamps' deltas): each value (below 2^32) goes
+   * in as its low 16 bits and the rest, in 32-bit integer arithmetic instead of 24-bit parts of doubles.
    */
   packWide32(src: Float64Array, from: number, n: number, base: number, w: number): void {
     if (this.bits) throw new Error('packWide32: bit stream not aligned');

@@ -401,8 +401,8 @@ export class ColumnChunkWriter {
   }
 
   /**
-   * The page's values as doubles in scratch.deltas, their min and max in deltaMin/deltaMax (the page's statistics), or false if
-   * one is beyond 2^52 (then it is written plain).
+   * The page's values as doubles in scratch.deltas, their min and max in deltaMin/deltaMax (the page's statistics),
+   * or false if one is beyond 2^52 (then it is written plain).
    */
   private deltaValues(segments: Segment[]): boolean {
     const out = this.scratch.deltas;

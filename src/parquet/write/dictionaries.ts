@@ -63,11 +63,11 @@ export class IntDictionary extends Slots {
 
   index(v: number): number {
     if (v >>> 0 < DIRECT) {
-      this.direct ??= new Int32Array(DIRECT);
-      const e = this.direct[v];
+      const direct = this.directTable();
+      const e = direct[v];
       if (e) return e - 1;
       const i = this.lookup(v);
-      this.direct[v] = i + 1;
+      direct[v] = i + 1;
       return i;
     }
     return this.lookup(v);
@@ -194,7 +194,7 @@ export class BytesDictionary extends Slots {
     if (c && keys[3 * r] === len && keys[3 * r + 1] === first && keys[3 * r + 2] === last) {
       if (len <= 8 || this.same(this.offsets[c - 1], view, s, len)) return c - 1;
     }
-    const x = this.find(src, s, e, view);
+    const x = this.indexHashed(src, s, e, view);
     keys[3 * r] = len;
     keys[3 * r + 1] = first;
     keys[3 * r + 2] = last;
@@ -206,8 +206,11 @@ export class BytesDictionary extends Slots {
   private recent: Int32Array | null = null;
   private recentKeys: Int32Array | null = null;
 
-  /** The index of src[s, e) by its hash over every byte, added if new. */
-  private find(src: Uint8Array, s: number, e: number, view: DataView): number {
+  /**
+   * The index of src[s, e) by its hash over every byte, added if new, without the recent-strings cache (for one pass
+   * over mostly different values, such as the dictionary-or-plain choice's count: the cache would only cost).
+   */
+  indexHashed(src: Uint8Array, s: number, e: number, view: DataView): number {
     const len = e - s;
     let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
     let i = s;
