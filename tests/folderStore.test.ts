@@ -43,6 +43,26 @@ describe('FolderStore reads', () => {
     }
   });
 
+  it('reads ahead into another buffer: a chunk stays whole while the caller works on it, and stopping early is clean', async () => {
+    const store = new FolderStore(await tempDir(), 'landing');
+    const table = await readFile(join(SHARED_DATA, 'olist/olist_products_dataset.csv'));
+    const body = Buffer.concat([table, table]);
+    await store.put('t/products.csv', body);
+    let at = 0;
+    for await (const c of store.read('t/products.csv', undefined, { reuse: true })) {
+      // A slow caller: the read ahead has finished by now, and must not have touched this chunk.
+      await new Promise((r) => setTimeout(r, 20));
+      expect(Buffer.from(c).equals(body.subarray(at, at + c.length)), `chunk at ${at}`).toBe(true);
+      at += c.length;
+    }
+    expect(at).toBe(body.length);
+    // Stopping after two chunks (a read ahead in flight) ends the read without an error, and the file reads again.
+    let n = 0;
+    for await (const _ of store.read('t/products.csv', undefined, { reuse: true })) if (++n === 2) break;
+    const again = await collect(store.read('t/products.csv', { start: 0, end: 10 }, { reuse: true }), true);
+    expect(again.bytes.equals(body.subarray(0, 10))).toBe(true);
+  });
+
   it('writes small and large chunks in order, whatever the caller does with its buffers after each write', async () => {
     const store = new FolderStore(await tempDir(), 'lake');
     const table = await readFile(join(SHARED_DATA, 'olist/olist_products_dataset.csv'));

@@ -86,22 +86,31 @@ export class FolderStore implements ObjectStore {
 
   /**
    * Reads into three 1 MB buffers in turn instead of a fresh one per chunk: a stream's buffers are garbage a
-   * conversion pays for (a 256 MB click log at two threads: 2.29-2.33 -> 2.07-2.16 s).
+   * conversion pays for (a 256 MB click log at two threads: 2.29-2.33 -> 2.07-2.16 s). The next read is under way
+   * while the caller works on a chunk: waiting for each read after asking was ~50 ms per 256 MB on the converting
+   * thread. (The caller is done with a chunk when it asks for the next: the read ahead fills the buffer of the chunk
+   * before that.)
    */
   private async *readReusing(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
     const h = await open(this.path(key), 'r');
+    const buffers = [0, 1, 2].map(() => Buffer.allocUnsafeSlow(1 << 20));
+    const end = range?.end ?? Infinity;
+    const readAt = (k: number, at: number) =>
+      at < end ? h.read(buffers[k % 3], 0, Math.min(1 << 20, end - at), at) : Promise.resolve({ bytesRead: 0 });
+    let pos = range?.start ?? 0;
+    let pending = readAt(0, pos);
     try {
-      const buffers = [0, 1, 2].map(() => Buffer.allocUnsafeSlow(1 << 20));
-      let pos = range?.start ?? 0;
-      const end = range?.end ?? Infinity;
-      for (let k = 0; pos < end; k++) {
-        const buf = buffers[k % 3];
-        const { bytesRead } = await h.read(buf, 0, Math.min(buf.length, end - pos), pos);
+      for (let k = 0; ; k++) {
+        const { bytesRead } = await pending;
         if (bytesRead === 0) break;
         pos += bytesRead;
-        yield buf.subarray(0, bytesRead);
+        pending = readAt(k + 1, pos);
+        // Settled in `finally` when the caller stops early; a failure surfaces at the next await.
+        pending.catch(() => undefined);
+        yield buffers[k % 3].subarray(0, bytesRead);
       }
     } finally {
+      await pending.catch(() => undefined);
       await h.close();
     }
   }
