@@ -72,6 +72,9 @@ export class RollingParquetWriter {
     this.encoderOptions = options.encoder ?? {};
   }
 
+  /** Row groups this writer has begun (the first one may run further ahead: see batchesAhead). */
+  private groupsStarted = 0;
+
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
     this.pool ??= new EncoderPool(this.encoderOptions);
@@ -80,7 +83,7 @@ export class RollingParquetWriter {
       await this.pool.take(),
       this.tuning(),
       writerOf(this.encoderOptions),
-      this.batchesAhead(batch.numRows),
+      this.batchesAhead(batch.numRows, this.groupsStarted++ === 0),
     );
     await this.group.push(batch);
     if (this.group.batches < this.rowGroupBatches) return;
@@ -95,12 +98,15 @@ export class RollingParquetWriter {
    * written as batches arrive. A row group smaller than a page (a wide table's) has all of its pages written when it
    * closes, and meanwhile the encoder takes in nothing: with two, this thread decoded two batches of the next row group
    * and waited (both threads idle ~0.8 s of a 3.2 s conversion of the 300-column file). Such row groups may be sent
-   * whole: 3.19-3.24 -> 2.60-2.83 s, peak RSS +15-25 MB (the next row group's batches, waiting).
+   * whole: 3.19-3.24 -> 2.60-2.83 s, peak RSS +15-25 MB (the next row group's batches, waiting). The first row group
+   * of a run may run BOOT_AHEAD batches further: a new encoder thread boots and encodes its first batches unoptimized,
+   * and this thread waited ~100 ms for its first acknowledgements (256 MB at 2 threads: events 1.35-1.44 -> 1.29-1.38
+   * s, click log 1.46-1.52 -> 1.43-1.49; peak RSS +10-20 MB, under 275).
    */
-  private batchesAhead(rows: number): number {
-    return writerOf(this.encoderOptions) === 'landfall' && rows * this.rowGroupBatches < PAGE_ROWS
-      ? this.rowGroupBatches
-      : 2;
+  private batchesAhead(rows: number, first: boolean): number {
+    if (writerOf(this.encoderOptions) === 'landfall' && rows * this.rowGroupBatches < PAGE_ROWS)
+      return this.rowGroupBatches;
+    return first ? 2 + BOOT_AHEAD : 2;
   }
 
   /**
@@ -365,6 +371,9 @@ export class ParquetEncoderThread extends Routes implements ParquetEncoder {
 const idleThreads = new Map<string, ParquetEncoderThread[]>();
 const IDLE_KEEP = 4;
 const IDLE_MS = 60_000;
+
+/** Batches the first row group of a run may send beyond the usual two while its encoder thread boots. */
+const BOOT_AHEAD = 4;
 
 /** The encoder thread's young generation (MB): see the constructor. */
 const YOUNG_GENERATION_MB = 4;
