@@ -3,7 +3,7 @@
  * copied out of the CSV core's linear memory; into fresh ArrayBuffers that cost their allocation, first-touch page
  * faults and garbage collection (measured: 0.25-0.4 s of a 3.3 s conversion of 256 MB, one thread). Buffers come
  * back through `give` (Landfall's writer releases a batch once no pending page refers to it) and are kept by
- * power-of-two size, up to `maxBytes` in all.
+ * size class (eight per power of two), up to `maxBytes` in all.
  */
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();

@@ -54,6 +54,8 @@ export class RollingParquetWriter {
   private group: RowGroupJob | null = null;
   private readonly done: OutputFile[] = [];
   private pool: EncoderPool | null = null;
+  /** Row groups this writer has begun (the first one may run further ahead: see batchesAhead). */
+  private groupsStarted = 0;
 
   private readonly keyFor: (index: number) => string;
   private readonly targetBytes: number;
@@ -71,9 +73,6 @@ export class RollingParquetWriter {
     this.tuning = options.tuning;
     this.encoderOptions = options.encoder ?? {};
   }
-
-  /** Row groups this writer has begun (the first one may run further ahead: see batchesAhead). */
-  private groupsStarted = 0;
 
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
