@@ -18,7 +18,6 @@ const found = [EVENTS, WIDE, CLICKS].find((d) => d.name === name);
 if (!found) throw new Error(`no benchmark input named "${name}"`);
 const spec = found;
 
-let timed: number | undefined;
 /** CPU seconds of the conversion, every thread of the process (user + system). */
 let cpu: number | undefined;
 /** Seconds of each conversion, in order (several when `files` > 1). */
@@ -29,8 +28,7 @@ async function measure<T>(conversion: () => Promise<T>): Promise<T> {
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
   const result = await conversion();
-  timed = Number(process.hrtime.bigint() - started) / 1e9;
-  each.push(timed);
+  each.push(Number(process.hrtime.bigint() - started) / 1e9);
   const used = process.cpuUsage(cpuBefore);
   cpu = (used.user + used.system) / 1e6;
   return result;
@@ -92,5 +90,5 @@ await rm(workDir, { recursive: true, force: true });
 await mkdir(workDir, { recursive: true });
 const r = engine === 'duckdb' ? await duckdb() : await landfall();
 process.stdout.write(
-  `${JSON.stringify({ engine, seconds: timed, cpuSeconds: cpu, ...r, peakRssBytes: peakRssBytes(), each })}\n`,
+  `${JSON.stringify({ engine, seconds: each.at(-1), cpuSeconds: cpu, ...r, peakRssBytes: peakRssBytes(), each })}\n`,
 );

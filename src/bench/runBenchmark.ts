@@ -305,7 +305,7 @@ export function formatBenchmark(results: PairResult[], cold?: ColdStart, cli?: C
         'peak RSS landfall / duckdb',
         'ratios: speed',
         'size',
-        'RSS ',
+        'RSS',
         'same rows',
       ],
       results.map((r) => [

@@ -54,8 +54,6 @@ export class RollingParquetWriter {
   private group: RowGroupJob | null = null;
   private readonly done: OutputFile[] = [];
   private pool: EncoderPool | null = null;
-  /** Row groups this writer has begun (the first one may run further ahead: see batchesAhead). */
-  private groupsStarted = 0;
 
   private readonly keyFor: (index: number) => string;
   private readonly targetBytes: number;
@@ -78,11 +76,13 @@ export class RollingParquetWriter {
     if (batch.numRows === 0) return;
     this.pool ??= new EncoderPool(this.encoderOptions);
     this.current ??= new StitchedFile(this.store, this.keyFor(this.done.length));
+    // The run's first row group: no file done, none in the open one.
+    const first = this.done.length === 0 && this.current.groups === 0;
     this.group ??= new RowGroupJob(
       await this.pool.take(),
       this.tuning(),
       writerOf(this.encoderOptions),
-      this.batchesAhead(batch.numRows, this.groupsStarted++ === 0),
+      this.batchesAhead(batch.numRows, first),
     );
     await this.group.push(batch);
     if (this.group.batches < this.rowGroupBatches) return;
@@ -113,7 +113,6 @@ export class RollingParquetWriter {
    * is decoded instead of after it.
    */
   prestart(): void {
-    if (writerOf(this.encoderOptions) !== 'landfall' || (this.encoderOptions.threads ?? 2) < 2) return;
     this.pool ??= new EncoderPool(this.encoderOptions);
     this.pool.prestart();
   }
@@ -507,10 +506,7 @@ class EncoderPool {
     const idle = this.idle.pop();
     if (idle) return idle;
     if (this.all.length < count) {
-      const e =
-        threads >= 2
-          ? (takeIdle(this.options) ?? new ParquetEncoderThread(this.options))
-          : new InlineParquetEncoder(this.options);
+      const e = threads >= 2 ? this.thread() : new InlineParquetEncoder(this.options);
       this.all.push(e);
       this.turn++;
       return e;
@@ -518,10 +514,19 @@ class EncoderPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** Landfall's writer: its encoder threads, started (or taken from the kept ones) before the first row group. */
+  /**
+   * Landfall's writer at 2+ threads: its encoder threads, started (or taken from the kept ones) before the first row
+   * group (take() hands them out in turn).
+   */
   prestart(): void {
+    if (writerOf(this.options) !== 'landfall') return;
     const count = (this.options.threads ?? 2) - 1;
-    while (this.all.length < count) this.all.push(takeIdle(this.options) ?? new ParquetEncoderThread(this.options));
+    while (this.all.length < count) this.all.push(this.thread());
+  }
+
+  /** An encoder thread: a kept one of this kind, or a new one. */
+  private thread(): ParquetEncoderThread {
+    return takeIdle(this.options) ?? new ParquetEncoderThread(this.options);
   }
 
   give(e: ParquetEncoder): void {
