@@ -295,11 +295,14 @@ function validValue(c: ColSpec): fc.Arbitrary<string> {
       unit: fc.constantFrom('a', 'b', 'x', ' ', ',', ';', '"', '\\', '\n', '\r\n', 'é', '日', '😀', '\t', '|', '#'),
       maxLength: 12,
     });
-  if (t === 'int32') return fc.integer().map(String);
+  // Unsigned ones as often (ids and counts): the core's fast path reads those, signed ones go the general way.
+  if (t === 'int32') return fc.oneof(fc.integer(), fc.nat()).map(String);
   if (t === 'int64')
     return fc.oneof(
       fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+      fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String),
       fc.integer({ min: -1000, max: 1000 }).map(String),
+      fc.nat(99999).map(String),
     );
   if (t === 'float64')
     return fc.oneof(
@@ -366,38 +369,91 @@ function validValue(c: ColSpec): fc.Arbitrary<string> {
   });
 }
 
-const csvCase = fc.tuple(fc.array(columnSpec, { minLength: 1, maxLength: 6 }), dialect).chain(([cols, d]) =>
-  fc.record({
-    cols: fc.constant(cols),
-    d: fc.constant(d),
-    rows: fc.array(
-      fc
-        .tuple(
-          fc.tuple(
-            ...cols.map((c) =>
-              fc.tuple(
-                fc.oneof({ weight: 15, arbitrary: validValue(c) }, { weight: 1, arbitrary: valueText }),
-                fc.nat(9),
+type Dialect = typeof dialect extends fc.Arbitrary<infer T> ? T : never;
+
+/** A random file: its columns, dialect, rows (valid, junk, ragged), line ends, stray lines, chunking and batching. */
+const caseOf = (columns: fc.Arbitrary<ColSpec[]>, dialects: fc.Arbitrary<Dialect>, plain = false) =>
+  fc.tuple(columns, dialects).chain(([cols, d]) =>
+    fc.record({
+      cols: fc.constant(cols),
+      d: fc.constant(d),
+      rows: fc.array(
+        fc
+          .tuple(
+            fc.tuple(
+              ...cols.map((c) =>
+                fc.tuple(
+                  plain
+                    ? fc.oneof(
+                        { weight: 15, arbitrary: validValue(c) },
+                        { weight: 15, arbitrary: plainValue(c) },
+                        { weight: 1, arbitrary: valueText },
+                      )
+                    : fc.oneof({ weight: 15, arbitrary: validValue(c) }, { weight: 1, arbitrary: valueText }),
+                  // How the value is quoted (see field()): one time in ten, or in forty for plainer files.
+                  fc.nat(plain ? 39 : 9),
+                ),
               ),
             ),
-          ),
-          fc.nat(19),
-        )
-        .map(([fields, ragged]) => (ragged === 0 ? fields.slice(1) : ragged === 1 ? [...fields, fields[0]] : fields)),
-      { minLength: 1, maxLength: 30 },
-    ),
-    eol: fc.constantFrom('\n', '\r\n', '\r'),
-    extras: fc.array(fc.constantFrom('', '\n', '#comment\n', '"unterminated', 'a"b', '\xff\xfe', '\n\n', 'BLANK'), {
-      maxLength: 3,
+            fc.nat(19),
+          )
+          .map(([fields, ragged]) => (ragged === 0 ? fields.slice(1) : ragged === 1 ? [...fields, fields[0]] : fields)),
+        { minLength: 1, maxLength: 30 },
+      ),
+      eol: fc.constantFrom('\n', '\r\n', '\r'),
+      extras: fc.array(fc.constantFrom('', '\n', '#comment\n', '"unterminated', 'a"b', '\xff\xfe', '\n\n', 'BLANK'), {
+        maxLength: 3,
+      }),
+      preamble: fc.array(fc.constantFrom('Report "q1', 'x,y;z', '', '#', '"a\tb"'), { minLength: 2, maxLength: 2 }),
+      bom: fc.boolean(),
+      chunks: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }),
+      batchBytes: fc.integer({ min: 1, max: 400 }),
     }),
-    preamble: fc.array(fc.constantFrom('Report "q1', 'x,y;z', '', '#', '"a\tb"'), { minLength: 2, maxLength: 2 }),
-    bom: fc.boolean(),
-    chunks: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }),
-    batchBytes: fc.integer({ min: 1, max: 400 }),
-  }),
+  );
+
+/** Valid text that needs no quotes: what most fields of a machine-written file are. */
+function plainValue(c: ColSpec): fc.Arbitrary<string> {
+  if (c.type === 'string' && !c.checks)
+    return fc.string({ unit: fc.constantFrom('a', 'b', 'z', '0', '9', ' ', '.', '_', '-'), maxLength: 12 });
+  // Digits at the edges of the fast path's reach (9 for int32, 18 for int64) and of each type's range.
+  if (c.type === 'int32' && !c.checks)
+    return fc.oneof(
+      fc.nat().map(String),
+      fc.constantFrom('999999999', '1000000000', '2147483647', '2147483648', '9999999999', '0000000000007'),
+    );
+  if (c.type === 'int64' && !c.checks)
+    return fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String),
+      fc.constantFrom('999999999999999999', '1000000000000000000', '9223372036854775808', '99999999999999999999'),
+    );
+  return validValue(c);
+}
+
+const csvCase = caseOf(fc.array(columnSpec, { minLength: 1, maxLength: 6 }), dialect);
+
+/**
+ * Files the core's fast path reads (records of plain fields tokenized and converted in one pass): none of what
+ * turns it off (trimmed columns, number formats, null tokens, skipped spaces, trailing delimiters, one column), and
+ * everything it must hand to the general path (quotes, signs, junk, ragged and blank rows, comments, line ends
+ * split across chunks) in the rows.
+ */
+const fastCase = caseOf(
+  fc.array(
+    columnSpec.map(({ currency: _c, percent: _p, ...c }) => ({ ...c, trim: false })),
+    { minLength: 2, maxLength: 8 },
+  ),
+  dialect.map((d) => ({
+    ...d,
+    nullTokens: [''],
+    skipInitialSpace: false,
+    trailingDelimiter: false,
+    decimalSeparator: '.',
+    thousandsSeparator: undefined,
+  })),
+  true,
 );
 
-function contractOf(cols: ColSpec[], d: typeof dialect extends fc.Arbitrary<infer T> ? T : never): Contract {
+function contractOf(cols: ColSpec[], d: Dialect): Contract {
   return contractSchema.parse({
     dataset: 'prop',
     dialect: {
@@ -474,11 +530,13 @@ function run(decoder: CsvDecoder, bytes: Uint8Array, chunks: number[]) {
  * A decoder's outcome on `bytes`. WASM decoders are disposed after, so the next case's core runs in this one's memory
  * (wasmCore.ts keeps it): every case then also checks that a core inherits nothing from the one before it.
  */
-function outcome(make: () => CsvDecoder, bytes: Uint8Array, chunks: number[]) {
+function outcome(make: () => CsvDecoder, bytes: Uint8Array, chunks: number[], after?: (decoder: CsvDecoder) => void) {
   let decoder: CsvDecoder | null = null;
   try {
     decoder = make();
-    return run(decoder, bytes, chunks);
+    const out = run(decoder, bytes, chunks);
+    after?.(decoder);
+    return out;
   } catch (err) {
     return { error: `${(err as Error).name}: ${(err as Error).message}` };
   } finally {
@@ -493,6 +551,58 @@ function unbatched(o: ReturnType<typeof outcome>) {
   const batches = o.batches as B[];
   const columns = batches[0]?.cols.map((_, c) => batches.flatMap((b) => b.cols[c].values)) ?? [];
   return { columns, lines: batches.flatMap((b) => b.lines), rejects: o.rejects, stats: o.stats };
+}
+
+type CsvCase = typeof csvCase extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * Writes the case's file and decodes it with both decoders: the WASM core must give what the reference gives, and
+ * the same in one chunk as in the case's chunks. Returns the rows written and how many the core's fast path read.
+ */
+function compareCase({ cols, d, rows, eol, extras, preamble, bom, chunks, batchBytes }: CsvCase) {
+  const contract = contractOf(cols, d);
+  const lines: string[] = preamble.slice(0, d.skipLines);
+  // A group row above the names (empty cells, or one group over all: "g c0", ... would not match).
+  const named = cols.slice(d.rowNames && cols.length > 1 ? 1 : 0);
+  if (d.header && d.headerRows === 2) lines.push(named.map(() => '').join(d.delimiter));
+  if (d.header)
+    lines.push(
+      cols
+        .map((_, i) => `c${i}`)
+        .slice(d.rowNames && cols.length > 1 ? 1 : 0)
+        .join(d.delimiter),
+    );
+  // Numbers as the column's format writes them: decimal comma, currency before or after, a percent sign.
+  const written = (v: string, c: ColSpec | undefined, q: number) => {
+    if (!c || !/^(int|float|decimal)/.test(c.type)) return v;
+    let t = d.decimalSeparator === ',' ? v.replace('.', ',') : v;
+    if (c.currency) t = q % 2 ? `${c.currency} ${t}` : `${t}${c.currency}`;
+    if (c.percent && q % 3) t = `${t}%`;
+    return t;
+  };
+  rows.forEach((r, i) => {
+    lines.push(r.map(([v, q], f) => field(written(v, cols[f], q), d.delimiter, q, d.escape)).join(d.delimiter));
+    const extra = extras[i % Math.max(1, extras.length)];
+    if (extras.length && i % 7 === 3) lines.push(extra === 'BLANK' ? d.delimiter.repeat(cols.length - 1) : extra);
+  });
+  const ended = d.trailingDelimiter ? lines.map((l) => l + d.delimiter) : lines;
+  const text = (bom ? '\ufeff' : '') + ended.join(eol) + (rows.length % 2 ? eol : '');
+  const bytes = encode(text, d.encoding === 'latin1' && !bom);
+  const js = outcome(() => new JsCsvDecoder(contract, { batchBytes }), bytes, chunks);
+  let fastRows = 0;
+  const wasm = outcome(
+    () => new WasmCsvDecoder(contract, { batchBytes }),
+    bytes,
+    chunks,
+    (decoder) => {
+      fastRows = (decoder as unknown as { core: { statFastRows(): number } }).core.statFastRows();
+    },
+  );
+  expect(wasm).toEqual(js);
+  // However the bytes arrive, the same rows, values, rejects and counts (batch boundaries aside).
+  const whole = outcome(() => new WasmCsvDecoder(contract, { batchBytes }), bytes, [Math.max(1, bytes.length)]);
+  expect(unbatched(wasm)).toEqual(unbatched(whole));
+  return { rowsWritten: 'stats' in js ? js.stats.rowsWritten : 0, fastRows };
 }
 
 describe('the WASM CSV core, against the JavaScript reference decoder', () => {
@@ -544,47 +654,31 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
     const runs = Number(process.env.LANDFALL_PROPERTY_RUNS ?? 1500);
     let withRows = 0;
     fc.assert(
-      fc.property(csvCase, ({ cols, d, rows, eol, extras, preamble, bom, chunks, batchBytes }) => {
-        const contract = contractOf(cols, d);
-        const lines: string[] = preamble.slice(0, d.skipLines);
-        // A group row above the names (empty cells, or one group over all: "g c0", ... would not match).
-        const named = cols.slice(d.rowNames && cols.length > 1 ? 1 : 0);
-        if (d.header && d.headerRows === 2) lines.push(named.map(() => '').join(d.delimiter));
-        if (d.header)
-          lines.push(
-            cols
-              .map((_, i) => `c${i}`)
-              .slice(d.rowNames && cols.length > 1 ? 1 : 0)
-              .join(d.delimiter),
-          );
-        // Numbers as the column's format writes them: decimal comma, currency before or after, a percent sign.
-        const written = (v: string, c: ColSpec | undefined, q: number) => {
-          if (!c || !/^(int|float|decimal)/.test(c.type)) return v;
-          let t = d.decimalSeparator === ',' ? v.replace('.', ',') : v;
-          if (c.currency) t = q % 2 ? `${c.currency} ${t}` : `${t}${c.currency}`;
-          if (c.percent && q % 3) t = `${t}%`;
-          return t;
-        };
-        rows.forEach((r, i) => {
-          lines.push(r.map(([v, q], f) => field(written(v, cols[f], q), d.delimiter, q, d.escape)).join(d.delimiter));
-          const extra = extras[i % Math.max(1, extras.length)];
-          if (extras.length && i % 7 === 3) lines.push(extra === 'BLANK' ? d.delimiter.repeat(cols.length - 1) : extra);
-        });
-        const ended = d.trailingDelimiter ? lines.map((l) => l + d.delimiter) : lines;
-        const text = (bom ? '\ufeff' : '') + ended.join(eol) + (rows.length % 2 ? eol : '');
-        const bytes = encode(text, d.encoding === 'latin1' && !bom);
-        const js = outcome(() => new JsCsvDecoder(contract, { batchBytes }), bytes, chunks);
-        const wasm = outcome(() => new WasmCsvDecoder(contract, { batchBytes }), bytes, chunks);
-        expect(wasm).toEqual(js);
-        // However the bytes arrive, the same rows, values, rejects and counts (batch boundaries aside).
-        const whole = outcome(() => new WasmCsvDecoder(contract, { batchBytes }), bytes, [Math.max(1, bytes.length)]);
-        expect(unbatched(wasm)).toEqual(unbatched(whole));
-        if ('stats' in js && js.stats.rowsWritten > 0) withRows++;
+      fc.property(csvCase, (c) => {
+        if (compareCase(c).rowsWritten > 0) withRows++;
       }),
       { numRuns: runs },
     );
     // Most cases must write rows, or the comparison would mostly be of rejects and empty batches.
     expect(withRows / runs).toBeGreaterThan(0.85);
+  });
+
+  it('gives the same on files the fast path reads (plain records in one pass), handing the rest to the general path', () => {
+    const runs = Math.ceil(Number(process.env.LANDFALL_PROPERTY_RUNS ?? 1500) / 2);
+    let fast = 0;
+    let general = 0;
+    fc.assert(
+      fc.property(fastCase, (c) => {
+        const r = compareCase(c);
+        if (r.fastRows > 0) fast++;
+        if (r.fastRows < r.rowsWritten) general++;
+      }),
+      { numRuns: runs },
+    );
+    // Both paths must be taken often: about half the files have rows the fast path read (~0.59 here), most have
+    // rows it handed over.
+    expect(fast / runs).toBeGreaterThan(0.45);
+    expect(general / runs).toBeGreaterThan(0.3);
   });
 
   it('maps drifted headers the same (schemaDrift: evolve, a permuted subset of the columns, ragged rows among them)', () => {

@@ -66,6 +66,8 @@ export interface CsvCore {
   addFormat(c: number, kind: number, parts: number): number;
   formatCount(c: number, k: number): number;
   statRowsBlank(): number;
+  /** Rows read by the fast path (plain fields tokenized and converted in one pass); for tests and profiles. */
+  statFastRows(): number;
   continued(): void;
   addRowsRead(n: number): void;
   addCommentLine(): void;

@@ -112,6 +112,7 @@ let blankLines: f64 = 0;
 let commentLines: f64 = 0;
 let preambleLines: f64 = 0;
 let rowsBlank: f64 = 0;
+let fastRows: f64 = 0; // rows the fast path read (fastRecord)
 
 // ---- Setup ------------------------------------------------------------------------------------------------
 
@@ -380,6 +381,7 @@ export function statBlankLines(): f64 { return blankLines; }
 export function statCommentLines(): f64 { return commentLines; }
 export function statPreambleLines(): f64 { return preambleLines; }
 export function statRowsBlank(): f64 { return rowsBlank; }
+export function statFastRows(): f64 { return fastRows; }
 /** A run continued after its header: the preamble is behind it, and the lines before it were counted by the first run. */
 export function continued(): void {
   preambleLeft = 0;
@@ -463,7 +465,21 @@ export function parse(len: i32, final: bool): i32 {
   const end = inPtr + <usize>len;
   let p = inPtr + <usize>pos;
   recordStatus = 0;
+  const fast = planFast();
   while (p < end) {
+    if (fast && !awaitingHeader && preambleLeft == 0) {
+      const q = fastRecord(p, end);
+      if (q) {
+        p = q;
+        if (recordStatus) {
+          pos = <i32>(p - inPtr);
+          const s = recordStatus;
+          recordStatus = 0;
+          return s;
+        }
+        continue;
+      }
+    }
     const next = parseRecord(p, end, final);
     if (next == 0) break;
     if (next == 1) {
@@ -618,6 +634,144 @@ function parseRecord(recStart: usize, end: usize, final: bool): usize {
     line += <f64>(newlines + 1);
     return p;
   }
+}
+
+// ---- The fast path: a record of plain fields, tokenized and converted in one pass -------------------------------
+
+// Per field of a record (8 bytes each): the column's index, and how the fast path reads it.
+let fastPlan: usize = 0;
+let fastPlanCap: i32 = 0;
+const FK_VALUE: i32 = 0; // found by the SIMD search, then appendValue as record() does
+const FK_INT32: i32 = 1; // digits read while the field's end is found
+const FK_INT64: i32 = 2;
+
+/**
+ * Whether records may take the fast path with this configuration, and each field's plan. The fast path reads only
+ * what record() would read the same way (no null tokens, no trimming, no number formats, no skipped spaces, no
+ * trailing delimiter); anything else it meets in a record (a quote, an empty record, a field count other than the
+ * header's, a value refused) sends that record to parseRecord() from its start.
+ */
+function planFast(): bool {
+  if (!onlyEmptyIsNull || skipSpace || trailingDelim || nfields < 2) return false;
+  if (nfields > fastPlanCap) {
+    fastPlan = fastPlan ? heap.realloc(fastPlan, <usize>nfields * 8) : heap.alloc(<usize>nfields * 8);
+    fastPlanCap = nfields;
+  }
+  for (let f = 0; f < nfields; f++) {
+    const c = load<i32>(fieldMap + <usize>f * 4);
+    const cp = cols + <usize>c * COL;
+    if (load<i32>(cp + C_TRIM) || load<i32>(cp + C_NUM_FMT)) return false;
+    const type = load<i32>(cp + C_TYPE);
+    let kind = FK_VALUE;
+    if (!hasChecks(cp)) {
+      if (type == T_INT32) kind = FK_INT32;
+      else if (type == T_INT64) kind = FK_INT64;
+    }
+    store<i32>(fastPlan + <usize>f * 8, c);
+    store<i32>(fastPlan + <usize>f * 8 + 4, kind);
+  }
+  return true;
+}
+
+/** A record the fast path gave up on at field `f`: what it wrote is taken back, as record() does for a refused row. */
+function fastGiveUp(row: i32, f: i32): usize {
+  rollback(row);
+  undoFormats(f);
+  return 0;
+}
+
+/**
+ * One record from `recStart` whose fields are all plain: the address after it, or 0 when it is anything else (then
+ * parseRecord() reads it from its start, and rejects or waits for more input as it always did).
+ */
+function fastRecord(recStart: usize, end: usize): usize {
+  const first = load<u8>(recStart);
+  if (first == LF || first == CR || <i32>first == comment || first == quote) return 0;
+  if (rows == rowCap) ensureRows(rows + 1);
+  const row = rows;
+  const D = delim;
+  const last = nfields - 1;
+  let p = recStart;
+  for (let f = 0; f <= last; f++) {
+    const c = load<i32>(fastPlan + <usize>f * 8);
+    const kind = load<i32>(fastPlan + <usize>f * 8 + 4);
+    const cp = cols + <usize>c * COL;
+    let q = p;
+    if (kind != FK_VALUE) {
+      let v: i64 = 0;
+      for (; q < end; q++) {
+        const d = <u32>load<u8>(q) - 48;
+        if (d > 9) break;
+        v = v * 10 + <i64>d;
+      }
+      const n = q - p;
+      if (q >= end || n > (kind == FK_INT32 ? 9 : 18)) return fastGiveUp(row, f);
+      const b = load<u8>(q);
+      if (b != D && b != LF && b != CR) return fastGiveUp(row, f);
+      if (n == 0) {
+        if (!load<i32>(cp + C_NULLABLE)) return fastGiveUp(row, f);
+        appendNull(cp, T_INT32, row);
+      } else if (kind == FK_INT32) {
+        store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>v);
+      } else {
+        store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
+      }
+    } else {
+      if (load<u8>(p) == quote) return fastGiveUp(row, f);
+      q = nextPlainStop(p, end);
+      if (q >= end || load<u8>(q) == quote) return fastGiveUp(row, f);
+      const type = load<i32>(cp + C_TYPE);
+      if (q == p) {
+        if (!load<i32>(cp + C_NULLABLE)) return fastGiveUp(row, f);
+        appendNull(cp, type, row);
+      } else if (appendValue(c, cp, type, row, p, q, q > validEnd)) {
+        return fastGiveUp(row, f);
+      }
+      if (load<i32>(cp + C_ALT_N)) {
+        if (q == p) {
+          store<i32>(cp + C_LAST_FMT, -1);
+        } else {
+          store<i32>(cp + C_LAST_FMT, matchedFmt);
+          const at = load<usize>(cp + C_FMT_COUNTS) + <usize>matchedFmt * 8;
+          store<f64>(at, load<f64>(at) + 1);
+        }
+      }
+    }
+    const b = load<u8>(q);
+    if (f < last) {
+      if (b != D) return fastGiveUp(row, f + 1);
+      p = q + 1;
+      continue;
+    }
+    // The record's end: a line break (a delimiter here is a field more than the header's).
+    if (b == D) return fastGiveUp(row, f + 1);
+    const recEnd = q;
+    if (b == LF) {
+      p = q + 1;
+    } else {
+      if (q + 1 >= end) return fastGiveUp(row, f + 1);
+      p = q + (load<u8>(q + 1) == LF ? 2 : 1);
+    }
+    // Every field empty is a blank row, not a row of nulls; an overlong record is refused by parseRecord().
+    if (recEnd - recStart == <usize>last || <i64>(recEnd - recStart) > <i64>maxRecordBytes) return fastGiveUp(row, f + 1);
+    nfLast = nfields;
+    rowsRead += 1;
+    fastRows += 1;
+    for (let m = 0; m < nmissing; m++) {
+      const mc = load<i32>(missing + <usize>m * 4);
+      const mp = cols + <usize>mc * COL;
+      appendNull(mp, load<i32>(mp + C_TYPE), row);
+    }
+    store<i64>(lines + <usize>row * 8, <i64>line);
+    line += 1;
+    rows = row + 1;
+    rowsWritten += 1;
+    if (batchRows ? rows == batchRows : base + <f64>(recStart - inPtr) + <f64>(recEnd - recStart) >= batchBytes || rows >= maxBatchRows) {
+      if (!batchRows) batchRows = rows;
+      recordStatus = S_BATCH_FULL;
+    }
+  }
+  return p;
 }
 
 // ---- Records to columns -------------------------------------------------------------------------------------
