@@ -401,9 +401,11 @@ const caseOf = (columns: fc.Arbitrary<ColSpec[]>, dialects: fc.Arbitrary<Dialect
         { minLength: 1, maxLength: 30 },
       ),
       eol: fc.constantFrom('\n', '\r\n', '\r'),
-      extras: fc.array(fc.constantFrom('', '\n', '#comment\n', '"unterminated', 'a"b', '\xff\xfe', '\n\n', 'BLANK'), {
-        maxLength: 3,
-      }),
+      // Stray lines: blank, comments, broken quotes (text after a closing quote, at a record's end or not).
+      extras: fc.array(
+        fc.constantFrom('', '\n', '#comment\n', '"unterminated', 'a"b', '"a"b', 'STRAY', '\xff\xfe', '\n\n', 'BLANK'),
+        { maxLength: 3 },
+      ),
       preamble: fc.array(fc.constantFrom('Report "q1', 'x,y;z', '', '#', '"a\tb"'), { minLength: 2, maxLength: 2 }),
       bom: fc.boolean(),
       chunks: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }),
@@ -583,7 +585,14 @@ function compareCase({ cols, d, rows, eol, extras, preamble, bom, chunks, batchB
   rows.forEach((r, i) => {
     lines.push(r.map(([v, q], f) => field(written(v, cols[f], q), d.delimiter, q, d.escape)).join(d.delimiter));
     const extra = extras[i % Math.max(1, extras.length)];
-    if (extras.length && i % 7 === 3) lines.push(extra === 'BLANK' ? d.delimiter.repeat(cols.length - 1) : extra);
+    if (extras.length && i % 7 === 3)
+      lines.push(
+        extra === 'BLANK'
+          ? d.delimiter.repeat(cols.length - 1)
+          : extra === 'STRAY'
+            ? [...cols.map(() => '1').slice(1), '"1"2'].join(d.delimiter)
+            : extra,
+      );
   });
   const ended = d.trailingDelimiter ? lines.map((l) => l + d.delimiter) : lines;
   const text = (bom ? '\ufeff' : '') + ended.join(eol) + (rows.length % 2 ? eol : '');
@@ -749,7 +758,7 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
     );
   });
 
-  it('reads YYYY-MM-DD HH:MM:SS timestamps (its fast path) as the reference does, edges and junk included', () => {
+  it('reads YYYY-MM-DD HH:MM:SS[.fraction][Z] timestamps (its fast path) as the reference does, edges and junk included', () => {
     const pad = (n: number, w: number) => String(n).padStart(w, '0');
     const text = fc
       .record({
@@ -760,7 +769,26 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
         mi: fc.nat(61),
         s: fc.nat(61),
         sep: fc.constantFrom(' ', 'T', ' ', 'x'),
-        zone: fc.constantFrom('', '', 'Z', 'z', '+01:00', '.5'),
+        zone: fc.constantFrom(
+          '',
+          '',
+          'Z',
+          'z',
+          '+01:00',
+          '.5',
+          '.123',
+          ',25',
+          '.541Z',
+          '.123456',
+          '.1234567',
+          '.123456789',
+          '.1234567890',
+          '.',
+          '.Z',
+          '.12a',
+          '.5+01:00',
+          '.999999999Z',
+        ),
         junk: fc.option(fc.tuple(fc.nat(19), fc.constantFrom('a', '-', ' ', '/', ':')), { freq: 8 }),
       })
       .map(({ y, mo, d, h, mi, s, sep, zone, junk }) => {

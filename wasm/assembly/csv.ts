@@ -686,7 +686,7 @@ function fastGiveUp(row: i32, f: i32): usize {
  */
 function fastRecord(recStart: usize, end: usize): usize {
   const first = load<u8>(recStart);
-  if (first == LF || first == CR || <i32>first == comment || first == quote) return 0;
+  if (first == LF || first == CR || <i32>first == comment) return 0;
   if (rows == rowCap) ensureRows(rows + 1);
   const row = rows;
   const D = delim;
@@ -717,25 +717,52 @@ function fastRecord(recStart: usize, end: usize): usize {
         store<i64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
       }
     } else {
-      if (load<u8>(p) == quote) return fastGiveUp(row, f);
-      q = nextPlainStop(p, end);
-      if (q >= end || load<u8>(q) == quote) return fastGiveUp(row, f);
+      let s = p;
+      let e: usize = 0;
+      let quoted = false;
+      if (load<u8>(p) == quote) {
+        // Quoted: the value between the quotes, doubled or escaped quotes taken out. A line break inside, or
+        // anything but a delimiter or a line break after the closing quote, is for the general path.
+        quoted = true;
+        let escaped = false;
+        q = p + 1;
+        for (;;) {
+          q = nextQuotedStop(q, end);
+          if (q + 1 >= end) return fastGiveUp(row, f);
+          const ch = load<u8>(q);
+          if (ch == quote) {
+            if (esc != quote || load<u8>(q + 1) != quote) break;
+          } else if (ch != esc) {
+            return fastGiveUp(row, f);
+          }
+          escaped = true;
+          q += 2;
+        }
+        const after = load<u8>(q + 1);
+        if (after != D && after != LF && after != CR) return fastGiveUp(row, f);
+        s = p + 1;
+        e = q;
+        if (escaped) {
+          ensureScratch(<i32>(e - s));
+          s = scratch;
+          e = scratch + <usize>unescape(p + 1, q, scratch);
+        }
+      } else {
+        q = nextPlainStop(p, end);
+        if (q >= end || load<u8>(q) == quote) return fastGiveUp(row, f);
+        e = q;
+      }
       const type = load<i32>(cp + C_TYPE);
-      if (q == p) {
+      // An empty plain field is null; an empty quoted one is null but for strings (where it is "").
+      const isNull = e == s && (!quoted || type != T_STRING);
+      if (isNull) {
         if (!load<i32>(cp + C_NULLABLE)) return fastGiveUp(row, f);
         appendNull(cp, type, row);
-      } else if (appendValue(c, cp, type, row, p, q, q > validEnd)) {
+      } else if (appendValue(c, cp, type, row, s, e, q > validEnd)) {
         return fastGiveUp(row, f);
       }
-      if (load<i32>(cp + C_ALT_N)) {
-        if (q == p) {
-          store<i32>(cp + C_LAST_FMT, -1);
-        } else {
-          store<i32>(cp + C_LAST_FMT, matchedFmt);
-          const at = load<usize>(cp + C_FMT_COUNTS) + <usize>matchedFmt * 8;
-          store<f64>(at, load<f64>(at) + 1);
-        }
-      }
+      if (load<i32>(cp + C_ALT_N)) countFormat(cp, isNull);
+      if (quoted) q++;
     }
     const b = load<u8>(q);
     if (f < last) {
@@ -864,16 +891,7 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
       addReject(recStart, recEnd, f, code, 0);
       return;
     }
-    // Columns with several formats: which one read the value (undone if a later field refuses the row).
-    if (load<i32>(cp + C_ALT_N)) {
-      if (isNull) {
-        store<i32>(cp + C_LAST_FMT, -1);
-      } else {
-        store<i32>(cp + C_LAST_FMT, matchedFmt);
-        const at = load<usize>(cp + C_FMT_COUNTS) + <usize>matchedFmt * 8;
-        store<f64>(at, load<f64>(at) + 1);
-      }
-    }
+    if (load<i32>(cp + C_ALT_N)) countFormat(cp, isNull);
   }
   for (let m = 0; m < nmissing; m++) {
     const c = load<i32>(missing + <usize>m * 4);
@@ -1065,6 +1083,17 @@ function appendNull(cp: usize, type: i32, row: i32): void {
   const v = load<usize>(cp + C_VALIDITY) + <usize>(row >> 3);
   store<u8>(v, load<u8>(v) & ~<u8>(1 << <u8>(row & 7)));
   if (type == T_STRING) store<i32>(load<usize>(cp + C_OFFSETS) + <usize>(row + 1) * 4, load<i32>(cp + C_USED));
+}
+
+/** Columns with several formats: which one read the value (undone if a later field refuses the row). */
+function countFormat(cp: usize, isNull: bool): void {
+  if (isNull) {
+    store<i32>(cp + C_LAST_FMT, -1);
+  } else {
+    store<i32>(cp + C_LAST_FMT, matchedFmt);
+    const at = load<usize>(cp + C_FMT_COUNTS) + <usize>matchedFmt * 8;
+    store<f64>(at, load<f64>(at) + 1);
+  }
 }
 
 /** A row refused at field `upTo`: the format counts its earlier fields added are taken back. */
@@ -1774,13 +1803,29 @@ function dateWith(f: i32, parts: usize, nparts: i32, s: usize, e: usize): f64 {
 }
 
 /**
- * The common ISO form `YYYY-MM-DD HH:MM:SS` (or `T`, or a trailing `Z`) in integer arithmetic: microseconds, or -1
- * when the text is not exactly that or not a valid instant of years 1-9999 (parseIso then reads or refuses it; both
- * give the same value wherever this one gives one). A log's timestamps took ~35 ns each through parseIso.
+ * The common ISO form `YYYY-MM-DD HH:MM:SS` (or `T`; a fraction of a second, a trailing `Z`) in integer arithmetic:
+ * microseconds, or -1 when the text is not exactly that or not a valid instant of years 1-9999 (parseIso then reads
+ * or refuses it; both give the same value wherever this one gives one). A log's timestamps took ~35 ns each through
+ * parseIso; with milliseconds (the events file) they all went there until the fraction was read here too.
  */
 function simpleIsoMicros(s: usize, e: usize): f64 {
-  const n = e - s;
-  if (n != 19 && !(n == 20 && load<u8>(s + 19) == 90)) return -1;
+  if (e - s < 19) return -1;
+  // After the seconds: nothing, a `Z`, or a fraction of 1-9 digits (microseconds: the first six) and maybe a `Z`.
+  let micros: i64 = 0;
+  let f = s + 19;
+  const fe = f < e && load<u8>(e - 1) == 90 ? e - 1 : e;
+  if (f < fe) {
+    const dot = load<u8>(f);
+    if ((dot != 46 && dot != 44) || fe - f < 2 || fe - f > 10) return -1;
+    let k: i32 = 0;
+    for (f++; f < fe; f++) {
+      const d = <u32>load<u8>(f) - 48;
+      if (d > 9) return -1;
+      if (k < 6) micros = micros * 10 + <i64>d;
+      k++;
+    }
+    for (; k < 6; k++) micros *= 10;
+  }
   const t = load<u8>(s + 10);
   if (load<u8>(s + 4) != 45 || load<u8>(s + 7) != 45 || (t != 32 && t != 84) || load<u8>(s + 13) != 58 || load<u8>(s + 16) != 58) return -1;
   const y1 = twoDigits(s);
@@ -1802,7 +1847,7 @@ function simpleIsoMicros(s: usize, e: usize): f64 {
   const doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   const days = <i64>(era * 146097 + doe - 719468);
-  return <f64>((days * 86400 + <i64>(h * 3600 + mi * 60 + sec)) * 1000000);
+  return <f64>((days * 86400 + <i64>(h * 3600 + mi * 60 + sec)) * 1000000 + micros);
 }
 
 function timestampWith(f: i32, parts: usize, nparts: i32, s: usize, e: usize): f64 {
