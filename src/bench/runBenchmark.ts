@@ -42,9 +42,24 @@ export interface PairResult {
   ratios: { throughput: number; size: number; peakRss: number };
 }
 
-const CONVERT = fileURLToPath(new URL('./convertOnce.ts', import.meta.url));
 const COLD_START = fileURLToPath(new URL('./coldStart.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+
+let converter: Promise<string> | undefined;
+
+/**
+ * convertOnce.ts as users run Landfall: built by esbuild with the CLI (scripts/build-cli.mjs), run by plain Node.
+ * Through tsx, each process also held tsx's loader and its hooks thread (~37 MB of RSS at start, in both engines'
+ * peak RSS) and compiled TypeScript as modules loaded; neither is in the CLI users run nor in a Lambda bundle.
+ */
+function converterScript(): Promise<string> {
+  converter ??= (async () => {
+    // Loaded from the checkout at run time, not bundled: the build script builds the CLI this module is part of.
+    const script = new URL('../../scripts/build-cli.mjs', import.meta.url).href;
+    const { builtCliFile } = (await import(script)) as { builtCliFile: (name: string) => Promise<string> };
+    return builtCliFile('convert-once.mjs');
+  })();
+  return converter;
+}
 
 async function convert(
   engine: 'landfall' | 'duckdb',
@@ -56,7 +71,7 @@ async function convert(
 ): Promise<RunResult & { each: number[] }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', TSX, CONVERT, engine, file, work, String(threads), dataset.name, String(files)],
+    [await converterScript(), engine, file, work, String(threads), dataset.name, String(files)],
     { maxBuffer: 1 << 24 },
   );
   return { ...JSON.parse(stdout.trim().split('\n').pop()!), threads } as RunResult & { each: number[] };
