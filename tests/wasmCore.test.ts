@@ -800,12 +800,24 @@ describe('the WASM CSV core, against the JavaScript reference decoder', () => {
       dataset: 'times',
       columns: [{ name: 't', type: 'timestamp', nullable: true }],
     });
+    // Alone (the general path), and beside a number column (the fast path: a record of plain fields in one pass).
+    const paired = contractSchema.parse({
+      dataset: 'times',
+      columns: [
+        { name: 't', type: 'timestamp', nullable: true },
+        { name: 'n', type: 'int32' },
+      ],
+    });
     fc.assert(
       fc.property(fc.array(text, { minLength: 1, maxLength: 50 }), (values) => {
         const bytes = new TextEncoder().encode(`t\n${values.join('\n')}\n`);
         const js = outcome(() => new JsCsvDecoder(contract), bytes, [bytes.length]);
         const wasm = outcome(() => new WasmCsvDecoder(contract), bytes, [bytes.length]);
         expect(wasm).toEqual(js);
+        const two = new TextEncoder().encode(`t,n\n${values.map((v, i) => `${v},${i}`).join('\n')}\n`);
+        const js2 = outcome(() => new JsCsvDecoder(paired), two, [two.length]);
+        const wasm2 = outcome(() => new WasmCsvDecoder(paired), two, [two.length]);
+        expect(wasm2).toEqual(js2);
       }),
       { numRuns: 300 },
     );

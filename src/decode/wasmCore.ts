@@ -73,7 +73,8 @@ export interface CsvCore {
   addCommentLine(): void;
 }
 
-let compiled: { path: string; module: WasmModule } | null = null;
+/** Compiled cores by path: one in a process that uses one build (two in an A/B comparison of builds). */
+const compiled = new Map<string, WasmModule>();
 
 /** Where `npm run build:wasm` writes the core in a checkout; Lambda reads it from the layer (CSV_WASM_PATH). */
 export function defaultCsvWasmPath(): string {
@@ -110,7 +111,8 @@ export function keepCoreMemory(m: WasmMemory): void {
 
 /** Compiles the core once per process (per Lambda container); each decoder gets its own instance. */
 export function csvCoreModule(path = defaultCsvWasmPath()): WasmModule {
-  if (compiled?.path === path) return compiled.module;
+  const known = compiled.get(path);
+  if (known) return known;
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -119,6 +121,7 @@ export function csvCoreModule(path = defaultCsvWasmPath()): WasmModule {
       cause: err,
     });
   }
-  compiled = { path, module: new WebAssemblyApi.Module(bytes) };
-  return compiled.module;
+  const module = new WebAssemblyApi.Module(bytes);
+  compiled.set(path, module);
+  return module;
 }
