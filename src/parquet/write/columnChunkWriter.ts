@@ -5,7 +5,14 @@ import { TType, ThriftWriter, type ThriftStruct } from '../thriftCompact.ts';
 import { bitWidth, ByteSink } from './byteSink.ts';
 import { PAGE_ROWS, PHYSICAL, type ColumnSpec, type ColumnValues } from './columnSpec.ts';
 import { BytesDictionary, DIRECT, IntDictionary, WordPairDictionary } from './dictionaries.ts';
-import { copyBits, countBits, writeDefinitionLevels, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
+import {
+  copyBits,
+  countBits,
+  validRuns,
+  writeDefinitionLevels,
+  writeDeltaBinaryPacked,
+  writeHybrid,
+} from './encodings.ts';
 import { bin, bool, fields, i32, i64, list, record, struct } from './thriftBuild.ts';
 import type { Zstd } from './zstd.ts';
 
@@ -91,6 +98,8 @@ export class PageScratch {
   wordBytes = new Uint8Array(this.words.buffer);
   indices = new Int32Array(PAGE_ROWS);
   deltas = new Float64Array(PAGE_ROWS);
+  /** The runs of rows with a value in a segment, [start, end) pairs (ColumnChunkWriter.runsOf). */
+  runs = new Int32Array(PAGE_ROWS + 2);
   private constructor(readonly zstd: Zstd) {}
 
   private static readonly kept = new WeakMap<Zstd, PageScratch>();
@@ -354,6 +363,7 @@ export class ColumnChunkWriter {
   /** Appends the dictionary indices of rows [s, e) to scratch.indices from `m`; returns the new count. */
   private indices(src: Source, s: number, e: number, m: number): number {
     const out = this.scratch.indices;
+    const runs = this.scratch.runs;
     const v = src.validity;
     const d = this.dictionary!;
     // The page's min and max come out of the same loop (fused: one pass over the values instead of two).
@@ -364,38 +374,39 @@ export class ColumnChunkWriter {
       const direct = d.directTable();
       let min = f.min;
       let max = f.max;
-      for (let r = s; r < e; r++) {
-        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-        const x = a[r];
-        if (x < min) min = x;
-        if (x > max) max = x;
-        const k = x >>> 0 < DIRECT ? direct[x] : 0;
-        out[m++] = k ? k - 1 : d.index(x);
-      }
+      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
+          const x = a[r];
+          if (x < min) min = x;
+          if (x > max) max = x;
+          const i = x >>> 0 < DIRECT ? direct[x] : 0;
+          out[m++] = i ? i - 1 : d.index(x);
+        }
       f.min = min;
       f.max = max;
     } else if (d instanceof WordPairDictionary) {
       const w = src.words!;
-      for (let r = s; r < e; r++) {
-        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-        const lo = w[2 * r];
-        const hi = w[2 * r + 1];
-        // Signed 64-bit order (a DOUBLE column's words are ordered by pageStats instead).
-        if (hi < f.minHi || (hi === f.minHi && lo >>> 0 < f.minLo)) {
-          f.minHi = hi;
-          f.minLo = lo >>> 0;
+      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
+          const lo = w[2 * r];
+          const hi = w[2 * r + 1];
+          // Signed 64-bit order (a DOUBLE column's words are ordered by pageStats instead).
+          if (hi < f.minHi || (hi === f.minHi && lo >>> 0 < f.minLo)) {
+            f.minHi = hi;
+            f.minLo = lo >>> 0;
+          }
+          if (hi > f.maxHi || (hi === f.maxHi && lo >>> 0 > f.maxLo)) {
+            f.maxHi = hi;
+            f.maxLo = lo >>> 0;
+          }
+          out[m++] = d.index(lo, hi);
         }
-        if (hi > f.maxHi || (hi === f.maxHi && lo >>> 0 > f.maxLo)) {
-          f.maxHi = hi;
-          f.maxLo = lo >>> 0;
-        }
-        out[m++] = d.index(lo, hi);
-      }
     } else {
       const o = src.offsets!;
       const b = src.bytes!;
       const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-      for (let r = s; r < e; r++) if (!v || (v[r >> 3] >> (r & 7)) & 1) out[m++] = d.index(b, o[r], o[r + 1], view);
+      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) out[m++] = d.index(b, o[r], o[r + 1], view);
     }
     return m;
   }
@@ -409,22 +420,30 @@ export class ColumnChunkWriter {
     let m = 0;
     let min = Infinity;
     let max = -Infinity;
+    const runs = this.scratch.runs;
     for (const { src, s, e } of segments) {
       const w = src.words!;
-      const v = src.validity;
-      for (let r = s; r < e; r++) {
-        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-        const hi = w[2 * r + 1];
-        if (hi >= 0x100000 || hi < -0x100000) return false;
-        const x = hi * TWO32 + (w[2 * r] >>> 0);
-        if (x < min) min = x;
-        if (x > max) max = x;
-        out[m++] = x;
-      }
+      for (let k = 0, n = 2 * this.runsOf(src.validity, s, e); k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
+          const hi = w[2 * r + 1];
+          if (hi >= 0x100000 || hi < -0x100000) return false;
+          const x = hi * TWO32 + (w[2 * r] >>> 0);
+          if (x < min) min = x;
+          if (x > max) max = x;
+          out[m++] = x;
+        }
     }
     this.deltaMin = min;
     this.deltaMax = max;
     return true;
+  }
+
+  /** The rows of [s, e) with a value, as runs in scratch.runs (see validRuns); returns how many runs. */
+  private runsOf(v: Uint8Array | undefined, s: number, e: number): number {
+    if (v) return validRuns(v, s, e, this.scratch.runs);
+    this.scratch.runs[0] = s;
+    this.scratch.runs[1] = e;
+    return 1;
   }
 
   private plain(src: Source, s: number, e: number): void {
@@ -492,16 +511,17 @@ export class ColumnChunkWriter {
     const v = src.validity;
     if (v && countBits(v, s, e) === 0) return { min: null, max: null };
     const valid = (r: number) => !v || (v[r >> 3] >> (r & 7)) & 1;
+    const runs = this.scratch.runs;
     if (src.i32) {
       const a = src.i32;
       let min = 2147483647;
       let max = -2147483648;
-      for (let r = s; r < e; r++) {
-        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-        const x = a[r];
-        if (x < min) min = x;
-        if (x > max) max = x;
-      }
+      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
+          const x = a[r];
+          if (x < min) min = x;
+          if (x > max) max = x;
+        }
       return { min: int32Bytes(min), max: int32Bytes(max) };
     }
     if (src.f64) {
@@ -509,14 +529,14 @@ export class ColumnChunkWriter {
       let min = Infinity;
       let max = -Infinity;
       let any = false;
-      for (let r = s; r < e; r++) {
-        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-        const x = a[r];
-        if (Number.isNaN(x)) continue; // NaN orders nowhere: left out, as parquet-rs does
-        any = true;
-        if (x < min) min = x;
-        if (x > max) max = x;
-      }
+      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
+          const x = a[r];
+          if (Number.isNaN(x)) continue; // NaN orders nowhere: left out, as parquet-rs does
+          any = true;
+          if (x < min) min = x;
+          if (x > max) max = x;
+        }
       if (!any) return { min: null, max: null };
       // Zeros: -0 as the minimum and +0 as the maximum (parquet-format's rule for floating point statistics).
       return { min: float64Bytes(min === 0 ? -0 : min), max: float64Bytes(max === 0 ? 0 : max) };
@@ -528,25 +548,25 @@ export class ColumnChunkWriter {
       let maxHi = 0;
       let maxLo = 0;
       let first = true;
-      for (let r = s; r < e; r++) {
-        if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-        const hi = w[2 * r + 1];
-        const lo = w[2 * r] >>> 0;
-        if (first) {
-          minHi = maxHi = hi;
-          minLo = maxLo = lo;
-          first = false;
-          continue;
+      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
+          const hi = w[2 * r + 1];
+          const lo = w[2 * r] >>> 0;
+          if (first) {
+            minHi = maxHi = hi;
+            minLo = maxLo = lo;
+            first = false;
+            continue;
+          }
+          if (hi < minHi || (hi === minHi && lo < minLo)) {
+            minHi = hi;
+            minLo = lo;
+          }
+          if (hi > maxHi || (hi === maxHi && lo > maxLo)) {
+            maxHi = hi;
+            maxLo = lo;
+          }
         }
-        if (hi < minHi || (hi === minHi && lo < minLo)) {
-          minHi = hi;
-          minLo = lo;
-        }
-        if (hi > maxHi || (hi === maxHi && lo > maxLo)) {
-          maxHi = hi;
-          maxLo = lo;
-        }
-      }
       return { min: wordsBytes(minLo, minHi), max: wordsBytes(maxLo, maxHi) };
     }
     if (src.bits) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteSink } from './byteSink.ts';
-import { copyBits, countBits, writeBitHybrid, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
+import { copyBits, countBits, validRuns, writeBitHybrid, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
 
 /**
  * DELTA_BINARY_PACKED read as the Parquet spec describes it (Encodings.md), written here from the spec alone: a
@@ -153,6 +153,31 @@ describe('definition levels from bits', () => {
       let ones = 0;
       for (let i = s; i < s + n; i++) ones += bit(src, i);
       expect(countBits(src, s, s + n)).toBe(ones);
+    }
+  });
+
+  it('finds the runs of set bits of any range: sparse, dense, whole bytes of each, ends in a byte or past it', () => {
+    const out = new Int32Array(512);
+    for (let t = 0; t < 3000; t++) {
+      const nbits = 1 + Math.floor(random() * 300);
+      const bits = new Uint8Array((nbits >> 3) + 2);
+      // Bytes all clear, all set, or random with a density of its own (1 in 50 to all).
+      const density = random();
+      for (let i = 0; i < bits.length; i++) {
+        const kind = random();
+        bits[i] = kind < 0.25 ? 0 : kind < 0.5 ? 255 : 0;
+        if (kind >= 0.5) for (let b = 0; b < 8; b++) if (random() < density) bits[i] |= 1 << b;
+      }
+      const s = Math.floor(random() * nbits);
+      const e = s + Math.floor(random() * (nbits - s + 1));
+      const want: number[] = [];
+      for (let r = s; r < e; r++) {
+        if (!((bits[r >> 3] >> (r & 7)) & 1)) continue;
+        if (want.length && want[want.length - 1] === r) want[want.length - 1] = r + 1;
+        else want.push(r, r + 1);
+      }
+      const n = validRuns(bits, s, e, out);
+      expect(Array.from(out.subarray(0, 2 * n)), `bits [${s}, ${e})`).toEqual(want);
     }
   });
 });

@@ -153,6 +153,26 @@ export function countBits(bits: Uint8Array, s: number, e: number): number {
   return n;
 }
 
+/**
+ * The runs of set bits in [s, e) of `bits` (validity: the rows with a value), as [start, end) pairs in `out`; returns
+ * how many. Whole bytes of nulls or of values are passed a byte at a time. The writer's loops then run over rows
+ * without a test per row: a loop testing an optional bitmap on every row ran at half the speed of the same loop
+ * without it, even with no bitmap at all (V8 does not split the loop on the test).
+ */
+export function validRuns(bits: Uint8Array, s: number, e: number, out: Int32Array): number {
+  let n = 0;
+  let r = s;
+  while (r < e) {
+    while (r < e && !((bits[r >> 3] >> (r & 7)) & 1)) r += (r & 7) === 0 && bits[r >> 3] === 0 ? 8 : 1;
+    if (r >= e) break;
+    const start = r;
+    while (r < e && (bits[r >> 3] >> (r & 7)) & 1) r += (r & 7) === 0 && bits[r >> 3] === 255 ? 8 : 1;
+    out[n++] = start;
+    out[n++] = Math.min(r, e);
+  }
+  return n >> 1;
+}
+
 /** Whether values[0, count) rise (or fall) by one same step. */
 function evenlySpaced(values: Float64Array, count: number): boolean {
   const d = values[1] - values[0];
