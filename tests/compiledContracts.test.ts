@@ -3,11 +3,12 @@
  * a Lambda function neither parses YAML nor loads zod on a cold start.
  */
 import { build } from 'esbuild';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMPILED_CONTRACTS, contractsIn, readCompiledContracts } from '#src/contracts/compiledContracts.ts';
+import { cachedContracts } from '#src/contracts/contractCache.ts';
 import { compileContracts, loadContracts } from '#src/contracts/loadContracts.ts';
 import { BUILTIN_CONTRACTS } from '#src/wiring/local.ts';
 import { tempDir } from './helpers.ts';
@@ -37,6 +38,36 @@ describe('compiled contracts', () => {
     await writeFile(join(dir, COMPILED_CONTRACTS), JSON.stringify(await compileContracts(dir)));
     await cp(join(dir, 'ad_clicks.yaml'), join(dir, 'ad_clicks_copy.yaml'));
     expect(await readCompiledContracts(dir)).toBeNull();
+  });
+
+  it("local commands keep them in the lake folder, read again after any edit, with a broken file's error", async () => {
+    const dir = await contractsCopy();
+    const cache = join(await tempDir('landfall-lake-'), '.cache', 'contracts.compiled.json');
+    const yaml = await loadContracts(dir);
+    expect(await cachedContracts(dir, cache)).toEqual(yaml);
+    const written = (await stat(cache)).mtimeMs;
+    // Unchanged files: the cache as it was (not written again), its contracts what the YAML says.
+    expect(await cachedContracts(dir, cache)).toEqual(yaml);
+    expect((await stat(cache)).mtimeMs).toBe(written);
+    expect(await readCompiledContracts(dir, cache)).toEqual(yaml);
+    // An edit: read from the YAML again (and cached again).
+    const file = join(dir, 'ad_clicks.yaml');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('maxRejectRatio: 0.001', 'maxRejectRatio: 0.05'));
+    expect((await cachedContracts(dir, cache)).find((c) => c.dataset === 'ad_clicks')?.quality.maxRejectRatio).toBe(
+      0.05,
+    );
+    expect(await readCompiledContracts(dir, cache)).not.toBeNull();
+    // A broken file fails as it would without a cache, naming the file.
+    await writeFile(file, text.replace('type: int32', 'type: int33'));
+    await expect(cachedContracts(dir, cache)).rejects.toThrow(/ad_clicks\.yaml/);
+    // A damaged cache is written again; one that cannot be written (its folder would be under a file): the contracts
+    // all the same.
+    await writeFile(file, text);
+    await writeFile(cache, '{"version": 1, "fi');
+    expect(await cachedContracts(dir, cache)).toEqual(yaml);
+    expect(await readCompiledContracts(dir, cache)).toEqual(yaml);
+    expect(await cachedContracts(dir, join(file, '.cache', 'contracts.compiled.json'))).toEqual(yaml);
   });
 
   it('a bundle carries neither zod nor yaml, and without current compiled contracts says what to do', async () => {

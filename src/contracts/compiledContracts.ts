@@ -34,11 +34,17 @@ export async function hashContractFiles(dir: string): Promise<Record<string, str
   return files;
 }
 
-/** The compiled contracts of a folder, or null when there are none or the files changed since they were compiled. */
-export async function readCompiledContracts(dir: string): Promise<Contract[] | null> {
+/**
+ * The compiled contracts of a folder (in `file`: by default the folder's own), or null when there are none or the
+ * files changed since they were compiled.
+ */
+export async function readCompiledContracts(
+  dir: string,
+  file = join(dir, COMPILED_CONTRACTS),
+): Promise<Contract[] | null> {
   let compiled: CompiledContracts;
   try {
-    compiled = JSON.parse(await readFile(join(dir, COMPILED_CONTRACTS), 'utf8')) as CompiledContracts;
+    compiled = JSON.parse(await readFile(file, 'utf8')) as CompiledContracts;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

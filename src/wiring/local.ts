@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
-import { loadContracts } from '../contracts/loadContracts.ts';
+import { cachedContracts } from '../contracts/contractCache.ts';
 import type { Contract } from '../contracts/contract.ts';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
 import { resolveSettings, type IngestContext, type IngestSettings } from '../ingest/context.ts';
@@ -34,7 +34,10 @@ export async function openLocalLake(options: {
     root,
     landing: new FolderStore(join(root, 'landing'), 'landing'),
     lake: new FolderStore(join(root, 'lake'), 'lake'),
-    contracts: await loadContracts(options.contractsDir ?? BUILTIN_CONTRACTS),
+    contracts: await cachedContracts(
+      options.contractsDir ?? BUILTIN_CONTRACTS,
+      join(root, '.cache', 'contracts.compiled.json'),
+    ),
     settings: resolveSettings(options.settings),
   };
 }
