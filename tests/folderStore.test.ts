@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FolderStore } from '#src/adapters/local/FolderStore.ts';
+import { openSource } from '#src/ingest/sourceStream.ts';
 import { SHARED_DATA, tempDir } from './helpers.ts';
 
 async function collect(
@@ -61,6 +63,32 @@ describe('FolderStore reads', () => {
     for await (const _ of store.read('t/products.csv', undefined, { reuse: true })) if (++n === 2) break;
     const again = await collect(store.read('t/products.csv', { start: 0, end: 10 }, { reuse: true }), true);
     expect(again.bytes.equals(body.subarray(0, 10))).toBe(true);
+  });
+
+  it('closes the file when a conversion stops reading early through openSource, plain or gzip', async () => {
+    const store = new FolderStore(await tempDir(), 'landing');
+    const table = await readFile(join(SHARED_DATA, 'olist/olist_products_dataset.csv'));
+    const body = Buffer.concat([table, table]);
+    await store.put('t/products.csv', body);
+    await store.put('t/products.csv.gz', gzipSync(body));
+    // Open descriptors of this process on the file (Linux: /proc/self/fd).
+    const openOn = async (key: string) => {
+      let n = 0;
+      for (const fd of await readdir('/proc/self/fd'))
+        if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) === store.path(key)) n++;
+      return n;
+    };
+    for (const key of ['t/products.csv', 't/products.csv.gz']) {
+      const state = { compression: 'none' as 'gzip' | 'none', storedBytes: 0 };
+      let n = 0;
+      for await (const _ of openSource(store.read(key, undefined, { reuse: true }), state)) {
+        expect(await openOn(key)).toBe(1);
+        if (++n === 2) break;
+      }
+      // The generator's clean-up ran (it was left to the garbage collector before: openSource reads by hand).
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await openOn(key), key).toBe(0);
+    }
   });
 
   it('writes small and large chunks in order, whatever the caller does with its buffers after each write', async () => {

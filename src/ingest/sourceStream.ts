@@ -20,23 +20,29 @@ export async function* openSource(
   state: { compression: 'gzip' | 'none'; storedBytes: number },
 ): AsyncIterable<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const counted = async function* () {
-    state.storedBytes += first.value.length;
-    yield first.value;
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      state.storedBytes += r.value.length;
-      yield r.value;
+  try {
+    const first = await it.next();
+    if (first.done) return;
+    const counted = async function* () {
+      state.storedBytes += first.value.length;
+      yield first.value;
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        state.storedBytes += r.value.length;
+        yield r.value;
+      }
+    };
+    if (!isGzip(first.value)) {
+      state.compression = 'none';
+      yield* counted();
+      return;
     }
-  };
-  if (!isGzip(first.value)) {
-    state.compression = 'none';
-    yield* counted();
-    return;
+    state.compression = 'gzip';
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    const inflated = pipeline(Readable.from(counted()), gunzip, () => undefined);
+    for await (const chunk of inflated) yield chunk as Buffer;
+  } finally {
+    // The source read by hand (next()) is not ended by a caller that stops early (a run suspended at its deadline,
+    // a refused file): its clean-up (the local store's file handle, left for the garbage collector) runs here.
+    await it.return?.();
   }
-  state.compression = 'gzip';
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  const inflated = pipeline(Readable.from(counted()), gunzip, () => undefined);
-  for await (const chunk of inflated) yield chunk as Buffer;
 }
