@@ -467,30 +467,23 @@ export function parse(len: i32, final: bool): i32 {
   recordStatus = 0;
   const fast = planFast();
   while (p < end) {
-    if (fast && !awaitingHeader && preambleLeft == 0) {
-      const q = fastRecord(p, end);
-      if (q) {
-        p = q;
-        if (recordStatus) {
-          pos = <i32>(p - inPtr);
-          const s = recordStatus;
-          recordStatus = 0;
-          return s;
-        }
-        continue;
+    // The fast path first (0: not a record it reads), then the general tokenizer from the same start.
+    const q = fast && !awaitingHeader && preambleLeft == 0 ? fastRecord(p, end) : 0;
+    if (q) {
+      p = q;
+    } else {
+      const next = parseRecord(p, end, final);
+      if (next == 0) break;
+      if (next == 1) {
+        pos = <i32>(p - inPtr);
+        return S_UNTERMINATED;
       }
+      if (next == 2) {
+        pos = <i32>(p - inPtr);
+        return S_OVERLONG;
+      }
+      p = next;
     }
-    const next = parseRecord(p, end, final);
-    if (next == 0) break;
-    if (next == 1) {
-      pos = <i32>(p - inPtr);
-      return S_UNTERMINATED;
-    }
-    if (next == 2) {
-      pos = <i32>(p - inPtr);
-      return S_OVERLONG;
-    }
-    p = next;
     if (recordStatus) {
       pos = <i32>(p - inPtr);
       const s = recordStatus;
