@@ -48,8 +48,9 @@ let converter: Promise<string> | undefined;
 
 /**
  * convertOnce.ts as users run Landfall: built by esbuild with the CLI (scripts/build-cli.mjs), run by plain Node.
- * Through tsx, each process also held tsx's loader and its hooks thread (~37 MB of RSS at start, in both engines'
- * peak RSS) and compiled TypeScript as modules loaded; neither is in the CLI users run nor in a Lambda bundle.
+ * Through tsx, each process also held tsx's loader and its hooks thread (80 MB of RSS at start against 43, ~10 MB
+ * more at the 300-column file's peak, in both engines' processes) and compiled TypeScript as modules loaded; neither
+ * is in the CLI users run nor in a Lambda bundle.
  */
 function converterScript(): Promise<string> {
   converter ??= (async () => {

@@ -42,7 +42,8 @@ export async function* openSource(
     for await (const chunk of inflated) yield chunk as Buffer;
   } finally {
     // The source read by hand (next()) is not ended by a caller that stops early (a run suspended at its deadline,
-    // a refused file): its clean-up (the local store's file handle, left for the garbage collector) runs here.
-    await it.return?.();
+    // a refused file): its clean-up (the local store's file handle, an S3 response) runs here, and a failure of it
+    // does not hide the error that stopped the run.
+    await Promise.resolve(it.return?.()).catch(() => undefined);
   }
 }

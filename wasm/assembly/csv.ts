@@ -641,8 +641,8 @@ const FK_INT64: i32 = 2;
 /**
  * Whether records may take the fast path with this configuration, and each field's plan. The fast path reads only
  * what record() would read the same way (no null tokens, no trimming, no number formats, no skipped spaces, no
- * trailing delimiter); anything else it meets in a record (a quote, an empty record, a field count other than the
- * header's, a value refused) sends that record to parseRecord() from its start.
+ * trailing delimiter); anything else it meets in a record (a quoted number, a line break in quotes, an empty record, a
+ * field count other than the header's, a value refused) sends that record to parseRecord() from its start.
  */
 function planFast(): bool {
   if (!onlyEmptyIsNull || skipSpace || trailingDelim || nfields < 2) return false;
@@ -674,8 +674,8 @@ function fastGiveUp(row: i32, f: i32): usize {
 }
 
 /**
- * One record from `recStart` whose fields are all plain: the address after it, or 0 when it is anything else (then
- * parseRecord() reads it from its start, and rejects or waits for more input as it always did).
+ * One record from `recStart` whose fields are plain or simply quoted: the address after it, or 0 when it is anything
+ * else (then parseRecord() reads it from its start, and rejects or waits for more input as it always did).
  */
 function fastRecord(recStart: usize, end: usize): usize {
   const first = load<u8>(recStart);
@@ -703,7 +703,7 @@ function fastRecord(recStart: usize, end: usize): usize {
       if (b != D && b != LF && b != CR) return fastGiveUp(row, f);
       if (n == 0) {
         if (!load<i32>(cp + C_NULLABLE)) return fastGiveUp(row, f);
-        appendNull(cp, T_INT32, row);
+        appendNull(cp, load<i32>(cp + C_TYPE), row);
       } else if (kind == FK_INT32) {
         store<i32>(load<usize>(cp + C_VALUES) + <usize>row * 4, <i32>v);
       } else {
