@@ -510,13 +510,13 @@ export class ColumnChunkWriter {
     if (this.constant) return { min: this.constant, max: this.constant };
     const v = src.validity;
     if (v && countBits(v, s, e) === 0) return { min: null, max: null };
-    const valid = (r: number) => !v || (v[r >> 3] >> (r & 7)) & 1;
     const runs = this.scratch.runs;
+    const n = 2 * this.runsOf(v, s, e);
     if (src.i32) {
       const a = src.i32;
       let min = 2147483647;
       let max = -2147483648;
-      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+      for (let k = 0; k < n; k += 2)
         for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
           const x = a[r];
           if (x < min) min = x;
@@ -529,7 +529,7 @@ export class ColumnChunkWriter {
       let min = Infinity;
       let max = -Infinity;
       let any = false;
-      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+      for (let k = 0; k < n; k += 2)
         for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
           const x = a[r];
           if (Number.isNaN(x)) continue; // NaN orders nowhere: left out, as parquet-rs does
@@ -548,7 +548,7 @@ export class ColumnChunkWriter {
       let maxHi = 0;
       let maxLo = 0;
       let first = true;
-      for (let k = 0, n = 2 * this.runsOf(v, s, e); k < n; k += 2)
+      for (let k = 0; k < n; k += 2)
         for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
           const hi = w[2 * r + 1];
           const lo = w[2 * r] >>> 0;
@@ -572,45 +572,46 @@ export class ColumnChunkWriter {
     if (src.bits) {
       let t = 0;
       let f = 0;
-      for (let r = s; r < e; r++) if (valid(r)) (src.bits[r >> 3] >> (r & 7)) & 1 ? t++ : f++;
+      for (let k = 0; k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) (src.bits[r >> 3] >> (r & 7)) & 1 ? t++ : f++;
       return { min: new Uint8Array([f ? 0 : 1]), max: new Uint8Array([t ? 1 : 0]) };
     }
     if (src.fixed) {
       const len = this.spec.typeLength!;
       let min = -1;
       let max = -1;
-      for (let r = s; r < e; r++) {
-        if (!valid(r)) continue;
-        if (min < 0 || compareSignedBigEndian(src.fixed, r * len, min * len, len) < 0) min = r;
-        if (max < 0 || compareSignedBigEndian(src.fixed, r * len, max * len, len) > 0) max = r;
-      }
+      for (let k = 0; k < n; k += 2)
+        for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
+          if (min < 0 || compareSignedBigEndian(src.fixed, r * len, min * len, len) < 0) min = r;
+          if (max < 0 || compareSignedBigEndian(src.fixed, r * len, max * len, len) > 0) max = r;
+        }
       return { min: src.fixed.slice(min * len, min * len + len), max: src.fixed.slice(max * len, max * len + len) };
     }
     const o = src.offsets!;
     const b = src.bytes!;
     let min = -1;
     let max = -1;
-    for (let r = s; r < e; r++) {
-      if (v && !((v[r >> 3] >> (r & 7)) & 1)) continue;
-      if (min < 0) {
-        min = max = r;
-        continue;
+    for (let k = 0; k < n; k += 2)
+      for (let r = runs[k], end = runs[k + 1]; r < end; r++) {
+        if (min < 0) {
+          min = max = r;
+          continue;
+        }
+        // The first bytes settle nearly every comparison.
+        const c = b[o[r]];
+        const cm = b[o[min]];
+        if (
+          (o[r] < o[r + 1] ? c : -1) <= (o[min] < o[min + 1] ? cm : -1) &&
+          compareBytes(b, o[r], o[r + 1], o[min], o[min + 1]) < 0
+        )
+          min = r;
+        const cx = b[o[max]];
+        if (
+          (o[r] < o[r + 1] ? c : -1) >= (o[max] < o[max + 1] ? cx : -1) &&
+          compareBytes(b, o[r], o[r + 1], o[max], o[max + 1]) > 0
+        )
+          max = r;
       }
-      // The first bytes settle nearly every comparison.
-      const c = b[o[r]];
-      const cm = b[o[min]];
-      if (
-        (o[r] < o[r + 1] ? c : -1) <= (o[min] < o[min + 1] ? cm : -1) &&
-        compareBytes(b, o[r], o[r + 1], o[min], o[min + 1]) < 0
-      )
-        min = r;
-      const cx = b[o[max]];
-      if (
-        (o[r] < o[r + 1] ? c : -1) >= (o[max] < o[max + 1] ? cx : -1) &&
-        compareBytes(b, o[r], o[r + 1], o[max], o[max + 1]) > 0
-      )
-        max = r;
-    }
     return { min: b.slice(o[min], o[min + 1]), max: b.slice(o[max], o[max + 1]) };
   }
 

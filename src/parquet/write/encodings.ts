@@ -115,19 +115,17 @@ function bitRun(bits: Uint8Array, i: number, end: number): number {
 /** Copies bits [s, s + n) of `src` (all ones when null) to bits [at, at + n) of `dst`, least significant first. */
 export function copyBits(dst: Uint8Array, at: number, src: Uint8Array | null, s: number, n: number): void {
   let k = 0;
-  for (; k < n && (at + k) & 7; k++) {
-    const p = at + k;
-    const bit = src ? (src[(s + k) >> 3] >> ((s + k) & 7)) & 1 : 1;
-    dst[p >> 3] = (dst[p >> 3] & ~(1 << (p & 7))) | (bit << (p & 7));
-  }
+  for (; k < n && (at + k) & 7; k++) copyBit(dst, at + k, src, s + k);
   if (!src) for (; k + 8 <= n; k += 8) dst[(at + k) >> 3] = 255;
   else if (!((s + k) & 7)) for (; k + 8 <= n; k += 8) dst[(at + k) >> 3] = src[(s + k) >> 3];
   else for (; k + 8 <= n; k += 8) dst[(at + k) >> 3] = bitsAt(src, s + k);
-  for (; k < n; k++) {
-    const p = at + k;
-    const bit = src ? (src[(s + k) >> 3] >> ((s + k) & 7)) & 1 : 1;
-    dst[p >> 3] = (dst[p >> 3] & ~(1 << (p & 7))) | (bit << (p & 7));
-  }
+  for (; k < n; k++) copyBit(dst, at + k, src, s + k);
+}
+
+/** Bit `q` of `src` (1 when null) to bit `p` of `dst`. */
+function copyBit(dst: Uint8Array, p: number, src: Uint8Array | null, q: number): void {
+  const bit = src ? (src[q >> 3] >> (q & 7)) & 1 : 1;
+  dst[p >> 3] = (dst[p >> 3] & ~(1 << (p & 7))) | (bit << (p & 7));
 }
 
 /** Set bits per byte value. */
@@ -161,14 +159,13 @@ export function countBits(bits: Uint8Array, s: number, e: number): number {
  */
 export function validRuns(bits: Uint8Array, s: number, e: number, out: Int32Array): number {
   let n = 0;
-  let r = s;
-  while (r < e) {
-    while (r < e && !((bits[r >> 3] >> (r & 7)) & 1)) r += (r & 7) === 0 && bits[r >> 3] === 0 ? 8 : 1;
-    if (r >= e) break;
-    const start = r;
-    while (r < e && (bits[r >> 3] >> (r & 7)) & 1) r += (r & 7) === 0 && bits[r >> 3] === 255 ? 8 : 1;
-    out[n++] = start;
-    out[n++] = Math.min(r, e);
+  for (let r = s; r < e; ) {
+    const run = bitRun(bits, r, e);
+    if ((bits[r >> 3] >> (r & 7)) & 1) {
+      out[n++] = r;
+      out[n++] = r + run;
+    }
+    r += run;
   }
   return n >> 1;
 }
