@@ -440,6 +440,55 @@ describe('encoder threads started early', () => {
   });
 });
 
+describe('batches in flight to an encoder thread', () => {
+  it("are bounded over the encoder's row groups, not per row group (row groups smaller than a page)", async () => {
+    const contract = (await loadContracts(fileURLToPath(new URL('../contracts', import.meta.url)))).find(
+      (c) => c.dataset === 'ad_clicks',
+    )!;
+    const csv = await readFile(join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv'));
+    // Small batches and row groups of four: a row group holds fewer rows than a page, so the encoder keeps all of its
+    // batches until it closes, and the converting thread may send a row group whole ahead (see batchesAhead).
+    const decoder = new WasmCsvDecoder(contract, { batchBytes: 64 * 1024 });
+    const batches = [decoder.push(csv), decoder.end()].flatMap((o) => o.batches);
+    const schema = rawSchema(contract);
+    const rowGroupBatches = 4;
+    expect(batches[0].rowCount * rowGroupBatches).toBeLessThan(PAGE_ROWS);
+    // The encoder thread gives each batch's buffers back in one 'release' (transferred, so new objects here).
+    let back = 0;
+    let sent = 0;
+    let most = 0;
+    const writer = new RollingParquetWriter(new FolderStore(await tempDir(), 'test'), {
+      keyFor: (n) => `out-${n}.parquet`,
+      targetBytes: 1 << 30,
+      rowGroupBatches,
+      tuning: () => ({
+        metadata: {},
+        rowGroupRows: batches[0].rowCount * rowGroupBatches,
+        constants: { _batch_id: 'b', _source_key: 'k', _ingested_at: 0 },
+      }),
+      encoder: {
+        threads: 2,
+        release: () => {
+          back++;
+        },
+      },
+    });
+    for (const b of batches) {
+      await writer.write(toRecordBatch(schema, b, { batchId: 'b', sourceKey: 'k', ingestedAtMicros: 0 }));
+      sent++;
+      most = Math.max(most, sent - back);
+    }
+    const files = await writer.close();
+    expect(files.reduce((n, f) => n + f.rows, 0)).toBe(100_000);
+    expect(batches.length).toBeGreaterThan(8 * rowGroupBatches);
+    // Every batch came back; at most the row group being written and one row group ahead were out at once (the
+    // limit per row group alone let the converting thread run SIZE_LAG row groups ahead).
+    expect(back).toBe(batches.length);
+    expect(most).toBeLessThanOrEqual(2 * rowGroupBatches + 1);
+    expect(most).toBeGreaterThan(rowGroupBatches);
+  });
+});
+
 describe("the encoder thread's script from a checkout", () => {
   it('is bundled once into a cache folder and used until a file it was built from changes', async () => {
     const dir = await tempDir();

@@ -190,6 +190,13 @@ interface ParquetEncoder {
   post(m: object, transfer?: ArrayBuffer[]): void;
   readonly error: Error | null;
   stop(): Promise<void>;
+  /**
+   * Landfall's writer: messages sent that the encoder has not taken in yet ('open' and 'batch', each answered by a
+   * 'pulled'), every row group's together.
+   */
+  unpulled: number;
+  /** Settles at the encoder's next 'pulled' (or error). */
+  nextPulled(): Promise<void>;
 }
 
 /** An encoder's row groups in flight, each with its listener; released batch buffers go to `release`. */
@@ -197,6 +204,13 @@ class Routes {
   private readonly jobs = new Map<number, (m: EncoderMessage) => void>();
 
   constructor(protected release?: (buffers: ArrayBuffer[]) => void) {}
+
+  unpulled = 0;
+  private pullWaiters: (() => void)[] = [];
+
+  nextPulled(): Promise<void> {
+    return new Promise((r) => this.pullWaiters.push(r));
+  }
 
   /** Whether no row group is being encoded. */
   get idle(): boolean {
@@ -219,6 +233,12 @@ class Routes {
     const fn = 'g' in m && m.g !== undefined ? this.jobs.get(m.g) : undefined;
     if (fn) fn(m);
     else for (const f of [...this.jobs.values()]) f(m);
+    if (m.t === 'pulled' || m.t === 'error') {
+      if (m.t === 'pulled') this.unpulled--;
+      const waiters = this.pullWaiters;
+      this.pullWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 }
 
@@ -475,6 +495,7 @@ export function bundledScript(entry: string, dir: string, name: string): URL {
 type EncoderMessage =
   | { t: 'pulled'; g?: number }
   | { t: 'chunk'; bytes: Uint8Array; g?: number }
+  | { t: 'chunk'; parts: Uint8Array[]; g: number }
   | { t: 'closed'; g?: number }
   | { t: 'error'; message: string; g?: number }
   | { t: 'release'; buffers: ArrayBuffer[] };
@@ -574,8 +595,10 @@ class RowGroupJob {
   ) {
     encoder.route(this.g, (m) => {
       if (m.t === 'pulled') this.pulled++;
-      else if (m.t === 'chunk') this.chunks.push(m.bytes);
-      else if (m.t === 'closed') this.closed = true;
+      else if (m.t === 'chunk') {
+        if ('parts' in m) this.chunks.push(...m.parts);
+        else this.chunks.push(m.bytes);
+      } else if (m.t === 'closed') this.closed = true;
       this.wake?.();
     });
     if (writer === 'parquet-wasm') encoder.post({ t: 'open', tuning });
@@ -600,12 +623,23 @@ class RowGroupJob {
     if (this.writer === 'landfall' && !this.spec) {
       this.spec = rowGroupSpec(batch.schema, this.tuning);
       this.encoder.post({ t: 'open', g: this.g, spec: this.spec });
+      this.encoder.unpulled++;
     }
-    await this.until(() => this.pulled > this.batches - this.ahead);
+    if (this.spec) {
+      // Counted over the encoder's row groups, not this one's: the encoder takes row groups in turn and may still be
+      // writing the last ones, whose batches it holds (a wide table's row groups were sent whole, one after another,
+      // up to SIZE_LAG of them: the 300-column file's batches took ~75 MB at 2 threads where ~50 keep the encoder busy).
+      while (this.encoder.unpulled > this.ahead) {
+        if (this.encoder.error) throw this.encoder.error;
+        await this.encoder.nextPulled();
+      }
+      if (this.encoder.error) throw this.encoder.error;
+    } else await this.until(() => this.pulled > this.batches - this.ahead);
     if (this.spec) {
       // The decoder's buffers move to the encoder thread as they are (each batch's buffers are its own).
       const { values, buffers } = columnValues(this.spec, batch);
       this.encoder.post({ t: 'batch', g: this.g, rows: batch.numRows, values, buffers }, buffers);
+      this.encoder.unpulled++;
     } else {
       const ipc = tableToIPC(new Table([batch]), 'stream');
       this.encoder.post({ t: 'batch', ipc }, [ipc.buffer as ArrayBuffer]);

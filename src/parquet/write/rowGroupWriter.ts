@@ -47,7 +47,8 @@ export class RowGroupWriter {
 
   /** The file, as the chunks it is made of. */
   finish(): Uint8Array[] {
-    const out: Uint8Array[] = [MAGIC];
+    // Every part in a buffer of its own (they are transferred to the converting thread): the magic bytes copied.
+    const out: Uint8Array[] = [MAGIC.slice()];
     let at = MAGIC.length;
     const chunks = this.columns.map((c) => {
       const f = c.finish(at);
