@@ -198,18 +198,33 @@ export function readFooter(file: Uint8Array): ThriftStruct {
 /** A file held as the chunks it was written in: read without joining them (a row group's data is large). */
 class Chunked {
   readonly length: number;
+  /** Where each chunk starts in the file (a row group from Landfall's writer comes as its pages: hundreds of chunks). */
+  private readonly starts: number[] = [];
   constructor(private readonly chunks: Uint8Array[]) {
-    this.length = chunks.reduce((n, c) => n + c.length, 0);
+    let at = 0;
+    for (const c of chunks) {
+      this.starts.push(at);
+      at += c.length;
+    }
+    this.length = at;
   }
 
   /** The pieces of [start, end), as views. */
   *views(start: number, end: number): Generator<Uint8Array> {
-    let at = 0;
-    for (const c of this.chunks) {
+    // The last chunk starting at or before `start` (a column's page indexes are read one small slice at a time).
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= start) lo = mid;
+      else hi = mid - 1;
+    }
+    for (let i = lo; i < this.chunks.length && this.starts[i] < end; i++) {
+      const c = this.chunks[i];
+      const at = this.starts[i];
       const a = Math.max(start, at);
       const b = Math.min(end, at + c.length);
       if (a < b) yield c.subarray(a - at, b - at);
-      at += c.length;
     }
   }
 
