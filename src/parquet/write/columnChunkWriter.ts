@@ -98,6 +98,8 @@ export class PageScratch {
   wordBytes = new Uint8Array(this.words.buffer);
   indices = new Int32Array(PAGE_ROWS);
   deltas = new Float64Array(PAGE_ROWS);
+  /** One decimal value's big-endian bytes on their way to their place (ColumnChunkWriter.source). */
+  decimal = new Uint8Array(16);
   /** The runs of rows with a value in a segment, [start, end) pairs (ColumnChunkWriter.runsOf). */
   runs = new Int32Array(PAGE_ROWS + 2);
   private constructor(readonly zstd: Zstd) {}
@@ -231,25 +233,33 @@ export class ColumnChunkWriter {
       case 'utf8':
         return source(rows, n, validity, { offsets: values.offsets, bytes: v as Uint8Array });
       case 'decimal': {
+        // Converted in place: the batch's buffers are the writer's until it gives them back, and each value's Parquet
+        // form is no longer than its 16 bytes, so it lands at or before where it was read (a new array per decimal
+        // column and batch was 40 MB of allocations per 256 MB of the 300-column file).
         const w = v as Uint32Array;
         if (spec.physical === PHYSICAL.INT32) {
-          const out = new Int32Array(rows);
+          const out = new Int32Array(w.buffer, w.byteOffset, rows);
           for (let i = 0; i < rows; i++) out[i] = w[4 * i];
           return source(rows, n, validity, { i32: out });
         }
         if (spec.physical === PHYSICAL.INT64) {
-          const out = new Int32Array(rows * 2);
+          const out = new Int32Array(w.buffer, w.byteOffset, rows * 2);
           for (let i = 0; i < rows; i++) {
             out[2 * i] = w[4 * i];
             out[2 * i + 1] = w[4 * i + 1];
           }
           return source(rows, n, validity, { words: out });
         }
-        // Big-endian two's complement, the value's low typeLength bytes.
+        // Big-endian two's complement, the value's low typeLength bytes (each value read whole before it is written:
+        // at 16 bytes the two overlap).
         const len = spec.typeLength!;
         const le = new Uint8Array(w.buffer, w.byteOffset, rows * 16);
-        const out = new Uint8Array(rows * len);
-        for (let i = 0; i < rows; i++) for (let b = 0; b < len; b++) out[i * len + b] = le[i * 16 + len - 1 - b];
+        const out = new Uint8Array(w.buffer, w.byteOffset, rows * len);
+        const value = this.scratch.decimal;
+        for (let i = 0; i < rows; i++) {
+          for (let b = 0; b < len; b++) value[b] = le[i * 16 + len - 1 - b];
+          for (let b = 0; b < len; b++) out[i * len + b] = value[b];
+        }
         return source(rows, n, validity, { fixed: out });
       }
     }
