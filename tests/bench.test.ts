@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { measureColdStart } from '#src/bench/runBenchmark.ts';
+import { measureColdStart, median, medianRun, type RunResult } from '#src/bench/runBenchmark.ts';
 import { tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/landfall.mjs', import.meta.url));
@@ -24,6 +24,8 @@ describe('landfall bench', () => {
         '2',
         '--threads',
         '1,2',
+        '--rounds',
+        '2',
         '--no-cold-start',
         '--warm-mb',
         '2',
@@ -43,8 +45,9 @@ describe('landfall bench', () => {
         sameRows: boolean;
         sameValues: boolean;
         landfall: { rows: number; threads: number; cpuSeconds: number; seconds: number };
-        duckdb: { rows: number; cpuSeconds: number };
+        duckdb: { rows: number; cpuSeconds: number; seconds: number };
         ratios: Record<string, number>;
+        rounds: { landfall: number; duckdb: number; throughput: number }[];
       }[];
       warm: {
         files: number;
@@ -71,6 +74,13 @@ describe('landfall bench', () => {
       expect(r.duckdb.cpuSeconds).toBeGreaterThan(0);
       expect(r.sameRows && r.sameValues).toBe(true);
       for (const v of Object.values(r.ratios)) expect(Number.isFinite(v) && v > 0).toBe(true);
+      // Two rounds: each round's seconds and ratio, and the medians of them reported.
+      expect(r.rounds).toHaveLength(2);
+      const [a, b] = r.rounds;
+      for (const x of r.rounds) expect(x.throughput).toBeCloseTo(x.duckdb / x.landfall, 9);
+      expect(r.landfall.seconds).toBeCloseTo((a.landfall + b.landfall) / 2, 9);
+      expect(r.duckdb.seconds).toBeCloseTo((a.duckdb + b.duckdb) / 2, 9);
+      expect(r.ratios.throughput).toBeCloseTo((a.throughput + b.throughput) / 2, 9);
     }
     // Three files in a row per engine and thread count: the same rows, each file timed.
     expect(report.warm.map((w) => `${w.files}/${w.threads}`)).toEqual(['3/1', '3/2']);
@@ -82,6 +92,25 @@ describe('landfall bench', () => {
       expect(Number.isFinite(w.ratio) && w.ratio > 0).toBe(true);
     }
   }, 240_000);
+
+  it("sums up an engine's rounds: the median seconds, the highest peak RSS", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    const run = (seconds: number, peakRssBytes: number, cpuSeconds = seconds): RunResult => ({
+      engine: 'landfall',
+      threads: 1,
+      seconds,
+      cpuSeconds,
+      rows: 10,
+      outBytes: 100 + seconds,
+      files: 1,
+      peakRssBytes,
+    });
+    const m = medianRun([run(5, 100), run(1, 300, 2), run(3, 200)]);
+    expect(m).toEqual({ ...run(3, 300), cpuSeconds: 3 });
+    // An even count: the mean of the middle two; the rest from the faster of them.
+    expect(medianRun([run(4, 1), run(2, 2)])).toEqual({ ...run(2, 2), seconds: 3, cpuSeconds: 3 });
+  });
 
   it('measures the cold start of the bundled ingest function with the layer as template.yaml names its files', async () => {
     // The bundle cannot find the layer's files beside its sources: without the environment template.yaml sets, its

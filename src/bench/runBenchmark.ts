@@ -38,8 +38,13 @@ export interface PairResult {
   duckdb: RunResult;
   sameRows: boolean;
   sameValues: boolean;
-  /** Landfall / DuckDB: throughput (above 1 = Landfall faster), output size and peak RSS (below 1 = Landfall smaller). */
+  /**
+   * Landfall / DuckDB: throughput (above 1 = Landfall faster; the median of the rounds' ratios), output size and peak
+   * RSS (below 1 = Landfall smaller).
+   */
   ratios: { throughput: number; size: number; peakRss: number };
+  /** Each round's seconds per engine and throughput ratio (the engines run back to back, in turn first). */
+  rounds: { landfall: number; duckdb: number; throughput: number }[];
 }
 
 const COLD_START = fileURLToPath(new URL('./coldStart.ts', import.meta.url));
@@ -245,10 +250,20 @@ export interface BenchOptions {
   /** Size of the click-log input in MB (0: skip it). */
   clicksMb: number;
   threads: number[];
+  /**
+   * Conversions per engine, input and thread count (default 1; `landfall bench`'s default 3): the engines back to
+   * back, in turn first.
+   */
+  rounds?: number;
   log: (s: string) => void;
 }
 
-/** Every input at every thread count: Landfall and DuckDB, each in a fresh process, outputs compared. */
+/**
+ * Every input at every thread count: Landfall and DuckDB, each in a fresh process, outputs compared. With several
+ * rounds the engines run back to back each round, in turn first (the machine's speed drifts: run one engine's rounds
+ * and then the other's, and the drift lands in the ratio); seconds and ratios are the rounds' medians, peak RSS their
+ * highest.
+ */
 export async function runBenchmark(o: BenchOptions): Promise<PairResult[]> {
   const dir = resolve(o.dir);
   await mkdir(dir, { recursive: true });
@@ -264,26 +279,61 @@ export async function runBenchmark(o: BenchOptions): Promise<PairResult[]> {
     const inputBytes = await spec.generate(file, mb * 1024 * 1024);
     for (const threads of o.threads) {
       const work = (engine: string) => join(dir, `work-${spec.name}-${engine}-${threads}`);
-      o.log(`  ${spec.name}, ${threads} thread${threads > 1 ? 's' : ''}: landfall...`);
-      const landfall = await convert('landfall', file, work('landfall'), threads, spec);
-      o.log(`  ${spec.name}, ${threads} thread${threads > 1 ? 's' : ''}: duckdb...`);
-      const duckdb = await convert('duckdb', file, work('duckdb'), threads, spec);
-      const check = await compareOutputs(
-        join(work('landfall'), 'lake', 'lake', 'raw', spec.dataset, '*', '*.parquet'),
-        join(work('duckdb'), 'duckdb.parquet'),
-        spec.columns,
-      );
+      const rounds = Math.max(1, o.rounds ?? 1);
+      const runs: Record<'landfall' | 'duckdb', RunResult[]> = { landfall: [], duckdb: [] };
+      let check: { sameRows: boolean; sameValues: boolean } | undefined;
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 ? (['duckdb', 'landfall'] as const) : (['landfall', 'duckdb'] as const);
+        for (const engine of order) {
+          o.log(
+            `  ${spec.name}, ${threads} thread${threads > 1 ? 's' : ''}: ${engine}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}...`,
+          );
+          // Each run in a fresh folder (the lake remembers an object it ingested).
+          await rm(work(engine), { recursive: true, force: true });
+          runs[engine].push(await convert(engine, file, work(engine), threads, spec));
+        }
+        check ??= await compareOutputs(
+          join(work('landfall'), 'lake', 'lake', 'raw', spec.dataset, '*', '*.parquet'),
+          join(work('duckdb'), 'duckdb.parquet'),
+          spec.columns,
+        );
+      }
+      const landfall = medianRun(runs.landfall);
+      const duckdb = medianRun(runs.duckdb);
+      const perRound = runs.landfall.map((l, i) => ({
+        landfall: l.seconds,
+        duckdb: runs.duckdb[i].seconds,
+        throughput: runs.duckdb[i].seconds / l.seconds,
+      }));
       const ratios = {
-        throughput: duckdb.seconds / landfall.seconds,
+        throughput: median(perRound.map((r) => r.throughput)),
         size: landfall.outBytes / duckdb.outBytes,
         peakRss: landfall.peakRssBytes / duckdb.peakRssBytes,
       };
-      results.push({ input: spec.name, inputBytes, threads, landfall, duckdb, ...check, ratios });
+      results.push({ input: spec.name, inputBytes, threads, landfall, duckdb, ...check!, ratios, rounds: perRound });
       await rm(work('landfall'), { recursive: true, force: true });
       await rm(work('duckdb'), { recursive: true, force: true });
     }
   }
   return results;
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** One engine's rounds as one run: the median seconds and CPU seconds, the highest peak RSS. */
+export function medianRun(runs: RunResult[]): RunResult {
+  const middle = [...runs].sort((a, b) => a.seconds - b.seconds)[(runs.length - 1) >> 1];
+  return {
+    ...middle,
+    seconds: median(runs.map((r) => r.seconds)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
+    peakRssBytes: Math.max(...runs.map((r) => r.peakRssBytes)),
+  };
 }
 
 export function machineInfo() {
@@ -310,6 +360,11 @@ export function formatBenchmark(results: PairResult[], cold?: ColdStart, cli?: C
           `command start (median of 5): landfall help ${cli.helpMs.toFixed(0)} ms, landfall query "SELECT 1" ${cli.queryMs.toFixed(0)} ms`,
         ]
       : []),
+    ...(results.some((r) => r.rounds.length > 1)
+      ? [
+          `${results[0].rounds.length} rounds, the engines back to back and in turn first: MB/s, CPU s and the speed ratio are medians (the ratio's range in brackets), peak RSS the highest`,
+        ]
+      : []),
     '',
     ...textTable(
       [
@@ -331,7 +386,9 @@ export function formatBenchmark(results: PairResult[], cold?: ColdStart, cli?: C
         `${r.landfall.cpuSeconds.toFixed(2)} / ${r.duckdb.cpuSeconds.toFixed(2)}`,
         `${bytes(r.landfall.outBytes)} / ${bytes(r.duckdb.outBytes)}`,
         `${bytes(r.landfall.peakRssBytes)} / ${bytes(r.duckdb.peakRssBytes)}`,
-        r.ratios.throughput.toFixed(2),
+        r.rounds.length > 1
+          ? `${r.ratios.throughput.toFixed(2)} (${Math.min(...r.rounds.map((x) => x.throughput)).toFixed(2)}-${Math.max(...r.rounds.map((x) => x.throughput)).toFixed(2)})`
+          : r.ratios.throughput.toFixed(2),
         r.ratios.size.toFixed(2),
         r.ratios.peakRss.toFixed(2),
         r.sameRows && r.sameValues ? 'yes' : r.sameRows ? 'rows only' : 'NO',

@@ -33,7 +33,7 @@ usage:
   landfall invoke <LogicalId> [--event FILE] [--lake DIR] [--env-vars FILE]
                                                     run a function of template.yaml (or the state machine) as sam local invoke
                                                     would, without Docker, against the local lake
-  landfall bench [--events-mb 1024] [--wide-mb 256] [--clicks-mb 1024] [--threads 1,2] [--dir DIR] [--json]
+  landfall bench [--events-mb 1024] [--wide-mb 256] [--clicks-mb 1024] [--threads 1,2] [--rounds 3] [--dir DIR] [--json]
                  [--no-cold-start] [--warm-mb 16] [--warm-files 8]
                                                     convert generated CSV with Landfall and with DuckDB; print ratios and peak RSS
   landfall burst [--files 1000] [--datasets 13] [--within 60] [--merge-window 60] [--design queued|per-batch]
@@ -194,6 +194,7 @@ async function bench(args: string[]): Promise<number> {
       'warm-mb': { type: 'string', default: '16' },
       'warm-files': { type: 'string', default: '8' },
       threads: { type: 'string', default: '1,2' },
+      rounds: { type: 'string', default: '3' },
       'no-cold-start': { type: 'boolean', default: false },
       dir: { type: 'string', default: '.landfall/bench' },
       json: { type: 'boolean', default: false },
@@ -216,6 +217,9 @@ async function bench(args: string[]): Promise<number> {
   // Every option read before any work: a mistyped one fails at once, not after an hour of benchmarking.
   const sizes = { eventsMb: mb('events-mb'), wideMb: mb('wide-mb'), clicksMb: mb('clicks-mb') };
   const threads = list(values.threads, 'threads');
+  const rounds = Number(values.rounds);
+  if (!(Number.isInteger(rounds) && rounds >= 1))
+    throw new Error(`--rounds takes a whole number of rounds (1 or more), not "${values.rounds}"`);
   const warmMb = mb('warm-mb');
   const warmFiles = Number(values['warm-files']);
   if (!(Number.isInteger(warmFiles) && warmFiles >= 0))
@@ -227,7 +231,7 @@ async function bench(args: string[]): Promise<number> {
     cold = await measureColdStart(values.dir);
     cli = await measureCliStart(values.dir);
   }
-  const results = await runBenchmark({ dir: values.dir, ...sizes, threads, log });
+  const results = await runBenchmark({ dir: values.dir, ...sizes, threads, rounds, log });
   const warm =
     warmMb > 0 && warmFiles > 0
       ? await runWarm({
