@@ -18,7 +18,7 @@ import { columnValues, rowGroupSpec } from '../src/parquet/write/fromArrow.ts';
 import { WasmCsvDecoder } from '../src/decode/wasmDecoder.ts';
 import { rawSchema, toRecordBatch } from '../src/decode/arrowSchema.ts';
 import { loadContracts } from '../src/contracts/loadContracts.ts';
-import { distinctRatio } from '../src/parquet/writerTuning.ts';
+import { distinctRatio, plainColumns } from '../src/parquet/writerTuning.ts';
 import { Decimal, Float64, Int32, Int64, makeData, Utf8 } from 'apache-arrow';
 import type { LocalLake } from '../src/wiring/local.ts';
 import { duck, ingestFile, rows, SHARED_DATA, sqlList, tempDir, tempLake } from './helpers.ts';
@@ -280,6 +280,57 @@ describe("Landfall's Parquet writer", () => {
       if (full > 0.25 && early !== full) stopped++;
     }
     expect(stopped).toBeGreaterThan(50);
+  });
+
+  it("extrapolates a small batch's distinct values to a row group's rows (a wide table's dictionary choice)", () => {
+    // Columns drawn from `cardinality` values (5% nulls); the first 1,500 rows are the batch, the truth is counted
+    // with a Set over 9,000.
+    let seed = 12345;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    const column = (cardinality: number, n: number) => {
+      const values = new Int32Array(n).map(() => Math.floor(random() * cardinality));
+      const nullBitmap = new Uint8Array(Math.ceil(n / 8));
+      for (let i = 0; i < n; i++) if (random() >= 0.05) nullBitmap[i >> 3] |= 1 << (i & 7);
+      const truth = new Set<number>();
+      let valid = 0;
+      for (let i = 0; i < n; i++)
+        if ((nullBitmap[i >> 3] >> (i & 7)) & 1) {
+          valid++;
+          truth.add(values[i]);
+        }
+      const batch = makeData({
+        type: new Int32(),
+        length: 1500,
+        nullCount: -1,
+        nullBitmap: nullBitmap.slice(0, 1500 / 8),
+        data: values.slice(0, 1500),
+      });
+      return { batch, truth: truth.size / valid };
+    };
+    for (const [cardinality, near] of [
+      [12, 0.005],
+      [500, 0.01],
+      [3000, 0.03],
+      [1e9, 0.01],
+    ] as const) {
+      const { batch, truth } = column(cardinality, 9000);
+      const alone = distinctRatio(batch, 20_000);
+      const extrapolated = distinctRatio(batch, 20_000, Infinity, 9000);
+      expect(Math.abs(extrapolated - truth)).toBeLessThan(near);
+      // Never above the batch's own share (more rows repeat more), and the early stop agrees on either side.
+      expect(extrapolated).toBeLessThanOrEqual(alone + 1e-9);
+      expect(distinctRatio(batch, 20_000, 0.25, 9000) > 0.25).toBe(extrapolated > 0.25);
+    }
+    // 500 codes: a third of the batch's rows (plain, before), 5% of a row group's (a dictionary).
+    const codes = column(500, 9000).batch;
+    expect(distinctRatio(codes, 20_000)).toBeGreaterThan(0.25);
+    expect(plainColumns(['codes'], { columns: [codes] })).toEqual(['codes']);
+    expect(plainColumns(['codes'], { columns: [codes] }, 20_000, 0.25, 9000)).toEqual([]);
+    // No more rows coming (a file that ends in its first batch): the batch's own count.
+    expect(plainColumns(['codes'], { columns: [codes] }, 20_000, 0.25, 1500)).toEqual(['codes']);
   });
 
   it('compresses with the committed libzstd build: its entry points only, no imports, standard frames', async () => {

@@ -467,9 +467,13 @@ async function convertRun(
     await quarantine.write(out.rejects);
     for (const b of out.batches) {
       rowGroupRows = decoder.rowsPerBatch || b.rowCount;
+      // Decided on the first batch, for the rows of a row group (fewer than the batch's when the file ends in it).
       plain ??= plainColumns(
         contract.columns.map((c) => c.name),
         b,
+        undefined,
+        undefined,
+        decoder.rowsPerBatch ? decoder.rowsPerBatch * rowGroupBatches : b.rowCount,
       );
       await writer.write(toRecordBatch(schema, b, lineage));
     }
