@@ -69,6 +69,59 @@ describe('ParquetStitcher', () => {
     expect(Buffer.from(w.bytes()).equals(Buffer.from(original))).toBe(true);
   });
 
+  it('writes and reads integers of every size as the compact protocol spells them (zigzag varints)', () => {
+    // The reference: zigzag and varint in BigInt arithmetic, straight from the protocol's description.
+    const varint = (u: bigint) => {
+      const out: number[] = [];
+      do {
+        let b = Number(u & 0x7fn);
+        u >>= 7n;
+        if (u) b |= 0x80;
+        out.push(b);
+      } while (u);
+      return out;
+    };
+    const zigzag = (x: bigint, bits: bigint) => BigInt.asUintN(Number(bits), (x << 1n) ^ (x >> (bits - 1n)));
+    const i64s = [0n, 1n, -1n, 63n, -64n, 64n, 8191n, 8192n, 2n ** 31n, -(2n ** 31n), 2n ** 48n, 2n ** 49n - 1n];
+    i64s.push(2n ** 49n, -(2n ** 49n) - 1n, 2n ** 52n - 1n, -(2n ** 52n), 2n ** 52n, 2n ** 53n + 1n, 2n ** 63n - 1n);
+    i64s.push(-(2n ** 63n), 1_700_000_000_000_000n, -1_700_000_000_000_000n);
+    const i32s = [0, 1, -1, 63, -64, 64, 2 ** 20, -(2 ** 20), 2 ** 31 - 1, -(2 ** 31)];
+    let seed = 99;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    for (let k = 0; k < 500; k++) {
+      i32s.push(next() | 0);
+      i64s.push(BigInt.asIntN(64, (BigInt(next()) << 32n) | BigInt(next())) >> BigInt(next() % 64));
+    }
+    for (const x of i64s) {
+      const w = new ThriftWriter();
+      w.writeStruct({ fields: [{ id: 1, type: 6, value: x }] });
+      expect([...w.bytes()]).toEqual([0x16, ...varint(zigzag(x, 64n)), 0]);
+      expect(field(new ThriftReader(w.bytes()).readStruct(), 1)!.value).toBe(x);
+    }
+    for (const x of i32s) {
+      // Field id 300: its id written as a zigzag varint too.
+      const w = new ThriftWriter();
+      w.writeStruct({ fields: [{ id: 300, type: 5, value: x }] });
+      expect([...w.bytes()]).toEqual([0x05, ...varint(zigzag(300n, 32n)), ...varint(zigzag(BigInt(x), 32n)), 0]);
+      const back = new ThriftReader(w.bytes()).readStruct();
+      expect(back.fields).toEqual([{ id: 300, type: 5, value: x }]);
+    }
+    // Lengths past one byte: a binary of 300 bytes and a list of 200 items.
+    const s: ThriftStruct = {
+      fields: [
+        { id: 1, type: 8, value: new Uint8Array(300).fill(7) },
+        { id: 2, type: 9, value: { elemType: 5, items: i32s.slice(0, 200) } },
+      ],
+    };
+    const w = new ThriftWriter();
+    w.writeStruct(s);
+    expect([...w.bytes().subarray(0, 3)]).toEqual([0x18, ...varint(300n)]);
+    expect(new ThriftReader(w.bytes()).readStruct()).toEqual(s);
+  });
+
   it('joins files encoded separately into one file with the rows of all, in order', async () => {
     const sizes = [20_000, 35_000, 2]; // 2: one row would make `note` all null, a different Arrow type
     let start = 0;

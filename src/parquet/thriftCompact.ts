@@ -80,7 +80,7 @@ export class ThriftReader {
         return v;
       }
       case TType.Binary: {
-        const n = Number(this.varint());
+        const n = this.varintNumber();
         // A copy: a view would keep the whole buffer (a row group's data, for a footer) alive as long as the tree.
         const v = this.bytes.slice(this.pos, this.pos + n);
         if (v.length !== n) throw new Error('thrift: binary runs past the end');
@@ -90,14 +90,14 @@ export class ThriftReader {
       case TType.List:
       case TType.Set: {
         const head = this.byte();
-        const n = head >> 4 === 15 ? Number(this.varint()) : head >> 4;
+        const n = head >> 4 === 15 ? this.varintNumber() : head >> 4;
         const elemType = (head & 0x0f) as TType;
         const items: ThriftValue[] = [];
         for (let i = 0; i < n; i++) items.push(this.value(elemType));
         return { elemType, items };
       }
       case TType.Map: {
-        const n = Number(this.varint());
+        const n = this.varintNumber();
         if (n === 0) return { keyType: TType.Byte, valueType: TType.Byte, entries: [] };
         const kv = this.byte();
         const keyType = (kv >> 4) as TType;
@@ -118,6 +118,24 @@ export class ThriftReader {
     return this.bytes[this.pos++];
   }
 
+  /**
+   * An unsigned varint as a number, read 7 bits at a time in number arithmetic (BigInt for every varint was most of
+   * the time spent reading a 300-column footer); one past 2^49 is read again as a BigInt.
+   */
+  private varintNumber(): number {
+    const start = this.pos;
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      v += (b & 0x7f) * scale;
+      if (!(b & 0x80)) return v;
+      scale *= 128;
+    }
+    this.pos = start;
+    return Number(this.varint());
+  }
+
   private varint(): bigint {
     let v = 0n;
     let shift = 0n;
@@ -130,13 +148,24 @@ export class ThriftReader {
   }
 
   private zigzag32(): number {
-    const v = Number(this.varint());
+    const v = this.varintNumber();
     return (v >>> 1) ^ -(v & 1);
   }
 
   private zigzag64(): bigint {
-    const v = this.varint();
-    return (v >> 1n) ^ -(v & 1n);
+    const start = this.pos;
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      v += (b & 0x7f) * scale;
+      if (!(b & 0x80)) return BigInt(v % 2 ? -(v + 1) / 2 : v / 2);
+      scale *= 128;
+    }
+    // Beyond 49 bits: in BigInt arithmetic.
+    this.pos = start;
+    const u = this.varint();
+    return (u >> 1n) ^ -(u & 1n);
   }
 }
 
@@ -157,7 +186,7 @@ export class ThriftWriter {
       if (delta > 0 && delta <= 15) this.byte((delta << 4) | type);
       else {
         this.byte(type);
-        this.varint(BigInt(((f.id << 1) ^ (f.id >> 31)) >>> 0));
+        this.varint(((f.id << 1) ^ (f.id >> 31)) >>> 0);
       }
       last = f.id;
       if (type !== TType.True && type !== TType.False) this.value(type, f.value);
@@ -176,11 +205,14 @@ export class ThriftWriter {
         return;
       case TType.I16:
       case TType.I32:
-        this.varint(BigInt((((v as number) << 1) ^ ((v as number) >> 31)) >>> 0));
+        this.varint((((v as number) << 1) ^ ((v as number) >> 31)) >>> 0);
         return;
       case TType.I64: {
         const x = BigInt.asIntN(64, v as bigint);
-        this.varint(BigInt.asUintN(64, (x << 1n) ^ (x >> 63n)));
+        const n = Number(x);
+        // Below 2^52 in magnitude (offsets, sizes, counts, timestamps): zigzag in number arithmetic, exactly.
+        if (Math.abs(n) < 4503599627370496) this.varint(n < 0 ? -2 * n - 1 : 2 * n);
+        else this.varintBig(BigInt.asUintN(64, (x << 1n) ^ (x >> 63n)));
         return;
       }
       case TType.Double: {
@@ -191,7 +223,7 @@ export class ThriftWriter {
       }
       case TType.Binary: {
         const b = v as Uint8Array;
-        this.varint(BigInt(b.length));
+        this.varint(b.length);
         this.reserve(b.length);
         this.buf.set(b, this.len);
         this.len += b.length;
@@ -204,14 +236,14 @@ export class ThriftWriter {
         if (n < 15) this.byte((n << 4) | l.elemType);
         else {
           this.byte(0xf0 | l.elemType);
-          this.varint(BigInt(n));
+          this.varint(n);
         }
         for (const item of l.items) this.value(l.elemType, item);
         return;
       }
       case TType.Map: {
         const m = v as ThriftMap;
-        this.varint(BigInt(m.entries.length));
+        this.varint(m.entries.length);
         if (!m.entries.length) return;
         this.byte((m.keyType << 4) | m.valueType);
         for (const [k, x] of m.entries) {
@@ -233,7 +265,20 @@ export class ThriftWriter {
     this.buf[this.len++] = b;
   }
 
-  private varint(v: bigint): void {
+  /** An unsigned integer below 2^53 as a varint, in number arithmetic. */
+  private varint(v: number): void {
+    this.reserve(8);
+    const buf = this.buf;
+    let len = this.len;
+    while (v >= 128) {
+      buf[len++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    buf[len++] = v;
+    this.len = len;
+  }
+
+  private varintBig(v: bigint): void {
     do {
       let b = Number(v & 0x7fn);
       v >>= 7n;
