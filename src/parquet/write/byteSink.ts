@@ -1,11 +1,9 @@
 /**
  * A growable byte buffer with the writes Parquet pages need: unsigned and zigzag varints (ULEB128), little-endian
- * words, raw bytes, and LSB-first bit packing (the RLE/bit-packing hybrid's and DELTA_BINARY_PACKED's layout).
+ * words, raw bytes, and LSB-first bit packing (the RLE/bit-packing hybrid's layout; DELTA_BINARY_PACKED is packed in
+ * WebAssembly, Zstd.deltaPack).
  * Numbers are JavaScript numbers: exact for integers below 2^53, which every caller checks or guarantees.
  */
-/** 2^-24: multiplying by it is exact (a power of two), and cheaper than dividing by 2^24. */
-const TWO_TO_MINUS_24 = 1 / 16777216;
-
 export class ByteSink {
   buf: Uint8Array;
   len = 0;
@@ -99,66 +97,6 @@ export class ByteSink {
     }
     this.acc = acc;
     this.bits = bits;
-  }
-
-  /**
-   * Packs the 32 values `src[from + k] - base` (0 from index `n` of `src` on), `w` bits each for 24 < w <= 53 (a delta miniblock of
-   * wide values: timestamps jumping by hours, random ids), least significant first, in 24-bit parts kept in local
-   * variables: packing them one pack() call per 16 bits took ~23 ns a value.
-   */
-  packWide(src: Float64Array, from: number, n: number, base: number, w: number): void {
-    if (this.bits) throw new Error('packWide: bit stream not aligned');
-    this.ensure(4 * w + 8);
-    const b = this.buf;
-    let len = this.len;
-    let acc = 0;
-    let bits = 0;
-    for (let k = 0; k < 32; k++) {
-      // An integer below 2^53: its 24-bit parts are exact in doubles.
-      let x = from + k < n ? src[from + k] - base : 0;
-      for (let left = w; left > 0; left -= 24) {
-        const hi = Math.floor(x * TWO_TO_MINUS_24);
-        acc |= (x - hi * 16777216) << bits;
-        bits += Math.min(left, 24);
-        x = hi;
-        while (bits >= 8) {
-          b[len++] = acc & 255;
-          acc >>>= 8;
-          bits -= 8;
-        }
-      }
-    }
-    this.len = len;
-  }
-
-  /**
-   * packWide for 24 < w <= 32 (random 30-bit ids, second-resolution timestamps' deltas): each value (below 2^32) goes
-   * in as its low 16 bits and the rest, in 32-bit integer arithmetic instead of 24-bit parts of doubles.
-   */
-  packWide32(src: Float64Array, from: number, n: number, base: number, w: number): void {
-    if (this.bits) throw new Error('packWide32: bit stream not aligned');
-    this.ensure(4 * w + 8);
-    const b = this.buf;
-    let len = this.len;
-    let acc = 0;
-    let bits = 0;
-    const high = w - 16;
-    for (let k = 0; k < 32; k++) {
-      const x = from + k < n ? (src[from + k] - base) >>> 0 : 0;
-      acc |= (x & 65535) << bits;
-      b[len] = acc & 255;
-      b[len + 1] = (acc >>> 8) & 255;
-      len += 2;
-      acc >>>= 16;
-      acc |= (x >>> 16) << bits;
-      bits += high;
-      while (bits >= 8) {
-        b[len++] = acc & 255;
-        acc >>>= 8;
-        bits -= 8;
-      }
-    }
-    this.len = len;
   }
 
   /** Packs `count` values of `src` from `start`, `w` bits each (w <= 24), least significant first. */

@@ -5,14 +5,7 @@ import { TType, ThriftWriter, type ThriftStruct } from '../thriftCompact.ts';
 import { bitWidth, ByteSink } from './byteSink.ts';
 import { PAGE_ROWS, PHYSICAL, type ColumnSpec, type ColumnValues } from './columnSpec.ts';
 import { BytesDictionary, DIRECT, IntDictionary, WordPairDictionary } from './dictionaries.ts';
-import {
-  copyBits,
-  countBits,
-  validRuns,
-  writeDefinitionLevels,
-  writeDeltaBinaryPacked,
-  writeHybrid,
-} from './encodings.ts';
+import { copyBits, countBits, validRuns, writeDefinitionLevels, writeHybrid } from './encodings.ts';
 import { bin, bool, fields, i32, i64, list, record, struct } from './thriftBuild.ts';
 import type { Zstd } from './zstd.ts';
 
@@ -310,7 +303,7 @@ export class ColumnChunkWriter {
       } else writeHybrid(body, sc.indices, 0, m, width);
       encoding = ENCODING.RLE_DICTIONARY;
     } else if (spec.encoding === 'delta' && segments[0].src.words && this.deltaValues(segments)) {
-      writeDeltaBinaryPacked(body, sc.deltas, n - nulls);
+      sc.zstd.deltaPack(body, sc.deltas, n - nulls);
       encoding = ENCODING.DELTA_BINARY_PACKED;
     } else {
       for (const { src, s, e } of segments) this.plain(src, s, e);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ByteSink } from './byteSink.ts';
-import { copyBits, countBits, validRuns, writeBitHybrid, writeDeltaBinaryPacked, writeHybrid } from './encodings.ts';
+import { copyBits, countBits, validRuns, writeBitHybrid, writeHybrid } from './encodings.ts';
+import { loadZstd } from './zstd.ts';
+
+/** The writer's DELTA_BINARY_PACKED (packed in WebAssembly, beside libzstd). */
+const writeDeltaBinaryPacked = (out: ByteSink, values: Float64Array, count: number) =>
+  loadZstd().deltaPack(out, values, count);
 
 /**
  * DELTA_BINARY_PACKED read as the Parquet spec describes it (Encodings.md), written here from the spec alone: a

@@ -1,6 +1,7 @@
 // Parquet's value encodings, as the writer uses them (parquet-format's Encodings.md):
-// the RLE / bit-packing hybrid (dictionary indices, definition levels) and DELTA_BINARY_PACKED (rising integers).
-import { bitWidth, type ByteSink } from './byteSink.ts';
+// the RLE / bit-packing hybrid (dictionary indices, definition levels). DELTA_BINARY_PACKED is packed in WebAssembly
+// (Zstd.deltaPack, wasm/zstd/landfall_zstd.c).
+import type { ByteSink } from './byteSink.ts';
 
 /**
  * The RLE / bit-packing hybrid of `count` values of `src` from `start`, each below 2^w (w <= 24), without a length
@@ -168,74 +169,4 @@ export function validRuns(bits: Uint8Array, s: number, e: number, out: Int32Arra
     r += run;
   }
   return n >> 1;
-}
-
-/** Whether values[0, count) rise (or fall) by one same step. */
-function evenlySpaced(values: Float64Array, count: number): boolean {
-  const d = values[1] - values[0];
-  for (let i = 2; i < count; i++) if (values[i] - values[i - 1] !== d) return false;
-  return true;
-}
-
-const BLOCK = 128;
-const MINIBLOCKS = 4;
-const MINI = BLOCK / MINIBLOCKS;
-const ZERO_WIDTHS = new Uint8Array(MINIBLOCKS);
-const TWO32 = 4294967296;
-
-/**
- * DELTA_BINARY_PACKED of `count` integers (each below 2^52 in magnitude, so that every delta is exact in a
- * double): blocks of 128 deltas in 4 miniblocks of 32, each miniblock packed to the bits its deltas need above
- * the block's smallest delta.
- */
-export function writeDeltaBinaryPacked(out: ByteSink, values: Float64Array, count: number): void {
-  out.varint(BLOCK);
-  out.varint(MINIBLOCKS);
-  out.varint(count);
-  out.zigzag(count ? values[0] : 0);
-  if (count > 1 && evenlySpaced(values, count)) {
-    // Every delta the same (line numbers, a counter): each block is its minimum delta and four zero widths, as the
-    // loop below writes it, without the per-value passes (the _source_line column: ~12 ns a value).
-    const d = values[1] - values[0];
-    for (let b = 1; b < count; b += BLOCK) {
-      out.zigzag(d);
-      out.bytes(ZERO_WIDTHS);
-    }
-    return;
-  }
-  const deltas = new Float64Array(BLOCK);
-  const small = new Int32Array(MINI);
-  const highs = new Float64Array(MINIBLOCKS);
-  const widths = new Uint8Array(MINIBLOCKS);
-  for (let b = 1; b < count; b += BLOCK) {
-    const n = Math.min(BLOCK, count - b);
-    // One pass: the deltas, their minimum, and each miniblock's maximum.
-    let min = Infinity;
-    highs.fill(-Infinity);
-    for (let k = 0; k < n; k++) {
-      const d = values[b + k] - values[b + k - 1];
-      deltas[k] = d;
-      if (d < min) min = d;
-      if (d > highs[k >> 5]) highs[k >> 5] = d;
-    }
-    out.zigzag(min);
-    const used = (n + MINI - 1) >> 5;
-    for (let m = 0; m < MINIBLOCKS; m++) {
-      const range = m < used ? highs[m] - min : 0;
-      widths[m] = range < TWO32 ? 32 - Math.clz32(range) : bitWidth(range);
-    }
-    out.bytes(widths);
-    for (let m = 0; m < used; m++) {
-      const w = widths[m];
-      if (w === 0) continue;
-      const from = m * MINI;
-      if (w <= 24) {
-        for (let k = 0; k < MINI; k++) small[k] = from + k < n ? deltas[from + k] - min : 0;
-        out.packInts(small, 0, MINI, w);
-        continue;
-      }
-      if (w <= 32) out.packWide32(deltas, from, n, min, w);
-      else out.packWide(deltas, from, n, min, w);
-    }
-  }
 }
