@@ -328,9 +328,9 @@ describe("Landfall's Parquet writer", () => {
     const codes = column(500, 9000).batch;
     expect(distinctRatio(codes, 20_000)).toBeGreaterThan(0.25);
     expect(plainColumns(['codes'], { columns: [codes] })).toEqual(['codes']);
-    expect(plainColumns(['codes'], { columns: [codes] }, 20_000, 0.25, 9000)).toEqual([]);
+    expect(plainColumns(['codes'], { columns: [codes] }, { rows: 9000 })).toEqual([]);
     // No more rows coming (a file that ends in its first batch): the batch's own count.
-    expect(plainColumns(['codes'], { columns: [codes] }, 20_000, 0.25, 1500)).toEqual(['codes']);
+    expect(plainColumns(['codes'], { columns: [codes] }, { rows: 1500 })).toEqual(['codes']);
   });
 
   it('compresses with the committed libzstd build: its entry points only, no imports, standard frames', async () => {

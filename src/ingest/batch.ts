@@ -471,9 +471,7 @@ async function convertRun(
       plain ??= plainColumns(
         contract.columns.map((c) => c.name),
         b,
-        undefined,
-        undefined,
-        decoder.rowsPerBatch ? decoder.rowsPerBatch * rowGroupBatches : b.rowCount,
+        { rows: decoder.rowsPerBatch ? decoder.rowsPerBatch * rowGroupBatches : b.rowCount },
       );
       await writer.write(toRecordBatch(schema, b, lineage));
     }

@@ -233,8 +233,8 @@ class Routes {
     const fn = 'g' in m && m.g !== undefined ? this.jobs.get(m.g) : undefined;
     if (fn) fn(m);
     else for (const f of [...this.jobs.values()]) f(m);
+    // After the row group's listener (which counts a 'pulled' off `unpulled`): whoever waits for room looks again.
     if (m.t === 'pulled' || m.t === 'error') {
-      if (m.t === 'pulled') this.unpulled--;
       const waiters = this.pullWaiters;
       this.pullWaiters = [];
       for (const w of waiters) w();
@@ -594,8 +594,10 @@ class RowGroupJob {
     private readonly ahead: number,
   ) {
     encoder.route(this.g, (m) => {
-      if (m.t === 'pulled') this.pulled++;
-      else if (m.t === 'chunk') {
+      if (m.t === 'pulled') {
+        this.pulled++;
+        if (writer === 'landfall') encoder.unpulled--;
+      } else if (m.t === 'chunk') {
         if ('parts' in m) this.chunks.push(...m.parts);
         else this.chunks.push(m.bytes);
       } else if (m.t === 'closed') this.closed = true;

@@ -119,10 +119,10 @@ export class ThriftReader {
   }
 
   /**
-   * An unsigned varint as a number, read 7 bits at a time in number arithmetic (BigInt for every varint was most of
-   * the time spent reading a 300-column footer); one past 2^49 is read again as a BigInt.
+   * An unsigned varint of at most 49 bits as a number, read 7 bits at a time in number arithmetic (BigInt for every
+   * varint was most of the time spent reading a 300-column footer); -1, and the position unchanged, for a longer one.
    */
-  private varintNumber(): number {
+  private smallVarint(): number {
     const start = this.pos;
     let v = 0;
     let scale = 1;
@@ -133,7 +133,12 @@ export class ThriftReader {
       scale *= 128;
     }
     this.pos = start;
-    return Number(this.varint());
+    return -1;
+  }
+
+  private varintNumber(): number {
+    const v = this.smallVarint();
+    return v >= 0 ? v : Number(this.varint());
   }
 
   private varint(): bigint {
@@ -153,17 +158,9 @@ export class ThriftReader {
   }
 
   private zigzag64(): bigint {
-    const start = this.pos;
-    let v = 0;
-    let scale = 1;
-    for (let i = 0; i < 7; i++) {
-      const b = this.byte();
-      v += (b & 0x7f) * scale;
-      if (!(b & 0x80)) return BigInt(v % 2 ? -(v + 1) / 2 : v / 2);
-      scale *= 128;
-    }
+    const v = this.smallVarint();
+    if (v >= 0) return BigInt(v % 2 ? -(v + 1) / 2 : v / 2);
     // Beyond 49 bits: in BigInt arithmetic.
-    this.pos = start;
     const u = this.varint();
     return (u >> 1n) ^ -(u & 1n);
   }

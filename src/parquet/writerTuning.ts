@@ -12,9 +12,11 @@ import { BytesDictionary } from './write/dictionaries.ts';
 export function plainColumns(
   names: string[],
   batch: { columns: Data[] },
-  sample = 20_000,
-  maxDistinctRatio = 0.25,
-  rows = 0,
+  {
+    sample = 20_000,
+    maxDistinctRatio = 0.25,
+    rows = 0,
+  }: { sample?: number; maxDistinctRatio?: number; rows?: number } = {},
 ): string[] {
   return names.filter(
     (_, i) => distinctRatio(batch.columns[i], sample, maxDistinctRatio, Math.min(rows, sample)) > maxDistinctRatio,
