@@ -777,19 +777,8 @@ function fastRecord(recStart: usize, end: usize): usize {
     nfLast = nfields;
     rowsRead += 1;
     fastRows += 1;
-    for (let m = 0; m < nmissing; m++) {
-      const mc = load<i32>(missing + <usize>m * 4);
-      const mp = cols + <usize>mc * COL;
-      appendNull(mp, load<i32>(mp + C_TYPE), row);
-    }
-    store<i64>(lines + <usize>row * 8, <i64>line);
+    finishRow(row, recStart, recEnd);
     line += 1;
-    rows = row + 1;
-    rowsWritten += 1;
-    if (batchRows ? rows == batchRows : base + <f64>(recStart - inPtr) + <f64>(recEnd - recStart) >= batchBytes || rows >= maxBatchRows) {
-      if (!batchRows) batchRows = rows;
-      recordStatus = S_BATCH_FULL;
-    }
   }
   return p;
 }
@@ -886,6 +875,14 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
     }
     if (load<i32>(cp + C_ALT_N)) countFormat(cp, isNull);
   }
+  finishRow(row, recStart, recEnd);
+}
+
+/**
+ * A row whose fields are all in (record() and the fast path): the columns the file lacks get nulls, the row its line
+ * number, and the batch is full at its row count (or, for the first batch, at its size in bytes).
+ */
+@inline function finishRow(row: i32, recStart: usize, recEnd: usize): void {
   for (let m = 0; m < nmissing; m++) {
     const c = load<i32>(missing + <usize>m * 4);
     const cp = cols + <usize>c * COL;
