@@ -1,51 +1,22 @@
-import { execFile } from 'node:child_process';
-import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { localEnvironment } from '#src/cli/invoke.ts';
 import { readTemplate, type Template } from '#src/cli/samTemplate.ts';
 import { readCompiledContracts } from '#src/contracts/compiledContracts.ts';
 import { loadContracts } from '#src/contracts/loadContracts.ts';
 import { SHARED_DATA, tempDir } from './helpers.ts';
-import { copyCommittable, listFiles, samBuildFunctions, samBuildLayer, type BuiltFunction } from './samBuildReplay.ts';
+import {
+  copyCommittable,
+  invokeBuilt,
+  listFiles,
+  SAMPLES,
+  samBuildFunctions,
+  samBuildLayer,
+  type BuiltFunction,
+} from './samBuildReplay.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const EVENTS = join(REPO, 'events');
-
-/** One sample event per function, run in this order (the plan and the convert step read what the ingest published). */
-const SAMPLES: [string, string][] = [
-  ['IngestFunction', 's3-put-csv.json'],
-  ['ConvertFunction', 'convert-publish.json'],
-  ['PlanFunction', 'plan-enqueue.json'],
-  ['FreshnessFunction', 'freshness-schedule.json'],
-];
-
-/** Loads a built handler in a fresh Node process, with the environment Lambda would give it, and calls it once. */
-async function invokeBuilt(
-  fn: BuiltFunction,
-  t: Template,
-  layer: string,
-  lake: string,
-  event: string,
-): Promise<unknown> {
-  const env = { PATH: process.env.PATH, ...(await localEnvironment(t, fn.id, lake, { layerDir: layer })) };
-  const [file, exported] = fn.handler.split('.');
-  const runner = `
-    const mod = await import(${JSON.stringify(join(fn.dir, `${file}.mjs`))});
-    const event = JSON.parse(await (await import('node:fs/promises')).readFile(${JSON.stringify(join(EVENTS, event))}, 'utf8'));
-    const context = { functionName: ${JSON.stringify(fn.id)}, awsRequestId: 'sam-build-test', getRemainingTimeInMillis: () => 600000 };
-    process.stdout.write('\\n' + JSON.stringify(await mod[${JSON.stringify(exported)}](event, context)) + '\\n');`;
-  const script = join(dirname(fn.dir), `invoke-${fn.id}.mjs`);
-  await writeFile(script, runner);
-  const { stdout } = await promisify(execFile)(process.execPath, [script], {
-    env,
-    cwd: dirname(fn.dir),
-    maxBuffer: 1 << 26,
-  });
-  return JSON.parse(stdout.trim().split('\n').pop()!);
-}
 
 describe('sam build, replayed on a copy of the committed tree (npm install --production, esbuild from it, the layer by make)', () => {
   let t: Template;

@@ -1,9 +1,10 @@
 /**
- * What `sam build` does with template.yaml, replayed step by step without the SAM CLI (it cannot be installed
- * here: PyPI only). The steps follow aws-lambda-builders (docs/deploy.md says which of its classes each mirrors):
+ * What `sam build` does with template.yaml, replayed step by step without the SAM CLI, so that `npm test` checks the
+ * build in seconds without Python; the AWS lane (tests/awsLane/samCli.test.ts) runs the real `sam build` and checks
+ * that its bundles are these, byte for byte. The steps follow aws-lambda-builders (docs/deploy.md says which of its classes each mirrors):
  *
  * - a function with `BuildMethod: esbuild`: its CodeUri folder is copied to a scratch folder without `.git`,
- *   `.aws-sam` and `node_modules` (at any depth); `npm install -q --no-audit --no-save --unsafe-perm --production`
+ *   `.aws-sam` and `node_modules` (at any depth); `npm install -q --no-audit --no-save --omit=dev` (as SAM CLI 1.170 runs it)
  *   runs there (lifecycle scripts included); esbuild is looked up in that folder's `node_modules/.bin`; it
  *   bundles with `--bundle --platform=node --outdir=ARTIFACTS` and the defaults `--target=es2020`,
  *   `--format=cjs`, `--minify` for whatever BuildProperties leave out, plus the properties SAM passes on;
@@ -11,15 +12,51 @@
  *   `.aws-sam`) and `make --makefile <ContentUri>/Makefile build-<LogicalId>` runs there with ARTIFACTS_DIR set.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { localEnvironment } from '#src/cli/invoke.ts';
 import { promisify } from 'node:util';
 import type { Template } from '#src/cli/samTemplate.ts';
 
 const run = promisify(execFile);
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+
+/** One sample event per function, run in this order (the plan and the convert step read what the ingest published). */
+export const SAMPLES: [string, string][] = [
+  ['IngestFunction', 's3-put-csv.json'],
+  ['ConvertFunction', 'convert-publish.json'],
+  ['PlanFunction', 'plan-enqueue.json'],
+  ['FreshnessFunction', 'freshness-schedule.json'],
+];
+
+/** Loads a built handler in a fresh Node process, with the environment Lambda would give it, and calls it once. */
+export async function invokeBuilt(
+  fn: BuiltFunction,
+  t: Template,
+  layer: string,
+  lake: string,
+  event: string,
+): Promise<unknown> {
+  const env = { PATH: process.env.PATH, ...(await localEnvironment(t, fn.id, lake, { layerDir: layer })) };
+  const [file, exported] = fn.handler.split('.');
+  const runner = `
+    const mod = await import(${JSON.stringify(join(fn.dir, `${file}.mjs`))});
+    const event = JSON.parse(await (await import('node:fs/promises')).readFile(${JSON.stringify(join(REPO, 'events', event))}, 'utf8'));
+    const context = { functionName: ${JSON.stringify(fn.id)}, awsRequestId: 'sam-build-test', getRemainingTimeInMillis: () => 600000 };
+    process.stdout.write('\\n' + JSON.stringify(await mod[${JSON.stringify(exported)}](event, context)) + '\\n');`;
+  const script = join(dirname(fn.dir), `invoke-${fn.id}.mjs`);
+  await writeFile(script, runner);
+  const { stdout } = await promisify(execFile)(process.execPath, [script], {
+    env,
+    cwd: dirname(fn.dir),
+    maxBuffer: 1 << 26,
+  });
+  return JSON.parse(stdout.trim().split('\n').pop()!);
+}
 
 /** The esbuild options aws-lambda-builders passes on from BuildProperties, by kind (snake_case, as it normalises them). */
-const BOOLEAN = ['minify', 'sourcemap'];
+const BOOLEAN = ['minify', 'sourcemap', 'keep_names'];
 const SINGLE = ['target', 'format', 'main_fields', 'sources_content'];
 const MULTI = ['external', 'loader', 'out_extension', 'banner'];
 
@@ -68,7 +105,7 @@ export async function samBuildFunctions(
   if (codeUris.size !== 1) throw new Error(`the replay expects one shared CodeUri, not ${[...codeUris].join(', ')}`);
   const codeDir = join(source, String([...codeUris][0]));
   await copyTree(codeDir, scratch, ['.aws-sam', '.git', 'node_modules']);
-  await run('npm', ['install', '-q', '--no-audit', '--no-save', '--unsafe-perm', '--production'], {
+  await run('npm', ['install', '-q', '--no-audit', '--no-save', '--omit=dev'], {
     cwd: scratch,
     // The same command; npm takes the tarballs from its cache when it has them (CI ran `npm ci` just before).
     env: { ...process.env, npm_config_prefer_offline: 'true' },
