@@ -11,6 +11,7 @@ import { checkFreshness } from '../pipeline/freshness.ts';
 import { PipelineFailedError } from '../pipeline/errors.ts';
 import {
   runPipelineLocally,
+  type LocalWarehouse,
   type MergeRunInput,
   type PipelineInput,
   type PipelineOutcome,
@@ -18,11 +19,16 @@ import {
 import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
 import { handlePipelineTask } from '../pipeline/pipelineTask.ts';
-import { duckdbDialect, LOCAL_CATALOG } from '../pipeline/sqlDialect.ts';
 import type { PipelineStarter } from '../ports.ts';
 import type { LocalLake } from '../wiring/local.ts';
 import { runFiles, type FileOutcome } from './runFiles.ts';
 import { openWarehouse } from './warehouse.ts';
+
+/** A warehouse the runner holds between commands: let go after each pipeline run, closed at the end. */
+export interface RunnerWarehouse extends LocalWarehouse {
+  release(): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface PipelineReport {
   lines: string[];
@@ -39,13 +45,14 @@ export interface PipelineReport {
  * publish, queue, and lead the merge if no run is waiting). Metrics go to `<lake>/metrics.emf.log`, alarms to
  * `<lake>/alarms.log`.
  */
-export class LocalPipelineRunner {
+export class LocalPipelineRunner<E extends RunnerWarehouse = DuckDbEngine> {
   readonly queue: MergeQueue;
   private readonly waiting: { dataset: string; name: string }[] = [];
 
-  private constructor(
+  /** The runner over `engine`: the lake's DuckDB warehouse (`open`), or another one that plays Athena (the Trino lane). */
+  constructor(
     private readonly lake: LocalLake,
-    readonly engine: DuckDbEngine,
+    readonly engine: E,
   ) {
     this.queue = new MergeQueue(lake.lake, new MemoryMergeLease(), () => new Date(), mergeGroups(lake.contracts));
   }
@@ -110,8 +117,8 @@ export class LocalPipelineRunner {
     const ctx = {
       lake: this.lake.lake,
       contracts: this.lake.contracts,
-      dialect: duckdbDialect,
-      names: LOCAL_CATALOG,
+      dialect: this.engine.dialect,
+      names: this.engine.names,
       queue: this.queue,
       starter: this.starter,
     };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Contract } from '../../contracts/contract.ts';
 import { listManifests } from '../../ingest/manifest.ts';
 import type { FolderStore } from './FolderStore.ts';
-import { duckdbDialect } from '../../pipeline/sqlDialect.ts';
+import { duckdbDialect, LOCAL_CATALOG } from '../../pipeline/sqlDialect.ts';
 import { INGEST_DATE, LINEAGE } from '../../lake/layout.ts';
 
 export interface QueryResult {
@@ -32,6 +32,8 @@ export interface WarehouseWait {
  * holds the warehouse only for its pipeline steps, never while it converts, so a `landfall query` gets in between.
  */
 export class DuckDbEngine {
+  readonly dialect = duckdbDialect;
+  readonly names = LOCAL_CATALOG;
   private open_: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | null = null;
 
   private constructor(
@@ -161,7 +163,8 @@ export class DuckDbEngine {
     return marks;
   }
 
-  async run(sql: string): Promise<void> {
+  /** A statement of the pipeline's (its database is the session's: DuckDB's names are schema-qualified). */
+  async run(sql: string, _database?: string): Promise<void> {
     await (await this.connection()).run(sql);
   }
 

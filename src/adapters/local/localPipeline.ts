@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { DuckDbEngine } from './DuckDbEngine.ts';
 import type { Contract } from '../../contracts/contract.ts';
 import { handleConvertTask, type ConvertTask } from '../../ingest/convertTask.ts';
 import type { ConvertInput } from '../../ingest/ingestObject.ts';
@@ -17,7 +16,7 @@ import type { MetricDatum } from '../../ports.ts';
 import { toEmf } from './EmfMetrics.ts';
 import { handlePipelineTask, type PipelineTask } from '../../pipeline/pipelineTask.ts';
 import type { MergePlan } from '../../pipeline/planMerge.ts';
-import { duckdbDialect, LOCAL_CATALOG } from '../../pipeline/sqlDialect.ts';
+import type { CatalogNames, SqlDialect } from '../../pipeline/sqlDialect.ts';
 
 export const ASL_FILE = fileURLToPath(new URL('../../../statemachines/pipeline.asl.json', import.meta.url));
 
@@ -56,10 +55,25 @@ export interface MergeRunInput {
   merge: true;
 }
 
+/**
+ * What plays Athena and the Glue catalog for a local run: DuckDB's warehouse file (DuckDbEngine), or a Trino server
+ * running the Athena dialect itself (the Trino lane, tests/trino/). The plan is made in its dialect and names.
+ */
+export interface LocalWarehouse {
+  readonly dialect: SqlDialect;
+  readonly names: CatalogNames;
+  /** Plan DDL only once per statement, as on AWS (where the catalog outlives a run). */
+  readonly rememberDdl?: boolean;
+  /** Before a round: the raw zone made to show the dataset's published batches (DuckDB's raw views; nothing where partition projection does it). */
+  refreshRaw(lake: FolderStore, contract: Contract): Promise<unknown>;
+  /** One statement, as the Athena task sends it: its text and the database of its QueryExecutionContext. */
+  run(sql: string, database: string): Promise<void>;
+}
+
 export interface LocalPipelineDeps {
   lake: FolderStore;
   contracts: Contract[];
-  engine: DuckDbEngine;
+  engine: LocalWarehouse;
   now: () => Date;
   /** EMF lines, as the metric tasks would publish them. */
   emit: (line: string) => void;
@@ -95,12 +109,16 @@ P.withResolvers ??= function withResolvers<T>() {
   return { promise, resolve, reject };
 };
 
-let definition: StateMachineDefinition | null = null;
+const definitions = new Map<string, StateMachineDefinition>();
 
-async function loadDefinition(): Promise<StateMachineDefinition> {
-  definition ??= JSON.parse(
-    substituteDefinition(await readFile(ASL_FILE, 'utf8'), LOCAL_SUBSTITUTIONS),
-  ) as StateMachineDefinition;
+/** The ASL with the local substitutions, its Athena tasks' database being the warehouse's curated one. */
+async function loadDefinition(curatedDatabase: string): Promise<StateMachineDefinition> {
+  let definition = definitions.get(curatedDatabase);
+  if (!definition) {
+    const values = { ...LOCAL_SUBSTITUTIONS, CuratedDatabase: curatedDatabase };
+    definition = JSON.parse(substituteDefinition(await readFile(ASL_FILE, 'utf8'), values)) as StateMachineDefinition;
+    definitions.set(curatedDatabase, definition);
+  }
   return definition;
 }
 
@@ -132,29 +150,31 @@ export async function runPipelineLocally(
   input: PipelineInput | MergeRunInput,
   name = defaultName(input, deps.now()),
 ): Promise<PipelineOutcome> {
-  const machine = new StateMachine(await loadDefinition());
+  const machine = new StateMachine(await loadDefinition(deps.engine.names.curated));
   const rounds: MergePlan[] = [];
   const steps: string[] = [];
   const alarms: Alarm[] = [];
   const stepOfSql = new Map<string, string>();
   const queue = deps.queue ?? new MergeQueue(deps.lake, new MemoryMergeLease(), deps.now, mergeGroups(deps.contracts));
-  const planCtx = { lake: deps.lake, contracts: deps.contracts, dialect: duckdbDialect, names: LOCAL_CATALOG, queue };
+  const { dialect, names, rememberDdl } = deps.engine;
+  const planCtx = { lake: deps.lake, contracts: deps.contracts, dialect, names, rememberDdl, queue };
   const batchId = 'batchId' in input ? input.batchId : '';
 
-  const runSql = (state: string) => async (task: { QueryString: string }) => {
-    const step = stepOfSql.get(task.QueryString) ?? state;
-    const sql = deps.rewriteSql ? deps.rewriteSql(step, task.QueryString) : task.QueryString;
-    try {
-      await deps.engine.run(sql);
-    } catch (err) {
-      const e = new QueryFailedError(step, (err as Error).message, { cause: err });
-      lastError = e.message;
-      throw e;
-    }
-    steps.push(step);
-    // DuckDB reads its own warehouse file: there is no scan to report (the BytesScanned metric is not published locally).
-    return { QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } } };
-  };
+  const runSql =
+    (state: string) => async (task: { QueryString: string; QueryExecutionContext: { Database: string } }) => {
+      const step = stepOfSql.get(task.QueryString) ?? state;
+      const sql = deps.rewriteSql ? deps.rewriteSql(step, task.QueryString) : task.QueryString;
+      try {
+        await deps.engine.run(sql, task.QueryExecutionContext.Database);
+      } catch (err) {
+        const e = new QueryFailedError(step, (err as Error).message, { cause: err });
+        lastError = e.message;
+        throw e;
+      }
+      steps.push(step);
+      // DuckDB reads its own warehouse file: there is no scan to report (the BytesScanned metric is not published locally).
+      return { QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } } };
+    };
 
   const publish = (context: { cause?: string }) => (task: { Namespace: string; MetricData: MetricDatum[] }) => {
     for (const line of toEmf(task.Namespace, task.MetricData, deps.now())) deps.emit(line);
