@@ -3,7 +3,7 @@ import pkg from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { loadContracts } from '#src/contracts/loadContracts.ts';
 import type { Manifest } from '#src/ingest/manifest.ts';
-import { planMerge } from '#src/pipeline/planMerge.ts';
+import { mergeStatements, planMerge } from '#src/pipeline/planMerge.ts';
 import { athenaDialect } from '#src/pipeline/sqlDialect.ts';
 import { BUILTIN_CONTRACTS } from '#src/wiring/local.ts';
 
@@ -50,7 +50,7 @@ describe('Athena SQL generated from every built-in contract', () => {
     '%s matches its snapshot (UPDATE_GOLDEN=1 rewrites them after review; a missing one fails)',
     (dataset) => {
       const p = plan(dataset);
-      const text = [...p.ddl, ...p.captures, ...p.merges, ...p.summaries, ...p.forgets, ...p.views]
+      const text = [...p.ddl, ...p.captures, ...mergeStatements(p), ...p.summaries, ...p.forgets, ...p.views]
         .map((s) => `-- ${s.name}\n${s.sql};\n`)
         .join('\n');
       const file = new URL(`./golden/athena/${dataset}.sql`, import.meta.url);
@@ -67,7 +67,7 @@ describe('Athena SQL generated from every built-in contract', () => {
       const parser = new Parser();
       const p = plan(dataset);
       for (const v of p.views) expect(() => parser.astify(v.sql, { database: 'trino' }), v.name).not.toThrow();
-      for (const s of [...p.merges, ...p.summaries])
+      for (const s of [...mergeStatements(p), ...p.summaries])
         expect(() => parser.astify(usingSource(s.sql), { database: 'trino' }), s.name).not.toThrow();
       for (const s of p.captures)
         expect(() => parser.astify(s.sql.slice(s.sql.indexOf('SELECT')), { database: 'trino' }), s.name).not.toThrow();
@@ -90,7 +90,9 @@ describe('Athena SQL generated from every built-in contract', () => {
       /PARTITIONED BY \(month\(order_purchase_timestamp\)\)[\s\S]*'table_type' = 'ICEBERG'/,
     );
     expect(ddl.every((s) => /IF NOT EXISTS/.test(s))).toBe(true);
-    expect(p.merges[0].sql).toMatch(/WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123'/);
+    expect(p.merges[0].statements[0].sql).toMatch(
+      /WHERE ingest_date = DATE '2026-11-22' AND _batch_id = 'b0123456789abcdef0123'/,
+    );
   });
 
   it('coalesces pending batches of several days into ONE MERGE whose source keeps the newest version, then the newest batch', () => {
@@ -101,10 +103,10 @@ describe('Athena SQL generated from every built-in contract', () => {
       m('b3', '2026-11-22'),
     ]);
     expect(p.merges).toHaveLength(1);
-    expect(p.merges[0].sql).toContain(
+    expect(p.merges[0].statements[0].sql).toContain(
       "WHERE ingest_date IN (DATE '2026-11-21', DATE '2026-11-22') AND _batch_id IN ('b1', 'b2', 'b3')",
     );
-    expect(p.merges[0].sql).toContain(
+    expect(p.merges[0].statements[0].sql).toContain(
       'ORDER BY "review_answer_timestamp" DESC NULLS LAST, _ingested_at DESC, _batch_id DESC, _source_line DESC',
     );
     expect(p.summaries).toHaveLength(new Set(p.summaries.map((s) => s.name)).size);
@@ -119,7 +121,7 @@ describe('Athena SQL generated from every built-in contract', () => {
       manifest('olist_orders', 'b3'),
     ]);
     expect(p.merges.map((m) => m.name)).toEqual(['merge:curated.olist_order_payments', 'merge:curated.olist_orders']);
-    expect(p.merges[1].sql).toContain("_batch_id IN ('b1', 'b3')");
+    expect(p.merges[1].statements[0].sql).toContain("_batch_id IN ('b1', 'b3')");
     expect(p.summaries.map((s) => s.name).sort()).toEqual([
       'summary:summary.olist_delivery_daily',
       'summary:summary.olist_delivery_features',

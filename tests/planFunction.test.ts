@@ -47,8 +47,8 @@ describe('the plan function, bundled as template.yaml says', () => {
       [first.manifest.batchId, second.manifest.batchId].map((id) => `olist_order_payments/${id}`).sort(),
     );
     expect(plan.merges.map((m) => m.name)).toEqual(['merge:curated.olist_order_payments']);
-    expect(plan.merges[0].sql).toMatch(/^MERGE INTO landfall_dev_curated\.olist_order_payments AS t/);
-    expect(plan.merges[0].sql).toContain(`_batch_id IN ('${ids[0]}', '${ids[1]}')`);
+    expect(plan.merges[0].statements[0].sql).toMatch(/^MERGE INTO landfall_dev_curated\.olist_order_payments AS t/);
+    expect(plan.merges[0].statements[0].sql).toContain(`_batch_id IN ('${ids[0]}', '${ids[1]}')`);
     expect(plan.summaries.map((s) => s.name)).toEqual(['summary:summary.olist_delivery_daily']);
     expect(plan.ddl.map((s) => s.name)).toContain('ddl:raw.olist_order_payments');
     expect(plan.ddl.every((s) => !s.sql.startsWith('CREATE SCHEMA'))).toBe(true);

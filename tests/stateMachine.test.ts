@@ -89,7 +89,7 @@ describe('statemachines/pipeline.asl.json', () => {
 
   it('retries a failed MERGE with full jitter (a commit conflict with an outside writer), and waits only for the merge window, never for a crawler', () => {
     const states = definition.States.Pipeline.Branches[0].States;
-    const merge = states.Merges.ItemProcessor.States.RunMerge;
+    const merge = states.Merges.ItemProcessor.States.MergeStatements.ItemProcessor.States.RunMerge;
     expect(merge.Retry).toContainEqual(
       expect.objectContaining({ ErrorEquals: ['States.TaskFailed'], JitterStrategy: 'FULL', MaxAttempts: 4 }),
     );
@@ -145,6 +145,13 @@ async function route(input: object, plan: Record<string, (task: Record<string, u
   return { calls, error };
 }
 
+/** A dataset's MERGE in the plan: its statements (one, or parts by partition range). */
+const mergeStep = (dataset: string, ...sql: string[]) => ({
+  name: `merge:curated.${dataset}`,
+  dataset,
+  statements: sql.map((q) => ({ sql: q, dataset })),
+});
+
 const round = (ids: string[], run = true, maintenance: { sql: string }[] = [], crawl = false) => ({
   dataset: 'd',
   run,
@@ -156,12 +163,7 @@ const round = (ids: string[], run = true, maintenance: { sql: string }[] = [], c
   ddlKeys: [],
   captures: [],
   forgets: [],
-  merges: run
-    ? [
-        { sql: 'm1', dataset: 'a' },
-        { sql: 'm2', dataset: 'b' },
-      ]
-    : [],
+  merges: run ? [mergeStep('a', 'm1'), mergeStep('b', 'm2')] : [],
   summaries: [{ sql: 's', dataset: 'd' }],
   views: [{ sql: 'v' }],
   metricData: [],
@@ -195,7 +197,7 @@ describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan
     await route(
       { dataset: 'd', merge: true },
       {
-        TakePending: () => ({ ...round(['b1']), merges: [{ sql: 'm1', dataset: 'orders' }], summaries: [] }),
+        TakePending: () => ({ ...round(['b1']), merges: [mergeStep('orders', 'm1')], summaries: [] }),
         RecordMergeScan: (task) => {
           published.push(task);
           return {};
@@ -252,6 +254,31 @@ describe('statemachines/pipeline.asl.json, routed by the local interpreter (plan
       ...round1,
     ]);
     expect(r.calls.filter((c) => c === 'RecordMergeScan')).toHaveLength(4);
+  });
+
+  it("runs a dataset's MERGE parts one after another, in order, while other datasets' MERGEs may run beside them", async () => {
+    const ran: string[] = [];
+    let open = 0;
+    let overlapped = false;
+    const r = await route(
+      { dataset: 'd', merge: true },
+      {
+        TakePending: () => ({ ...round(['b1']), merges: [mergeStep('events', 'p1', 'p2', 'p3')], summaries: [] }),
+        RunMerge: async (task) => {
+          open++;
+          overlapped ||= open > 1;
+          await new Promise((res) => setTimeout(res, 20));
+          ran.push(String(task.QueryString));
+          open--;
+          return scanned();
+        },
+        FinishRound: () => ({ more: false }),
+      },
+    );
+    expect(r.error).toBeNull();
+    expect(ran).toEqual(['p1', 'p2', 'p3']);
+    expect(overlapped).toBe(false);
+    expect(r.calls.filter((c) => c === 'RecordMergeScan')).toHaveLength(3);
   });
 
   it('a round of batches rejected whole publishes their metrics and merges nothing; an empty round ends the run', async () => {

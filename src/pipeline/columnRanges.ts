@@ -23,6 +23,72 @@ export function wholeDays(r: ColumnRange, column: string): string {
   return `${column} >= ${literal('timestamp', floor(r.minValue))} AND ${column} < ${literal('timestamp', floor(r.maxValue) + DAY_MICROS)}`;
 }
 
+/**
+ * Athena writes at most this many partitions in one statement (HIVE_TOO_MANY_OPEN_PARTITIONS; Trino's Iceberg
+ * connector has the same limit per writer, iceberg.max-partitions-per-writer).
+ */
+export const MAX_PARTITIONS_PER_STATEMENT = 100;
+
+export type TimeUnit = 'hour' | 'day' | 'month' | 'year';
+
+/** A time-partitioned table's one partition field: its source column and unit (`day(ts)`, or a date column itself). */
+export function timePartition(c: Contract): { column: string; unit: TimeUnit } | null {
+  if (c.partitionBy.length !== 1) return null;
+  const entry = c.partitionBy[0];
+  const column = partitionSource(entry);
+  const type = c.columns.find((col) => col.name === column)?.type;
+  const unit = /^(hour|day|month|year)\(/.exec(entry)?.[1] as TimeUnit | undefined;
+  if (type === 'timestamp' && unit) return { column, unit };
+  if (type === 'date' && (unit ?? 'day') !== 'hour') return { column, unit: unit ?? 'day' };
+  return null;
+}
+
+/** One MERGE's share of a range too wide for one statement: rows with `lo <= column < hi`, and the nulls in the first. */
+export interface PartitionPart {
+  column: string;
+  lo: string;
+  hi: string;
+  nulls: boolean;
+}
+
+const HOUR_MICROS = 3_600_000_000n;
+
+/** The start (microseconds) of the unit `v` lies in, and of the unit after it. */
+function unitStart(unit: TimeUnit, v: bigint, next = 0): bigint {
+  if (unit === 'hour' || unit === 'day') {
+    const size = unit === 'hour' ? HOUR_MICROS : DAY_MICROS;
+    const floor = v >= 0n ? v / size : -((-v + size - 1n) / size);
+    return (floor + BigInt(next)) * size;
+  }
+  const d = new Date(Number((v >= 0n ? v : v - 999n) / 1000n));
+  const ms =
+    unit === 'month'
+      ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + next, 1)
+      : Date.UTC(d.getUTCFullYear() + next, 0, 1);
+  return BigInt(ms) * 1000n;
+}
+
+/**
+ * The range of a round's rows in a time-partitioned table's source column, cut into parts that each write at most
+ * MAX_PARTITIONS_PER_STATEMENT partitions (one of them for nulls, in the first part), or null when one statement
+ * writes few enough. Athena's own partitioning is by these units, so a part of N units writes N partitions at most.
+ */
+export function partitionParts(r: ColumnRange, unit: TimeUnit): PartitionPart[] | null {
+  const micros = (v: bigint) => (r.type === 'date' ? v * DAY_MICROS : v);
+  const [min, max] = [micros(r.minValue), micros(r.maxValue)];
+  const starts: bigint[] = [];
+  for (let u = unitStart(unit, min); u <= max; u = unitStart(unit, u, 1)) starts.push(u);
+  const per = MAX_PARTITIONS_PER_STATEMENT - 1; // one left for the null partition
+  if (starts.length <= per) return null;
+  const bound = (v: bigint) => (r.type === 'date' ? literal('date', v / DAY_MICROS) : literal('timestamp', v));
+  const parts: PartitionPart[] = [];
+  for (let i = 0; i < starts.length; i += per) {
+    const end = i + per < starts.length ? starts[i + per] : unitStart(unit, starts[starts.length - 1], 1);
+    parts.push({ column: r.column, lo: bound(starts[i]), hi: bound(end), nulls: i === 0 && r.nullable });
+  }
+  return parts;
+}
+
 // parquet.thrift field ids.
 const FILE_ROW_GROUPS = 4;
 const ROW_GROUP_COLUMNS = 1;

@@ -1,6 +1,6 @@
 import type { Contract, Summary, View } from '../contracts/contract.ts';
 import { BATCH_ID, INGESTED_AT, LINEAGE, SOURCE_KEY, SOURCE_LINE } from '../lake/layout.ts';
-import { wholeDays, type ColumnRange } from './columnRanges.ts';
+import { wholeDays, type ColumnRange, type PartitionPart } from './columnRanges.ts';
 import type { CatalogNames, ColumnDef, SqlDialect } from './sqlDialect.ts';
 
 /** Lineage columns of every raw row, carried into the curated tables. */
@@ -81,7 +81,13 @@ const ROW_IDENTITY = [BATCH_ID, SOURCE_LINE];
  *   click repeated within a second) all count and a batch merged again adds nothing.
  * - Without a key and `dedupe: exact`: identical rows are collapsed into one; only rows not yet stored are inserted.
  */
-export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], ranges: ColumnRange[] = []): string {
+export function mergeSql(
+  names: CatalogNames,
+  c: Contract,
+  batches: BatchRef[],
+  ranges: ColumnRange[] = [],
+  part?: PartitionPart,
+): string {
   const cols = c.columns.map((x) => x.name);
   const all = [...cols, ...CURATED_LINEAGE.map((x) => x.name)];
   const append = !c.key.length && c.dedupe !== 'exact';
@@ -93,15 +99,20 @@ export function mergeSql(names: CatalogNames, c: Contract, batches: BatchRef[], 
     `${SOURCE_LINE} DESC`,
   ].join(', ');
   const select = `SELECT ${cols.map(q).join(', ')}, ${BATCH_ID}, ${SOURCE_KEY}, ${SOURCE_LINE}, CAST(${INGESTED_AT} AS TIMESTAMP) AS ${INGESTED_AT}`;
+  // A part of a MERGE too wide for one statement (partitionParts): the rows of its share of the partitions, taken
+  // after the newest row of each key is chosen, so each key is merged by exactly one part.
+  const within = part
+    ? `${q(part.column)} >= ${part.lo} AND ${q(part.column)} < ${part.hi}${part.nulls ? ` OR ${q(part.column)} IS NULL` : ''}`
+    : '';
   const source = append
-    ? [select, `FROM ${batchRows(names, c, batches)} AS b`]
+    ? [select, `FROM ${batchRows(names, c, batches)} AS b`, ...(part ? [`WHERE (${within})`] : [])]
     : [
         select,
         'FROM (',
         `  SELECT *, row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order}) AS _rn`,
         `  FROM ${batchRows(names, c, batches)} AS b`,
         ') AS d',
-        'WHERE _rn = 1',
+        part ? `WHERE _rn = 1 AND (${within})` : 'WHERE _rn = 1',
       ];
   // With stable partition sources, a stored row of an incoming key lies within the range the incoming rows span:
   // a predicate on the target alone, which Athena pushes into the Iceberg scan (partitions and files pruned).

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Contract } from '../contracts/contract.ts';
 import { readManifest, type Manifest } from '../ingest/manifest.ts';
 import type { ObjectStore, PipelineStarter } from '../ports.ts';
-import { columnRanges, prunableColumns, scopeColumns, type ColumnRange } from './columnRanges.ts';
+import { columnRanges, prunableColumns, scopeColumns, timePartition, type ColumnRange } from './columnRanges.ts';
 import { readJson, type MergeQueue, type TakenBatch } from './mergeQueue.ts';
 import { discoveryTargets, maintenanceSteps, planMerge, type MaintenanceStep, type MergePlan } from './planMerge.ts';
 import type { CatalogNames, SqlDialect } from './sqlDialect.ts';
@@ -139,15 +139,23 @@ export const MAX_ROUNDS_PER_RUN = 100;
 export const MAX_RUN_MS = 2 * 3_600_000;
 
 /**
- * The range each published dataset's batches span in the columns a MERGE prunes by or a summary is scoped by,
- * from the raw files' footers (no read at all for a dataset with neither).
+ * The range each published dataset's batches span in the columns a MERGE prunes by, splits by (a time partition's
+ * source: no statement may write more than 100 partitions) or a summary is scoped by, from the raw files' footers
+ * (no read at all for a dataset with none of them).
  */
 async function roundRanges(ctx: PlanContext, manifests: Manifest[]): Promise<Map<string, ColumnRange[]>> {
   const ranges = new Map<string, ColumnRange[]>();
   const published = manifests.filter((m) => m.status === 'published');
   for (const contract of ctx.contracts.filter((c) => published.some((m) => m.dataset === c.dataset))) {
     const files = published.filter((m) => m.dataset === contract.dataset).flatMap((m) => m.files);
-    const columns = [...new Set([...prunableColumns(contract), ...scopeColumns(ctx.contracts, contract.dataset)])];
+    const split = timePartition(contract)?.column;
+    const columns = [
+      ...new Set([
+        ...prunableColumns(contract),
+        ...scopeColumns(ctx.contracts, contract.dataset),
+        ...(split ? [split] : []),
+      ]),
+    ];
     ranges.set(contract.dataset, await columnRanges(ctx.lake, contract, files, columns));
   }
   return ranges;

@@ -1,7 +1,7 @@
 import type { Contract, Summary } from '../contracts/contract.ts';
 import type { Manifest } from '../ingest/manifest.ts';
 import { describeDrift } from './alarms.ts';
-import { prunableColumns, type ColumnRange } from './columnRanges.ts';
+import { partitionParts, prunableColumns, timePartition, type ColumnRange } from './columnRanges.ts';
 import type { TakenBatch } from './mergeQueue.ts';
 import type { MetricDatum } from '../ports.ts';
 import {
@@ -24,6 +24,21 @@ export interface SqlStep {
   sql: string;
   /** The dataset (a MERGE) or merge group (a summary) the BytesScanned metric of the statement is counted for. */
   dataset?: string;
+}
+
+/**
+ * A dataset's MERGE of the round: one statement, or several run one after another when its rows span more
+ * partitions than one statement may write (partitionParts), each over its share of the partition column's range.
+ */
+export interface MergeStep {
+  name: string;
+  dataset: string;
+  statements: SqlStep[];
+}
+
+/** Every MERGE statement of a round, in the order they run. */
+export function mergeStatements(plan: Pick<MergePlan, 'merges'>): SqlStep[] {
+  return plan.merges.flatMap((m) => m.statements);
 }
 
 /** One batch a merge run took, and what the run's metrics and alarms say of it. */
@@ -61,7 +76,7 @@ export interface MergePlan {
   ddlKeys: string[];
   /** Before the MERGEs: the summary keys of the stored rows they will replace (keyed datasets only). */
   captures: SqlStep[];
-  merges: SqlStep[];
+  merges: MergeStep[];
   summaries: SqlStep[];
   /** After the summaries: the captured keys of this round, no longer needed. */
   forgets: SqlStep[];
@@ -230,11 +245,23 @@ export function planMerge(
     })),
     merges: sources.map(({ contract, batches: refsOf }) => {
       const prunable = new Set(prunableColumns(contract));
-      const prune = (ranges.get(contract.dataset) ?? []).filter((r) => prunable.has(r.column));
+      const own = ranges.get(contract.dataset) ?? [];
+      const prune = own.filter((r) => prunable.has(r.column));
+      const split = timePartition(contract);
+      const range = split && own.find((r) => r.column === split.column);
+      const parts = split && range ? partitionParts(range, split.unit) : null;
+      const name = `merge:curated.${contract.dataset}`;
+      const dataset = contract.dataset;
       return {
-        name: `merge:curated.${contract.dataset}`,
-        sql: mergeSql(o.names, contract, refsOf, prune),
-        dataset: contract.dataset,
+        name,
+        dataset,
+        statements: parts
+          ? parts.map((part, i) => ({
+              name: `${name}:part-${i + 1}-of-${parts.length}`,
+              sql: mergeSql(o.names, contract, refsOf, prune, part),
+              dataset,
+            }))
+          : [{ name, sql: mergeSql(o.names, contract, refsOf, prune), dataset }],
       };
     }),
     summaries: [...fed.values()].map(({ summary }) => {

@@ -11,7 +11,7 @@ import { ASL_FILE, LOCAL_SUBSTITUTIONS, substituteDefinition } from '../adapters
 import { mergeGroups } from '../pipeline/mergeGroups.ts';
 import { MergeQueue } from '../pipeline/mergeQueue.ts';
 import { handlePipelineTask, type PipelineTask, type PlanContext } from '../pipeline/pipelineTask.ts';
-import { planMerge, type MergePlan } from '../pipeline/planMerge.ts';
+import { mergeStatements, planMerge, type MergePlan } from '../pipeline/planMerge.ts';
 import { athenaDialect, type CatalogNames } from '../pipeline/sqlDialect.ts';
 import type { MergeLease, PipelineStarter } from '../ports.ts';
 import {
@@ -234,8 +234,8 @@ async function simulate(
         share: KEY_COLUMNS_SHARE,
       });
     for (const s of plan.forgets) statements.set(s.sql, { kind: 'dml', table: s.name, raw: 0, reads: [], share: 0 });
-    for (const m of plan.merges) {
-      const ds = m.name.replace('merge:curated.', '');
+    for (const m of mergeStatements(plan)) {
+      const ds = m.dataset!;
       statements.set(m.sql, {
         kind: 'dml',
         table: `curated.${ds}`,
@@ -331,7 +331,8 @@ async function simulate(
               run: p.run,
               crawler: 'landfall-sim-raw',
               ddl: p.ddl,
-              merge: p.merges[0],
+              // The per-batch design's one MERGE (a batch of the simulation spans a few days: one statement).
+              merge: p.merges[0]?.statements[0],
               summaries: p.summaries,
               views: p.views,
               metrics: {

@@ -144,13 +144,10 @@ export function athenaStatementOnTrino(sql: string): TrinoStatement[] {
     if (unknown.length) throw new Error(`${schema}.${table}: no Trino form for the table properties ${unknown}`);
     const columns = parseColumns(cols).map((c) => `  "${c.name}" ${trinoType(c.type)}`);
     const withs = [`location = '${location}'`, "format = 'PARQUET'"];
-    if (parts)
-      withs.push(
-        `partitioning = ARRAY[${parts
-          .split(',')
-          .map((x) => `'${trinoPartition(x)}'`)
-          .join(', ')}]`,
-      );
+    // The transforms, split at the commas between them (bucket(16, a) has one of its own).
+    const transforms = parts?.match(/[a-z_]+\([^)]*\)|[a-z_][a-z0-9_]*/gi) ?? [];
+    if (transforms.length)
+      withs.push(`partitioning = ARRAY[${transforms.map((x) => `'${trinoPartition(x)}'`).join(', ')}]`);
     return [
       {
         kind: 'sql',

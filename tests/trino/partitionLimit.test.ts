@@ -23,7 +23,8 @@ async function eventsFile(dir: string, name: string, from: number, to: number, s
   };
   let txn = seed * 100_000;
   for (let i = 0; i < n; i++) {
-    const t = START + from * DAY + (next() % ((to - from + 1) * DAY));
+    // A day, then a time in it: one draw (below 2^31 ms, under 25 days) would not reach every day.
+    const t = START + (from + (next() % (to - from + 1))) * DAY + (next() % DAY);
     const roll = next() % 1000;
     const event = roll < 900 ? 'view' : roll < 975 ? 'addtocart' : 'transaction';
     lines.push(`${t},${next() % 5000},${event},${next() % 3000},${event === 'transaction' ? ++txn : ''}`);
@@ -39,7 +40,10 @@ beforeAll(async () => {
   t = await trinoLake();
   const dir = await tempDir();
   // Like the public file: 139 days in one file; then a later file that shares its last weeks.
-  files = [await eventsFile(dir, 'events.csv', 0, 138, 7, 30_000), await eventsFile(dir, 'events_2.csv', 120, 150, 11, 5_000)];
+  files = [
+    await eventsFile(dir, 'events.csv', 0, 138, 7, 30_000),
+    await eventsFile(dir, 'events_2.csv', 120, 150, 11, 5_000),
+  ];
 }, 900_000);
 
 afterAll(() => t?.close());
@@ -48,10 +52,14 @@ describe('a MERGE never writes more than 100 partitions (Athena, and Trino here)
   it('a 139-day events file merges into the day-partitioned table; the funnel equals DuckDB over the CSV files', async () => {
     await runFiles(t, [files[0]]);
     await runFiles(t, [files[1]]);
-    const merges = t.warehouse.log.filter((s) => s.sql.startsWith('MERGE INTO landfall_dev_curated.retailrocket_events'));
+    const merges = t.warehouse.log.filter((s) =>
+      s.sql.startsWith('MERGE INTO landfall_dev_curated.retailrocket_events'),
+    );
     expect(merges.length).toBeGreaterThanOrEqual(3); // 139 days: at least two statements; the second file one more
 
-    const days = await t.rows('SELECT count(DISTINCT CAST(event_time AS date)) FROM landfall_dev_curated.retailrocket_events');
+    const days = await t.rows(
+      'SELECT count(DISTINCT CAST(event_time AS date)) FROM landfall_dev_curated.retailrocket_events',
+    );
     expect(days).toEqual([[151]]);
     const expected = (
       await rows(
@@ -63,7 +71,8 @@ describe('a MERGE never writes more than 100 partitions (Athena, and Trino here)
          GROUP BY 1 ORDER BY 1`,
       )
     ).map((r) => Object.values(r).map((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v)));
-    const actual = await t.rows(`SELECT CAST(event_date AS varchar), visitors, views, add_to_carts, transactions, round(view_to_transaction_rate, 9)
+    const actual =
+      await t.rows(`SELECT CAST(event_date AS varchar), visitors, views, add_to_carts, transactions, round(view_to_transaction_rate, 9)
       FROM landfall_dev_summary.retailrocket_funnel_daily ORDER BY 1`);
     expect(expected).toHaveLength(151);
     expectSameRows(actual, expected, 'retailrocket_funnel_daily');

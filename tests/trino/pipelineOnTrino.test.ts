@@ -3,9 +3,10 @@
  * run by the real ASL through the local interpreter, over the raw Parquet files Landfall's own writer made, read
  * through the symlink tables with partition projection. Golden answers: DuckDB over the CSV files.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duck, olistDeliveryDailyCte, rows, SHARED_DATA } from '../helpers.ts';
+import { duck, olistDeliveryDailyCte, rows, SHARED_DATA, tempDir } from '../helpers.ts';
 import { expectSameRows, runFiles, trinoLake, type TrinoLake } from './lane.ts';
 
 const OLIST = join(SHARED_DATA, 'olist/sample_bravida');
@@ -92,5 +93,102 @@ describe('the pipeline on Trino (Olist and the TalkingData clicks)', () => {
     );
     expect(n).toBeGreaterThan(5000);
     expect(d).toBe(n);
+  });
+});
+
+/** Every curated and summary table on Trino as an order-independent fingerprint: rows and a checksum of each row. */
+async function fingerprint(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [schema, table] of await t.rows(
+    "SELECT table_schema, table_name FROM awsdatacatalog.information_schema.tables WHERE table_schema IN ('landfall_dev_curated', 'landfall_dev_summary') AND table_type = 'BASE TABLE' ORDER BY 1, 2",
+  )) {
+    const cols = await t.rows(
+      `SELECT column_name FROM awsdatacatalog.information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}' ORDER BY ordinal_position`,
+    );
+    // Trino's checksum(): an order-independent checksum of the rows' values.
+    const [[n, sum]] = await t.rows(
+      `SELECT count(*), to_hex(checksum(ROW(${cols.map(([c]) => `"${c}"`).join(', ')}))) FROM ${schema}.${table}`,
+    );
+    out[`${schema}.${table}`] = `${n}:${sum}`;
+  }
+  const withRows = Object.entries(out).filter(([k, v]) => !k.endsWith('__affected') && !String(v).startsWith('0:'));
+  expect(withRows.length).toBeGreaterThanOrEqual(8);
+  return out;
+}
+
+describe('on Trino: re-runs, upserts and moved keys', () => {
+  it('running the same files again leaves every curated and summary table unchanged', async () => {
+    const before = await fingerprint();
+    const lines = await runFiles(t, [join(OLIST, 'olist_orders_dataset.csv'), CLICKS]);
+    expect(lines.filter((l) => l.includes('already ingested'))).toHaveLength(2);
+    expect(await fingerprint()).toEqual(before);
+  });
+
+  it('a moved order counts on its new day only, and as before once it moves back (DuckDB over the CSV files)', async () => {
+    const conn = await duck();
+    const dir = await tempDir();
+    const orders = join(OLIST, 'olist_orders_dataset.csv');
+    const all = `read_csv('${orders}', header = true, all_varchar = true)`;
+    const cols =
+      'order_id, customer_id, order_status, order_purchase_timestamp, order_approved_at, order_delivered_carrier_date, order_delivered_customer_date, order_estimated_delivery_date';
+    const moved = join(dir, 'olist_orders_dataset_update.csv');
+    const back = join(dir, 'olist_orders_dataset_back.csv');
+    await conn.run(`COPY (SELECT * REPLACE (strftime(order_purchase_timestamp::TIMESTAMP + INTERVAL 40 DAY, '%Y-%m-%d %H:%M:%S') AS order_purchase_timestamp)
+      FROM (SELECT ${cols} FROM ${all} LIMIT 200 OFFSET 1000)) TO '${moved}' (HEADER, DELIMITER ',')`);
+    await conn.run(`COPY (SELECT ${cols} FROM ${all} LIMIT 200 OFFSET 1000) TO '${back}' (HEADER, DELIMITER ',')`);
+    const expectedDaily = (files: string[]) =>
+      golden(`WITH o AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY f DESC) AS rn
+                 FROM (${files.map((f, i) => `SELECT *, ${i} AS f FROM read_csv('${f}', header = true, all_varchar = true)`).join(' UNION ALL ')})) WHERE rn = 1)
+               SELECT CAST(o.order_purchase_timestamp::TIMESTAMP AS DATE)::VARCHAR, count(*) FROM o GROUP BY 1 ORDER BY 1`);
+    const daily = () =>
+      t.rows(`SELECT CAST(purchase_date AS varchar), orders FROM ${DB.summary}.olist_delivery_daily ORDER BY 1`);
+    const before = await daily();
+    expectSameRows(before, await expectedDaily([orders]), 'before');
+    await runFiles(t, [moved], 'olist_orders');
+    const after = await daily();
+    expectSameRows(after, await expectedDaily([orders, moved]), 'moved');
+    expect(after).not.toEqual(before);
+    await runFiles(t, [back], 'olist_orders');
+    expect(await daily()).toEqual(before);
+    expect(await t.rows(`SELECT count(*) FROM ${DB.summary}.olist_delivery_daily__affected`)).toEqual([[0]]);
+  });
+
+  it('upserts: a newer review updates exactly its row; an older one changes nothing', async () => {
+    const picked = await rows(
+      await duck(),
+      `SELECT * FROM ${csv('olist_order_reviews_dataset.csv')} WHERE review_comment_message IS NULL ORDER BY review_id LIMIT 3`,
+    );
+    const header =
+      'review_id,order_id,review_score,review_comment_title,review_comment_message,review_creation_date,review_answer_timestamp';
+    const line = (r: Record<string, unknown>, score: number, answered: string) =>
+      [r.review_id, r.order_id, score, '', `revised ${answered}`, String(r.review_creation_date), answered].join(',');
+    const dir = await tempDir();
+    const [[count]] = await t.rows(`SELECT count(*) FROM ${DB.curated}.olist_order_reviews`);
+    const newer = join(dir, 'olist_order_reviews_dataset_newer.csv');
+    await writeFile(newer, [header, ...picked.map((r) => line(r, 1, '2030-01-01 00:00:00'))].join('\n'));
+    await runFiles(t, [newer]);
+    expect(
+      await t.rows(
+        `SELECT review_id, review_score FROM ${DB.curated}.olist_order_reviews WHERE review_comment_message LIKE 'revised %' ORDER BY 1`,
+      ),
+    ).toEqual(picked.map((r) => [r.review_id, 1]));
+    expect(await t.rows(`SELECT count(*) FROM ${DB.curated}.olist_order_reviews`)).toEqual([[count]]);
+    const older = join(dir, 'olist_order_reviews_dataset_older.csv');
+    await writeFile(older, [header, ...picked.map((r) => line(r, 5, '2000-01-01 00:00:00'))].join('\n'));
+    const snapshot = await fingerprint();
+    await runFiles(t, [older]);
+    expect(await fingerprint()).toEqual(snapshot);
+  });
+
+  it("landfall maintain: Athena's OPTIMIZE and VACUUM run in their Trino forms, and change no table's rows", async () => {
+    const before = await fingerprint();
+    const { failed, lines } = await t.runner.maintain();
+    expect(failed, lines.join('\n')).toBe(false);
+    const ran = t.warehouse.log.map((s) => s.sql);
+    expect(ran.filter((s) => /^ALTER TABLE \S+ EXECUTE optimize$/.test(s)).length).toBeGreaterThanOrEqual(4);
+    expect(
+      ran.filter((s) => /EXECUTE expire_snapshots\(retention_threshold => '7d'\)$/.test(s)).length,
+    ).toBeGreaterThanOrEqual(4);
+    expect(await fingerprint()).toEqual(before);
   });
 });

@@ -15,7 +15,7 @@ import { MergeQueue, mergeExecutionName } from '../../pipeline/mergeQueue.ts';
 import type { MetricDatum } from '../../ports.ts';
 import { toEmf } from './EmfMetrics.ts';
 import { handlePipelineTask, type PipelineTask } from '../../pipeline/pipelineTask.ts';
-import type { MergePlan } from '../../pipeline/planMerge.ts';
+import { mergeStatements, type MergePlan } from '../../pipeline/planMerge.ts';
 import type { CatalogNames, SqlDialect } from '../../pipeline/sqlDialect.ts';
 
 export const ASL_FILE = fileURLToPath(new URL('../../../statemachines/pipeline.asl.json', import.meta.url));
@@ -224,7 +224,7 @@ export async function runPipelineLocally(
         for (const s of [
           ...plan.ddl,
           ...plan.captures,
-          ...plan.merges,
+          ...mergeStatements(plan),
           ...plan.summaries,
           ...plan.forgets,
           ...plan.views,
