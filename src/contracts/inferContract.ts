@@ -1,6 +1,6 @@
 import { Document, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
-import { type NumberFormat, normalizeNumber, parseFloat64, parseInteger } from '../csv/numbers.ts';
+import { type NumberFormat, normalizeNumber, parseFloat64 } from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../csv/temporal.ts';
 import { joinHeaderRows } from '../csv/headerRows.ts';
 import { guessEncoding } from '../csv/transcode.ts';
@@ -225,22 +225,51 @@ const DATE_PATTERNS = [
 ];
 const COMPILED = new Map([...TIMESTAMP_PATTERNS, ...DATE_PATTERNS].map((f) => [f, compileTemporalFormat(f)]));
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A number's significant digits, leading and trailing zeros dropped: of its text (before any exponent) or of a double. */
+function digitsOf(text: string): string {
+  return text
+    .split(/[eE]/)[0]
+    .replace(/[^0-9]/g, '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
+}
+
+/** Whether the double `x` read from `text` gives back the text's digits (its shortest form has the same ones). */
+export function sameDigits(text: string, x: number): boolean {
+  return Number.isFinite(x) && digitsOf(text) === digitsOf(Math.abs(x).toExponential());
+}
+
 /** The narrowest type every non-empty sample value parses as. Digit strings with leading zeros stay strings. */
 export function guessType(values: string[]): Guess {
   return guessColumn(values).type;
 }
 
 /** The type, and for dates and timestamps not in ISO 8601 the format, that every non-empty sample value fits. */
-export function guessColumn(values: string[]): { type: Guess; format?: string | string[] } {
+export function guessColumn(values: string[]): { type: Guess; format?: string | string[]; why?: string } {
   if (!values.length) return { type: 'string' };
   const bytes = values.map((v) => enc.encode(v));
   const all = (test: (b: Uint8Array, v: string) => boolean) => bytes.every((b, i) => test(b, values[i]));
   // As exports write booleans (the decoder reads the same): true/false, yes/no, t/f, y/n in any case.
   if (all((_, v) => /^(true|false|yes|no|t|f|y|n)$/i.test(v))) return { type: 'boolean' };
-  const ints = all((b, v) => !/^[+-]?0\d/.test(v) && Number.isFinite(parseInteger(b, 0, b.length)));
-  if (ints) return { type: all((b) => Math.abs(parseInteger(b, 0, b.length)) <= 2147483647) ? 'int32' : 'int64' };
-  if (all((b, v) => !/^[+-]?0\d/.test(v) && /[0-9]/.test(v) && !Number.isNaN(parseFloat64(b, 0, b.length))))
-    return { type: 'float64' };
+  // Integers by their digits (BigInt), not as a float would hold them: past int64 (uint64 click ids) they stay text.
+  if (all((_, v) => /^[+-]?\d+$/.test(v) && !/^[+-]?0\d/.test(v))) {
+    const big = values.map((v) => BigInt(v));
+    if (big.every((x) => x >= INT64_MIN && x <= INT64_MAX))
+      return { type: big.every((x) => x >= -2147483647n && x <= 2147483647n) ? 'int32' : 'int64' };
+    return {
+      type: 'string',
+      why: `integers past int64 (ids, not quantities: kept as text, as written; a float64 would round them)`,
+    };
+  }
+  if (all((b, v) => !/^[+-]?0\d/.test(v) && /[0-9]/.test(v) && !Number.isNaN(parseFloat64(b, 0, b.length)))) {
+    // The round trip: a float64 must give back every sampled value's digits, or it would change the value.
+    const lost = values.find((v, i) => !sameDigits(v, parseFloat64(bytes[i], 0, bytes[i].length)));
+    if (lost === undefined) return { type: 'float64' };
+    return { type: 'string', why: `${lost} has more digits than a float64 holds: kept as text, as written` };
+  }
   if (all((b) => !Number.isNaN(parseDate(b, 0, b.length, ISO)) && b.length === 10)) return { type: 'date' };
   if (all((b) => !Number.isNaN(parseTimestampMicros(b, 0, b.length, ISO)))) return { type: 'timestamp' };
   for (const format of TIMESTAMP_PATTERNS) {
@@ -571,9 +600,11 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     const what = ev ? 'values' : 'sampled values';
     const evidence = !values.length
       ? 'no value in the sample'
-      : guess.type === 'string'
-        ? `no narrower type fits all ${filledCount} non-empty ${what}`
-        : `all ${filledCount} non-empty ${what} fit`;
+      : 'why' in guess && guess.why
+        ? guess.why
+        : guess.type === 'string'
+          ? `no narrower type fits all ${filledCount} non-empty ${what}`
+          : `all ${filledCount} non-empty ${what} fit`;
     const how =
       'format' in guess && guess.format
         ? ` (${[guess.format].flat().join(' or ')})`
@@ -695,14 +726,19 @@ export function guessNumberFormat(columns: string[][]): {
   columns: (WrittenNumbers | null)[];
 } {
   const enc = new TextEncoder();
-  const types = columns.map((values) => guessType(values));
+  const dec = new TextDecoder();
+  const guesses = columns.map((values) => guessColumn(values));
+  const types = guesses.map((g) => g.type);
   const plain = columns.map((values, i) =>
     values.length && /^(int32|int64|float64)$/.test(types[i]) ? values.map((v) => Number(v)) : null,
   );
   // Text columns that may be numbers written otherwise; codes with leading zeros (zip codes) stay text.
   const candidate = columns.map(
     (values, i) =>
-      types[i] === 'string' && values.some((v) => /\d/.test(v)) && !values.some((v) => /(^|[^\d.,])0\d/.test(v.trim())),
+      types[i] === 'string' &&
+      !guesses[i].why && // numbers kept as text on purpose (past int64, or digits a float64 would lose)
+      values.some((v) => /\d/.test(v)) &&
+      !values.some((v) => /(^|[^\d.,])0\d/.test(v.trim())),
   );
   const read = (values: string[], fmt: NumberFormat): number[] | null => {
     const out = new Uint8Array(256);
@@ -713,7 +749,8 @@ export function guessNumberFormat(columns: string[][]): {
       const n = normalizeNumber(b, 0, b.length, fmt, out);
       if (n <= 0) return null;
       const x = parseFloat64(out, 0, n);
-      if (Number.isNaN(x)) return null;
+      // The round trip: the number must give back the written digits (a 20-digit id as a float would not).
+      if (Number.isNaN(x) || !sameDigits(dec.decode(out.subarray(0, n)), x)) return null;
       nums.push(x);
     }
     return nums;
