@@ -16,8 +16,8 @@ export interface TrinoLake {
   close(): Promise<void>;
 }
 
-export async function trinoLake(): Promise<TrinoLake> {
-  const lake = await tempLake({ threads: 1 });
+export async function trinoLake(contractsDir?: string): Promise<TrinoLake> {
+  const lake = await tempLake({ threads: 1 }, contractsDir);
   const started = Date.now();
   const trino = await startTrino({ root: lake.root, work: await tempDir('landfall-trino-') });
   console.log(`Trino started in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -176,6 +176,8 @@ export async function startTrino(o: { root: string; work: string; heapMb?: numbe
     `-Xmx${o.heapMb ?? 2048}m`,
     '-XX:+UseG1GC',
     '-XX:+ExitOnOutOfMemoryError',
+    // Athena's sessions are in UTC; Trino's default is the JVM's zone.
+    '-Duser.timezone=UTC',
     '-Djdk.attach.allowAttachSelf=true',
     `-Dconfig=${join(etc, 'config.properties')}`,
     `-Dcatalog.config-dir=${join(etc, 'catalog')}`,
