@@ -53,6 +53,8 @@ export class LocalPipelineRunner<E extends RunnerWarehouse = DuckDbEngine> {
   constructor(
     private readonly lake: LocalLake,
     readonly engine: E,
+    /** Each Task state the executions run, with its input (a test hook). */
+    private readonly observe?: (state: string, input: unknown) => void,
   ) {
     this.queue = new MergeQueue(lake.lake, new MemoryMergeLease(), () => new Date(), mergeGroups(lake.contracts));
   }
@@ -156,6 +158,7 @@ export class LocalPipelineRunner<E extends RunnerWarehouse = DuckDbEngine> {
           emit: (l) => emf.push(l),
           ingest,
           queue: this.queue,
+          observe: this.observe,
         },
         input,
         name,

@@ -258,7 +258,9 @@ export function stackRoles(t = transformedTemplate()): Map<string, StackRole & {
 
 /** The role a function or state machine runs as: the logical id its Role property names. */
 export function roleOf(t: ReturnType<typeof transformedTemplate>, logicalId: string): string {
-  const role = t.Resources[logicalId]?.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined;
+  const props = t.Resources[logicalId]?.Properties;
+  // A function's role is its Role; a state machine's its RoleArn.
+  const role = (props?.Role ?? props?.RoleArn) as { 'Fn::GetAtt'?: string[] } | undefined;
   const id = role?.['Fn::GetAtt']?.[0];
   if (!id) throw new Error(`${logicalId} has no role of this stack`);
   return id;

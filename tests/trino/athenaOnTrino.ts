@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Contract } from '#src/contracts/contract.ts';
 import type { FolderStore } from '#src/adapters/local/FolderStore.ts';
 import { athenaDialect, type CatalogNames } from '#src/pipeline/sqlDialect.ts';
-import type { TrinoResult, TrinoServer } from './trinoServer.ts';
+import type { QueryTables, TrinoResult, TrinoServer } from './trinoServer.ts';
 
 /**
  * Where Athena and Trino differ, in one place (docs/athena-and-trino.md says the same in prose). Athena engine v3
@@ -168,6 +168,18 @@ export function athenaStatementOnTrino(sql: string): TrinoStatement[] {
   return [{ kind: 'sql', sql: text }];
 }
 
+/** A statement the lane ran: its Trino form, the Athena statement it came from, and the tables it touched. */
+export interface RanStatement {
+  sql: string;
+  athena: string;
+  database: string;
+  ms: number;
+  /** The table a Hive DDL statement wrote into the catalog. */
+  created?: { schema: string; table: string };
+  /** What Trino read and wrote (its QueryInfo). */
+  tables?: QueryTables;
+}
+
 /** The names the lane's stage uses (as template.yaml names the Glue databases for Stage=dev). */
 export const TRINO_LANE_NAMES: CatalogNames = {
   raw: 'landfall_dev_raw',
@@ -185,7 +197,7 @@ export class AthenaOnTrino {
   readonly dialect;
   readonly names = TRINO_LANE_NAMES;
   readonly rememberDdl = true;
-  readonly log: { sql: string; ms: number }[] = [];
+  readonly log: RanStatement[] = [];
 
   constructor(
     readonly trino: TrinoServer,
@@ -206,9 +218,20 @@ export class AthenaOnTrino {
   async run(sql: string, database: string): Promise<void> {
     for (const s of athenaStatementOnTrino(sql)) {
       const t0 = Date.now();
-      if (s.kind === 'catalog') await this.writeCatalogTable(s);
-      else await this.trino.query(s.sql, database);
-      this.log.push({ sql: s.kind === 'sql' ? s.sql : sql, ms: Date.now() - t0 });
+      if (s.kind === 'catalog') {
+        await this.writeCatalogTable(s);
+        this.log.push({
+          sql,
+          athena: sql,
+          database,
+          ms: Date.now() - t0,
+          created: { schema: s.schema, table: s.table },
+        });
+      } else {
+        const { id } = await this.trino.query(s.sql, database);
+        const ms = Date.now() - t0;
+        this.log.push({ sql: s.sql, athena: sql, database, ms, tables: await this.trino.queryTables(id) });
+      }
     }
   }
 

@@ -11,6 +11,8 @@ export interface TrinoLake {
   trino: TrinoServer;
   warehouse: AthenaOnTrino;
   runner: LocalPipelineRunner<AthenaOnTrino>;
+  /** Every Task state the executions ran, with its input. */
+  tasks: { state: string; input: unknown }[];
   /** Rows of a Trino query, each value made comparable (see comparable). */
   rows(sql: string): Promise<unknown[][]>;
   close(): Promise<void>;
@@ -23,8 +25,10 @@ export async function trinoLake(contractsDir?: string): Promise<TrinoLake> {
   console.log(`Trino started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const warehouse = new AthenaOnTrino(trino, lake.lake.name);
   await warehouse.createDatabases();
-  const runner = new LocalPipelineRunner(lake, warehouse);
+  const tasks: { state: string; input: unknown }[] = [];
+  const runner = new LocalPipelineRunner(lake, warehouse, (state, input) => tasks.push({ state, input }));
   return {
+    tasks,
     lake,
     trino,
     warehouse,

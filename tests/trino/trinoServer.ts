@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,14 +22,72 @@ export interface TrinoServer {
   /** The file metastore's folder: the catalog (Glue's part), written by the DDL stand-in (athenaOnTrino.ts). */
   readonly metastore: string;
   query(sql: string, schema?: string): Promise<TrinoResult>;
+  /** What Trino read and wrote in a query (its QueryInfo's inputs and output tables). */
+  queryTables(id: string): Promise<QueryTables>;
+  /** Every S3 request Trino made, in order, as it reached the S3 endpoint (a recording proxy in front of s3proxy). */
+  readonly s3Requests: S3Request[];
   /** Peak resident memory of the Trino JVM so far (MB), from /proc. */
   peakRssMb(): Promise<number>;
   close(): Promise<void>;
 }
 
 export interface TrinoResult {
+  id: string;
   columns: { name: string; type: string }[];
   rows: unknown[][];
+}
+
+export interface QueryTables {
+  inputs: { catalog: string; schema: string; table: string }[];
+  output?: { catalog: string; schema: string; table: string };
+}
+
+/** An S3 request as it went over the wire (path style: /bucket/key?query), and the keys a DeleteObjects named. */
+export interface S3Request {
+  method: string;
+  bucket: string;
+  key: string;
+  query: URLSearchParams;
+  deleteKeys?: string[];
+}
+
+/** A proxy on 127.0.0.1 in front of `target` that records each request (path style) before it forwards it. */
+async function recordingProxy(target: number, log: S3Request[]): Promise<{ port: number; close: () => void }> {
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const [, bucket = '', ...rest] = url.pathname.split('/');
+    const entry: S3Request = {
+      method: req.method ?? 'GET',
+      bucket: decodeURIComponent(bucket),
+      key: decodeURIComponent(rest.join('/')),
+      query: url.searchParams,
+    };
+    log.push(entry);
+    const chunks: Buffer[] = [];
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 500, r.headers);
+        r.pipe(res);
+      },
+    );
+    upstream.on('error', (err) => res.destroy(err));
+    req.on('data', (c: Buffer) => {
+      if (url.searchParams.has('delete')) chunks.push(c);
+      upstream.write(c);
+    });
+    req.on('end', () => {
+      if (chunks.length)
+        entry.deleteKeys = [
+          ...Buffer.concat(chunks)
+            .toString('utf8')
+            .matchAll(/<Key>([^<]*)<\/Key>/g),
+        ].map((m) => m[1]);
+      upstream.end();
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { port: (server.address() as { port: number }).port, close: () => server.close() };
 }
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -118,8 +177,10 @@ export async function startTrino(o: { root: string; work: string; heapMb?: numbe
       stdio: 'ignore',
     },
   );
-  const s3Url = `http://127.0.0.1:${s3Port}`;
-  await waitFor('s3proxy', s3, s3Log, async () => (await fetch(`${s3Url}/`)).status < 500, 60_000);
+  await waitFor('s3proxy', s3, s3Log, async () => (await fetch(`http://127.0.0.1:${s3Port}/`)).status < 500, 60_000);
+  const s3Requests: S3Request[] = [];
+  const proxy = await recordingProxy(s3Port, s3Requests);
+  const s3Url = `http://127.0.0.1:${proxy.port}`;
 
   const fileSystems = {
     'fs.native-s3.enabled': 'true',
@@ -193,6 +254,7 @@ export async function startTrino(o: { root: string; work: string; heapMb?: numbe
   const url = `http://127.0.0.1:${httpPort}`;
   const stop = async () => {
     for (const p of [trino, s3]) if (p.exitCode === null) p.kill('SIGKILL');
+    proxy.close();
   };
   try {
     await waitFor(
@@ -216,6 +278,7 @@ export async function startTrino(o: { root: string; work: string; heapMb?: numbe
     let page = (await (await fetch(`${url}/v1/statement`, { method: 'POST', body: sql, headers })).json()) as Page;
     const rows: unknown[][] = [];
     let columns: TrinoResult['columns'] = [];
+    const id = page.id;
     for (;;) {
       if (page.columns) columns = page.columns;
       if (page.data) rows.push(...page.data);
@@ -223,13 +286,28 @@ export async function startTrino(o: { root: string; work: string; heapMb?: numbe
       if (!page.nextUri) break;
       page = (await (await fetch(page.nextUri, { headers })).json()) as Page;
     }
-    return { columns, rows };
+    return { id, columns, rows };
+  };
+
+  const queryTables = async (id: string): Promise<QueryTables> => {
+    const info = (await (await fetch(`${url}/v1/query/${id}`, { headers: { 'X-Trino-User': 'landfall' } })).json()) as {
+      inputs?: { catalogName: string; schema: string; table: string }[];
+      output?: { catalogName: string; schema: string; table: string };
+    };
+    const t = (x: { catalogName: string; schema: string; table: string }) => ({
+      catalog: x.catalogName,
+      schema: x.schema,
+      table: x.table,
+    });
+    return { inputs: (info.inputs ?? []).map(t), ...(info.output ? { output: t(info.output) } : {}) };
   };
 
   return {
     url,
     metastore,
     query,
+    queryTables,
+    s3Requests,
     async peakRssMb() {
       const status = await readFile(`/proc/${trino.pid}/status`, 'utf8').catch(() => '');
       return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
@@ -239,6 +317,7 @@ export async function startTrino(o: { root: string; work: string; heapMb?: numbe
 }
 
 interface Page {
+  id: string;
   columns?: TrinoResult['columns'];
   data?: unknown[][];
   nextUri?: string;

@@ -79,6 +79,8 @@ export interface LocalPipelineDeps {
   emit: (line: string) => void;
   /** Pending batches and merge leases (default: a queue in the lake with a lease of this call's own). */
   queue?: MergeQueue;
+  /** Test hook: each Task state as it runs, with its input (the Trino lane evaluates them against the role). */
+  observe?: (state: string, input: unknown) => void;
   /** Test hook: replaces a step's SQL before it runs (to make a step fail on purpose). */
   rewriteSql?: (step: string, sql: string) => string;
   /** The convert function's context (landing and lake), for batches handed off with `convert`. */
@@ -254,9 +256,20 @@ export async function runPipelineLocally(
     ...Object.fromEntries(SQL_STATES.map((s) => [s, runSql(s)])),
   };
 
+  const observed = deps.observe
+    ? Object.fromEntries(
+        Object.entries(handlers).map(([state, f]) => [
+          state,
+          (task: never) => {
+            deps.observe!(state, task);
+            return f(task);
+          },
+        ]),
+      )
+    : handlers;
   const execution = machine.run(input as unknown as Record<string, string>, {
     overrides: {
-      taskResourceLocalHandlers: handlers as never,
+      taskResourceLocalHandlers: observed as never,
       retryIntervalOverrides: Object.fromEntries(RETRYING_STATES.map((s) => [s, 0])),
     },
     context: { Execution: { Name: name, Input: input as never, StartTime: deps.now().toISOString() } },
