@@ -1,16 +1,15 @@
-import { copyFile, mkdir, symlink } from 'node:fs/promises';
+import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTemplate, type Template } from '#src/cli/samTemplate.ts';
 import { readCompiledContracts } from '#src/contracts/compiledContracts.ts';
 import { loadContracts } from '#src/contracts/loadContracts.ts';
-import { SHARED_DATA, tempDir } from './helpers.ts';
+import { tempDir } from './helpers.ts';
 import {
   copyCommittable,
-  invokeBuilt,
+  invokeSamples,
   listFiles,
-  SAMPLES,
   samBuildFunctions,
   samBuildLayer,
   type BuiltFunction,
@@ -36,14 +35,7 @@ describe('sam build, replayed on a copy of the committed tree (npm install --pro
     built = await samBuildFunctions(t, source, join(work, 'build'), scratch);
     layer = await samBuildLayer(t, 'RuntimeLayer', source, join(work, 'build'), join(work, 'scratch-layer'));
 
-    const lake = join(work, 'lake');
-    await mkdir(join(lake, 'landing', 'olist_orders'), { recursive: true });
-    await copyFile(
-      join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv'),
-      join(lake, 'landing', 'olist_orders', 'olist_orders_dataset.csv'),
-    );
-    for (const [id, event] of SAMPLES)
-      results.set(id, await invokeBuilt(built.find((f) => f.id === id)!, t, layer, lake, event));
+    for (const [id, r] of await invokeSamples(built, t, layer, work)) results.set(id, r);
   }, 300_000);
 
   it('builds every function of the template, with the esbuild the production install brought', () => {

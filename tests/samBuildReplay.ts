@@ -12,12 +12,13 @@
  *   `.aws-sam`) and `make --makefile <ContentUri>/Makefile build-<LogicalId>` runs there with ARTIFACTS_DIR set.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localEnvironment } from '#src/cli/invoke.ts';
 import { promisify } from 'node:util';
 import type { Template } from '#src/cli/samTemplate.ts';
+import { SHARED_DATA } from './helpers.ts';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -53,6 +54,28 @@ export async function invokeBuilt(
     maxBuffer: 1 << 26,
   });
   return JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+/**
+ * Every sample event through the built functions, in SAMPLES' order, over a lake folder in `work` whose landing
+ * zone holds the Olist orders file the ingest sample names. The answers, by function.
+ */
+export async function invokeSamples(
+  built: BuiltFunction[],
+  t: Template,
+  layer: string,
+  work: string,
+): Promise<Map<string, unknown>> {
+  const lake = join(work, 'lake');
+  await mkdir(join(lake, 'landing', 'olist_orders'), { recursive: true });
+  await copyFile(
+    join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv'),
+    join(lake, 'landing', 'olist_orders', 'olist_orders_dataset.csv'),
+  );
+  const results = new Map<string, unknown>();
+  for (const [id, event] of SAMPLES)
+    results.set(id, await invokeBuilt(built.find((f) => f.id === id)!, t, layer, lake, event));
+  return results;
 }
 
 /** The esbuild options aws-lambda-builders passes on from BuildProperties, by kind (snake_case, as it normalises them). */

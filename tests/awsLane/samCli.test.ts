@@ -1,18 +1,17 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, symlink } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTemplate, type Template } from '#src/cli/samTemplate.ts';
-import { SHARED_DATA, tempDir } from '../helpers.ts';
+import { tempDir } from '../helpers.ts';
 import {
   type BuiltFunction,
   copyCommittable,
-  invokeBuilt,
+  invokeSamples,
   listFiles,
-  SAMPLES,
   samBuildFunctions,
   samBuildLayer,
 } from '../samBuildReplay.ts';
@@ -71,14 +70,7 @@ describe('the real SAM CLI and cfn-lint on the committed tree', () => {
     replayed = await samBuildFunctions(t, source, join(work, 'replay'), join(work, 'scratch-functions'));
     replayedLayer = await samBuildLayer(t, 'RuntimeLayer', source, join(work, 'replay'), join(work, 'scratch-layer'));
 
-    const lake = join(work, 'lake');
-    await mkdir(join(lake, 'landing', 'olist_orders'), { recursive: true });
-    await copyFile(
-      join(SHARED_DATA, 'olist/sample_bravida/olist_orders_dataset.csv'),
-      join(lake, 'landing', 'olist_orders', 'olist_orders_dataset.csv'),
-    );
-    for (const [id, event] of SAMPLES)
-      results.set(id, await invokeBuilt(real.find((f) => f.id === id)!, t, realLayer, lake, event));
+    for (const [id, r] of await invokeSamples(real, t, realLayer, work)) results.set(id, r);
   }, 600_000);
 
   it('sam validate --lint finds the template valid', async () => {
