@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import type { LocalPipelineRunner } from '#src/cli/pipelineRunner.ts';
 import type { Contract } from '#src/contracts/contract.ts';
 import { inferContract } from '#src/contracts/inferContract.ts';
+import { duckdbDialect } from '#src/pipeline/sqlDialect.ts';
 import type { Manifest } from '#src/ingest/manifest.ts';
 import { BUILTIN_CONTRACTS } from '#src/wiring/local.ts';
 import { duck, rows, SHARED_DATA, tempDir } from './helpers.ts';
@@ -24,16 +25,6 @@ export type ColumnCheck = [count: number, sum: number];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PYTHON = join(ROOT, '.venv/bin/python');
 
-const DUCK_TYPES: Record<string, string> = {
-  string: 'VARCHAR',
-  int32: 'INTEGER',
-  int64: 'BIGINT',
-  float64: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-};
-
 function canonicalDuck(type: string, v: string): string {
   if (type === 'float64') return `printf('%.6f', ${v})`;
   if (type === 'date') return `strftime(${v}, '%Y-%m-%d')`;
@@ -41,14 +32,17 @@ function canonicalDuck(type: string, v: string): string {
   return `${v}::VARCHAR`;
 }
 
+/** A table's row count and each column's checksum. */
+export interface CsvChecks {
+  rows: number;
+  columns: Record<string, ColumnCheck>;
+}
+
 /** The checksum of every contract column, computed by DuckDB from the CSV file read with the contract's types. */
-export async function csvChecks(
-  file: string,
-  c: Contract,
-): Promise<{ rows: number; columns: Record<string, ColumnCheck> }> {
+export async function csvChecks(file: string, c: Contract): Promise<CsvChecks> {
   const types = c.columns.map((col) => {
     if (col.format) throw new Error(`${c.dataset}.${col.name}: a format (${col.format}) the CSV side does not read`);
-    return `'${(col.header ?? col.name).replace(/'/g, "''")}': '${DUCK_TYPES[col.type] ?? col.type.toUpperCase()}'`;
+    return `'${(col.header ?? col.name).replace(/'/g, "''")}': '${duckdbDialect.type(col.type)}'`;
   });
   const src = `read_csv('${file}', header = true, columns = {${types.join(', ')}})`;
   const parts = c.columns.map((col) => {
@@ -107,6 +101,18 @@ export function trinoChecks(row: unknown[], c: Contract): { rows: number; column
     columns[col.name] = [Number(row[1 + 2 * i]), Number(row[2 + 2 * i])];
   });
   return { rows: Number(row[0]), columns };
+}
+
+/** pyarrow's and pandas' reading equal to the CSV's: rows, each column's Arrow type and checksum (`what`: which files). */
+export function expectPythonReading(read: PythonReading, golden: CsvChecks, c: Contract, what: string): void {
+  expect(read.rows, `${what}: pyarrow's rows`).toBe(golden.rows);
+  expect(read.pandasRows, `${what}: pandas' rows`).toBe(golden.rows);
+  for (const col of c.columns) {
+    const r = read.columns[col.name];
+    expect(r.arrow, `${what} ${col.name}: Arrow type`).toBe(arrowTypeOf(col.type));
+    expect(r.pyarrow, `${what} ${col.name}: pyarrow's values`).toEqual(golden.columns[col.name]);
+    expect(r.pandasCheck, `${what} ${col.name}: pandas' values (${r.pandas})`).toEqual(golden.columns[col.name]);
+  }
 }
 
 /** The Arrow type a contract type is written as (what pyarrow must read). */

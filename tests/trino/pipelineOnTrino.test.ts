@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duck, olistDeliveryDailyCte, rows, SHARED_DATA, tempDir } from '../helpers.ts';
 import { expectSameRows, runFiles, trinoLake, type TrinoLake } from './lane.ts';
+import { LOG_DELIVERY } from '../aws/stepFunctionsIam.ts';
 import { evaluateStateMachineRole, stateMachineRequests } from './stateMachineRole.ts';
 
 const OLIST = join(SHARED_DATA, 'olist/sample_bravida');
@@ -259,16 +260,7 @@ const UNUSED_WITH_REASON: { grant: string; why: string }[] = [
     grant: `PipelineStateMachineRolePolicy2 StartDiscoveryCrawls ${a}`,
     why: 'the discovery crawl runs on AWS for a file no contract claims or a drifted one; a local plan never asks for it (tests/stateMachine.test.ts routes it)',
   })),
-  ...[
-    'logs:CreateLogDelivery',
-    'logs:GetLogDelivery',
-    'logs:UpdateLogDelivery',
-    'logs:DeleteLogDelivery',
-    'logs:ListLogDeliveries',
-    'logs:PutResourcePolicy',
-    'logs:DescribeResourcePolicies',
-    'logs:DescribeLogGroups',
-  ].map((a) => ({
+  ...LOG_DELIVERY.map((a) => ({
     grant: `PipelineStateMachineRolePolicy2 DeliverExecutionLogs ${a}`,
     why: 'vended-log delivery: Step Functions uses these when the state machine with Logging is created or updated, not in an execution (AWS docs)',
   })),
