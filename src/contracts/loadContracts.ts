@@ -1,3 +1,4 @@
+import { compilePattern } from './pattern.ts';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -89,7 +90,7 @@ function semanticProblems(c: Contract): string[] {
       problems.push(`${at}.percent: only float64 and decimal columns hold percentages (${col.type} cannot hold 0.125)`);
     if (col.checks?.pattern !== undefined) {
       try {
-        new RegExp(col.checks.pattern, 'u');
+        compilePattern(col.checks.pattern);
       } catch (err) {
         problems.push(`${at}.checks.pattern: ${(err as Error).message}`);
       }

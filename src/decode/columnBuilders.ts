@@ -11,6 +11,7 @@ import {
   type Data,
   type DataType,
 } from 'apache-arrow';
+import { compilePattern, type Pattern } from '../contracts/pattern.ts';
 import { isUtf8 } from 'node:buffer';
 import {
   columnFormats,
@@ -181,7 +182,7 @@ export class StringBuilder extends ColumnBuilder {
   checkUtf8 = false;
   private readonly latin1Input: boolean;
   private readonly allowed?: Uint8Array[];
-  private readonly pattern?: RegExp;
+  private readonly pattern?: Pattern;
   private readonly range: { min?: string; max?: string };
   /** The range's bounds as UTF-8: values compare by bytes, which is code-point order, as Athena and DuckDB compare varchar. */
   private readonly rangeBytes: { min?: Uint8Array; max?: Uint8Array };
@@ -192,7 +193,7 @@ export class StringBuilder extends ColumnBuilder {
     this.latin1Input = encoding === 'latin1';
     const enc = new TextEncoder();
     this.allowed = column.checks?.allowed?.map((v) => enc.encode(String(v)));
-    this.pattern = column.checks?.pattern !== undefined ? new RegExp(column.checks.pattern, 'u') : undefined;
+    this.pattern = column.checks?.pattern !== undefined ? compilePattern(column.checks.pattern) : undefined;
     this.range = { min: column.checks?.min?.toString(), max: column.checks?.max?.toString() };
     this.rangeBytes = {
       min: this.range.min !== undefined ? enc.encode(this.range.min) : undefined,
