@@ -29,6 +29,31 @@ describe('alarms', () => {
     expect(alarms.map(formatAlarm)).toEqual(['ALARM stale-dataset clicks last refreshed 3h ago > 1h']);
   });
 
+  it("names the dataset whose batch raised reject-ratio or schema-drift, not the merge group's first", () => {
+    const facts = [
+      { dataset: 'olist_customers', rejectRatio: 0, maxRejectRatio: 0.01, thresholdExceeded: false },
+      {
+        dataset: 'olist_sellers',
+        rejectRatio: 0.2,
+        maxRejectRatio: 0.01,
+        thresholdExceeded: true,
+        drift: 'extra x (warn: accepted)',
+      },
+      { dataset: 'olist_sellers', rejectRatio: 0.5, maxRejectRatio: 0.01, thresholdExceeded: true },
+    ];
+    const alarms = metricAlarms(
+      [
+        { MetricName: 'RejectThresholdExceeded', Value: 2 },
+        { MetricName: 'SchemaDrift', Value: 1 },
+      ],
+      { dataset: 'olist_customers', batches: facts },
+    );
+    expect(alarms.map(formatAlarm)).toEqual([
+      'ALARM reject-ratio olist_sellers 50.0% > 1.00%',
+      'ALARM schema-drift olist_sellers extra x (warn: accepted)',
+    ]);
+  });
+
   it('raises pipeline-failed and reject-ratio from the metric data the state machine publishes', () => {
     const failed = metricAlarms(
       [
@@ -40,8 +65,7 @@ describe('alarms', () => {
     expect(failed.map(formatAlarm)).toEqual(['ALARM pipeline-failed x merge: boom']);
     const ratio = metricAlarms([{ MetricName: 'RejectThresholdExceeded', Value: 1 }], {
       dataset: 'olist_orders',
-      rejectRatio: 0.032,
-      maxRejectRatio: 0.01,
+      batches: [{ dataset: 'olist_orders', rejectRatio: 0.032, maxRejectRatio: 0.01, thresholdExceeded: true }],
     });
     expect(ratio.map(formatAlarm)).toEqual(['ALARM reject-ratio olist_orders 3.20% > 1.00%']);
     expect(

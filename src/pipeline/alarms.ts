@@ -13,26 +13,55 @@ export function formatAlarm(a: Alarm): string {
   return `ALARM ${a.name} ${a.dataset} ${a.detail}`;
 }
 
-/** The alarms template.yaml defines on the pipeline's metrics, evaluated on one execution's metric data. */
+/** What the alarms of a round say of one batch it took (planMerge's BatchOutcome). */
+export interface BatchAlarmFacts {
+  dataset: string;
+  rejectRatio: number;
+  maxRejectRatio: number;
+  thresholdExceeded: boolean;
+  /** How the file's header drifted, in one line. */
+  drift?: string;
+}
+
+/**
+ * The alarms template.yaml defines on the pipeline's metrics, evaluated on one execution's metric data. A merge
+ * run is named after its group (`dataset`: pipeline-failed says it); reject-ratio and schema-drift name the
+ * dataset whose batch raised them (an olist_sellers batch over its threshold is olist_sellers', not its group's).
+ */
 export function metricAlarms(
   data: MetricDatum[],
-  context: { dataset: string; rejectRatio?: number; maxRejectRatio?: number; cause?: string; drift?: string },
+  context: { dataset: string; cause?: string; batches?: BatchAlarmFacts[] },
 ): Alarm[] {
   const alarms: Alarm[] = [];
   const sum = (name: string) =>
     data.filter((d) => d.MetricName === name && !d.Dimensions?.length).reduce((n, d) => n + d.Value, 0);
+  const batches = context.batches ?? [];
   if (sum('PipelineFailed') >= 1)
     alarms.push({ name: 'pipeline-failed', dataset: context.dataset, detail: context.cause ?? '' });
   if (sum('RejectThresholdExceeded') >= 1) {
     const pct = (x = 0) => `${(x * 100).toFixed(x * 100 < 10 ? 2 : 1)}%`;
-    alarms.push({
-      name: 'reject-ratio',
-      dataset: context.dataset,
-      detail: `${pct(context.rejectRatio)} > ${pct(context.maxRejectRatio)}`,
-    });
+    const over = batches.filter((b) => b.thresholdExceeded);
+    for (const ds of [...new Set(over.map((b) => b.dataset))].sort()) {
+      const worst = over.filter((b) => b.dataset === ds).sort((a, b) => b.rejectRatio - a.rejectRatio)[0];
+      alarms.push({
+        name: 'reject-ratio',
+        dataset: ds,
+        detail: `${pct(worst.rejectRatio)} > ${pct(worst.maxRejectRatio)}`,
+      });
+    }
   }
-  if (sum('SchemaDrift') >= 1)
-    alarms.push({ name: 'schema-drift', dataset: context.dataset, detail: context.drift ?? '' });
+  if (sum('SchemaDrift') >= 1) {
+    const drifted = batches.filter((b) => b.drift);
+    for (const ds of [...new Set(drifted.map((b) => b.dataset))].sort())
+      alarms.push({
+        name: 'schema-drift',
+        dataset: ds,
+        detail: drifted
+          .filter((b) => b.dataset === ds)
+          .map((b) => b.drift)
+          .join('; '),
+      });
+  }
   return alarms;
 }
 

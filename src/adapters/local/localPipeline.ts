@@ -181,21 +181,7 @@ export async function runPipelineLocally(
   const publish = (context: { cause?: string }) => (task: { Namespace: string; MetricData: MetricDatum[] }) => {
     for (const line of toEmf(task.Namespace, task.MetricData, deps.now())) deps.emit(line);
     const batches = rounds.at(-1)?.batches ?? [];
-    const worst = batches.filter((b) => b.thresholdExceeded).sort((a, b) => b.rejectRatio - a.rejectRatio)[0];
-    const drift =
-      batches
-        .map((b) => b.drift)
-        .filter(Boolean)
-        .join('; ') || undefined;
-    alarms.push(
-      ...metricAlarms(task.MetricData, {
-        dataset: input.dataset,
-        rejectRatio: worst?.rejectRatio,
-        maxRejectRatio: worst?.maxRejectRatio,
-        drift,
-        ...context,
-      }),
-    );
+    alarms.push(...metricAlarms(task.MetricData, { dataset: input.dataset, batches, ...context }));
     return {};
   };
 
