@@ -8,10 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { publishBatch, RESUME_GRACE_MS, runSegment } from '#src/ingest/batch.ts';
 import { batchIdFor, ingestObject, openedBatch, startIngest } from '#src/ingest/ingestObject.ts';
 import { ingestContext } from '#src/wiring/local.ts';
+import { LocalPipelineRunner } from '#src/cli/pipelineRunner.ts';
 import {
   duck,
   expectReconciled,
   ingestFile,
+  listKeys,
   quarantineRows,
   rows,
   SHARED_DATA,
@@ -103,6 +105,31 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     await expect(tempLake({}, dir)).rejects.toThrow(
       /checks\.pattern: .*\\1.*RE2, which matches in linear time.*no backreferences or lookarounds/s,
     );
+  });
+
+  it('a 10 MB header name is refused, and quoted back cut to 200 characters in the manifest, the output and the alarms', async () => {
+    const { lake, dir } = await notesLake();
+    const name = 'n'.repeat(10 * 1024 * 1024);
+    const file = await drop(dir, 'notes.csv', `id,${name}\n1,a\n`);
+    const runner = await LocalPipelineRunner.open(lake);
+    const lines: string[] = [];
+    try {
+      await runner.run([file], 'notes', (l) => lines.push(l));
+    } finally {
+      await runner.close();
+    }
+    const key = (await listKeys(lake.lake, 'manifests/notes/'))[0];
+    const manifest = await readFile(lake.lake.path(key), 'utf8');
+    expect(manifest.length).toBeLessThan(16_384);
+    const m = JSON.parse(manifest);
+    expect(m).toMatchObject({ status: 'rejected', problem: { code: 'header-mismatch' } });
+    expect(m.problem.message).toContain(`${'n'.repeat(200)}... (10485760 characters)`);
+    expect(m.problem.message).toMatch(
+      /header name 2 is 10485760 characters long; Athena and Glue take column names of at most 255/,
+    );
+    expect(lines.join('\n').length).toBeLessThan(16_384);
+    const alarms = await readFile(join(lake.root, 'alarms.log'), 'utf8').catch(() => '');
+    expect(alarms.length).toBeLessThan(16_384);
   });
 
   it('rejects duplicate header names whole, naming them', async () => {

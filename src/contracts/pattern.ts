@@ -8,6 +8,8 @@ import { RE2JS } from 're2js';
  */
 export interface Pattern {
   test(text: string): boolean;
+  /** `/source/`, as messages quote it. */
+  toString(): string;
 }
 
 /** The pattern compiled, or an error that says what RE2 does not take (backreferences, lookarounds) and why. */
@@ -21,5 +23,5 @@ export function compilePattern(source: string): Pattern {
         'it has no backreferences or lookarounds (they can take exponential time on one value): write the pattern without them',
     );
   }
-  return { test: (text) => re.matcher(text).find() };
+  return { test: (text) => re.matcher(text).find(), toString: () => `/${source}/` };
 }

@@ -11,6 +11,17 @@ export const REJECT_MESSAGES = {
     `line of ${bytes} bytes is larger than dialect.maxRecordBytes (${max}); its first ${kept} bytes are kept here`,
 };
 
+/** Characters of a user's text (a header name, a value) quoted back in a message, a manifest, an alarm or a page. */
+export const QUOTED_CHARS = 200;
+
+/** `text` as it is quoted back to users: cut at QUOTED_CHARS, saying how long it was. */
+export function bounded(text: string, max = QUOTED_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
+/** Athena's and Glue's longest column name: a header name past it cannot become a column, and the file is refused. */
+export const MAX_COLUMN_NAME = 255;
+
 /**
  * Bytes of an oversized line kept in quarantine: enough to see what went wrong; the whole line stays in the
  * source object (its line number is in the reject). Keeps a gzip bomb's one endless line from costing memory.

@@ -32,6 +32,7 @@ import {
   parseInteger,
 } from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros, type TemporalFormat } from '../csv/temporal.ts';
+import { bounded } from '../csv/rejectMessages.ts';
 
 /** Why one value was refused; the decoder turns it into a quarantine reason naming line and column. */
 export type ValueProblem = { reason: ValueRejectReason; message: string };
@@ -239,19 +240,19 @@ export class StringBuilder extends ColumnBuilder {
     if (this.allowed && !this.allowed.some((a) => a.length === e - s && a.every((b, k) => buf[s + k] === b))) {
       return {
         reason: 'check-allowed',
-        message: `"${utf8.decode(buf.subarray(s, e))}" is not one of the allowed values`,
+        message: `"${bounded(utf8.decode(buf.subarray(s, e)))}" is not one of the allowed values`,
       };
     }
     if (this.pattern || this.range.min !== undefined || this.range.max !== undefined) {
       const text = utf8.decode(buf.subarray(s, e));
       if (this.pattern && !this.pattern.test(text)) {
-        return { reason: 'check-pattern', message: `"${text}" does not match ${this.pattern}` };
+        return { reason: 'check-pattern', message: `"${bounded(text)}" does not match ${this.pattern}` };
       }
       const { min, max } = this.rangeBytes;
       if ((min && compareBytes(buf, s, e, min) < 0) || (max && compareBytes(buf, s, e, max) > 0)) {
         return {
           reason: 'check-range',
-          message: `"${text}" is outside [${this.range.min ?? ''}, ${this.range.max ?? ''}]`,
+          message: `"${bounded(text)}" is outside [${this.range.min ?? ''}, ${this.range.max ?? ''}]`,
         };
       }
     }

@@ -23,7 +23,7 @@ import {
 import { headerDrift } from '../contracts/drift.ts';
 import { BomProbe } from '../csv/bomProbe.ts';
 import { BrokenHeaderError, HeaderMismatchError } from './errors.ts';
-import { REJECT_MESSAGES } from '../csv/rejectMessages.ts';
+import { MAX_COLUMN_NAME, REJECT_MESSAGES } from '../csv/rejectMessages.ts';
 import { joinHeaderRows } from '../csv/headerRows.ts';
 
 /** Contract columns of a run of rows, plus each row's source line. */
@@ -465,6 +465,14 @@ export interface HeaderMatch {
  * nullable columns may be missing). Extra columns are kept by giving them columns first (`evolveContract`).
  */
 export function matchHeader(contract: Contract, names: string[]): HeaderMatch {
+  const long = names.findIndex((n) => n.length > MAX_COLUMN_NAME);
+  if (long >= 0)
+    throw new HeaderMismatchError(
+      [],
+      [names[long]],
+      [],
+      ` (header name ${long + 1} is ${names[long].length} characters long; Athena and Glue take column names of at most ${MAX_COLUMN_NAME})`,
+    );
   const d = headerDrift(contract, names);
   if (d.duplicates.length || (contract.schemaDrift === 'reject' && (d.missing.length || d.extra.length))) {
     throw new HeaderMismatchError(d.missing, d.extra, d.duplicates);

@@ -3,6 +3,7 @@ import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from '../decode/arrowSchema.ts';
 import type { DecodeOutput } from '../decode/csvDecoder.ts';
 import { BrokenHeaderError, HeaderMismatchError } from '../decode/errors.ts';
+import { bounded, MAX_COLUMN_NAME } from '../csv/rejectMessages.ts';
 import {
   InflationLimitError,
   NotCsvError,
@@ -138,13 +139,15 @@ export async function openBatch(
       const d = headerDrift(contract, names);
       if (d.missing.length || d.extra.length || d.renamed.length) {
         const evolved = evolveContract(contract, d.extra);
+        // Names are quoted back cut to a column name's longest (a longer one makes the file refused, never a column).
+        const cut = (n: string) => bounded(n, MAX_COLUMN_NAME);
         batch.drift = {
           missing: d.missing,
           extra: d.extra.map((header, i) => ({
-            header,
-            column: evolved.columns[contract.columns.length + i]?.name ?? header,
+            header: cut(header),
+            column: cut(evolved.columns[contract.columns.length + i]?.name ?? header),
           })),
-          renamed: d.renamed,
+          renamed: d.renamed.map((r) => ({ ...r, header: cut(r.header) })),
           policy: contract.schemaDrift,
         };
       }
