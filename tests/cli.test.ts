@@ -85,6 +85,34 @@ describe('the landfall command', () => {
     expect(r.stderr).toContain('1 of 2 file(s) could not be converted');
   });
 
+  it('a folder run again beside its own lake ingests the files, never the lake; a FIFO is refused; infer --out makes its folder', async () => {
+    const dir = await tempDir();
+    const lake = join(dir, 'lake');
+    lakeAt(lake);
+    await writeFile(
+      join(dir, 'category_tree.csv'),
+      await readFile(join(SHARED_DATA, 'retailrocket/category_tree.csv')),
+    );
+    const first = await landfall('run', '--lake', lake, dir);
+    expect(first.code, first.stderr).toBe(0);
+    const again = await landfall('run', '--lake', lake, dir);
+    expect(again.code, again.stderr).toBe(0);
+    // One file each time: the lake's own Parquet, manifests and landing copies are not taken as input.
+    expect(again.stdout.match(/-> retailrocket_category_tree/g)).toHaveLength(1);
+    expect(again.stdout).toContain('already ingested');
+
+    const fifo = join(dir, 'export.csv');
+    await promisify(execFile)('mkfifo', [fifo]);
+    const refused = await landfall('run', '--lake', lake, fifo);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`${fifo}: not a regular file or a folder (a FIFO, socket or device)`);
+
+    const out = join(dir, 'drafts', 'new');
+    const drafted = await landfall('infer', '--out', out, join(SHARED_DATA, 'retailrocket/category_tree.csv'));
+    expect(drafted.code, drafted.stderr).toBe(0);
+    expect(await readFile(join(out, 'category_tree.yaml'), 'utf8')).toMatch(/^dataset: category_tree/m);
+  });
+
   it('--dataset names the contract for a file whose name says nothing', async () => {
     const lake = await tempDir();
     lakeAt(lake); // its manifests are reconciled against their files after the test

@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { open, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { columnName, inferContract, type InferSample, TAIL_BYTES } from '../contracts/inferContract.ts';
@@ -97,6 +97,7 @@ export async function infer(args: string[]): Promise<number> {
   if (values.out) {
     const target = join(values.out, `${dataset}.yaml`);
     if (existsSync(target)) throw new Error(`${target} exists; not overwriting it (choose --dataset or another --out)`);
+    await mkdir(values.out, { recursive: true });
     await writeFile(target, yaml);
     process.stderr.write(
       `drafted ${target} from ${rowsSampled} rows; review it, then: npx landfall run --contracts ${values.out} ${file}\n`,

@@ -97,7 +97,7 @@ async function run(args: string[]): Promise<number> {
   if (!positionals.length) throw new Error('name at least one file or folder to ingest');
   const { openLocalLake, expandPaths, LocalPipelineRunner } = await lakeModules();
   const lake = await openLocalLake(lakeOptions(values));
-  const files = await expandPaths(positionals);
+  const files = await expandPaths(positionals, lake.root);
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const pipeline = await LocalPipelineRunner.open(lake);
   let result: Awaited<ReturnType<(typeof pipeline)['run']>>;

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { matchesFileName } from '../contracts/matchContract.ts';
 import { arrive } from '../flow/arrive.ts';
 import { ingestObject, type StartedIngest } from '../ingest/ingestObject.ts';
@@ -26,9 +26,15 @@ export type AfterIngest = (
   ctx: IngestContext,
 ) => Promise<{ lines: string[]; failed: boolean; result?: IngestResult }>;
 
-/** Every file under the given paths (folders recursively, hidden files skipped), in a stable order. */
-export async function expandPaths(paths: string[]): Promise<string[]> {
+/**
+ * Every file under the given paths (folders recursively, hidden files skipped), in a stable order, less what lies
+ * in the lake folder `skip` (a folder run again must not ingest the lake it wrote). A named path that is not a
+ * regular file or a folder (a FIFO, a socket, a device) is refused: reading one could block forever.
+ */
+export async function expandPaths(paths: string[], skip?: string): Promise<string[]> {
   const out: string[] = [];
+  const lake = skip ? `${resolve(skip)}${sep}` : null;
+  const outside = (f: string) => !lake || !`${resolve(f)}${sep}`.startsWith(lake);
   for (const p of paths) {
     const s = await stat(p).catch(() => null);
     if (!s) throw new Error(`${p}: no such file or folder`);
@@ -38,10 +44,15 @@ export async function expandPaths(paths: string[]): Promise<string[]> {
         ...entries
           .filter((e) => e.isFile() && !e.name.startsWith('.'))
           .map((e) => join(e.parentPath, e.name))
+          .filter(outside)
           .sort(),
       );
+    } else if (s.isFile()) {
+      if (outside(p)) out.push(p);
     } else {
-      out.push(p);
+      throw new Error(
+        `${p}: not a regular file or a folder (a FIFO, socket or device): name files or folders to ingest`,
+      );
     }
   }
   return out;

@@ -76,7 +76,7 @@ export async function watch(args: string[]): Promise<number> {
     while (!stopping) {
       const now = Date.now();
       const ready: string[] = [];
-      for (const file of await expandPaths(positionals)) {
+      for (const file of await expandPaths(positionals, lake.root)) {
         const s = await stat(file).catch(() => null);
         if (!s) continue;
         const key = resolve(file);
