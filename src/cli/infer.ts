@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { columnName, inferContract, type InferSample, TAIL_BYTES } from '../contracts/inferContract.ts';
 import { parseContract } from '../contracts/loadContracts.ts';
+import { oversizedContracts } from '../pipeline/statementLimits.ts';
 import { openSource } from '../ingest/sourceStream.ts';
 import { scanEvidence } from '../decode/evidence.ts';
 import { isTranscoded, transcode } from '../csv/transcode.ts';
@@ -93,7 +94,9 @@ export async function infer(args: string[]): Promise<number> {
     const evidence = await scanEvidence(first, counted(isTranscoded(encoding) ? transcode(source, encoding) : source));
     ({ yaml, rowsSampled } = inferContract({ ...sample, evidence }, { dataset, fileName: name, maxRows }));
   }
-  parseContract(yaml, `${dataset}.yaml`); // the draft must at least be a valid contract
+  // The draft must at least be a valid contract, and one Athena can run the pipeline's statements for.
+  const oversized = oversizedContracts([parseContract(yaml, `${dataset}.yaml`)]);
+  for (const p of oversized) process.stderr.write(`warning: ${p}\n`);
   if (values.out) {
     const target = join(values.out, `${dataset}.yaml`);
     if (existsSync(target)) throw new Error(`${target} exists; not overwriting it (choose --dataset or another --out)`);

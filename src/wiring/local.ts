@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { cachedContracts } from '../contracts/contractCache.ts';
 import type { Contract } from '../contracts/contract.ts';
+import { oversizedContracts } from '../pipeline/statementLimits.ts';
 import { FolderStore } from '../adapters/local/FolderStore.ts';
 import { resolveSettings, type IngestContext, type IngestSettings } from '../ingest/context.ts';
 
@@ -29,15 +30,18 @@ export async function openLocalLake(options: {
   warehouseMemoryMb?: number;
 }): Promise<LocalLake> {
   const root = resolve(options.root);
+  const contracts = await cachedContracts(
+    options.contractsDir ?? BUILTIN_CONTRACTS,
+    join(root, '.cache', 'contracts.compiled.json'),
+  );
+  const oversized = oversizedContracts(contracts);
+  if (oversized.length) throw new Error(`contracts Athena could not run:\n  ${oversized.join('\n  ')}`);
   return {
     warehouseMemoryMb: options.warehouseMemoryMb ?? DEFAULT_WAREHOUSE_MB,
     root,
     landing: new FolderStore(join(root, 'landing'), 'landing'),
     lake: new FolderStore(join(root, 'lake'), 'lake'),
-    contracts: await cachedContracts(
-      options.contractsDir ?? BUILTIN_CONTRACTS,
-      join(root, '.cache', 'contracts.compiled.json'),
-    ),
+    contracts,
     settings: resolveSettings(options.settings),
   };
 }
