@@ -132,6 +132,15 @@ describe('hostile input: a clear reason, zero lost rows, bounded memory', () => 
     expect(alarms.length).toBeLessThan(16_384);
   });
 
+  it('a header of 100,000 unexpected names is quoted by its first 20 and how many more', async () => {
+    const { lake, dir } = await notesLake();
+    const names = Array.from({ length: 100_000 }, (_, i) => `extra_${i}`).join(',');
+    const r = await ingestFile(lake, await drop(dir, 'notes.csv', `id,note,${names}\n`), 'notes');
+    expect(r.manifest).toMatchObject({ status: 'rejected', problem: { code: 'header-mismatch' } });
+    expect(r.manifest.problem!.message).toMatch(/unexpected column\(s\) extra_0, extra_1, .*, extra_19 and 99980 more/);
+    expect(JSON.stringify(r.manifest).length).toBeLessThan(16_384);
+  });
+
   it('rejects duplicate header names whole, naming them', async () => {
     const { lake, dir } = await notesLake();
     const r = await ingestFile(lake, await drop(dir, 'notes.csv', 'id,note,note\n1,a,b\n'), 'notes');

@@ -20,7 +20,9 @@ export interface HeaderDrift {
 export function headerDrift(contract: Contract, names: string[]): HeaderDrift {
   const wanted = contract.columns.map((c) => [c.header ?? c.name, ...c.aliases].map(normalize));
   const found = names.map(normalize);
-  const duplicates = found.filter((n, i) => found.indexOf(n) !== i);
+  // Each name seen before it (a Set: a header of 100,000 names must not cost 10^10 comparisons).
+  const seen = new Set<string>();
+  const duplicates = found.filter((n) => seen.has(n) || !seen.add(n));
   const fieldToColumn = found.map((n) => wanted.findIndex((w) => w.includes(n)));
   const missing = contract.columns.filter((_, c) => !fieldToColumn.includes(c)).map((c) => c.header ?? c.name);
   const extra = names.filter((_, f) => fieldToColumn[f] < 0);
@@ -64,6 +66,24 @@ export interface BatchDrift {
   /** Columns found under one of their aliases. */
   renamed: { column: string; header: string }[];
   policy: 'reject' | 'evolve';
+  /** Entries left out of the lists above in a rejected file's report (driftReport), when there were many. */
+  omitted?: number;
+}
+
+/** Entries of each list a rejected file's drift report keeps (its file is refused: the lists only inform). */
+const REPORTED = 20;
+
+/** A rejected file's drift as its manifest reports it: each list cut to its first entries, the rest counted. */
+export function driftReport(d: BatchDrift): BatchDrift {
+  const omitted = [d.missing, d.extra, d.renamed].reduce((n, l) => n + Math.max(0, l.length - REPORTED), 0);
+  if (!omitted) return d;
+  return {
+    ...d,
+    missing: d.missing.slice(0, REPORTED),
+    extra: d.extra.slice(0, REPORTED),
+    renamed: d.renamed.slice(0, REPORTED),
+    omitted,
+  };
 }
 
 /** The contract a batch's runs convert with: under evolve, with a nullable string column per extra header name. */

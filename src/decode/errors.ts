@@ -1,22 +1,30 @@
 import { bounded } from '../csv/rejectMessages.ts';
+/** Names of one list a header-mismatch message quotes. */
+const QUOTED_NAMES = 20;
+
 /** The header row does not fit the contract: the file is quarantined whole. */
 export class HeaderMismatchError extends Error {
   override readonly name = 'HeaderMismatchError';
   readonly missing: string[];
   readonly extra: string[];
   readonly duplicates: string[];
-  /** The names as a user's header wrote them, each cut to a bound (bounded) wherever it is quoted back. */
+  /**
+   * The names as a user's header wrote them, each cut to a bound (bounded), and at most QUOTED_NAMES of each list
+   * (a header of 100,000 unexpected names is quoted by its first ones and how many more), wherever quoted back.
+   */
   constructor(missing: string[], extra: string[], duplicates: string[] = [], note = '') {
-    [missing, extra, duplicates] = [missing, extra, duplicates].map((names) => names.map((n) => bounded(n)));
+    const quote = (names: string[]) => names.slice(0, QUOTED_NAMES).map((n) => bounded(n));
+    const list = (names: string[]) =>
+      `${quote(names).join(', ')}${names.length > QUOTED_NAMES ? ` and ${names.length - QUOTED_NAMES} more` : ''}`;
     const parts = [
-      missing.length ? `missing column(s) ${missing.join(', ')}` : '',
-      extra.length ? `unexpected column(s) ${extra.join(', ')}` : '',
-      duplicates.length ? `duplicate header name(s) ${duplicates.join(', ')}` : '',
+      missing.length ? `missing column(s) ${list(missing)}` : '',
+      extra.length ? `unexpected column(s) ${list(extra)}` : '',
+      duplicates.length ? `duplicate header name(s) ${list(duplicates)}` : '',
     ].filter(Boolean);
     super(`header does not match the contract: ${parts.join('; ')}${note}`);
-    this.missing = missing;
-    this.extra = extra;
-    this.duplicates = duplicates;
+    this.missing = quote(missing);
+    this.extra = quote(extra);
+    this.duplicates = quote(duplicates);
   }
 }
 

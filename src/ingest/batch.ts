@@ -28,7 +28,7 @@ import {
 import { QuarantineWriter } from './QuarantineWriter.ts';
 import { RollingParquetWriter, type OutputFile } from '../parquet/RollingParquetWriter.ts';
 import { isGzip, openSource } from './sourceStream.ts';
-import { batchContract, evolveContract, headerDrift, type BatchDrift } from '../contracts/drift.ts';
+import { batchContract, driftReport, evolveContract, headerDrift, type BatchDrift } from '../contracts/drift.ts';
 import { WasmCsvDecoder } from '../decode/wasmDecoder.ts';
 import { FooterHold } from '../csv/footerHold.ts';
 import type { RowCounts } from '../lake/rowCounts.ts';
@@ -705,7 +705,7 @@ async function publishStaged(
       status: 'rejected',
       problem,
       contract,
-      drift: batch.drift,
+      drift: batch.drift && driftReport(batch.drift),
     });
     await dropStaging(ctx.lake, batch);
     return { status: 'rejected', manifest: r.manifest, manifestKey: r.manifestKey };
