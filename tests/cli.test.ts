@@ -113,6 +113,29 @@ describe('the landfall command', () => {
     expect(await readFile(join(out, 'category_tree.yaml'), 'utf8')).toMatch(/^dataset: category_tree/m);
   });
 
+  it('a closed stdout (| head -1) stops the output quietly; the run still finishes its work', async () => {
+    const lake = await tempDir();
+    lakeAt(lake);
+    const file = join(SHARED_DATA, 'retailrocket/category_tree.csv');
+    const { stdout, stderr } = await promisify(execFile)(
+      'bash',
+      [
+        '-c',
+        'set -o pipefail; "$0" "$1" run --lake "$2" "$3" | head -1; echo "exit $?" >&2',
+        process.execPath,
+        BIN,
+        lake,
+        file,
+      ],
+      { maxBuffer: 1 << 24 },
+    );
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(stderr).toContain('exit 0');
+    const again = await landfall('run', '--lake', lake, file);
+    expect(again.stdout).toContain('already ingested'); // the first run published its batch
+  });
+
   it('--dataset names the contract for a file whose name says nothing', async () => {
     const lake = await tempDir();
     lakeAt(lake); // its manifests are reconciled against their files after the test

@@ -1,3 +1,4 @@
+import { matchesFileName } from '#src/contracts/matchContract.ts';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +91,8 @@ async function table(root: string, list: string[]): Promise<{ text: string; reje
       inferContract(bytes, { dataset: 't', fileName: f.split('/').pop()! }).yaml,
       't.yaml',
     );
+    // The draft claims the file it was drafted from (no --dataset needed).
+    expect(matchesFileName(contract, f), `${f}: drafted match.patterns ${contract.match.patterns}`).toBe(true);
     const r = await land(contract, bytes);
     const header = !contract.dialect.header
       ? 'none'

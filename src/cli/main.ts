@@ -72,7 +72,19 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   burst: async () => (await import('./burst.ts')).burst,
 };
 
+/**
+ * A reader that closes stdout early (`landfall run ... | head`) makes the next write fail with EPIPE: the command
+ * then finishes its work (every file ingested and merged, as without the pipe) and writes nothing more.
+ */
+function quietOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedStdout();
   const [command, ...rest] = argv;
   try {
     if (command !== undefined && Object.hasOwn(COMMANDS, command)) return await (await COMMANDS[command]())(rest);

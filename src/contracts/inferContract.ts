@@ -417,7 +417,11 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
   const guess = guessDialect(sample.head, sample.complete);
   const { delimiter, quote, escape: esc, skipInitialSpace } = guess;
   const maxRows = o.maxRows ?? 10_000;
-  const stem = o.fileName.replace(/\.gz$/i, '').replace(/\.[^.]+$/, '');
+  // The draft claims its own file: its stem, then anything, then its own extension (.txt stays .txt; matching
+  // ignores .gz, so x.csv.gz is claimed by x*.csv).
+  const unzipped = o.fileName.replace(/\.gz$/i, '');
+  const stem = unzipped.replace(/\.[^.]+$/, '');
+  const extension = /\.[^.]+$/.exec(unzipped)?.[0].toLowerCase() ?? '';
   const read = { delimiter, quote, escape: esc, skipInitialSpace };
   const limit = maxRows + MAX_PREAMBLE + MAX_HEADER_ROWS;
   const sampled = sampleRecords(sample.head, read, limit, sample.complete);
@@ -443,7 +447,7 @@ export function inferContract(input: Uint8Array | InferSample, o: InferOptions):
     const doc = new Document({
       dataset: o.dataset,
       description: `Drafted by landfall infer from ${rows} rows of ${o.fileName}; review the types, key and quality rules.`,
-      match: { patterns: [`${stem}*.csv`] },
+      match: { patterns: [`${stem}*${extension}`] },
       ...fields,
     });
     for (const [key, note] of Object.entries(notes.top ?? {})) {
