@@ -18,8 +18,14 @@ export interface WriterChoices {
 
 const CONVERTED = { UTF8: 0, DECIMAL: 5, DATE: 6, TIMESTAMP_MICROS: 10 } as const;
 
+/**
+ * The file's created_by, in the form parquet-mr (Spark, Hive, Glue) and Trino parse, `<name> version <semver>`, to
+ * decide which statistics to trust. The version is package.json's (tests/parquetWriter.test.ts holds them equal).
+ */
+export const CREATED_BY = 'landfall version 0.1.0';
+
 export function rowGroupSpec(schema: Schema, t: WriterChoices): RowGroupSpec {
-  return { columns: schema.fields.map((f) => columnSpec(f, t)), metadata: t.metadata, createdBy: 'landfall' };
+  return { columns: schema.fields.map((f) => columnSpec(f, t)), metadata: t.metadata, createdBy: CREATED_BY };
 }
 
 function columnSpec(f: Field, t: WriterChoices): ColumnSpec {
