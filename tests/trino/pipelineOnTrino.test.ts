@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duck, olistDeliveryDailyCte, rows, SHARED_DATA, tempDir } from '../helpers.ts';
 import { expectSameRows, runFiles, trinoLake, type TrinoLake } from './lane.ts';
-import { LOG_DELIVERY } from '../aws/stepFunctionsIam.ts';
+import { ATHENA_SYNC, LOG_DELIVERY } from '../aws/stepFunctionsIam.ts';
 import { evaluateStateMachineRole, stateMachineRequests } from './stateMachineRole.ts';
 
 const OLIST = join(SHARED_DATA, 'olist/sample_bravida');
@@ -229,17 +229,12 @@ const UNUSED_WITH_REASON: { grant: string; why: string }[] = [
     grant: `PipelineStateMachineRolePolicy2 CatalogForAthena ${a}`,
     why: 'in the policy AWS documents for athena:startQueryExecution.sync; no statement of the pipeline lists databases or tables: a candidate to remove once CloudTrail on AWS confirms it',
   })),
-  ...[
-    'glue:GetPartition',
-    'glue:GetPartitions',
-    'glue:BatchGetPartition',
-    'glue:CreatePartition',
-    'glue:BatchCreatePartition',
-    'glue:UpdatePartition',
-  ].map((a) => ({
-    grant: `PipelineStateMachineRolePolicy2 CatalogForAthena ${a}`,
-    why: 'in the documented .sync policy; raw tables use partition projection and curated ones are Iceberg, so Athena needs no partition API: a candidate to remove once CloudTrail on AWS confirms it',
-  })),
+  ...ATHENA_SYNC.glue
+    .filter((a) => a.includes('Partition'))
+    .map((a) => ({
+      grant: `PipelineStateMachineRolePolicy2 CatalogForAthena ${a}`,
+      why: 'in the documented .sync policy; raw tables use partition projection and curated ones are Iceberg, so Athena needs no partition API: a candidate to remove once CloudTrail on AWS confirms it',
+    })),
   {
     grant: 'PipelineStateMachineRolePolicy2 LakeFormationDataAccess lakeformation:GetDataAccess',
     why: "Athena asks Lake Formation for credentials only where Lake Formation governs the lake's locations (a user's choice, docs/deploy.md)",
