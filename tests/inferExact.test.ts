@@ -4,7 +4,8 @@
  * Boundaries: 2^31, 2^53, 2^63, 2^64, 18 and 21 significant digits, exponents, leading zeros.
  */
 import { describe, expect, it } from 'vitest';
-import { guessColumn, sameDigits } from '#src/contracts/inferContract.ts';
+import { guessColumn } from '#src/contracts/inferContract.ts';
+import { floatHoldsText, sameDigits } from '#src/csv/numbers.ts';
 
 const type = (values: string[]) => guessColumn(values).type;
 
@@ -42,5 +43,10 @@ describe('infer drafts no type that changes a value', () => {
     expect(sameDigits('1000009418151094273', Number('1000009418151094273'))).toBe(false); // read as a double
     expect(sameDigits('6675773829018706461', Number('6675773829018706461'))).toBe(false);
     expect(sameDigits('1e400', Number.POSITIVE_INFINITY)).toBe(false);
+    expect(floatHoldsText('1e400', Number.POSITIVE_INFINITY)).toBe(false);
+    expect(floatHoldsText('-Infinity', Number.NEGATIVE_INFINITY)).toBe(true);
+    expect(floatHoldsText('NaN', Number.NaN)).toBe(true);
+    expect(floatHoldsText('1e-400', 0)).toBe(false);
+    expect(floatHoldsText('0.000', 0)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { Document, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
-import { type NumberFormat, normalizeNumber, parseFloat64 } from '../csv/numbers.ts';
+import { type NumberFormat, normalizeNumber, parseFloat64, sameDigits } from '../csv/numbers.ts';
 import { compileTemporalFormat, parseDate, parseTimestampMicros } from '../csv/temporal.ts';
 import { joinHeaderRows } from '../csv/headerRows.ts';
 import { guessEncoding } from '../csv/transcode.ts';
@@ -227,20 +227,6 @@ const COMPILED = new Map([...TIMESTAMP_PATTERNS, ...DATE_PATTERNS].map((f) => [f
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-
-/** A number's significant digits, leading and trailing zeros dropped: of its text (before any exponent) or of a double. */
-function digitsOf(text: string): string {
-  return text
-    .split(/[eE]/)[0]
-    .replace(/[^0-9]/g, '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
-}
-
-/** Whether the double `x` read from `text` gives back the text's digits (its shortest form has the same ones). */
-export function sameDigits(text: string, x: number): boolean {
-  return Number.isFinite(x) && digitsOf(text) === digitsOf(Math.abs(x).toExponential());
-}
 
 /** The narrowest type every non-empty sample value parses as. Digit strings with leading zeros stay strings. */
 export function guessType(values: string[]): Guess {

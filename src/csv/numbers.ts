@@ -277,3 +277,27 @@ export function normalizeNumber(buf: Uint8Array, s: number, e: number, f: Number
   }
   return o;
 }
+
+/** A number's significant digits, leading and trailing zeros dropped: of its text (before any exponent) or of a double. */
+function digitsOf(text: string): string {
+  return text
+    .split(/[eE]/)[0]
+    .replace(/[^0-9]/g, '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
+}
+
+/** Whether the double `x` read from `text` gives back the text's digits (its shortest form has the same ones). */
+export function sameDigits(text: string, x: number): boolean {
+  return Number.isFinite(x) && digitsOf(text) === digitsOf(Math.abs(x).toExponential());
+}
+
+/**
+ * Whether a float64 holds the value its text wrote: the same significant digits, or a NaN or infinity that the
+ * text spelled out. Digits that overflow to infinity or vanish to zero (1e400, 1e-400) changed the value.
+ */
+export function floatHoldsText(text: string, x: number): boolean {
+  if (Number.isNaN(x)) return true;
+  if (!Number.isFinite(x)) return /inf/i.test(text);
+  return sameDigits(text, x);
+}

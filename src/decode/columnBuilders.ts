@@ -28,6 +28,7 @@ import {
   parseBigInt,
   parseBoolean,
   parseDecimal,
+  floatHoldsText,
   parseFloat64,
   parseInteger,
 } from '../csv/numbers.ts';
@@ -421,11 +422,18 @@ export class Float64Builder extends FixedBuilder<Float64Array> {
     super(column, Number);
   }
 
+  /** Whether the last value appended is one the double does not hold as written (counted as valuesRounded). */
+  lastRounded = false;
+
   append(buf: Uint8Array, s: number, e: number): ValueProblem | null {
     const v = parseFloat64(buf, s, e);
     if (Number.isNaN(v) && !isNaNLiteral(buf, s, e)) return this.invalid(buf, s, e, 'a float64');
     const problem = this.checkNumber(v, buf, s, e);
     if (problem) return problem;
+    // Up to 15 significant digits and no exponent, a double always holds the value (as the WASM core's fast path).
+    this.lastRounded =
+      (e - s > 15 || buf.subarray(s, e).some((c) => c === 101 || c === 69)) &&
+      !floatHoldsText(utf8.decode(buf.subarray(s, e)), v);
     this.reserve();
     this.values[this.length] = v;
     this.markValid();

@@ -4,6 +4,7 @@ import { NO_ROWS, type RowCounts } from '../lake/rowCounts.ts';
 import { columnFormats, type Contract } from '../contracts/contract.ts';
 import {
   createColumnBuilder,
+  Float64Builder,
   numberFormatOf,
   StringBuilder,
   type ColumnBuilder,
@@ -49,6 +50,11 @@ export interface RejectedRecord {
 export interface DecodeStats extends RowCounts {
   /** Columns with several formats: how many written values each format read (column -> format -> count). */
   formatsMatched: Record<string, Record<string, number>>;
+  /**
+   * float64 columns: written values the double does not hold as the file wrote them (more than 17 significant
+   * digits, 19-digit ids under a float64 contract, 1e400): landed as the contract asked, counted so the loss shows.
+   */
+  valuesRounded: Record<string, number>;
   bytesRead: number;
   /** Header names as found in the file (null without a header row or for an empty file). */
   header: string[] | null;
@@ -60,6 +66,7 @@ export function emptyStats(): DecodeStats {
   return {
     ...NO_ROWS,
     formatsMatched: {},
+    valuesRounded: {},
     bytesRead: 0,
     header: null,
     reordered: false,
@@ -96,6 +103,9 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   private fieldFormats: (number[] | null)[] = [];
   /** The (field, format) counts this row added, taken back if the row is refused. */
   private rowFormats: number[] = [];
+  /** Per contract column, written float64 values the double does not hold (valuesRounded); the row's, to undo. */
+  private readonly rounded: number[];
+  private readonly rowRounded: number[] = [];
   private readonly builders: ColumnBuilder[];
   /** File field index -> contract column index, and per file field the facts the hot loop needs. */
   private fieldToColumn: number[];
@@ -150,6 +160,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     this.formatCounts = contract.columns.map((c) =>
       columnFormats(c).length > 1 ? columnFormats(c).map(() => 0) : null,
     );
+    this.rounded = contract.columns.map(() => 0);
     this.fieldToColumn = contract.columns.map((_, i) => i);
     this.mapFields();
     this.headerRowsLeft = d.header ? d.headerRows : 0;
@@ -181,6 +192,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
 
   private take(): DecodeOutput {
     if (this.formatCounts.some((c) => c)) this.stats.formatsMatched = formatsMatched(this.contract, this.formatCounts);
+    this.stats.valuesRounded = valuesRounded(this.contract, (c) => this.rounded[c]);
     const o = this.out;
     this.out = { batches: [], rejects: [] };
     return o;
@@ -235,6 +247,7 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
     }
     const row = this.rows;
     this.rowFormats.length = 0;
+    this.rowRounded.length = 0;
     const starts = tok.starts;
     const ends = tok.ends;
     const kinds = tok.kinds;
@@ -287,6 +300,11 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
         const k = (b as unknown as TemporalBuilder).lastFormat;
         counts[k]++;
         this.rowFormats.push(f, k);
+      }
+      if (b instanceof Float64Builder && b.lastRounded) {
+        const c = this.fieldToColumn[f];
+        this.rounded[c]++;
+        this.rowRounded.push(c);
       }
     }
     for (const b of this.missingBuilders) b.appendNull();
@@ -386,6 +404,8 @@ export class JsCsvDecoder implements CsvDecoder, RecordSink {
   }
 
   private undoFormats(): void {
+    for (const c of this.rowRounded) this.rounded[c]--;
+    this.rowRounded.length = 0;
     const r = this.rowFormats;
     for (let i = 0; i < r.length; i += 2) this.fieldFormats[r[i]]![r[i + 1]]--;
     r.length = 0;
@@ -435,6 +455,17 @@ export function fileHeader(contract: Contract, names: string[]): string[] {
 }
 
 /** The per-format counts of the columns with several formats, by column and format name. */
+/** The float64 columns' rounded-value counts, by name, those above zero. */
+export function valuesRounded(contract: Contract, count: (c: number) => number): Record<string, number> {
+  const out: Record<string, number> = {};
+  contract.columns.forEach((col, c) => {
+    if (col.type !== 'float64') return;
+    const n = count(c);
+    if (n) out[col.name] = n;
+  });
+  return out;
+}
+
 export function formatsMatched(
   contract: Contract,
   counts: (ArrayLike<number> | null)[],

@@ -58,7 +58,7 @@ export const PART_KIND = {
 
 /** The per-column record in the core's memory: its size and the byte offset of each field. */
 export const COLUMN_RECORD = {
-  size: 144,
+  size: 152,
   offsets: {
     type: 0,
     nullable: 4,
@@ -94,6 +94,8 @@ export const COLUMN_RECORD = {
     altN: 128,
     fmtCounts: 132,
     lastFmt: 136,
+    lastRounded: 140,
+    rounded: 144,
   }
 } as const;
 

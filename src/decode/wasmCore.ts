@@ -65,6 +65,8 @@ export interface CsvCore {
   setNumberFormat(c: number, percent: number, currencyLen: number): number;
   addFormat(c: number, kind: number, parts: number): number;
   formatCount(c: number, k: number): number;
+  /** Written values of float64 column `c` the double does not hold as written (valuesRounded). */
+  roundedCount(c: number): number;
   statRowsBlank(): number;
   /** Rows read by the fast path (plain fields tokenized and converted in one pass); for tests and profiles. */
   statFastRows(): number;

@@ -12,6 +12,7 @@ import {
   emptyStats,
   fileHeader,
   formatsMatched,
+  valuesRounded,
   matchHeader,
   type CsvDecoder,
   type DecodeOutput,
@@ -24,7 +25,9 @@ import { validUtf8Prefix } from '../csv/utf8.ts';
 import { joinHeaderRows } from '../csv/headerRows.ts';
 import { BrokenHeaderError } from './errors.ts';
 import { overlongStart, REJECT_MESSAGES, type SkippedLine, skipLine } from '../csv/rejectMessages.ts';
-import { parseFloat64 } from '../csv/numbers.ts';
+import { floatHoldsText, parseFloat64 } from '../csv/numbers.ts';
+
+const utf8 = new TextDecoder();
 import { compileTemporalFormat } from '../csv/temporal.ts';
 import { BufferPool } from './bufferPool.ts';
 import { exportBatch } from './wasmArrow.ts';
@@ -105,6 +108,8 @@ export class WasmCsvDecoder implements CsvDecoder {
           throw new Error(`CSV core aborted at csv.ts:${line}:${col}`);
         },
         parseFloatSlow: (ptr: number, len: number) => parseFloat64(this.bytes(), ptr, ptr + len),
+        floatHoldsText: (ptr: number, len: number, v: number) =>
+          floatHoldsText(utf8.decode(this.bytes().subarray(ptr, ptr + len)), v) ? 1 : 0,
         checkString: (col: number, ptr: number, len: number) => {
           const problem = (this.oracle[col] as StringBuilder).check(this.bytes(), ptr, ptr + len);
           return problem ? REASON[problem.reason] : 0;
@@ -230,6 +235,7 @@ export class WasmCsvDecoder implements CsvDecoder {
     s.blankLines = core.statBlankLines();
     s.commentLines = core.statCommentLines();
     s.preambleLines = core.statPreambleLines();
+    s.valuesRounded = valuesRounded(this.contract, (c) => core.roundedCount(c));
     if (this.multiFormat.length)
       s.formatsMatched = formatsMatched(
         this.contract,

@@ -78,6 +78,7 @@ export interface BatchRecord {
 export interface RunRecord extends RowCounts {
   /** Columns with several formats: the written values each format read. */
   formatsMatched?: Record<string, Record<string, number>>;
+  valuesRounded?: Record<string, number>;
   /** Staged keys, in order. */
   files: OutputFile[];
   quarantine: OutputFile | null;
@@ -584,6 +585,7 @@ async function convertRun(
       preambleLines: s.preambleLines,
       footerLines,
       ...(Object.keys(s.formatsMatched).length ? { formatsMatched: s.formatsMatched } : {}),
+      ...(Object.keys(s.valuesRounded).length ? { valuesRounded: s.valuesRounded } : {}),
       files,
       quarantine: quarantined,
       rejectsByReason,
@@ -751,6 +753,9 @@ async function publishStaged(
         into[f] = (into[f] ?? 0) + n;
         formatsMatched[col] = into;
       }
+  const valuesRounded: Record<string, number> = {};
+  for (const r of runs)
+    for (const [col, n] of Object.entries(r.valuesRounded ?? {})) valuesRounded[col] = (valuesRounded[col] ?? 0) + n;
   const rowsRead = sum('rowsRead');
   const rowsRejected = sum('rowsRejected');
   const rowsBlank = sum('rowsBlank');
@@ -775,6 +780,7 @@ async function publishStaged(
     footerLines: sum('footerLines'),
     rejectsByReason,
     ...(Object.keys(formatsMatched).length ? { formatsMatched } : {}),
+    ...(Object.keys(valuesRounded).length ? { valuesRounded } : {}),
     rejectRatio,
     maxRejectRatio: contract.quality.maxRejectRatio,
     rejectThresholdExceeded: rejectAlarm(contract, rowsRead - rowsBlank, rowsRejected),

@@ -28,6 +28,11 @@ export interface Manifest extends RowCounts {
   rejectsByReason: Record<string, number>;
   /** Date and timestamp columns with several formats: how many written values each format read. */
   formatsMatched?: Record<string, Record<string, number>>;
+  /**
+   * float64 columns: written values the double does not hold as the file wrote them (digits past 17, a 19-digit
+   * id under a float64 contract): landed as the contract asked, counted here so the loss is visible.
+   */
+  valuesRounded?: Record<string, number>;
   rejectRatio: number;
   maxRejectRatio: number;
   rejectThresholdExceeded: boolean;

@@ -52,7 +52,7 @@ export const K_QUOTED: u8 = 1;
 export const K_ESCAPED: u8 = 2;
 
 // Per-column record (COL bytes per contract column)
-export const COL: usize = 144;
+export const COL: usize = 152;
 export const C_TYPE: usize = 0;
 export const C_NULLABLE: usize = 4;
 export const C_TRIM: usize = 8;
@@ -87,6 +87,8 @@ export const C_ALT_PTR: usize = 124;
 export const C_ALT_N: usize = 128;
 export const C_FMT_COUNTS: usize = 132;
 export const C_LAST_FMT: usize = 136;
+export const C_LAST_ROUNDED: usize = 140;
+export const C_ROUNDED: usize = 144;
 
 // One reject
 export const REJECT_SIZE: usize = 32;

@@ -11,7 +11,7 @@
 import {
   COL, C_ALLOWED_N, C_ALLOWED_PTR, C_ALLOW_FALSE, C_ALLOW_TRUE, C_DATA, C_DATA_CAP, C_FMT, C_FMT_N, C_FMT_PTR, C_HAS_ALLOWED,
   C_HAS_MAX, C_HAS_MIN, C_JS_CHECK, C_MAX, C_MIN, C_NULLABLE, C_OFFSETS, C_POW10, C_PRECISION, C_SCALE, C_TRIM, C_TYPE,
-  C_USED, C_VALIDITY, C_VALUES, C_WIDTH, C_NUM_FMT, C_PERCENT, C_CURRENCY_PTR, C_CURRENCY_N, C_ALT_PTR, C_ALT_N, C_FMT_COUNTS,
+  C_USED, C_VALIDITY, C_VALUES, C_WIDTH, C_NUM_FMT, C_PERCENT, C_CURRENCY_PTR, C_CURRENCY_N, C_ALT_PTR, C_ALT_N, C_FMT_COUNTS, C_ROUNDED, C_LAST_ROUNDED,
   C_LAST_FMT, D_COMMENT,
   D_DECIMAL_SEPARATOR, D_THOUSANDS_SEPARATOR, D_TRAILING_DELIMITER, D_DELIMITER, D_ESCAPE, D_HEADER, D_LATIN1, D_MAX_RECORD_BYTES, D_QUOTE,
   D_SKIP_INITIAL_SPACE, D_SKIP_LINES, D_STRICT_QUOTES, DIALECT_SIZE, F_EPOCH_MS, F_EPOCH_S, F_ISO, F_PATTERN, K_ESCAPED, K_PLAIN, K_QUOTED, P_DAY, P_FRACTION,
@@ -26,6 +26,9 @@ import {
 /** Float text outside the exact fast path (more than 15 significant digits, exponents, inf/nan words). */
 @external("env", "parseFloatSlow")
 declare function parseFloatSlow(ptr: usize, len: i32): f64;
+// Whether the double read by the slow path holds what the text wrote (digits past 15 may not): 1, or 0 when rounded.
+@external("env", "floatHoldsText")
+declare function floatHoldsText(ptr: usize, len: i32, v: f64): i32;
 /** String checks (allowed values, pattern, range) of column `col` on UTF-8 bytes; 0 or a reject code. */
 @external("env", "checkString")
 declare function checkString(col: i32, ptr: usize, len: i32): i32;
@@ -36,6 +39,8 @@ const CR: u8 = 13;
 // ---- Per-column configuration and buffers (one record of COL bytes per contract column) ---------------------
 
 let cols: usize = 0;
+/** Set by parseFloat64 when the value took the slow path (more than 15 digits, an exponent): it may be rounded. */
+let slowFloat = false;
 let ncols: i32 = 0;
 let fieldMap: usize = 0; // file field -> contract column (i32 each)
 let nfields: i32 = 0; // fields a record must have: the header's (schema drift) or the contract's columns
@@ -184,6 +189,8 @@ export function setColumn(c: i32, type: i32, nullable: bool, trim: bool, jsCheck
   store<i32>(p + C_NULLABLE, nullable ? 1 : 0);
   store<i32>(p + C_TRIM, trim ? 1 : 0);
   store<u8>(p + C_JS_CHECK, jsCheck ? 1 : 0);
+  store<f64>(p + C_ROUNDED, 0);
+  store<i32>(p + C_LAST_ROUNDED, 0);
   let width: i32 = 4;
   if (type == T_INT64 || type == T_FLOAT64 || type == T_TIMESTAMP) width = 8;
   else if (type == T_DECIMAL) width = 16;
@@ -755,6 +762,7 @@ function fastRecord(recStart: usize, end: usize): usize {
         return fastGiveUp(row, f);
       }
       if (load<i32>(cp + C_ALT_N)) countFormat(cp, isNull);
+      if (isNull && type == T_FLOAT64) store<i32>(cp + C_LAST_ROUNDED, 0);
       if (quoted) q++;
     }
     const b = load<u8>(q);
@@ -874,6 +882,7 @@ function record(nf: i32, recStart: usize, recEnd: usize): void {
       return;
     }
     if (load<i32>(cp + C_ALT_N)) countFormat(cp, isNull);
+    if (isNull && type == T_FLOAT64) store<i32>(cp + C_LAST_ROUNDED, 0);
   }
   finishRow(row, recStart, recEnd);
 }
@@ -1086,16 +1095,25 @@ function countFormat(cp: usize, isNull: bool): void {
   }
 }
 
-/** A row refused at field `upTo`: the format counts its earlier fields added are taken back. */
+/** A row refused at field `upTo`: the format and rounded-value counts its earlier fields added are taken back. */
 function undoFormats(upTo: i32): void {
   for (let g = 0; g < upTo; g++) {
     const cp = cols + <usize>load<i32>(fieldMap + <usize>g * 4) * COL;
+    if (load<i32>(cp + C_TYPE) == T_FLOAT64 && load<i32>(cp + C_LAST_ROUNDED)) {
+      store<f64>(cp + C_ROUNDED, load<f64>(cp + C_ROUNDED) - 1);
+      store<i32>(cp + C_LAST_ROUNDED, 0);
+    }
     if (!load<i32>(cp + C_ALT_N)) continue;
     const k = load<i32>(cp + C_LAST_FMT);
     if (k < 0) continue;
     const at = load<usize>(cp + C_FMT_COUNTS) + <usize>k * 8;
     store<f64>(at, load<f64>(at) - 1);
   }
+}
+
+/** How many written values of float64 column `c` the double does not hold as the file wrote them. */
+export function roundedCount(c: i32): f64 {
+  return load<f64>(cols + <usize>c * COL + C_ROUNDED);
 }
 
 function rollback(row: i32): void {
@@ -1184,11 +1202,16 @@ function appendValue(c: i32, cp: usize, type: i32, row: i32, s: usize, e: usize,
       break;
     }
     case T_FLOAT64: {
+      slowFloat = false;
       const v = parseFloat64(s, e);
       if (isNaN(v) && !isNaNLiteral(s, e)) return R_INVALID_VALUE;
       const code = checkNumber(cp, v);
       if (code) return code;
       store<f64>(load<usize>(cp + C_VALUES) + <usize>row * 8, v);
+      // A value the double does not hold as written lands (the contract asked for a float) and is counted.
+      const rounded = slowFloat && floatHoldsText(s, <i32>(e - s), v) == 0;
+      store<i32>(cp + C_LAST_ROUNDED, rounded ? 1 : 0);
+      if (rounded) store<f64>(cp + C_ROUNDED, load<f64>(cp + C_ROUNDED) + 1);
       break;
     }
     case T_DECIMAL: {
@@ -1390,6 +1413,7 @@ function parseFloat64(s: usize, e: usize): f64 {
     const v = mant / unchecked(POW10[scale]);
     return neg ? -v : v;
   }
+  slowFloat = true;
   return parseFloatSlow(s, <i32>(e - s));
 }
 
