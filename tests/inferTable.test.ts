@@ -45,9 +45,15 @@ async function land(contract: Contract, bytes: Uint8Array) {
     for (const c of chunks) for (const p of footer ? footer.push(c) : [c]) d.push(p);
     footer?.end();
     d.end();
-    return { written: d.stats.rowsWritten, rejected: d.stats.rowsRejected, blank: d.stats.rowsBlank, whole: '' };
+    return {
+      written: d.stats.rowsWritten,
+      rejected: d.stats.rowsRejected,
+      blank: d.stats.rowsBlank,
+      whole: '',
+      rounded: d.stats.valuesRounded,
+    };
   } catch (err) {
-    return { written: 0, rejected: 0, blank: 0, whole: (err as Error).name };
+    return { written: 0, rejected: 0, blank: 0, whole: (err as Error).name, rounded: {} };
   }
 }
 
@@ -94,6 +100,8 @@ async function table(root: string, list: string[]): Promise<{ text: string; reje
     // The draft claims the file it was drafted from (no --dataset needed).
     expect(matchesFileName(contract, f), `${f}: drafted match.patterns ${contract.match.patterns}`).toBe(true);
     const r = await land(contract, bytes);
+    // A draft never changes a value: no float64 it drafted rounds any value of the whole file.
+    expect(r.rounded, `${f}: values a drafted float64 does not hold`).toEqual({});
     const header = !contract.dialect.header
       ? 'none'
       : contract.dialect.headerRows > 1
