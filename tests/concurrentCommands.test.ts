@@ -75,7 +75,11 @@ describe('two landfall commands on one lake', () => {
     const body = (await readFile(CLICKS, 'utf8')).trimEnd().split('\n');
     const big = join(await tempDir(), 'train_sample.csv');
     await writeFile(big, `${body[0]}\n${Array.from({ length: 60 }, () => body.slice(1).join('\n')).join('\n')}\n`);
-    const child = spawn(process.execPath, [BIN, 'run', '--lake', lake, '--dataset', 'ad_clicks', big]);
+    // Progress from the first chunk: on a quiet machine the conversion may take little more than a second, and the
+    // query must start while it runs, whatever the speed.
+    const child = spawn(process.execPath, [BIN, 'run', '--lake', lake, '--dataset', 'ad_clicks', big], {
+      env: { ...process.env, LANDFALL_PROGRESS_AFTER_MS: '0' },
+    });
     let stderr = '';
     const converting = new Promise<void>((resolve) =>
       child.stderr.on('data', (d: Buffer) => {

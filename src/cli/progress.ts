@@ -3,11 +3,13 @@ import { bytes } from './format.ts';
 
 /**
  * Progress of one long task on stderr: a bar on a terminal, a line every 10% otherwise (CI logs).
- * Nothing is shown for tasks that finish within a second.
+ * Nothing is shown for tasks that finish within a second (LANDFALL_PROGRESS_AFTER_MS sets another wait: 0 shows
+ * every task's progress, as a test does that must see it however fast the machine converts).
  */
 export class Progress {
   private bar: cliProgress.SingleBar | null = null;
   private readonly started = Date.now();
+  private readonly after = Number(process.env.LANDFALL_PROGRESS_AFTER_MS ?? 1000);
   private lastDecile = -1;
 
   constructor(
@@ -16,7 +18,7 @@ export class Progress {
   ) {}
 
   update(done: number): void {
-    if (Date.now() - this.started < 1000) return;
+    if (Date.now() - this.started < this.after) return;
     if (process.stderr.isTTY) {
       if (!this.bar) {
         this.bar = new cliProgress.SingleBar(
