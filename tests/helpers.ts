@@ -222,3 +222,26 @@ export function olistDeliveryDailyCte(dir: string): string {
     FROM d LEFT JOIN paid USING (order_id)
     GROUP BY 1)`;
 }
+
+/**
+ * Three real Olist reviews without a comment (in review_id order), and a writer of them again with another score,
+ * a `revised ...` comment and another answer time: the input of an upsert test (newer wins, older loses).
+ */
+export async function reviewsToRevise(olistDir: string): Promise<{
+  picked: Record<string, unknown>[];
+  write: (file: string, score: number, answered: string) => Promise<void>;
+}> {
+  const picked = await rows(
+    await duck(),
+    `SELECT * FROM read_csv('${join(olistDir, 'olist_order_reviews_dataset.csv')}', header = true) WHERE review_comment_message IS NULL ORDER BY review_id LIMIT 3`,
+  );
+  const header =
+    'review_id,order_id,review_score,review_comment_title,review_comment_message,review_creation_date,review_answer_timestamp';
+  const line = (r: Record<string, unknown>, score: number, answered: string) =>
+    [r.review_id, r.order_id, score, '', `revised ${answered}`, String(r.review_creation_date), answered].join(',');
+  return {
+    picked,
+    write: (file, score, answered) =>
+      writeFile(file, [header, ...picked.map((r) => line(r, score, answered))].join('\n')),
+  };
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalPipelineRunner } from '#src/cli/pipelineRunner.ts';
 import type { LocalLake } from '#src/wiring/local.ts';
-import { duck, olistDeliveryDailyCte, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
+import { duck, olistDeliveryDailyCte, reviewsToRevise, rows, SHARED_DATA, tempDir, tempLake } from './helpers.ts';
 
 const OLIST = join(SHARED_DATA, 'olist/sample_bravida');
 const CLICKS = join(SHARED_DATA, 'adtech/talkingdata/train_sample.csv');
@@ -188,22 +188,14 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
   });
 
   it('upserts: newer versions of some keys update exactly those rows; older versions update none', async () => {
-    const conn = await duck();
-    const picked = await rows(
-      conn,
-      `SELECT * FROM ${csv('olist_order_reviews_dataset.csv')} WHERE review_comment_message IS NULL ORDER BY review_id LIMIT 3`,
-    );
-    const header =
-      'review_id,order_id,review_score,review_comment_title,review_comment_message,review_creation_date,review_answer_timestamp';
-    const line = (r: Record<string, unknown>, score: number, answered: string) =>
-      [r.review_id, r.order_id, score, '', `revised ${answered}`, String(r.review_creation_date), answered].join(',');
+    const { picked, write } = await reviewsToRevise(OLIST);
     const dir = await tempDir();
     const before = (
       await runner.engine.query('SELECT count(*) AS n, sum(review_score) AS s FROM curated.olist_order_reviews')
     ).rows[0];
 
     const newer = join(dir, 'olist_order_reviews_dataset_newer.csv');
-    await writeFile(newer, [header, ...picked.map((r) => line(r, 1, '2030-01-01 00:00:00'))].join('\n'));
+    await write(newer, 1, '2030-01-01 00:00:00');
     await ingestAll(lake, runner, [newer]);
     const updated = (
       await runner.engine.query(
@@ -216,7 +208,7 @@ describe('the pipeline on the nine Olist tables and the TalkingData clicks (gold
     });
 
     const older = join(dir, 'olist_order_reviews_dataset_older.csv');
-    await writeFile(older, [header, ...picked.map((r) => line(r, 5, '2000-01-01 00:00:00'))].join('\n'));
+    await write(older, 5, '2000-01-01 00:00:00');
     const snapshot = await fingerprint(runner);
     await ingestAll(lake, runner, [older]);
     expect(await fingerprint(runner)).toEqual(snapshot);

@@ -1,4 +1,5 @@
 import { RESERVED_COLUMNS } from '../lake/layout.ts';
+import { QUOTED_NAMES } from '../csv/rejectMessages.ts';
 import type { Contract } from './contract.ts';
 
 /**
@@ -70,18 +71,15 @@ export interface BatchDrift {
   omitted?: number;
 }
 
-/** Entries of each list a rejected file's drift report keeps (its file is refused: the lists only inform). */
-const REPORTED = 20;
-
 /** A rejected file's drift as its manifest reports it: each list cut to its first entries, the rest counted. */
 export function driftReport(d: BatchDrift): BatchDrift {
-  const omitted = [d.missing, d.extra, d.renamed].reduce((n, l) => n + Math.max(0, l.length - REPORTED), 0);
+  const omitted = [d.missing, d.extra, d.renamed].reduce((n, l) => n + Math.max(0, l.length - QUOTED_NAMES), 0);
   if (!omitted) return d;
   return {
     ...d,
-    missing: d.missing.slice(0, REPORTED),
-    extra: d.extra.slice(0, REPORTED),
-    renamed: d.renamed.slice(0, REPORTED),
+    missing: d.missing.slice(0, QUOTED_NAMES),
+    extra: d.extra.slice(0, QUOTED_NAMES),
+    renamed: d.renamed.slice(0, QUOTED_NAMES),
     omitted,
   };
 }

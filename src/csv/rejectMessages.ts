@@ -14,6 +14,9 @@ export const REJECT_MESSAGES = {
 /** Characters of a user's text (a header name, a value) quoted back in a message, a manifest, an alarm or a page. */
 export const QUOTED_CHARS = 200;
 
+/** Names of one list (header names, drift entries) quoted back; the rest are counted. */
+export const QUOTED_NAMES = 20;
+
 /** `text` as it is quoted back to users: cut at QUOTED_CHARS, saying how long it was. */
 export function bounded(text: string, max = QUOTED_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;

@@ -431,9 +431,7 @@ export class Float64Builder extends FixedBuilder<Float64Array> {
     const problem = this.checkNumber(v, buf, s, e);
     if (problem) return problem;
     // Up to 15 significant digits and no exponent, a double always holds the value (as the WASM core's fast path).
-    this.lastRounded =
-      (e - s > 15 || buf.subarray(s, e).some((c) => c === 101 || c === 69)) &&
-      !floatHoldsText(utf8.decode(buf.subarray(s, e)), v);
+    this.lastRounded = (e - s > 15 || hasExponent(buf, s, e)) && !floatHoldsText(utf8.decode(buf.subarray(s, e)), v);
     this.reserve();
     this.values[this.length] = v;
     this.markValid();
@@ -672,4 +670,10 @@ export function createColumnBuilder(column: Column, encoding: Dialect['encoding'
     case 'timestamp':
       return new TimestampBuilder(column);
   }
+}
+
+/** Whether the number text in buf[s, e) has an exponent (e or E), without a copy per value. */
+function hasExponent(buf: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i] === 101 || buf[i] === 69) return true;
+  return false;
 }

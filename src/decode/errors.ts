@@ -1,6 +1,4 @@
-import { bounded } from '../csv/rejectMessages.ts';
-/** Names of one list a header-mismatch message quotes. */
-const QUOTED_NAMES = 20;
+import { bounded, QUOTED_NAMES } from '../csv/rejectMessages.ts';
 
 /** The header row does not fit the contract: the file is quarantined whole. */
 export class HeaderMismatchError extends Error {

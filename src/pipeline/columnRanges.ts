@@ -19,7 +19,7 @@ const DAY_MICROS = 86_400_000_000n;
 /** `col >= <day of min> AND col < <day after max>`: every row of the days the range touches. */
 export function wholeDays(r: ColumnRange, column: string): string {
   if (r.type === 'date') return `${column} BETWEEN ${r.min} AND ${r.max}`;
-  const floor = (v: bigint) => (v >= 0n ? v / DAY_MICROS : -((-v + DAY_MICROS - 1n) / DAY_MICROS)) * DAY_MICROS;
+  const floor = (v: bigint) => unitStart('day', v);
   return `${column} >= ${literal('timestamp', floor(r.minValue))} AND ${column} < ${literal('timestamp', floor(r.maxValue) + DAY_MICROS)}`;
 }
 

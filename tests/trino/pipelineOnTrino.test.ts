@@ -3,10 +3,9 @@
  * run by the real ASL through the local interpreter, over the raw Parquet files Landfall's own writer made, read
  * through the symlink tables with partition projection. Golden answers: DuckDB over the CSV files.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duck, olistDeliveryDailyCte, rows, SHARED_DATA, tempDir } from '../helpers.ts';
+import { duck, olistDeliveryDailyCte, reviewsToRevise, rows, SHARED_DATA, tempDir } from '../helpers.ts';
 import { expectSameRows, runFiles, trinoLake, type TrinoLake } from './lane.ts';
 import { ATHENA_SYNC, LOG_DELIVERY } from '../aws/stepFunctionsIam.ts';
 import { evaluateStateMachineRole, stateMachineRequests } from './stateMachineRole.ts';
@@ -156,18 +155,11 @@ describe('on Trino: re-runs, upserts and moved keys', () => {
   });
 
   it('upserts: a newer review updates exactly its row; an older one changes nothing', async () => {
-    const picked = await rows(
-      await duck(),
-      `SELECT * FROM ${csv('olist_order_reviews_dataset.csv')} WHERE review_comment_message IS NULL ORDER BY review_id LIMIT 3`,
-    );
-    const header =
-      'review_id,order_id,review_score,review_comment_title,review_comment_message,review_creation_date,review_answer_timestamp';
-    const line = (r: Record<string, unknown>, score: number, answered: string) =>
-      [r.review_id, r.order_id, score, '', `revised ${answered}`, String(r.review_creation_date), answered].join(',');
+    const { picked, write } = await reviewsToRevise(OLIST);
     const dir = await tempDir();
     const [[count]] = await t.rows(`SELECT count(*) FROM ${DB.curated}.olist_order_reviews`);
     const newer = join(dir, 'olist_order_reviews_dataset_newer.csv');
-    await writeFile(newer, [header, ...picked.map((r) => line(r, 1, '2030-01-01 00:00:00'))].join('\n'));
+    await write(newer, 1, '2030-01-01 00:00:00');
     await runFiles(t, [newer]);
     expect(
       await t.rows(
@@ -176,7 +168,7 @@ describe('on Trino: re-runs, upserts and moved keys', () => {
     ).toEqual(picked.map((r) => [r.review_id, 1]));
     expect(await t.rows(`SELECT count(*) FROM ${DB.curated}.olist_order_reviews`)).toEqual([[count]]);
     const older = join(dir, 'olist_order_reviews_dataset_older.csv');
-    await writeFile(older, [header, ...picked.map((r) => line(r, 5, '2000-01-01 00:00:00'))].join('\n'));
+    await write(older, 5, '2000-01-01 00:00:00');
     const snapshot = await fingerprint();
     await runFiles(t, [older]);
     expect(await fingerprint()).toEqual(snapshot);
