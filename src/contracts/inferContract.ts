@@ -1,3 +1,9 @@
+// landfall infer: a draft contract from a file's first bytes (and, with --rows all, evidence from every record).
+// In order: guessDialect (delimiter, quote, escape), sampleRecords (the sample under that dialect), guessColumn
+// (one column's type and format: integers by their digits, floats only when the digits come back, dates and
+// timestamps by the formats tried), inferContract itself (encoding, preamble, header rows, footer, types, key,
+// the YAML with a comment per decision), then guessNumberFormat (numbers written with separators, currency,
+// percent) and the header helpers. Splitting inferContract into steps is issue 34.
 import { Document, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { CsvTokenizer, FieldKind, unescapeField, type RecordSink } from '../csv/csvTokenizer.ts';
 import { type NumberFormat, normalizeNumber, parseFloat64, sameDigits } from '../csv/numbers.ts';

@@ -1,3 +1,11 @@
+// A batch: one landing object's conversion into raw Parquet, as the ingest and convert functions run it. In order:
+// - the records kept in staging (BatchRecord, SegmentRecord, RunRecord) and openBatch, which probes the header
+//   (drift), and for a large plain file plans byte ranges (planRanges, nextLineStart);
+// - runSegment -> convertRun: one segment's runs within a time budget (decodedStream: bytes -> decoded batches,
+//   gzip resumed where a run stopped), wholeFileProblem mapping errors to a manifest's problem;
+// - publishBatch -> publishStaged: every run's files moved to raw/ and quarantine/, the symlink file, the
+//   reconciled manifest (counts summed across runs), staging dropped.
+// The rewrite of this file into smaller rooms is issue 34; docs/large-files.md tells the flow.
 import type { Contract, Dialect } from '../contracts/contract.ts';
 import type { ObjectInfo, ObjectStore } from '../ports.ts';
 import { rawSchema, toRecordBatch } from '../decode/arrowSchema.ts';

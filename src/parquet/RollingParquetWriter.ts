@@ -1,3 +1,8 @@
+// Raw Parquet output of a conversion: RollingParquetWriter cuts the decoded batches into files of about the target
+// size and row groups of rowGroupBatches batches, and hands each row group to an encoder: InlineParquetEncoder (in
+// this thread) or ParquetEncoderThread (a worker bundled with esbuild at run time, kept idle for the next run:
+// takeIdle/parkOrStop), with Landfall's own writer (write/) or parquet-wasm. The row groups are stitched into one
+// file (ParquetStitcher). Why these sizes and choices: docs/benchmark.md. Its rooms are issue 34.
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
